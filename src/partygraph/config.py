@@ -1,0 +1,72 @@
+"""Settings from PARTYGRAPH_* environment variables, one object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+
+
+def _default_dir(name: str) -> Path:
+    """Top-level folders (templates/, migrations/) live beside src/ in the checkout."""
+    return PROJECT_DIR / name
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///partygraph.db"
+    secret_key: str = ""
+    debug: bool = False
+    max_page_size: int = 100
+    default_page_size: int = 20
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    session_max_age: int = 8 * 3600
+    templates_dir: Path = field(default_factory=lambda: _default_dir("templates"))
+    migrations_dir: Path = field(default_factory=lambda: _default_dir("migrations"))
+    # Levels that see national ID numbers unmasked (DOMAIN §3: county level only).
+    unmasked_roles: tuple[str, ...] = ("county",)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"PARTYGRAPH_{f.name.upper()}")
+            if raw is None:
+                continue
+            if f.type in ("bool",):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif f.type in ("int",):
+                values[f.name] = int(raw)
+            elif f.type in ("Path",):
+                values[f.name] = Path(raw)
+            elif f.type.startswith("tuple"):
+                values[f.name] = tuple(x.strip() for x in raw.split(",") if x.strip())
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        settings = cls(**values)  # type: ignore[arg-type]
+        if not settings.secret_key:
+            # A stable secret per database file keeps sessions valid across restarts
+            # of the demo; production sets PARTYGRAPH_SECRET_KEY.
+            object.__setattr__(settings, "secret_key", _local_secret(settings.database_url))
+        return settings
+
+
+def _local_secret(database_url: str) -> str:
+    path = Path(".partygraph-secret")
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(32)
+    try:
+        path.write_text(secret)
+        path.chmod(0o600)
+    except OSError:
+        pass
+    return secret

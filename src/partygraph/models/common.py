@@ -1,0 +1,24 @@
+"""Column types and mixins shared by every table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+# Materialised paths compare byte-wise on every database: PostgreSQL's
+# linguistic collations ignore punctuation, which would break range scans.
+PathType = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Versioned(SQLModel):
+    """Optimistic concurrency: a write names the version it read."""
+
+    version: int = Field(default=1, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, nullable=False)
