@@ -25,7 +25,7 @@ from partygraph.models.member import (
     Transfer,
     TransferStatus,
 )
-from partygraph.models.organization import OrgKind, Organization, OrgStatus
+from partygraph.models.organization import Organization, OrgKind, OrgStatus
 from partygraph.rules.base import age_on
 from partygraph.services import organization as orgs
 from partygraph.services.base import (

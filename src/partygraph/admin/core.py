@@ -1,0 +1,164 @@
+"""What every admin page uses: the signed-in viewer, CSRF, running operations, rendering."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from functools import cache, lru_cache, wraps
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from partygraph.auth import CSRF_HEADER, SESSION_CSRF_KEY, request_language, viewer_from_session
+from partygraph.context import Context
+from partygraph.i18n import translate
+
+OPERATIONS_DIR = Path(__file__).parent / "operations"
+
+
+class OperationError(RuntimeError):
+    """A GraphQL error in an admin operation: a bug, not a user mistake (those come back as unions)."""
+
+
+@cache
+def operation(name: str) -> str:
+    return (OPERATIONS_DIR / f"{name}.graphql").read_text(encoding="utf-8")
+
+
+def state_of(request: Request) -> Any:
+    return request.app.state.pg
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get(SESSION_CSRF_KEY)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session[SESSION_CSRF_KEY] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    expected = str(request.session.get(SESSION_CSRF_KEY, ""))
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        sent = str(form.get("csrf", ""))
+    if not expected or not secrets.compare_digest(sent, expected):
+        raise HTTPException(403, "CSRF token missing or wrong / CSRF 令牌无效")
+
+
+class Page:
+    """One request's admin context: DB session, viewer, language, operation runner."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.state = state_of(request)
+        self.session = self.state.session_factory()
+        self.viewer = viewer_from_session(request, self.session)
+        self.lang = request_language(request)
+
+    def context(self) -> Context:
+        return Context(
+            session=self.session,
+            settings=self.state.settings,
+            viewer=self.viewer,
+            clock=self.state.clock,
+            lang=self.lang,
+        )
+
+    async def run(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Execute admin/operations/<name>.graphql on the API's own schema."""
+        result = await self.state.schema.execute(
+            operation(name),
+            variable_values=_jsonable(variables or {}),
+            context_value=self.context(),
+            operation_name=name,
+        )
+        if result.errors:
+            raise OperationError("; ".join(str(e) for e in result.errors))
+        return result.data or {}
+
+    def t(self, text: str) -> str:
+        return translate(text, self.lang)
+
+    def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+        env = environment(str(self.state.settings.templates_dir))
+        html = env.get_template(template).render(
+            request=self.request,
+            viewer=self.viewer,
+            lang=self.lang,
+            _=self.t,
+            csrf=csrf_token(self.request),
+            htmx=self.request.headers.get("hx-request") == "true",
+            today=self.state.clock(),
+            **values,
+        )
+        return HTMLResponse(html, status_code=status_code)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+Handler = Callable[[Page], Awaitable[Response]]
+
+
+def page(*, write: bool = False) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Decorate an admin handler: sign-in required; unsafe methods need the CSRF token."""
+
+    def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            if request.method not in ("GET", "HEAD"):
+                await check_csrf(request)
+            p = Page(request)
+            try:
+                if p.viewer is None:
+                    target = "/admin/login?" + urlencode({"next": str(request.url.path)})
+                    if request.headers.get("hx-request") == "true":
+                        return Response(status_code=204, headers={"HX-Redirect": target})
+                    return RedirectResponse(target, 303)
+                return await handler(p)
+            finally:
+                p.close()
+
+        return endpoint
+
+    return decorate
+
+
+@lru_cache(maxsize=4)
+def environment(templates_dir: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["tojson_attr"] = lambda v: Markup(json.dumps(v, ensure_ascii=False)).striptags()
+    env.filters["qs"] = lambda d: urlencode({k: v for k, v in d.items() if v not in (None, "", [])}, doseq=True)
+    return env
+
+
+def form_errors(payload: dict[str, Any]) -> dict[str, str]:
+    """A mutation's error union as {field or '_': message} for inline display."""
+    if payload.get("__typename", "").endswith("Payload"):
+        return {}
+    return {payload.get("field") or "_": payload.get("message", "")}

@@ -1,0 +1,5 @@
+"""Admin pages: members."""
+
+from starlette.routing import Route
+
+routes: list[Route] = []

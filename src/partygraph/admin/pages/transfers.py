@@ -1,0 +1,5 @@
+"""Admin pages: transfers."""
+
+from starlette.routing import Route
+
+routes: list[Route] = []

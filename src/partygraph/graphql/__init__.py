@@ -1,0 +1,1 @@
+"""The Strawberry schema: the one API that the admin and every client use."""

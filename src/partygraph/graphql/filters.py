@@ -1,0 +1,143 @@
+"""List filters and orderings as input types, turned into SQL in one place."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from sqlalchemy import ColumnElement, Select, or_
+from strawberry import relay
+
+from partygraph.context import Context
+from partygraph.graphql import enums
+from partygraph.graphql.pagination import SortKey
+from partygraph.models.member import ACTIVE_STATUSES, Member
+from partygraph.models.organization import Organization
+from partygraph.scope import path_range
+from partygraph.services import organization as org_service
+
+
+@strawberry.input(description="Member list filters; every field narrows the list.")
+class MemberFilter:
+    search: str | None = strawberry.field(default=None, description="Name, pinyin (zhangsan) or initials (zs).")
+    under: relay.GlobalID | None = strawberry.field(default=None, description="Only this organisation's subtree.")
+    status: list[enums.MemberStatus] | None = strawberry.field(
+        default=None, description="Default: on the roster (probationary and full)."
+    )
+    gender: enums.Gender | None = None
+    education: list[enums.Education] | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    ethnicity: str | None = None
+    flowing: bool | None = None
+    lost_contact: bool | None = None
+    in_difficulty: bool | None = None
+    front_line: bool | None = None
+    rural: bool | None = None
+
+
+def _years_before(today: date, years: int) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def member_conditions(ctx: Context, f: MemberFilter | None) -> list[ColumnElement[bool]]:
+    f = f or MemberFilter()
+    conds: list[ColumnElement[bool]] = []
+    if f.under is not None:
+        org = org_service.get(ctx, int(f.under.node_id))
+        conds.append(path_range(Member.org_path, org.path))
+    statuses = [s.value for s in f.status] if f.status else [s.value for s in ACTIVE_STATUSES]
+    conds.append(Member.status.in_(statuses))
+    if f.search and f.search.strip():
+        q = f.search.strip()
+        if q.isascii():
+            low = q.lower().replace(" ", "")
+            conds.append(
+                or_(
+                    Member.name_pinyin.like(_escape_like(low) + "%", escape="\\"),
+                    Member.name_initials.like(_escape_like(low) + "%", escape="\\"),
+                    Member.phone == q,
+                    Member.id_number == q.upper(),
+                )
+            )
+        else:
+            conds.append(Member.name.like(f"%{_escape_like(q)}%", escape="\\"))
+    if f.gender is not None:
+        conds.append(Member.gender == f.gender.value)
+    if f.education:
+        conds.append(Member.education.in_([e.value for e in f.education]))
+    today = ctx.today()
+    if f.age_min is not None:
+        conds.append(Member.birth_date <= _years_before(today, f.age_min))
+    if f.age_max is not None:
+        # age <= max  <=>  born after the day (max + 1) years ago
+        conds.append(Member.birth_date > _years_before(today, f.age_max + 1))
+    if f.ethnicity:
+        conds.append(Member.ethnicity == f.ethnicity.strip())
+    for attr in ("flowing", "lost_contact", "in_difficulty", "front_line", "rural"):
+        value = getattr(f, attr)
+        if value is not None:
+            conds.append(getattr(Member, attr).is_(value))
+    return conds
+
+
+def member_sort(order: enums.MemberOrder | None) -> SortKey:
+    order = order or enums.MemberOrder.NAME_ASC
+    column, parse = {
+        "name": (Member.name, str),
+        "joined": (Member.joined_on, date.fromisoformat),
+        "birth": (Member.birth_date, date.fromisoformat),
+    }[order.value.split("_")[0]]
+    return SortKey((column, Member.id), descending=order.value.endswith("desc"), parse=(parse, int))
+
+
+def member_key(order: enums.MemberOrder | None):  # type: ignore[no-untyped-def]
+    attr = {"name": "name", "joined": "joined_on", "birth": "birth_date"}[(order or enums.MemberOrder.NAME_ASC).value.split("_")[0]]
+    return lambda m: (getattr(m, attr), m.id)
+
+
+def apply_members(ctx: Context, stmt: Select, f: MemberFilter | None) -> Select:
+    return stmt.where(*member_conditions(ctx, f))
+
+
+@strawberry.input(description="Organisation list filters.")
+class OrgFilter:
+    under: relay.GlobalID | None = None
+    kind: list[enums.OrgKind] | None = None
+    branch_type: list[enums.BranchType] | None = None
+    search: str | None = strawberry.field(default=None, description="Name or code contains.")
+    include_dissolved: bool = False
+
+
+def org_conditions(ctx: Context, f: OrgFilter | None) -> list[ColumnElement[bool]]:
+    f = f or OrgFilter()
+    conds: list[ColumnElement[bool]] = []
+    if f.under is not None:
+        org = org_service.get(ctx, int(f.under.node_id))
+        conds.append(path_range(Organization.path, org.path))
+    if f.kind:
+        conds.append(Organization.kind.in_([k.value for k in f.kind]))
+    if f.branch_type:
+        conds.append(Organization.branch_type.in_([b.value for b in f.branch_type]))
+    if f.search and f.search.strip():
+        q = f"%{_escape_like(f.search.strip())}%"
+        conds.append(or_(Organization.name.like(q, escape="\\"), Organization.code.like(q, escape="\\")))
+    if not f.include_dissolved:
+        conds.append(Organization.status == "active")
+    return conds
+
+
+def org_sort(order: enums.OrgOrder | None) -> tuple[SortKey, object]:
+    order = order or enums.OrgOrder.TREE
+    if order == enums.OrgOrder.NAME:
+        return SortKey((Organization.name, Organization.id), parse=(str, int)), lambda o: (o.name, o.id)
+    if order == enums.OrgOrder.CODE:
+        return SortKey((Organization.code, Organization.id), parse=(str, int)), lambda o: (o.code, o.id)
+    return SortKey((Organization.path, Organization.id), parse=(str, int)), lambda o: (o.path, o.id)

@@ -1,0 +1,163 @@
+"""DataLoaders: one SQL statement per level of a query, never one per row.
+
+Each loader is created once per request (`Context.loader`) and applies the
+viewer's scope itself, so a nested field cannot leak a row the viewer may
+not see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, func, literal, select
+from strawberry.dataloader import DataLoader
+
+from partygraph.context import Context
+from partygraph.models.member import Member, Position
+from partygraph.models.organization import Organization
+from partygraph.scope import within
+
+
+def _loader(ctx: Context, name: str, batch: Callable[[list[Any]], Sequence[Any]]) -> DataLoader:
+    async def load(keys: list[Any]) -> Sequence[Any]:
+        return batch(keys)
+
+    return ctx.loader(name, lambda: DataLoader(load_fn=load))
+
+
+def _by_id(ctx: Context, model: Any, path_col: Any, keys: list[int]) -> list[Any]:
+    rows = ctx.session.execute(select(model).where(model.id.in_(keys), within(path_col, ctx.viewer))).scalars()
+    found = {r.id: r for r in rows}
+    return [found.get(k) for k in keys]
+
+
+def org(ctx: Context) -> DataLoader:
+    return _loader(ctx, "org", lambda keys: _by_id(ctx, Organization, Organization.path, keys))
+
+
+def member(ctx: Context) -> DataLoader:
+    return _loader(ctx, "member", lambda keys: _by_id(ctx, Member, Member.org_path, keys))
+
+
+def children(ctx: Context) -> DataLoader:
+    """Key: (parent_id, include_dissolved, kind or None) → child organisations by name."""
+
+    def batch(keys: list[tuple[int, bool, str | None]]) -> list[list[Organization]]:
+        parents = {k[0] for k in keys}
+        rows = ctx.session.execute(
+            select(Organization)
+            .where(Organization.parent_id.in_(parents), within(Organization.path, ctx.viewer))
+            .order_by(Organization.parent_id, Organization.code)
+        ).scalars()
+        grouped: dict[int, list[Organization]] = defaultdict(list)
+        for r in rows:
+            grouped[r.parent_id].append(r)  # type: ignore[index]
+        return [
+            [
+                o
+                for o in grouped.get(pid, [])
+                if (dissolved or o.status == "active") and (kind is None or o.kind == kind)
+            ]
+            for pid, dissolved, kind in keys
+        ]
+
+    return _loader(ctx, "children", batch)
+
+
+def _subtree_join(anchor: Any, member_path: Any) -> Any:
+    """Members whose path lies under the anchor organisation's path."""
+    bound = func.substr(anchor.path, 1, func.length(anchor.path) - 1) + literal("/")
+    return and_(member_path >= anchor.path, member_path < bound)
+
+
+def member_counts(ctx: Context) -> DataLoader:
+    """Key: organisation id → {status: count} over its whole subtree."""
+
+    def batch(keys: list[int]) -> list[dict[str, int]]:
+        anchor = Organization.__table__.alias("anchor")
+        rows = ctx.session.execute(
+            select(anchor.c.id, Member.status, func.count())
+            .select_from(anchor)
+            .join(Member, _subtree_join(anchor.c, Member.org_path))
+            .where(anchor.c.id.in_(keys))
+            .group_by(anchor.c.id, Member.status)
+        ).all()
+        out: dict[int, dict[str, int]] = defaultdict(dict)
+        for oid, status, n in rows:
+            out[oid][status] = n
+        return [out.get(k, {}) for k in keys]
+
+    return _loader(ctx, "member_counts", batch)
+
+
+def current_positions_at(ctx: Context) -> DataLoader:
+    """Key: organisation id → posts held there now (secretary, committee, group leader…)."""
+
+    def batch(keys: list[int]) -> list[list[Position]]:
+        rows = ctx.session.execute(
+            select(Position)
+            .join(Member, Member.id == Position.member_id)
+            .where(Position.org_id.in_(keys), Position.end_on.is_(None), within(Member.org_path, ctx.viewer))
+            .order_by(Position.org_id, Position.start_on, Position.id)
+        ).scalars()
+        grouped: dict[int, list[Position]] = defaultdict(list)
+        for p in rows:
+            grouped[p.org_id].append(p)
+        return [grouped.get(k, []) for k in keys]
+
+    return _loader(ctx, "positions_at", batch)
+
+
+def positions_of(ctx: Context) -> DataLoader:
+    """Key: member id → every post the member held or holds, newest first."""
+
+    def batch(keys: list[int]) -> list[list[Position]]:
+        rows = ctx.session.execute(
+            select(Position).where(Position.member_id.in_(keys)).order_by(Position.member_id, Position.start_on.desc(), Position.id)
+        ).scalars()
+        grouped: dict[int, list[Position]] = defaultdict(list)
+        for p in rows:
+            grouped[p.member_id].append(p)
+        return [grouped.get(k, []) for k in keys]
+
+    return _loader(ctx, "positions_of", batch)
+
+
+def members_under(ctx: Context, build: Callable[[Select], Select], order: Sequence[Any], key_name: Hashable) -> DataLoader:
+    """Key: (organisation id, limit) → (first `limit` members of its subtree, total).
+
+    One loader per distinct filter (`key_name`), so a township → villages → members
+    query costs one statement for the page rows and one for the totals.
+    """
+
+    def batch(keys: list[tuple[int, int]]) -> list[tuple[list[Member], int]]:
+        ids = list({k[0] for k in keys})
+        limit = max(k[1] for k in keys)
+        anchor = Organization.__table__.alias("anchor")
+        base = build(
+            select(Member.id.label("mid"), anchor.c.id.label("anchor_id"))
+            .select_from(anchor)
+            .join(Member, _subtree_join(anchor.c, Member.org_path))
+            .where(anchor.c.id.in_(ids), within(Member.org_path, ctx.viewer))
+        )
+        ranked = base.add_columns(
+            func.row_number().over(partition_by=anchor.c.id, order_by=list(order)).label("rn")
+        ).subquery()
+        page = ctx.session.execute(
+            select(Member, ranked.c.anchor_id)
+            .join(ranked, ranked.c.mid == Member.id)
+            .where(ranked.c.rn <= limit)
+            .order_by(ranked.c.anchor_id, ranked.c.rn)
+        ).all()
+        counted = base.subquery()
+        totals = dict(
+            ctx.session.execute(select(counted.c.anchor_id, func.count()).group_by(counted.c.anchor_id)).all()
+        )
+        grouped: dict[int, list[Member]] = defaultdict(list)
+        for m, aid in page:
+            grouped[aid].append(m)
+        return [(grouped.get(oid, [])[:lim], totals.get(oid, 0)) for oid, lim in keys]
+
+    return _loader(ctx, f"members_under:{key_name}", batch)

@@ -1,0 +1,289 @@
+"""Mutations of members: register, update, status, posts, relation transfers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.graphql import enums
+from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.mutations.inputs import db_id, provided
+from partygraph.graphql.types.member import MemberType, PositionType, TransferType
+from partygraph.services import member as service
+
+MEMBER_FIELDS = [
+    "name", "gender", "ethnicity", "birth_date", "education", "occupation", "front_line",
+    "rural", "joined_on", "converted_on", "phone", "id_number", "flowing", "flow_destination",
+    "flow_certificate", "lost_contact", "lost_contact_since", "in_difficulty", "notes",
+]  # fmt: skip
+
+
+@strawberry.type
+class MemberPayload:
+    member: MemberType
+
+
+@strawberry.type
+class PositionPayload:
+    position: PositionType
+
+
+@strawberry.type
+class TransferPayload:
+    transfer: TransferType
+
+
+RegisterMemberResult = result_union("RegisterMemberResult", MemberPayload)
+UpdateMemberResult = result_union("UpdateMemberResult", MemberPayload)
+ChangeMemberStatusResult = result_union("ChangeMemberStatusResult", MemberPayload)
+AddPositionResult = result_union("AddPositionResult", PositionPayload)
+EndPositionResult = result_union("EndPositionResult", PositionPayload)
+TransferResult = result_union("TransferResult", TransferPayload)
+
+
+@strawberry.input
+class RegisterMemberInput:
+    org_id: relay.GlobalID
+    name: str
+    gender: enums.Gender
+    birth_date: date
+    education: enums.Education
+    joined_on: date
+    status: enums.MemberStatus = enums.MemberStatus.full
+    converted_on: date | None = None
+    ethnicity: str = "汉族"
+    occupation: str | None = None
+    front_line: bool = False
+    rural: bool = False
+    phone: str | None = None
+    id_number: str | None = None
+    flowing: bool = False
+    flow_destination: str | None = None
+    flow_certificate: str | None = None
+    lost_contact_since: date | None = None
+    in_difficulty: bool = False
+    notes: str | None = None
+
+
+@strawberry.input(description="Fields left out are unchanged; `orgId` moves the member inside your scope.")
+class UpdateMemberInput:
+    id: relay.GlobalID
+    version: int
+    org_id: relay.GlobalID | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    gender: enums.Gender | None = strawberry.UNSET
+    ethnicity: str | None = strawberry.UNSET
+    birth_date: date | None = strawberry.UNSET
+    education: enums.Education | None = strawberry.UNSET
+    occupation: str | None = strawberry.UNSET
+    front_line: bool | None = strawberry.UNSET
+    rural: bool | None = strawberry.UNSET
+    joined_on: date | None = strawberry.UNSET
+    converted_on: date | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    id_number: str | None = strawberry.UNSET
+    flowing: bool | None = strawberry.UNSET
+    flow_destination: str | None = strawberry.UNSET
+    flow_certificate: str | None = strawberry.UNSET
+    lost_contact: bool | None = strawberry.UNSET
+    lost_contact_since: date | None = strawberry.UNSET
+    in_difficulty: bool | None = strawberry.UNSET
+    notes: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class ChangeMemberStatusInput:
+    id: relay.GlobalID
+    version: int
+    to_status: enums.MemberStatus
+    on: date
+    reason: str
+
+
+@strawberry.input
+class AddPositionInput:
+    member_id: relay.GlobalID
+    org_id: relay.GlobalID
+    kind: enums.PositionKind
+    start_on: date
+    title: str | None = None
+
+
+@strawberry.input
+class EndPositionInput:
+    id: relay.GlobalID
+    version: int
+    end_on: date
+
+
+@strawberry.input(description="Send a member's relation to another organisation in the system (by its code).")
+class SendTransferInput:
+    member_id: relay.GlobalID
+    to_org_code: str
+    on: date
+    reason: str
+    letter_number: str | None = None
+
+
+@strawberry.input(description="The receiving side accepts (optionally into one of its groups) or refuses with a note.")
+class DecideTransferInput:
+    id: relay.GlobalID
+    version: int
+    accept: bool
+    on: date
+    note: str | None = None
+    to_org_id: relay.GlobalID | None = None
+
+
+@strawberry.input
+class CancelTransferInput:
+    id: relay.GlobalID
+    version: int
+    reason: str
+
+
+@strawberry.input(description="Transfer out of the system with an introduction letter (介绍信).")
+class TransferOutInput:
+    member_id: relay.GlobalID
+    version: int
+    external_org_name: str
+    letter_number: str
+    on: date
+    reason: str
+
+
+def _enum_values(data: dict) -> dict:
+    return {k: (v.value if hasattr(v, "value") and not isinstance(v, str) else v) for k, v in data.items()}
+
+
+@strawberry.type
+class MemberMutation:
+    @strawberry.mutation(description="Register a member in a branch or group of your scope.")
+    def register_member(self, info: Info, input: RegisterMemberInput) -> RegisterMemberResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            fields = _enum_values({k: getattr(input, k) for k in MEMBER_FIELDS if k != "lost_contact"})
+            return MemberPayload(
+                member=service.register(
+                    ctx,
+                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    status=input.status.value,
+                    **fields,
+                )
+            )
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation
+    def update_member(self, info: Info, input: UpdateMemberInput) -> UpdateMemberResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            changes = provided(input, MEMBER_FIELDS)
+            if input.org_id is not strawberry.UNSET and input.org_id is not None:
+                changes["org_id"] = db_id(input.org_id, "Organization", "orgId")
+            return MemberPayload(
+                member=service.update(ctx, db_id(input.id, "Member", "id"), version=input.version, changes=changes)  # type: ignore[arg-type]
+            )
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation(description="Record a change of standing (suspended, deceased, removed…) with date and reason.")
+    def change_member_status(self, info: Info, input: ChangeMemberStatusInput) -> ChangeMemberStatusResult:
+        return run_mutation(
+            info,
+            lambda ctx: MemberPayload(
+                member=service.change_status(
+                    ctx,
+                    db_id(input.id, "Member", "id"),  # type: ignore[arg-type]
+                    to_status=input.to_status.value,
+                    on=input.on,
+                    reason=input.reason,
+                    version=input.version,
+                )
+            ),
+        )
+
+    @strawberry.mutation
+    def add_position(self, info: Info, input: AddPositionInput) -> AddPositionResult:
+        return run_mutation(
+            info,
+            lambda ctx: PositionPayload(
+                position=service.add_position(
+                    ctx,
+                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    kind=input.kind.value,
+                    start_on=input.start_on,
+                    title=input.title,
+                )
+            ),
+        )
+
+    @strawberry.mutation
+    def end_position(self, info: Info, input: EndPositionInput) -> EndPositionResult:
+        return run_mutation(
+            info,
+            lambda ctx: PositionPayload(
+                position=service.end_position(ctx, db_id(input.id, "Position", "id"), end_on=input.end_on, version=input.version)  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation(description="Step one of the handshake: the member stays here until the other side accepts.")
+    def send_transfer(self, info: Info, input: SendTransferInput) -> TransferResult:
+        return run_mutation(
+            info,
+            lambda ctx: TransferPayload(
+                transfer=service.send_transfer(
+                    ctx,
+                    db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    to_org_code=input.to_org_code,
+                    on=input.on,
+                    reason=input.reason,
+                    letter_number=input.letter_number,
+                )
+            ),
+        )
+
+    @strawberry.mutation
+    def decide_transfer(self, info: Info, input: DecideTransferInput) -> TransferResult:
+        return run_mutation(
+            info,
+            lambda ctx: TransferPayload(
+                transfer=service.decide_transfer(
+                    ctx,
+                    db_id(input.id, "Transfer", "id"),  # type: ignore[arg-type]
+                    accept=input.accept,
+                    on=input.on,
+                    note=input.note,
+                    version=input.version,
+                    to_org_id=db_id(input.to_org_id, "Organization", "toOrgId"),
+                )
+            ),
+        )
+
+    @strawberry.mutation
+    def cancel_transfer(self, info: Info, input: CancelTransferInput) -> TransferResult:
+        return run_mutation(
+            info,
+            lambda ctx: TransferPayload(
+                transfer=service.cancel_transfer(ctx, db_id(input.id, "Transfer", "id"), reason=input.reason, version=input.version)  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation
+    def transfer_out(self, info: Info, input: TransferOutInput) -> TransferResult:
+        return run_mutation(
+            info,
+            lambda ctx: TransferPayload(
+                transfer=service.transfer_out(
+                    ctx,
+                    db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    external_org_name=input.external_org_name,
+                    letter_number=input.letter_number,
+                    on=input.on,
+                    reason=input.reason,
+                    version=input.version,
+                )
+            ),
+        )

@@ -1,0 +1,119 @@
+"""Root fields for the foundation: node, me, organisations, members, transfers."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import or_, select
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.graphql import enums
+from partygraph.graphql.filters import (
+    MemberFilter,
+    OrgFilter,
+    apply_members,
+    member_key,
+    member_sort,
+    org_conditions,
+    org_sort,
+)
+from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.types.common import ctx_of, label
+from partygraph.graphql.types.member import MemberType, TransferType
+from partygraph.graphql.types.organization import OrganizationType
+from partygraph.models.account import ROLE_LABELS
+from partygraph.models.account import Role as RoleModel
+from partygraph.models.member import Member, Transfer
+from partygraph.models.organization import Organization
+from partygraph.scope import within
+
+
+@strawberry.type(description="The signed-in account.")
+class Me:
+    username: str
+    display_name: str
+    role: enums.Role
+    can_write: bool
+    read_only_token: bool
+
+    @strawberry.field
+    def role_label(self, info: Info) -> str:
+        return label(info, ROLE_LABELS[RoleModel(self.role)])  # type: ignore[return-value]
+
+    @strawberry.field(description="Your home organisation: the top of everything you can see.")
+    def organization(self, info: Info) -> OrganizationType | None:
+        ctx = ctx_of(info)
+        return ctx.session.get(Organization, ctx.viewer.org_id) if ctx.viewer else None  # type: ignore[return-value]
+
+
+@strawberry.type
+class CoreQuery:
+    node: relay.Node | None = relay.node()
+    nodes: list[relay.Node | None] = relay.node()
+
+    @strawberry.field
+    def me(self, info: Info) -> Me | None:
+        v = ctx_of(info).viewer
+        if v is None:
+            return None
+        return Me(username=v.username, display_name=v.display_name, role=v.role, can_write=v.can_write, read_only_token=v.read_only)  # type: ignore[arg-type]
+
+    @strawberry.field(description="One organisation by its code (or global id), if in your scope.")
+    def organization(self, info: Info, code: str | None = None, id: relay.GlobalID | None = None) -> OrganizationType | None:
+        ctx = ctx_of(info)
+        stmt = select(Organization).where(within(Organization.path, ctx.viewer))
+        if id is not None:
+            stmt = stmt.where(Organization.id == int(id.node_id))
+        elif code is not None:
+            stmt = stmt.where(Organization.code == code.strip())
+        else:
+            return None
+        return ctx.session.execute(stmt).scalar()  # type: ignore[return-value]
+
+    @strawberry.field(description="Organisations in your scope, filtered; tree order by default.")
+    def organizations(
+        self,
+        info: Info,
+        filter: OrgFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        offset: int | None = None,
+        order_by: enums.OrgOrder | None = None,
+    ) -> Connection[OrganizationType]:
+        ctx = ctx_of(info)
+        stmt = select(Organization).where(within(Organization.path, ctx.viewer), *org_conditions(ctx, filter))
+        sort, key = org_sort(order_by)
+        return paginate(info, stmt, sort, key, first=first, after=after, offset=offset)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Members in your scope: search by name, pinyin or initials; filter; sort.")
+    def members(
+        self,
+        info: Info,
+        filter: MemberFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        offset: int | None = None,
+        order_by: enums.MemberOrder | None = None,
+    ) -> Connection[MemberType]:
+        ctx = ctx_of(info)
+        stmt = apply_members(ctx, select(Member).where(within(Member.org_path, ctx.viewer)), filter)
+        return paginate(info, stmt, member_sort(order_by), member_key(order_by), first=first, after=after, offset=offset)
+
+    @strawberry.field(description="Relation transfers that touch your scope: incoming, outgoing or both.")
+    def transfers(
+        self,
+        info: Info,
+        direction: enums.TransferDirection = enums.TransferDirection.ALL,
+        status: list[enums.TransferStatus] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[TransferType]:
+        ctx = ctx_of(info)
+        incoming = within(Transfer.to_org_path, ctx.viewer)
+        outgoing = within(Transfer.from_org_path, ctx.viewer)
+        cond = {"incoming": incoming, "outgoing": outgoing, "all": or_(incoming, outgoing)}[direction.value]
+        stmt = select(Transfer).where(cond)
+        if status:
+            stmt = stmt.where(Transfer.status.in_([s.value for s in status]))
+        sort = SortKey((Transfer.id,), descending=True, parse=(int,))
+        return paginate(info, stmt, sort, lambda t: (t.id,), first=first, after=after)  # type: ignore[arg-type]

@@ -1,0 +1,54 @@
+"""The schema: merged root types, limits and caches."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from partygraph.config import Settings
+from partygraph.graphql.mutations.member import MemberMutation
+from partygraph.graphql.mutations.organization import OrganizationMutation
+from partygraph.graphql.queries.core import CoreQuery
+from partygraph.graphql.types.member import MemberType, PositionType, TransferType
+from partygraph.graphql.types.organization import OrganizationType
+
+Query = merge_types("Query", (CoreQuery,))
+Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation))
+
+# Types reachable only through `node(id)` must be named here.
+NODE_TYPES = [OrganizationType, MemberType, PositionType, TransferType]
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings()
+    return _schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
+
+
+@lru_cache(maxsize=4)
+def _schema(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Schema:
+    """Built once per set of limits: Strawberry's relay fields cannot be bound twice."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=NODE_TYPES,
+        extensions=[
+            QueryDepthLimiter(max_depth=max_depth),
+            MaxAliasesLimiter(max_alias_count=max_aliases),
+            MaxTokensLimiter(max_token_count=max_tokens),
+            ParserCache(maxsize=256),
+            ValidationCache(maxsize=256),
+        ],
+    )
+
+
+def export_sdl() -> str:
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,71 @@
+"""Small shared pieces of the object types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from partygraph.context import Context
+from partygraph.models.audit import AuditEvent
+
+
+def ctx_of(info: Info) -> Context:
+    return info.context
+
+
+def label(info: Info, pair: tuple[str, str] | None) -> str | None:
+    if pair is None:
+        return None
+    return pair[0] if ctx_of(info).lang == "zh" else pair[1]
+
+
+@strawberry.type(description="A structure warning (DOMAIN §2): never a block, a person fixes it.")
+class ComplianceWarning:
+    code: str
+    message: str
+    message_zh: str
+    message_en: str
+
+
+@strawberry.type(name="AuditEvent", description="One change: who, when, what, before → after.")
+class AuditEventType:
+    id: int
+    at: str
+    actor_name: str | None
+    action: str
+    object_type: str
+    object_id: int
+    before: JSON | None
+    after: JSON | None
+
+    @staticmethod
+    def from_row(row: AuditEvent) -> AuditEventType:
+        return AuditEventType(
+            id=row.id,  # type: ignore[arg-type]
+            at=row.at.isoformat(timespec="seconds") if row.at else "",
+            actor_name=row.actor_name,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            before=row.before,
+            after=row.after,
+        )
+
+
+def history(info: Info, object_type: str, object_id: Any, limit: int = 100) -> list[AuditEventType]:
+    from sqlalchemy import select
+
+    rows = (
+        ctx_of(info)
+        .session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+    )
+    return [AuditEventType.from_row(r) for r in rows]

@@ -1,0 +1,262 @@
+"""Member, Position, status events and transfers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import strawberry
+from sqlalchemy import or_, select
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.graphql import enums, loaders
+from partygraph.graphql.types.common import AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.organization import OrganizationType
+from partygraph.models import member as m
+from partygraph.models.account import Account
+from partygraph.models.organization import Organization
+from partygraph.rules.base import age_on
+from partygraph.scope import within
+
+
+def mask_id_number(value: str | None) -> str | None:
+    if not value:
+        return value
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+@strawberry.type(name="Member", description="A Party member. Never deleted: status changes are events.")
+class MemberType(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    gender: enums.Gender
+    ethnicity: str
+    birth_date: date
+    education: enums.Education
+    occupation: str | None
+    front_line: bool
+    rural: bool
+    joined_on: date
+    converted_on: date | None
+    status: enums.MemberStatus
+    status_since: date | None
+    phone: str | None
+    pre_1949: bool
+    flowing: bool
+    flow_destination: str | None
+    flow_certificate: str | None
+    lost_contact: bool
+    lost_contact_since: date | None
+    in_difficulty: bool
+    notes: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.Member | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        ctx = ctx_of(info)
+        ids = [int(i) for i in node_ids]
+        rows = {
+            r.id: r
+            for r in ctx.session.execute(
+                select(m.Member).where(m.Member.id.in_(ids), within(m.Member.org_path, ctx.viewer))
+            ).scalars()
+        }
+        return [rows.get(i) for i in ids]
+
+    @strawberry.field(description="Masked (110105********002X) except for county-level accounts.")
+    def id_number(self, info: Info) -> str | None:
+        viewer = ctx_of(info).viewer
+        raw: str | None = self.id_number  # type: ignore[assignment]
+        return raw if viewer is not None and viewer.sees_id_numbers else mask_id_number(raw)
+
+    @strawberry.field
+    def age(self, info: Info) -> int:
+        return age_on(self.birth_date, ctx_of(info).today())
+
+    @strawberry.field
+    def gender_label(self, info: Info) -> str:
+        return label(info, m.GENDER_LABELS[m.Gender(self.gender)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def education_label(self, info: Info) -> str:
+        return label(info, m.EDUCATION_LABELS[m.Education(self.education)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def status_label(self, info: Info) -> str:
+        return label(info, m.MEMBER_STATUS_LABELS[m.MemberStatus(self.status)])  # type: ignore[return-value]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Posts held, newest first; `current` limits to posts not ended.")
+    async def positions(self, info: Info, current: bool = False) -> list[PositionType]:
+        posts = await loaders.positions_of(ctx_of(info)).load(self.id)
+        return [p for p in posts if p.end_on is None] if current else posts
+
+    @strawberry.field(description="Standing changes in date order: registration, status, transfers.")
+    def status_events(self, info: Info) -> list[MemberEventType]:
+        ctx = ctx_of(info)
+        rows = ctx.session.execute(
+            select(m.MemberEvent, Account.username)
+            .outerjoin(Account, Account.id == m.MemberEvent.actor_id)
+            .where(m.MemberEvent.member_id == self.id)
+            .order_by(m.MemberEvent.on, m.MemberEvent.id)
+        ).all()
+        return [MemberEventType.from_row(e, actor) for e, actor in rows]
+
+    @strawberry.field(description="Transfers of this member, newest first.")
+    def transfers(self, info: Info) -> list[TransferType]:
+        ctx = ctx_of(info)
+        return list(
+            ctx.session.execute(
+                select(m.Transfer).where(m.Transfer.member_id == self.id).order_by(m.Transfer.id.desc())
+            ).scalars()
+        )  # type: ignore[arg-type]
+
+    @strawberry.field(description="Every recorded change of this member, newest first.")
+    def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
+        return history(info, "Member", self.id, min(first, 200))
+
+
+@strawberry.type(name="Position", description="A post held by a member in an organisation.")
+class PositionType(relay.Node):
+    id: relay.NodeID[int]
+    kind: enums.PositionKind
+    title: str | None
+    start_on: date
+    end_on: date | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.Position | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        ctx = ctx_of(info)
+        ids = [int(i) for i in node_ids]
+        rows = {
+            p.id: p
+            for p in ctx.session.execute(
+                select(m.Position)
+                .join(m.Member, m.Member.id == m.Position.member_id)
+                .where(m.Position.id.in_(ids), within(m.Member.org_path, ctx.viewer))
+            ).scalars()
+        }
+        return [rows.get(i) for i in ids]
+
+    @strawberry.field
+    def kind_label(self, info: Info) -> str:
+        return label(info, m.POSITION_LABELS[m.PositionKind(self.kind)])  # type: ignore[return-value]
+
+    @strawberry.field
+    async def member(self, info: Info) -> MemberType | None:
+        return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(name="MemberEvent", description="A change of standing, with date, reason and actor.")
+class MemberEventType:
+    on: date
+    kind: str
+    from_status: enums.MemberStatus | None
+    to_status: enums.MemberStatus | None
+    reason: str | None
+    actor_name: str | None
+
+    @staticmethod
+    def from_row(e: m.MemberEvent, actor: str | None) -> MemberEventType:
+        return MemberEventType(
+            on=e.on,
+            kind=e.kind,
+            from_status=e.from_status,  # type: ignore[arg-type]
+            to_status=e.to_status,  # type: ignore[arg-type]
+            reason=e.reason,
+            actor_name=actor or "system",
+        )
+
+
+@strawberry.type(name="Transfer", description="An organisation-relation transfer: sent, then accepted or refused.")
+class TransferType(relay.Node):
+    id: relay.NodeID[int]
+    status: enums.TransferStatus
+    sent_on: date
+    decided_on: date | None
+    reason: str | None
+    decision_note: str | None
+    letter_number: str | None
+    external_org_name: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.Transfer | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        ctx = ctx_of(info)
+        ids = [int(i) for i in node_ids]
+        rows = {
+            t.id: t
+            for t in ctx.session.execute(
+                select(m.Transfer).where(
+                    m.Transfer.id.in_(ids),
+                    or_(within(m.Transfer.from_org_path, ctx.viewer), within(m.Transfer.to_org_path, ctx.viewer)),
+                )
+            ).scalars()
+        }
+        return [rows.get(i) for i in ids]
+
+    @strawberry.field
+    def status_label(self, info: Info) -> str:
+        return label(
+            info,
+            {
+                "pending": ("待接收", "Waiting"),
+                "accepted": ("已接收", "Accepted"),
+                "refused": ("已退回", "Refused"),
+                "cancelled": ("已撤回", "Cancelled"),
+                "external": ("已转出系统外", "Sent outside"),
+            }[self.status],
+        )  # type: ignore[return-value]
+
+    @strawberry.field(description="The member's name: the receiving side sees it before accepting.")
+    def member_name(self, info: Info) -> str:
+        member = ctx_of(info).session.get(m.Member, self.member_id)  # type: ignore[attr-defined]
+        return member.name if member else ""
+
+    @strawberry.field(description="The member, while in your scope.")
+    async def member(self, info: Info) -> MemberType | None:
+        return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def from_org_name(self, info: Info) -> str:
+        org = ctx_of(info).session.get(Organization, self.from_org_id)  # type: ignore[attr-defined]
+        return org.name if org else ""
+
+    @strawberry.field
+    def to_org_name(self, info: Info) -> str | None:
+        if self.to_org_id is None:  # type: ignore[attr-defined]
+            return self.external_org_name
+        org = ctx_of(info).session.get(Organization, self.to_org_id)  # type: ignore[attr-defined]
+        return org.name if org else None
+
+    @strawberry.field
+    async def from_organization(self, info: Info) -> OrganizationType | None:
+        return await loaders.org(ctx_of(info)).load(self.from_org_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def to_organization(self, info: Info) -> OrganizationType | None:
+        if self.to_org_id is None:  # type: ignore[attr-defined]
+            return None
+        return await loaders.org(ctx_of(info)).load(self.to_org_id)  # type: ignore[attr-defined]

@@ -1,0 +1,221 @@
+"""The Organization node: the tree, its members, its committee, its compliance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.relay import PageInfo
+from strawberry.types import Info
+
+from partygraph.graphql import enums, loaders
+from partygraph.graphql.filters import (
+    MemberFilter,
+    OrgFilter,
+    apply_members,
+    member_key,
+    member_sort,
+    org_conditions,
+    org_sort,
+)
+from partygraph.graphql.pagination import Connection, Edge, encode_cursor, page_size, paginate
+from partygraph.graphql.types.common import (
+    AuditEventType,
+    ComplianceWarning,
+    ctx_of,
+    history,
+    label,
+)
+from partygraph.models import organization as m
+from partygraph.models.member import COMMITTEE_KINDS, Member, MemberStatus, PositionKind
+from partygraph.rules.organization import Structure, compliance
+from partygraph.scope import path_range, within
+
+if TYPE_CHECKING:
+    from partygraph.graphql.types.member import MemberType, PositionType
+
+MemberRef = Annotated["MemberType", strawberry.lazy("partygraph.graphql.types.member")]
+PositionRef = Annotated["PositionType", strawberry.lazy("partygraph.graphql.types.member")]
+
+
+@strawberry.type(description="Active members of a subtree by standing.")
+class MemberCounts:
+    total: int
+    full: int
+    probationary: int
+
+
+@strawberry.type(name="Organization", description="A Party organisation: committee, general branch, branch or group.")
+class OrganizationType(relay.Node):
+    id: relay.NodeID[int]
+    code: str
+    name: str
+    kind: enums.OrgKind
+    branch_type: enums.BranchType | None
+    established_on: date | None
+    population: int | None
+    address: str | None
+    status: enums.OrgStatus
+    dissolved_on: date | None
+    dissolved_reason: str | None
+    depth: int
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.Organization | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        ctx = ctx_of(info)
+        ids = [int(i) for i in node_ids]
+        rows = {
+            o.id: o
+            for o in ctx.session.execute(
+                select(m.Organization).where(m.Organization.id.in_(ids), within(m.Organization.path, ctx.viewer))
+            ).scalars()
+        }
+        return [rows.get(i) for i in ids]
+
+    @strawberry.field
+    def kind_label(self, info: Info) -> str:
+        return label(info, m.ORG_KIND_LABELS[m.OrgKind(self.kind)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def branch_type_label(self, info: Info) -> str | None:
+        return label(info, m.BRANCH_TYPE_LABELS[m.BranchType(self.branch_type)]) if self.branch_type else None
+
+    @strawberry.field(description="The organisation above; null at the top of your scope.")
+    async def parent(self, info: Info) -> OrganizationType | None:
+        if self.parent_id is None:  # type: ignore[attr-defined]
+            return None
+        return await loaders.org(ctx_of(info)).load(self.parent_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="From the top of your scope down to the parent.")
+    def ancestors(self, info: Info) -> list[OrganizationType]:
+        ctx = ctx_of(info)
+        path: str = self.path  # type: ignore[attr-defined]
+        prefixes = [path[: i + 1] for i, ch in enumerate(path[:-1]) if ch == "."]
+        if not prefixes:
+            return []
+        rows = ctx.session.execute(
+            select(m.Organization)
+            .where(m.Organization.path.in_(prefixes), within(m.Organization.path, ctx.viewer))
+            .order_by(m.Organization.depth)
+        ).scalars()
+        return list(rows)  # type: ignore[arg-type]
+
+    @strawberry.field
+    async def children(
+        self, info: Info, kind: enums.OrgKind | None = None, include_dissolved: bool = False
+    ) -> list[OrganizationType]:
+        key = (self.id, include_dissolved, kind.value if kind else None)
+        return await loaders.children(ctx_of(info)).load(key)
+
+    @strawberry.field(description="Active child organisations in your scope.")
+    async def child_count(self, info: Info) -> int:
+        return len(await loaders.children(ctx_of(info)).load((self.id, False, None)))
+
+    @strawberry.field(description="Every organisation below this one, in tree order.")
+    def descendants(
+        self,
+        info: Info,
+        filter: OrgFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        offset: int | None = None,
+    ) -> Connection[OrganizationType]:
+        ctx = ctx_of(info)
+        path: str = self.path  # type: ignore[attr-defined]
+        stmt = select(m.Organization).where(
+            path_range(m.Organization.path, path),
+            m.Organization.id != self.id,
+            within(m.Organization.path, ctx.viewer),
+            *org_conditions(ctx, filter),
+        )
+        sort, key = org_sort(None)
+        return paginate(info, stmt, sort, key, first=first, after=after, offset=offset)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Members of the whole subtree (groups included).")
+    async def members(
+        self,
+        info: Info,
+        filter: MemberFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        offset: int | None = None,
+        order_by: enums.MemberOrder | None = None,
+    ) -> Connection[MemberRef]:
+        ctx = ctx_of(info)
+        sort = member_sort(order_by)
+        if after or offset:
+            stmt = apply_members(ctx, select(Member).where(path_range(Member.org_path, self.path), within(Member.org_path, ctx.viewer)), filter)  # type: ignore[attr-defined]
+            return paginate(info, stmt, sort, member_key(order_by), first=first, after=after, offset=offset)
+        limit = page_size(ctx, first)
+        filter_key = (repr(filter), order_by)
+        loader = loaders.members_under(ctx, lambda s: apply_members(ctx, s, filter), sort.order_by(), filter_key)
+        rows, total = await loader.load((self.id, limit + 1))
+        has_next = len(rows) > limit
+        rows = rows[:limit]
+        key = member_key(order_by)
+        edges = [Edge(cursor=encode_cursor(key(r)), node=r) for r in rows]
+        return Connection(
+            edges=edges,  # type: ignore[arg-type]
+            page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=False,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )
+
+    @strawberry.field(description="Active members of the subtree, by standing.")
+    async def member_counts(self, info: Info) -> MemberCounts:
+        counts = await loaders.member_counts(ctx_of(info)).load(self.id)
+        full = counts.get(MemberStatus.full, 0)
+        prob = counts.get(MemberStatus.probationary, 0)
+        return MemberCounts(total=full + prob, full=full, probationary=prob)
+
+    @strawberry.field(description="Posts held in this organisation now (secretary, committee, group leaders).")
+    async def officers(self, info: Info) -> list[PositionRef]:
+        return await loaders.current_positions_at(ctx_of(info)).load(self.id)
+
+    @strawberry.field
+    async def secretary(self, info: Info) -> MemberRef | None:
+        posts = await loaders.current_positions_at(ctx_of(info)).load(self.id)
+        for p in posts:
+            if p.kind == PositionKind.secretary:
+                return await loaders.member(ctx_of(info)).load(p.member_id)
+        return None
+
+    @strawberry.field(description="Structure warnings of DOMAIN §2 (branch committee size, secretary…).")
+    async def compliance(self, info: Info) -> list[ComplianceWarning]:
+        ctx = ctx_of(info)
+        counts = await loaders.member_counts(ctx).load(self.id)
+        posts = await loaders.current_positions_at(ctx).load(self.id)
+        committee = {p.member_id for p in posts if p.kind in COMMITTEE_KINDS}
+        structure = Structure(
+            kind=self.kind,
+            members=counts.get(MemberStatus.full, 0) + counts.get(MemberStatus.probationary, 0),
+            full_members=counts.get(MemberStatus.full, 0),
+            committee_size=len(committee),
+            has_secretary=any(p.kind == PositionKind.secretary for p in posts),
+        )
+        return [
+            ComplianceWarning(
+                code=v.code,
+                message=v.message_zh if ctx.lang == "zh" else v.message_en,
+                message_zh=v.message_zh,
+                message_en=v.message_en,
+            )
+            for v in compliance(structure)
+        ]
+
+    @strawberry.field(description="Every recorded change of this organisation, newest first.")
+    def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
+        return history(info, "Organization", self.id, min(first, 200))
