@@ -85,6 +85,8 @@ def _engine_for(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Engine:
         else:
             engine = _postgres_engine()
             if engine is None:
+                if os.environ.get("PARTYGRAPH_REQUIRE_POSTGRES"):
+                    pytest.fail(f"PostgreSQL is required here (CI) but unavailable: {_pg_problem}")
                 pytest.skip(f"PostgreSQL unavailable: {_pg_problem}")
             with engine.begin() as conn:
                 SQLModel.metadata.drop_all(conn)

@@ -434,9 +434,14 @@ def test_r_dev_06_missing_review_does_not_block_the_target():
 def test_r_dev_07_day_before_the_anniversary_is_refused():
     v = check(before(Step.target_decided), R(Step.target_decided, "2024-02-14"))
     assert v.code == "R-DEV-07" and v.field == "on"
-    assert v.message_zh.startswith("成为入党积极分子满一年后才能确定为发展对象")
-    assert "（R-DEV-07，《发展党员工作细则》第十三条）；最早可于 2024-02-15" in v.message_zh
-    assert "earliest 2024-02-15" in v.message_en
+    assert v.message_zh == (
+        "成为入党积极分子满一年后才能确定为发展对象（R-DEV-07，《发展党员工作细则》第十三条）；"
+        "最早可于 2024-02-15"
+    )
+    assert v.message_en == (
+        "A candidate can become a development target only after at least one year as an "
+        "activist (R-DEV-07, Rules on Recruiting Party Members (2014) art. 13); earliest 2024-02-15"
+    )
 
 
 def test_r_dev_07_the_anniversary_is_allowed():

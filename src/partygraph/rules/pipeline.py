@@ -974,10 +974,9 @@ def _check_target_decided(
     if new.on < earliest:
         return _violation(
             "R-DEV-07",
-            f"成为入党积极分子满{_span_zh(settings.activist_min_months)}后才能确定为发展对象"
-            f"（{activist.on.isoformat()} 确定为入党积极分子）",
-            f"A development target must have been an activist for at least "
-            f"{_span_en(settings.activist_min_months)} (activist since {activist.on.isoformat()})",
+            f"成为入党积极分子满{_span_zh(settings.activist_min_months)}后才能确定为发展对象",
+            "A candidate can become a development target only after at least "
+            f"{_span_en(settings.activist_min_months)} as an activist",
             "on",
             earliest=earliest,
         )
