@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, make_url, text
 from sqlmodel import SQLModel
 
 import partygraph.models  # noqa: F401 - registers every table
 from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
-from partygraph.db import make_engine, make_session_factory
+from partygraph.db import make_engine, make_session_factory, normalise_url
 from partygraph.graphql.schema import build_schema
 from partygraph.services import account as accounts
 from partygraph.services import member as members
@@ -35,27 +35,49 @@ POSTGRES_URL = os.environ.get("PARTYGRAPH_TEST_POSTGRES_URL", "")
 _pg_problem: str | None = None
 
 
+_pg_database: str | None = None
+
+
 def _postgres_engine() -> Engine | None:
-    global _pg_problem
+    """A database of this test run's own on the server PARTYGRAPH_TEST_POSTGRES_URL names,
+    so concurrent runs (developers, CI) never wipe each other's tables."""
+    global _pg_problem, _pg_database
     if not POSTGRES_URL:
         _pg_problem = "PARTYGRAPH_TEST_POSTGRES_URL is not set"
         return None
     try:
-        engine = make_engine(POSTGRES_URL)
+        server = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+        if _pg_database is None:
+            name = f"{make_url(normalise_url(POSTGRES_URL)).database}_run{os.getpid()}"
+            with server.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            _pg_database = name
+        server.dispose()
+        url = make_url(normalise_url(POSTGRES_URL)).set(database=_pg_database)
+        engine = make_engine(url.render_as_string(hide_password=False))
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return engine
     except Exception as exc:  # noqa: BLE001
-        _pg_problem = f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.__class__.__name__}"
+        _pg_problem = f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.__class__.__name__}: {exc}"
         return None
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    if _pg_database:
+        server = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{_pg_database}" WITH (FORCE)'))
+        server.dispose()
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    engine = _postgres_engine()
-    if engine is None:
-        return [f"!!! PostgreSQL tests SKIPPED: {_pg_problem} — running on SQLite only !!!"]
-    engine.dispose()
-    return [f"databases: SQLite and PostgreSQL ({POSTGRES_URL})"]
+    if not POSTGRES_URL:
+        return ["!!! PARTYGRAPH_TEST_POSTGRES_URL is not set: PostgreSQL tests SKIPPED, SQLite only !!!"]
+    return [f"databases: SQLite and PostgreSQL (a fresh database per run on {POSTGRES_URL})"]
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
