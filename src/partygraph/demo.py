@@ -38,6 +38,7 @@ from partygraph.models.member import (
     Gender,
     Member,
     MemberStatus,
+    Position,
     PositionKind,
 )
 from partygraph.models.organization import BranchType, Organization, OrgKind
@@ -69,7 +70,13 @@ class DemoSummary:
     accounts: int
     villages: int
     branches: int
-    logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # (username, password, role, org name)
+    # (username, password, role, home organisation's name)
+    logins: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    @property
+    def organizations(self) -> int:
+        """The same count, spelt as the CLI spells it."""
+        return self.organisations
 
 
 def is_empty(session: Session) -> bool:
@@ -89,17 +96,30 @@ def load_demo(
     """Plant the demo county in an empty database and commit it.
 
     Raises ValueError if the database already holds organisations or one of the
-    demo usernames. `progress(done, total)` is called now and then while members
-    are registered (total = members planned).
+    demo usernames. `progress(done, total)` is called every hundred members and
+    once at the end (total = members planned). The tree's shape does not depend on
+    `members_target`: it only sets how many members are spread over it (each branch
+    gets at least six, at most 45, so the county holds ~1,150 to ~5,500).
     """
     if not is_empty(session):
-        raise ValueError("The database already holds organisations: the demo loads into an empty database only")
-    taken = session.execute(
-        select(Account.username).where(Account.username.in_([u for u, _, _ in DEMO_ACCOUNTS]))
-    ).scalars().first()
+        raise ValueError(
+            "The database already holds organisations: the demo loads into an empty database only"
+        )
+    taken = (
+        session.execute(
+            select(Account.username).where(Account.username.in_([u for u, _, _ in DEMO_ACCOUNTS]))
+        )
+        .scalars()
+        .first()
+    )
     if taken is not None:
         raise ValueError(f"An account named {taken!r} already exists")
-    summary = _Loader(session, settings, today or date.today(), seed, members_target, progress).run()
+    loader = _Loader(session, settings, today or date.today(), seed, members_target, progress)
+    try:
+        summary = loader.run()
+    except BaseException:
+        session.rollback()
+        raise
     session.commit()
     return summary
 
@@ -152,14 +172,56 @@ COUNTY_BRANCHES: list[tuple[str, str, BranchType, tuple[int, int]]] = [
     ("N01", "岷江县个体私营企业协会联合党支部", BranchType.two_new, (7, 10)),
 ]
 
-VILLAGE_FIRST = list("桃杏龙凤羌高新白黄石青红金银马牛羊茶竹松云月花和兴联油板草雁麻簇布萝阿索玉老河山")
+VILLAGE_FIRST = list(
+    "桃杏龙凤羌高新白黄石青红金银马牛羊茶竹松云月花和兴联油板草雁麻簇布萝阿索玉老河山"
+)
 VILLAGE_SECOND = list("坪溪沟岩坝湾岭寨坡口关桥台林田顶门峰堡园川营场")
 
-TIBETAN_MALE = ["扎西", "泽仁", "尼玛", "多吉", "次仁", "格桑", "罗布", "旦增", "索朗", "益西", "贡布", "达瓦", "登巴", "洛桑"]
+TIBETAN_MALE = [
+    "扎西",
+    "泽仁",
+    "尼玛",
+    "多吉",
+    "次仁",
+    "格桑",
+    "罗布",
+    "旦增",
+    "索朗",
+    "益西",
+    "贡布",
+    "达瓦",
+    "登巴",
+    "洛桑",
+]
 TIBETAN_FEMALE = ["卓玛", "拉姆", "央金", "措姆", "德吉", "曲珍", "白珍", "永珍", "卓嘎", "格玛"]
 TIBETAN_FIRST = ["泽仁", "格桑", "次仁", "尼玛", "达瓦", "白玛", "益西", "央宗"]
 
-PHONE_PREFIXES = ["38", "39", "58", "59", "82", "87", "88", "35", "36", "37", "50", "51", "52", "57", "33", "53", "80", "89", "99", "91", "77", "73"]
+FEMININE_GIVEN_NAMES = ("红霞",)
+
+PHONE_PREFIXES = [
+    "38",
+    "39",
+    "58",
+    "59",
+    "82",
+    "87",
+    "88",
+    "35",
+    "36",
+    "37",
+    "50",
+    "51",
+    "52",
+    "57",
+    "33",
+    "53",
+    "80",
+    "89",
+    "99",
+    "91",
+    "77",
+    "73",
+]
 
 EXTERNAL_ORGS = [
     ("中共成都市武侯区委组织部", "工作调动"),
@@ -170,7 +232,14 @@ EXTERNAL_ORGS = [
     ("中共理县县委组织部", "工作调动"),
     ("中共成都市郫都区委组织部", "升学后留校工作"),
 ]
-FLOW_DESTINATIONS = ["四川省成都市武侯区", "广东省东莞市长安镇", "浙江省宁波市北仑区", "新疆维吾尔自治区乌鲁木齐市", "四川省成都市郫都区", "福建省晋江市"]
+FLOW_DESTINATIONS = [
+    "四川省成都市武侯区",
+    "广东省东莞市长安镇",
+    "浙江省宁波市北仑区",
+    "新疆维吾尔自治区乌鲁木齐市",
+    "四川省成都市郫都区",
+    "福建省晋江市",
+]
 
 MALE_SHARE = {
     BranchType.village: 0.75,
@@ -202,17 +271,65 @@ AGE_BANDS: dict[str, list[tuple[int, int, int]]] = {
 E = Education
 EDUCATION_WEIGHTS: dict[str, list[tuple[Education, int]]] = {
     "village_old": [(E.primary, 62), (E.junior_high, 30), (E.senior_high, 8)],
-    "village_young": [(E.junior_high, 30), (E.senior_high, 30), (E.junior_college, 25), (E.bachelor, 15)],
-    "village": [(E.primary, 28), (E.junior_high, 47), (E.senior_high, 18), (E.junior_college, 6), (E.bachelor, 1)],
-    "community_old": [(E.primary, 25), (E.junior_high, 40), (E.senior_high, 30), (E.junior_college, 5)],
-    BranchType.community: [(E.junior_high, 20), (E.senior_high, 35), (E.junior_college, 25), (E.bachelor, 20)],
-    BranchType.agency: [(E.senior_high, 4), (E.junior_college, 28), (E.bachelor, 58), (E.postgraduate, 10)],
+    "village_young": [
+        (E.junior_high, 30),
+        (E.senior_high, 30),
+        (E.junior_college, 25),
+        (E.bachelor, 15),
+    ],
+    "village": [
+        (E.primary, 28),
+        (E.junior_high, 47),
+        (E.senior_high, 18),
+        (E.junior_college, 6),
+        (E.bachelor, 1),
+    ],
+    "community_old": [
+        (E.primary, 25),
+        (E.junior_high, 40),
+        (E.senior_high, 30),
+        (E.junior_college, 5),
+    ],
+    BranchType.community: [
+        (E.junior_high, 20),
+        (E.senior_high, 35),
+        (E.junior_college, 25),
+        (E.bachelor, 20),
+    ],
+    BranchType.agency: [
+        (E.senior_high, 4),
+        (E.junior_college, 28),
+        (E.bachelor, 58),
+        (E.postgraduate, 10),
+    ],
     BranchType.school: [(E.junior_college, 20), (E.bachelor, 70), (E.postgraduate, 10)],
-    BranchType.hospital: [(E.senior_high, 5), (E.junior_college, 30), (E.bachelor, 55), (E.postgraduate, 10)],
-    BranchType.enterprise: [(E.junior_high, 8), (E.senior_high, 25), (E.junior_college, 35), (E.bachelor, 30), (E.postgraduate, 2)],
+    BranchType.hospital: [
+        (E.senior_high, 5),
+        (E.junior_college, 30),
+        (E.bachelor, 55),
+        (E.postgraduate, 10),
+    ],
+    BranchType.enterprise: [
+        (E.junior_high, 8),
+        (E.senior_high, 25),
+        (E.junior_college, 35),
+        (E.bachelor, 30),
+        (E.postgraduate, 2),
+    ],
     BranchType.two_new: [(E.senior_high, 30), (E.junior_college, 40), (E.bachelor, 30)],
-    BranchType.flowing: [(E.primary, 5), (E.junior_high, 45), (E.senior_high, 35), (E.junior_college, 15)],
-    BranchType.retired: [(E.primary, 10), (E.junior_high, 20), (E.senior_high, 30), (E.junior_college, 25), (E.bachelor, 15)],
+    BranchType.flowing: [
+        (E.primary, 5),
+        (E.junior_high, 45),
+        (E.senior_high, 35),
+        (E.junior_college, 15),
+    ],
+    BranchType.retired: [
+        (E.primary, 10),
+        (E.junior_high, 20),
+        (E.senior_high, 30),
+        (E.junior_college, 25),
+        (E.bachelor, 15),
+    ],
 }
 
 # Committee posts besides the secretary, in the order a committee of 3, 4, 5 fills them.
@@ -253,10 +370,19 @@ class _Person:
     age: int
     fields: dict[str, Any]
     status: str = MemberStatus.full.value
-    member_id: int | None = None
     member: Member | None = None  # held so the session's identity map keeps it (no reloads)
     busy: bool = False  # not to be picked for posts or further changes
     posts: int = 0
+
+    @property
+    def mid(self) -> int:
+        assert self.member is not None and self.member.id is not None
+        return self.member.id
+
+
+def _pk(obj: Organization | Position) -> int:
+    assert obj.id is not None
+    return obj.id
 
 
 class _Loader:
@@ -271,7 +397,9 @@ class _Loader:
     ) -> None:
         self.session = session
         self.today = today
-        self.ctx = Context(session=session, settings=settings, viewer=SYSTEM_VIEWER, clock=lambda: today)
+        self.ctx = Context(
+            session=session, settings=settings, viewer=SYSTEM_VIEWER, clock=lambda: today
+        )
         self.rng = random.Random(seed)
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
@@ -284,7 +412,9 @@ class _Loader:
         self.letter_no = 0
         # Set while building the tree.
         self.root: Organization
-        self.townships: list[tuple[Organization, _Unit, str]] = []  # committee, its agency branch, 镇/乡
+        self.townships: list[
+            tuple[Organization, _Unit, str]
+        ] = []  # committee, its agency branch, 镇/乡
         self.general_branches: list[tuple[Organization, list[_Unit]]] = []
         self.villages: list[_Unit] = []
         self.agency_committee: Organization
@@ -294,13 +424,15 @@ class _Loader:
 
     # -- helpers ----------------------------------------------------------------------------------
 
-    def _org(self, parent: Organization | None, code: str, name: str, kind: OrgKind, **kw: Any) -> Organization:
+    def _org(
+        self, parent: Organization | None, code: str, name: str, kind: OrgKind, **kw: Any
+    ) -> Organization:
         est = kw.pop("established_on", None)
         if est is not None and est > self.today:
             est = None
         org = orgs.create(
             self.ctx,
-            parent_id=parent.id if parent is not None else None,
+            parent_id=_pk(parent) if parent is not None else None,
             code=code,
             name=name,
             kind=kind.value,
@@ -378,10 +510,24 @@ class _Loader:
         for ti, (tname, qiang, tibetan, hui) in enumerate(TOWNSHIPS):
             suffix = tname[-1]
             tcode = f"{COUNTY_CODE}-T{ti + 1:02d}"
-            committee = self._org(self.root, tcode, f"{tname}党委", OrgKind.committee, established_on=self._est(1950, 1956), address=f"{COUNTY_NAME}{tname}")
+            committee = self._org(
+                self.root,
+                tcode,
+                f"{tname}党委",
+                OrgKind.committee,
+                established_on=self._est(1950, 1956),
+                address=f"{COUNTY_NAME}{tname}",
+            )
             ethnic = (qiang, tibetan, hui)
             agency = _Unit(
-                self._org(committee, f"{tcode}-J1", f"{tname}机关党支部", OrgKind.branch, branch_type=BranchType.agency.value, established_on=self._est(1956, 1980)),
+                self._org(
+                    committee,
+                    f"{tcode}-J1",
+                    f"{tname}机关党支部",
+                    OrgKind.branch,
+                    branch_type=BranchType.agency.value,
+                    established_on=self._est(1956, 1980),
+                ),
                 BranchType.agency,
                 ethnic=(0.10 + qiang / 3, 0.02 + tibetan / 3, hui),
                 township=ti,
@@ -407,18 +553,40 @@ class _Loader:
                 unit = _Unit(branch, BranchType.village, ethnic=ethnic, township=ti)
                 n_groups = 3 if vpop >= 1500 else 2
                 for gi in range(n_groups):
-                    unit.groups.append(self._org(branch, f"{vcode}-G{gi + 1}", f"第{'一二三'[gi]}党小组", OrgKind.group))
+                    unit.groups.append(
+                        self._org(
+                            branch,
+                            f"{vcode}-G{gi + 1}",
+                            f"{vname}第{'一二三'[gi]}党小组",
+                            OrgKind.group,
+                        )
+                    )
                 self.units.append(unit)
                 self.villages.append(unit)
             if ti in COMMUNITY_GENERAL_BRANCHES:
                 gname, communities = COMMUNITY_GENERAL_BRANCHES[ti]
-                general = self._org(committee, f"{tcode}-Z1", gname, OrgKind.general_branch, branch_type=BranchType.community.value, established_on=self._est(1995, 2012))
+                general = self._org(
+                    committee,
+                    f"{tcode}-Z1",
+                    gname,
+                    OrgKind.general_branch,
+                    branch_type=BranchType.community.value,
+                    established_on=self._est(1995, 2012),
+                )
                 children = []
                 for ci, cname in enumerate(communities):
                     cpop = r.randint(3000, 8000)
                     population += cpop
                     unit = _Unit(
-                        self._org(general, f"{tcode}-Z1-S{ci + 1}", f"{cname}党支部", OrgKind.branch, branch_type=BranchType.community.value, population=cpop, established_on=self._est(1995, 2012)),
+                        self._org(
+                            general,
+                            f"{tcode}-Z1-S{ci + 1}",
+                            f"{cname}党支部",
+                            OrgKind.branch,
+                            branch_type=BranchType.community.value,
+                            population=cpop,
+                            established_on=self._est(1995, 2012),
+                        ),
                         BranchType.community,
                         ethnic=ethnic,
                         township=ti,
@@ -426,13 +594,28 @@ class _Loader:
                     self.units.append(unit)
                     children.append(unit)
                 self.general_branches.append((general, children))
-            committee = orgs.update_fields(self.ctx, committee.id, version=None, changes={"population": population})  # type: ignore[arg-type]
+            committee = orgs.update_fields(
+                self.ctx, _pk(committee), version=None, changes={"population": population}
+            )
             township_population += population
 
-        self.agency_committee = self._org(self.root, f"{COUNTY_CODE}-J", f"中共{COUNTY_NAME}直属机关工作委员会", OrgKind.committee, established_on=date(1984, 6, 1))
+        self.agency_committee = self._org(
+            self.root,
+            f"{COUNTY_CODE}-J",
+            f"中共{COUNTY_NAME}直属机关工作委员会",
+            OrgKind.committee,
+            established_on=date(1984, 6, 1),
+        )
         for ai, aname in enumerate(COUNTY_AGENCIES):
             unit = _Unit(
-                self._org(self.agency_committee, f"{COUNTY_CODE}-J-B{ai + 1:02d}", aname, OrgKind.branch, branch_type=BranchType.agency.value, established_on=self._est(1984, 2005)),
+                self._org(
+                    self.agency_committee,
+                    f"{COUNTY_CODE}-J-B{ai + 1:02d}",
+                    aname,
+                    OrgKind.branch,
+                    branch_type=BranchType.agency.value,
+                    established_on=self._est(1984, 2005),
+                ),
                 BranchType.agency,
                 ethnic=(0.18, 0.06, 0.01),
             )
@@ -440,13 +623,25 @@ class _Loader:
             self.county_units[aname] = unit
         for suffix, name, btype, _sizes in COUNTY_BRANCHES:
             unit = _Unit(
-                self._org(self.root, f"{COUNTY_CODE}-{suffix}", name, OrgKind.branch, branch_type=btype.value, established_on=self._est(1985, 2015)),
+                self._org(
+                    self.root,
+                    f"{COUNTY_CODE}-{suffix}",
+                    name,
+                    OrgKind.branch,
+                    branch_type=btype.value,
+                    established_on=self._est(1985, 2015),
+                ),
                 btype,
                 ethnic=(0.22, 0.05, 0.01),
             )
             self.units.append(unit)
             self.county_units[suffix] = unit
-        orgs.update_fields(self.ctx, self.root.id, version=None, changes={"population": township_population + r.randint(15000, 25000)})  # type: ignore[arg-type]
+        orgs.update_fields(
+            self.ctx,
+            _pk(self.root),
+            version=None,
+            changes={"population": township_population + r.randint(15000, 25000)},
+        )
 
     def _village_name(self, used: set[str]) -> str:
         while True:
@@ -481,7 +676,10 @@ class _Loader:
             if u.fixed:
                 fixed_total += u.size
             elif u.profile == BranchType.agency:
-                u.size, u.fixed = (r.randint(8, 14) if u.township is not None else r.randint(9, 16)), True
+                u.size, u.fixed = (
+                    (r.randint(8, 14) if u.township is not None else r.randint(9, 16)),
+                    True,
+                )
                 fixed_total += u.size
             elif u.profile == BranchType.community:
                 u.size, u.fixed = r.randint(16, 28), True
@@ -543,15 +741,23 @@ class _Loader:
         age = r.randint(lo, hi)
         birth = add_months(self.today, -12 * age) - timedelta(days=r.randint(1, 364))
         join_max = max(18, min(age - 2, 55))
-        join_age = int(round(r.triangular(18, join_max, min(join_max, 25)))) if join_max > 18 else 18
+        join_age = (
+            int(round(r.triangular(18, join_max, min(join_max, 25)))) if join_max > 18 else 18
+        )
         joined = add_months(birth, 12 * join_age) + timedelta(days=r.randint(1, 300))
         q, t, h = unit.ethnic
         x = r.random()
-        ethnicity = "羌族" if x < q else "藏族" if x < q + t else "回族" if x < q + t + h else "汉族"
+        ethnicity = (
+            "羌族" if x < q else "藏族" if x < q + t else "回族" if x < q + t + h else "汉族"
+        )
         if ethnicity == "藏族" and r.random() < 0.6:
-            name = (r.choice(TIBETAN_MALE) + r.choice(TIBETAN_MALE)) if male else (r.choice(TIBETAN_FIRST) + r.choice(TIBETAN_FEMALE))
+            name = (
+                "".join(r.sample(TIBETAN_MALE, 2))
+                if male
+                else (r.choice(TIBETAN_FIRST) + r.choice(TIBETAN_FEMALE))
+            )
         else:
-            name = self.fake.last_name() + (self.fake.first_name_male() if male else self.fake.first_name_female())
+            name = self.fake.last_name() + self._given_name(male)
         occupation, front_line, rural = self._work(p, age)
         phone = None
         if r.random() < (0.5 if age > 80 else 0.93):
@@ -570,6 +776,14 @@ class _Loader:
             "phone": phone,
         }
         return _Person(unit=unit, holder=holder, age=age, fields=fields)
+
+    def _given_name(self, male: bool) -> str:
+        if not male:
+            return self.fake.first_name_female()
+        given = self.fake.first_name_male()
+        while given in FEMININE_GIVEN_NAMES:  # faker's zh_CN male list holds a few
+            given = self.fake.first_name_male()
+        return given
 
     def _education(self, p: BranchType, band: str, age: int) -> Education:
         if p == BranchType.village:
@@ -590,7 +804,9 @@ class _Loader:
         if p == BranchType.community:
             if age > 60:
                 return "离退休人员", False, False
-            return r.choice([("社区工作者", False, False), ("个体工商户", True, False), ("工人", True, False)])
+            return r.choice(
+                [("社区工作者", False, False), ("个体工商户", True, False), ("工人", True, False)]
+            )
         if p == BranchType.agency:
             return "党政机关工作人员", False, False
         if p == BranchType.school:
@@ -598,7 +814,14 @@ class _Loader:
         if p == BranchType.hospital:
             return "专业技术人员（医务人员）", True, False
         if p == BranchType.enterprise:
-            return r.choices([("工人", True, False), ("企业管理人员", False, False), ("专业技术人员", True, False)], weights=[60, 25, 15])[0]
+            return r.choices(
+                [
+                    ("工人", True, False),
+                    ("企业管理人员", False, False),
+                    ("专业技术人员", True, False),
+                ],
+                weights=[60, 25, 15],
+            )[0]
         if p == BranchType.two_new:
             return r.choice([("非公有制企业员工", True, False), ("社会组织工作人员", False, False)])
         if p == BranchType.flowing:
@@ -609,16 +832,17 @@ class _Loader:
         """Probationary members, pre-1949 veterans, flowing, lost contact, in difficulty."""
         r = self.rng
         today = self.today
-        per_unit: dict[int, int] = {}
+        per_unit: dict[str, int] = {}
         candidates = [
-            p for p in self.people
+            p
+            for p in self.people
             if p.age <= 40 and not p.unit.design and not p.unit.old and p.unit.size >= 8
         ]
         n_prob = max(1, round(0.025 * len(self.people)))
         for p in r.sample(candidates, min(n_prob * 2, len(candidates))):
             if n_prob <= 0:
                 break
-            key = id(p.unit)
+            key = p.unit.org.code
             if per_unit.get(key, 0) >= 2:
                 continue
             per_unit[key] = per_unit.get(key, 0) + 1
@@ -628,7 +852,14 @@ class _Loader:
             p.fields["converted_on"] = None
 
         # Veterans who joined before the People's Republic (建国前老党员).
-        veterans = [p for p in self.people if p.status == MemberStatus.full.value and p.age >= 80 and p.unit.profile in (BranchType.village, BranchType.retired) and not p.unit.design]
+        veterans = [
+            p
+            for p in self.people
+            if p.status == MemberStatus.full.value
+            and p.age >= 80
+            and p.unit.profile in (BranchType.village, BranchType.retired)
+            and not p.unit.design
+        ]
         for p in r.sample(veterans, min(5, len(veterans))):
             birth = date(r.randint(1925, 1929), r.randint(1, 12), r.randint(1, 28))
             earliest = max(add_months(birth, 12 * 18) + timedelta(days=1), date(1945, 1, 1))
@@ -636,7 +867,13 @@ class _Loader:
             if span <= 0:
                 continue
             joined = earliest + timedelta(days=r.randint(0, span))
-            p.fields.update(birth_date=birth, joined_on=joined, converted_on=add_months(joined, 12), education=Education.primary.value, front_line=False)
+            p.fields.update(
+                birth_date=birth,
+                joined_on=joined,
+                converted_on=add_months(joined, 12),
+                education=Education.primary.value,
+                front_line=False,
+            )
             p.age = today.year - birth.year
             p.fields["notes"] = "建国前入党的老党员"
             p.busy = True
@@ -649,9 +886,21 @@ class _Loader:
 
         def full_since(p: _Person, years: int) -> bool:
             conv = p.fields["converted_on"]
-            return p.status == MemberStatus.full.value and conv is not None and conv <= add_months(today, -12 * years)
+            return (
+                p.status == MemberStatus.full.value
+                and conv is not None
+                and conv <= add_months(today, -12 * years)
+            )
 
-        workers = [p for p in self.people if not p.busy and full_since(p, 1) and 22 <= p.age <= 50 and p.unit.profile in (BranchType.village, BranchType.flowing) and not p.unit.design]
+        workers = [
+            p
+            for p in self.people
+            if not p.busy
+            and full_since(p, 1)
+            and 22 <= p.age <= 50
+            and p.unit.profile in (BranchType.village, BranchType.flowing)
+            and not p.unit.design
+        ]
         for i, p in enumerate(pick(workers, 6)):
             p.fields.update(
                 flowing=True,
@@ -660,13 +909,29 @@ class _Loader:
                 occupation="外出务工人员",
             )
         # Lost contact: the first will be suspended; the others are only flagged.
-        lost = [p for p in self.people if not p.busy and full_since(p, 4) and 25 <= p.age <= 55 and p.unit.profile == BranchType.village and not p.unit.design and not p.unit.old and p.unit.size >= 12]
+        lost = [
+            p
+            for p in self.people
+            if not p.busy
+            and full_since(p, 4)
+            and 25 <= p.age <= 55
+            and p.unit.profile == BranchType.village
+            and not p.unit.design
+            and not p.unit.old
+            and p.unit.size >= 12
+        ]
         self.lost = pick(lost, 3)
         for i, p in enumerate(self.lost):
-            p.fields["lost_contact_since"] = today - timedelta(days=r.randint(800, 1100) if i == 0 else r.randint(200, 500))
+            p.fields["lost_contact_since"] = today - timedelta(
+                days=r.randint(800, 1100) if i == 0 else r.randint(200, 500)
+            )
             p.fields["notes"] = "外出后与党组织失去联系，多次联系未果"
             p.unit.touched = True
-        needy = [p for p in self.people if p.age >= 55 and p.unit.profile in (BranchType.village, BranchType.retired)]
+        needy = [
+            p
+            for p in self.people
+            if p.age >= 55 and p.unit.profile in (BranchType.village, BranchType.retired)
+        ]
         for p in r.sample(needy, min(20, len(needy))):
             p.fields["in_difficulty"] = True
 
@@ -678,7 +943,10 @@ class _Loader:
             if p.unit.profile in (BranchType.village, BranchType.community, BranchType.flowing):
                 area = r.choices(["513221", "513223", "513222"], weights=[92, 4, 4])[0]
             else:
-                area = r.choices(["513221", "513223", "513222", "513224", "513228", "513226"], weights=[70, 8, 7, 5, 5, 5])[0]
+                area = r.choices(
+                    ["513221", "513223", "513222", "513224", "513228", "513226"],
+                    weights=[70, 8, 7, 5, 5, 5],
+                )[0]
             male = p.fields["gender"] == Gender.male.value
             for _ in range(20):
                 seq = r.randint(0, 499) * 2 + (1 if male else 0)  # odd: male, even: female
@@ -693,15 +961,25 @@ class _Loader:
     def _register(self) -> None:
         total = len(self.people)
         for i, p in enumerate(self.people):
-            m = members.register(self.ctx, org_id=p.holder.id, status=p.status, **p.fields)  # type: ignore[arg-type]
-            p.member, p.member_id = m, m.id
+            m = members.register(self.ctx, org_id=_pk(p.holder), status=p.status, **p.fields)
+            p.member = m
             if self.progress is not None and (i + 1) % 100 == 0:
                 self.progress(i + 1, total)
 
     # -- what happened to some of them ------------------------------------------------------------
 
     def _leavers(self, pred: Callable[[_Person], bool], n: int) -> list[_Person]:
-        pool = [p for p in self.people if not p.busy and p.status == MemberStatus.full.value and not p.unit.touched and not p.unit.design and not p.unit.old and p.unit.size >= 10 and pred(p)]
+        pool = [
+            p
+            for p in self.people
+            if not p.busy
+            and p.status == MemberStatus.full.value
+            and not p.unit.touched
+            and not p.unit.design
+            and not p.unit.old
+            and p.unit.size >= 10
+            and pred(p)
+        ]
         self.rng.shuffle(pool)
         out: list[_Person] = []
         for p in pool:
@@ -716,22 +994,46 @@ class _Loader:
 
     def _statuses(self) -> None:
         r = self.rng
-        for p in self._leavers(lambda p: p.age >= 75 and p.unit.profile in (BranchType.village, BranchType.retired), 8):
+        for p in self._leavers(
+            lambda p: p.age >= 75 and p.unit.profile in (BranchType.village, BranchType.retired), 8
+        ):
             on = self._days_ago(20, 700, not_before=p.fields["converted_on"])
-            members.change_status(self.ctx, p.member_id, to_status=MemberStatus.deceased.value, on=on, reason=r.choice(["病故", "因病医治无效去世", "年老病逝"]), version=None)  # type: ignore[arg-type]
+            members.change_status(
+                self.ctx,
+                p.mid,
+                to_status=MemberStatus.deceased.value,
+                on=on,
+                reason=r.choice(["病故", "因病医治无效去世", "年老病逝"]),
+                version=None,
+            )
             p.status = MemberStatus.deceased.value
-        out = self._leavers(lambda p: 22 <= p.age <= 45 and p.unit.profile in (BranchType.village, BranchType.agency, BranchType.hospital, BranchType.school), 6)
+        out = self._leavers(
+            lambda p: (
+                22 <= p.age <= 45
+                and p.unit.profile
+                in (BranchType.village, BranchType.agency, BranchType.hospital, BranchType.school)
+            ),
+            6,
+        )
         for i, p in enumerate(out):
             org_name, reason = EXTERNAL_ORGS[i % len(EXTERNAL_ORGS)]
             on = self._days_ago(20, 600, not_before=p.fields["converted_on"])
-            members.transfer_out(self.ctx, p.member_id, external_org_name=org_name, letter_number=self._letter(on), on=on, reason=reason, version=None)  # type: ignore[arg-type]
+            members.transfer_out(
+                self.ctx,
+                p.mid,
+                external_org_name=org_name,
+                letter_number=self._letter(on),
+                on=on,
+                reason=reason,
+                version=None,
+            )
             p.status = MemberStatus.transferred_out.value
         if self.lost:
             p = self.lost[0]
             on = self._days_ago(100, 300, not_before=p.fields["lost_contact_since"])
             members.change_status(
                 self.ctx,
-                p.member_id,  # type: ignore[arg-type]
+                p.mid,
                 to_status=MemberStatus.suspended.value,
                 on=on,
                 reason="与党组织失去联系超过六个月，经支部党员大会讨论，停止其党籍",
@@ -742,7 +1044,11 @@ class _Loader:
     def _pending_transfer(self) -> None:
         """One member on the way from the township's second village to its first: the handshake."""
         first, second = self.villages[0], self.villages[1]
-        pool = [p for p in second.people if not p.busy and p.status == MemberStatus.full.value and 24 <= p.age <= 45]
+        pool = [
+            p
+            for p in second.people
+            if not p.busy and p.status == MemberStatus.full.value and 24 <= p.age <= 45
+        ]
         if not pool:
             pool = [p for p in second.people if not p.busy and p.status == MemberStatus.full.value]
         if not pool:
@@ -750,25 +1056,51 @@ class _Loader:
         p = self.rng.choice(pool)
         p.busy = True
         on = self.today - timedelta(days=6)
-        members.send_transfer(self.ctx, p.member_id, to_org_code=first.org.code, on=on, reason="婚嫁迁入本村，组织关系随户籍转入", letter_number=self._letter(on))  # type: ignore[arg-type]
+        members.send_transfer(
+            self.ctx,
+            p.mid,
+            to_org_code=first.org.code,
+            on=on,
+            reason="婚嫁迁入本村，组织关系随户籍转入",
+            letter_number=self._letter(on),
+        )
 
     # -- posts ------------------------------------------------------------------------------------
 
     def _start(self, p: _Person, max_years: int, *, min_days: int = 60) -> date:
         base = p.fields["converted_on"] or p.fields["joined_on"]
-        start = self.today - timedelta(days=self.rng.randint(min_days, max(min_days, 365 * max_years)))
+        start = self.today - timedelta(
+            days=self.rng.randint(min_days, max(min_days, 365 * max_years))
+        )
         if start < base:
             start = min(base + timedelta(days=self.rng.randint(1, 30)), self.today)
         return start
 
-    def _post(self, p: _Person, org: Organization, kind: PositionKind, *, title: str | None = None, max_years: int = 10) -> None:
-        members.add_position(self.ctx, member_id=p.member_id, org_id=org.id, kind=kind.value, start_on=self._start(p, max_years), title=title)  # type: ignore[arg-type]
+    def _post(
+        self,
+        p: _Person,
+        org: Organization,
+        kind: PositionKind,
+        *,
+        title: str | None = None,
+        max_years: int = 10,
+    ) -> None:
+        members.add_position(
+            self.ctx,
+            member_id=p.mid,
+            org_id=_pk(org),
+            kind=kind.value,
+            start_on=self._start(p, max_years),
+            title=title,
+        )
         p.posts += 1
 
     def _available(self, people: list[_Person], *, full: bool = True) -> list[_Person]:
         return [
-            p for p in people
-            if not p.busy and (p.status == MemberStatus.full.value or (not full and p.status in ACTIVE))
+            p
+            for p in people
+            if not p.busy
+            and (p.status == MemberStatus.full.value or (not full and p.status in ACTIVE))
         ]
 
     def _best(self, pool: list[_Person]) -> _Person | None:
@@ -804,11 +1136,21 @@ class _Loader:
             else:
                 size = 1
             others = [p for p in pool if p is not secretary]
-            for kind, p in zip(COMMITTEE_POSTS[: size - 1], r.sample(others, min(size - 1, len(others))), strict=False):
+            for kind, p in zip(
+                COMMITTEE_POSTS[: size - 1],
+                r.sample(others, min(size - 1, len(others))),
+                strict=False,
+            ):
                 self._post(p, unit.org, kind, max_years=8)
             for g in unit.groups:
-                gpool = [p for p in self._available(unit.people, full=False) if p.holder is g and p is not secretary]
-                gpool = gpool or [p for p in self._available(unit.people, full=False) if p.holder is g]
+                gpool = [
+                    p
+                    for p in self._available(unit.people, full=False)
+                    if p.holder is g and p is not secretary
+                ]
+                gpool = gpool or [
+                    p for p in self._available(unit.people, full=False) if p.holder is g
+                ]
                 if gpool:
                     self._post(r.choice(gpool), g, PositionKind.group_leader, max_years=8)
             if unit.profile == BranchType.village:
@@ -824,19 +1166,29 @@ class _Loader:
         else:
             director = r.choice(pool)
             pool.remove(director)
-        self._post(director, unit.org, PositionKind.village_director, title="村委会主任", max_years=8)
+        self._post(
+            director, unit.org, PositionKind.village_director, title="村委会主任", max_years=8
+        )
         if pool:
             cadre = r.choice(pool)
-            title = "妇女主任" if cadre.fields["gender"] == Gender.female.value else r.choice(["村文书", "村监委会主任", "村综治专干"])
+            title = (
+                "妇女主任"
+                if cadre.fields["gender"] == Gender.female.value
+                else r.choice(["村文书", "村监委会主任", "村综治专干"])
+            )
             self._post(cadre, unit.org, PositionKind.village_cadre, title=title, max_years=10)
 
     def _retired_cadres(self) -> None:
         """Former village cadres with long service, posts ended (allowances of §6)."""
         r = self.rng
         pool = [
-            p for p in self.people
-            if not p.busy and p.posts == 0 and p.status == MemberStatus.full.value
-            and p.unit.profile == BranchType.village and p.age >= 62
+            p
+            for p in self.people
+            if not p.busy
+            and p.posts == 0
+            and p.status == MemberStatus.full.value
+            and p.unit.profile == BranchType.village
+            and p.age >= 62
         ]
         r.shuffle(pool)
         # Years of service: five with 31-36 consecutive, one with two stints adding up to 31,
@@ -847,15 +1199,25 @@ class _Loader:
             first = max(conv, add_months(birth, 12 * 25)) + timedelta(days=r.randint(1, 400))
             title = r.choice(["原村党支部书记", "原村委会主任", "原村文书"])
             if plan is None:
-                stints = [(first, add_months(first, 12 * 15 + 2)), (add_months(first, 12 * 19), add_months(first, 12 * 35 + 1))]
+                stints = [
+                    (first, add_months(first, 12 * 15 + 2)),
+                    (add_months(first, 12 * 19), add_months(first, 12 * 35 + 1)),
+                ]
             else:
                 years = r.randint(*plan)
                 stints = [(first, add_months(first, 12 * years + r.randint(0, 6)))]
             if stints[-1][1] > self.today - timedelta(days=60):
                 continue
             for start, end in stints:
-                pos = members.add_position(self.ctx, member_id=p.member_id, org_id=p.unit.org.id, kind=PositionKind.village_cadre.value, start_on=start, title=title)  # type: ignore[arg-type]
-                members.end_position(self.ctx, pos.id, end_on=end, version=None)  # type: ignore[arg-type]
+                pos = members.add_position(
+                    self.ctx,
+                    member_id=p.mid,
+                    org_id=_pk(p.unit.org),
+                    kind=PositionKind.village_cadre.value,
+                    start_on=start,
+                    title=title,
+                )
+                members.end_position(self.ctx, _pk(pos), end_on=end, version=None)
             p.busy = True
 
     def _upper_posts(self) -> None:
@@ -865,7 +1227,9 @@ class _Loader:
             secretary = self._best([p for p in pool if p.posts == 0] or pool)
             if secretary is None:
                 continue
-            self._post(secretary, committee, PositionKind.secretary, title=f"{suffix}党委书记", max_years=6)
+            self._post(
+                secretary, committee, PositionKind.secretary, title=f"{suffix}党委书记", max_years=6
+            )
             rest = [p for p in pool if p is not secretary and p.posts == 0]
             for kind, title, p in zip(
                 (PositionKind.township_leader, PositionKind.organisation_officer),
@@ -878,10 +1242,15 @@ class _Loader:
             pool = [p for u in children for p in self._available(u.people)]
             secretary = self._best([p for p in pool if p.posts == 0] or pool)
             if secretary is not None:
-                self._post(secretary, general, PositionKind.secretary, title="党总支书记", max_years=8)
+                self._post(
+                    secretary, general, PositionKind.secretary, title="党总支书记", max_years=8
+                )
         office = self.county_units[COUNTY_AGENCIES[0]]
         dept = self.county_units[COUNTY_AGENCIES[3]]
-        for org, unit, title in ((self.root, office, "县委书记"), (self.agency_committee, dept, "机关工委书记")):
+        for org, unit, title in (
+            (self.root, office, "县委书记"),
+            (self.agency_committee, dept, "机关工委书记"),
+        ):
             pool = self._available(unit.people)
             p = self._best([x for x in pool if x.posts == 0] or pool)
             if p is not None:
@@ -893,7 +1262,15 @@ class _Loader:
         if p is None:
             return
         on = self.today - timedelta(days=20)
-        members.transfer_out(self.ctx, p.member_id, external_org_name="中共成都市郫都区委组织部", letter_number=self._letter(on), on=on, reason="工作调动，原任党支部书记，书记职务空缺待补选", version=None)  # type: ignore[arg-type]
+        members.transfer_out(
+            self.ctx,
+            p.mid,
+            external_org_name="中共成都市郫都区委组织部",
+            letter_number=self._letter(on),
+            on=on,
+            reason="工作调动，原任党支部书记，书记职务空缺待补选",
+            version=None,
+        )
         p.status = MemberStatus.transferred_out.value
         p.busy = True
 
@@ -907,12 +1284,19 @@ class _Loader:
             "county": (self.root, f"{COUNTY_NAME}委组织部"),
             "township": (township, f"{township.name}组织委员"),
             "village": (village.org, f"{village.org.name}书记"),
-            "group": (group, f"{village.org.name.removesuffix('党支部')}{group.name}组长"),
+            "group": (group, f"{group.name}组长"),
             "viewer": (self.root, f"{COUNTY_NAME}委组织部（只读）"),
         }
         logins = []
         for username, role, _desc in DEMO_ACCOUNTS:
             org, display = homes[username]
-            accounts.create_account(self.session, username=username, password=DEMO_PASSWORD, role=role, org_id=org.id, display_name=display)  # type: ignore[arg-type]
+            accounts.create_account(
+                self.session,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                org_id=_pk(org),
+                display_name=display,
+            )
             logins.append((username, DEMO_PASSWORD, role, org.name))
         return logins
