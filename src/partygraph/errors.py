@@ -18,6 +18,11 @@ class DomainError(Exception):
         self.message_en = message_en
         self.field = field
 
+    @property
+    def extensions(self) -> dict[str, object]:
+        """graphql-core copies these into the error when a query resolver raises."""
+        return {"code": self.code, "messageZh": self.message_zh, "messageEn": self.message_en, "field": self.field}
+
 
 class RuleViolationError(DomainError):
     def __init__(self, violation: Violation) -> None:
@@ -26,13 +31,17 @@ class RuleViolationError(DomainError):
         self.violation = violation
 
 
+def _english(type_name: str, type_en: str | None) -> str:
+    return type_en or (type_name if type_name.isascii() else "Record")
+
+
 class NotFoundError(DomainError):
     code = "NOT_FOUND"
 
-    def __init__(self, type_name: str, ident: object, field: str | None = None) -> None:
+    def __init__(self, type_name: str, ident: object, field: str | None = None, type_en: str | None = None) -> None:
         super().__init__(
             f"未找到{type_name}（{ident}）或无权访问",
-            f"{type_name} {ident} not found",
+            f"{_english(type_name, type_en)} {ident} not found",
             field,
         )
         self.type_name = type_name
@@ -49,10 +58,10 @@ class NotAllowedError(DomainError):
 class ConflictError(DomainError):
     code = "CONFLICT"
 
-    def __init__(self, type_name: str, expected: int, current: int) -> None:
+    def __init__(self, type_name: str, expected: int, current: int, type_en: str | None = None) -> None:
         super().__init__(
-            f"该记录已被他人修改（版本 {expected} → {current}），请刷新后重试",
-            f"{type_name} was changed by someone else (version {expected} → {current}); reload and retry",
+            f"该{type_name}记录已被他人修改（版本 {expected} → {current}），请刷新后重试",
+            f"{_english(type_name, type_en)} was changed by someone else (version {expected} → {current}); reload and retry",
             "version",
         )
         self.expected = expected

@@ -7,7 +7,7 @@ another township answers "not found", never "forbidden".
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false
+from sqlalchemy import ColumnElement, and_, false, true
 
 from partygraph.context import Viewer
 from partygraph.models.organization import subtree_upper_bound
@@ -15,6 +15,8 @@ from partygraph.models.organization import subtree_upper_bound
 
 def path_range(column: ColumnElement, path: str) -> ColumnElement[bool]:
     """Rows whose path lies in the subtree rooted at `path`: an index range scan."""
+    if not path:  # the system viewer's root: everything
+        return true()
     return and_(column >= path, column < subtree_upper_bound(path))
 
 

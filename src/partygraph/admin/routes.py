@@ -10,7 +10,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route, Router
 
 from partygraph.admin.core import Page, check_csrf
-from partygraph.admin.pages import members, orgs, transfers
+from partygraph.admin.pages import (
+    assistance,
+    branch_life,
+    dashboard,
+    evaluation,
+    members,
+    org_forms,
+    orgs,
+    pipeline,
+    transfers,
+)
 from partygraph.auth import SESSION_ACCOUNT_KEY
 from partygraph.services.account import authenticate
 
@@ -57,7 +67,9 @@ async def logout(request: Request) -> Response:
 async def language(request: Request) -> Response:
     lang = request.query_params.get("lang", "zh")
     request.session["lang"] = "en" if lang == "en" else "zh"
-    return RedirectResponse(_safe_next(request.headers.get("referer") and urlparse(request.headers["referer"]).path), 303)
+    referer = urlparse(request.headers.get("referer", ""))
+    back = referer.path + (f"?{referer.query}" if referer.query else "") if referer.path else None
+    return RedirectResponse(_safe_next(back), 303)
 
 
 async def home(request: Request) -> Response:
@@ -72,7 +84,13 @@ def admin_app(state: Any) -> Router:
             Route("/logout", logout, methods=["POST"]),
             Route("/lang", language),
             *orgs.routes,
+            *evaluation.routes,
+            *org_forms.routes,
             *members.routes,
             *transfers.routes,
+            *pipeline.routes,
+            *assistance.routes,
+            *dashboard.routes,
+            *branch_life.routes,
         ]
     )

@@ -128,7 +128,7 @@ def org_conditions(ctx: Context, f: OrgFilter | None) -> list[ColumnElement[bool
         conds.append(Organization.branch_type.in_([b.value for b in f.branch_type]))
     if f.search and f.search.strip():
         q = f"%{_escape_like(f.search.strip())}%"
-        conds.append(or_(Organization.name.like(q, escape="\\"), Organization.code.like(q, escape="\\")))
+        conds.append(or_(Organization.name.ilike(q, escape="\\"), Organization.code.ilike(q, escape="\\")))
     if not f.include_dissolved:
         conds.append(Organization.status == "active")
     return conds

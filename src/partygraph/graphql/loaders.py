@@ -161,3 +161,18 @@ def members_under(ctx: Context, build: Callable[[Select], Select], order: Sequen
         return [(grouped.get(oid, [])[:lim], totals.get(oid, 0)) for oid, lim in keys]
 
     return _loader(ctx, f"members_under:{key_name}", batch)
+
+
+def _names(ctx: Context, model: Any, keys: list[int]) -> list[str | None]:
+    rows = dict(ctx.session.execute(select(model.id, model.name).where(model.id.in_(keys))).all())
+    return [rows.get(k) for k in keys]
+
+
+def org_name(ctx: Context) -> DataLoader:
+    """Names only, across scopes: both sides of a transfer see whom it is between."""
+    return _loader(ctx, "org_name", lambda keys: _names(ctx, Organization, keys))
+
+
+def member_name(ctx: Context) -> DataLoader:
+    """Names only: the receiving branch sees whom it is asked to receive."""
+    return _loader(ctx, "member_name", lambda keys: _names(ctx, Member, keys))

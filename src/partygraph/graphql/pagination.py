@@ -77,7 +77,10 @@ class SortKey:
         if len(values) != len(self.columns):
             raise violation("INVALID_CURSOR", "分页游标无效", "Invalid cursor", "after")
         if self.parse:
-            values = [p(v) for p, v in zip(self.parse, values, strict=True)]
+            try:
+                values = [p(v) for p, v in zip(self.parse, values, strict=True)]
+            except (TypeError, ValueError):
+                raise violation("INVALID_CURSOR", "分页游标无效", "Invalid cursor", "after") from None
         key = tuple_(*self.columns)
         return key < tuple_(*values) if self.descending else key > tuple_(*values)
 

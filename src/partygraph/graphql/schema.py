@@ -15,17 +15,30 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from partygraph.config import Settings
+from partygraph.graphql.mutations.assistance import AssistanceMutation
+from partygraph.graphql.mutations.branch_life import BranchLifeMutation
+from partygraph.graphql.mutations.candidate import CandidateMutation
+from partygraph.graphql.mutations.evaluation import EvaluationMutation
 from partygraph.graphql.mutations.member import MemberMutation
 from partygraph.graphql.mutations.organization import OrganizationMutation
+from partygraph.graphql.queries.assistance import AssistanceQuery
+from partygraph.graphql.queries.branch_life import BranchLifeQuery
+from partygraph.graphql.queries.candidate import CandidateQuery
 from partygraph.graphql.queries.core import CoreQuery
+from partygraph.graphql.queries.evaluation import EvaluationQuery
+from partygraph.graphql.queries.stats import StatsQuery
+from partygraph.graphql.types.assistance import NODE_TYPES as ASSISTANCE_NODE_TYPES
+from partygraph.graphql.types.branch_life import NODE_TYPES as BRANCH_LIFE_NODE_TYPES
+from partygraph.graphql.types.candidate import CandidateType, MeetingDecisionType, MeetingType
+from partygraph.graphql.types.evaluation import NODE_TYPES as EVALUATION_NODE_TYPES
 from partygraph.graphql.types.member import MemberType, PositionType, TransferType
 from partygraph.graphql.types.organization import OrganizationType
 
-Query = merge_types("Query", (CoreQuery,))
-Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation))
+Query = merge_types("Query", (CoreQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery))
+Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation))
 
 # Types reachable only through `node(id)` must be named here.
-NODE_TYPES = [OrganizationType, MemberType, PositionType, TransferType]
+NODE_TYPES = [OrganizationType, MemberType, PositionType, TransferType, CandidateType, MeetingType, MeetingDecisionType, *EVALUATION_NODE_TYPES, *ASSISTANCE_NODE_TYPES, *BRANCH_LIFE_NODE_TYPES]
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

@@ -40,7 +40,7 @@ def get_scoped(ctx: Context, model: type[M], ident: int, path_attr: str, label: 
     obj = ctx.session.get(model, ident)
     viewer = ctx.viewer
     if obj is None or viewer is None or not viewer.sees(getattr(obj, path_attr)):
-        raise NotFoundError(label, ident)
+        raise NotFoundError(label, ident, type_en=model.__name__)
     return obj
 
 
@@ -48,7 +48,7 @@ def bump_version(ctx: Context, obj: Any, expected: int | None, label: str) -> No
     """Compare-and-set on the version column: a stale write is a Conflict, never an overwrite."""
     current = obj.version
     if expected is not None and expected != current:
-        raise ConflictError(label, expected, current)
+        raise ConflictError(label, expected, current, type_en=type(obj).__name__)
     model = type(obj)
     result = ctx.session.execute(
         update(model)
@@ -57,7 +57,7 @@ def bump_version(ctx: Context, obj: Any, expected: int | None, label: str) -> No
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ConflictError(label, current, current + 1)
+        raise ConflictError(label, current, current + 1, type_en=type(obj).__name__)
     # The row already holds the new version; tell the ORM so it does not write it again.
     set_committed_value(obj, "version", current + 1)
     obj.updated_at = utcnow()

@@ -132,8 +132,36 @@ def normalise_id_number(raw: str | None) -> str | None:
         ) from None
 
 
+REQUIRED = {
+    "name": ("姓名", "Name"),
+    "gender": ("性别", "Gender"),
+    "birth_date": ("出生日期", "Birth date"),
+    "education": ("学历", "Education"),
+    "joined_on": ("入党日期", "Joining date"),
+    "ethnicity": ("民族", "Ethnicity"),
+    "front_line": ("是否生产工作一线", "Front-line"),
+    "rural": ("是否农村党员", "Rural"),
+    "flowing": ("是否流动党员", "Flowing"),
+    "lost_contact": ("是否失联", "Lost contact"),
+    "in_difficulty": ("是否困难党员", "In difficulty"),
+}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
 def _validate(ctx: Context, m: Member) -> None:
+    with ctx.session.no_autoflush:
+        _check(ctx, m)
+
+
+def _check(ctx: Context, m: Member) -> None:
     today = ctx.today()
+    for attr, (zh, en) in REQUIRED.items():
+        if getattr(m, attr) is None:
+            raise violation("INVALID_INPUT", f"{zh}不能为空", f"{en} must not be empty", _camel(attr))
     m.name = clean_text(m.name, "name", "姓名", "Name", required=True, max_len=60)  # type: ignore[assignment]
     if m.gender not in {g.value for g in Gender}:
         raise violation("INVALID_INPUT", "性别须为男或女", "Gender must be male or female", "gender")
@@ -165,7 +193,7 @@ def _validate(ctx: Context, m: Member) -> None:
         ("flow_certificate", "流动党员活动证号", "Flowing-member certificate", 40),
         ("notes", "备注", "Notes", 2000),
     ):
-        setattr(m, attr, clean_text(getattr(m, attr), attr, zh, en, required=False, max_len=n))
+        setattr(m, attr, clean_text(getattr(m, attr), _camel(attr), zh, en, required=False, max_len=n))
     m.id_number = normalise_id_number(m.id_number)
     if m.id_number:
         birth = ric.get_birth_date(m.id_number)
@@ -357,6 +385,7 @@ def end_position(ctx: Context, position_id: int, *, end_on: date, version: int |
         raise NotFoundError("职务", position_id)
     m = get(ctx, p.member_id)
     require_writer(ctx, m.org_path)
+    require_writer(ctx, orgs.get(ctx, p.org_id).path)
     if p.end_on is not None:
         raise violation("INVALID_INPUT", "该职务已离任", "That post has already ended", "endOn")
     check_date(end_on, "endOn", "离任日期", "End date", today=ctx.today())
@@ -453,6 +482,13 @@ def decide_transfer(
     note = clean_text(note, "note", "意见", "Note", required=not accept, max_len=1000)
     m = ctx.session.get(Member, t.member_id)
     assert m is not None
+    if accept and m.status not in ACTIVE_STATUSES:
+        raise violation(
+            "R-MEM-CLOSED",
+            "该党员已不在册（去世、出党等），不能接收；请退回",
+            "The member is no longer on the roster and cannot be received; refuse the transfer",
+            "accept",
+        )
     t.status = (TransferStatus.accepted if accept else TransferStatus.refused).value
     t.decided_on, t.decision_note, t.decided_by = on, note, viewer.account_id
     bump_version(ctx, t, version, "组织关系转接")

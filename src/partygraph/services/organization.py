@@ -73,14 +73,14 @@ def _check_kind(kind: str, branch_type: str | None) -> tuple[OrgKind, str | None
     return k, branch_type or None
 
 
-def _check_parent(kind: OrgKind, parent: Organization | None) -> None:
+def _check_parent(kind: OrgKind, parent: Organization | None, field: str = "parentId") -> None:
     allowed = ALLOWED_PARENTS[kind]
     if parent is None:
         if allowed and kind not in (OrgKind.county, OrgKind.prefecture, OrgKind.province):
-            raise violation("R-ORG-TREE", "必须指定上级组织", "A parent organisation is required", "parentId")
+            raise violation("R-ORG-TREE", "必须指定上级组织", "A parent organisation is required", field)
         return
     if parent.status != OrgStatus.active:
-        raise violation("R-ORG-TREE", "上级组织已撤销", "The parent organisation is dissolved", "parentId")
+        raise violation("R-ORG-TREE", "上级组织已撤销", "The parent organisation is dissolved", field)
     if OrgKind(parent.kind) not in allowed:
         pz, pe = ORG_KIND_LABELS[OrgKind(parent.kind)]
         kz, ke = ORG_KIND_LABELS[kind]
@@ -88,7 +88,7 @@ def _check_parent(kind: OrgKind, parent: Organization | None) -> None:
             "R-ORG-TREE",
             f"{pz}之下不能设{kz}",
             f"A {ke.lower()} cannot sit under a {pe.lower()}",
-            "parentId",
+            field,
         )
 
 
@@ -217,7 +217,7 @@ def move(ctx: Context, org_id: int, *, new_parent_id: int, version: int | None) 
     org = get(ctx, org_id)
     require_writer(ctx, org.path)
     if org.parent_id is None:
-        raise violation("R-ORG-TREE", "顶级组织不能移动", "The top organisation cannot be moved", "parentId")
+        raise violation("R-ORG-TREE", "顶级组织不能移动", "The top organisation cannot be moved", "id")
     if org.status != OrgStatus.active:
         raise violation("R-ORG-DISSOLVED", "已撤销的组织不能移动", "A dissolved organisation cannot be moved")
     parent = get(ctx, new_parent_id)
@@ -227,9 +227,9 @@ def move(ctx: Context, org_id: int, *, new_parent_id: int, version: int | None) 
             "R-ORG-CYCLE",
             "不能把组织移到它自己或它的下级组织之下",
             "An organisation cannot be moved under itself or one of its descendants",
-            "parentId",
+            "newParentId",
         )
-    _check_parent(OrgKind(org.kind), parent)
+    _check_parent(OrgKind(org.kind), parent, "newParentId")
     before = snapshot(org, AUDIT_FIELDS)
     old, new = org.path, parent.path + path_segment(org.id)  # type: ignore[arg-type]
     delta = parent.depth + 1 - org.depth

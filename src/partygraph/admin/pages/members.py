@@ -1,5 +1,841 @@
-"""Admin pages: members."""
+"""Admin pages: the member list (search, filters, sort, pages, CSV), the member page and its forms.
 
+Every page runs a named operation of admin/operations/ on the API's own schema; every
+change goes through a mutation and shows the mutation's error union next to the field.
+The small form helpers at the top are shared by transfers.py and org_forms.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
+from strawberry.relay import GlobalID
 
-routes: list[Route] = []
+from partygraph.admin.core import OperationError, Page, form_errors, page
+
+
+def N_(text: str) -> str:
+    """Marks a UI string for the catalog (tests/admin/test_i18n.py); templates translate it."""
+    return text
+
+
+# --- shared form helpers ------------------------------------------------------------------------
+
+ERROR_STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
+
+
+def is_htmx(p: Page) -> bool:
+    return p.request.headers.get("hx-request") == "true"
+
+
+def done(p: Page, url: str) -> Response:
+    """After a successful change: htmx follows HX-Redirect, a plain form post a 303."""
+    if is_htmx(p):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, 303)
+
+
+def error_status(payload: dict[str, Any]) -> int:
+    return ERROR_STATUS.get(payload.get("__typename", ""), 422)
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def payload_errors(payload: dict[str, Any]) -> dict[str, str]:
+    """`form_errors` with field names made camelCase (some services still name them snake_case)."""
+    return {camel(k) if k != "_" else k: v for k, v in form_errors(payload).items()}
+
+
+def split_errors(
+    errors: dict[str, str], fields: set[str] | list[str]
+) -> tuple[dict[str, str], list[str]]:
+    """Errors shown next to a field, and the rest (conflicts, permissions) shown above the form."""
+    names = set(fields)
+    return {k: v for k, v in errors.items() if k in names}, [
+        v for k, v in errors.items() if k not in names
+    ]
+
+
+def global_id(value: str | None, type_name: str) -> str:
+    """A global id of the given type, or 404: a typo in a URL is not a server error."""
+    try:
+        gid = GlobalID.from_id(str(value or ""))
+    except Exception:  # noqa: BLE001 - any undecodable id is simply not found
+        raise HTTPException(404) from None
+    if gid.type_name != type_name:
+        raise HTTPException(404)
+    return str(gid)
+
+
+class Form:
+    """A posted form read field by field; shape errors (a date that is not a date) go to `errors`."""
+
+    def __init__(self, p: Page, data: FormData) -> None:
+        self.p = p
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def values(self) -> dict[str, Any]:
+        """What the clerk typed, to put back in the form when it comes back with an error."""
+        return {k: (v if isinstance(v, str) else "") for k, v in self.data.items()}
+
+    def text(self, name: str) -> str:
+        value = self.data.get(name, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    def optional(self, name: str) -> str | None:
+        return self.text(name) or None
+
+    def flag(self, name: str) -> bool:
+        return self.text(name) in ("1", "on", "true", "yes")
+
+    def date(self, name: str, *, required: bool = False) -> str | None:
+        raw = self.text(name)
+        if not raw:
+            if required:
+                self.errors[name] = self.p.t("请填写日期")
+            return None
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError:
+            self.errors[name] = self.p.t("日期格式应为 YYYY-MM-DD")
+            return None
+
+    def integer(self, name: str) -> int | None:
+        raw = self.text(name)
+        if not raw:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            self.errors[name] = self.p.t("请填写整数")
+            return None
+
+    def choice(self, name: str, allowed: list[str], *, required: bool = True) -> str | None:
+        raw = self.text(name)
+        if raw in allowed:
+            return raw
+        if raw or required:
+            self.errors[name] = self.p.t("请选择一项")
+        return None
+
+    def gid(self, name: str, type_name: str, *, required: bool = True) -> str | None:
+        raw = self.text(name)
+        if not raw:
+            if required:
+                self.errors[name] = self.p.t("请选择一项")
+            return None
+        try:
+            gid = GlobalID.from_id(raw)
+            if gid.type_name != type_name:
+                raise ValueError(raw)
+        except Exception:  # noqa: BLE001
+            self.errors[name] = self.p.t("请选择一项")
+            return None
+        return str(gid)
+
+
+async def read_form(p: Page) -> Form:
+    return Form(p, await p.request.form())
+
+
+async def org_options(p: Page, operation: str) -> list[dict[str, Any]]:
+    """Every organisation a select may offer, paged through the connection (100 at a time)."""
+    out: list[dict[str, Any]] = []
+    after = None
+    for _ in range(50):  # 5,000 organisations: far beyond a county
+        data = (await p.run(operation, {"after": after}))["organizations"]
+        out.extend(data["nodes"])
+        if not data["pageInfo"]["hasNextPage"]:
+            break
+        after = data["pageInfo"]["endCursor"]
+    return out
+
+
+# --- choices (values are the API's enum values; labels are translated by the templates) --------
+
+GENDERS = [("male", N_("男")), ("female", N_("女"))]
+EDUCATIONS = [
+    ("primary", N_("小学及以下")),
+    ("junior_high", N_("初中")),
+    ("senior_high", N_("高中/中专")),
+    ("junior_college", N_("大专")),
+    ("bachelor", N_("本科")),
+    ("postgraduate", N_("研究生")),
+]
+STATUSES = [
+    ("probationary", N_("预备党员")),
+    ("full", N_("正式党员")),
+    ("suspended", N_("停止党籍")),
+    ("transferred_out", N_("已转出")),
+    ("deceased", N_("已去世")),
+    ("left", N_("退党/自行脱党")),
+    ("removed", N_("除名/劝退")),
+    ("expelled", N_("开除党籍")),
+    ("probation_cancelled", N_("取消预备党员资格")),
+]
+ON_ROSTER = ("probationary", "full")
+# A clerk records these by hand; transfers have their own forms.
+STATUS_TARGETS = [s for s in STATUSES if s[0] != "transferred_out"]
+POSITION_KINDS = [
+    ("secretary", N_("书记")),
+    ("deputy_secretary", N_("副书记")),
+    ("committee_member", N_("委员")),
+    ("organisation_officer", N_("组织委员")),
+    ("discipline_officer", N_("纪检委员")),
+    ("publicity_officer", N_("宣传委员")),
+    ("group_leader", N_("党小组组长")),
+    ("village_cadre", N_("村干部")),
+    ("village_director", N_("村委会主任")),
+    ("township_leader", N_("乡镇领导")),
+]
+SORTS = {
+    "name": "NAME_ASC",
+    "-name": "NAME_DESC",
+    "joined": "JOINED_ASC",
+    "-joined": "JOINED_DESC",
+    "birth": "BIRTH_ASC",
+    "-birth": "BIRTH_DESC",
+}
+FLAGS = {"flowing": "flowing", "lost_contact": "lostContact", "in_difficulty": "inDifficulty"}
+PAGE_SIZE = 20
+CSV_PAGE = 100
+
+
+def _values(choices: list[tuple[str, str]]) -> list[str]:
+    return [v for v, _label in choices]
+
+
+# --- the list -------------------------------------------------------------------------------------
+
+
+def list_params(p: Page) -> dict[str, Any]:
+    """The list's state from the query string, cleaned: what links and the CSV carry along."""
+    q = p.request.query_params
+
+    def number(name: str) -> str:
+        raw = q.get(name, "").strip()
+        return raw if raw.isdigit() and len(raw) <= 3 else ""
+
+    params: dict[str, Any] = {
+        "q": q.get("q", "").strip()[:60],
+        "status": [s for s in q.getlist("status") if s in _values(STATUSES)],
+        "gender": q.get("gender") if q.get("gender") in _values(GENDERS) else "",
+        "education": [e for e in q.getlist("education") if e in _values(EDUCATIONS)],
+        "age_min": number("age_min"),
+        "age_max": number("age_max"),
+        "under": q.get("under", "").strip(),
+        "sort": q.get("sort") if q.get("sort") in SORTS else "",
+    }
+    for flag in FLAGS:
+        params[flag] = "1" if q.get(flag) in ("1", "on", "true") else ""
+    if params["under"]:
+        params["under"] = global_id(params["under"], "Organization")
+    return params
+
+
+def member_filter(params: dict[str, Any]) -> dict[str, Any]:
+    f: dict[str, Any] = {}
+    if params["q"]:
+        f["search"] = params["q"]
+    if params["under"]:
+        f["under"] = params["under"]
+    if params["status"]:
+        f["status"] = params["status"]
+    if params["gender"]:
+        f["gender"] = params["gender"]
+    if params["education"]:
+        f["education"] = params["education"]
+    if params["age_min"]:
+        f["ageMin"] = int(params["age_min"])
+    if params["age_max"]:
+        f["ageMax"] = int(params["age_max"])
+    for flag, field in FLAGS.items():
+        if params[flag]:
+            f[field] = True
+    return f
+
+
+def list_url(params: dict[str, Any], **changes: Any) -> str:
+    merged = {**params, **changes}
+    if merged.get("page") == 1:
+        del merged["page"]
+    query = urlencode({k: v for k, v in merged.items() if v not in (None, "", [])}, doseq=True)
+    return "/admin/members" + ("?" + query if query else "")
+
+
+def page_numbers(current: int, pages: int) -> list[int | None]:
+    """1 … 4 5 [6] 7 8 … 20: None marks a gap."""
+    shown = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+async def run_list(p: Page, params: dict[str, Any], **paging: Any) -> dict[str, Any]:
+    variables = {
+        "filter": member_filter(params),
+        "orderBy": SORTS.get(params["sort"], "NAME_ASC"),
+        "underId": params["under"] or None,
+        **paging,
+    }
+    try:
+        return await p.run("MemberList", variables)
+    except OperationError:
+        if params["under"]:
+            # The organisation of `under` is outside the viewer's scope: nothing to show.
+            raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内")) from None
+        raise
+
+
+@page()
+async def member_list(p: Page) -> Response:
+    params = list_params(p)
+    if p.request.query_params.get("format") == "csv":
+        return await export_csv(p, params)
+    try:
+        current = max(1, int(p.request.query_params.get("page", "1")))
+    except ValueError:
+        current = 1
+    data = await run_list(p, params, first=PAGE_SIZE, offset=(current - 1) * PAGE_SIZE)
+    total = data["members"]["totalCount"]
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if current > pages:
+        current = pages
+        data = await run_list(p, params, first=PAGE_SIZE, offset=(current - 1) * PAGE_SIZE)
+    values = {
+        "params": params,
+        "members": data["members"],
+        "under": data.get("under"),
+        "total": total,
+        "current": current,
+        "pages": pages,
+        "page_numbers": page_numbers(current, pages),
+        "list_url": lambda **changes: list_url(params, **changes),
+        "genders": GENDERS,
+        "educations": EDUCATIONS,
+        "statuses": STATUSES,
+    }
+    headers = p.request.headers
+    if (
+        headers.get("hx-target") == "results"
+        and headers.get("hx-history-restore-request") != "true"
+    ):
+        response = p.render("members/_results.html", fragment=True, **values)
+        # The address bar keeps the filters, without empty ones.
+        response.headers["HX-Push-Url"] = list_url(params, page=current)
+        return response
+    return p.render("members/list.html", **values)
+
+
+YES = N_("是")
+CSV_COLUMNS = [
+    (N_("姓名"), lambda m, t: m["name"]),
+    (N_("性别"), lambda m, t: m["genderLabel"]),
+    (N_("民族"), lambda m, t: m["ethnicity"]),
+    (N_("出生日期"), lambda m, t: m["birthDate"]),
+    (N_("年龄"), lambda m, t: m["age"]),
+    (N_("学历"), lambda m, t: m["educationLabel"]),
+    (N_("职业"), lambda m, t: m["occupation"] or ""),
+    (N_("党籍状态"), lambda m, t: m["statusLabel"]),
+    (N_("入党日期"), lambda m, t: m["joinedOn"]),
+    (N_("转正日期"), lambda m, t: m["convertedOn"] or ""),
+    (N_("所在组织"), lambda m, t: (m["organization"] or {}).get("name", "")),
+    (N_("联系电话"), lambda m, t: m["phone"] or ""),
+    (N_("身份证号码"), lambda m, t: m["idNumber"] or ""),
+    (N_("流动党员"), lambda m, t: t(YES) if m["flowing"] else ""),
+    (N_("失去联系"), lambda m, t: t(YES) if m["lostContact"] else ""),
+    (N_("困难党员"), lambda m, t: t(YES) if m["inDifficulty"] else ""),
+]
+
+
+def _csv_line(row: list[Any]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerow(row)
+    return buf.getvalue()
+
+
+async def export_csv(p: Page, params: dict[str, Any]) -> Response:
+    """Every page of the filtered list, streamed 100 rows at a time; UTF-8 with BOM for Excel."""
+    first = await run_list(p, params, first=CSV_PAGE)  # fail before the response starts
+
+    async def lines() -> AsyncIterator[str]:
+        # The handler's session closes when it returns: the stream reads with its own.
+        with p.state.session_factory() as session:
+            p.session = session
+            yield "\ufeff" + _csv_line([p.t(title) for title, _value in CSV_COLUMNS])
+            data = first
+            while True:
+                for m in data["members"]["nodes"]:
+                    yield _csv_line([value(m, p.t) for _title, value in CSV_COLUMNS])
+                info = data["members"]["pageInfo"]
+                if not info["hasNextPage"]:
+                    break
+                data = await run_list(p, params, first=CSV_PAGE, after=info["endCursor"])
+
+    name = p.t("党员名册") + f"-{p.state.clock().isoformat()}.csv"
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"members.csv\"; filename*=UTF-8''{quote(name)}"
+        },
+    )
+
+
+# --- the member page ------------------------------------------------------------------------------
+
+
+async def load_member(p: Page) -> dict[str, Any]:
+    data = await p.run("MemberPage", {"id": global_id(p.request.path_params["id"], "Member")})
+    member = data.get("node")
+    if not member:
+        raise HTTPException(404, p.t("未找到该党员，或不在您的管理范围内"))
+    return member
+
+
+def position_orgs(member: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where a post may be held: the member's organisation, the ones above it, its groups."""
+    org = member.get("organization")
+    if not org:
+        return []
+    return [*org["ancestors"], {"id": org["id"], "name": org["name"]}, *org["children"]]
+
+
+def render_member(
+    p: Page, member: dict[str, Any], status_code: int = 200, **values: Any
+) -> Response:
+    values.setdefault("position_errors", {})
+    values["position_general"] = split_errors(
+        values["position_errors"], ["orgId", "kind", "startOn", "title"]
+    )[1]
+    values.setdefault("position_values", {"startOn": p.state.clock().isoformat()})
+    values.setdefault("end_errors", {})
+    template = (
+        "members/_positions.html"
+        if is_htmx(p) and values.get("fragment")
+        else "members/detail.html"
+    )
+    return p.render(
+        template,
+        status_code=status_code,
+        member=member,
+        position_kinds=POSITION_KINDS,
+        position_orgs=position_orgs(member),
+        on_roster=member["status"] in ON_ROSTER,
+        **values,
+    )
+
+
+@page()
+async def member_detail(p: Page) -> Response:
+    return render_member(p, await load_member(p))
+
+
+# --- register and edit ----------------------------------------------------------------------------
+
+MEMBER_FIELDS = [
+    "orgId", "name", "gender", "ethnicity", "birthDate", "education", "joinedOn", "status",
+    "convertedOn", "occupation", "frontLine", "rural", "phone", "idNumber", "flowing",
+    "flowDestination", "flowCertificate", "lostContact", "lostContactSince", "inDifficulty", "notes",
+]  # fmt: skip
+BOOLEAN_FIELDS = ["frontLine", "rural", "flowing", "lostContact", "inDifficulty"]
+
+
+def read_member_input(form: Form, *, creating: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "orgId": form.gid("orgId", "Organization"),
+        "name": form.text("name"),
+        "gender": form.choice("gender", _values(GENDERS)),
+        "ethnicity": form.text("ethnicity"),
+        "birthDate": form.date("birthDate", required=True),
+        "education": form.choice("education", _values(EDUCATIONS)),
+        "joinedOn": form.date("joinedOn", required=True),
+        "convertedOn": form.date("convertedOn"),
+        "occupation": form.optional("occupation"),
+        "phone": form.optional("phone"),
+        "flowDestination": form.optional("flowDestination"),
+        "flowCertificate": form.optional("flowCertificate"),
+        "lostContactSince": form.date("lostContactSince"),
+        "notes": form.optional("notes"),
+    }
+    for name in BOOLEAN_FIELDS:
+        data[name] = form.flag(name)
+    id_number = form.text("idNumber")
+    if creating:
+        data["status"] = form.choice("status", list(ON_ROSTER))
+        data.pop("lostContact")
+        data["idNumber"] = id_number or None
+    elif id_number or not form.flag("idNumberMasked"):
+        # A masked number (110105********002X) is never sent back; empty keeps it.
+        data["idNumber"] = id_number or None
+    return data
+
+
+def member_form_values(member: dict[str, Any]) -> dict[str, Any]:
+    values = {k: member.get(k) for k in MEMBER_FIELDS if k not in ("orgId", "idNumber")}
+    values["orgId"] = (member.get("organization") or {}).get("id", "")
+    id_number = member.get("idNumber") or ""
+    values["idNumberMasked"] = "1" if "*" in id_number else ""
+    values["idNumberShown"] = id_number
+    values["idNumber"] = "" if "*" in id_number else id_number
+    for name in BOOLEAN_FIELDS:
+        values[name] = "1" if member.get(name) else ""
+    return {k: ("" if v is None else v) for k, v in values.items()}
+
+
+async def render_member_form(
+    p: Page,
+    *,
+    member: dict[str, Any] | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    field_errors, general = split_errors(errors, MEMBER_FIELDS)
+    return p.render(
+        "members/form.html",
+        status_code=status_code,
+        fragment=is_htmx(p) and p.request.method == "POST",
+        member=member,
+        values=values,
+        errors=field_errors,
+        general_errors=general,
+        orgs=await org_options(p, "MemberOrgOptions"),
+        genders=GENDERS,
+        educations=EDUCATIONS,
+        roster_statuses=[s for s in STATUSES if s[0] in ON_ROSTER],
+    )
+
+
+@page()
+async def member_new(p: Page) -> Response:
+    if p.request.method == "GET":
+        org = p.request.query_params.get("org", "")
+        values = {
+            "orgId": org,
+            "ethnicity": "汉族",
+            "status": "full",
+            "gender": "",
+            "education": "",
+        }
+        return await render_member_form(p, member=None, values=values, errors={})
+    form = await read_form(p)
+    data = read_member_input(form, creating=True)
+    if form.errors:
+        return await render_member_form(
+            p, member=None, values=form.values(), errors=form.errors, status_code=422
+        )
+    payload = (await p.run("RegisterMember", {"input": data}))["registerMember"]
+    errors = payload_errors(payload)
+    if errors:
+        return await render_member_form(
+            p, member=None, values=form.values(), errors=errors, status_code=error_status(payload)
+        )
+    return done(p, f"/admin/members/{payload['member']['id']}")
+
+
+@page()
+async def member_edit(p: Page) -> Response:
+    member = await load_member(p)
+    if p.request.method == "GET":
+        return await render_member_form(
+            p, member=member, values=member_form_values(member), errors={}
+        )
+    form = await read_form(p)
+    data = read_member_input(form, creating=False)
+    version = form.integer("version")
+    if form.errors or version is None:
+        return await render_member_form(
+            p, member=member, values=form.values(), errors=form.errors, status_code=422
+        )
+    payload = (
+        await p.run("UpdateMember", {"input": {"id": member["id"], "version": version, **data}})
+    )["updateMember"]
+    errors = payload_errors(payload)
+    if errors:
+        values = form.values()
+        if payload["__typename"] == "Conflict":
+            values["staleVersion"] = "1"
+        return await render_member_form(
+            p, member=member, values=values, errors=errors, status_code=error_status(payload)
+        )
+    return done(p, f"/admin/members/{member['id']}")
+
+
+# --- standing, posts and transfers ----------------------------------------------------------------
+
+
+def render_action(
+    p: Page,
+    template: str,
+    member: dict[str, Any],
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    fields: list[str],
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    field_errors, general = split_errors(errors, fields)
+    return p.render(
+        template,
+        status_code=status_code,
+        fragment=is_htmx(p) and p.request.method == "POST",
+        member=member,
+        values=values,
+        errors=field_errors,
+        general_errors=general,
+        **extra,
+    )
+
+
+STATUS_FIELDS = ["toStatus", "on", "reason"]
+
+
+@page()
+async def member_status(p: Page) -> Response:
+    member = await load_member(p)
+    targets = [s for s in STATUS_TARGETS if s[0] != member["status"]]
+    if p.request.method == "GET":
+        values = {"on": p.state.clock().isoformat(), "version": member["version"]}
+        return render_action(
+            p,
+            "members/status.html",
+            member,
+            values=values,
+            errors={},
+            fields=STATUS_FIELDS,
+            targets=targets,
+        )
+    form = await read_form(p)
+    to_status = form.choice("toStatus", _values(targets))
+    on = form.date("on", required=True)
+    version = form.integer("version")
+    if form.errors or version is None:
+        return render_action(
+            p,
+            "members/status.html",
+            member,
+            values=form.values(),
+            errors=form.errors,
+            fields=STATUS_FIELDS,
+            targets=targets,
+            status_code=422,
+        )
+    if to_status not in ON_ROSTER and not form.flag("confirm"):
+        # Taking a member off the roster is asked twice: show what will happen first.
+        label = dict(STATUSES)[to_status]  # type: ignore[index]
+        return render_action(
+            p,
+            "members/status.html",
+            member,
+            values=form.values(),
+            errors={},
+            fields=STATUS_FIELDS,
+            targets=targets,
+            confirming=True,
+            target_label=label,
+        )
+    variables = {
+        "id": member["id"],
+        "version": version,
+        "toStatus": to_status,
+        "on": on,
+        "reason": form.text("reason"),
+    }
+    payload = (await p.run("ChangeMemberStatus", {"input": variables}))["changeMemberStatus"]
+    errors = payload_errors(payload)
+    if errors:
+        return render_action(
+            p,
+            "members/status.html",
+            member,
+            values=form.values(),
+            errors=errors,
+            fields=STATUS_FIELDS,
+            targets=targets,
+            status_code=error_status(payload),
+        )
+    return done(p, f"/admin/members/{member['id']}")
+
+
+@page()
+async def position_add(p: Page) -> Response:
+    member = await load_member(p)
+    form = await read_form(p)
+    variables = {
+        "memberId": member["id"],
+        "orgId": form.gid("orgId", "Organization"),
+        "kind": form.choice("kind", _values(POSITION_KINDS)),
+        "startOn": form.date("startOn", required=True),
+        "title": form.optional("title"),
+    }
+    if not form.errors:
+        payload = (await p.run("AddPosition", {"input": variables}))["addPosition"]
+        errors = payload_errors(payload)
+        if not errors:
+            return done(p, f"/admin/members/{member['id']}")
+        status = error_status(payload)
+    else:
+        errors, status = form.errors, 422
+    return render_member(
+        p, member, status, fragment=True, position_errors=errors, position_values=form.values()
+    )
+
+
+@page()
+async def position_end(p: Page) -> Response:
+    member = await load_member(p)
+    position_id = global_id(p.request.path_params["pid"], "Position")
+    form = await read_form(p)
+    end_on = form.date("endOn", required=True)
+    version = form.integer("version")
+    if not form.errors and version is not None:
+        payload = (
+            await p.run(
+                "EndPosition", {"input": {"id": position_id, "version": version, "endOn": end_on}}
+            )
+        )["endPosition"]
+        errors = payload_errors(payload)
+        if not errors:
+            return done(p, f"/admin/members/{member['id']}")
+        status = error_status(payload)
+    else:
+        errors, status = form.errors, 422
+    return render_member(
+        p, member, status, fragment=True, end_errors={position_id: " ".join(errors.values())}
+    )
+
+
+TRANSFER_FIELDS = ["toOrgCode", "on", "reason", "letterNumber"]
+
+
+@page()
+async def transfer_send(p: Page) -> Response:
+    member = await load_member(p)
+    if p.request.method == "GET":
+        values = {"on": p.state.clock().isoformat()}
+        return render_action(
+            p, "members/transfer.html", member, values=values, errors={}, fields=TRANSFER_FIELDS
+        )
+    form = await read_form(p)
+    variables = {
+        "memberId": member["id"],
+        "toOrgCode": form.text("toOrgCode"),
+        "on": form.date("on", required=True),
+        "reason": form.text("reason"),
+        "letterNumber": form.optional("letterNumber"),
+    }
+    if not variables["toOrgCode"]:
+        form.errors["toOrgCode"] = p.t("请填写接收组织的编码")
+    if form.errors:
+        return render_action(
+            p,
+            "members/transfer.html",
+            member,
+            values=form.values(),
+            errors=form.errors,
+            fields=TRANSFER_FIELDS,
+            status_code=422,
+        )
+    payload = (await p.run("SendTransfer", {"input": variables}))["sendTransfer"]
+    errors = payload_errors(payload)
+    if errors:
+        return render_action(
+            p,
+            "members/transfer.html",
+            member,
+            values=form.values(),
+            errors=errors,
+            fields=TRANSFER_FIELDS,
+            status_code=error_status(payload),
+        )
+    return done(p, f"/admin/members/{member['id']}")
+
+
+TRANSFER_OUT_FIELDS = ["externalOrgName", "letterNumber", "on", "reason"]
+
+
+@page()
+async def transfer_out(p: Page) -> Response:
+    member = await load_member(p)
+    template = "members/transfer_out.html"
+    if p.request.method == "GET":
+        values = {"on": p.state.clock().isoformat(), "version": member["version"]}
+        return render_action(
+            p, template, member, values=values, errors={}, fields=TRANSFER_OUT_FIELDS
+        )
+    form = await read_form(p)
+    on = form.date("on", required=True)
+    version = form.integer("version")
+    if form.errors or version is None:
+        return render_action(
+            p,
+            template,
+            member,
+            values=form.values(),
+            errors=form.errors,
+            fields=TRANSFER_OUT_FIELDS,
+            status_code=422,
+        )
+    if not form.flag("confirm"):
+        return render_action(
+            p,
+            template,
+            member,
+            values=form.values(),
+            errors={},
+            fields=TRANSFER_OUT_FIELDS,
+            confirming=True,
+        )
+    variables = {
+        "memberId": member["id"],
+        "version": version,
+        "externalOrgName": form.text("externalOrgName"),
+        "letterNumber": form.text("letterNumber"),
+        "on": on,
+        "reason": form.text("reason"),
+    }
+    payload = (await p.run("TransferOut", {"input": variables}))["transferOut"]
+    errors = payload_errors(payload)
+    if errors:
+        return render_action(
+            p,
+            template,
+            member,
+            values=form.values(),
+            errors=errors,
+            fields=TRANSFER_OUT_FIELDS,
+            status_code=error_status(payload),
+        )
+    return done(p, f"/admin/members/{member['id']}")
+
+
+routes = [
+    Route("/members", member_list),
+    Route("/members/new", member_new, methods=["GET", "POST"]),
+    Route("/members/{id}", member_detail),
+    Route("/members/{id}/edit", member_edit, methods=["GET", "POST"]),
+    Route("/members/{id}/status", member_status, methods=["GET", "POST"]),
+    Route("/members/{id}/positions", position_add, methods=["POST"]),
+    Route("/members/{id}/positions/{pid}/end", position_end, methods=["POST"]),
+    Route("/members/{id}/transfer", transfer_send, methods=["GET", "POST"]),
+    Route("/members/{id}/transfer-out", transfer_out, methods=["GET", "POST"]),
+]

@@ -55,6 +55,18 @@ class AuditEventType:
         )
 
 
+def mask_id_number(value: str | None) -> str | None:
+    if not value:
+        return value
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def _masked(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not values or "id_number" not in values:
+        return values
+    return {**values, "id_number": mask_id_number(values["id_number"])}
+
+
 def history(info: Info, object_type: str, object_id: Any, limit: int = 100) -> list[AuditEventType]:
     from sqlalchemy import select
 
@@ -68,4 +80,8 @@ def history(info: Info, object_type: str, object_id: Any, limit: int = 100) -> l
         )
         .scalars()
     )
-    return [AuditEventType.from_row(r) for r in rows]
+    events = [AuditEventType.from_row(r) for r in rows]
+    if not ctx_of(info).sees_id_numbers():
+        for e in events:
+            e.before, e.after = _masked(e.before), _masked(e.after)
+    return events

@@ -12,19 +12,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.graphql import enums, loaders
-from partygraph.graphql.types.common import AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.common import AuditEventType, ctx_of, history, label, mask_id_number
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import member as m
 from partygraph.models.account import Account
-from partygraph.models.organization import Organization
 from partygraph.rules.base import age_on
 from partygraph.scope import within
-
-
-def mask_id_number(value: str | None) -> str | None:
-    if not value:
-        return value
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 @strawberry.type(name="Member", description="A Party member. Never deleted: status changes are events.")
@@ -71,9 +64,8 @@ class MemberType(relay.Node):
 
     @strawberry.field(description="Masked (110105********002X) except for county-level accounts.")
     def id_number(self, info: Info) -> str | None:
-        viewer = ctx_of(info).viewer
         raw: str | None = self.id_number  # type: ignore[assignment]
-        return raw if viewer is not None and viewer.sees_id_numbers else mask_id_number(raw)
+        return raw if ctx_of(info).sees_id_numbers() else mask_id_number(raw)
 
     @strawberry.field
     def age(self, info: Info) -> int:
@@ -231,25 +223,22 @@ class TransferType(relay.Node):
         )  # type: ignore[return-value]
 
     @strawberry.field(description="The member's name: the receiving side sees it before accepting.")
-    def member_name(self, info: Info) -> str:
-        member = ctx_of(info).session.get(m.Member, self.member_id)  # type: ignore[attr-defined]
-        return member.name if member else ""
+    async def member_name(self, info: Info) -> str:
+        return await loaders.member_name(ctx_of(info)).load(self.member_id) or ""  # type: ignore[attr-defined]
 
     @strawberry.field(description="The member, while in your scope.")
     async def member(self, info: Info) -> MemberType | None:
         return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    def from_org_name(self, info: Info) -> str:
-        org = ctx_of(info).session.get(Organization, self.from_org_id)  # type: ignore[attr-defined]
-        return org.name if org else ""
+    async def from_org_name(self, info: Info) -> str:
+        return await loaders.org_name(ctx_of(info)).load(self.from_org_id) or ""  # type: ignore[attr-defined]
 
     @strawberry.field
-    def to_org_name(self, info: Info) -> str | None:
+    async def to_org_name(self, info: Info) -> str | None:
         if self.to_org_id is None:  # type: ignore[attr-defined]
             return self.external_org_name
-        org = ctx_of(info).session.get(Organization, self.to_org_id)  # type: ignore[attr-defined]
-        return org.name if org else None
+        return await loaders.org_name(ctx_of(info)).load(self.to_org_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def from_organization(self, info: Info) -> OrganizationType | None:

@@ -1,0 +1,814 @@
+"""Admin pages of assistance (党内关怀帮扶): the case ledger (filters, CSV), the case page
+with its workflow and help forms, the funds with their book and a read-only supervision
+view, loans with their schedule, and the allowance run (preview, confirm, pay).
+
+Every page runs a named operation of admin/operations/ on the API's own schema; every
+change is a mutation whose error union is shown next to the field, with its rule code.
+Amounts are typed in yuan ("865.50") and sent to the API as integer fen.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import AsyncIterator, Callable
+from datetime import date
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+from strawberry.relay import GlobalID
+
+from partygraph.admin.core import OperationError, Page, page
+from partygraph.rules.assistance import parse_yuan
+
+
+def N_(text: str) -> str:
+    """Marks a UI string for the catalog; templates translate it."""
+    return text
+
+
+PAGE_SIZE = 30
+CSV_PAGE = 100
+ERROR_STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
+
+CAUSES = [
+    ("old_age", N_("年老体弱")),
+    ("lacking_skills_funds", N_("缺技术缺资金")),
+    ("illness", N_("因病")),
+    ("laid_off", N_("下岗失业")),
+    ("disaster", N_("因灾")),
+    ("other", N_("其他")),
+]
+STATUSES = [
+    ("applied", N_("已申请")),
+    ("appraised", N_("支部已评议")),
+    ("noticed", N_("公示中")),
+    ("reported", N_("已上报党委")),
+    ("approved", N_("党委已批准")),
+    ("refused", N_("未批准")),
+    ("helping", N_("已备案·帮扶中")),
+    ("closed", N_("已结案")),
+]
+STANDARDS = [
+    ("rural_low_income", N_("农村家庭人均年收入低于标准")),
+    ("urban_minimum_living", N_("城镇低保家庭")),
+    ("pre_1949_hardship", N_("建国前老党员生活困难")),
+    ("other", N_("其他（须说明）")),
+]
+STEPS = {
+    "appraise": N_("支部民主评议"),
+    "notice": N_("村（社区）公示"),
+    "report": N_("支部上报党委"),
+    "approve": N_("党委批准"),
+    "refuse": N_("党委不予批准"),
+    "file": N_("县委组织部备案"),
+    "review": N_("年度复核"),
+}
+OUTCOMES = [("continued", N_("继续帮扶")), ("adjusted", N_("调整帮扶")), ("closed", N_("脱困结案"))]
+OCCASIONS = [
+    ("difficulty", N_("生活困难必访")),
+    ("illness", N_("生病住院必访")),
+    ("family_dispute", N_("家庭矛盾必访")),
+    ("wedding_funeral", N_("红白喜事必访")),
+    ("festival", N_("节日慰问")),
+    ("other", N_("其他")),
+]
+HELP_KINDS = [("training", N_("技能培训")), ("job", N_("就业安置"))]
+INFLOW_KINDS = [
+    ("budget", N_("财政预算")),
+    ("party_fees", N_("留存党费")),
+    ("contribution", N_("党委（单位）捐助")),
+    ("donation", N_("社会捐赠")),
+]
+ENTRY_KINDS = [*INFLOW_KINDS, ("repayment", N_("借款归还")), ("grant", N_("救济金支出")), ("loan", N_("借款发放")), ("visit", N_("慰问金支出"))]
+LOAN_STATUSES = [("active", N_("还款中")), ("overdue", N_("已逾期")), ("repaid", N_("已还清"))]
+ALLOWANCE_KINDS = [
+    ("age80", N_("80岁以上老党员生活补贴")),
+    ("retired_cadre", N_("离任村干部生活补贴（任职满30年）")),
+    ("seniority", N_("离任村干部年功奖")),
+    ("survivor", N_("老村干部去世一次性抚恤金")),
+]
+MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+
+
+# --- small helpers ---------------------------------------------------------------------------------
+
+
+def _gid(value: str | None, type_name: str) -> str:
+    """A global id of the given type, or 404."""
+    try:
+        gid = GlobalID.from_id(str(value or ""))
+    except Exception:  # noqa: BLE001 - an undecodable id is simply not found
+        raise HTTPException(404) from None
+    if gid.type_name != type_name:
+        raise HTTPException(404)
+    return str(gid)
+
+
+def _is_htmx(p: Page) -> bool:
+    return p.request.headers.get("hx-request") == "true"
+
+
+def _done(p: Page, url: str) -> Response:
+    if _is_htmx(p):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, 303)
+
+
+def _errors(payload: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """A mutation's error union as {field or '_': {code, message}} for inline display."""
+    if payload.get("__typename", "").endswith("Payload"):
+        return {}
+    return {payload.get("field") or "_": {"code": payload.get("code", ""), "message": payload.get("message", "")}}
+
+
+class Form:
+    """A posted form; shape errors (a date that is not a date, an amount that is not money) go to `errors`."""
+
+    def __init__(self, p: Page, data: Any) -> None:
+        self.p, self.data = p, data
+        self.errors: dict[str, dict[str, str]] = {}
+
+    def values(self) -> dict[str, str]:
+        return {k: v for k, v in self.data.items() if isinstance(v, str)}
+
+    def _err(self, name: str, text: str) -> None:
+        self.errors[name] = {"code": "INVALID_INPUT", "message": self.p.t(text)}
+
+    def text(self, name: str) -> str | None:
+        v = self.data.get(name, "")
+        return v.strip() or None if isinstance(v, str) else None
+
+    def date(self, name: str, *, required: bool = False) -> str | None:
+        raw = self.text(name)
+        if not raw:
+            if required:
+                self._err(name, N_("请填写日期"))
+            return None
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError:
+            self._err(name, N_("日期格式应为 YYYY-MM-DD"))
+            return None
+
+    def fen(self, name: str, *, required: bool = False) -> int | None:
+        raw = self.text(name)
+        if not raw:
+            if required:
+                self._err(name, N_("请填写金额"))
+            return None
+        try:
+            return parse_yuan(raw)
+        except ValueError:
+            self._err(name, N_("金额格式应为元，最多两位小数，如 1200.50"))
+            return None
+
+    def integer(self, name: str) -> int | None:
+        raw = self.text(name)
+        if not raw:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            self._err(name, N_("请填写整数"))
+            return None
+
+    def choice(self, name: str, allowed: list[tuple[str, str]] | list[str], *, required: bool = True) -> str | None:
+        keys = [a[0] if isinstance(a, tuple) else a for a in allowed]
+        raw = self.text(name)
+        if raw in keys:
+            return raw
+        if raw or required:
+            self._err(name, N_("请选择一项"))
+        return None
+
+    def gid(self, name: str, type_name: str, *, required: bool = True) -> str | None:
+        raw = self.text(name)
+        if not raw:
+            if required:
+                self._err(name, N_("请选择一项"))
+            return None
+        try:
+            gid = GlobalID.from_id(raw)
+            if gid.type_name != type_name:
+                raise ValueError(raw)
+        except Exception:  # noqa: BLE001
+            self._err(name, N_("请选择一项"))
+            return None
+        return str(gid)
+
+
+async def _form(p: Page) -> Form:
+    return Form(p, await p.request.form())
+
+
+def _csv_line(row: list[Any]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerow(row)
+    return buf.getvalue()
+
+
+def _csv_response(p: Page, name: str, ascii_name: str, lines: AsyncIterator[str]) -> Response:
+    filename = p.t(name) + f"-{p.state.clock().isoformat()}.csv"
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=\"{ascii_name}.csv\"; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+# --- the ledger (台帐) ------------------------------------------------------------------------------
+
+
+def _case_filter(p: Page) -> tuple[dict[str, Any], dict[str, Any]]:
+    q = p.request.query_params
+    params = {
+        "status": q.get("status", ""),
+        "cause": q.get("cause", ""),
+        "overdue": q.get("overdue", ""),
+        "search": q.get("search", "").strip(),
+        "under": q.get("under", ""),
+    }
+    f: dict[str, Any] = {}
+    if params["status"] in dict(STATUSES):
+        f["status"] = [params["status"]]
+    if params["cause"] in dict(CAUSES):
+        f["cause"] = [params["cause"]]
+    if params["overdue"] == "1":
+        f["overdueReview"] = True
+    if params["search"]:
+        f["search"] = params["search"]
+    if params["under"]:
+        f["under"] = _gid(params["under"], "Organization")
+    return params, f
+
+
+YES = N_("是")
+CASE_CSV = [
+    (N_("姓名"), lambda c, t: c["member"]["name"]),
+    (N_("性别"), lambda c, t: c["member"]["genderLabel"]),
+    (N_("年龄"), lambda c, t: c["member"]["age"]),
+    (N_("所在组织"), lambda c, t: (c["organization"] or {}).get("name", "")),
+    (N_("致困原因"), lambda c, t: c["causeLabel"]),
+    (N_("认定标准"), lambda c, t: c["standardLabel"] or ""),
+    (N_("家庭人口"), lambda c, t: c["householdSize"]),
+    (N_("家庭年收入（元）"), lambda c, t: c["yearlyIncomeYuan"] or ""),
+    (N_("人均年收入（元）"), lambda c, t: c["incomePerPersonYuan"] or ""),
+    (N_("生产生活情况"), lambda c, t: c["situation"] or ""),
+    (N_("状态"), lambda c, t: c["statusLabel"]),
+    (N_("申请日期"), lambda c, t: c["appliedOn"]),
+    (N_("备案日期"), lambda c, t: c["filedOn"] or ""),
+    (N_("下次复核"), lambda c, t: c["reviewDueOn"] or ""),
+    (N_("复核逾期"), lambda c, t: t(YES) if c["reviewOverdue"] else ""),
+    (N_("累计救助金额（元）"), lambda c, t: f"{c['totalGivenFen'] // 100}.{c['totalGivenFen'] % 100:02d}"),
+]
+
+
+@page()
+async def case_list(p: Page) -> Response:
+    params, f = _case_filter(p)
+    if p.request.query_params.get("format") == "csv":
+        first = await p.run("AssistanceCaseList", {"filter": f, "first": CSV_PAGE})
+
+        async def lines() -> AsyncIterator[str]:
+            with p.state.session_factory() as session:
+                p.session = session
+                yield "\ufeff" + _csv_line([p.t(title) for title, _ in CASE_CSV])
+                data = first
+                while True:
+                    for c in data["assistanceCases"]["nodes"]:
+                        yield _csv_line([value(c, p.t) for _, value in CASE_CSV])
+                    info = data["assistanceCases"]["pageInfo"]
+                    if not info["hasNextPage"]:
+                        break
+                    data = await p.run("AssistanceCaseList", {"filter": f, "first": CSV_PAGE, "after": info["endCursor"]})
+
+        return _csv_response(p, N_("困难党员台帐"), "assistance-cases", lines())
+    after = p.request.query_params.get("after") or None
+    data = await p.run("AssistanceCaseList", {"filter": f, "first": PAGE_SIZE, "after": after})
+    query = urlencode({k: v for k, v in params.items() if v})
+    return p.render(
+        "assistance/list.html",
+        cases=data["assistanceCases"],
+        params=params,
+        query=query,
+        statuses=STATUSES,
+        causes=CAUSES,
+    )
+
+
+# --- opening a case ----------------------------------------------------------------------------------
+
+
+@page()
+async def case_new(p: Page) -> Response:
+    values: dict[str, Any] = {"appliedOn": p.state.clock().isoformat()}
+    errors: dict[str, dict[str, str]] = {}
+    status = 200
+    if p.request.method == "POST":
+        form = await _form(p)
+        values = form.values()
+        family = []
+        for line in (form.text("familyMembers") or "").splitlines():
+            parts = [x.strip() for x in re.split(r"[,，、\s]+", line.strip()) if x.strip()]
+            if parts:
+                family.append({"name": parts[0], "relation": parts[1] if len(parts) > 1 else "家属"})
+        data = {
+            "memberId": form.gid("memberId", "Member"),
+            "cause": form.choice("cause", CAUSES),
+            "appliedOn": form.date("appliedOn", required=True),
+            "familyMembers": family,
+            "yearlyIncomeFen": form.fen("yearlyIncome"),
+            "situation": form.text("situation"),
+            "standard": form.choice("standard", STANDARDS, required=False),
+            "standardNote": form.text("standardNote"),
+            "application": form.text("application"),
+        }
+        errors = form.errors
+        if not errors:
+            result = (await p.run("AssistanceOpenCase", {"input": data}))["openAssistanceCase"]
+            errors = _errors(result)
+            if not errors:
+                return _done(p, f"/admin/assistance/{result['assistanceCase']['id']}")
+            status = ERROR_STATUS.get(result["__typename"], 422)
+        else:
+            status = 422
+    elif p.request.query_params.get("member"):
+        values["memberId"] = p.request.query_params["member"]
+    search = p.request.query_params.get("q") or None
+    options = (await p.run("AssistanceMemberOptions", {"search": search}))["members"]
+    return p.render(
+        "assistance/new.html",
+        status_code=status,
+        values=values,
+        errors=errors,
+        members=options,
+        search=search or "",
+        causes=CAUSES,
+        standards=STANDARDS,
+    )
+
+
+# --- the case page and its forms ---------------------------------------------------------------------
+
+
+async def _load_case(p: Page) -> dict[str, Any]:
+    data = await p.run("AssistanceCasePage", {"id": _gid(p.request.path_params["id"], "AssistanceCase")})
+    case = data.get("node")
+    if not case:
+        raise HTTPException(404, p.t("未找到该帮扶对象，或不在您的管理范围内"))
+    case["funds"] = data.get("funds") or []
+    return case
+
+
+def _case_values(case: dict[str, Any], today: date) -> dict[str, dict[str, str]]:
+    on = today.isoformat()
+    return {
+        "step": {"on": on, "version": str(case["version"]), "step": (case["nextSteps"] or [""])[0]},
+        "visit": {"on": on},
+        "grant": {"on": on},
+        "loan": {"on": on, "termMonths": "24", "installments": "4"},
+        "help": {"on": on},
+    }
+
+
+def _render_case(p: Page, case: dict[str, Any], *, form: str | None = None, values: dict[str, str] | None = None,
+                 errors: dict[str, dict[str, str]] | None = None, status: int = 200) -> Response:  # fmt: skip
+    all_values = _case_values(case, p.state.clock())
+    if form and values is not None:
+        all_values[form] = values
+    context = {
+        "case": case,
+        "values": all_values,
+        "errors": {form: errors or {}} if form else {},
+        "steps": STEPS,
+        "outcomes": OUTCOMES,
+        "occasions": OCCASIONS,
+        "help_kinds": HELP_KINDS,
+    }
+    if form and _is_htmx(p):
+        return p.render("assistance/_case_form.html", status_code=status, form=form, **context)
+    return p.render("assistance/detail.html", status_code=status, **context)
+
+
+@page()
+async def case_detail(p: Page) -> Response:
+    return _render_case(p, await _load_case(p))
+
+
+def _step_input(f: Form, case_id: str) -> dict[str, Any]:
+    return {
+        "id": case_id,
+        "version": f.integer("version") or 0,
+        "step": f.choice("step", list(STEPS)),
+        "on": f.date("on", required=True),
+        "record": f.text("record"),
+        "noticeStartsOn": f.date("noticeStartsOn"),
+        "noticeEndsOn": f.date("noticeEndsOn"),
+        "objections": f.text("objections"),
+        "objectionResolution": f.text("objectionResolution"),
+        "reason": f.text("reason"),
+        "outcome": f.choice("outcome", OUTCOMES, required=False),
+    }
+
+
+def _visit_input(f: Form, case_id: str) -> dict[str, Any]:
+    return {
+        "caseId": case_id,
+        "on": f.date("on", required=True),
+        "occasion": f.choice("occasion", OCCASIONS),
+        "helper": f.text("helper") or "",
+        "amountFen": f.fen("amount") or 0,
+        "goods": f.text("goods"),
+        "approver": f.text("approver"),
+        "fundId": f.gid("fundId", "Fund", required=False),
+        "note": f.text("note"),
+    }
+
+
+def _grant_input(f: Form, case_id: str) -> dict[str, Any]:
+    return {
+        "caseId": case_id,
+        "fundId": f.gid("fundId", "Fund"),
+        "amountFen": f.fen("amount", required=True),
+        "on": f.date("on", required=True),
+        "approver": f.text("approver") or "",
+        "note": f.text("note"),
+    }
+
+
+def _loan_input(f: Form, case_id: str) -> dict[str, Any]:
+    return {
+        "caseId": case_id,
+        "fundId": f.gid("fundId", "Fund"),
+        "amountFen": f.fen("amount", required=True),
+        "on": f.date("on", required=True),
+        "approver": f.text("approver") or "",
+        "termMonths": f.integer("termMonths"),
+        "installments": f.integer("installments"),
+        "purpose": f.text("purpose"),
+    }
+
+
+def _help_input(f: Form, case_id: str) -> dict[str, Any]:
+    return {
+        "caseId": case_id,
+        "kind": f.choice("kind", HELP_KINDS),
+        "on": f.date("on", required=True),
+        "helper": f.text("helper") or "",
+        "note": f.text("note") or "",
+    }
+
+
+CASE_FORMS: dict[str, tuple[str, str, Callable[[Form, str], dict[str, Any]]]] = {
+    "step": ("AssistanceAdvance", "advanceAssistanceCase", _step_input),
+    "visit": ("AssistanceVisit", "recordAssistanceVisit", _visit_input),
+    "grant": ("AssistanceGrant", "grantAssistance", _grant_input),
+    "loan": ("LoanLend", "lendAssistance", _loan_input),
+    "help": ("AssistanceHelp", "recordAssistanceHelp", _help_input),
+}
+
+
+@page(write=True)
+async def case_form(p: Page) -> Response:
+    name = p.request.path_params["form"]
+    if name not in CASE_FORMS:
+        raise HTTPException(404)
+    case_id = _gid(p.request.path_params["id"], "AssistanceCase")
+    operation, field, build = CASE_FORMS[name]
+    f = await _form(p)
+    data = build(f, case_id)
+    errors, status = f.errors, 422
+    if not errors:
+        result = (await p.run(operation, {"input": data}))[field]
+        errors = _errors(result)
+        if not errors:
+            if name == "loan":
+                return _done(p, f"/admin/loans/{result['loan']['id']}")
+            return _done(p, f"/admin/assistance/{case_id}")
+        status = ERROR_STATUS.get(result["__typename"], 422)
+    case = await _load_case(p)
+    return _render_case(p, case, form=name, values=f.values(), errors=errors, status=status)
+
+
+# --- funds -------------------------------------------------------------------------------------------
+
+
+@page()
+async def fund_list(p: Page) -> Response:
+    data = await p.run("FundList")
+    return p.render("assistance/funds.html", funds=data["funds"])
+
+
+def _entry_filter(p: Page, fund_id: str) -> tuple[dict[str, str], dict[str, Any]]:
+    q = p.request.query_params
+    params = {"direction": q.get("direction", ""), "kind": q.get("kind", ""), "from": q.get("from", ""), "to": q.get("to", "")}
+    f: dict[str, Any] = {"fund": fund_id}
+    if params["direction"] in ("inflow", "outflow"):
+        f["direction"] = params["direction"]
+    if params["kind"] in dict(ENTRY_KINDS):
+        f["kind"] = [params["kind"]]
+    for key, name in (("from", "fromDate"), ("to", "toDate")):
+        try:
+            if params[key]:
+                f[name] = date.fromisoformat(params[key]).isoformat()
+        except ValueError:
+            params[key] = ""
+    return params, f
+
+
+BOOK_CSV = [
+    (N_("日期"), lambda e: e["on"]),
+    (N_("收支"), lambda e: "收入" if e["direction"] == "inflow" else "支出"),
+    (N_("类别"), lambda e: e["kindLabel"]),
+    (N_("金额（元）"), lambda e: e["amountYuan"]),
+    (N_("余额（元）"), lambda e: e["balanceAfterYuan"]),
+    (N_("来源/对象"), lambda e: e["counterparty"] or ""),
+    (N_("审批人"), lambda e: e["approver"]),
+    (N_("摘要"), lambda e: e["note"] or ""),
+    (N_("经办人"), lambda e: e["actorName"] or ""),
+]
+
+
+async def _fund_page(p: Page, template: str, *, values: dict[str, str] | None = None,
+                     errors: dict[str, dict[str, str]] | None = None, status: int = 200) -> Response:  # fmt: skip
+    fund_id = _gid(p.request.path_params["id"], "Fund")
+    params, f = _entry_filter(p, fund_id)
+    if p.request.query_params.get("format") == "csv":
+        first = await p.run("FundPage", {"id": fund_id, "filter": f, "first": CSV_PAGE})
+        if not first.get("node"):
+            raise HTTPException(404)
+
+        async def lines() -> AsyncIterator[str]:
+            with p.state.session_factory() as session:
+                p.session = session
+                yield "\ufeff" + _csv_line([p.t(t) for t, _ in BOOK_CSV])
+                data = first
+                while True:
+                    for e in data["fundEntries"]["nodes"]:
+                        yield _csv_line([p.t(v(e)) if t == "收支" else v(e) for t, v in BOOK_CSV])
+                    info = data["fundEntries"]["pageInfo"]
+                    if not info["hasNextPage"]:
+                        break
+                    data = await p.run("FundPage", {"id": fund_id, "filter": f, "first": CSV_PAGE, "after": info["endCursor"]})
+
+        return _csv_response(p, N_("帮扶基金账簿"), "fund-book", lines())
+    after = p.request.query_params.get("after") or None
+    data = await p.run("FundPage", {"id": fund_id, "filter": f, "first": PAGE_SIZE, "after": after})
+    if not data.get("node"):
+        raise HTTPException(404, p.t("未找到该基金，或不在您的管理范围内"))
+    return p.render(
+        template,
+        status_code=status,
+        fund=data["node"],
+        entries=data["fundEntries"],
+        params=params,
+        query=urlencode({k: v for k, v in params.items() if v}),
+        entry_kinds=ENTRY_KINDS,
+        inflow_kinds=INFLOW_KINDS,
+        values=values or {"on": p.state.clock().isoformat()},
+        errors=errors or {},
+    )
+
+
+@page()
+async def fund_detail(p: Page) -> Response:
+    return await _fund_page(p, "assistance/fund.html")
+
+
+@page()
+async def fund_supervision(p: Page) -> Response:
+    """The supervision group's view: the same book, read-only, with the book's own sum beside the balance."""
+    return await _fund_page(p, "assistance/fund_supervision.html")
+
+
+@page(write=True)
+async def fund_inflow(p: Page) -> Response:
+    fund_id = _gid(p.request.path_params["id"], "Fund")
+    f = await _form(p)
+    data = {
+        "fundId": fund_id,
+        "kind": f.choice("kind", INFLOW_KINDS),
+        "amountFen": f.fen("amount", required=True),
+        "on": f.date("on", required=True),
+        "approver": f.text("approver") or "",
+        "counterparty": f.text("counterparty"),
+        "note": f.text("note"),
+    }
+    errors, status = f.errors, 422
+    if not errors:
+        result = (await p.run("FundInflow", {"input": data}))["recordFundInflow"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/funds/{fund_id}")
+        status = ERROR_STATUS.get(result["__typename"], 422)
+    if _is_htmx(p):
+        return p.render("assistance/_inflow_form.html", status_code=status, fund={"id": fund_id}, values=f.values(), errors=errors, inflow_kinds=INFLOW_KINDS)
+    return await _fund_page(p, "assistance/fund.html", values=f.values(), errors=errors, status=status)
+
+
+# --- loans -------------------------------------------------------------------------------------------
+
+
+@page()
+async def loan_list(p: Page) -> Response:
+    status = p.request.query_params.get("status", "")
+    f = {"status": [status]} if status in dict(LOAN_STATUSES) else {}
+    data = await p.run("LoanList", {"filter": f, "first": 100})
+    return p.render("assistance/loans.html", loans=data["loans"], status=status, loan_statuses=LOAN_STATUSES)
+
+
+async def _loan_page(p: Page, *, values: dict[str, str] | None = None, errors: dict[str, dict[str, str]] | None = None, status: int = 200) -> Response:
+    data = await p.run("LoanPage", {"id": _gid(p.request.path_params["id"], "Loan")})
+    loan = data.get("node")
+    if not loan:
+        raise HTTPException(404, p.t("未找到该借款，或不在您的管理范围内"))
+    template = "assistance/_repay_form.html" if errors is not None and _is_htmx(p) else "assistance/loan.html"
+    return p.render(template, status_code=status, loan=loan, values=values or {"on": p.state.clock().isoformat()}, errors=errors or {})
+
+
+@page()
+async def loan_detail(p: Page) -> Response:
+    return await _loan_page(p)
+
+
+@page(write=True)
+async def loan_repay(p: Page) -> Response:
+    loan_id = _gid(p.request.path_params["id"], "Loan")
+    f = await _form(p)
+    data = {
+        "loanId": loan_id,
+        "version": f.integer("version") or 0,
+        "amountFen": f.fen("amount", required=True),
+        "on": f.date("on", required=True),
+        "receivedBy": f.text("receivedBy"),
+    }
+    errors, status = f.errors, 422
+    if not errors:
+        result = (await p.run("LoanRepay", {"input": data}))["repayLoan"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/loans/{loan_id}")
+        status = ERROR_STATUS.get(result["__typename"], 422)
+    return await _loan_page(p, values=f.values(), errors=errors, status=status)
+
+
+# --- allowances: preview, confirm, pay ------------------------------------------------------------
+
+
+async def _render_allowances(
+    p: Page, values: dict[str, str], errors: dict[str, dict[str, str]], *,
+    roll_values: dict[str, str] | None = None, roll_errors: dict[str, dict[str, str]] | None = None,
+) -> Response:  # fmt: skip
+    year = p.state.clock().year
+    options = await p.run("AllowanceOrgOptions", {"year": year})
+    orgs = options["organizations"]["nodes"]
+    if not values.get("under") and orgs:
+        values["under"] = orgs[0]["id"]
+    preview = None
+    if values.get("kind"):
+        if values["kind"] not in dict(ALLOWANCE_KINDS):
+            errors["kind"] = {"code": "INVALID_INPUT", "message": p.t("请选择一项")}
+        if not MONTH_RE.match(values.get("month", "")):
+            errors["month"] = {"code": "R-AID-13", "message": p.t("月份格式应为 YYYY-MM")}
+        if not errors.keys() & {"kind", "month", "under"}:
+            try:
+                preview = (await p.run("AllowancePreview", {k: values[k] for k in ("under", "kind", "month")}))["allowanceEligibility"]
+            except OperationError as exc:
+                code = "R-AID-13" if "R-AID-13" in str(exc) else "NOT_FOUND"
+                errors["month" if code == "R-AID-13" else "under"] = {"code": code, "message": str(exc).split(": ", 1)[-1]}
+    return p.render(
+        "assistance/allowances.html",
+        status_code=422 if errors or roll_errors else 200,
+        values=values,
+        errors=errors,
+        preview=preview,
+        orgs=orgs,
+        runs=options["allowanceRuns"]["nodes"],
+        kinds=ALLOWANCE_KINDS,
+        year=year,
+        rolls=options["allowanceRolls"],
+        villages=[o for o in orgs if o["kind"] == "branch" and o["branchType"] in ("village", "community")],
+        roll_kinds=[k for k in ALLOWANCE_KINDS if k[0] != "survivor"],
+        roll_values=roll_values or {"year": str(year), "on": p.state.clock().isoformat()},
+        roll_errors=roll_errors or {},
+    )
+
+
+@page()
+async def allowances(p: Page) -> Response:
+    q = p.request.query_params
+    values = {"under": q.get("under", ""), "kind": q.get("kind", ""), "month": q.get("month", p.state.clock().strftime("%Y-%m"))}
+    return await _render_allowances(p, values, {})
+
+
+@page(write=True)
+async def allowance_pay(p: Page) -> Response:
+    """The confirmation step: only a posted, confirmed preview pays."""
+    f = await _form(p)
+    values = {k: f.text(k) or "" for k in ("under", "kind", "month")}
+    data = {"orgId": f.gid("under", "Organization"), "kind": f.choice("kind", ALLOWANCE_KINDS), "month": values["month"]}
+    if f.text("confirm") != "1":
+        f.errors["confirm"] = {"code": "CONFIRM", "message": p.t("请先核对名单并勾选确认")}
+    if not f.errors:
+        result = (await p.run("AllowancePay", {"input": data}))["payAllowances"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/allowances/runs/{result['run']['id']}")
+        f.errors = {"confirm": next(iter(errors.values()))}
+    return await _render_allowances(p, values, {"confirm": f.errors.get("confirm") or next(iter(f.errors.values()))})
+
+
+@page(write=True)
+async def roll_declare(p: Page) -> Response:
+    """The village declares its yearly list (R-AID-17)."""
+    f = await _form(p)
+    data = {
+        "orgId": f.gid("orgId", "Organization"),
+        "year": f.integer("year"),
+        "kind": f.choice("kind", [k for k in ALLOWANCE_KINDS if k[0] != "survivor"]),
+        "on": f.date("on", required=True),
+    }
+    if data["year"] is None and "year" not in f.errors:
+        f.errors["year"] = {"code": "INVALID_INPUT", "message": p.t("请填写整数")}
+    errors = f.errors
+    if not errors:
+        result = (await p.run("AllowanceRollDeclare", {"input": data}))["declareAllowanceRoll"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/allowances/rolls/{result['roll']['id']}")
+    values = {"under": "", "kind": "", "month": p.state.clock().strftime("%Y-%m")}
+    return await _render_allowances(p, values, {}, roll_values=f.values(), roll_errors=errors)
+
+
+async def _roll_page(p: Page, *, values: dict[str, Any] | None = None, errors: dict[str, dict[str, str]] | None = None, status: int = 200) -> Response:
+    data = await p.run("AllowanceRollPage", {"id": _gid(p.request.path_params["id"], "AllowanceRoll")})
+    roll = data.get("node")
+    if not roll:
+        raise HTTPException(404)
+    template = "assistance/_roll_form.html" if errors is not None and _is_htmx(p) else "assistance/allowance_roll.html"
+    return p.render(template, status_code=status, roll=roll, values=values or {"on": p.state.clock().isoformat()}, errors=errors or {}, struck=set((values or {}).get("strike", [])))
+
+
+@page()
+async def roll_detail(p: Page) -> Response:
+    return await _roll_page(p)
+
+
+@page(write=True)
+async def roll_step(p: Page) -> Response:
+    roll_id = _gid(p.request.path_params["id"], "AllowanceRoll")
+    raw = await p.request.form()
+    f = Form(p, raw)
+    strike = [str(v) for v in raw.getlist("strike") if isinstance(v, str) and v]
+    data = {
+        "id": roll_id,
+        "version": f.integer("version") or 0,
+        "step": (f.choice("step", ["verify", "confirm", "post"]) or "verify").upper(),
+        "on": f.date("on", required=True),
+        "strikeMemberIds": strike,
+        "note": f.text("note"),
+    }
+    errors = f.errors
+    status = 422
+    if not errors:
+        result = (await p.run("AllowanceRollAdvance", {"input": data}))["advanceAllowanceRoll"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/allowances/rolls/{roll_id}")
+        status = ERROR_STATUS.get(result["__typename"], 422)
+    return await _roll_page(p, values={**f.values(), "strike": strike}, errors=errors, status=status)
+
+
+@page()
+async def allowance_run(p: Page) -> Response:
+    data = await p.run("AllowanceRun", {"id": _gid(p.request.path_params["id"], "AllowanceRun")})
+    run = data.get("node")
+    if not run:
+        raise HTTPException(404)
+    return p.render("assistance/allowance_run.html", run=run)
+
+
+routes = [
+    Route("/assistance", case_list),
+    Route("/assistance/new", case_new, methods=["GET", "POST"]),
+    Route("/assistance/{id}", case_detail),
+    Route("/assistance/{id}/{form}", case_form, methods=["POST"]),
+    Route("/funds", fund_list),
+    Route("/funds/{id}", fund_detail),
+    Route("/funds/{id}/supervision", fund_supervision),
+    Route("/funds/{id}/inflow", fund_inflow, methods=["POST"]),
+    Route("/loans", loan_list),
+    Route("/loans/{id}", loan_detail),
+    Route("/loans/{id}/repay", loan_repay, methods=["POST"]),
+    Route("/allowances", allowances),
+    Route("/allowances/pay", allowance_pay, methods=["POST"]),
+    Route("/allowances/runs/{id}", allowance_run),
+    Route("/allowances/rolls", roll_declare, methods=["POST"]),
+    Route("/allowances/rolls/{id}", roll_detail),
+    Route("/allowances/rolls/{id}/step", roll_step, methods=["POST"]),
+]

@@ -1,0 +1,724 @@
+"""Admin: the dashboard (charts as inline SVG, a breakdown by child with htmx drill-down, alerts,
+a period picker), the monthly and quarterly reports (screen, print, .xlsx), spreadsheet
+exports of every list, and the roster import (upload → dry-run preview → confirm), with
+long jobs run in a background thread and polled by htmx every 500 ms.
+
+The dashboard and reports run the DashboardStats / ReportStats operations on the API's own
+schema. Imports and exports call `partygraph.importer` / `partygraph.xlsx` directly with the
+viewer's context: the same scope (`scope.within`) and the same member rules.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+from strawberry.relay import GlobalID
+
+from partygraph.admin.core import OperationError, Page, page
+from partygraph.context import Context
+
+
+def N_(text: str) -> str:
+    """Marks a UI string for the catalog; templates translate it."""
+    return text
+
+
+# --------------------------------------------------------------------------- charts (inline SVG)
+
+PALETTE = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#546e7a"]
+
+
+def svg_bars(items: list[tuple[str, float]], *, width: int = 420, bar: int = 18, unit: str = "", title: str = "") -> Markup:
+    """Horizontal bars with their labels and values: [(label, value)]."""
+    if not items:
+        return Markup("")
+    top = max(v for _l, v in items) or 1
+    label_w, gap = 110, 6
+    height = len(items) * (bar + gap) + gap
+    chart_w = width - label_w - 60
+    parts = [
+        f'<svg class="chart bars" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+    ]
+    for i, (text, value) in enumerate(items):
+        y = gap + i * (bar + gap)
+        w = max(1 if value else 0, round(chart_w * value / top))
+        shown = f"{value:,.0f}{unit}" if float(value).is_integer() else f"{value:,.2f}{unit}"
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + bar * 0.72:.0f}" text-anchor="end" font-size="12">{escape(text)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar}" fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(text)}: {escape(shown)}</title></rect>'
+            f'<text x="{label_w + w + 4}" y="{y + bar * 0.72:.0f}" font-size="12">{escape(shown)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def svg_lines(months: list[str], series: list[tuple[str, list[int]]], *, width: int = 640, height: int = 220, title: str = "") -> Markup:
+    """Lines over months, with a legend: series = [(label, values per month)]."""
+    if not months or not series:
+        return Markup("")
+    left, right, top_pad, bottom = 36, 12, 12, 48
+    top = max([max(v) for _l, v in series if v] + [1])
+    plot_w, plot_h = width - left - right, height - top_pad - bottom
+    step = plot_w / max(1, len(months) - 1)
+
+    def xy(i: int, v: int) -> tuple[float, float]:
+        return left + i * step, top_pad + plot_h - plot_h * v / top
+
+    parts = [
+        f'<svg class="chart lines" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - right}" y2="{top_pad + plot_h}" stroke="#999"/>',
+        f'<line x1="{left}" y1="{top_pad}" x2="{left}" y2="{top_pad + plot_h}" stroke="#999"/>',
+        f'<text x="{left - 4}" y="{top_pad + 4}" text-anchor="end" font-size="11">{top}</text>',
+        f'<text x="{left - 4}" y="{top_pad + plot_h}" text-anchor="end" font-size="11">0</text>',
+    ]
+    every = max(1, len(months) // 12)
+    for i, m in enumerate(months):
+        if i % every == 0:
+            x, _ = xy(i, 0)
+            parts.append(f'<text x="{x:.0f}" y="{top_pad + plot_h + 14}" text-anchor="middle" font-size="10">{escape(m[2:])}</text>')
+    for k, (text, values) in enumerate(series):
+        color = PALETTE[k % len(PALETTE)]
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(values)))
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"><title>{escape(text)}</title></polyline>')
+        for i, v in enumerate(values):
+            x, y = xy(i, v)
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{color}"><title>{escape(text)} {escape(months[i])}: {v}</title></circle>')
+        lx = left + (k % 4) * 150
+        ly = height - 22 + (k // 4) * 14
+        parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="10" fill="{color}"/><text x="{lx + 14}" y="{ly + 1}" font-size="11">{escape(text)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+# --------------------------------------------------------------------------- the dashboard
+
+
+ALERT_LISTS = (
+    ("R-AID-03", "/admin/loans"),
+    ("R-AID", "/admin/assistance"),
+    ("R-EVAL", "/admin/evaluation/flags"),
+    ("R-CAD", "/admin/evaluation/cadres"),
+    ("R-ASSESS", "/admin/evaluation/orgs"),
+    ("", "/admin/alerts"),
+)
+FLOW_SERIES = [
+    ("applied", N_("递交申请")),
+    ("activist", N_("确定积极分子")),
+    ("target", N_("确定发展对象")),
+    ("admitted", N_("接收预备党员")),
+    ("converted", N_("预备党员转正")),
+    ("new_members", N_("新党员")),
+]
+
+
+def alert_link(code: str, under: str) -> str:
+    for prefix, url in ALERT_LISTS:
+        if code.startswith(prefix):
+            return url + ("?" + urlencode({"under": under}) if url == "/admin/alerts" else "")
+    return "/admin/alerts"
+
+
+def _date_param(p: Page, name: str) -> date | None:
+    raw = p.request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise HTTPException(400, p.t("日期格式应为 YYYY-MM-DD")) from None
+
+
+def _under(p: Page) -> str:
+    raw = p.request.query_params.get("under", "").strip()
+    if not raw:
+        return str(GlobalID("Organization", str(p.viewer.org_id)))  # type: ignore[union-attr]
+    try:
+        gid = GlobalID.from_id(raw)
+    except Exception:  # noqa: BLE001 - an undecodable id is simply not found
+        raise HTTPException(404) from None
+    if gid.type_name != "Organization":
+        raise HTTPException(404)
+    return str(gid)
+
+
+async def _stats(p: Page, operation: str, under: str, start: date | None, end: date | None, *, alerts: bool = True) -> dict[str, Any]:
+    if start and end and start > end:
+        raise HTTPException(400, p.t("开始日期不能晚于结束日期"))
+    try:
+        data = await p.run(operation, {"under": under, "from": start, "to": end, "withAlerts": alerts})
+    except OperationError:
+        raise HTTPException(400, p.t("无法计算统计数据")) from None
+    if data.get("stats") is None:
+        raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内"))
+    return data["stats"]
+
+
+def _kv(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {r["key"]: r["value"] for r in rows}
+
+
+def charts(s: dict[str, Any], t: Any) -> dict[str, Markup]:
+    months = [m["month"] for m in s["monthly"]]
+    series = [(t(text), [m[camel(key)] for m in s["monthly"]]) for key, text in FLOW_SERIES]
+    return {
+        "age": svg_bars([(r["label"], r["value"]) for r in s["byAgeBand"]], title=t("年龄结构")),
+        "education": svg_bars([(r["label"], r["value"]) for r in s["byEducation"]], title=t("学历结构")),
+        "gender": svg_bars([(r["label"], r["value"]) for r in s["byGender"]], title=t("性别")),
+        "stage": svg_bars([(r["label"], r["value"]) for r in s["candidatesByStage"]], title=t("发展党员各阶段人数")),
+        "targets": svg_bars([(f"{r['targetSetLabel']}·{r['label']}", round(100 * (r["actual"] or 0), 1)) for r in s["targets"]], unit="%", width=520, title=t("新党员结构比例")),
+        "flows": svg_lines(months, series, title=t("逐月发展情况")),
+    }
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(x.title() for x in rest)
+
+
+def breakdown_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for c in s["byChild"]:
+        cs = c["stats"]
+        out.append(
+            {
+                "name": c["name"],
+                "direct": c["directlyUnder"],
+                "org": c["organization"],
+                "members": cs["membersTotal"],
+                "women": _kv(cs["byGender"]).get("female", 0),
+                "young": _kv(cs["byAgeBand"]).get("le35", 0),
+                "old": _kv(cs["byAgeBand"]).get("61_79", 0) + _kv(cs["byAgeBand"]).get("ge80", 0),
+                "front_line": _kv(cs["frontLine"]).get("yes", 0),
+                "candidates": sum(r["value"] for r in cs["candidatesByStage"] if r["key"] in ("applicant", "activist", "target")),
+                "applied": _kv(cs["flows"]).get("applied", 0),
+                "admitted": _kv(cs["flows"]).get("admitted", 0),
+                "new_members": _kv(cs["newMembers"]).get("total", 0),
+                "open_flags": sum(r["value"] for r in cs["openFlags"]),
+                "open_cases": sum(r["value"] for r in cs["casesByStatus"] if r["key"] not in ("closed", "refused")),
+                "overdue_loans": cs["loans"]["overdueCount"],
+                "population": cs["population"]["population"],
+                "share": cs["population"]["share"],
+            }
+        )
+    return out
+
+
+BREAKDOWN_COLUMNS = [
+    ("members", N_("在册党员")),
+    ("women", N_("女党员")),
+    ("young", N_("35岁及以下")),
+    ("old", N_("61岁及以上")),
+    ("front_line", N_("生产工作一线")),
+    ("candidates", N_("申请人、积极分子、发展对象")),
+    ("applied", N_("期内申请")),
+    ("admitted", N_("期内接收预备党员")),
+    ("new_members", N_("期内新党员")),
+    ("open_flags", N_("未处理的评议标记")),
+    ("open_cases", N_("在办帮扶案件")),
+    ("overdue_loans", N_("逾期借款")),
+]
+
+
+def totals_row(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {key: sum(r[key] for r in rows) for key, _label in BREAKDOWN_COLUMNS}
+
+
+@page()
+async def dashboard(p: Page) -> Response:
+    under = _under(p)
+    start, end = _date_param(p, "from"), _date_param(p, "to")
+    s = await _stats(p, "DashboardStats", under, start, end)
+    rows = breakdown_rows(s)
+    values = {
+        "s": s,
+        "under": under,
+        "period": {"from": s["from"], "to": s["to"]},
+        "charts": charts(s, p.t),
+        "rows": rows,
+        "totals": totals_row(rows),
+        "columns": BREAKDOWN_COLUMNS,
+        "alert_link": lambda code: alert_link(code, under),
+        "qs": lambda **kw: urlencode({k: v for k, v in {"from": s["from"], "to": s["to"], **kw}.items() if v}),
+        "money": lambda fen: f"{(fen or 0) / 100:,.2f}",
+        "pct": lambda x: "—" if x is None else f"{100 * x:.1f}%",
+    }
+    if p.request.headers.get("hx-request") == "true" and p.request.headers.get("hx-target") == "dashboard-body":
+        response = p.render("dashboard/_body.html", **values)
+        response.headers["HX-Push-Url"] = "/admin/dashboard?" + values["qs"](under=under)
+        return response
+    return p.render("dashboard/index.html", **values)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def _month_period(raw: str | None, today: date) -> tuple[date, date, str]:
+    try:
+        y, m = (int(x) for x in (raw or "").split("-"))
+        start = date(y, m, 1)
+    except ValueError:
+        start = date(today.year, today.month, 1)
+    end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    from datetime import timedelta
+
+    return start, end - timedelta(days=1), start.strftime("%Y-%m")
+
+
+def _quarter_period(year: str | None, quarter: str | None, today: date) -> tuple[date, date, int, int]:
+    try:
+        y, q = int(year or ""), int(quarter or "")
+        if not 1 <= q <= 4:
+            raise ValueError(q)
+    except ValueError:
+        y, q = today.year, (today.month - 1) // 3 + 1
+    from datetime import timedelta
+
+    start = date(y, 3 * q - 2, 1)
+    end = (date(y + 1, 1, 1) if q == 4 else date(y, 3 * q + 1, 1)) - timedelta(days=1)
+    return start, end, y, q
+
+
+def report_sections(s: dict[str, Any], t: Any) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """The report's figures as titled (label, value) lists: one source for screen and .xlsx."""
+
+    def counts(rows: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+        return [(r["label"], r["value"]) for r in rows]
+
+    pop = s["population"]
+    targets = [
+        (
+            f"{r['targetSetLabel']} · {r['label']}",
+            ("—" if r["actual"] is None else f"{100 * r['actual']:.1f}%")
+            + f" ({r['numerator']}/{r['denominator']}; {t('目标')} {'≥' if r['comparison'] == 'at_least' else '≈'}{100 * r['target']:.0f}%"
+            + (f", {t('底线')} {100 * r['floor']:.0f}%" if r["floor"] else "")
+            + ") "
+            + ("" if r["met"] is None else t("达标") if r["met"] else t("未达标"))
+            + (" " + t("低于底线") if r["belowFloor"] else ""),
+        )
+        for r in s["targets"]
+    ]
+    return [
+        (t("发展党员流程（本期）"), counts(s["flows"])),
+        (t("新党员结构（本期）"), counts(s["newMembers"])),
+        (t("对照目标"), targets),
+        (t("发展党员各阶段人数"), counts(s["candidatesByStage"])),
+        (t("党员队伍（在册）"), [(t("在册党员"), s["membersTotal"]), *counts(s["byGender"]), *counts(s["byAgeBand"])]),
+        (t("学历结构"), counts(s["byEducation"])),
+        (t("民族"), counts(s["byEthnicity"])),
+        (t("党籍状态"), counts(s["byStatus"])),
+        (
+            t("党员占人口比例"),
+            [
+                (t("人口"), pop["population"]),
+                (t("党员"), pop["members"]),
+                (t("比例"), "—" if pop["share"] is None else f"{100 * pop['share']:.2f}%"),
+            ],
+        ),
+        (t("民主评议结果"), counts(s["evaluationOutcomes"])),
+        (t("未处理的评议标记"), counts(s["openFlags"])),
+        (t("困难党员（按原因）"), counts(s["casesByCause"])),
+        (t("帮扶（本期，元）"), [(r["label"], f"{r['count']} / {r['amountYuan']:,.2f}") for r in s["helpGiven"]]),
+        (
+            t("帮扶基金与借款（元）"),
+            [
+                (t("基金余额"), f"{s['funds']['balanceFen'] / 100:,.2f}"),
+                (t("借款未还"), f"{s['loans']['outstandingCount']} / {s['loans']['outstandingFen'] / 100:,.2f}"),
+                (t("逾期借款"), f"{s['loans']['overdueCount']} / {s['loans']['overdueFen'] / 100:,.2f}"),
+            ],
+        ),
+        (t("预警"), [(r["label"], r["value"]) for r in s.get("alerts") or []]),
+    ]
+
+
+async def _report(p: Page, kind: str) -> Response:
+    under = _under(p)
+    today = p.state.clock()
+    q = p.request.query_params
+    if kind == "monthly":
+        start, end, month = _month_period(q.get("month"), today)
+        title = p.t("发展党员工作月报")
+        period_text = month
+        picker = {"month": month}
+    else:
+        start, end, y, qn = _quarter_period(q.get("year"), q.get("quarter"), today)
+        title = p.t("党建工作季度分析")
+        period_text = f"{y} Q{qn}"
+        picker = {"year": y, "quarter": qn}
+    s = await _stats(p, "ReportStats", under, start, end)
+    sections = report_sections(s, p.t)
+    generated = datetime.now()
+    if q.get("format") == "xlsx":
+        return _report_xlsx(p, title, s, period_text, generated, sections, kind)
+    return p.render(
+        "reports/report.html",
+        kind=kind,
+        title=title,
+        s=s,
+        under=under,
+        period_text=period_text,
+        picker=picker,
+        sections=sections,
+        rows=breakdown_rows(s),
+        columns=BREAKDOWN_COLUMNS,
+        generated=generated,
+        xlsx_url=f"/admin/reports/{kind}?" + urlencode({"under": under, **picker, "format": "xlsx"}),
+    )
+
+
+def _report_xlsx(p: Page, title: str, s: dict[str, Any], period_text: str, generated: datetime, sections: list, kind: str) -> Response:
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet(title[:31])
+    bold = wb.add_format({"bold": True})
+    head = wb.add_format({"bold": True, "font_size": 14})
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 14, 14)
+    org = s["organization"]
+    ws.write(0, 0, title, head)
+    ws.write(1, 0, f"{p.t('组织')}：{org['name']}（{org['code']}）")
+    ws.write(2, 0, f"{p.t('期间')}：{period_text}（{s['from']} – {s['to']}）")
+    ws.write(3, 0, f"{p.t('生成时间')}：{generated:%Y-%m-%d %H:%M}")
+    r = 5
+    for heading, items in sections:
+        ws.write(r, 0, heading, bold)
+        r += 1
+        for text, value in items:
+            ws.write(r, 0, text)
+            ws.write(r, 1, value)
+            r += 1
+        r += 1
+    ws2 = wb.add_worksheet(p.t("分组织")[:31])
+    ws2.write(0, 0, p.t("组织"), bold)
+    for c, (_key, text) in enumerate(BREAKDOWN_COLUMNS, start=1):
+        ws2.write(0, c, p.t(text), bold)
+    rows = breakdown_rows(s)
+    for i, row in enumerate(rows, start=1):
+        ws2.write(i, 0, row["name"])
+        for c, (key, _text) in enumerate(BREAKDOWN_COLUMNS, start=1):
+            ws2.write_number(i, c, row[key])
+    total = totals_row(rows)
+    ws2.write(len(rows) + 1, 0, p.t("合计"), bold)
+    for c, (key, _text) in enumerate(BREAKDOWN_COLUMNS, start=1):
+        ws2.write_number(len(rows) + 1, c, total[key], bold)
+    wb.close()
+    name = f"{title}-{org['name']}-{period_text}.xlsx"
+    return Response(
+        buf.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename=\"report-{kind}.xlsx\"; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+@page()
+async def monthly_report(p: Page) -> Response:
+    return await _report(p, "monthly")
+
+
+@page()
+async def quarterly_report(p: Page) -> Response:
+    return await _report(p, "quarterly")
+
+
+# --------------------------------------------------------------------------- background jobs
+
+
+@dataclass
+class Job:
+    id: str
+    owner: int | None
+    kind: str  # import-check | import-commit | export
+    phase: str = "start"
+    done: int = 0
+    total: int = 0
+    status: str = "running"  # running | done | failed
+    error: str | None = None
+    result: Any = None
+    data: bytes | None = None  # an export's file, or an import's upload
+    filename: str = ""
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def percent(self) -> int:
+        if self.status != "running":
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+JOBS: dict[str, Job] = {}
+_JOBS_LOCK = threading.Lock()
+JOB_TTL = 3600.0
+
+
+def _new_job(p: Page, kind: str, **kw: Any) -> Job:
+    job = Job(id=uuid.uuid4().hex, owner=p.viewer.account_id if p.viewer else None, kind=kind, **kw)
+    with _JOBS_LOCK:
+        now = time.monotonic()
+        for k in [k for k, j in JOBS.items() if now - j.started > JOB_TTL]:
+            del JOBS[k]
+        JOBS[job.id] = job
+    return job
+
+
+def _job_of(p: Page, job_id: str) -> Job:
+    job = JOBS.get(job_id)
+    if job is None or job.owner != (p.viewer.account_id if p.viewer else None):
+        raise HTTPException(404)
+    return job
+
+
+def _run_in_background(p: Page, job: Job, work: Any) -> None:
+    """Run work(ctx, job) in a thread with its own session and the viewer's context."""
+    state, viewer, lang = p.state, p.viewer, p.lang
+
+    def target() -> None:
+        with state.session_factory() as session:
+            ctx = Context(session=session, settings=state.settings, viewer=viewer, clock=state.clock, lang=lang)
+            try:
+                work(ctx, job)
+                job.status = "done"
+            except Exception as exc:  # noqa: BLE001 - the page shows the failure
+                session.rollback()
+                job.error = getattr(exc, "message_zh", None) if lang == "zh" else getattr(exc, "message_en", None)
+                job.error = job.error or f"{exc.__class__.__name__}: {exc}"
+                job.status = "failed"
+
+    threading.Thread(target=target, name=f"job-{job.id[:8]}", daemon=True).start()
+
+
+def _progress(job: Job):  # type: ignore[no-untyped-def]
+    def report(phase: str, done: int, total: int) -> None:
+        job.phase, job.done, job.total = phase, done, total
+
+    return report
+
+
+@page()
+async def job_status(p: Page) -> Response:
+    job = _job_of(p, p.request.path_params["id"])
+    return p.render("import/_job.html", job=job)
+
+
+@page()
+async def job_download(p: Page) -> Response:
+    job = _job_of(p, p.request.path_params["id"])
+    if job.status != "done" or job.data is None or job.kind != "export":
+        raise HTTPException(404)
+    return Response(
+        job.data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(job.filename)}"},
+    )
+
+
+# --------------------------------------------------------------------------- import
+
+
+@page()
+async def import_form(p: Page) -> Response:
+    return p.render("import/index.html", job=None)
+
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@page(write=True)
+async def import_upload(p: Page) -> Response:
+    if p.viewer is None or not p.viewer.can_write:
+        raise HTTPException(403, p.t("当前账号为只读，不能导入"))
+    form = await p.request.form(max_part_size=MAX_UPLOAD)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return p.render("import/index.html", job=None, error=p.t("请选择要导入的文件"), status_code=422)
+    data = await upload.read()
+    name = upload.filename
+    if not name.lower().endswith((".xlsx", ".csv")):
+        return p.render("import/index.html", job=None, error=p.t("只支持 .xlsx 或 .csv 文件"), status_code=422)
+    job = _new_job(p, "import-check", data=data, filename=name)
+
+    def work(ctx: Context, job: Job) -> None:
+        from partygraph import importer
+
+        job.result = importer.import_members(ctx, job.data, job.filename, commit=False, progress=_progress(job))  # type: ignore[arg-type]
+
+    _run_in_background(p, job, work)
+    return p.render("import/index.html", job=job)
+
+
+@page(write=True)
+async def import_commit(p: Page) -> Response:
+    previous = _job_of(p, p.request.path_params["id"])
+    if previous.kind != "import-check" or previous.status != "done" or previous.result is None or previous.result.problems:
+        raise HTTPException(409, p.t("请先完成检查，且没有错误行"))
+    job = _new_job(p, "import-commit", data=previous.data, filename=previous.filename)
+
+    def work(ctx: Context, job: Job) -> None:
+        from partygraph import importer
+
+        job.result = importer.import_members(ctx, job.data, job.filename, commit=True, progress=_progress(job))  # type: ignore[arg-type]
+
+    _run_in_background(p, job, work)
+    return p.render("import/_job.html", job=job)
+
+
+# --------------------------------------------------------------------------- exports
+
+LISTS = {
+    "members": N_("党员名册"),
+    "candidates": N_("发展党员台账"),
+    "cases": N_("困难党员台账"),
+    "outcomes": N_("民主评议结果"),
+    "fund-ledger": N_("帮扶基金明细账"),
+}
+
+
+def _dataset(p: Page, ctx: Context, kind: str) -> Any:
+    from partygraph import xlsx
+
+    q = p.request.query_params
+    under_gid = q.get("under", "").strip()
+    under_id = None
+    if under_gid:
+        try:
+            gid = GlobalID.from_id(under_gid)
+            if gid.type_name != "Organization":
+                raise ValueError(under_gid)
+            under_id = int(gid.node_id)
+        except Exception:  # noqa: BLE001
+            raise HTTPException(404) from None
+    if kind == "members":
+        from partygraph.admin.pages.members import list_params, member_filter
+
+        return xlsx.members_dataset(ctx, _member_filter_object(member_filter(list_params(p))))
+    if kind == "candidates":
+        from partygraph.graphql.queries.candidate import CandidateFilter
+
+        stages = q.getlist("stage")
+        from partygraph.rules.pipeline import Stage
+
+        return xlsx.candidates_dataset(
+            ctx,
+            CandidateFilter(
+                under=GlobalID.from_id(under_gid) if under_gid else None,
+                stage=[Stage(s) for s in stages if s in Stage.__members__] or None,
+                search=q.get("q") or None,
+            ),
+        )
+    if kind == "cases":
+        return xlsx.cases_dataset(ctx, under_id, status=q.getlist("status") or None, cause=q.getlist("cause") or None)
+    if kind == "outcomes":
+        year = q.get("year", "")
+        return xlsx.outcomes_dataset(ctx, under_id, int(year) if year.isdigit() else None)
+    if kind == "fund-ledger":
+        return xlsx.fund_ledger_dataset(ctx, under_id, _date_param(p, "from"), _date_param(p, "to"))
+    raise HTTPException(404)
+
+
+def _member_filter_object(f: dict[str, Any]) -> Any:
+    """The members page's filter (GraphQL variables) as the MemberFilter input object."""
+    from partygraph.graphql.filters import MemberFilter
+    from partygraph.models.member import Education, Gender, MemberStatus
+
+    return MemberFilter(
+        search=f.get("search"),
+        under=GlobalID.from_id(f["under"]) if f.get("under") else None,
+        status=[MemberStatus(s) for s in f.get("status", [])] or None,
+        gender=Gender(f["gender"]) if f.get("gender") else None,
+        education=[Education(e) for e in f.get("education", [])] or None,
+        age_min=f.get("ageMin"),
+        age_max=f.get("ageMax"),
+        flowing=f.get("flowing"),
+        lost_contact=f.get("lostContact"),
+        in_difficulty=f.get("inDifficulty"),
+    )
+
+
+@page()
+async def export_list(p: Page) -> Response:
+    """/admin/export/{list}.{xlsx|csv}?…the list's filters…: streamed."""
+    from partygraph import xlsx
+
+    kind, fmt = p.request.path_params["list"], p.request.path_params["fmt"]
+    if kind not in LISTS or fmt not in ("xlsx", "csv"):
+        raise HTTPException(404)
+    title = p.t(LISTS[kind])
+    name = f"{title}-{p.state.clock().isoformat()}.{fmt}"
+    headers = {"Content-Disposition": f"attachment; filename=\"{kind}.{fmt}\"; filename*=UTF-8''{quote(name)}"}
+    ctx = p.context()
+    try:
+        ds = _dataset(p, ctx, kind)
+    except Exception as exc:
+        from partygraph.errors import NotFoundError
+
+        if isinstance(exc, NotFoundError):
+            raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内")) from None
+        raise
+    ds.header_lines = xlsx.header_lines(p.viewer.display_name if p.viewer else "", None, datetime.now())  # type: ignore[union-attr]
+    if fmt == "csv":
+        state = p.state
+        viewer = p.viewer
+
+        def lines():  # type: ignore[no-untyped-def]
+            # The handler's session closes when it returns: the stream reads with its own.
+            with state.session_factory() as session:
+                c = Context(session=session, settings=state.settings, viewer=viewer, clock=state.clock)
+                d = _dataset(p, c, kind)
+                d.header_lines = ds.header_lines
+                yield from xlsx.csv_lines(d)
+
+        return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
+    buf = io.BytesIO()
+    xlsx.write_xlsx(buf, ds)
+    return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers)
+
+
+@page(write=False)
+async def export_job(p: Page) -> Response:
+    """POST /admin/export/{list}/job?…filters…: the export as a background job with progress."""
+    from partygraph import xlsx
+
+    kind = p.request.path_params["list"]
+    if kind not in LISTS:
+        raise HTTPException(404)
+    title = p.t(LISTS[kind])
+    job = _new_job(p, "export", filename=f"{title}-{p.state.clock().isoformat()}.xlsx")
+    request_page = p
+
+    def work(ctx: Context, job: Job) -> None:
+        ds = _dataset(request_page, ctx, kind)
+        ds.header_lines = xlsx.header_lines(ctx.viewer.display_name if ctx.viewer else "", None, datetime.now())
+        job.total = ds.total
+        buf = io.BytesIO()
+        xlsx.write_xlsx(buf, ds, progress=lambda done, total: _progress(job)("export", done, total), every=500)
+        job.data = buf.getvalue()
+
+    _run_in_background(p, job, work)
+    return p.render("import/_job.html", job=job)
+
+
+routes = [
+    Route("/dashboard", dashboard),
+    Route("/reports/monthly", monthly_report),
+    Route("/reports/quarterly", quarterly_report),
+    Route("/import", import_form),
+    Route("/import", import_upload, methods=["POST"]),
+    Route("/import/{id}/commit", import_commit, methods=["POST"]),
+    Route("/jobs/{id}", job_status),
+    Route("/jobs/{id}/download", job_download),
+    Route("/export/{list}.{fmt}", export_list),
+    Route("/export/{list}/job", export_job, methods=["POST"]),
+]

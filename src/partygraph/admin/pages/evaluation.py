@@ -1,0 +1,563 @@
+"""Admin pages: evaluation rounds (the 三评一审 grid with htmx row saving and the close
+button), flags and alerts, and the cadre pages (trial checkpoints and career).
+
+Every page runs a named operation of admin/operations/ on the API's own schema; every
+change is a mutation, and its error union is shown where the clerk is looking.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from strawberry.relay import GlobalID
+
+from partygraph.admin.core import Page, form_errors, page
+from partygraph.models.member import POSITION_LABELS, PositionKind
+from partygraph.rules import evaluation as rules
+
+GRADES = [g.value for g in rules.Grade]
+DECISIONS = [d.value for d in rules.Decision]
+TALLY_SOURCES = ["peer", "masses"]  # entered as tallies in the grid
+GRADE_SOURCES = ["committee", "township_review"]  # one body's grade
+ERROR_STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
+
+
+def N_(text: str) -> str:
+    """Marks a UI string for the catalog; templates translate it."""
+    return text
+
+
+# The cadre posts of DOMAIN §5: village secretary, committee members, village cadres, township leaders.
+POSTS = [
+    PositionKind.secretary.value,
+    PositionKind.deputy_secretary.value,
+    PositionKind.committee_member.value,
+    PositionKind.organisation_officer.value,
+    PositionKind.discipline_officer.value,
+    PositionKind.publicity_officer.value,
+    PositionKind.village_director.value,
+    PositionKind.village_cadre.value,
+    PositionKind.township_leader.value,
+]
+CHECKPOINT_RESULTS = {
+    "work_report": ["passed", "failed"],
+    "special_assessment": ["passed", "failed"],
+    "final_decision": ["keep", "promote", "move", "demote", "failed"],
+}
+
+
+def _gid(value: str | None, type_name: str) -> str:
+    """A global id of the given type, or 404."""
+    try:
+        gid = GlobalID.from_id(str(value or ""))
+    except Exception:  # noqa: BLE001 - an undecodable id is simply not found
+        raise HTTPException(404) from None
+    if gid.type_name != type_name:
+        raise HTTPException(404)
+    return str(gid)
+
+
+def _int(form: FormData, name: str) -> int:
+    raw = str(form.get(name) or "").strip()
+    if not raw:
+        return 0
+    try:
+        n = int(raw)
+    except ValueError:
+        raise _FormError(name, N_("请填写非负整数")) from None
+    if n < 0:
+        raise _FormError(name, N_("请填写非负整数"))
+    return n
+
+
+def _date(form: FormData, name: str, default: date) -> date:
+    raw = str(form.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _FormError(name, N_("日期格式应为 年-月-日")) from None
+
+
+class _FormError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _status(payload: dict[str, Any]) -> int:
+    return ERROR_STATUS.get(payload.get("__typename", ""), 422)
+
+
+def _done(p: Page, url: str) -> Response:
+    if p.request.headers.get("hx-request") == "true":
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, 303)
+
+
+def _labels(pairs: dict[Any, tuple[str, str]], lang: str) -> dict[str, str]:
+    """The rules' own (zh, en) labels, so the admin says what the API says."""
+    return {k.value: (zh if lang == "zh" else en) for k, (zh, en) in pairs.items()}
+
+
+def _common(p: Page) -> dict[str, Any]:
+    return {
+        "grades": _labels(rules.GRADE_LABELS, p.lang),
+        "decisions": _labels(rules.DECISION_LABELS, p.lang),
+        "results": _labels(rules.CHECKPOINT_RESULT_LABELS, p.lang),
+        "cadre_ratings": _labels(rules.CADRE_RATING_LABELS, p.lang),
+    }
+
+
+# --- rounds ---------------------------------------------------------------------------------------
+
+
+@page()
+async def rounds(p: Page) -> Response:
+    return await _rounds_page(p)
+
+
+async def _rounds_page(p: Page, *, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    q = p.request.query_params
+    year = q.get("year")
+    variables: dict[str, Any] = {"year": int(year) if year and year.isdigit() else None, "after": q.get("after") or None}
+    data = await p.run("EvaluationRounds", variables)
+    return p.render(
+        "evaluation/rounds.html",
+        rounds=data["evaluationRounds"],
+        branches=data["organizations"]["nodes"],
+        year=variables["year"],
+        errors=errors or {},
+        values=values or {},
+        status_code=status_code,
+        **_common(p),
+    )
+
+
+@page(write=True)
+async def open_round(p: Page) -> Response:
+    form = await p.request.form()
+    values = {k: str(v) for k, v in form.items() if k != "csrf"}
+    try:
+        org_id = _gid(str(form.get("orgId") or ""), "Organization") if form.get("orgId") else None
+        if org_id is None:
+            raise _FormError("orgId", N_("请选择党支部"))
+        year_raw = str(form.get("year") or "").strip()
+        if not year_raw.isdigit():
+            raise _FormError("year", N_("请填写年度"))
+        opened_on = _date(form, "openedOn", p.state.clock())
+    except _FormError as exc:
+        return await _rounds_page(p, errors={exc.field: p.t(exc.message)}, values=values, status_code=422)
+    data = await p.run("EvaluationOpenRound", {"input": {"orgId": org_id, "year": int(year_raw), "openedOn": opened_on}})
+    payload = data["openEvaluationRound"]
+    if payload["__typename"] == "EvaluationRoundPayload":
+        return _done(p, f"/admin/evaluation/rounds/{payload['round']['id']}")
+    return await _rounds_page(p, errors=form_errors(payload), values=values, status_code=_status(payload))
+
+
+@page()
+async def round_page(p: Page) -> Response:
+    rid = _gid(p.request.path_params["id"], "EvaluationRound")
+    data = await p.run("EvaluationRound", {"id": rid})
+    rnd = data.get("node")
+    if not rnd:
+        raise HTTPException(404, p.t("未找到该评议，或不在您的管理范围内"))
+    return p.render("evaluation/round.html", round=rnd, **_common(p))
+
+
+def _row_input(form: FormData, subject_id: str, today: date) -> dict[str, Any]:
+    """The grid row as a recordEvaluation input: the sources filled in and a changed outcome."""
+    sources: list[dict[str, Any]] = []
+    for src in TALLY_SOURCES:
+        tallies = {g: _int(form, f"{src}_{g}") for g in GRADES}
+        if any(tallies.values()) or form.get(f"{src}_had"):
+            sources.append({"source": src, "tallies": {_camel(g): n for g, n in tallies.items()}})
+    for src in GRADE_SOURCES:
+        grade = str(form.get(src) or "")
+        if grade:
+            if grade not in GRADES:
+                raise _FormError(src, N_("请选择等次"))
+            sources.append({"source": src, "tallies": {_camel(grade): 1}})
+    out: dict[str, Any] = {"subjectId": subject_id, "version": _int(form, "version"), "sources": sources}
+    grade = str(form.get("grade") or "")
+    decision = str(form.get("decision") or "")
+    if grade and (grade != form.get("grade_was") or decision != (form.get("decision_was") or "")):
+        if grade not in GRADES or (decision and decision not in DECISIONS):
+            raise _FormError("grade", N_("请选择等次"))
+        out["outcome"] = {
+            "grade": grade,
+            "decidedOn": _date(form, "decidedOn", today),
+            "decision": decision or None,
+        }
+    elif decision and not grade:
+        raise _FormError("grade", N_("请先评定等次"))
+    return out
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@page(write=True)
+async def save_row(p: Page) -> Response:
+    """htmx: save one row of the grid and answer with the row (and the progress, out of band)."""
+    sid = _gid(p.request.path_params["id"], "EvaluationSubject")
+    form = await p.request.form()
+    submitted = {k: str(v) for k, v in form.items()}
+    try:
+        variables = _row_input(form, sid, p.state.clock())
+    except _FormError as exc:
+        data = await p.run("EvaluationRow", {"id": sid})
+        if not data.get("node"):
+            raise HTTPException(404) from None
+        return p.render("evaluation/_row.html", s=data["node"], form=submitted, error=p.t(exc.message), status_code=422, **_common(p))
+    data = await p.run("EvaluationRecordRow", {"input": variables})
+    payload = data["recordEvaluation"]
+    if payload["__typename"] == "EvaluationSubjectPayload":
+        response = p.render("evaluation/_row.html", s=payload["subject"], form=None, error=None, saved=True, **_common(p))
+        response.headers["HX-Trigger"] = "evaluationSaved"  # the round's progress and blockers refresh
+        return response
+    fresh = await p.run("EvaluationRow", {"id": sid})
+    if not fresh.get("node"):
+        raise HTTPException(404)
+    keep = None if payload["__typename"] == "Conflict" else submitted
+    return p.render("evaluation/_row.html", s=fresh["node"], form=keep, error=payload["message"], status_code=_status(payload), **_common(p))
+
+
+@page(write=True)
+async def withdraw_row(p: Page) -> Response:
+    """htmx: take a member without an outcome out of the round, with the reason."""
+    sid = _gid(p.request.path_params["id"], "EvaluationSubject")
+    form = await p.request.form()
+    submitted = {k: str(v) for k, v in form.items()}
+    raw_version = str(form.get("version") or "")
+    variables = {
+        "id": sid,
+        "version": int(raw_version) if raw_version.isdigit() else 0,
+        "on": p.state.clock(),
+        "reason": str(form.get("withdraw_reason") or ""),
+    }
+    data = await p.run("EvaluationWithdrawSubject", {"input": variables})
+    payload = data["withdrawEvaluationSubject"]
+    if payload["__typename"] == "EvaluationSubjectPayload":
+        response = p.render("evaluation/_row.html", s=payload["subject"], form=None, error=None, **_common(p))
+        response.headers["HX-Trigger"] = "evaluationSaved"
+        return response
+    fresh = await p.run("EvaluationRow", {"id": sid})
+    if not fresh.get("node"):
+        raise HTTPException(404)
+    return p.render("evaluation/_row.html", s=fresh["node"], form=submitted, error=payload["message"], status_code=_status(payload), **_common(p))
+
+
+@page(write=True)
+async def add_subject(p: Page) -> Response:
+    rid = _gid(p.request.path_params["id"], "EvaluationRound")
+    form = await p.request.form()
+    member = str(form.get("memberId") or "")
+    if not member:
+        return RedirectResponse(f"/admin/evaluation/rounds/{rid}", 303)
+    data = await p.run("EvaluationAddSubject", {"input": {"roundId": rid, "memberId": _gid(member, "Member"), "on": p.state.clock()}})
+    payload = data["addEvaluationSubject"]
+    if payload["__typename"] == "EvaluationSubjectPayload":
+        return _done(p, f"/admin/evaluation/rounds/{rid}")
+    fresh = await p.run("EvaluationRound", {"id": rid})
+    if not fresh.get("node"):
+        raise HTTPException(404)
+    return p.render("evaluation/round.html", round=fresh["node"], add_error=payload["message"], status_code=_status(payload), **_common(p))
+
+
+@page(write=True)
+async def close_round(p: Page) -> Response:
+    rid = _gid(p.request.path_params["id"], "EvaluationRound")
+    form = await p.request.form()
+    try:
+        closed_on = _date(form, "closedOn", p.state.clock())
+        version = _int(form, "version")
+    except _FormError as exc:
+        return p.render("evaluation/_close.html", error=p.t(exc.message), blockers=[], status_code=422)
+    data = await p.run("EvaluationCloseRound", {"input": {"id": rid, "version": version, "closedOn": closed_on}})
+    payload = data["closeEvaluationRound"]
+    if payload["__typename"] == "EvaluationRoundPayload":
+        return _done(p, f"/admin/evaluation/rounds/{rid}")
+    blockers: list[dict[str, Any]] = []
+    if payload["__typename"] == "RuleViolation":
+        fresh = await p.run("EvaluationRound", {"id": rid})
+        blockers = (fresh.get("node") or {}).get("closeBlockers") or []
+    return p.render("evaluation/_close.html", error=payload["message"], blockers=blockers, status_code=_status(payload))
+
+
+# --- flags and alerts -------------------------------------------------------------------------------
+
+
+@page()
+async def flags(p: Page) -> Response:
+    return await _flags_page(p)
+
+
+async def _flags_page(p: Page, *, errors: dict[str, dict[str, str]] | None = None, status_code: int = 200) -> Response:
+    show_all = p.request.query_params.get("all") == "1"
+    home = str(GlobalID("Organization", str(p.viewer.org_id)))  # type: ignore[union-attr]
+    data = await p.run("EvaluationFlags", {"open": None if show_all else True, "under": home})
+    return p.render(
+        "evaluation/flags.html",
+        flags=data["evaluationFlags"],
+        tasks=data["evaluationFollowUps"],
+        alerts=data["evaluationAlerts"],
+        show_all=show_all,
+        errors=errors or {},
+        status_code=status_code,
+    )
+
+
+@page(write=True)
+async def resolve_flag(p: Page) -> Response:
+    fid = _gid(p.request.path_params["id"], "EvaluationFlag")
+    form = await p.request.form()
+    try:
+        resolved_on = _date(form, "resolvedOn", p.state.clock())
+        version = _int(form, "version")
+    except _FormError as exc:
+        return await _flags_page(p, errors={fid: {exc.field: p.t(exc.message)}}, status_code=422)
+    data = await p.run(
+        "EvaluationResolveFlag",
+        {"input": {"id": fid, "version": version, "resolution": str(form.get("resolution") or ""), "resolvedOn": resolved_on}},
+    )
+    payload = data["resolveEvaluationFlag"]
+    if payload["__typename"] == "EvaluationFlagPayload":
+        return _done(p, "/admin/evaluation/flags")
+    return await _flags_page(p, errors={fid: form_errors(payload)}, status_code=_status(payload))
+
+
+@page(write=True)
+async def complete_follow_up(p: Page) -> Response:
+    tid = _gid(p.request.path_params["id"], "EvaluationFollowUp")
+    form = await p.request.form()
+    corrected = {"yes": True, "no": False}.get(str(form.get("corrected") or ""))
+    try:
+        done_on = _date(form, "doneOn", p.state.clock())
+        version = _int(form, "version")
+    except _FormError as exc:
+        return await _flags_page(p, errors={tid: {exc.field: p.t(exc.message)}}, status_code=422)
+    data = await p.run(
+        "EvaluationCompleteFollowUp",
+        {"input": {"id": tid, "version": version, "doneOn": done_on, "note": str(form.get("note") or "") or None, "corrected": corrected}},
+    )
+    payload = data["completeFollowUp"]
+    if payload["__typename"] == "FollowUpPayload":
+        return _done(p, "/admin/evaluation/flags")
+    return await _flags_page(p, errors={tid: form_errors(payload)}, status_code=_status(payload))
+
+
+# --- organisation assessments and model sites ------------------------------------------------------
+
+FIVE_GOODS = {
+    "leadership": N_("领导班子好"),
+    "mechanism": N_("工作机制好"),
+    "members": N_("党员队伍好"),
+    "masses": N_("群众反映好"),
+    "results": N_("工作业绩好"),
+}
+
+
+@page()
+async def org_assessments(p: Page) -> Response:
+    year = p.request.query_params.get("year")
+    year_value = int(year) if year and year.isdigit() else None
+    data = await p.run("EvaluationOrgAssessments", {"year": year_value})
+    return p.render(
+        "evaluation/orgs.html",
+        assessments=data["orgAssessments"],
+        sites=data["modelSites"],
+        year=year_value,
+        five_goods=FIVE_GOODS,
+    )
+
+
+# --- cadres -----------------------------------------------------------------------------------------
+
+
+@page()
+async def cadres(p: Page) -> Response:
+    data = await p.run("CadreList", {"after": p.request.query_params.get("after") or None})
+    return p.render("evaluation/cadres.html", appointments=data["cadreAppointments"])
+
+
+@page()
+async def cadre_page(p: Page) -> Response:
+    return await _cadre_page(p, _gid(p.request.path_params["member_id"], "Member"))
+
+
+async def _cadre_page(p: Page, member_id: str, *, errors: dict[str, dict[str, str]] | None = None, status_code: int = 200) -> Response:
+    data = await p.run("CadrePage", {"memberId": member_id})
+    career = data.get("cadreCareer")
+    if not career:
+        raise HTTPException(404, p.t("未找到该党员，或不在您的管理范围内"))
+    return p.render(
+        "evaluation/cadre.html",
+        career=career,
+        member_id=member_id,
+        checkpoint_results=CHECKPOINT_RESULTS,
+        posts={k: (POSITION_LABELS[PositionKind(k)][0] if p.lang == "zh" else POSITION_LABELS[PositionKind(k)][1]) for k in POSTS},
+        errors=errors or {},
+        status_code=status_code,
+        **_common(p),
+    )
+
+
+@page(write=True)
+async def record_checkpoint(p: Page) -> Response:
+    cid = _gid(p.request.path_params["id"], "TrialCheckpoint")
+    form = await p.request.form()
+    member_id = _gid(str(form.get("memberId") or ""), "Member")
+    try:
+        done_on = _date(form, "doneOn", p.state.clock())
+        version = _int(form, "version")
+        result = str(form.get("result") or "")
+        if not result:
+            raise _FormError("result", N_("请选择考核结果"))
+    except _FormError as exc:
+        return await _cadre_page(p, member_id, errors={cid: {exc.field: p.t(exc.message)}}, status_code=422)
+    data = await p.run(
+        "CadreRecordCheckpoint",
+        {"input": {"id": cid, "version": version, "doneOn": done_on, "result": result, "evidence": str(form.get("evidence") or "") or None}},
+    )
+    payload = data["recordTrialCheckpoint"]
+    if payload["__typename"] == "TrialCheckpointPayload":
+        return _done(p, f"/admin/evaluation/cadres/{member_id}")
+    return await _cadre_page(p, member_id, errors={cid: form_errors(payload)}, status_code=_status(payload))
+
+
+def _text(form: FormData, name: str) -> str | None:
+    return str(form.get(name) or "").strip() or None
+
+
+def _optional_number(form: FormData, name: str, kind: type) -> int | float | None:
+    raw = str(form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        raise _FormError(name, N_("请填写数字")) from None
+
+
+@page(write=True)
+async def appoint(p: Page) -> Response:
+    """Appoint the member to a post (or re-appoint after a step-down); a trial gets its checkpoints."""
+    member_id = _gid(p.request.path_params["member_id"], "Member")
+    form = await p.request.form()
+    try:
+        org = str(form.get("orgId") or "")
+        if not org:
+            raise _FormError("orgId", N_("请选择任职组织"))
+        post = str(form.get("post") or "")
+        if post not in POSTS:
+            raise _FormError("post", N_("请选择职务"))
+        variables = {
+            "memberId": member_id,
+            "orgId": _gid(org, "Organization"),
+            "post": post,
+            "appointedOn": _date(form, "appointedOn", p.state.clock()),
+            "title": _text(form, "title"),
+            "trial": form.get("trial") == "1",
+        }
+    except _FormError as exc:
+        return await _cadre_page(p, member_id, errors={"appoint": {exc.field: p.t(exc.message)}}, status_code=422)
+    data = await p.run("CadreAppoint", {"input": variables})
+    payload = data["appointCadre"]
+    if payload["__typename"] == "CadreAppointmentPayload":
+        return _done(p, f"/admin/evaluation/cadres/{member_id}")
+    return await _cadre_page(p, member_id, errors={"appoint": form_errors(payload)}, status_code=_status(payload))
+
+
+@page(write=True)
+async def step_down(p: Page) -> Response:
+    aid = _gid(p.request.path_params["id"], "CadreAppointment")
+    form = await p.request.form()
+    member_id = _gid(str(form.get("memberId") or ""), "Member")
+    try:
+        on = _date(form, "on", p.state.clock())
+        version = _int(form, "version")
+    except _FormError as exc:
+        return await _cadre_page(p, member_id, errors={aid: {exc.field: p.t(exc.message)}}, status_code=422)
+    data = await p.run("CadreStepDown", {"input": {"id": aid, "version": version, "on": on, "reason": str(form.get("reason") or "")}})
+    payload = data["stepDownCadre"]
+    if payload["__typename"] == "CadreAppointmentPayload":
+        return _done(p, f"/admin/evaluation/cadres/{member_id}")
+    return await _cadre_page(p, member_id, errors={aid: form_errors(payload)}, status_code=_status(payload))
+
+
+@page(write=True)
+async def warn(p: Page) -> Response:
+    aid = _gid(p.request.path_params["id"], "CadreAppointment")
+    form = await p.request.form()
+    member_id = _gid(str(form.get("memberId") or ""), "Member")
+    key = f"warn:{aid}"
+    try:
+        on = _date(form, "on", p.state.clock())
+        due = _date(form, "dueOn", on)
+    except _FormError as exc:
+        return await _cadre_page(p, member_id, errors={key: {exc.field: p.t(exc.message)}}, status_code=422)
+    data = await p.run("CadreWarn", {"input": {"appointmentId": aid, "on": on, "dueOn": due, "reason": str(form.get("reason") or "")}})
+    payload = data["warnCadre"]
+    if payload["__typename"] == "FollowUpPayload":
+        return _done(p, f"/admin/evaluation/cadres/{member_id}")
+    return await _cadre_page(p, member_id, errors={key: form_errors(payload)}, status_code=_status(payload))
+
+
+@page(write=True)
+async def record_assessment(p: Page) -> Response:
+    member_id = _gid(p.request.path_params["member_id"], "Member")
+    form = await p.request.form()
+    try:
+        variables = {
+            "memberId": member_id,
+            "year": _int(form, "year"),
+            "rating": str(form.get("rating") or ""),
+            "assessedOn": _date(form, "assessedOn", p.state.clock()),
+            "rank": _optional_number(form, "rank", int),
+            "ranked": _optional_number(form, "ranked", int),
+            "massScore": _optional_number(form, "massScore", float),
+            "mutualScore": _optional_number(form, "mutualScore", float),
+            "departmentScore": _optional_number(form, "departmentScore", float),
+            "note": _text(form, "note"),
+            "version": _optional_number(form, "version", int),
+        }
+        if variables["rating"] not in [r.value for r in rules.CadreRating]:
+            raise _FormError("rating", N_("请选择考核等次"))
+    except _FormError as exc:
+        return await _cadre_page(p, member_id, errors={"assessment": {exc.field: p.t(exc.message)}}, status_code=422)
+    data = await p.run("CadreRecordAssessment", {"input": variables})
+    payload = data["recordCadreAssessment"]
+    if payload["__typename"] == "CadreAssessmentPayload":
+        return _done(p, f"/admin/evaluation/cadres/{member_id}")
+    return await _cadre_page(p, member_id, errors={"assessment": form_errors(payload)}, status_code=_status(payload))
+
+
+routes = [
+    Route("/evaluation", rounds),
+    Route("/evaluation/rounds", open_round, methods=["POST"]),
+    Route("/evaluation/rounds/{id}", round_page),
+    Route("/evaluation/rounds/{id}/close", close_round, methods=["POST"]),
+    Route("/evaluation/rounds/{id}/subjects", add_subject, methods=["POST"]),
+    Route("/evaluation/subjects/{id}", save_row, methods=["POST"]),
+    Route("/evaluation/subjects/{id}/withdraw", withdraw_row, methods=["POST"]),
+    Route("/evaluation/flags", flags),
+    Route("/evaluation/flags/{id}/resolve", resolve_flag, methods=["POST"]),
+    Route("/evaluation/follow-ups/{id}/done", complete_follow_up, methods=["POST"]),
+    Route("/evaluation/orgs", org_assessments),
+    Route("/evaluation/cadres", cadres),
+    Route("/evaluation/cadres/{member_id}", cadre_page),
+    Route("/evaluation/checkpoints/{id}", record_checkpoint, methods=["POST"]),
+    Route("/evaluation/appointments/{id}/step-down", step_down, methods=["POST"]),
+    Route("/evaluation/appointments/{id}/warn", warn, methods=["POST"]),
+    Route("/evaluation/cadres/{member_id}/assessments", record_assessment, methods=["POST"]),
+    Route("/evaluation/cadres/{member_id}/appointments", appoint, methods=["POST"]),
+]

@@ -1,0 +1,551 @@
+"""Mutations of assistance: cases and their workflow, help, the fund, loans, pairings, allowances.
+
+Each runs one service use case in one transaction (run_mutation) and answers
+the payload or a typed error: RuleViolation (code R-AID-xx), NotFound,
+NotAllowed, Conflict.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.mutations.inputs import db_id, provided
+from partygraph.graphql.types.assistance import (
+    AllowanceKind,
+    AllowanceRollStep,
+    AllowanceRollType,
+    AllowanceRunType,
+    AssistanceCaseType,
+    AssistanceCause,
+    AssistanceStandard,
+    AssistanceStep,
+    Fen,
+    FundEntryKind,
+    FundEntryType,
+    FundType,
+    HelpEntryType,
+    HelpKind,
+    LoanType,
+    PairingKind,
+    PairingType,
+    PromiseType,
+    ReviewOutcome,
+    VisitOccasion,
+)
+from partygraph.models.assistance import AssistanceCase, Fund
+from partygraph.services import assistance as service
+from partygraph.services import fund as fund_service
+
+
+@strawberry.type
+class AssistanceCasePayload:
+    assistance_case: AssistanceCaseType
+
+
+@strawberry.type
+class HelpEntryPayload:
+    entry: HelpEntryType
+    assistance_case: AssistanceCaseType
+    fund: FundType | None = None
+
+
+@strawberry.type
+class LoanPayload:
+    loan: LoanType
+    fund: FundType
+
+
+@strawberry.type
+class FundPayload:
+    fund: FundType
+
+
+@strawberry.type
+class FundEntryPayload:
+    entry: FundEntryType
+    fund: FundType
+
+
+@strawberry.type
+class PairingPayload:
+    pairing: PairingType
+
+
+@strawberry.type
+class PromisePayload:
+    promise: PromiseType
+
+
+@strawberry.type
+class AllowanceRunPayload:
+    run: AllowanceRunType
+
+
+@strawberry.type
+class AllowanceRollPayload:
+    roll: AllowanceRollType
+
+
+AllowanceRollResult = result_union("AllowanceRollResult", AllowanceRollPayload)
+AssistanceCaseResult = result_union("AssistanceCaseResult", AssistanceCasePayload)
+HelpEntryResult = result_union("HelpEntryResult", HelpEntryPayload)
+LoanResult = result_union("LoanResult", LoanPayload)
+FundResult = result_union("FundResult", FundPayload)
+FundEntryResult = result_union("FundEntryResult", FundEntryPayload)
+PairingResult = result_union("PairingResult", PairingPayload)
+PromiseResult = result_union("PromiseResult", PromisePayload)
+AllowanceRunResult = result_union("AllowanceRunResult", AllowanceRunPayload)
+
+
+@strawberry.input
+class FamilyMemberInput:
+    name: str
+    relation: str
+    birth_year: int | None = None
+    note: str | None = None
+
+
+def _family(items: list[FamilyMemberInput] | None) -> list[dict] | None:
+    if items is None:
+        return None
+    return [{"name": i.name, "relation": i.relation, "birth_year": i.birth_year, "note": i.note} for i in items]
+
+
+@strawberry.input(description="Open a case in the ledger: the member's application.")
+class OpenAssistanceCaseInput:
+    member_id: relay.GlobalID
+    cause: AssistanceCause  # type: ignore[valid-type]
+    applied_on: date
+    family_members: list[FamilyMemberInput] | None = None
+    yearly_income_fen: Fen | None = strawberry.field(default=None, description="The household's yearly income, in fen.")  # type: ignore[valid-type]
+    situation: str | None = None
+    standard: AssistanceStandard | None = None  # type: ignore[valid-type]
+    standard_note: str | None = None
+    application: str | None = strawberry.field(default=None, description="The application's text or summary.")
+
+
+@strawberry.input(description="Fields left out are unchanged.")
+class UpdateAssistanceCaseInput:
+    id: relay.GlobalID
+    version: int
+    cause: AssistanceCause | None = strawberry.UNSET  # type: ignore[valid-type]
+    family_members: list[FamilyMemberInput] | None = strawberry.UNSET
+    yearly_income_fen: Fen | None = strawberry.UNSET  # type: ignore[valid-type]
+    situation: str | None = strawberry.UNSET
+    standard: AssistanceStandard | None = strawberry.UNSET  # type: ignore[valid-type]
+    standard_note: str | None = strawberry.UNSET
+
+
+@strawberry.input(description="Record the next workflow step with its evidence (which fields are needed depends on the step).")
+class AdvanceAssistanceCaseInput:
+    id: relay.GlobalID
+    version: int
+    step: AssistanceStep  # type: ignore[valid-type]
+    on: date
+    record: str | None = strawberry.field(default=None, description="Appraisal record, committee decision, filing reference, review notes.")
+    notice_starts_on: date | None = None
+    notice_ends_on: date | None = None
+    objections: str | None = None
+    objection_resolution: str | None = None
+    reason: str | None = strawberry.field(default=None, description="Refusal, adjustment or closing reason.")
+    outcome: ReviewOutcome | None = None  # type: ignore[valid-type]
+
+
+@strawberry.input(description="A visit or condolence (慰问): money (from a fund or recorded only) and/or goods.")
+class RecordVisitInput:
+    case_id: relay.GlobalID
+    on: date
+    occasion: VisitOccasion  # type: ignore[valid-type]
+    helper: str = strawberry.field(description="Who visited.")
+    amount_fen: Fen = 0  # type: ignore[valid-type]
+    goods: str | None = None
+    approver: str | None = None
+    fund_id: relay.GlobalID | None = None
+    note: str | None = None
+
+
+@strawberry.input(description="Training or job placement.")
+class RecordHelpInput:
+    case_id: relay.GlobalID
+    kind: HelpKind  # type: ignore[valid-type]
+    on: date
+    helper: str
+    note: str
+
+
+@strawberry.input(description="A grant (无偿救济) from a fund: refused when larger than the balance (R-AID-04).")
+class GrantAssistanceInput:
+    case_id: relay.GlobalID
+    fund_id: relay.GlobalID
+    amount_fen: Fen  # type: ignore[valid-type]
+    on: date
+    approver: str
+    note: str | None = None
+
+
+@strawberry.input(description="A repayable loan from a fund; term defaults to 24 months (R-AID-03).")
+class LendAssistanceInput:
+    case_id: relay.GlobalID
+    fund_id: relay.GlobalID
+    amount_fen: Fen  # type: ignore[valid-type]
+    on: date
+    approver: str
+    term_months: int | None = None
+    installments: int | None = None
+    purpose: str | None = None
+
+
+@strawberry.input
+class RepayLoanInput:
+    loan_id: relay.GlobalID
+    version: int
+    amount_fen: Fen  # type: ignore[valid-type]
+    on: date
+    received_by: str | None = None
+
+
+@strawberry.input
+class CreateFundInput:
+    org_id: relay.GlobalID
+    name: str
+    established_on: date
+    principal_fen: Fen = 0  # type: ignore[valid-type]
+
+
+@strawberry.input(description="Money into a fund: budget, retained party fees, contributions, donations.")
+class RecordFundInflowInput:
+    fund_id: relay.GlobalID
+    kind: FundEntryKind  # type: ignore[valid-type]
+    amount_fen: Fen  # type: ignore[valid-type]
+    on: date
+    approver: str
+    counterparty: str | None = None
+    note: str | None = None
+
+
+@strawberry.input(description="Branches: agencyOrgId + villageOrgId. Members: caseId + helperMemberId.")
+class CreatePairingInput:
+    kind: PairingKind  # type: ignore[valid-type]
+    started_on: date
+    agency_org_id: relay.GlobalID | None = None
+    village_org_id: relay.GlobalID | None = None
+    case_id: relay.GlobalID | None = None
+    helper_member_id: relay.GlobalID | None = None
+    covers: list[str] | None = strawberry.field(default=None, description="三包: technology, project, until_out.")
+    note: str | None = None
+
+
+@strawberry.input
+class EndPairingInput:
+    id: relay.GlobalID
+    version: int
+    ended_on: date
+
+
+@strawberry.input
+class AddPromiseInput:
+    pairing_id: relay.GlobalID
+    text: str
+    made_on: date
+    due_on: date
+
+
+@strawberry.input
+class KeepPromiseInput:
+    id: relay.GlobalID
+    version: int
+    kept_on: date
+    note: str | None = None
+
+
+@strawberry.input(description="Pay an allowance for a month over a subtree; members already paid are skipped.")
+class PayAllowancesInput:
+    org_id: relay.GlobalID
+    kind: AllowanceKind  # type: ignore[valid-type]
+    month: str = strawberry.field(description="YYYY-MM")
+
+
+@strawberry.input(description="A village (community) branch declares its yearly list: May's eligibility, frozen.")
+class DeclareAllowanceRollInput:
+    org_id: relay.GlobalID
+    year: int
+    kind: AllowanceKind  # type: ignore[valid-type]
+    on: date
+
+
+@strawberry.input(description="Verify (township), confirm or post (county department); names may be struck off with a note.")
+class AdvanceAllowanceRollInput:
+    id: relay.GlobalID
+    version: int
+    step: AllowanceRollStep
+    on: date
+    strike_member_ids: list[relay.GlobalID] | None = None
+    note: str | None = None
+
+
+def _help_payload(ctx, entry) -> HelpEntryPayload:  # type: ignore[no-untyped-def]
+    case = ctx.session.get(AssistanceCase, entry.case_id)
+    fund = ctx.session.get(Fund, entry.fund_id) if entry.fund_id else None
+    return HelpEntryPayload(entry=entry, assistance_case=case, fund=fund)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class AssistanceMutation:
+    @strawberry.mutation(description="Open a case: the member applies for help.")
+    def open_assistance_case(self, info: Info, input: OpenAssistanceCaseInput) -> AssistanceCaseResult:
+        return run_mutation(
+            info,
+            lambda ctx: AssistanceCasePayload(
+                assistance_case=service.open_case(
+                    ctx,
+                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    cause=input.cause.value,
+                    applied_on=input.applied_on,
+                    family_members=_family(input.family_members),
+                    yearly_income_fen=input.yearly_income_fen,
+                    situation=input.situation,
+                    standard=input.standard.value if input.standard else None,
+                    standard_note=input.standard_note,
+                    application=input.application,
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation
+    def update_assistance_case(self, info: Info, input: UpdateAssistanceCaseInput) -> AssistanceCaseResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            changes = provided(input, ["cause", "yearly_income_fen", "situation", "standard", "standard_note"])
+            if input.family_members is not strawberry.UNSET:
+                changes["family_members"] = _family(input.family_members) or []
+            c = service.update_case(ctx, db_id(input.id, "AssistanceCase", "id"), version=input.version, changes=changes)  # type: ignore[arg-type]
+            return AssistanceCasePayload(assistance_case=c)  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation(description="Record the next workflow step (R-AID-01 order, R-AID-06 evidence, R-AID-07 notice, R-AID-08 standard).")
+    def advance_assistance_case(self, info: Info, input: AdvanceAssistanceCaseInput) -> AssistanceCaseResult:
+        return run_mutation(
+            info,
+            lambda ctx: AssistanceCasePayload(
+                assistance_case=service.advance(
+                    ctx,
+                    db_id(input.id, "AssistanceCase", "id"),  # type: ignore[arg-type]
+                    step=input.step.value,
+                    on=input.on,
+                    version=input.version,
+                    record_text=input.record,
+                    notice_starts_on=input.notice_starts_on,
+                    notice_ends_on=input.notice_ends_on,
+                    objections=input.objections,
+                    objection_resolution=input.objection_resolution,
+                    reason=input.reason,
+                    outcome=input.outcome.value if input.outcome else None,
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation
+    def record_assistance_visit(self, info: Info, input: RecordVisitInput) -> HelpEntryResult:
+        return run_mutation(
+            info,
+            lambda ctx: _help_payload(
+                ctx,
+                service.record_visit(
+                    ctx,
+                    db_id(input.case_id, "AssistanceCase", "caseId"),  # type: ignore[arg-type]
+                    on=input.on,
+                    occasion=input.occasion.value,
+                    helper=input.helper,
+                    amount_fen=input.amount_fen,
+                    goods=input.goods,
+                    approver=input.approver,
+                    fund_id=db_id(input.fund_id, "Fund", "fundId"),
+                    note=input.note,
+                ),
+            ),
+        )
+
+    @strawberry.mutation
+    def record_assistance_help(self, info: Info, input: RecordHelpInput) -> HelpEntryResult:
+        return run_mutation(
+            info,
+            lambda ctx: _help_payload(
+                ctx,
+                service.record_help(
+                    ctx, db_id(input.case_id, "AssistanceCase", "caseId"), kind=input.kind.value, on=input.on, helper=input.helper, note=input.note  # type: ignore[arg-type]
+                ),
+            ),
+        )
+
+    @strawberry.mutation(description="A grant from a fund; refused with R-AID-04 (balance unchanged) when the fund is short.")
+    def grant_assistance(self, info: Info, input: GrantAssistanceInput) -> HelpEntryResult:
+        return run_mutation(
+            info,
+            lambda ctx: _help_payload(
+                ctx,
+                service.grant(
+                    ctx,
+                    db_id(input.case_id, "AssistanceCase", "caseId"),  # type: ignore[arg-type]
+                    fund_id=db_id(input.fund_id, "Fund", "fundId"),  # type: ignore[arg-type]
+                    amount_fen=input.amount_fen,
+                    on=input.on,
+                    approver=input.approver,
+                    note=input.note,
+                ),
+            ),
+        )
+
+    @strawberry.mutation
+    def lend_assistance(self, info: Info, input: LendAssistanceInput) -> LoanResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            loan = service.lend(
+                ctx,
+                db_id(input.case_id, "AssistanceCase", "caseId"),  # type: ignore[arg-type]
+                fund_id=db_id(input.fund_id, "Fund", "fundId"),  # type: ignore[arg-type]
+                amount_fen=input.amount_fen,
+                on=input.on,
+                approver=input.approver,
+                term_months=input.term_months,
+                installments=input.installments,
+                purpose=input.purpose,
+            )
+            return LoanPayload(loan=loan, fund=ctx.session.get(Fund, loan.fund_id))  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation(description="A repayment: money back into the fund.")
+    def repay_loan(self, info: Info, input: RepayLoanInput) -> LoanResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            loan = service.repay(
+                ctx,
+                db_id(input.loan_id, "Loan", "loanId"),  # type: ignore[arg-type]
+                amount_fen=input.amount_fen,
+                on=input.on,
+                received_by=input.received_by,
+                version=input.version,
+            )
+            return LoanPayload(loan=loan, fund=ctx.session.get(Fund, loan.fund_id))  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation
+    def create_fund(self, info: Info, input: CreateFundInput) -> FundResult:
+        return run_mutation(
+            info,
+            lambda ctx: FundPayload(
+                fund=fund_service.create(
+                    ctx,
+                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    name=input.name,
+                    established_on=input.established_on,
+                    principal_fen=input.principal_fen,
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation
+    def record_fund_inflow(self, info: Info, input: RecordFundInflowInput) -> FundEntryResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            entry = fund_service.record_inflow(
+                ctx,
+                db_id(input.fund_id, "Fund", "fundId"),  # type: ignore[arg-type]
+                kind=input.kind.value,
+                amount_fen=input.amount_fen,
+                on=input.on,
+                approver=input.approver,
+                counterparty=input.counterparty,
+                note=input.note,
+            )
+            return FundEntryPayload(entry=entry, fund=ctx.session.get(Fund, entry.fund_id))  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation
+    def create_pairing(self, info: Info, input: CreatePairingInput) -> PairingResult:
+        return run_mutation(
+            info,
+            lambda ctx: PairingPayload(
+                pairing=service.create_pairing(
+                    ctx,
+                    kind=input.kind.value,
+                    started_on=input.started_on,
+                    agency_org_id=db_id(input.agency_org_id, "Organization", "agencyOrgId"),
+                    village_org_id=db_id(input.village_org_id, "Organization", "villageOrgId"),
+                    case_id=db_id(input.case_id, "AssistanceCase", "caseId"),
+                    helper_member_id=db_id(input.helper_member_id, "Member", "helperMemberId"),
+                    covers=input.covers,
+                    note=input.note,
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation
+    def end_pairing(self, info: Info, input: EndPairingInput) -> PairingResult:
+        return run_mutation(
+            info,
+            lambda ctx: PairingPayload(
+                pairing=service.end_pairing(ctx, db_id(input.id, "Pairing", "id"), ended_on=input.ended_on, version=input.version)  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation
+    def add_promise(self, info: Info, input: AddPromiseInput) -> PromiseResult:
+        return run_mutation(
+            info,
+            lambda ctx: PromisePayload(
+                promise=service.add_promise(
+                    ctx, db_id(input.pairing_id, "Pairing", "pairingId"), text=input.text, made_on=input.made_on, due_on=input.due_on  # type: ignore[arg-type]
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation
+    def keep_promise(self, info: Info, input: KeepPromiseInput) -> PromiseResult:
+        return run_mutation(
+            info,
+            lambda ctx: PromisePayload(
+                promise=service.keep_promise(ctx, db_id(input.id, "Promise", "id"), kept_on=input.kept_on, note=input.note, version=input.version)  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation(description="Pay an allowance for a month: members already paid for it are skipped, never paid twice (R-AID-05).")
+    def pay_allowances(self, info: Info, input: PayAllowancesInput) -> AllowanceRunResult:
+        return run_mutation(
+            info,
+            lambda ctx: AllowanceRunPayload(
+                run=service.pay_allowances(ctx, org_id=db_id(input.org_id, "Organization", "orgId"), kind=input.kind.value, month=input.month)  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation(description="Declare a branch's yearly allowance list (R-AID-17).")
+    def declare_allowance_roll(self, info: Info, input: DeclareAllowanceRollInput) -> AllowanceRollResult:
+        return run_mutation(
+            info,
+            lambda ctx: AllowanceRollPayload(
+                roll=service.declare_roll(
+                    ctx, org_id=db_id(input.org_id, "Organization", "orgId"), year=input.year, kind=input.kind.value, on=input.on  # type: ignore[arg-type]
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation(description="The next step of a yearly list: verify, confirm, post (R-AID-17).")
+    def advance_allowance_roll(self, info: Info, input: AdvanceAllowanceRollInput) -> AllowanceRollResult:
+        return run_mutation(
+            info,
+            lambda ctx: AllowanceRollPayload(
+                roll=service.advance_roll(
+                    ctx,
+                    db_id(input.id, "AllowanceRoll", "id"),  # type: ignore[arg-type]
+                    step=input.step.value,
+                    on=input.on,
+                    version=input.version,
+                    strike_member_ids=[db_id(g, "Member", "strikeMemberIds") for g in input.strike_member_ids or []],  # type: ignore[misc]
+                    note=input.note,
+                )  # type: ignore[arg-type]
+            ),
+        )

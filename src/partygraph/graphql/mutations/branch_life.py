@@ -1,0 +1,405 @@
+"""Mutations of branch life: meetings with attendance, terms, elections, four-step items,
+flowing and lost-contact members, the R-MEM flag decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.mutations.candidate import MeetingDecisionInput
+from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.types.branch_life import (
+    AttendanceStatus,
+    ElectionType,
+    FlowingMemberType,
+    FourStep,
+    FourStepItemType,
+    FourStepRecordType,
+    LostContactType,
+    MeetingRecord,
+    MemberFlagType,
+    TermType,
+)
+from partygraph.graphql.types.candidate import MeetingKind
+from partygraph.graphql.types.member import MemberType
+from partygraph.models.meeting import FlowingProfile
+from partygraph.rules.branch_life import AssemblyTally
+from partygraph.services import branch_life as service
+from partygraph.services import meeting as meetings
+
+
+@strawberry.input
+class AttendanceInput:
+    member_id: relay.GlobalID
+    status: AttendanceStatus  # type: ignore[valid-type]
+    reason: str | None = strawberry.field(default=None, description="Required when excused (R-LIFE-09).")
+
+
+@strawberry.input(description="A meeting of any kind, with attendance ticked from the roster (and flowing members taking part here).")
+class RecordBranchMeetingInput:
+    org_id: relay.GlobalID
+    kind: MeetingKind  # type: ignore[valid-type]
+    held_on: date
+    place: str | None = None
+    chair: str | None = None
+    recorder: str | None = None
+    chair_member_id: relay.GlobalID | None = None
+    recorder_member_id: relay.GlobalID | None = None
+    agenda: str | None = None
+    minutes: str | None = None
+    attachments: list[str] = strawberry.field(default_factory=list, description="References to paper or scanned documents.")
+    attendance: list[AttendanceInput] = strawberry.field(default_factory=list)
+    decisions: list[MeetingDecisionInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MeetingRecordPayload:
+    record: MeetingRecord
+
+
+@strawberry.input
+class TermMemberInput:
+    post: str = strawberry.field(description="A PositionKind value: secretary, deputy_secretary, committee_member, …")
+    member_id: relay.GlobalID | None = None
+    name: str | None = None
+
+
+@strawberry.input(description="A new term; the current one ends the day before. Length defaults to the settings.")
+class StartTermInput:
+    org_id: relay.GlobalID
+    starts_on: date
+    years: int | None = None
+    members: list[TermMemberInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TermPayload:
+    term: TermType
+
+
+@strawberry.input
+class ElectionCandidateInput:
+    votes: int
+    member_id: relay.GlobalID | None = None
+    name: str | None = None
+    post: str | None = strawberry.field(default=None, description="The post taken if elected (default committee_member).")
+
+
+@strawberry.input(description="An election at a branch general meeting; an invalid one is refused with its code.")
+class RecordElectionInput:
+    org_id: relay.GlobalID
+    held_on: date
+    seats: int
+    present: int
+    candidates: list[ElectionCandidateInput]
+    should_attend: int | None = strawberry.field(default=None, description="Default: the full members on the day.")
+    meeting_id: relay.GlobalID | None = strawberry.field(default=None, description="Default: a general meeting is recorded.")
+    start_new_term: bool = True
+
+
+@strawberry.type
+class ElectionPayload:
+    election: ElectionType
+
+
+@strawberry.input
+class CreateFourStepItemInput:
+    org_id: relay.GlobalID
+    title: str
+    description: str | None = None
+
+
+@strawberry.input(description="One step of a four-step item, in order (R-VIL-01..05).")
+class RecordFourStepInput:
+    item_id: relay.GlobalID
+    version: int | None = None
+    step: FourStep  # type: ignore[valid-type]
+    on: date
+    passed: bool | None = strawberry.field(default=None, description="The two committees and the members' meeting: passed or not.")
+    should_attend: int | None = strawberry.field(default=None, description="Assembly: representatives who should attend.")
+    present: int | None = None
+    yes: int | None = None
+    no: int = 0
+    abstain: int = 0
+    meeting_id: relay.GlobalID | None = None
+    record: str | None = None
+    documents: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class FourStepItemPayload:
+    item: FourStepItemType
+
+
+@strawberry.type
+class FourStepPayload:
+    item: FourStepItemType
+    step: FourStepRecordType
+
+
+@strawberry.input
+class SetFlowingInput:
+    member_id: relay.GlobalID
+    version: int | None = None
+    workplace: str
+    certificate: str | None = strawberry.field(default=None, description="流动党员活动证 number.")
+    contact_member_id: relay.GlobalID | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    life_org_id: relay.GlobalID | None = strawberry.field(default=None, description="The branch where they take part in life.")
+
+
+@strawberry.type
+class FlowingPayload:
+    member: MemberType
+    flowing: FlowingMemberType
+
+
+@strawberry.type
+class MemberPayloadBL:
+    member: MemberType
+
+
+@strawberry.type
+class LostContactPayload:
+    record: LostContactType
+
+
+@strawberry.type
+class MemberFlagPayload:
+    decision: MemberFlagType
+    member: MemberType
+
+
+RecordBranchMeetingResult = result_union("RecordBranchMeetingResult", MeetingRecordPayload)
+StartTermResult = result_union("StartTermResult", TermPayload)
+RecordElectionResult = result_union("RecordElectionResult", ElectionPayload)
+CreateFourStepItemResult = result_union("CreateFourStepItemResult", FourStepItemPayload)
+RecordFourStepResult = result_union("RecordFourStepResult", FourStepPayload)
+SetFlowingResult = result_union("SetFlowingResult", FlowingPayload)
+EndFlowingResult = result_union("EndFlowingResult", MemberPayloadBL)
+LostContactResult = result_union("LostContactResult", LostContactPayload)
+DecideMemberFlagResult = result_union("DecideMemberFlagResult", MemberFlagPayload)
+
+
+def _member(gid: relay.GlobalID | None, field: str) -> int | None:
+    return db_id(gid, "Member", field)
+
+
+@strawberry.type
+class BranchLifeMutation:
+    @strawberry.mutation(description="Record a meeting with attendance, chair/recorder, attachments and any votes.")
+    def record_branch_meeting(self, info: Info, input: RecordBranchMeetingInput) -> RecordBranchMeetingResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            meeting = meetings.record_meeting(
+                ctx,
+                org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                kind=input.kind.value,
+                held_on=input.held_on,
+                place=input.place,
+                chair=input.chair,
+                recorder=input.recorder,
+                agenda=input.agenda,
+                minutes=input.minutes,
+                chair_member_id=_member(input.chair_member_id, "chairMemberId"),
+                recorder_member_id=_member(input.recorder_member_id, "recorderMemberId"),
+                attachments=input.attachments,
+                attendance=[
+                    meetings.AttendanceInput(
+                        member_id=_member(a.member_id, f"attendance.{i}.memberId"),  # type: ignore[arg-type]
+                        status=a.status.value,
+                        reason=a.reason,
+                    )
+                    for i, a in enumerate(input.attendance)
+                ],
+                decisions=[
+                    meetings.DecisionInput(
+                        subject=d.subject.value,
+                        candidate_id=db_id(d.candidate_id, "Candidate", f"decisions.{i}.candidateId"),
+                        present=d.present,
+                        yes=d.yes,
+                        no=d.no,
+                        abstain=d.abstain,
+                        written_opinions=d.written_opinions,
+                        should_attend=d.should_attend,
+                        title=d.title,
+                    )
+                    for i, d in enumerate(input.decisions)
+                ],
+            )
+            return MeetingRecordPayload(record=MeetingRecord(meeting=meeting, meeting_id=meeting.id))  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation(description="Start a term of office (the current one ends the day before).")
+    def start_term(self, info: Info, input: StartTermInput) -> StartTermResult:
+        return run_mutation(
+            info,
+            lambda ctx: TermPayload(
+                term=service.start_term(
+                    ctx,
+                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    starts_on=input.starts_on,
+                    years=input.years,
+                    members_in=[
+                        service.TermMemberInput(post=m.post, member_id=_member(m.member_id, f"members.{i}.memberId"), name=m.name)
+                        for i, m in enumerate(input.members)
+                    ],
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation(description="Record an election (R-ELEC-01..03): invalid ones are refused; a tie for the last seat leaves it unfilled.")
+    def record_election(self, info: Info, input: RecordElectionInput) -> RecordElectionResult:
+        return run_mutation(
+            info,
+            lambda ctx: ElectionPayload(
+                election=service.record_election(
+                    ctx,
+                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    held_on=input.held_on,
+                    seats=input.seats,
+                    present=input.present,
+                    should_attend=input.should_attend,
+                    meeting_id=db_id(input.meeting_id, "Meeting", "meetingId"),
+                    start_new_term=input.start_new_term,
+                    candidates=[
+                        service.ElectionCandidateInput(
+                            votes=c.votes, member_id=_member(c.member_id, f"candidates.{i}.memberId"), name=c.name, post=c.post
+                        )
+                        for i, c in enumerate(input.candidates)
+                    ],
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation(description="Open a village decision item under the four-step procedure.")
+    def create_four_step_item(self, info: Info, input: CreateFourStepItemInput) -> CreateFourStepItemResult:
+        return run_mutation(
+            info,
+            lambda ctx: FourStepItemPayload(
+                item=service.create_item(
+                    ctx, org_id=db_id(input.org_id, "Organization", "orgId"), title=input.title, description=input.description  # type: ignore[arg-type]
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation(description="Record the next step of a four-step item; out of order → R-VIL-01.")
+    def record_four_step(self, info: Info, input: RecordFourStepInput) -> RecordFourStepResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            tally = None
+            if input.should_attend is not None or input.present is not None or input.yes is not None:
+                tally = AssemblyTally(input.should_attend or 0, input.present or 0, input.yes or 0, input.no, input.abstain)
+            item, row = service.record_four_step(
+                ctx,
+                db_id(input.item_id, "FourStepItem", "itemId"),  # type: ignore[arg-type]
+                step=input.step.value,
+                on=input.on,
+                passed=input.passed,
+                tally=tally,
+                meeting_id=db_id(input.meeting_id, "Meeting", "meetingId"),
+                record_text=input.record,
+                documents=input.documents,
+                version=input.version,
+            )
+            return FourStepPayload(item=item, step=FourStepRecordType.from_row(row))  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation(description="Mark a member as flowing, with workplace, certificate, contact and branch of life.")
+    def set_flowing(self, info: Info, input: SetFlowingInput) -> SetFlowingResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            mid = _member(input.member_id, "memberId")
+            p: FlowingProfile = service.set_flowing(
+                ctx,
+                mid,  # type: ignore[arg-type]
+                workplace=input.workplace,
+                certificate=input.certificate,
+                contact_member_id=_member(input.contact_member_id, "contactMemberId"),
+                contact_name=input.contact_name,
+                contact_phone=input.contact_phone,
+                life_org_id=db_id(input.life_org_id, "Organization", "lifeOrgId"),
+                version=input.version,
+            )
+            from partygraph.services import member as members
+
+            m = members.get(ctx, mid)  # type: ignore[arg-type]
+            return FlowingPayload(
+                member=m,  # type: ignore[arg-type]
+                flowing=FlowingMemberType(
+                    member_name=m.name, workplace=m.flow_destination, certificate=m.flow_certificate,
+                    contact_name=p.contact_name, contact_phone=p.contact_phone, away_meetings=0,
+                    member_id=m.id, home_org_id=m.org_id, life_org_id=p.life_org_id,  # type: ignore[arg-type]
+                ),
+            )  # fmt: skip
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation(description="A flowing member came back (or settled): no longer flowing.")
+    def end_flowing(self, info: Info, member_id: relay.GlobalID, on: date, version: int | None = None) -> EndFlowingResult:
+        return run_mutation(
+            info, lambda ctx: MemberPayloadBL(member=service.end_flowing(ctx, _member(member_id, "memberId"), on=on, version=version))  # type: ignore[arg-type]
+        )
+
+    @strawberry.mutation(description="Record that contact with a member was lost, from a date.")
+    def mark_lost_contact(self, info: Info, member_id: relay.GlobalID, lost_on: date, note: str | None = None) -> LostContactResult:
+        return run_mutation(
+            info, lambda ctx: LostContactPayload(record=service.mark_lost_contact(ctx, _member(member_id, "memberId"), lost_on=lost_on, note=note))  # type: ignore[arg-type]
+        )
+
+    @strawberry.mutation(description="Record an attempt to reach a member out of contact.")
+    def add_contact_attempt(
+        self, info: Info, record_id: relay.GlobalID, on: date, method: str, outcome: str | None = None
+    ) -> LostContactResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            rid = db_id(record_id, "LostContact", "recordId")
+            service.add_contact_attempt(ctx, rid, on=on, method=method, outcome=outcome)  # type: ignore[arg-type]
+            return LostContactPayload(record=service.get_lost_contact(ctx, rid))  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation(description="Contact restored: the spell ends.")
+    def mark_contact_restored(self, info: Info, record_id: relay.GlobalID, on: date, version: int | None = None) -> LostContactResult:
+        return run_mutation(
+            info,
+            lambda ctx: LostContactPayload(record=service.mark_found(ctx, db_id(record_id, "LostContact", "recordId"), on=on, version=version)),  # type: ignore[arg-type]
+        )
+
+    @strawberry.mutation(description="Record since when a member paid no dues and did no assigned work (R-MEM-01).")
+    def record_duty_lapse(
+        self, info: Info, member_id: relay.GlobalID, no_dues_since: date | None = None, no_work_since: date | None = None
+    ) -> EndFlowingResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            mid = _member(member_id, "memberId")
+            service.record_duty_lapse(ctx, mid, no_dues_since=no_dues_since, no_work_since=no_work_since)  # type: ignore[arg-type]
+            from partygraph.services import member as members
+
+            return MemberPayloadBL(member=members.get(ctx, mid))  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation(
+        description="A person decides an R-MEM flag: flag R-MEM-01 / R-MEM-02-SUSPEND / R-MEM-02-REMOVE, "
+        "decision remove / suspend / keep; remove and suspend change the member's status."
+    )
+    def decide_member_flag(
+        self, info: Info, member_id: relay.GlobalID, flag: str, raised_on: date, decision: str, on: date, note: str
+    ) -> DecideMemberFlagResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            mid = _member(member_id, "memberId")
+            row = service.decide_flag(ctx, mid, flag=flag, raised_on=raised_on, decision=decision, on=on, note=note)  # type: ignore[arg-type]
+            from partygraph.services import member as members
+
+            return MemberFlagPayload(
+                decision=MemberFlagType(
+                    code=row.code, raised_on=row.raised_on, decision=row.decision, decided_on=row.decided_on,
+                    note=row.note, decided_by_name=row.decided_by_name,
+                ),
+                member=members.get(ctx, mid),  # type: ignore[arg-type]
+            )  # fmt: skip
+
+        return run_mutation(info, use_case)

@@ -1,0 +1,299 @@
+"""Root fields of assistance: cases, funds and their book, loans, pairings,
+allowance eligibility and runs, alerts. Every list is limited to the viewer's scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from sqlalchemy import ColumnElement, or_, select
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.errors import DomainError
+from partygraph.graphql.filters import _escape_like
+from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.types.assistance import (
+    AllowanceEligible,
+    AllowanceKind,
+    AllowancePreview,
+    AllowanceRollStage,
+    AllowanceRollType,
+    AllowanceRunType,
+    AssistanceAlert,
+    AssistanceCaseStatus,
+    AssistanceCaseType,
+    AssistanceCause,
+    FundDirection,
+    FundEntryKind,
+    FundEntryType,
+    FundType,
+    LoanStatus,
+    LoanType,
+    PairingType,
+)
+from partygraph.graphql.types.common import ctx_of, label
+from partygraph.models import assistance as m
+from partygraph.models.member import Member
+from partygraph.rules import assistance as rules
+from partygraph.scope import path_range, within
+from partygraph.services import assistance as service
+from partygraph.services import organization as org_service
+
+
+def _under(info: Info, under: relay.GlobalID | None, column: ColumnElement) -> list[ColumnElement[bool]]:
+    if under is None:
+        return []
+    org = org_service.get(ctx_of(info), db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+    return [path_range(column, org.path)]
+
+
+@strawberry.input(description="Ledger filters; every field narrows the list.")
+class AssistanceCaseFilter:
+    under: relay.GlobalID | None = strawberry.field(default=None, description="Only this organisation's subtree.")
+    cause: list[AssistanceCause] | None = None  # type: ignore[valid-type]
+    status: list[AssistanceCaseStatus] | None = None  # type: ignore[valid-type]
+    overdue_review: bool | None = strawberry.field(default=None, description="Under help and past the yearly review date.")
+    search: str | None = strawberry.field(default=None, description="The member's name contains.")
+
+
+def case_conditions(info: Info, f: AssistanceCaseFilter | None) -> list[ColumnElement[bool]]:
+    f = f or AssistanceCaseFilter()
+    C = m.AssistanceCase
+    conds = _under(info, f.under, C.org_path)
+    if f.cause:
+        conds.append(C.cause.in_([c.value for c in f.cause]))
+    if f.status:
+        conds.append(C.status.in_([s.value for s in f.status]))
+    today = ctx_of(info).today()
+    overdue = (C.status == rules.CaseStatus.helping.value) & (C.review_due_on < today)
+    if f.overdue_review is True:
+        conds.append(overdue)
+    elif f.overdue_review is False:
+        conds.append(~overdue | C.review_due_on.is_(None))
+    if f.search and f.search.strip():
+        q = f"%{_escape_like(f.search.strip())}%"
+        conds.append(C.member_id.in_(select(Member.id).where(or_(Member.name.like(q, escape="\\"), Member.name_pinyin.like(q.lower(), escape="\\")))))
+    return conds
+
+
+@strawberry.input(description="Fund book filters.")
+class FundEntryFilter:
+    fund: relay.GlobalID | None = None
+    under: relay.GlobalID | None = strawberry.field(default=None, description="Funds held in this organisation's subtree.")
+    direction: FundDirection | None = None  # type: ignore[valid-type]
+    kind: list[FundEntryKind] | None = None  # type: ignore[valid-type]
+    from_date: date | None = None
+    to_date: date | None = None
+    case: relay.GlobalID | None = None
+
+
+@strawberry.input
+class LoanFilter:
+    under: relay.GlobalID | None = None
+    fund: relay.GlobalID | None = None
+    status: list[LoanStatus] | None = strawberry.field(default=None, description="active (repaying, not late), overdue, repaid.")  # type: ignore[valid-type]
+
+
+def entry_conditions(info: Info, f: FundEntryFilter | None) -> list[ColumnElement[bool]]:
+    f = f or FundEntryFilter()
+    E = m.FundEntry
+    conds = _under(info, f.under, E.org_path)
+    if f.fund is not None:
+        conds.append(E.fund_id == db_id(f.fund, "Fund", "fund"))
+    if f.direction is not None:
+        conds.append(E.direction == f.direction.value)
+    if f.kind:
+        conds.append(E.kind.in_([k.value for k in f.kind]))
+    if f.from_date:
+        conds.append(E.on >= f.from_date)
+    if f.to_date:
+        conds.append(E.on <= f.to_date)
+    if f.case is not None:
+        conds.append(E.case_id == db_id(f.case, "AssistanceCase", "case"))
+    return conds
+
+
+def loan_conditions(info: Info, f: LoanFilter | None) -> list[ColumnElement[bool]]:
+    f = f or LoanFilter()
+    L = m.Loan
+    conds = _under(info, f.under, L.org_path)
+    if f.fund is not None:
+        conds.append(L.fund_id == db_id(f.fund, "Fund", "fund"))
+    if f.status:
+        today = ctx_of(info).today()
+        wanted = {s.value for s in f.status}
+        parts = []
+        active = L.status == rules.LoanStatus.active.value
+        if "repaid" in wanted:
+            parts.append(L.status == rules.LoanStatus.repaid.value)
+        if "overdue" in wanted:
+            parts.append(active & (L.next_due_on < today))
+        if "active" in wanted:
+            parts.append(active & (L.next_due_on >= today))
+        conds.append(or_(*parts))
+    return conds
+
+
+@strawberry.type
+class AssistanceQuery:
+    @strawberry.field(description="The ledger (台帐) of members in difficulty, newest application first.")
+    def assistance_cases(
+        self,
+        info: Info,
+        filter: AssistanceCaseFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        offset: int | None = None,
+    ) -> Connection[AssistanceCaseType]:
+        ctx = ctx_of(info)
+        C = m.AssistanceCase
+        stmt = select(C).where(within(C.org_path, ctx.viewer), *case_conditions(info, filter))
+        sort = SortKey((C.applied_on, C.id), descending=True, parse=(date.fromisoformat, int))
+        return paginate(info, stmt, sort, lambda c: (c.applied_on, c.id), first=first, after=after, offset=offset)
+
+    @strawberry.field(description="Help funds in your scope (optionally in one subtree).")
+    def funds(self, info: Info, under: relay.GlobalID | None = None) -> list[FundType]:
+        ctx = ctx_of(info)
+        stmt = select(m.Fund).where(within(m.Fund.org_path, ctx.viewer), *_under(info, under, m.Fund.org_path))
+        return list(ctx.session.execute(stmt.order_by(m.Fund.org_path)).scalars())  # type: ignore[arg-type]
+
+    @strawberry.field(description="Lines of the funds' books, newest first.")
+    def fund_entries(
+        self,
+        info: Info,
+        filter: FundEntryFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        offset: int | None = None,
+    ) -> Connection[FundEntryType]:
+        ctx = ctx_of(info)
+        E = m.FundEntry
+        stmt = select(E).where(within(E.org_path, ctx.viewer), *entry_conditions(info, filter))
+        sort = SortKey((E.id,), descending=True, parse=(int,))
+        return paginate(info, stmt, sort, lambda e: (e.id,), first=first, after=after, offset=offset)
+
+    @strawberry.field(description="Loans from the funds; `status: [overdue]` uses today's date.")
+    def loans(
+        self,
+        info: Info,
+        filter: LoanFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        offset: int | None = None,
+    ) -> Connection[LoanType]:
+        ctx = ctx_of(info)
+        L = m.Loan
+        stmt = select(L).where(within(L.org_path, ctx.viewer), *loan_conditions(info, filter))
+        sort = SortKey((L.lent_on, L.id), descending=True, parse=(date.fromisoformat, int))
+        return paginate(info, stmt, sort, lambda lo: (lo.lent_on, lo.id), first=first, after=after, offset=offset)
+
+    @strawberry.field(description="Pairings that touch your scope (either side).")
+    def pairings(
+        self,
+        info: Info,
+        under: relay.GlobalID | None = None,
+        active_only: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[PairingType]:
+        ctx = ctx_of(info)
+        P = m.Pairing
+        stmt = select(P).where(service.pairing_scope(ctx.viewer))
+        if under is not None:
+            org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+            stmt = stmt.where(or_(path_range(P.org_path, org.path), path_range(P.agency_org_path, org.path)))
+        if active_only:
+            stmt = stmt.where(P.ended_on.is_(None))
+        sort = SortKey((P.id,), descending=True, parse=(int,))
+        return paginate(info, stmt, sort, lambda p: (p.id,), first=first, after=after)
+
+    @strawberry.field(description="Who is owed an allowance for a month in a subtree (R-AID-05): the preview before paying.")
+    def allowance_eligibility(self, info: Info, under: relay.GlobalID, kind: AllowanceKind, month: str) -> AllowancePreview:  # type: ignore[valid-type]
+        ctx = ctx_of(info)
+        try:
+            rows = service.eligibility(ctx, org_id=db_id(under, "Organization", "under"), kind=kind.value, month=month)  # type: ignore[arg-type]
+        except DomainError as exc:
+            raise ValueError(f"{exc.code}: {exc.message_zh if ctx.lang == 'zh' else exc.message_en}") from exc
+        eligible = [
+            AllowanceEligible(
+                member=r.member,  # type: ignore[arg-type]
+                amount_fen=r.eligibility.amount_fen,
+                tier=r.eligibility.tier,
+                reason=r.eligibility.reason_zh if ctx.lang == "zh" else r.eligibility.reason_en,
+                already_paid=r.paid,
+            )
+            for r in rows
+        ]
+        payable = [e for e in eligible if not e.already_paid]
+        return AllowancePreview(
+            kind=kind,
+            kind_label=label(info, rules.ALLOWANCE_LABELS[rules.AllowanceKind(kind.value)]),  # type: ignore[arg-type]
+            month=month,
+            eligible=eligible,
+            payable_count=len(payable),
+            payable_total_fen=sum(e.amount_fen for e in payable),
+            already_paid_count=len(eligible) - len(payable),
+        )
+
+    @strawberry.field(description="Allowance payment runs, newest first.")
+    def allowance_runs(
+        self,
+        info: Info,
+        under: relay.GlobalID | None = None,
+        kind: AllowanceKind | None = None,  # type: ignore[valid-type]
+        month: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AllowanceRunType]:
+        ctx = ctx_of(info)
+        R = m.AllowanceRun
+        stmt = select(R).where(within(R.org_path, ctx.viewer), *_under(info, under, R.org_path))
+        if kind is not None:
+            stmt = stmt.where(R.kind == kind.value)
+        if month:
+            stmt = stmt.where(R.month == month.strip())
+        sort = SortKey((R.id,), descending=True, parse=(int,))
+        return paginate(info, stmt, sort, lambda r: (r.id,), first=first, after=after)
+
+    @strawberry.field(description="Yearly allowance lists (declared → verified → confirmed → posted), by branch.")
+    def allowance_rolls(
+        self,
+        info: Info,
+        under: relay.GlobalID | None = None,
+        year: int | None = None,
+        kind: AllowanceKind | None = None,  # type: ignore[valid-type]
+        stage: list[AllowanceRollStage] | None = None,  # type: ignore[valid-type]
+    ) -> list[AllowanceRollType]:
+        ctx = ctx_of(info)
+        R = m.AllowanceRoll
+        stmt = select(R).where(within(R.org_path, ctx.viewer), *_under(info, under, R.org_path))
+        if year is not None:
+            stmt = stmt.where(R.year == year)
+        if kind is not None:
+            stmt = stmt.where(R.kind == kind.value)
+        if stage:
+            stmt = stmt.where(R.stage.in_([s.value for s in stage]))
+        return list(ctx.session.execute(stmt.order_by(R.year.desc(), R.org_path, R.kind).limit(500)).scalars())  # type: ignore[arg-type]
+
+    @strawberry.field(description="Overdue yearly reviews (R-AID-02), overdue loans (R-AID-03) and promises past due (R-AID-16) in a subtree.")
+    def assistance_alerts(self, info: Info, under: relay.GlobalID) -> list[AssistanceAlert]:
+        ctx = ctx_of(info)
+        rows = service.alerts(ctx, org_id=db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+        zh = ctx.lang == "zh"
+        if not rows:
+            return []
+        return [
+            AssistanceAlert(
+                code=a.alert.code,
+                message=a.alert.message_zh if zh else a.alert.message_en,
+                message_zh=a.alert.message_zh,
+                message_en=a.alert.message_en,
+                due_on=a.alert.due_on,
+                object_type=a.object_type,
+                object_id=relay.GlobalID(a.object_type, str(a.object_id)),
+                title=a.title,
+            )
+            for a in rows
+        ]

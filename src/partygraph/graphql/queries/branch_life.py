@@ -1,0 +1,253 @@
+"""Root fields of branch life: meetings, attendance, the calendar, terms, elections,
+four-step items, flowing and lost-contact members, the branch-life alerts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from sqlalchemy import ColumnElement, false, func, select
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.errors import NotFoundError
+from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.types.branch_life import (
+    BranchCalendar,
+    BranchLifeAlert,
+    ElectionExplanation,
+    ElectionType,
+    FlowingMemberType,
+    FourStepItemType,
+    FourStepStatus,
+    LostContactType,
+    MeetingAttendanceType,
+    MeetingRecord,
+    TermType,
+    attendance_of_meeting,
+    calendar_of,
+)
+from partygraph.graphql.types.candidate import MeetingKind, MeetingType
+from partygraph.graphql.types.common import ctx_of
+from partygraph.models import meeting as mm
+from partygraph.models.member import Member
+from partygraph.rules.votes import (
+    ElectionTally,
+    election_result,
+    min_candidates,
+    smallest_more_than,
+)
+from partygraph.scope import path_range, within
+from partygraph.services import branch_life as service
+from partygraph.services import meeting as meetings
+from partygraph.services import organization as org_service
+
+
+def _under(info: Info, under: relay.GlobalID | None, column) -> list[ColumnElement[bool]]:  # type: ignore[no-untyped-def]
+    """The viewer's scope, narrowed to a subtree; an out-of-scope `under` matches nothing."""
+    ctx = ctx_of(info)
+    conds: list[ColumnElement[bool]] = [within(column, ctx.viewer)]
+    if under is not None:
+        try:
+            org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+        except NotFoundError:
+            return [false()]
+        conds.append(path_range(column, org.path))
+    return conds
+
+
+@strawberry.input(description="Meeting list filters; every field narrows the list.")
+class MeetingFilter:
+    under: relay.GlobalID | None = strawberry.field(default=None, description="Only this organisation's subtree.")
+    kind: list[MeetingKind] | None = None  # type: ignore[valid-type]
+    held_from: date | None = strawberry.field(default=None, description="On or after this date.")
+    held_to: date | None = strawberry.field(default=None, description="On or before this date.")
+
+
+def _meeting_stmt(info: Info, f: MeetingFilter | None):  # type: ignore[no-untyped-def]
+    f = f or MeetingFilter()
+    conds = _under(info, f.under, mm.Meeting.org_path)
+    if f.kind:
+        conds.append(mm.Meeting.kind.in_([k.value for k in f.kind]))
+    if f.held_from:
+        conds.append(mm.Meeting.held_on >= f.held_from)
+    if f.held_to:
+        conds.append(mm.Meeting.held_on <= f.held_to)
+    return select(mm.Meeting).where(*conds)
+
+
+MEETING_SORT = SortKey((mm.Meeting.held_on, mm.Meeting.id), descending=True, parse=(date.fromisoformat, int))
+
+
+@strawberry.type
+class BranchLifeQuery:
+    @strawberry.field(description="Meetings in your scope by kind, subtree and period; newest first.")
+    def meetings(
+        self, info: Info, filter: MeetingFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[MeetingType]:
+        return paginate(info, _meeting_stmt(info, filter), MEETING_SORT, lambda m: (m.held_on, m.id), first=first, after=after)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Meetings with their attendance; newest first.")
+    def meeting_records(
+        self, info: Info, filter: MeetingFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[MeetingRecord]:
+        conn = paginate(info, _meeting_stmt(info, filter), MEETING_SORT, lambda m: (m.held_on, m.id), first=first, after=after)
+        for e in conn.edges:
+            e.node = MeetingRecord(meeting=e.node, meeting_id=e.node.id)  # type: ignore[assignment]
+        return conn  # type: ignore[return-value]
+
+    @strawberry.field(description="Who was present, excused or absent at a meeting.")
+    async def meeting_attendance(self, info: Info, meeting_id: relay.GlobalID) -> list[MeetingAttendanceType]:
+        ctx = ctx_of(info)
+        try:
+            m = meetings.get(ctx, db_id(meeting_id, "Meeting", "meetingId"))  # type: ignore[arg-type]
+        except NotFoundError:
+            return []
+        return await attendance_of_meeting(info, m.id)  # type: ignore[arg-type]
+
+    @strawberry.field(description="A year of an organisation's meetings: planned (required) vs held, by kind.")
+    def branch_calendar(self, info: Info, org_id: relay.GlobalID, year: int) -> BranchCalendar | None:
+        ctx = ctx_of(info)
+        try:
+            org, rows = service.calendar(ctx, db_id(org_id, "Organization", "orgId"), year)  # type: ignore[arg-type]
+        except NotFoundError:
+            return None
+        return calendar_of(org.id, year, rows, ctx.today())  # type: ignore[arg-type]
+
+    @strawberry.field(description="Terms of office in a subtree; current ones only unless asked. Soonest end first.")
+    def terms(
+        self, info: Info, under: relay.GlobalID | None = None, include_ended: bool = False, first: int | None = None, after: str | None = None
+    ) -> Connection[TermType]:
+        conds = _under(info, under, mm.Term.org_path)
+        if not include_ended:
+            conds.append(mm.Term.status == "current")
+        sort = SortKey((mm.Term.ends_on, mm.Term.id), parse=(date.fromisoformat, int))
+        return paginate(info, select(mm.Term).where(*conds), sort, lambda t: (t.ends_on, t.id), first=first, after=after)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Elections in a subtree, newest first.")
+    def elections(
+        self, info: Info, under: relay.GlobalID | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[ElectionType]:
+        conds = _under(info, under, mm.Election.org_path)
+        sort = SortKey((mm.Election.held_on, mm.Election.id), descending=True, parse=(date.fromisoformat, int))
+        return paginate(info, select(mm.Election).where(*conds), sort, lambda e: (e.held_on, e.id), first=first, after=after)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Four-step (四议两公开) items in a subtree, newest first.")
+    def four_step_items(
+        self,
+        info: Info,
+        under: relay.GlobalID | None = None,
+        status: list[FourStepStatus] | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[FourStepItemType]:
+        conds = _under(info, under, mm.FourStepItem.org_path)
+        if status:
+            conds.append(mm.FourStepItem.status.in_([s.value for s in status]))
+        sort = SortKey((mm.FourStepItem.id,), descending=True, parse=(int,))
+        return paginate(info, select(mm.FourStepItem).where(*conds), sort, lambda i: (i.id,), first=first, after=after)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="Flowing members whose home branch, or whose branch of life away, is in the subtree "
+        "(a branch sees the flowing members who take part in its life)."
+    )
+    def flowing_members(self, info: Info, under: relay.GlobalID | None = None) -> list[FlowingMemberType]:
+        ctx = ctx_of(info)
+        conds = [service.flowing_visible(ctx), mm.FlowingProfile.left_on.is_(None), Member.flowing.is_(True)]
+        if under is not None:
+            try:
+                org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+            except NotFoundError:
+                return []
+            from sqlalchemy import or_
+
+            conds.append(or_(path_range(mm.FlowingProfile.member_org_path, org.path), path_range(mm.FlowingProfile.life_org_path, org.path)))
+        rows = ctx.session.execute(
+            select(mm.FlowingProfile, Member).join(Member, Member.id == mm.FlowingProfile.member_id).where(*conds).order_by(Member.name, Member.id)
+        ).all()
+        ids = [m.id for _, m in rows]
+        away: dict[int, int] = {}
+        if ids:
+            away = dict(
+                ctx.session.execute(  # type: ignore[arg-type]
+                    select(mm.MeetingAttendance.member_id, func.count())
+                    .where(mm.MeetingAttendance.member_id.in_(ids), mm.MeetingAttendance.away.is_(True), mm.MeetingAttendance.status == "present")
+                    .group_by(mm.MeetingAttendance.member_id)
+                ).all()
+            )
+        return [
+            FlowingMemberType(
+                member_name=m.name,
+                workplace=m.flow_destination,
+                certificate=m.flow_certificate,
+                contact_name=p.contact_name,
+                contact_phone=p.contact_phone,
+                away_meetings=away.get(m.id, 0),  # type: ignore[arg-type]
+                member_id=m.id,  # type: ignore[arg-type]
+                home_org_id=m.org_id,
+                life_org_id=p.life_org_id,
+            )
+            for p, m in rows
+        ]
+
+    @strawberry.field(description="Members out of contact in a subtree (open spells only unless asked), longest first.")
+    def lost_contact_members(
+        self, info: Info, under: relay.GlobalID | None = None, include_found: bool = False, first: int | None = None, after: str | None = None
+    ) -> Connection[LostContactType]:
+        conds = _under(info, under, mm.LostContactRecord.member_org_path)
+        if not include_found:
+            conds.append(mm.LostContactRecord.found_on.is_(None))
+        sort = SortKey((mm.LostContactRecord.lost_on, mm.LostContactRecord.id), parse=(date.fromisoformat, int))
+        stmt = select(mm.LostContactRecord).where(*conds)
+        return paginate(info, stmt, sort, lambda r: (r.lost_on, r.id), first=first, after=after)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="Branch-life alerts of a subtree: missed meetings (R-LIFE-01..07), terms ending or past "
+        "(R-ORG-TERM), undecided R-MEM-01/02 flags. Soonest first."
+    )
+    def branch_life_alerts(self, info: Info, under: relay.GlobalID) -> list[BranchLifeAlert]:
+        ctx = ctx_of(info)
+        try:
+            found = service.branch_life_alerts(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+        except NotFoundError:
+            return []
+        far = date.max
+        found.sort(key=lambda s: (s.alert.due_on or far, s.alert.code, s.org_id, s.member_id or 0))
+        return [BranchLifeAlert.of(s.alert, s.org_id, s.member_id) for s in found]
+
+    @strawberry.field(description="The election arithmetic as the clerk types (R-ELEC-01..03); nothing is written.")
+    def explain_election(self, info: Info, seats: int, should_attend: int, present: int, votes: list[int]) -> ElectionExplanation:
+        ctx = ctx_of(info)
+        settings = service.life_settings(ctx).votes
+        keys = [str(i) for i in range(len(votes))]
+        res = election_result(ElectionTally(seats, should_attend, present, list(zip(keys, votes, strict=True))), settings=settings)
+        lang_zh = ctx.lang == "zh"
+        quorum = smallest_more_than(settings.election_quorum, should_attend)
+        if res.valid:
+            names = lambda ks: "、".join(str(int(k) + 1) for k in ks) or "—"  # noqa: E731
+            zh = (
+                f"应到 {should_attend} 人，实到 {present} 人（须超过 4/5，至少 {quorum} 人）：选举有效；当选须超过实到人数的半数，"
+                f"至少 {res.votes_needed} 票；当选：第 {names(res.elected)} 名候选人"
+                + (f"；第 {names(res.tied_for_last_seat)} 名得票相等，末位名额空缺 {res.seats_unfilled} 个" if res.tied_for_last_seat else "")
+            )
+            en = (
+                f"{should_attend} should attend, {present} present (more than 4/5 needed, at least {quorum}): valid; "
+                f"electing takes at least {res.votes_needed} votes; elected: candidates {names(res.elected).replace('、', ', ')}"
+                + (f"; candidates {names(res.tied_for_last_seat).replace('、', ', ')} tied, {res.seats_unfilled} seat(s) unfilled" if res.tied_for_last_seat else "")
+            )
+            text = zh if lang_zh else en
+        else:
+            text = res.reason.message_zh if lang_zh else res.reason.message_en  # type: ignore[union-attr]
+        return ElectionExplanation(
+            valid=res.valid,
+            code=res.reason.code if res.reason else None,
+            message=(res.reason.message_zh if lang_zh else res.reason.message_en) if res.reason else None,
+            quorum_needed=quorum,
+            votes_needed=res.votes_needed,
+            min_candidates=min_candidates(seats, settings=settings) if seats > 0 else 0,
+            elected=[int(k) for k in res.elected],
+            tied=[int(k) for k in res.tied_for_last_seat],
+            seats_unfilled=res.seats_unfilled,
+            text=text,
+        )

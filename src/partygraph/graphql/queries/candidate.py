@@ -1,0 +1,128 @@
+"""Root fields of the candidate pipeline: candidates, alerts, vote arithmetic."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from sqlalchemy import ColumnElement, false, or_, select
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.errors import NotFoundError
+from partygraph.graphql.filters import _escape_like
+from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.types.candidate import AlertType, CandidateType, Recommendation, Stage
+from partygraph.graphql.types.common import ctx_of
+from partygraph.models.candidate import Candidate
+from partygraph.rules.votes import VoteTally, explain_vote, general_meeting_outcome
+from partygraph.scope import path_range, within
+from partygraph.services import candidate as service
+from partygraph.services import meeting as meetings
+from partygraph.services import organization as org_service
+
+
+@strawberry.input(description="Candidate list filters; every field narrows the list.")
+class CandidateFilter:
+    under: relay.GlobalID | None = strawberry.field(default=None, description="Only this organisation's subtree.")
+    stage: list[Stage] | None = None  # type: ignore[valid-type]
+    overdue: bool | None = strawberry.field(default=None, description="A next step past due, or a late alert.")
+    recommendation: list[Recommendation] | None = None  # type: ignore[valid-type]
+    search: str | None = strawberry.field(default=None, description="Name, pinyin (zhangsan) or initials (zs).")
+
+
+@strawberry.type(description="The quorum arithmetic of a branch general meeting vote (R-VOTE-01/02/03).")
+class VoteExplanation:
+    valid: bool
+    passed: bool
+    quorum_needed: int
+    yes_needed: int
+    code: str | None = strawberry.field(description="Why not valid or not passed (R-VOTE-00/01/02).")
+    text: str
+    text_zh: str
+    text_en: str
+
+
+def candidate_conditions(info: Info, f: CandidateFilter | None) -> list[ColumnElement[bool]]:
+    ctx = ctx_of(info)
+    f = f or CandidateFilter()
+    conds: list[ColumnElement[bool]] = [within(Candidate.org_path, ctx.viewer)]
+    if f.under is not None:
+        try:
+            org = org_service.get(ctx, db_id(f.under, "Organization", "under"))  # type: ignore[arg-type]
+        except NotFoundError:
+            return [false()]  # out of scope: nothing, exactly as for an unknown id
+        conds.append(path_range(Candidate.org_path, org.path))
+    if f.stage:
+        conds.append(Candidate.stage.in_([s.value for s in f.stage]))
+    if f.recommendation:
+        conds.append(Candidate.recommendation.in_([r.value for r in f.recommendation]))
+    if f.search and f.search.strip():
+        q = f.search.strip()
+        if q.isascii():
+            low = _escape_like(q.lower().replace(" ", "")) + "%"
+            conds.append(or_(Candidate.name_pinyin.like(low, escape="\\"), Candidate.name_initials.like(low, escape="\\"), Candidate.phone == q))
+        else:
+            conds.append(Candidate.name.like(f"%{_escape_like(q)}%", escape="\\"))
+    if f.overdue is not None:
+        # only open files can be late: the others never need their steps read
+        active = Candidate.stage.in_([s.value for s in service.ACTIVE_STAGES])
+        rows = ctx.session.execute(select(Candidate.id, Candidate.birth_date).where(*conds, active)).all()
+        late = service.overdue_ids(ctx, [(r[0], r[1]) for r in rows])
+        conds.append(Candidate.id.in_(late) if f.overdue else Candidate.id.not_in(late))
+    return conds
+
+
+@strawberry.type
+class CandidateQuery:
+    @strawberry.field(description="Candidates in your scope, filtered; oldest application first.")
+    def candidates(
+        self,
+        info: Info,
+        filter: CandidateFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        offset: int | None = None,
+    ) -> Connection[CandidateType]:
+        stmt = select(Candidate).where(*candidate_conditions(info, filter))
+        sort = SortKey((Candidate.applied_on, Candidate.id), parse=(date.fromisoformat, int))
+        return paginate(info, stmt, sort, lambda c: (c.applied_on, c.id), first=first, after=after, offset=offset)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="Alerts for a subtree: every open file's alerts (talk overdue, stalled, approvals "
+        "waiting, probation ending…), blank villages and villages where most members are 60 or older."
+    )
+    def alerts(self, info: Info, under: relay.GlobalID) -> list[AlertType]:
+        ctx = ctx_of(info)
+        try:
+            found = service.subtree_alerts(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+        except NotFoundError:
+            return []  # out of scope: nothing, exactly as for an unknown id
+        far = date.max
+        found.sort(key=lambda s: (s.alert.due_on or far, s.alert.code, s.org_id, s.candidate_id or 0))
+        return [AlertType.of(s.alert, s.org_id, s.candidate_id) for s in found]
+
+    @strawberry.field(description="Who should attend with a vote: full members of the organisation's subtree on a date.")
+    def voting_member_count(self, info: Info, org_id: relay.GlobalID, on: date) -> int:
+        ctx = ctx_of(info)
+        org = org_service.get(ctx, db_id(org_id, "Organization", "orgId"))  # type: ignore[arg-type]
+        return meetings.voting_members(ctx, org, on)
+
+    @strawberry.field(description="The quorum arithmetic as the clerk types (no record is written).")
+    def explain_vote(
+        self, info: Info, should_attend: int, present: int, yes: int = 0, no: int = 0, abstain: int = 0, written_opinions: int = 0
+    ) -> VoteExplanation:
+        t = VoteTally(should_attend=should_attend, present=present, written_opinions=written_opinions, yes=yes, no=no, abstain=abstain)
+        out = general_meeting_outcome(t)
+        zh, en = explain_vote(t)
+        return VoteExplanation(
+            valid=out.valid,
+            passed=out.passed,
+            quorum_needed=out.quorum_needed,
+            yes_needed=out.yes_needed,
+            code=out.reason.code if out.reason else None,
+            text=zh if ctx_of(info).lang == "zh" else en,
+            text_zh=zh,
+            text_en=en,
+        )

@@ -1,0 +1,361 @@
+"""Candidate (发展党员), its timeline, next steps and alerts; meetings and their decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from enum import Enum
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from partygraph.graphql import enums, loaders
+from partygraph.graphql.types.common import AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.member import MemberType
+from partygraph.graphql.types.organization import OrganizationType
+from partygraph.models import candidate as cm
+from partygraph.models import meeting as mm
+from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS
+from partygraph.models.member import Education as EducationModel
+from partygraph.models.member import Gender as GenderModel
+from partygraph.rules import pipeline as rp
+from partygraph.rules.base import Alert, age_on
+from partygraph.scope import within
+from partygraph.services import candidate as service
+
+Stage = strawberry.enum(rp.Stage, name="CandidateStage", description="Where a candidate's file stands.")
+StepKind = strawberry.enum(rp.Step, name="CandidateStepKind", description="The 25 steps of DOMAIN-RULES §1, notices and exits.")
+Recommendation = strawberry.enum(rp.Recommendation, name="Recommendation")
+MeetingKind = strawberry.enum(mm.MeetingKind, name="MeetingKind")
+DecisionSubject = strawberry.enum(mm.DecisionSubject, name="DecisionSubject")
+
+
+@strawberry.enum
+class AlertSubject(Enum):
+    CANDIDATE = "candidate"
+    ORGANIZATION = "organization"
+
+
+def steps_loader(info: Info) -> DataLoader:
+    """Key: candidate id → its steps in recorded order; one statement per query level."""
+    ctx = ctx_of(info)
+
+    async def load(keys: list[int]) -> list[list[cm.CandidateStep]]:
+        found = service.steps_of(ctx, keys)
+        return [found.get(k, []) for k in keys]
+
+    return ctx.loader("candidate_steps", lambda: DataLoader(load_fn=load))
+
+
+def candidate_loader(info: Info) -> DataLoader:
+    ctx = ctx_of(info)
+
+    async def load(keys: list[int]) -> list[cm.Candidate | None]:
+        rows = ctx.session.execute(
+            select(cm.Candidate).where(cm.Candidate.id.in_(keys), within(cm.Candidate.org_path, ctx.viewer))
+        ).scalars()
+        found = {r.id: r for r in rows}
+        return [found.get(k) for k in keys]
+
+    return ctx.loader("candidate", lambda: DataLoader(load_fn=load))
+
+
+def _text(info: Info, zh: str, en: str) -> str:
+    return zh if ctx_of(info).lang == "zh" else en
+
+
+@strawberry.type(description="One step of a candidate's file: never edited, never deleted.")
+class CandidateStepRecord:
+    id: int
+    step: StepKind  # type: ignore[valid-type]
+    on: date
+    outcome: str | None
+    data: JSON
+    documents: list[str]
+    reason: str | None
+    recorded_by: str | None
+    number: int | None = strawberry.field(description="The step's number in DOMAIN-RULES §1.")
+    rule: str | None = strawberry.field(description="The rule code tied to the step.")
+    label_zh: str
+    label_en: str
+
+    @strawberry.field
+    def label(self, info: Info) -> str:
+        return _text(info, self.label_zh, self.label_en)
+
+    @staticmethod
+    def from_row(r: cm.CandidateStep) -> CandidateStepRecord:
+        step = rp.Step(r.step)
+        inf = rp.STEP_INFO[step]
+        return CandidateStepRecord(
+            id=r.id,  # type: ignore[arg-type]
+            step=step,
+            on=r.on,
+            outcome=r.outcome,
+            data=r.data or {},
+            documents=list(r.documents or []),
+            reason=r.reason,
+            recorded_by=r.recorded_by_name,
+            number=inf.number,
+            rule=inf.rule,
+            label_zh=inf.label_zh,
+            label_en=inf.label_en,
+        )
+
+
+@strawberry.type(description="What may be recorded next: from when (earliest), by when (due).")
+class NextStep:
+    step: StepKind  # type: ignore[valid-type]
+    earliest: date | None
+    due: date | None
+    overdue: bool
+    rule: str | None
+    label_zh: str
+    label_en: str
+
+    @strawberry.field
+    def label(self, info: Info) -> str:
+        return _text(info, self.label_zh, self.label_en)
+
+
+@strawberry.type(name="PipelineAlert", description="Something due or overdue; never a block: a person looks at it.")
+class AlertType:
+    code: str
+    message_zh: str
+    message_en: str
+    due_on: date | None
+    subject: AlertSubject
+    extra: JSON
+    org_id: strawberry.Private[int]
+    candidate_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    def message(self, info: Info) -> str:
+        return _text(info, self.message_zh, self.message_en)
+
+    @strawberry.field(description="The organisation concerned (the candidate's branch for a candidate alert).")
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await loaders.org(ctx_of(info)).load(self.org_id)
+
+    @strawberry.field
+    async def candidate(self, info: Info) -> CandidateType | None:
+        if self.candidate_id is None:
+            return None
+        return await candidate_loader(info).load(self.candidate_id)
+
+    @staticmethod
+    def of(a: Alert, org_id: int, candidate_id: int | None) -> AlertType:
+        extra = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (a.extra or {}).items()}
+        return AlertType(
+            code=a.code,
+            message_zh=a.message_zh,
+            message_en=a.message_en,
+            due_on=a.due_on,
+            subject=AlertSubject.CANDIDATE if candidate_id is not None else AlertSubject.ORGANIZATION,
+            extra=extra,
+            org_id=org_id,
+            candidate_id=candidate_id,
+        )
+
+
+@strawberry.type(name="Candidate", description="A person on the way from application to full membership.")
+class CandidateType(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    gender: enums.Gender
+    ethnicity: str
+    birth_date: date
+    education: enums.Education
+    occupation: str | None
+    front_line: bool
+    rural: bool
+    phone: str | None
+    stage: Stage  # type: ignore[valid-type]
+    recommendation: Recommendation | None  # type: ignore[valid-type]
+    applied_on: date
+    last_step_on: date
+    notes: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, cm.Candidate | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        ctx = ctx_of(info)
+        ids = [int(i) for i in node_ids]
+        rows = {
+            r.id: r
+            for r in ctx.session.execute(
+                select(cm.Candidate).where(cm.Candidate.id.in_(ids), within(cm.Candidate.org_path, ctx.viewer))
+            ).scalars()
+        }
+        return [rows.get(i) for i in ids]
+
+    @strawberry.field(description="Masked except for county-level accounts.")
+    def id_number(self, info: Info) -> str | None:
+        from partygraph.graphql.types.common import mask_id_number
+
+        raw: str | None = self.id_number  # type: ignore[assignment]
+        return raw if ctx_of(info).sees_id_numbers() else mask_id_number(raw)
+
+    @strawberry.field
+    def age(self, info: Info) -> int:
+        return age_on(self.birth_date, ctx_of(info).today())
+
+    @strawberry.field
+    def stage_label(self, info: Info) -> str:
+        return label(info, rp.STAGE_LABELS[rp.Stage(self.stage)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def gender_label(self, info: Info) -> str:
+        return label(info, GENDER_LABELS[GenderModel(self.gender)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def education_label(self, info: Info) -> str:
+        return label(info, EDUCATION_LABELS[EducationModel(self.education)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def recommendation_label(self, info: Info) -> str | None:
+        if not self.recommendation:
+            return None
+        return label(info, rp.RECOMMENDATION_LABELS[rp.Recommendation(self.recommendation)])
+
+    @strawberry.field(description="The branch the file is kept at (the committee above sees it too).")
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The member record, once the committee approved the admission.")
+    async def member(self, info: Info) -> MemberType | None:
+        mid = self.member_id  # type: ignore[attr-defined]
+        return None if mid is None else await loaders.member(ctx_of(info)).load(mid)
+
+    @strawberry.field(description="Every step, in the order recorded.")
+    async def timeline(self, info: Info) -> list[CandidateStepRecord]:
+        rows = await steps_loader(info).load(self.id)
+        return [CandidateStepRecord.from_row(r) for r in rows]
+
+    @strawberry.field(description="What can be recorded now, from when, due when, overdue or not.")
+    async def next_steps(self, info: Info) -> list[NextStep]:
+        rows = await steps_loader(info).load(self.id)
+        ctx = ctx_of(info)
+        out = rp.next_steps(
+            service.records_of(rows), birth_date=self.birth_date, settings=service.pipeline_settings(ctx), today=ctx.today()
+        )
+        return [
+            NextStep(step=n.step, earliest=n.earliest, due=n.due, overdue=n.overdue, rule=n.rule, label_zh=n.label_zh, label_en=n.label_en)
+            for n in out
+        ]
+
+    @strawberry.field(description="Alerts of this file today (talk overdue, stalled, approval waiting…).")
+    async def alerts(self, info: Info) -> list[AlertType]:
+        rows = await steps_loader(info).load(self.id)
+        ctx = ctx_of(info)
+        found = rp.alerts(service.records_of(rows), settings=service.pipeline_settings(ctx), today=ctx.today())
+        return [AlertType.of(a, self.org_id, self.id) for a in found]  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Probation's last day (the conversion date once converted).")
+    async def probation_ends_on(self, info: Info) -> date | None:
+        rows = await steps_loader(info).load(self.id)
+        return rp.probation_end(service.records_of(rows), service.pipeline_settings(ctx_of(info)))
+
+    @strawberry.field(description="Every recorded change of this file, newest first.")
+    def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
+        return history(info, "Candidate", self.id, min(first, 200))
+
+
+@strawberry.type(name="MeetingDecision", description="A motion voted at a meeting: the tally and the rules' verdict.")
+class MeetingDecisionType(relay.Node):
+    id: relay.NodeID[int]
+    subject: DecisionSubject  # type: ignore[valid-type]
+    title: str | None
+    should_attend: int
+    present: int
+    written_opinions: int
+    yes: int
+    no: int
+    abstain: int
+    valid: bool
+    passed: bool
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, mm.MeetingDecision | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        ctx = ctx_of(info)
+        ids = [int(i) for i in node_ids]
+        rows = {
+            d.id: d
+            for d in ctx.session.execute(
+                select(mm.MeetingDecision)
+                .join(mm.Meeting, mm.Meeting.id == mm.MeetingDecision.meeting_id)
+                .where(mm.MeetingDecision.id.in_(ids), within(mm.Meeting.org_path, ctx.viewer))
+            ).scalars()
+        }
+        return [rows.get(i) for i in ids]
+
+    @strawberry.field(description="The quorum arithmetic in words (R-VOTE-01/02).")
+    def explanation(self, info: Info) -> str:
+        from partygraph.rules.votes import explain_vote
+        from partygraph.services.meeting import tally_of
+
+        zh, en = explain_vote(tally_of(self))  # type: ignore[arg-type]
+        return _text(info, zh, en)
+
+    @strawberry.field
+    async def candidate(self, info: Info) -> CandidateType | None:
+        cid = self.candidate_id  # type: ignore[attr-defined]
+        return None if cid is None else await candidate_loader(info).load(cid)
+
+
+@strawberry.type(name="Meeting", description="A meeting of an organisation, with the decisions it voted on.")
+class MeetingType(relay.Node):
+    id: relay.NodeID[int]
+    kind: MeetingKind  # type: ignore[valid-type]
+    held_on: date
+    place: str | None
+    chair: str | None
+    recorder: str | None
+    agenda: str | None
+    minutes: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, mm.Meeting | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        ctx = ctx_of(info)
+        ids = [int(i) for i in node_ids]
+        rows = {
+            r.id: r
+            for r in ctx.session.execute(
+                select(mm.Meeting).where(mm.Meeting.id.in_(ids), within(mm.Meeting.org_path, ctx.viewer))
+            ).scalars()
+        }
+        return [rows.get(i) for i in ids]
+
+    @strawberry.field
+    def kind_label(self, info: Info) -> str:
+        return label(info, mm.MEETING_KIND_LABELS[mm.MeetingKind(self.kind)])  # type: ignore[return-value]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def decisions(self, info: Info) -> list[MeetingDecisionType]:
+        return list(
+            ctx_of(info).session.execute(
+                select(mm.MeetingDecision).where(mm.MeetingDecision.meeting_id == self.id).order_by(mm.MeetingDecision.id)
+            ).scalars()
+        )  # type: ignore[arg-type]

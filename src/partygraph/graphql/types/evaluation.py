@@ -1,0 +1,731 @@
+"""Evaluation types: member rounds (三评一审), outcomes, follow-ups, flags; cadre appointments,
+trial checkpoints, assessments and career; organisation assessments and model sites.
+
+ORM rows are returned directly; nested lists load through per-request DataLoaders that
+apply the viewer's scope themselves (one statement per level, never one per row).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import strawberry
+from sqlalchemy import func, select
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from partygraph.context import Context
+from partygraph.graphql import enums, loaders
+from partygraph.graphql.types.common import AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.member import MemberType
+from partygraph.graphql.types.organization import OrganizationType
+from partygraph.models import evaluation as m
+from partygraph.models.member import POSITION_LABELS, PositionKind
+from partygraph.rules import evaluation as r
+from partygraph.scope import within
+from partygraph.services import evaluation as service
+
+# --- enums ------------------------------------------------------------------------------------------
+
+Grade = strawberry.enum(r.Grade, name="EvaluationGrade")
+Source = strawberry.enum(r.Source, name="EvaluationSource")
+Decision = strawberry.enum(r.Decision, name="UnqualifiedDecision")
+CadreRating = strawberry.enum(r.CadreRating, name="CadreRating")
+OrgRating = strawberry.enum(r.OrgRating, name="OrgRating")
+CheckpointKind = strawberry.enum(r.Checkpoint, name="TrialCheckpointKind")
+CheckpointResult = strawberry.enum(r.CheckpointResult, name="TrialCheckpointResult")
+FlagKind = strawberry.enum(r.FlagKind, name="EvaluationFlagKind")
+RoundStatus = strawberry.enum(m.RoundStatus, name="EvaluationRoundStatus")
+FollowUpKind = strawberry.enum(m.FollowUpKind, name="FollowUpKind")
+AppointmentStatus = strawberry.enum(m.AppointmentStatus, name="CadreAppointmentStatus")
+CareerEventKind = strawberry.enum(m.CareerEventKind, name="CareerEventKind")
+ModelSiteStatus = strawberry.enum(m.ModelSiteStatus, name="ModelSiteStatus")
+
+FOLLOW_UP_LABELS = {
+    m.FollowUpKind.warning_talk: ("警示谈话（R-EVAL-03）", "Warning talk (R-EVAL-03)"),
+    m.FollowUpKind.correction: ("限期改正（R-EVAL-02）", "Limited-time correction (R-EVAL-02)"),
+    m.FollowUpKind.cadre_warning: ("干部警示整改（R-CAD-02）", "Cadre warning (R-CAD-02)"),
+}
+CAREER_LABELS = {
+    m.CareerEventKind.appointed: ("任职", "Appointed"),
+    m.CareerEventKind.trial_passed: ("试用期满留任", "Trial passed, kept"),
+    m.CareerEventKind.promoted: ("试用期满提拔", "Promoted after the trial"),
+    m.CareerEventKind.moved: ("调整岗位", "Moved"),
+    m.CareerEventKind.demoted: ("降职", "Demoted"),
+    m.CareerEventKind.stepped_down: ("下岗（退出职务）", "Stepped down"),
+    m.CareerEventKind.reappointed: ("重新任用", "Re-appointed"),
+}
+STATUS_LABELS = {
+    "open": ("进行中", "Open"),
+    "closed": ("已结束", "Closed"),
+    "in_trial": ("试用期", "In trial"),
+    "serving": ("在任", "Serving"),
+    "ended": ("已离任", "Ended"),
+    "designated": ("示范点", "Designated"),
+    "delisted": ("已摘牌", "De-listed"),
+}
+
+
+# --- loaders ----------------------------------------------------------------------------------------
+
+
+def _loader(ctx: Context, name: str, batch: Callable[[list[Any]], Sequence[Any]]) -> DataLoader:
+    async def load(keys: list[Any]) -> Sequence[Any]:
+        return batch(keys)
+
+    return ctx.loader(f"evaluation:{name}", lambda: DataLoader(load_fn=load))
+
+
+def _grouped(ctx: Context, name: str, model: Any, fk: Any, order: Sequence[Any]) -> DataLoader:
+    """Key: parent id → the scoped child rows in `order`."""
+
+    def batch(keys: list[int]) -> list[list[Any]]:
+        rows = ctx.session.execute(
+            select(model).where(fk.in_(keys), within(model.org_path, ctx.viewer)).order_by(*order)
+        ).scalars()
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            grouped[getattr(row, fk.key)].append(row)
+        return [grouped.get(k, []) for k in keys]
+
+    return _loader(ctx, name, batch)
+
+
+def _one(ctx: Context, name: str, model: Any, fk: Any) -> DataLoader:
+    def batch(keys: list[int]) -> list[Any]:
+        rows = ctx.session.execute(select(model).where(fk.in_(keys), within(model.org_path, ctx.viewer))).scalars()
+        found = {getattr(row, fk.key): row for row in rows}
+        return [found.get(k) for k in keys]
+
+    return _loader(ctx, name, batch)
+
+
+def _by_id(ctx: Context, model: Any) -> DataLoader:
+    return _one(ctx, f"{model.__tablename__}:id", model, model.id)
+
+
+def _progress(ctx: Context) -> DataLoader:
+    def batch(keys: list[int]) -> list[tuple[int, int]]:
+        rows = ctx.session.execute(
+            select(m.EvaluationSubject.round_id, func.count(m.EvaluationSubject.id), func.count(m.Outcome.id))
+            .outerjoin(m.Outcome, m.Outcome.subject_id == m.EvaluationSubject.id)
+            .where(m.EvaluationSubject.round_id.in_(keys), m.EvaluationSubject.withdrawn_on.is_(None))
+            .group_by(m.EvaluationSubject.round_id)
+        ).all()
+        found = {rid: (total, done) for rid, total, done in rows}
+        return [found.get(k, (0, 0)) for k in keys]
+
+    return _loader(ctx, "progress", batch)
+
+
+def _distribution(ctx: Context) -> DataLoader:
+    def batch(keys: list[int]) -> list[dict[str, int]]:
+        rows = ctx.session.execute(
+            select(m.Outcome.round_id, m.Outcome.grade, func.count())
+            .where(m.Outcome.round_id.in_(keys))
+            .group_by(m.Outcome.round_id, m.Outcome.grade)
+        ).all()
+        found: dict[int, dict[str, int]] = defaultdict(lambda: {g.value: 0 for g in r.Grade})
+        for rid, grade, n in rows:
+            found[rid][grade] = n
+        return [dict(found[k]) for k in keys]
+
+    return _loader(ctx, "distribution", batch)
+
+
+def _resolve_scoped(info: Info, model: Any, node_ids: Iterable[str]) -> list[Any]:
+    ctx = ctx_of(info)
+    ids = [int(i) for i in node_ids]
+    rows = {
+        row.id: row
+        for row in ctx.session.execute(select(model).where(model.id.in_(ids), within(model.org_path, ctx.viewer))).scalars()
+    }
+    return [rows.get(i) for i in ids]
+
+
+async def _org(info: Info, org_id: int | None) -> OrganizationType | None:
+    if org_id is None:
+        return None
+    return await loaders.org(ctx_of(info)).load(org_id)
+
+
+async def _member(info: Info, member_id: int | None) -> MemberType | None:
+    if member_id is None:
+        return None
+    return await loaders.member(ctx_of(info)).load(member_id)
+
+
+# --- member rounds ----------------------------------------------------------------------------------
+
+
+@strawberry.type(description="How far a round is: members with an outcome of all members in it (those taken out not counted).")
+class RoundProgress:
+    concluded: int
+    total: int
+
+
+@strawberry.type(description="Why a round cannot close yet (R-EVAL-01, R-EVAL-02).")
+class CloseBlocker:
+    code: str
+    message: str
+    message_zh: str
+    message_en: str
+
+
+@strawberry.type(description="The suggested grade from the sources so far; the outcome is a person's decision.")
+class EvaluationSuggestion:
+    grade: Grade | None
+    grade_label: str | None
+    score: float | None = strawberry.field(description="Weighted mean score (优秀 100 … 不合格 40).")
+    capped: bool = strawberry.field(description="Lowered to 基本合格: over a third of a source's votes said 不合格.")
+    by_review: bool = strawberry.field(description="The township committee's review decided.")
+
+
+@strawberry.type(name="EvaluationRound", description="民主评议党员: one branch, one year, everyone in it, closed only when concluded.")
+class EvaluationRoundType(relay.Node):
+    id: relay.NodeID[int]
+    year: int
+    status: RoundStatus
+    opened_on: date
+    closed_on: date | None
+    notes: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.EvaluationRound | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return _resolve_scoped(info, m.EvaluationRound, node_ids)
+
+    @strawberry.field
+    def status_label(self, info: Info) -> str:
+        return label(info, STATUS_LABELS[self.status])  # type: ignore[return-value,index]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Every member of the round, by name.")
+    async def subjects(self, info: Info) -> list[EvaluationSubjectType]:
+        ctx = ctx_of(info)
+        S = m.EvaluationSubject
+        return await _grouped(ctx, "subjects", S, S.round_id, (S.round_id, S.member_name, S.id)).load(self.id)
+
+    @strawberry.field(description="“38 of 41 concluded”.")
+    async def progress(self, info: Info) -> RoundProgress:
+        total, done = await _progress(ctx_of(info)).load(self.id)
+        return RoundProgress(concluded=done, total=total)
+
+    @strawberry.field(description="What stops the round from closing; empty when it may close. Ask it of one round at a time.")
+    def close_blockers(self, info: Info) -> list[CloseBlocker]:
+        ctx = ctx_of(info)
+        if self.status != m.RoundStatus.open:
+            return []
+        out = []
+        for v in r.close_blockers(service.subject_states(ctx, self.id)):
+            out.append(CloseBlocker(code=v.code, message=v.message_zh if ctx.lang == "zh" else v.message_en, message_zh=v.message_zh, message_en=v.message_en))
+        return out
+
+    @strawberry.field(description="Grades given so far: {excellent, qualified, basically_qualified, unqualified}.")
+    async def distribution(self, info: Info) -> JSON:
+        return await _distribution(ctx_of(info)).load(self.id)
+
+    @strawberry.field
+    def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
+        return history(info, "EvaluationRound", self.id, min(first, 200))
+
+
+@strawberry.type(name="EvaluationSourceResult", description="One source of 三评一审 for one member.")
+class SourceResultType:
+    source: Source
+    raters: JSON | None
+    entered_on: date
+
+    @strawberry.field
+    def source_label(self, info: Info) -> str:
+        return label(info, r.SOURCE_LABELS[r.Source(self.source)])  # type: ignore[return-value]
+
+    @strawberry.field(description="Votes by grade: {excellent, qualified, basically_qualified, unqualified}.")
+    def tallies(self) -> JSON:
+        t = self.tallies or {}  # type: ignore[attr-defined]
+        return {g.value: int(t.get(g.value, 0)) for g in r.Grade}
+
+    @strawberry.field
+    def total(self) -> int:
+        return sum(int(v) for v in (self.tallies or {}).values())  # type: ignore[attr-defined]
+
+
+@strawberry.type(name="EvaluationOutcome", description="The final grade with the sign-off, and the decision for 不合格.")
+class OutcomeType(relay.Node):
+    id: relay.NodeID[int]
+    year: int
+    grade: Grade
+    decided_on: date
+    decided_by_name: str | None
+    signed_off_by: str | None
+    decision: Decision | None
+    decision_note: str | None
+    correction_deadline: date | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.Outcome | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return _resolve_scoped(info, m.Outcome, node_ids)
+
+    @strawberry.field
+    def grade_label(self, info: Info) -> str:
+        return label(info, r.GRADE_LABELS[r.Grade(self.grade)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def decision_label(self, info: Info) -> str | None:
+        return label(info, r.DECISION_LABELS[r.Decision(self.decision)]) if self.decision else None
+
+    @strawberry.field
+    async def member(self, info: Info) -> MemberType | None:
+        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def subject(self, info: Info) -> EvaluationSubjectType | None:
+        return await _by_id(ctx_of(info), m.EvaluationSubject).load(self.subject_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(name="EvaluationSubject", description="A member in a round: standing when it opened, each source, the outcome.")
+class EvaluationSubjectType(relay.Node):
+    id: relay.NodeID[int]
+    year: int
+    member_name: str
+    member_status: enums.MemberStatus
+    withdrawn_on: date | None = strawberry.field(description="Taken out of the round (left the branch…), with the reason.")
+    withdrawn_reason: str | None
+    added_on: date | None = strawberry.field(description="Added after the round opened.")
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.EvaluationSubject | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return _resolve_scoped(info, m.EvaluationSubject, node_ids)
+
+    @strawberry.field(description="The member, while in your scope (a member since transferred away is not).")
+    async def member(self, info: Info) -> MemberType | None:
+        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def round(self, info: Info) -> EvaluationRoundType | None:
+        return await _by_id(ctx_of(info), m.EvaluationRound).load(self.round_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def sources(self, info: Info) -> list[SourceResultType]:
+        S = m.SourceResult
+        return await _grouped(ctx_of(info), "sources", S, S.subject_id, (S.subject_id, S.source)).load(self.id)
+
+    @strawberry.field
+    async def outcome(self, info: Info) -> OutcomeType | None:
+        return await _one(ctx_of(info), "outcome", m.Outcome, m.Outcome.subject_id).load(self.id)
+
+    @strawberry.field(description="The grade the sources suggest (a setting decides how they combine).")
+    async def suggestion(self, info: Info) -> EvaluationSuggestion:
+        ctx = ctx_of(info)
+        S = m.SourceResult
+        results = await _grouped(ctx, "sources", S, S.subject_id, (S.subject_id, S.source)).load(self.id)
+        sug = service.suggestion_for(results, service.settings_of(ctx))
+        return EvaluationSuggestion(
+            grade=sug.grade,  # type: ignore[arg-type]
+            grade_label=label(info, r.GRADE_LABELS[sug.grade]) if sug.grade else None,
+            score=float(round(sug.score, 1)) if sug.score is not None else None,
+            capped=sug.capped,
+            by_review=sug.by_review,
+        )
+
+    @strawberry.field
+    async def follow_ups(self, info: Info) -> list[FollowUpType]:
+        F = m.FollowUp
+        return await _grouped(ctx_of(info), "follow_ups", F, F.subject_id, (F.subject_id, F.due_on, F.id)).load(self.id)
+
+
+@strawberry.type(name="EvaluationFollowUp", description="A task that follows an outcome or a warning, with its deadline.")
+class FollowUpType(relay.Node):
+    id: relay.NodeID[int]
+    kind: FollowUpKind
+    created_on: date
+    due_on: date
+    done_on: date | None
+    corrected: bool | None
+    note: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.FollowUp | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return _resolve_scoped(info, m.FollowUp, node_ids)
+
+    @strawberry.field
+    def kind_label(self, info: Info) -> str:
+        return label(info, FOLLOW_UP_LABELS[m.FollowUpKind(self.kind)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def overdue(self, info: Info) -> bool:
+        return self.done_on is None and ctx_of(info).today() > self.due_on
+
+    @strawberry.field
+    async def member(self, info: Info) -> MemberType | None:
+        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(name="EvaluationFlag", description="A case the rules say must be acted on; a person resolves it.")
+class FlagType(relay.Node):
+    id: relay.NodeID[int]
+    kind: FlagKind
+    code: str
+    year: int | None
+    raised_on: date
+    reasons: list[str]
+    details: str | None
+    resolved_on: date | None
+    resolution: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.Flag | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return _resolve_scoped(info, m.Flag, node_ids)
+
+    @strawberry.field
+    def kind_label(self, info: Info) -> str:
+        return label(info, r.FLAG_LABELS[r.FlagKind(self.kind)])  # type: ignore[return-value]
+
+    @strawberry.field
+    async def member(self, info: Info) -> MemberType | None:
+        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def appointment(self, info: Info) -> CadreAppointmentType | None:
+        aid = self.appointment_id  # type: ignore[attr-defined]
+        return None if aid is None else await _by_id(ctx_of(info), m.CadreAppointment).load(aid)
+
+
+# --- cadres -----------------------------------------------------------------------------------------
+
+
+@strawberry.type(name="TrialCheckpoint", description="R-CAD-01: a 3-, 6- or 12-month checkpoint with due date, result and evidence.")
+class TrialCheckpointType(relay.Node):
+    id: relay.NodeID[int]
+    kind: CheckpointKind
+    due_on: date
+    done_on: date | None
+    result: CheckpointResult | None
+    evidence: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.TrialCheckpoint | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return _resolve_scoped(info, m.TrialCheckpoint, node_ids)
+
+    @strawberry.field
+    def kind_label(self, info: Info) -> str:
+        return label(info, r.CHECKPOINT_LABELS[r.Checkpoint(self.kind)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def result_label(self, info: Info) -> str | None:
+        return label(info, r.CHECKPOINT_RESULT_LABELS[r.CheckpointResult(self.result)]) if self.result else None
+
+    @strawberry.field(description="done | overdue | due (soon) | pending, by the clock.")
+    def state(self, info: Info) -> str:
+        ctx = ctx_of(info)
+        return r.checkpoint_state(self.due_on, self.done_on, ctx.today(), service.settings_of(ctx))
+
+
+@strawberry.type(name="CadreAppointment", description="A cadre's post, with its trial period.")
+class CadreAppointmentType(relay.Node):
+    id: relay.NodeID[int]
+    post: enums.PositionKind
+    title: str | None
+    appointed_on: date
+    trial: bool
+    status: AppointmentStatus
+    ended_on: date | None
+    end_reason: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.CadreAppointment | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return _resolve_scoped(info, m.CadreAppointment, node_ids)
+
+    @strawberry.field
+    def post_label(self, info: Info) -> str:
+        return self.title or label(info, POSITION_LABELS[PositionKind(self.post)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def status_label(self, info: Info) -> str:
+        return label(info, STATUS_LABELS[self.status])  # type: ignore[return-value,index]
+
+    @strawberry.field
+    async def member(self, info: Info) -> MemberType | None:
+        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The trial's checkpoints in order (none without a trial).")
+    async def checkpoints(self, info: Info) -> list[TrialCheckpointType]:
+        C = m.TrialCheckpoint
+        return await _grouped(ctx_of(info), "checkpoints", C, C.appointment_id, (C.appointment_id, C.due_on, C.id)).load(self.id)
+
+    @strawberry.field(description="Warnings given in this post, with their deadlines.")
+    async def warnings(self, info: Info) -> list[FollowUpType]:
+        F = m.FollowUp
+        return await _grouped(ctx_of(info), "warnings", F, F.appointment_id, (F.appointment_id, F.due_on, F.id)).load(self.id)
+
+
+@strawberry.type(name="CadreAssessment", description="Yearly assessment: rating and rank from 考（群众评议）、评（班子互评）、定（部门综合评定）.")
+class CadreAssessmentType(relay.Node):
+    id: relay.NodeID[int]
+    year: int
+    rating: CadreRating
+    rank: int | None
+    ranked: int | None
+    mass_score: float | None
+    mutual_score: float | None
+    department_score: float | None
+    assessed_on: date
+    note: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.CadreAssessment | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return _resolve_scoped(info, m.CadreAssessment, node_ids)
+
+    @strawberry.field
+    def rating_label(self, info: Info) -> str:
+        return label(info, r.CADRE_RATING_LABELS[r.CadreRating(self.rating)])  # type: ignore[return-value]
+
+    @strawberry.field
+    async def member(self, info: Info) -> MemberType | None:
+        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(name="CareerEvent", description="One step of a cadre's career: appointed, trial ended, stepped down, re-appointed.")
+class CareerEventType:
+    kind: CareerEventKind
+    on: date
+    post: enums.PositionKind | None
+    title: str | None
+    reason: str | None
+
+    @strawberry.field
+    def kind_label(self, info: Info) -> str:
+        return label(info, CAREER_LABELS[m.CareerEventKind(self.kind)])  # type: ignore[return-value]
+
+    @strawberry.field
+    def post_label(self, info: Info) -> str | None:
+        return self.title or (label(info, POSITION_LABELS[PositionKind(self.post)]) if self.post else None)
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="A cadre's whole career in your scope, oldest first.")
+class CadreCareer:
+    member: MemberType
+    appointments: list[CadreAppointmentType]
+    assessments: list[CadreAssessmentType]
+    events: list[CareerEventType]
+    flags: list[FlagType]
+
+
+# --- organisations ----------------------------------------------------------------------------------
+
+
+@strawberry.type(name="OrgAssessment", description="Yearly branch-secretary report and review (述职评议), five goods, rank.")
+class OrgAssessmentType(relay.Node):
+    id: relay.NodeID[int]
+    year: int
+    rating: OrgRating
+    five_goods: JSON
+    rank: int | None
+    ranked: int | None
+    assessed_on: date
+    note: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.OrgAssessment | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return _resolve_scoped(info, m.OrgAssessment, node_ids)
+
+    @strawberry.field
+    def rating_label(self, info: Info) -> str:
+        return label(info, r.ORG_RATING_LABELS[r.OrgRating(self.rating)])  # type: ignore[return-value]
+
+    @strawberry.field(description="How many of the five goods are met.")
+    def five_goods_met(self) -> int:
+        return r.five_goods_score(self.five_goods)[0]  # type: ignore[arg-type]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def secretary(self, info: Info) -> MemberType | None:
+        return await _member(info, self.secretary_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(name="ModelSite", description="党建示范点: designated for a year, reviewed yearly, de-listed with a reason.")
+class ModelSiteType(relay.Node):
+    id: relay.NodeID[int]
+    year: int
+    criteria: JSON
+    status: ModelSiteStatus
+    designated_on: date
+    reviews: JSON
+    delisted_on: date | None
+    delisted_reason: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, m.ModelSite | cls)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return _resolve_scoped(info, m.ModelSite, node_ids)
+
+    @strawberry.field
+    def status_label(self, info: Info) -> str:
+        return label(info, STATUS_LABELS[self.status])  # type: ignore[return-value,index]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+
+
+# --- alerts -----------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="Something due or overdue in evaluations: a person must look at it (never a block).")
+class EvaluationAlert:
+    code: str
+    kind: str = strawberry.field(description="round | checkpoint | follow_up | flag")
+    message: str
+    message_zh: str
+    message_en: str
+    due_on: date | None
+    org_id: strawberry.Private[int | None]
+    member_id: strawberry.Private[int | None]
+    round_id: relay.GlobalID | None
+    appointment_id: relay.GlobalID | None
+    flag_id: relay.GlobalID | None
+    follow_up_id: relay.GlobalID | None
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType | None:
+        return await _org(info, self.org_id)
+
+    @strawberry.field
+    async def member(self, info: Info) -> MemberType | None:
+        return await _member(info, self.member_id)
+
+
+def alert_of(a: service.AlertRow, lang: str) -> EvaluationAlert:
+    def gid(type_name: str, value: int | None) -> relay.GlobalID | None:
+        return None if value is None else relay.GlobalID(type_name, str(value))
+
+    return EvaluationAlert(
+        code=a.code,
+        kind=a.kind,
+        message=a.message_zh if lang == "zh" else a.message_en,
+        message_zh=a.message_zh,
+        message_en=a.message_en,
+        due_on=a.due_on,
+        org_id=a.org_id,
+        member_id=a.member_id,
+        round_id=gid("EvaluationRound", a.round_id),
+        appointment_id=gid("CadreAppointment", a.appointment_id),
+        flag_id=gid("EvaluationFlag", a.flag_id),
+        follow_up_id=gid("EvaluationFollowUp", a.follow_up_id),
+    )
+
+
+def evaluations_of(info: Info, member_id: int) -> list[Any]:
+    """A member's evaluation rounds in the viewer's scope, newest year first (Query.memberEvaluations)."""
+    ctx = ctx_of(info)
+    S = m.EvaluationSubject
+    return list(
+        ctx.session.execute(
+            select(S).where(S.member_id == member_id, within(S.org_path, ctx.viewer)).order_by(S.year.desc(), S.id.desc())
+        ).scalars()
+    )
+
+
+def career_of(info: Info, member_id: int) -> CadreCareer | None:
+    """A cadre's career in the viewer's scope, or None when the member is out of it (Query.cadreCareer)."""
+    from partygraph.errors import NotFoundError
+    from partygraph.services import cadre as cadre_service
+
+    ctx = ctx_of(info)
+    try:
+        member, appts, assessments, events = cadre_service.career(ctx, member_id)
+    except NotFoundError:
+        return None
+    flags = list(
+        ctx.session.execute(
+            select(m.Flag)
+            .where(m.Flag.member_id == member.id, m.Flag.kind == r.FlagKind.cadre_step_down.value, within(m.Flag.org_path, ctx.viewer))
+            .order_by(m.Flag.raised_on, m.Flag.id)
+        ).scalars()
+    )
+    return CadreCareer(member=member, appointments=appts, assessments=assessments, events=events, flags=flags)  # type: ignore[arg-type]
+
+
+NODE_TYPES = [
+    EvaluationRoundType,
+    EvaluationSubjectType,
+    OutcomeType,
+    FollowUpType,
+    FlagType,
+    CadreAppointmentType,
+    TrialCheckpointType,
+    CadreAssessmentType,
+    OrgAssessmentType,
+    ModelSiteType,
+]

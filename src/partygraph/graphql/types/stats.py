@@ -1,0 +1,281 @@
+"""Dashboard aggregates (DOMAIN §7): figures for a subtree and a period, and the same by child."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import strawberry
+from strawberry.types import Info
+
+from partygraph import stats
+from partygraph.graphql.types.common import ctx_of
+from partygraph.graphql.types.organization import OrganizationType
+from partygraph.models.organization import Organization
+
+
+@strawberry.type(description="One bucket of a figure: a key (enum-like value), its label and the count.")
+class StatCount:
+    key: str
+    label: str
+    value: int
+
+
+@strawberry.type(description="Money by kind (help given): entries and the amount, in fen and in yuan.")
+class StatMoney:
+    key: str
+    label: str
+    count: int
+    amount_fen: float = strawberry.field(description="Integer fen, as a Float: sums can pass 2^31.")
+    amount_yuan: float
+
+
+@strawberry.type(description="Members as a share of the population, over the finest organisations with a population figure.")
+class PopulationShare:
+    population: int
+    members: int
+    organizations: int
+    share: float | None
+
+
+@strawberry.type(description="A structure ratio of the period's new members against a DOMAIN §4 target.")
+class TargetCheckType:
+    target_set: str
+    target_set_label: str
+    key: str
+    label: str
+    numerator: int
+    denominator: int
+    actual: float | None
+    target: float
+    comparison: str = strawberry.field(description="at_least, or about (within ± tolerance).")
+    tolerance: float
+    floor: float | None
+    met: bool | None = strawberry.field(description="Null when the period has no new member.")
+    below_floor: bool
+
+
+@strawberry.type(description="Help funds under the subtree: how many, their balances and principals (fen).")
+class FundFigures:
+    funds: int
+    balance_fen: float
+    principal_fen: float
+
+
+@strawberry.type(description="Loans still active, and those with an installment past due today (fen).")
+class LoanFigures:
+    outstanding_count: int
+    outstanding_fen: float
+    overdue_count: int
+    overdue_fen: float
+
+
+@strawberry.type(description="One month of the period: pipeline flows and new members over the whole subtree.")
+class MonthFlow:
+    month: str
+    applied: int
+    activist: int
+    target: int
+    admitted: int
+    converted: int
+    exited: int
+    new_members: int
+
+
+def _counts(figures: stats.Figures, figure: str, lang: str, *, all_known: bool = False) -> list[StatCount]:
+    c = figures[figure]
+    return [StatCount(key=k, label=stats.label(figure, k, lang), value=int(c.get(k, 0))) for k in stats.keys_of(figure, c, all_known=all_known)]
+
+
+@strawberry.type(
+    name="Stats",
+    description="Figures for a subtree and a period. Standing figures (status, stage, cases, funds, loans) "
+    "are today's; flows, new members, help given and evaluation outcomes are the period's. "
+    "Every figure of the parent is the sum of the same figure over `byChild`.",
+)
+class StatsType:
+    org: strawberry.Private[Organization | None]
+    figures: strawberry.Private[stats.Figures]
+    period_from: date = strawberry.field(name="from")
+    period_to: date = strawberry.field(name="to")
+    monthly_data: strawberry.Private[dict[str, Counter] | None] = None
+
+    @strawberry.field(description="The subtree's root; null for the 直属 (directly under) row of a breakdown.")
+    def organization(self) -> OrganizationType | None:
+        return self.org  # type: ignore[return-value]
+
+    @strawberry.field(description="Members on the roster (probationary and full).")
+    def members_total(self) -> int:
+        return int(self.figures["roster"]["total"])
+
+    @strawberry.field(description="Every member record by status, including those no longer on the roster.")
+    def by_status(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "status", ctx_of(info).lang)
+
+    @strawberry.field(description="The roster by gender.")
+    def by_gender(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "gender", ctx_of(info).lang)
+
+    @strawberry.field(description="The roster by age on the period's last day: ≤35, 36–45, 46–60, 61–79, ≥80.")
+    def by_age_band(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "age_band", ctx_of(info).lang, all_known=True)
+
+    @strawberry.field(description="The roster by education.")
+    def by_education(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "education", ctx_of(info).lang)
+
+    @strawberry.field(description="The roster by ethnicity.")
+    def by_ethnicity(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "ethnicity", ctx_of(info).lang)
+
+    @strawberry.field(description="The roster: front-line (yes/no).")
+    def front_line(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "front_line", ctx_of(info).lang, all_known=True)
+
+    @strawberry.field(description="The roster: rural (yes/no).")
+    def rural(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "rural", ctx_of(info).lang, all_known=True)
+
+    @strawberry.field
+    def population(self) -> PopulationShare:
+        p = self.figures["population"]
+        pop, mem = int(p["population"]), int(p["members"])
+        return PopulationShare(population=pop, members=mem, organizations=int(p["organizations"]), share=mem / pop if pop else None)
+
+    @strawberry.field(description="Candidates by stage today.")
+    def candidates_by_stage(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "stage", ctx_of(info).lang)
+
+    @strawberry.field(description="Pipeline steps recorded in the period: applied, activist, target, admitted, converted, exited.")
+    def flows(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "flow", ctx_of(info).lang, all_known=True)
+
+    @strawberry.field(description="The period's new members (joined in the period): total and the counts the targets use.")
+    def new_members(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "cohort", ctx_of(info).lang, all_known=True)
+
+    @strawberry.field(description="The new members' structure ratios against the DOMAIN §4 targets.")
+    def targets(self, info: Info) -> list[TargetCheckType]:
+        ctx = ctx_of(info)
+        zh = ctx.lang == "zh"
+        sets = {ts.key: ts for ts in stats.targets_of(ctx)}
+        out = []
+        for c in self.figures.checks(ctx):
+            ts, t = sets[c.set_key], c.target
+            out.append(
+                TargetCheckType(
+                    target_set=c.set_key,
+                    target_set_label=ts.label_zh if zh else ts.label_en,
+                    key=t.key,
+                    label=t.label_zh if zh else t.label_en,
+                    numerator=c.numerator,
+                    denominator=c.denominator,
+                    actual=c.actual,
+                    target=t.share,
+                    comparison=t.comparison,
+                    tolerance=t.tolerance,
+                    floor=t.floor,
+                    met=c.met,
+                    below_floor=c.below_floor,
+                )
+            )
+        return out
+
+    @strawberry.field(description="Democratic evaluation outcomes of the period's years, by grade.")
+    def evaluation_outcomes(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "grade", ctx_of(info).lang)
+
+    @strawberry.field(description="Evaluation flags not yet resolved, by kind.")
+    def open_flags(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "open_flag", ctx_of(info).lang)
+
+    @strawberry.field(description="Assistance cases (every status) by cause.")
+    def cases_by_cause(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "case_cause", ctx_of(info).lang)
+
+    @strawberry.field(description="Assistance cases by status.")
+    def cases_by_status(self, info: Info) -> list[StatCount]:
+        return _counts(self.figures, "case_status", ctx_of(info).lang)
+
+    @strawberry.field(description="Help given in the period by kind: entries and money.")
+    def help_given(self, info: Info) -> list[StatMoney]:
+        lang = ctx_of(info).lang
+        n, fen = self.figures["help_count"], self.figures["help_fen"]
+        return [
+            StatMoney(key=k, label=stats.label("help_count", k, lang), count=int(n.get(k, 0)), amount_fen=float(fen.get(k, 0)), amount_yuan=fen.get(k, 0) / 100)
+            for k in stats.keys_of("help_count", n)
+        ]
+
+    @strawberry.field
+    def funds(self) -> FundFigures:
+        f = self.figures["fund"]
+        return FundFigures(funds=int(f["funds"]), balance_fen=float(f["balance_fen"]), principal_fen=float(f["principal_fen"]))
+
+    @strawberry.field
+    def loans(self) -> LoanFigures:
+        f = self.figures["loan"]
+        return LoanFigures(
+            outstanding_count=int(f["outstanding_count"]),
+            outstanding_fen=float(f["outstanding_fen"]),
+            overdue_count=int(f["overdue_count"]),
+            overdue_fen=float(f["overdue_fen"]),
+        )
+
+    @strawberry.field(description="Month by month over the period (the whole subtree; empty on a breakdown row).")
+    def monthly(self) -> list[MonthFlow]:
+        if self.monthly_data is None:
+            return []
+        out = []
+        for month in stats.month_range(self.period_from, self.period_to):
+            c = self.monthly_data.get(month, Counter())
+            out.append(MonthFlow(month=month, new_members=int(c["new_members"]), **{k: int(c[k]) for k in stats.FLOW_KINDS}))
+        return out
+
+    @strawberry.field(
+        description="Alert counts by code over the subtree (candidate, village, evaluation and assistance alerts); "
+        "empty on a breakdown row. Costlier than the other figures: the rules run per open file."
+    )
+    def alerts(self, info: Info) -> list[StatCount]:
+        if self.org is None or self.monthly_data is None:
+            return []
+        counts = stats.alerts(ctx_of(info), self.org)
+        return [StatCount(key=k, label=k, value=v) for k, v in sorted(counts.items())]
+
+    @strawberry.field(
+        name="byChild",
+        description="The same figures for each child organisation, plus a 直属 row for records attached to "
+        "this organisation itself; the rows add up to this organisation's figures.",
+    )
+    def by_child(self, info: Info) -> list[ChildStats]:
+        if self.org is None:
+            return []
+        b = stats.breakdown(ctx_of(info), self.org, self.period_from, self.period_to)
+        return child_rows(b, ctx_of(info).lang)
+
+
+@strawberry.type(description="One row of a breakdown: a child organisation, or the records directly under the parent.")
+class ChildStats:
+    organization: OrganizationType | None
+    name: str
+    directly_under: bool
+    stats: StatsType
+
+
+def of_breakdown(b: stats.Breakdown) -> StatsType:
+    return StatsType(org=b.org, figures=b.total, period_from=b.period_from, period_to=b.period_to, monthly_data=b.monthly)
+
+
+def child_rows(b: stats.Breakdown, lang: str) -> list[ChildStats]:
+    out = []
+    for org, figs in stats.rows_by_child(b):
+        direct = org is None
+        name = ("直属" if lang == "zh" else "Directly under") if direct else org.name  # type: ignore[union-attr]
+        out.append(
+            ChildStats(
+                organization=org,  # type: ignore[arg-type]
+                name=name,
+                directly_under=direct,
+                stats=StatsType(org=org, figures=figs, period_from=b.period_from, period_to=b.period_to),
+            )
+        )
+    return out

@@ -1,0 +1,648 @@
+"""Aggregates over a subtree and a period (DOMAIN §7), and their breakdown by child organisation.
+
+Every figure group is ONE grouped SQL statement over the subtree's path range. Its first
+GROUP BY column is the *bucket*: the first `len(parent.path) + 9` characters of the row's
+`org_path`, i.e. the path of the child organisation whose subtree holds the row, or the
+parent's own path for rows attached directly to the parent (the "直属" row). The parent's
+figures are the sum of its buckets, so the sum over children always equals the parent.
+
+Figures are a snapshot of today's standing (status, stage, open cases, balances) plus
+the period's flows (applications, admissions, new members' structure, help given,
+evaluation outcomes of the period's years). Ages are taken on the period's last day.
+
+Caching: results are kept in a process-wide cache keyed by (subtree path, period,
+today, figure set, data version). The data version is
+  - a process-local counter bumped when a session that flushed rows of a counted table
+    commits (SQLAlchemy `after_flush` + `after_commit` hooks on every Session), and
+  - a fingerprint of the audit log (the newest id and how many rows lie in its last
+    1,000 ids), read with one index-range statement per request, so writes made by
+    other worker processes (every service write appends an audit event) are seen too;
+  - entries also expire after `CACHE_TTL` seconds as a backstop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, case, event, func, literal, select
+from sqlalchemy.orm import Session
+
+from partygraph.context import Context
+from partygraph.models.assistance import AssistanceCase, Fund, HelpEntry, Loan
+from partygraph.models.audit import AuditEvent
+from partygraph.models.candidate import Candidate, CandidateStep
+from partygraph.models.evaluation import Flag, Outcome
+from partygraph.models.member import ACTIVE_STATUSES, EDUCATION_RANK, Education, Member
+from partygraph.models.organization import PATH_SEGMENT_WIDTH, Organization
+from partygraph.rules.base import age_on
+from partygraph.scope import path_range
+
+SEGMENT = PATH_SEGMENT_WIDTH + 1  # "00000042."
+DIRECT = "direct"  # the bucket of rows attached to the parent itself
+
+AGE_BANDS = ("le35", "36_45", "46_60", "61_79", "ge80")
+AGE_BAND_LABELS = {
+    "le35": ("35岁及以下", "35 or under"),
+    "36_45": ("36–45岁", "36–45"),
+    "46_60": ("46–60岁", "46–60"),
+    "61_79": ("61–79岁", "61–79"),
+    "ge80": ("80岁及以上", "80 or over"),
+}
+FLOW_KINDS = ("applied", "activist", "target", "admitted", "converted", "exited")
+FLOW_LABELS = {
+    "applied": ("递交申请", "Applied"),
+    "activist": ("确定积极分子", "Made activist"),
+    "target": ("确定发展对象", "Made development target"),
+    "admitted": ("接收预备党员", "Admitted (probationary)"),
+    "converted": ("预备党员转正", "Converted to full"),
+    "exited": ("退出", "Exited"),
+}
+FLOW_STEPS = {
+    "application": "applied",
+    "activist_decided": "activist",
+    "target_decided": "target",
+    "admission_approved": "admitted",
+    "withdraw": "exited",
+    "remove_from_pool": "exited",
+    "not_admitted": "exited",
+    "cancel_probation": "exited",
+}
+COHORT_KEYS = ("total", "women", "age_le35", "junior_high_plus", "senior_high_plus", "junior_college_plus", "front_line")
+
+# The figure groups; a caller may ask for a subset.
+GROUPS = ("members", "population", "candidates", "flows", "cohort", "evaluation", "assistance")
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str  # a COHORT_KEYS numerator over cohort["total"]
+    label_zh: str
+    label_en: str
+    share: float  # the target share (0..1)
+    comparison: str  # "at_least" or "about"
+    floor: float | None = None  # never below (Wenchuan's 50% for age ≤ 35)
+    tolerance: float = 0.05  # "about": within ± this
+
+
+@dataclass(frozen=True)
+class TargetSet:
+    key: str
+    label_zh: str
+    label_en: str
+    targets: tuple[Target, ...]
+
+
+# DOMAIN §4 defaults; a deployment may put `stats_targets` (a tuple of TargetSet) on Settings.
+DEFAULT_TARGETS: tuple[TargetSet, ...] = (
+    TargetSet(
+        "wenchuan",
+        "汶川目标",
+        "Wenchuan targets",
+        (
+            Target("junior_high_plus", "初中及以上学历", "Junior high or above", 0.80, "at_least"),
+            Target("age_le35", "35岁及以下", "Aged 35 or under", 0.80, "at_least", floor=0.50),
+        ),
+    ),
+    TargetSet(
+        "guangzhou",
+        "广州园区“四个比例”",
+        "Guangzhou park four ratios",
+        (
+            Target("women", "女性", "Women", 0.40, "about"),
+            Target("age_le35", "35岁及以下", "Aged 35 or under", 0.80, "at_least"),
+            Target("front_line", "生产工作一线", "Front-line", 0.60, "about"),
+            Target("senior_high_plus", "高中及以上学历", "Senior high or above", 0.90, "at_least"),
+            Target("junior_college_plus", "大专及以上学历", "Junior college or above", 0.45, "about"),
+        ),
+    ),
+)
+
+
+def targets_of(ctx: Context) -> tuple[TargetSet, ...]:
+    return getattr(ctx.settings, "stats_targets", None) or DEFAULT_TARGETS
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    set_key: str
+    target: Target
+    numerator: int
+    denominator: int
+
+    @property
+    def actual(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def met(self) -> bool | None:
+        a = self.actual
+        if a is None:
+            return None
+        if self.target.comparison == "about":
+            return abs(a - self.target.share) <= self.target.tolerance + 1e-9
+        return a >= self.target.share - 1e-9
+
+    @property
+    def below_floor(self) -> bool:
+        a = self.actual
+        return a is not None and self.target.floor is not None and a < self.target.floor - 1e-9
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _new_figures() -> dict[str, Counter]:
+    return defaultdict(Counter)
+
+
+@dataclass
+class Figures:
+    """Named counters: figures["gender"]["female"] == 12. Money is in fen."""
+
+    data: dict[str, Counter] = field(default_factory=_new_figures)
+
+    def __getitem__(self, name: str) -> Counter:
+        return self.data[name]
+
+    def add(self, other: Figures) -> None:
+        for name, counter in other.data.items():
+            self.data[name].update(counter)
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {name: {str(k): v for k, v in sorted(c.items(), key=lambda kv: str(kv[0])) if v} for name, c in sorted(self.data.items())}
+
+    def checks(self, ctx: Context) -> list[TargetCheck]:
+        cohort = self.data["cohort"]
+        return [
+            TargetCheck(ts.key, t, int(cohort[t.key]), int(cohort["total"]))
+            for ts in targets_of(ctx)
+            for t in ts.targets
+        ]
+
+
+@dataclass
+class Breakdown:
+    """The parent's figures and one entry per bucket (child path or DIRECT)."""
+
+    org: Organization
+    period_from: date
+    period_to: date
+    total: Figures
+    buckets: dict[str, Figures]  # child path or DIRECT → figures
+    children: list[Organization]  # the parent's children, ordered by name
+    monthly: dict[str, Counter]  # "YYYY-MM" → flows + "new_members" over the whole subtree
+
+
+# --------------------------------------------------------------------------- the statements
+
+
+def _years_before(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year - years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - years, day=28)
+
+
+def _as_date(v: Any) -> date:
+    return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
+
+
+class _Runner:
+    def __init__(self, ctx: Context, org: Organization, start: date, end: date) -> None:
+        self.ctx, self.org, self.start, self.end = ctx, org, start, end
+        self.session = ctx.session
+        self.width = len(org.path) + SEGMENT
+        self.buckets: dict[str, Figures] = defaultdict(Figures)
+        self.monthly: dict[str, Counter] = defaultdict(Counter)
+
+    def bucket(self, column: Any) -> Any:
+        return func.substr(column, 1, self.width)
+
+    def key(self, raw: str) -> str:
+        return raw if len(raw) == self.width else DIRECT
+
+    def add(self, raw: str, figure: str, key: Any, n: int) -> None:
+        if n:
+            self.buckets[self.key(raw)][figure][key] += int(n)
+
+    def scope(self, column: Any) -> Any:
+        return path_range(column, self.org.path)
+
+    # -- members: every status, and the roster's structure, in one statement
+    def members(self) -> None:
+        ref = self.end
+        cut = {n: _years_before(ref, n) for n in (36, 46, 61, 80)}
+        band = case(
+            (Member.birth_date > cut[36], "le35"),
+            (Member.birth_date > cut[46], "36_45"),
+            (Member.birth_date > cut[61], "46_60"),
+            (Member.birth_date > cut[80], "61_79"),
+            else_="ge80",
+        )
+        b = self.bucket(Member.org_path)
+        rows = self.session.execute(
+            select(b, Member.status, Member.gender, Member.education, Member.ethnicity, Member.front_line, Member.rural, band, func.count())
+            .where(self.scope(Member.org_path))
+            .group_by(b, Member.status, Member.gender, Member.education, Member.ethnicity, Member.front_line, Member.rural, band)
+        ).all()
+        active = {s.value for s in ACTIVE_STATUSES}
+        for raw, status, gender, edu, eth, front, rural, age_band, n in rows:
+            self.add(raw, "status", status, n)
+            if status not in active:
+                continue
+            self.add(raw, "roster", "total", n)
+            self.add(raw, "gender", gender, n)
+            self.add(raw, "education", edu, n)
+            self.add(raw, "ethnicity", eth, n)
+            self.add(raw, "front_line", "yes" if front else "no", n)
+            self.add(raw, "rural", "yes" if rural else "no", n)
+            self.add(raw, "age_band", age_band, n)
+
+    # -- population: the finest organisations with a population figure (none below them has
+    # one, so nested figures are never counted twice) and the roster of their subtrees
+    def population(self) -> None:
+        anchor = Organization.__table__.alias("anchor")
+        inner = Organization.__table__.alias("inner_org")
+        upper = func.substr(anchor.c.path, 1, func.length(anchor.c.path) - 1) + literal("/")
+        finer = (
+            select(inner.c.id)
+            .where(inner.c.path > anchor.c.path, inner.c.path < upper, inner.c.population.is_not(None))
+            .exists()
+        )
+        b = self.bucket(anchor.c.path)
+        active = Member.status.in_([s.value for s in ACTIVE_STATUSES])
+        rows = self.session.execute(
+            select(b, anchor.c.id, anchor.c.population, func.count(Member.id))
+            .select_from(anchor)
+            .outerjoin(Member, and_(Member.org_path >= anchor.c.path, Member.org_path < upper, active))
+            .where(self.scope(anchor.c.path), anchor.c.population.is_not(None), ~finer)
+            .group_by(b, anchor.c.id, anchor.c.population)
+        ).all()
+        for raw, _oid, population, n in rows:
+            self.add(raw, "population", "population", population)
+            self.add(raw, "population", "members", n)
+            self.add(raw, "population", "organizations", 1)
+
+    # -- candidates by stage (today's standing)
+    def candidates(self) -> None:
+        b = self.bucket(Candidate.org_path)
+        rows = self.session.execute(
+            select(b, Candidate.stage, func.count()).where(self.scope(Candidate.org_path)).group_by(b, Candidate.stage)
+        ).all()
+        for raw, stage, n in rows:
+            self.add(raw, "stage", stage, n)
+
+    # -- flows of the period, from the candidates' steps (grouped by day for the monthly lines)
+    def flows(self) -> None:
+        b = self.bucket(Candidate.org_path)
+        steps = [*FLOW_STEPS, "conversion_approved"]
+        rows = self.session.execute(
+            select(b, CandidateStep.step, CandidateStep.outcome, CandidateStep.on, func.count())
+            .select_from(CandidateStep)
+            .join(Candidate, Candidate.id == CandidateStep.candidate_id)
+            .where(
+                self.scope(Candidate.org_path),
+                CandidateStep.step.in_(steps),
+                CandidateStep.on >= self.start,
+                CandidateStep.on <= self.end,
+            )
+            .group_by(b, CandidateStep.step, CandidateStep.outcome, CandidateStep.on)
+        ).all()
+        for raw, step, outcome, on, n in rows:
+            if step == "conversion_approved":
+                kind = {"extend": None, "cancel": "exited"}.get(outcome or "convert", "converted")
+            else:
+                kind = FLOW_STEPS[step]
+            if kind is None:
+                continue
+            self.add(raw, "flow", kind, n)
+            self.monthly[_as_date(on).strftime("%Y-%m")][kind] += int(n)
+
+    # -- the period's new members (joined in the period) against the §4 targets
+    def cohort(self) -> None:
+        b = self.bucket(Member.org_path)
+        rows = self.session.execute(
+            select(b, Member.gender, Member.education, Member.front_line, Member.birth_date, Member.joined_on, func.count())
+            .where(self.scope(Member.org_path), Member.joined_on >= self.start, Member.joined_on <= self.end)
+            .group_by(b, Member.gender, Member.education, Member.front_line, Member.birth_date, Member.joined_on)
+        ).all()
+        jh, sh, jc = (EDUCATION_RANK[e] for e in (Education.junior_high, Education.senior_high, Education.junior_college))
+        for raw, gender, edu, front, born, joined, n in rows:
+            rank = EDUCATION_RANK.get(edu, -1)
+            joined = _as_date(joined)
+            self.add(raw, "cohort", "total", n)
+            self.add(raw, "cohort", "women", n if gender == "female" else 0)
+            self.add(raw, "cohort", "age_le35", n if age_on(_as_date(born), joined) <= 35 else 0)
+            self.add(raw, "cohort", "junior_high_plus", n if rank >= jh else 0)
+            self.add(raw, "cohort", "senior_high_plus", n if rank >= sh else 0)
+            self.add(raw, "cohort", "junior_college_plus", n if rank >= jc else 0)
+            self.add(raw, "cohort", "front_line", n if front else 0)
+            self.monthly[joined.strftime("%Y-%m")]["new_members"] += int(n)
+
+    # -- evaluation outcomes of the period's years, and flags still open
+    def evaluation(self) -> None:
+        b = self.bucket(Outcome.org_path)
+        for raw, grade, n in self.session.execute(
+            select(b, Outcome.grade, func.count())
+            .where(self.scope(Outcome.org_path), Outcome.year >= self.start.year, Outcome.year <= self.end.year)
+            .group_by(b, Outcome.grade)
+        ).all():
+            self.add(raw, "grade", grade, n)
+        b = self.bucket(Flag.org_path)
+        for raw, kind, n in self.session.execute(
+            select(b, Flag.kind, func.count()).where(self.scope(Flag.org_path), Flag.resolved_on.is_(None)).group_by(b, Flag.kind)
+        ).all():
+            self.add(raw, "open_flag", kind, n)
+
+    # -- assistance: cases, help given in the period, funds, loans
+    def assistance(self) -> None:
+        today = self.ctx.today()
+        b = self.bucket(AssistanceCase.org_path)
+        for raw, cause, status, n in self.session.execute(
+            select(b, AssistanceCase.cause, AssistanceCase.status, func.count())
+            .where(self.scope(AssistanceCase.org_path))
+            .group_by(b, AssistanceCase.cause, AssistanceCase.status)
+        ).all():
+            self.add(raw, "case_cause", cause, n)
+            self.add(raw, "case_status", status, n)
+        b = self.bucket(HelpEntry.org_path)
+        for raw, kind, n, fen in self.session.execute(
+            select(b, HelpEntry.kind, func.count(), func.coalesce(func.sum(HelpEntry.amount_fen), 0))
+            .where(self.scope(HelpEntry.org_path), HelpEntry.on >= self.start, HelpEntry.on <= self.end)
+            .group_by(b, HelpEntry.kind)
+        ).all():
+            self.add(raw, "help_count", kind, n)
+            self.add(raw, "help_fen", kind, fen)
+        b = self.bucket(Fund.org_path)
+        for raw, n, balance, principal in self.session.execute(
+            select(b, func.count(), func.coalesce(func.sum(Fund.balance_fen), 0), func.coalesce(func.sum(Fund.principal_fen), 0))
+            .where(self.scope(Fund.org_path))
+            .group_by(b)
+        ).all():
+            self.add(raw, "fund", "funds", n)
+            self.add(raw, "fund", "balance_fen", balance)
+            self.add(raw, "fund", "principal_fen", principal)
+        b = self.bucket(Loan.org_path)
+        active = Loan.status == "active"
+        overdue = and_(active, Loan.next_due_on < today)
+        outstanding = Loan.amount_fen - Loan.repaid_fen
+        for raw, n_out, fen_out, n_over, fen_over in self.session.execute(
+            select(
+                b,
+                func.sum(case((active, 1), else_=0)),
+                func.sum(case((active, outstanding), else_=0)),
+                func.sum(case((overdue, 1), else_=0)),
+                func.sum(case((overdue, outstanding), else_=0)),
+            )
+            .where(self.scope(Loan.org_path))
+            .group_by(b)
+        ).all():
+            self.add(raw, "loan", "outstanding_count", n_out or 0)
+            self.add(raw, "loan", "outstanding_fen", fen_out or 0)
+            self.add(raw, "loan", "overdue_count", n_over or 0)
+            self.add(raw, "loan", "overdue_fen", fen_over or 0)
+
+
+def compute(ctx: Context, org: Organization, start: date, end: date, groups: tuple[str, ...] = GROUPS) -> Breakdown:
+    """Run the figure groups (one statement each, two or four for the multi-table groups)."""
+    r = _Runner(ctx, org, start, end)
+    for g in groups:
+        getattr(r, g)()
+    total = Figures()
+    for figs in r.buckets.values():
+        total.add(figs)
+    children = list(
+        ctx.session.execute(
+            select(Organization).where(Organization.parent_id == org.id).order_by(Organization.code, Organization.id)
+        ).scalars()
+    )
+    if not org.path:  # the system viewer's root: the tree's roots are the children
+        children = list(
+            ctx.session.execute(select(Organization).where(Organization.parent_id.is_(None)).order_by(Organization.code)).scalars()
+        )
+    return Breakdown(org, start, end, total, dict(r.buckets), children, dict(r.monthly))
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+def alert_counts(ctx: Context, org: Organization) -> Counter:
+    """Alert counts by code over the subtree, from the three alert services (the rules decide,
+    so these are computed in Python over one statement per source, not a GROUP BY)."""
+    from partygraph.services import assistance, candidate, evaluation
+
+    out: Counter = Counter()
+    if org.id is None:
+        return out
+    for a in candidate.subtree_alerts(ctx, org.id):
+        out[a.alert.code] += 1
+    for e in evaluation.alerts(ctx, org.path):
+        out[e.code] += 1
+    for s in assistance.alerts(ctx, org_id=org.id):
+        out[s.alert.code] += 1
+    return out
+
+
+# --------------------------------------------------------------------------- cache
+
+CACHE_TTL = 60.0
+CACHE_MAX = 512
+COUNTED_TABLES = frozenset(
+    {
+        "organization", "member", "candidate", "candidate_step", "evaluation_outcome", "evaluation_flag",
+        "evaluation_round", "evaluation_subject", "evaluation_follow_up", "cadre_appointment", "cadre_trial_checkpoint",
+        "assistance_case", "assistance_help", "assistance_fund", "assistance_fund_entry", "assistance_loan",
+        "assistance_repayment", "assistance_promise", "assistance_pairing", "meeting", "meeting_decision",
+    }
+)  # fmt: skip
+
+_lock = threading.Lock()
+_local_version = 0
+_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+
+def _touches_counted(session: Session) -> bool:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table in COUNTED_TABLES:
+            return True
+    return False
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_dirty(session: Session, _flush_context: Any) -> None:
+    if _touches_counted(session):
+        session.info["stats_dirty"] = True
+
+
+@event.listens_for(Session, "after_bulk_update")
+@event.listens_for(Session, "after_bulk_delete")
+def _mark_bulk(update_context: Any) -> None:
+    update_context.session.info["stats_dirty"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_on_commit(session: Session) -> None:
+    if session.info.pop("stats_dirty", False):
+        bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop("stats_dirty", None)
+
+
+def bump() -> None:
+    """Invalidate every cached figure (called on commit of a write to a counted table)."""
+    global _local_version
+    with _lock:
+        _local_version += 1
+        _cache.clear()
+
+
+def data_version(session: Session) -> tuple[int, int, int]:
+    """(process counter, newest audit id, audit rows among the last 1,000 ids): one statement."""
+    newest = select(func.max(AuditEvent.id)).scalar_subquery()
+    row = session.execute(
+        select(func.max(AuditEvent.id), func.count(AuditEvent.id)).where(AuditEvent.id > func.coalesce(newest, 0) - 1000)
+    ).one()
+    return (_local_version, int(row[0] or 0), int(row[1] or 0))
+
+
+def cached(ctx: Context, key: tuple[Any, ...], produce: Any) -> Any:
+    full = (key, ctx.today(), data_version(ctx.session))
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(full)
+        if hit is not None and now - hit[0] < CACHE_TTL:
+            return hit[1]
+    value = produce()
+    with _lock:
+        if len(_cache) >= CACHE_MAX:
+            _cache.clear()
+        _cache[full] = (now, value)
+    return value
+
+
+def breakdown(ctx: Context, org: Organization, start: date, end: date, groups: tuple[str, ...] = GROUPS) -> Breakdown:
+    """The cached `compute`: the org row must have been loaded in the viewer's scope."""
+    return cached(ctx, ("breakdown", org.path, org.id, start, end, groups), lambda: compute(ctx, org, start, end, groups))
+
+
+def alerts(ctx: Context, org: Organization) -> Counter:
+    return cached(ctx, ("alerts", org.path, org.id), lambda: alert_counts(ctx, org))
+
+
+def default_period(today: date) -> tuple[date, date]:
+    return date(today.year, 1, 1), today
+
+
+def child_of(b: Breakdown, key: str) -> Organization | None:
+    for c in b.children:
+        if c.path == key:
+            return c
+    return None
+
+
+def rows_by_child(b: Breakdown) -> list[tuple[Organization | None, Figures]]:
+    """Every child in order (empty figures for one without rows), then the 直属 row if it has any."""
+    out: list[tuple[Organization | None, Figures]] = []
+    seen = set()
+    for c in b.children:
+        figs = b.buckets.get(c.path)
+        seen.add(c.path)
+        if figs is None:
+            if c.status != "active":
+                continue
+            figs = Figures()
+        out.append((c, figs))
+    for key, figs in b.buckets.items():  # a row under a child not listed (should not happen)
+        if key != DIRECT and key not in seen:
+            out.append((None, figs))
+    if DIRECT in b.buckets:
+        out.append((None, b.buckets[DIRECT]))
+    return out
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _labels() -> dict[str, dict[str, tuple[str, str]]]:
+    from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS, MEMBER_STATUS_LABELS
+    from partygraph.rules.assistance import CASE_STATUS_LABELS, CAUSE_LABELS, HELP_LABELS
+    from partygraph.rules.evaluation import FLAG_LABELS, GRADE_LABELS
+    from partygraph.rules.pipeline import STAGE_LABELS
+
+    yes_no = {"yes": ("是", "Yes"), "no": ("否", "No")}
+    return {
+        "status": dict(MEMBER_STATUS_LABELS),
+        "gender": dict(GENDER_LABELS),
+        "education": dict(EDUCATION_LABELS),
+        "age_band": AGE_BAND_LABELS,
+        "front_line": yes_no,
+        "rural": yes_no,
+        "stage": dict(STAGE_LABELS),
+        "flow": FLOW_LABELS,
+        "cohort": {
+            "total": ("新党员", "New members"),
+            "women": ("女性", "Women"),
+            "age_le35": ("35岁及以下", "Aged 35 or under"),
+            "junior_high_plus": ("初中及以上", "Junior high or above"),
+            "senior_high_plus": ("高中及以上", "Senior high or above"),
+            "junior_college_plus": ("大专及以上", "Junior college or above"),
+            "front_line": ("生产工作一线", "Front-line"),
+        },
+        "grade": dict(GRADE_LABELS),
+        "open_flag": dict(FLAG_LABELS),
+        "case_cause": dict(CAUSE_LABELS),
+        "case_status": dict(CASE_STATUS_LABELS),
+        "help_count": dict(HELP_LABELS),
+        "help_fen": dict(HELP_LABELS),
+    }
+
+
+_LABELS: dict[str, dict[str, tuple[str, str]]] | None = None
+
+# The order keys are shown in (others follow, sorted).
+ORDER = {
+    "age_band": AGE_BANDS,
+    "flow": FLOW_KINDS,
+    "cohort": COHORT_KEYS,
+    "front_line": ("yes", "no"),
+    "rural": ("yes", "no"),
+}
+
+
+def label(figure: str, key: str, lang: str = "zh") -> str:
+    global _LABELS
+    if _LABELS is None:
+        _LABELS = _labels()
+    pair = _LABELS.get(figure, {}).get(key)
+    if pair is None:
+        return str(key)
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def keys_of(figure: str, counter: Counter, *, all_known: bool = False) -> list[str]:
+    """The keys to show for a figure: the known ones in their order (all of them when asked),
+    then any other key found in the data, sorted."""
+    global _LABELS
+    if _LABELS is None:
+        _LABELS = _labels()
+    known = list(ORDER.get(figure, ())) or [str(k) for k in _LABELS.get(figure, {})]
+    present = [k for k in known if all_known or counter.get(k)]
+    extra = sorted(str(k) for k, v in counter.items() if v and str(k) not in known)
+    return present + extra
+
+
+def month_range(start: date, end: date) -> list[str]:
+    out, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out

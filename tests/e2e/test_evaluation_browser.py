@@ -1,0 +1,75 @@
+"""The evaluation grid in a real browser: rows save in place through htmx, the progress
+and the blockers refresh, the close button explains what blocks closing, then closes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD, system_context
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed: browser tests skipped"),
+]
+
+
+def test_round_grid_saves_rows_in_place_and_closes(page: Any, world: Any, session_factory: Any, settings: Any, clock: Any) -> None:
+    from playwright.sync_api import expect
+    from strawberry.relay import GlobalID
+
+    from partygraph.services import evaluation
+
+    # Playwright's sync API owns this thread's event loop: set up through the service directly.
+    with session_factory() as s:
+        rnd = evaluation.open_round(system_context(s, settings, clock), org_id=world.ids["V1"], year=2026, opened_on=date(2026, 10, 20))
+        s.commit()
+        round_id = str(GlobalID("EvaluationRound", str(rnd.id)))
+
+    page.goto("/admin/login")
+    page.fill("input[name=username]", "township")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/"))
+    page.goto(f"/admin/evaluation/rounds/{round_id}")
+    expect(page.locator("#progress")).to_contain_text("0 / 2 人已评定")
+    page.evaluate("window.__sameDocument = true")
+
+    zhang = page.locator("#grid tbody tr", has_text="张三")
+    zhang.locator("input[name=peer_excellent]").fill("23")
+    zhang.locator("input[name=peer_qualified]").fill("40")
+    zhang.locator("input[name=peer_unqualified]").fill("2")
+    zhang.locator("select[name=committee]").select_option("qualified")
+    zhang.locator("select[name=grade]").select_option("basically_qualified")
+    zhang.locator("button.save-row").click()
+
+    zhang = page.locator("#grid tbody tr", has_text="张三")
+    expect(zhang).to_contain_text("已保存")
+    expect(zhang.locator("td.suggestion")).to_contain_text("合格")
+    expect(zhang).to_contain_text("警示谈话")  # R-EVAL-03 task with its deadline
+    expect(zhang.locator("input[name=peer_excellent]")).to_have_value("23")
+    # The round's progress and blockers refresh without a page load.
+    expect(page.locator("#progress")).to_contain_text("1 / 2 人已评定")
+    expect(page.locator("#blockers")).to_contain_text("李四")
+    assert page.evaluate("window.__sameDocument === true")
+
+    # Closing now explains what blocks it, in place.
+    page.locator("#close-round").click()
+    expect(page.locator("#close-result")).to_contain_text("R-EVAL-01")
+    expect(page.locator("#close-result")).to_contain_text("李四")
+    assert page.evaluate("window.__sameDocument === true")
+
+    li = page.locator("#grid tbody tr", has_text="李四")
+    li.locator("input[name=masses_qualified]").fill("9")
+    li.locator("select[name=grade]").select_option("qualified")
+    li.locator("button.save-row").click()
+    expect(page.locator("#grid tbody tr", has_text="李四")).to_contain_text("已保存")
+    expect(page.locator("#progress")).to_contain_text("2 / 2 人已评定")
+
+    page.locator("#close-round").click()
+    expect(page.locator("h1")).to_contain_text("已结束")
+    expect(page.locator("button.save-row")).to_have_count(0)
