@@ -32,4 +32,5 @@ if [ -z "${PARTYGRAPH_TEST_POSTGRES_URL:-}" ]; then
 fi
 
 ruff check src tests migrations bench
-exec python -m pytest "$@"
+# Two workers (this machine has two cores); each gets its own PostgreSQL database.
+exec python -m pytest -n 2 "$@"

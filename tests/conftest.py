@@ -224,6 +224,16 @@ def world(session_factory, settings: Settings, clock: Clock) -> World:  # type: 
     return w
 
 
+def run_async(coro: Any) -> Any:
+    """asyncio.run, also where a browser test left Playwright's event loop running in this thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 class GQL:
     """Runs operations in-process against the real schema, as a named account."""
 
@@ -244,14 +254,7 @@ class GQL:
         with self.factory() as s:
             account = s.execute(select(Account).where(Account.username == user)).scalar_one()
             ctx = Context(session=s, settings=self.settings, viewer=accounts.viewer_for(s, account), clock=self.clock, lang=lang)
-            coro = self.schema.execute(query, variable_values=variables, context_value=ctx)
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
-                return asyncio.run(coro)
-            # A browser test's event loop is running in this thread: execute beside it.
-            with ThreadPoolExecutor(1) as pool:
-                return pool.submit(asyncio.run, coro).result()
+            return run_async(self.schema.execute(query, variable_values=variables, context_value=ctx))
 
 
 @pytest.fixture

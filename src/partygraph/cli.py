@@ -105,7 +105,8 @@ def demo(
 
 @demo_app.command("load")
 def demo_load() -> None:
-    """Fill the configured (empty, upgraded) database with the demo county."""
+    """Upgrade the configured database and fill it (it must be empty) with the demo county."""
+    db_upgrade()
     _load_demo(_settings(), only_if_empty=False)
     _print_logins()
 

@@ -7,6 +7,12 @@ import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from partygraph.rules.assistance import AssistanceSettings
+from partygraph.rules.branch_life import LifeSettings
+from partygraph.rules.evaluation import EvaluationSettings
+from partygraph.rules.organization import StructureSettings
+from partygraph.rules.pipeline import PipelineSettings
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
 
@@ -31,6 +37,13 @@ class Settings:
     migrations_dir: Path = field(default_factory=lambda: _default_dir("migrations"))
     # Levels that see national ID numbers unmasked (DOMAIN §3: county level only).
     unmasked_roles: tuple[str, ...] = ("county",)
+    # The numbers of the rules: defaults in code, a deployment's overrides in a TOML file.
+    rules_file: Path | None = None
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+    structure: StructureSettings = field(default_factory=StructureSettings)
+    branch_life: LifeSettings = field(default_factory=LifeSettings)
+    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
+    assistance: AssistanceSettings = field(default_factory=AssistanceSettings)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -44,12 +57,17 @@ class Settings:
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
             elif f.type in ("int",):
                 values[f.name] = int(raw)
-            elif f.type in ("Path",):
+            elif f.type in ("Path", "Path | None"):
                 values[f.name] = Path(raw)
             elif f.type.startswith("tuple"):
                 values[f.name] = tuple(x.strip() for x in raw.split(",") if x.strip())
-            else:
+            elif f.type == "str":
                 values[f.name] = raw
+        rules_file = overrides.get("rules_file", values.get("rules_file"))
+        if rules_file:
+            from partygraph.rule_settings import load
+
+            values.update(load(Path(rules_file)))  # type: ignore[arg-type]
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
         if not settings.secret_key:

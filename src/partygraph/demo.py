@@ -1304,8 +1304,10 @@ class _Loader:
 
 def load_demo_activity(session: Session, settings: Settings, *, today: date | None = None) -> None:
     """The work on top of the roster: candidates at every stage, evaluation rounds,
-    assistance cases and funds. Runs after `load_demo`, through the same services."""
+    assistance cases and funds, a year of meetings. Runs after `load_demo`, through the
+    same services."""
     from partygraph.demo_assistance import load_assistance_demo
+    from partygraph.demo_branch_life import load_branch_life_demo
     from partygraph.demo_evaluation import load_evaluation_demo
     from partygraph.demo_pipeline import load_pipeline_demo
 
@@ -1316,6 +1318,8 @@ def load_demo_activity(session: Session, settings: Settings, *, today: date | No
         load_evaluation_demo(session, settings, today)
         session.commit()
         load_assistance_demo(session, settings, today)
+        session.commit()
+        load_branch_life_demo(session, settings, today)
         session.commit()
     except BaseException:
         session.rollback()

@@ -26,13 +26,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
 from partygraph.models.meeting import Meeting
-from partygraph.models.member import Member, MemberStatus
+from partygraph.models.member import Member, MemberStatus, Position, PositionKind
 from partygraph.models.organization import Organization, OrgKind, OrgStatus
 from partygraph.rules import branch_life as rules
 from partygraph.rules.base import add_months
@@ -76,6 +76,7 @@ class _Loader:
         self.clock = _Clock(today)
         self.ctx = Context(session=session, settings=settings, viewer=SYSTEM_VIEWER, clock=self.clock)
         self.meetings = 0
+        self.committees: set[int] = set()
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -101,6 +102,20 @@ class _Loader:
             ).scalar_one()
         )
 
+    def secretary(self, org: Organization, on: date) -> int | None:
+        """The secretary in post on the day, if on the branch's roster (they lecture, R-LIFE-10)."""
+        return self.session.execute(
+            select(Position.member_id)
+            .join(Member, Member.id == Position.member_id)
+            .where(
+                Position.org_id == org.id, Position.kind == PositionKind.secretary.value, Position.start_on <= on,
+                or_(Position.end_on.is_(None), Position.end_on >= on),
+                path_range(Member.org_path, org.path), Member.status.in_([MemberStatus.full.value, MemberStatus.probationary.value]),
+            )
+            .order_by(Position.id)
+            .limit(1)
+        ).scalar_one_or_none()
+
     def meeting(self, org: Organization, kind: str, on: date, **kw: object) -> Meeting:
         self.meetings += 1
         return meetings.record_meeting(self.ctx, org_id=org.id, kind=kind, held_on=on, **kw)  # type: ignore[arg-type]
@@ -110,7 +125,7 @@ class _Loader:
     def year_of_meetings(self, org: Organization, *, stop: date | None, attendance: bool, absentee: Member | None = None) -> None:
         end = stop or self.today - timedelta(days=1)
         window = add_months(self.today, -12)
-        has_committee = self.full_count(org) >= 7
+        has_committee = self.full_count(org) >= 7 or org.id in self.committees
         roster = self.roster(org) if attendance else []
         for req in rules.requirements_for(org.kind, has_committee):
             day = {"general_meeting": 12, "committee_meeting": 3, "group_meeting": 18, "party_lecture": 20,
@@ -120,6 +135,8 @@ class _Loader:
             if org.established_on and org.established_on > start:
                 start = org.established_on
             period_dates = _dates(start, end, req.period, day)
+            if req.kind == "party_lecture":  # lectures close the quarter
+                period_dates = [d for d in (add_months(x, 2) for x in period_dates) if d <= end]
             for on in period_dates:
                 att = None
                 if req.kind == "general_meeting" and roster:
@@ -129,7 +146,9 @@ class _Loader:
                         else meetings.AttendanceInput(m.id, "present")  # type: ignore[arg-type]
                         for m in roster
                     ]  # fmt: skip
-                self.meeting(org, req.kind, on, place="党员活动室", agenda=rules.KIND_NAMES[req.kind][0], attendance=att)
+                lecturer = self.secretary(org, on) if req.kind == "party_lecture" else None  # R-LIFE-10
+                self.meeting(org, req.kind, on, place="党员活动室", agenda=rules.KIND_NAMES[req.kind][0], attendance=att,
+                             chair_member_id=lecturer)  # fmt: skip
 
     # --- the rest --------------------------------------------------------------------------
 
@@ -145,6 +164,8 @@ class _Loader:
         home = first_villages[0]
         home_roster = self.roster(home)
         absentee = next((m for m in reversed(home_roster) if m.status == MemberStatus.full.value), None)
+        terms = self.terms(first, home)  # before the meetings: an elected committee meets monthly
+        self.committees = service.committee_orgs(self.ctx, first)
         for org in county_orgs:
             if org.kind not in (OrgKind.branch, OrgKind.general_branch, OrgKind.committee, OrgKind.group):
                 continue
@@ -153,7 +174,6 @@ class _Loader:
             self.year_of_meetings(
                 org, stop=stop, attendance=org.path.startswith(first.path), absentee=absentee if org.id == home.id else None
             )
-        terms = self.terms(first, home)
         items = self.four_step(home)
         flowing = self.flowing(first, townships, home)
         lost = self.lost_contact(first, home, absentee)
@@ -179,14 +199,15 @@ class _Loader:
                 starts = add_months(self.today, -3 - 12 * years)
             else:
                 starts = add_months(self.today, -14 - i)
-            posts = [m for m in self.roster(org) if m.status == MemberStatus.full.value][:3]
+            full = [m for m in self.roster(org) if m.status == MemberStatus.full.value]
+            posts = full[:3] if len(full) >= 7 else full[:1]  # < 7 full members: a secretary only (R-ORG-03)
             members_in = [
                 service.TermMemberInput(post=p, member_id=m.id)
                 for p, m in zip(("secretary", "organisation_officer", "publicity_officer"), posts, strict=False)
             ]
             service.start_term(self.ctx, org_id=org.id, starts_on=starts, members_in=members_in)  # type: ignore[arg-type]
             count += 1
-        # the home village: an election at its general meeting (3 seats, 4 candidates)
+        # the home village: an election at its general meeting (one more candidate than seats)
         full = [m for m in self.roster(home) if m.status == MemberStatus.full.value]
         on = add_months(self.today, -5).replace(day=12)
         held = self.session.execute(
@@ -194,14 +215,17 @@ class _Loader:
         ).scalar_one_or_none()
         should = meetings.voting_members(self.ctx, home, on)
         present = should  # everyone came
-        if len(full) >= 4 and should >= 4:
-            votes = [present, present - 1, max(present // 2 + 1, 1), max(present // 3, 0)]
+        seats = 3 if len(full) >= 7 else 1  # < 7 full members: a secretary only (R-ORG-03)
+        if len(full) > seats and should > seats:
+            votes = [present, present - 1, max(present // 2 + 1, 1), max(present // 3, 0)][: seats + 1]
+            if seats == 1:
+                votes = [present - 1, 1]
             posts = ["secretary", "organisation_officer", "publicity_officer", "committee_member"]
             service.record_election(
                 self.ctx,
                 org_id=home.id,  # type: ignore[arg-type]
                 held_on=on,
-                seats=3,
+                seats=seats,
                 present=present,
                 should_attend=should,
                 meeting_id=held.id if held else None,
@@ -263,6 +287,7 @@ class _Loader:
         pool = [
             m for m in self.roster(township)
             if m.status == MemberStatus.full.value and not m.flowing and not m.org_path.startswith(home.path)
+            and m.joined_on < add_months(self.today, -36)  # members before they were lost
         ]  # fmt: skip
         count = 0
         if pool:

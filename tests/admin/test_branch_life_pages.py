@@ -121,3 +121,19 @@ def test_flowing_list_and_scope(client, world, gql) -> None:
     assert client.get(f"/admin/branch-life?org={world.gid('Organization', 'V1')}").status_code == 404
     assert client.get(f"/admin/branch-life/meetings/new?org={world.gid('Organization', 'V1')}").status_code == 404
     assert date.today()  # the pages read the test clock, not the system date
+
+
+def test_an_r_mem_flag_is_decided_from_the_calendar(client, world, gql) -> None:
+    gql("""mutation($m: ID!) { markLostContact(memberId: $m, lostOn: "2026-01-05") { __typename } }""", {"m": world.gid("Member", "wang")})
+    csrf = login(client, "township")
+    org = world.gid("Organization", "V2")
+    page = client.get(f"/admin/branch-life?org={org}").text
+    assert 'value="R-MEM-02-SUSPEND"' in page and "王五" in page
+    form = {"csrf": csrf, "org_id": org, "member_id": world.gid("Member", "wang"), "flag": "R-MEM-02-SUSPEND", "raised_on": "2026-07-05", "decision": "suspend"}
+    r = client.post("/admin/branch-life/flags", data={**form, "note": ""}, headers={"HX-Request": "true", "X-CSRF-Token": csrf})
+    assert r.status_code == 422 and "INVALID_INPUT" in r.text
+    r = client.post("/admin/branch-life/flags", data={**form, "note": "经多方查找仍无音讯"}, headers={"HX-Request": "true", "X-CSRF-Token": csrf})
+    assert r.status_code == 200 and r.headers["HX-Redirect"].startswith("/admin/branch-life?org=")
+    status = gql("query($id: ID!) { node(id: $id) { ... on Member { status } } }", {"id": world.gid("Member", "wang")})["node"]["status"]
+    assert status == "suspended"
+    assert 'value="R-MEM-02-SUSPEND"' not in client.get(f"/admin/branch-life?org={org}").text

@@ -109,6 +109,21 @@ def test_attendance_is_ticked_from_the_roster(gql, world, clock) -> None:
     assert (bad["__typename"], bad["code"], bad["field"]) == ("RuleViolation", "R-LIFE-09", "attendance.0.reason")
     bad = _record(gql, world, "V1", "theme_day", date(2026, 10, 11), attendance=[{"memberId": wang, "status": "PRESENT"}])
     assert (bad["code"], bad["field"]) == ("R-LIFE-08", "attendance.0.memberId")
+    # attendance corrected afterwards: changed in place and audited, nothing deleted
+    mid = rec["meeting"]["id"]
+    fix = gql(
+        """mutation($m: ID!, $a: [AttendanceInput!]!) { setMeetingAttendance(meetingId: $m, attendance: $a) {
+        __typename ... on MeetingRecordPayload { record { counts { present excused absent } } } ... on Error { code field } } }""",
+        {"m": mid, "a": [{"memberId": li, "status": "PRESENT"}]},
+        user="village",
+    )["setMeetingAttendance"]
+    assert fix["record"]["counts"] == {"present": 2, "excused": 0, "absent": 0}
+    bad = gql(
+        """mutation($m: ID!, $a: [AttendanceInput!]!) { setMeetingAttendance(meetingId: $m, attendance: $a) { __typename ... on Error { code } } }""",
+        {"m": mid, "a": [{"memberId": li, "status": "PRESENT"}]},
+        user="township2",
+    )["setMeetingAttendance"]
+    assert bad["__typename"] == "NotFound"
     # probationary members attend without a vote
     out = _record(gql, world, "V3", "theme_day", date(2026, 10, 12), attendance=[{"memberId": world.gid("Member", "qian"), "status": "PRESENT"}])
     assert out["record"]["attendance"][0]["voting"] is False
@@ -336,3 +351,20 @@ def test_moving_a_branch_carries_its_branch_life(gql, world) -> None:
     assert seen["meetingRecords"]["totalCount"] == 1 and seen["fourStepItems"]["totalCount"] == 1
     assert seen["meetingRecords"]["nodes"][0]["attendance"] == [{"member": {"name": "李四"}}]
     assert gql("{ meetings { totalCount } fourStepItems { totalCount } }", user="township") == {"meetings": {"totalCount": 0}, "fourStepItems": {"totalCount": 0}}
+
+
+def test_the_secretary_lectures_once_a_year(gql, world, clock, session_factory, settings) -> None:
+    from partygraph.services import member as members
+    from tests.conftest import system_context
+
+    with session_factory() as s:
+        members.add_position(system_context(s, settings, clock), member_id=world.members["li"], org_id=world.ids["V1"], kind="secretary", start_on=date(2020, 1, 1))
+        s.commit()
+    _record(gql, world, "V1", "party_lecture", date(2026, 5, 20), chairMemberId=world.gid("Member", "zhang"))
+    clock.today = date(2027, 1, 1)
+    codes = [a["extra"]["periodStart"] for a in gql(ALERTS, {"u": world.gid("Organization", "V1")})["branchLifeAlerts"] if a["code"] == "R-LIFE-10"]
+    assert codes == ["2026-01-01"]
+    clock.today = date(2026, 11, 1)
+    _record(gql, world, "V1", "party_lecture", date(2026, 10, 20), chairMemberId=world.gid("Member", "li"))
+    clock.today = date(2027, 1, 1)
+    assert not [a for a in gql(ALERTS, {"u": world.gid("Organization", "V1")})["branchLifeAlerts"] if a["code"] == "R-LIFE-10"]

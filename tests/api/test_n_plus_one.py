@@ -9,7 +9,6 @@ why in the change.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Any
 
@@ -20,7 +19,7 @@ from partygraph.models import Account, Organization
 from partygraph.services import account as accounts
 from partygraph.services import member as members
 from partygraph.services import organization as orgs
-from tests.conftest import system_context
+from tests.conftest import run_async, system_context
 
 # query → statements, one per level of the query: pinned.
 PINNED = {
@@ -72,7 +71,7 @@ def count_statements(gql: Any, sql_counter: Any, query: str, variables: dict[str
         account = s.execute(select(Account).where(Account.username == user)).scalar_one()
         ctx = Context(session=s, settings=gql.settings, viewer=accounts.viewer_for(s, account), clock=gql.clock)
         sql_counter.count, sql_counter.statements[:] = 0, []
-        result = asyncio.run(gql.schema.execute(query, variable_values=variables, context_value=ctx))
+        result = run_async(gql.schema.execute(query, variable_values=variables, context_value=ctx))
         assert not result.errors, result.errors
         return sql_counter.count, result.data
 

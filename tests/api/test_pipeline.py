@@ -257,7 +257,7 @@ def test_full_journey_application_2023_to_full_member_2025(p, gql, world, clock,
     assert roster["members"]["totalCount"] == 1
     assert roster["members"]["nodes"][0]["organization"]["name"] == "布瓦村党支部"
     with session_factory() as s:
-        actions = [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.object_type == "Candidate"))]
+        actions = [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.object_type == "Candidate").order_by(AuditEvent.id))]
     assert actions[0] == "candidate.apply" and len(actions) == len(JOURNEY) + 1
     assert "candidate.step.admission_approved" in actions
 

@@ -15,7 +15,7 @@ from partygraph.context import SYSTEM_VIEWER, Context
 from partygraph.models.member import Member
 from partygraph.models.organization import Organization
 from partygraph.services import member as members
-from tests.conftest import TODAY, system_context
+from tests.conftest import TODAY, run_async, system_context
 
 STATS = """
 query S($under: ID!, $from: Date, $to: Date) {
@@ -219,11 +219,10 @@ def test_demo_county_children_add_up_for_every_figure(db, session_factory, setti
         assert figures["cohort"].get("age_le35", 0) == sum(age(m.birth_date, m.joined_on) <= 35 for m in cohort)
 
         # the GraphQL field gives the same numbers, and byChild adds up there too
-        import asyncio
 
         from partygraph.graphql.schema import build_schema
 
-        result = asyncio.run(build_schema(settings).execute(STATS, variable_values={"under": str(GlobalID("Organization", str(county.id)))}, context_value=ctx))
+        result = run_async(build_schema(settings).execute(STATS, variable_values={"under": str(GlobalID("Organization", str(county.id)))}, context_value=ctx))
         assert not result.errors, result.errors
         data = result.data["stats"]
         assert data["membersTotal"] == len(roster)

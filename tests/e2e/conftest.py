@@ -27,8 +27,10 @@ CHROMIUM_ARGS = [
 NO_CHROMIUM = "chromium is not installed (apt-get install chromium; .ci/run installs it)"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One browser per test module: Playwright's sync API keeps an event loop running in this
+    thread while it lives, so it must end before tests of other modules (asyncio.run) run."""
     if CHROMIUM is None:
         pytest.skip(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright

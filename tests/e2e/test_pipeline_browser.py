@@ -2,17 +2,12 @@
 code (htmx swap, no page load), then records the step.
 
 Debian's chromium driven by Playwright (its own browser download does not work on
-these machines); skipped when chromium or playwright is missing. SQLite only: the
-browser adds nothing the HTTP tests do not already check on PostgreSQL.
+these machines); skipped when chromium or playwright is missing.
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -25,40 +20,10 @@ CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def live_server(app: Any) -> Iterator[str]:
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser_page() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        yield page
-        browser.close()
+def browser_page(page: Any) -> Any:
+    """The shared browser tab of tests/e2e/conftest.py (one browser per module)."""
+    return page
 
 
 @pytest.fixture

@@ -30,19 +30,15 @@ import partygraph.models  # noqa: F401
 from partygraph import migrate
 from partygraph.config import Settings
 from partygraph.db import normalise_url
+from partygraph.services.organization import path_columns
 
 PG_ENV = "PARTYGRAPH_TEST_POSTGRES_URL"
 PG_SKIP_REASON = (
     f"!!! PostgreSQL migration tests SKIPPED: set {PG_ENV} "
     "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run them !!!"
 )
-PATH_COLUMNS = {
-    ("organization", "path"),
-    ("member", "org_path"),
-    ("transfer", "from_org_path"),
-    ("transfer", "to_org_path"),
-    ("audit_event", "org_path"),
-}
+# Every column that stores an organisation path (the naming convention organisation moves rely on).
+PATH_COLUMNS = {(table.name, col.name) for table, col in path_columns()}
 MODEL_TABLES = set(SQLModel.metadata.tables)
 
 
@@ -113,7 +109,8 @@ def schema_snapshot(url: str) -> dict[str, dict[str, object]]:
     """Everything that makes up the schema, constraint names aside.
 
     Constraint names are left out because the migration names them (pk_/fk_/uq_)
-    where ``create_all`` on the unconvention-ed models leaves them to the database.
+    where ``create_all`` on the unconvention-ed models leaves them to the database;
+    column order too, because a column added by a later revision comes last.
     """
     snapshot: dict[str, dict[str, object]] = {}
     with engine_for(url) as engine:
@@ -123,7 +120,7 @@ def schema_snapshot(url: str) -> dict[str, dict[str, object]]:
             if table == "alembic_version":
                 continue
             snapshot[table] = {
-                "columns": [
+                "columns": sorted(
                     (
                         c["name"],
                         c["type"].compile(dialect=dialect),
@@ -131,7 +128,7 @@ def schema_snapshot(url: str) -> dict[str, dict[str, object]]:
                         str(c.get("default")),
                     )
                     for c in insp.get_columns(table)
-                ],
+                ),
                 "pk": insp.get_pk_constraint(table)["constrained_columns"],
                 "fks": sorted(
                     (

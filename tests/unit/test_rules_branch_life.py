@@ -132,3 +132,15 @@ def test_election_quorum_boundary_and_tie_for_last_seat() -> None:
     assert election_result(ElectionTally(seats=3, should_attend=50, present=41, candidates=cands)).valid
     tie = election_result(ElectionTally(seats=3, should_attend=50, present=41, candidates=[("a", 30), ("b", 29), ("c", 25), ("d", 25)]))
     assert tie.elected == ("a", "b") and set(tie.tied_for_last_seat) == {"c", "d"} and tie.seats_unfilled == 1
+
+
+def test_r_life_10_the_secretary_lectures_once_a_year() -> None:
+    secretaries = [(7, date(2020, 1, 1), None)]
+    assert r.secretary_lecture_missed([(date(2026, 5, 1), 9)], [], today=TODAY) == []  # no secretary recorded
+    missed = r.secretary_lecture_missed([(date(2026, 5, 1), 9), (date(2026, 8, 1), None)], secretaries, today=TODAY)
+    assert [(a.code, a.extra["periodStart"]) for a in missed] == [("R-LIFE-10", "2026-01-01")]
+    assert r.secretary_lecture_missed([(date(2026, 5, 1), 7)], secretaries, today=TODAY) == []
+    # the secretary of the year counts, not a later one
+    later = [(7, date(2027, 1, 1), None), (5, date(2020, 1, 1), date(2026, 12, 31))]
+    assert r.secretary_lecture_missed([(date(2026, 5, 1), 7)], later, today=TODAY) != []
+    assert r.secretary_lecture_missed([(date(2026, 5, 1), 5)], later, today=TODAY) == []

@@ -19,6 +19,7 @@ from partygraph.admin.pages import (
     org_forms,
     orgs,
     pipeline,
+    settings,
     transfers,
 )
 from partygraph.auth import SESSION_ACCOUNT_KEY
@@ -88,6 +89,7 @@ def admin_app(state: Any) -> Router:
             *org_forms.routes,
             *members.routes,
             *transfers.routes,
+            *settings.routes,
             *pipeline.routes,
             *assistance.routes,
             *dashboard.routes,

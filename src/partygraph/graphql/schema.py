@@ -21,11 +21,13 @@ from partygraph.graphql.mutations.candidate import CandidateMutation
 from partygraph.graphql.mutations.evaluation import EvaluationMutation
 from partygraph.graphql.mutations.member import MemberMutation
 from partygraph.graphql.mutations.organization import OrganizationMutation
+from partygraph.graphql.queries.alerts import AlertsQuery
 from partygraph.graphql.queries.assistance import AssistanceQuery
 from partygraph.graphql.queries.branch_life import BranchLifeQuery
 from partygraph.graphql.queries.candidate import CandidateQuery
 from partygraph.graphql.queries.core import CoreQuery
 from partygraph.graphql.queries.evaluation import EvaluationQuery
+from partygraph.graphql.queries.settings import SettingsQuery
 from partygraph.graphql.queries.stats import StatsQuery
 from partygraph.graphql.types.assistance import NODE_TYPES as ASSISTANCE_NODE_TYPES
 from partygraph.graphql.types.branch_life import NODE_TYPES as BRANCH_LIFE_NODE_TYPES
@@ -34,7 +36,7 @@ from partygraph.graphql.types.evaluation import NODE_TYPES as EVALUATION_NODE_TY
 from partygraph.graphql.types.member import MemberType, PositionType, TransferType
 from partygraph.graphql.types.organization import OrganizationType
 
-Query = merge_types("Query", (CoreQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery))
+Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery))
 Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation))
 
 # Types reachable only through `node(id)` must be named here.

@@ -16,6 +16,8 @@ Codes (stable; clients and tests cite them):
 - R-LIFE-08 attendance rows name members on the organisation's roster, or flowing members of
   other branches whose branch of life (`FlowingProfile.life_org_id`) is this organisation.
 - R-LIFE-09 an excused absence (请假) records its reason.
+- R-LIFE-10 the branch secretary gives a party lecture at least once a year (the lecture's
+  `chair_member_id` is the lecturer); checked for years in which a secretary was in post.
 - R-ORG-TERM a committee term (届) ending within 90 days (`extra.state = "ending"`) or past its
   end with no new term (`"past"`): an election is due.
 - R-ELEC-01..03 election validity and who is elected: `rules.votes` (refusals come from there).
@@ -24,8 +26,8 @@ Codes (stable; clients and tests cite them):
   left the party, 自行脱党, and removed — or kept, with the reason).
 - R-MEM-FLAG a decision names a flag that is open today (not decided already).
 - R-MEM-02 lost contact: 6 months → suspension of membership to decide (`flag = R-MEM-02-SUSPEND`);
-  2 more years after the suspension (or after the 6 months if the suspension was never
-  recorded) → removal to decide (`R-MEM-02-REMOVE`).
+  2 more years after the recorded suspension, still out of contact → removal to decide
+  (`R-MEM-02-REMOVE`). Each is decided by a person (`MemberFlag`), and a decision closes it.
 - R-VIL-01 four-step procedure (四议两公开): a step out of order is refused.
 - R-VIL-02 a step dated before the step before it is refused.
 - R-VIL-03 an item that ended (rejected at any deciding step, or completed) takes no more steps.
@@ -205,6 +207,40 @@ def missed_meetings(
                     f"No {en_k} in {en_p} (at least {r.count} {en_f} required, {p.held} held) ({r.code})",
                     due_on=p.end,
                     extra={"kind": r.kind, "periodStart": p.start.isoformat(), "periodEnd": p.end.isoformat()},
+                )
+            )
+    return out
+
+
+def secretary_lecture_missed(
+    lectures: Sequence[tuple[date, int | None]],
+    secretaries: Sequence[tuple[int, date, date | None]],
+    *,
+    today: date,
+    since: date | None = None,
+    settings: LifeSettings = DEFAULT_LIFE_SETTINGS,
+) -> list[Alert]:
+    """R-LIFE-10: each year that ended within the look-back, in which a secretary was in post
+    (member id, from, until), without a party lecture given by a secretary then in post."""
+    window = add_months(today, -settings.lookback_months)
+    out: list[Alert] = []
+    for start, end in periods_between(window, today, YEAR):
+        if end >= today or end < window or (since and start < since):
+            continue
+        in_post = [(m, a, b) for m, a, b in secretaries if a <= end and (b is None or b >= start)]
+        if not in_post:
+            continue  # no secretary recorded: R-ORG-05 says so, not this rule
+        given = any(
+            lecturer == m and a <= on <= (b or on) for on, lecturer in lectures if start <= on <= end for m, a, b in in_post
+        )
+        if not given:
+            out.append(
+                Alert(
+                    "R-LIFE-10",
+                    f"{start.year}年支部书记未讲党课（每年至少 1 次）（R-LIFE-10）",
+                    f"The branch secretary gave no party lecture in {start.year} (at least one a year) (R-LIFE-10)",
+                    due_on=end,
+                    extra={"kind": "party_lecture", "periodStart": start.isoformat(), "periodEnd": end.isoformat()},
                 )
             )
     return out

@@ -41,6 +41,7 @@ from partygraph.models.member import (
     POSITION_LABELS,
     Member,
     MemberStatus,
+    Position,
     PositionKind,
 )
 from partygraph.models.organization import Organization, OrgKind, OrgStatus
@@ -87,9 +88,22 @@ def _full_counts(ctx: Context, root: Organization) -> dict[str, int]:
     return out
 
 
-def has_committee(org: Organization, full_counts: dict[str, int], current_term_orgs: set[int]) -> bool:
-    """A committee is required (R-ORG-03: ≥ 7 full members) or elected (a current term)."""
-    return org.id in current_term_orgs or full_counts.get(org.path, 0) >= 7
+def has_committee(org: Organization, full_counts: dict[str, int], committee_orgs: set[int]) -> bool:
+    """A committee is required (R-ORG-03: ≥ 7 full members) or elected (a current term of
+    three or more members; a secretary alone is not a committee)."""
+    return org.id in committee_orgs or full_counts.get(org.path, 0) >= 7
+
+
+def committee_orgs(ctx: Context, root: Organization) -> set[int]:
+    """Organisations of the subtree whose current term has at least three members."""
+    rows = ctx.session.execute(
+        select(Term.org_id)
+        .join(TermMember, TermMember.term_id == Term.id)
+        .where(path_range(Term.org_path, root.path), Term.status == "current")
+        .group_by(Term.org_id)
+        .having(func.count(TermMember.id) >= 3)
+    ).scalars()
+    return set(rows)
 
 
 def _held(ctx: Context, org_ids: list[int], first: date, last: date) -> dict[int, dict[str, list[date]]]:
@@ -129,7 +143,7 @@ def calendar(ctx: Context, org_id: int, year: int) -> tuple[Organization, list[C
     first, last = date(year, 1, 1), date(year, 12, 31)
     held = _held(ctx, [org.id], first, last).get(org.id, {})  # type: ignore[list-item]
     reqs = rules.requirements_for(
-        org.kind, has_committee(org, _full_counts(ctx, org), set(_current_term_orgs(ctx, org))), settings
+        org.kind, has_committee(org, _full_counts(ctx, org), committee_orgs(ctx, org)), settings
     )
     required_kinds = {r.kind for r in reqs}
     extra = [
@@ -165,15 +179,46 @@ def meeting_alerts(ctx: Context, root: Organization, today: date) -> list[Subtre
     settings = life_settings(ctx)
     life_orgs = [o for o in _subtree_orgs(ctx, root) if o.kind in LIFE_ORG_KINDS]
     counts = _full_counts(ctx, root)
-    terms = set(_current_term_orgs(ctx, root))
+    terms = committee_orgs(ctx, root)
     first = date(today.year - 2, 1, 1)  # generous: the look-back window is inside it
     held = _held(ctx, [o.id for o in life_orgs], first, today)  # type: ignore[misc]
+    lecturers, secretaries = _secretary_lectures(ctx, [o.id for o in life_orgs if o.kind in BRANCH_KINDS], first, today)  # type: ignore[misc]
     out = []
     for o in life_orgs:
         reqs = rules.requirements_for(o.kind, has_committee(o, counts, terms), settings)
-        for a in rules.missed_meetings(reqs, held.get(o.id, {}), today=today, since=o.established_on, settings=settings):  # type: ignore[arg-type]
-            out.append(SubtreeAlert(a, o.id))  # type: ignore[arg-type]
+        found = rules.missed_meetings(reqs, held.get(o.id, {}), today=today, since=o.established_on, settings=settings)  # type: ignore[arg-type]
+        if o.kind in BRANCH_KINDS:
+            found += rules.secretary_lecture_missed(
+                lecturers.get(o.id, []), secretaries.get(o.id, []), today=today, since=o.established_on, settings=settings  # type: ignore[arg-type]
+            )
+        out.extend(SubtreeAlert(a, o.id) for a in found)  # type: ignore[arg-type]
     return out
+
+
+BRANCH_KINDS = frozenset({OrgKind.branch, OrgKind.general_branch})
+
+
+def _secretary_lectures(
+    ctx: Context, org_ids: list[int], first: date, last: date
+) -> tuple[dict[int, list[tuple[date, int | None]]], dict[int, list[tuple[int, date, date | None]]]]:
+    """Party lectures with their lecturer, and the secretaries in post, per organisation (R-LIFE-10)."""
+    lectures: dict[int, list[tuple[date, int | None]]] = defaultdict(list)
+    secretaries: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
+    if not org_ids:
+        return lectures, secretaries
+    for oid, on, lecturer in ctx.session.execute(
+        select(Meeting.org_id, Meeting.held_on, Meeting.chair_member_id).where(
+            Meeting.org_id.in_(org_ids), Meeting.kind == MeetingKind.party_lecture.value, Meeting.held_on >= first, Meeting.held_on <= last
+        )
+    ).all():
+        lectures[oid].append((on, lecturer))
+    for oid, mid, start, end in ctx.session.execute(
+        select(Position.org_id, Position.member_id, Position.start_on, Position.end_on).where(
+            Position.org_id.in_(org_ids), Position.kind == PositionKind.secretary.value, or_(Position.end_on.is_(None), Position.end_on >= first)
+        )
+    ).all():
+        secretaries[oid].append((mid, start, end))
+    return lectures, secretaries
 
 
 def term_alerts(ctx: Context, root: Organization, today: date) -> list[SubtreeAlert]:

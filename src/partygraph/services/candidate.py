@@ -101,8 +101,8 @@ OLD_AGE = 60  # DOMAIN §4: "over half the members are over 60" (60岁以上, 60
 
 
 def pipeline_settings(ctx: Context) -> PipelineSettings:
-    """System-wide defaults; per-deployment settings are a later issue."""
-    return PipelineSettings()
+    """The deployment's numbers (config.Settings.pipeline; defaults are the national rules)."""
+    return ctx.settings.pipeline
 
 
 @dataclass

@@ -36,7 +36,14 @@ from partygraph.models.organization import Organization, OrgKind
 from partygraph.rules.votes import VoteTally, check_general_meeting_vote, general_meeting_outcome
 from partygraph.scope import path_range
 from partygraph.services import organization as orgs
-from partygraph.services.base import check_date, clean_text, get_scoped, record, require_writer
+from partygraph.services.base import (
+    bump_version,
+    check_date,
+    clean_text,
+    get_scoped,
+    record,
+    require_writer,
+)
 
 LABEL = "会议"
 # Organisations that hold a branch general meeting (支部党员大会).
@@ -374,3 +381,31 @@ def attendance_of(ctx: Context, meeting_ids: list[int]) -> dict[int, list[Meetin
     for r in rows:
         out[r.meeting_id].append(r)
     return out
+
+
+def set_attendance(ctx: Context, meeting_id: int, attendance: list[AttendanceInput], *, version: int | None) -> Meeting:
+    """Correct or complete a meeting's attendance: rows named are set (added or changed in
+    place, audited before → after); rows not named stay as they are. Never deletes."""
+    meeting = get(ctx, meeting_id)
+    require_writer(ctx, meeting.org_path)
+    org = ctx.session.get(Organization, meeting.org_id)
+    assert org is not None
+    rows = _attendance_rows(ctx, org, attendance)
+    existing = {r.member_id: r for r in attendance_of(ctx, [meeting.id]).get(meeting.id, [])}  # type: ignore[list-item]
+    before, after = {}, {}
+    for r in rows:
+        old = existing.get(r.member_id)
+        if old is None:
+            r.meeting_id = meeting.id  # type: ignore[assignment]
+            ctx.session.add(r)
+            before[str(r.member_id)] = None
+        else:
+            if (old.status, old.reason) == (r.status, r.reason):
+                continue
+            before[str(r.member_id)] = {"status": old.status, "reason": old.reason}
+            old.status, old.reason = r.status, r.reason
+        after[str(r.member_id)] = {"status": r.status, "reason": r.reason}
+    bump_version(ctx, meeting, version, LABEL)
+    ctx.session.flush()
+    record(ctx, "meeting.attendance", "Meeting", meeting.id, meeting.org_path, {"attendance": before}, {"attendance": after})  # type: ignore[arg-type]
+    return meeting

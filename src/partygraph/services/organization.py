@@ -203,7 +203,7 @@ def _children(ctx: Context, org_id: int) -> list[Organization]:
     )
 
 
-def _path_columns() -> list:
+def path_columns() -> list:
     """Every column that stores an organisation path, by the naming convention `*org_path`."""
     cols = []
     for table in SQLModel.metadata.sorted_tables:
@@ -235,7 +235,7 @@ def move(ctx: Context, org_id: int, *, new_parent_id: int, version: int | None) 
     delta = parent.depth + 1 - org.depth
     bump_version(ctx, org, version, LABEL)
     ctx.session.flush()
-    for table, col in _path_columns():
+    for table, col in path_columns():
         values = {col.name: literal(new) + func.substr(col, len(old) + 1)}
         if table.name == "organization":
             values["depth"] = table.c.depth + delta

@@ -25,6 +25,7 @@ from partygraph.rules.branch_life import FOUR_STEP_LABELS, FourStep
 STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
 KINDS = [(k.value, MEETING_KIND_LABELS[k][0]) for k in MeetingKind]
 ATTENDANCE = [("present", "出席"), ("excused", "请假"), ("absent", "缺席")]
+N_ = str  # marks Python strings for the catalog; templates translate them
 POSTS = [
     ("secretary", "书记"),
     ("deputy_secretary", "副书记"),
@@ -123,8 +124,40 @@ async def calendar(p: Page) -> Response:
         org=data["node"],
         cal=data["branchCalendar"],
         alerts=data["branchLifeAlerts"],
+        flag_decisions=FLAG_DECISIONS,
         **(await _month_context(p, org, year, month)),
     )
+
+
+FLAG_DECISIONS = {
+    "R-MEM-01": [("remove", N_("按自行脱党予以除名")), ("keep", N_("不作处置（说明理由）"))],
+    "R-MEM-02-SUSPEND": [("suspend", N_("停止党籍")), ("keep", N_("不作处置（说明理由）"))],
+    "R-MEM-02-REMOVE": [("remove", N_("予以除名")), ("keep", N_("不作处置（说明理由）"))],
+}
+
+
+@page(write=True)
+async def decide_flag(p: Page) -> Response:
+    """A person decides an R-MEM flag from the calendar's alert list."""
+    data = await p.request.form()
+    org = _gid(_text(data, "org_id"), "Organization")
+    payload = (
+        await p.run(
+            "CalendarDecideFlag",
+            {
+                "member": _gid(_text(data, "member_id"), "Member"),
+                "flag": _text(data, "flag"),
+                "raisedOn": _date(_text(data, "raised_on")) or "",
+                "decision": _text(data, "decision"),
+                "on": p.state.clock().isoformat(),
+                "note": _text(data, "note"),
+            },
+        )
+    )["decideMemberFlag"]
+    err = _error(payload)
+    if err:
+        return p.render("branch_life/_error.html", error=err, status_code=STATUS.get(payload["__typename"], 422))
+    return _done(p, f"/admin/branch-life?org={org}")
 
 
 @page()
@@ -370,6 +403,7 @@ async def flowing(p: Page) -> Response:
 routes = [
     Route("/branch-life", calendar),
     Route("/branch-life/month", calendar_month),
+    Route("/branch-life/flags", decide_flag, methods=["POST"]),
     Route("/branch-life/meetings/new", meeting_form),
     Route("/branch-life/meetings", meeting_submit, methods=["POST"]),
     Route("/branch-life/elections/new", election_form),

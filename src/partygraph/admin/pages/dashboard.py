@@ -540,11 +540,13 @@ MAX_UPLOAD = 20 * 1024 * 1024
 async def import_upload(p: Page) -> Response:
     if p.viewer is None or not p.viewer.can_write:
         raise HTTPException(403, p.t("当前账号为只读，不能导入"))
-    form = await p.request.form(max_part_size=MAX_UPLOAD)
+    form = await p.request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return p.render("import/index.html", job=None, error=p.t("请选择要导入的文件"), status_code=422)
-    data = await upload.read()
+    data = await upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return p.render("import/index.html", job=None, error=p.t("文件太大（最大 20 MB）"), status_code=413)
     name = upload.filename
     if not name.lower().endswith((".xlsx", ".csv")):
         return p.render("import/index.html", job=None, error=p.t("只支持 .xlsx 或 .csv 文件"), status_code=422)

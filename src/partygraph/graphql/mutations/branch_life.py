@@ -176,6 +176,7 @@ class MemberFlagPayload:
 
 
 RecordBranchMeetingResult = result_union("RecordBranchMeetingResult", MeetingRecordPayload)
+SetMeetingAttendanceResult = result_union("SetMeetingAttendanceResult", MeetingRecordPayload)
 StartTermResult = result_union("StartTermResult", TermPayload)
 RecordElectionResult = result_union("RecordElectionResult", ElectionPayload)
 CreateFourStepItemResult = result_union("CreateFourStepItemResult", FourStepItemPayload)
@@ -230,6 +231,24 @@ class BranchLifeMutation:
                     )
                     for i, d in enumerate(input.decisions)
                 ],
+            )
+            return MeetingRecordPayload(record=MeetingRecord(meeting=meeting, meeting_id=meeting.id))  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation(description="Correct or complete a meeting's attendance (rows named are set; none deleted).")
+    def set_meeting_attendance(
+        self, info: Info, meeting_id: relay.GlobalID, attendance: list[AttendanceInput], version: int | None = None
+    ) -> SetMeetingAttendanceResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            meeting = meetings.set_attendance(
+                ctx,
+                db_id(meeting_id, "Meeting", "meetingId"),  # type: ignore[arg-type]
+                [
+                    meetings.AttendanceInput(member_id=_member(a.member_id, f"attendance.{i}.memberId"), status=a.status.value, reason=a.reason)  # type: ignore[arg-type]
+                    for i, a in enumerate(attendance)
+                ],
+                version=version,
             )
             return MeetingRecordPayload(record=MeetingRecord(meeting=meeting, meeting_id=meeting.id))  # type: ignore[arg-type]
 

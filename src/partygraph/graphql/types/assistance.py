@@ -22,7 +22,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from partygraph.graphql import loaders
-from partygraph.graphql.types.common import AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.common import AlertInterface, AuditEventType, ctx_of, history, label
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import assistance as m
@@ -800,7 +800,7 @@ class AllowanceRollType(relay.Node):
 
 
 @strawberry.type(description="Something overdue: a yearly review (R-AID-02), a loan (R-AID-03), a promise (R-AID-16).")
-class AssistanceAlert:
+class AssistanceAlert(AlertInterface):
     code: str
     message: str
     message_zh: str

@@ -17,7 +17,7 @@ from strawberry.types import Info
 
 from partygraph.graphql import loaders
 from partygraph.graphql.types.candidate import MeetingKind, MeetingType
-from partygraph.graphql.types.common import AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.common import AlertInterface, AuditEventType, ctx_of, history, label
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import meeting as mm
@@ -531,7 +531,7 @@ class MemberFlagType:
     name="BranchLifeAlert",
     description="A missed meeting (R-LIFE-01..07), a term ending or past (R-ORG-TERM), an R-MEM-01/02 flag.",
 )
-class BranchLifeAlert:
+class BranchLifeAlert(AlertInterface):
     code: str
     message_zh: str
     message_en: str

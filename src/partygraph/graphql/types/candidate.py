@@ -15,7 +15,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from partygraph.graphql import enums, loaders
-from partygraph.graphql.types.common import AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.common import AlertInterface, AuditEventType, ctx_of, history, label
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import candidate as cm
@@ -124,7 +124,7 @@ class NextStep:
 
 
 @strawberry.type(name="PipelineAlert", description="Something due or overdue; never a block: a person looks at it.")
-class AlertType:
+class AlertType(AlertInterface):
     code: str
     message_zh: str
     message_en: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import strawberry
@@ -20,6 +21,15 @@ def label(info: Info, pair: tuple[str, str] | None) -> str | None:
     if pair is None:
         return None
     return pair[0] if ctx_of(info).lang == "zh" else pair[1]
+
+
+@strawberry.interface(name="Alert", description="Something due or overdue that a person must look at (never a block).")
+class AlertInterface:
+    code: str
+    message: str
+    message_zh: str
+    message_en: str
+    due_on: date | None
 
 
 @strawberry.type(description="A structure warning (DOMAIN §2): never a block, a person fixes it.")

@@ -21,7 +21,7 @@ from strawberry.types import Info
 
 from partygraph.context import Context
 from partygraph.graphql import enums, loaders
-from partygraph.graphql.types.common import AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.common import AlertInterface, AuditEventType, ctx_of, history, label
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import evaluation as m
@@ -643,7 +643,7 @@ class ModelSiteType(relay.Node):
 
 
 @strawberry.type(description="Something due or overdue in evaluations: a person must look at it (never a block).")
-class EvaluationAlert:
+class EvaluationAlert(AlertInterface):
     code: str
     kind: str = strawberry.field(description="round | checkpoint | follow_up | flag")
     message: str

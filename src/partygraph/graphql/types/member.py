@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import or_, select
@@ -18,6 +18,12 @@ from partygraph.models import member as m
 from partygraph.models.account import Account
 from partygraph.rules.base import age_on
 from partygraph.scope import within
+
+if TYPE_CHECKING:
+    from partygraph.graphql.types.evaluation import CadreCareer, EvaluationSubjectType
+
+EvaluationSubjectRef = Annotated["EvaluationSubjectType", strawberry.lazy("partygraph.graphql.types.evaluation")]
+CadreCareerRef = Annotated["CadreCareer", strawberry.lazy("partygraph.graphql.types.evaluation")]
 
 
 @strawberry.type(name="Member", description="A Party member. Never deleted: status changes are events.")
@@ -115,6 +121,18 @@ class MemberType(relay.Node):
     @strawberry.field(description="Every recorded change of this member, newest first.")
     def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
         return history(info, "Member", self.id, min(first, 200))
+
+    @strawberry.field(description="Democratic evaluation rounds of this member, newest year first.")
+    def evaluation_history(self, info: Info) -> list[EvaluationSubjectRef]:
+        from partygraph.graphql.types.evaluation import evaluations_of
+
+        return evaluations_of(info, self.id)  # type: ignore[arg-type]
+
+    @strawberry.field(description="The member's cadre career: appointments, trials, assessments, step-downs.")
+    def cadre_career(self, info: Info) -> CadreCareerRef | None:
+        from partygraph.graphql.types.evaluation import career_of
+
+        return career_of(info, self.id)  # type: ignore[arg-type]
 
 
 @strawberry.type(name="Position", description="A post held by a member in an organisation.")

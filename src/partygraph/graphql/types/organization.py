@@ -213,7 +213,7 @@ class OrganizationType(relay.Node):
                 message_zh=v.message_zh,
                 message_en=v.message_en,
             )
-            for v in compliance(structure)
+            for v in compliance(structure, ctx.settings.structure)
         ]
 
     @strawberry.field(description="Every recorded change of this organisation, newest first.")
