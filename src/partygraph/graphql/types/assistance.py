@@ -22,7 +22,15 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from partygraph.graphql import loaders
-from partygraph.graphql.types.common import AlertInterface, AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.common import (
+    AlertInterface,
+    AuditEventType,
+    ctx_of,
+    history,
+    in_scope,
+    label,
+    scoped_nodes,
+)
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import assistance as m
@@ -111,13 +119,6 @@ def fund_loader(info: Info) -> DataLoader:
 
 def loan_loader(info: Info) -> DataLoader:
     return _by_id(info, "loan", m.Loan, m.Loan.org_path)
-
-
-def _scoped_nodes(info: Info, model: Any, node_ids: Iterable[str], cond: Callable[[Any], Any]) -> list[Any]:
-    ctx = ctx_of(info)
-    ids = [int(i) for i in node_ids]
-    rows = {r.id: r for r in ctx.session.execute(select(model).where(model.id.in_(ids), cond(ctx.viewer))).scalars()}
-    return [rows.get(i) for i in ids]
 
 
 def _yuan(fen: int | None) -> str | None:
@@ -218,7 +219,7 @@ class AssistanceCaseType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _scoped_nodes(info, m.AssistanceCase, node_ids, lambda v: within(m.AssistanceCase.org_path, v))
+        return scoped_nodes(info, m.AssistanceCase, node_ids, in_scope(m.AssistanceCase.org_path))
 
     @strawberry.field
     def cause_label(self, info: Info) -> str:
@@ -353,7 +354,7 @@ class FundType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _scoped_nodes(info, m.Fund, node_ids, lambda v: within(m.Fund.org_path, v))
+        return scoped_nodes(info, m.Fund, node_ids, in_scope(m.Fund.org_path))
 
     @strawberry.field
     def balance_yuan(self) -> str:
@@ -459,7 +460,7 @@ class LoanType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _scoped_nodes(info, m.Loan, node_ids, lambda v: within(m.Loan.org_path, v))
+        return scoped_nodes(info, m.Loan, node_ids, in_scope(m.Loan.org_path))
 
     @strawberry.field
     def amount_yuan(self) -> str:
@@ -577,7 +578,7 @@ class PairingType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _scoped_nodes(info, m.Pairing, node_ids, service.pairing_scope)
+        return scoped_nodes(info, m.Pairing, node_ids, service.pairing_scope)
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -656,7 +657,7 @@ class AllowanceRunType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _scoped_nodes(info, m.AllowanceRun, node_ids, lambda v: within(m.AllowanceRun.org_path, v))
+        return scoped_nodes(info, m.AllowanceRun, node_ids, in_scope(m.AllowanceRun.org_path))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -752,7 +753,7 @@ class AllowanceRollType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _scoped_nodes(info, m.AllowanceRoll, node_ids, lambda v: within(m.AllowanceRoll.org_path, v))
+        return scoped_nodes(info, m.AllowanceRoll, node_ids, in_scope(m.AllowanceRoll.org_path))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:

@@ -17,13 +17,20 @@ from strawberry.types import Info
 
 from partygraph.graphql import loaders
 from partygraph.graphql.types.candidate import MeetingKind, MeetingType
-from partygraph.graphql.types.common import AlertInterface, AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.common import (
+    AlertInterface,
+    AuditEventType,
+    ctx_of,
+    history,
+    in_scope,
+    label,
+    scoped_nodes,
+)
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import meeting as mm
 from partygraph.rules import branch_life as rules
 from partygraph.rules.base import Alert
-from partygraph.scope import within
 from partygraph.services import branch_life as service
 from partygraph.services import meeting as meetings
 
@@ -38,13 +45,6 @@ def _batched(info: Info, name: str, fetch: Callable[[list[int]], dict[int, list[
         return [found.get(k, []) for k in keys]
 
     return ctx_of(info).loader(name, lambda: DataLoader(load_fn=load))
-
-
-def _scoped_nodes(info: Info, model: Any, path_col: Any, node_ids: Iterable[str]) -> list[Any]:
-    ctx = ctx_of(info)
-    ids = [int(i) for i in node_ids]
-    rows = {r.id: r for r in ctx.session.execute(select(model).where(model.id.in_(ids), within(path_col, ctx.viewer))).scalars()}
-    return [rows.get(i) for i in ids]
 
 
 def _upper(model: type[Enum], name: str) -> type[Enum]:
@@ -270,7 +270,7 @@ class TermType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _scoped_nodes(info, mm.Term, mm.Term.org_path, node_ids)
+        return scoped_nodes(info, mm.Term, node_ids, in_scope(mm.Term.org_path))
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
@@ -326,7 +326,7 @@ class ElectionType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _scoped_nodes(info, mm.Election, mm.Election.org_path, node_ids)
+        return scoped_nodes(info, mm.Election, node_ids, in_scope(mm.Election.org_path))
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
@@ -410,7 +410,7 @@ class FourStepItemType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _scoped_nodes(info, mm.FourStepItem, mm.FourStepItem.org_path, node_ids)
+        return scoped_nodes(info, mm.FourStepItem, node_ids, in_scope(mm.FourStepItem.org_path))
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
@@ -496,7 +496,7 @@ class LostContactType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _scoped_nodes(info, mm.LostContactRecord, mm.LostContactRecord.member_org_path, node_ids)
+        return scoped_nodes(info, mm.LostContactRecord, node_ids, in_scope(mm.LostContactRecord.member_org_path))
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:

@@ -15,7 +15,15 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from partygraph.graphql import enums, loaders
-from partygraph.graphql.types.common import AlertInterface, AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.common import (
+    AlertInterface,
+    AuditEventType,
+    ctx_of,
+    history,
+    in_scope,
+    label,
+    scoped_nodes,
+)
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import candidate as cm
@@ -188,15 +196,7 @@ class CandidateType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        ctx = ctx_of(info)
-        ids = [int(i) for i in node_ids]
-        rows = {
-            r.id: r
-            for r in ctx.session.execute(
-                select(cm.Candidate).where(cm.Candidate.id.in_(ids), within(cm.Candidate.org_path, ctx.viewer))
-            ).scalars()
-        }
-        return [rows.get(i) for i in ids]
+        return scoped_nodes(info, cm.Candidate, node_ids, in_scope(cm.Candidate.org_path))
 
     @strawberry.field(description="Masked except for county-level accounts.")
     def id_number(self, info: Info) -> str | None:
@@ -334,15 +334,7 @@ class MeetingType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        ctx = ctx_of(info)
-        ids = [int(i) for i in node_ids]
-        rows = {
-            r.id: r
-            for r in ctx.session.execute(
-                select(mm.Meeting).where(mm.Meeting.id.in_(ids), within(mm.Meeting.org_path, ctx.viewer))
-            ).scalars()
-        }
-        return [rows.get(i) for i in ids]
+        return scoped_nodes(info, mm.Meeting, node_ids, in_scope(mm.Meeting.org_path))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:

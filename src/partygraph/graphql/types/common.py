@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
 import strawberry
+from sqlalchemy import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from partygraph.context import Context
 from partygraph.models.audit import AuditEvent
+from partygraph.scope import within
 
 
 def ctx_of(info: Info) -> Context:
@@ -65,6 +68,20 @@ class AuditEventType:
         )
 
 
+def scoped_nodes(info: Info, model: Any, node_ids: Iterable[str], cond: Callable[[Any], Any]) -> list[Any]:
+    """`resolve_nodes` for every node type: the rows of these ids that `cond(viewer)` lets the
+    viewer see, in the order asked, None for the rest (out of scope answers like unknown)."""
+    ctx = ctx_of(info)
+    ids = [int(i) for i in node_ids]
+    rows = {r.id: r for r in ctx.session.execute(select(model).where(model.id.in_(ids), cond(ctx.viewer))).scalars()}
+    return [rows.get(i) for i in ids]
+
+
+def in_scope(path_col: Any) -> Callable[[Any], Any]:
+    """The usual condition of `scoped_nodes`: the row's path lies in the viewer's subtree."""
+    return lambda viewer: within(path_col, viewer)
+
+
 def mask_id_number(value: str | None) -> str | None:
     if not value:
         return value
@@ -78,8 +95,6 @@ def _masked(values: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def history(info: Info, object_type: str, object_id: Any, limit: int = 100) -> list[AuditEventType]:
-    from sqlalchemy import select
-
     rows = (
         ctx_of(info)
         .session.execute(

@@ -21,7 +21,15 @@ from strawberry.types import Info
 
 from partygraph.context import Context
 from partygraph.graphql import enums, loaders
-from partygraph.graphql.types.common import AlertInterface, AuditEventType, ctx_of, history, label
+from partygraph.graphql.types.common import (
+    AlertInterface,
+    AuditEventType,
+    ctx_of,
+    history,
+    in_scope,
+    label,
+    scoped_nodes,
+)
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import evaluation as m
@@ -139,13 +147,7 @@ def _distribution(ctx: Context) -> DataLoader:
 
 
 def _resolve_scoped(info: Info, model: Any, node_ids: Iterable[str]) -> list[Any]:
-    ctx = ctx_of(info)
-    ids = [int(i) for i in node_ids]
-    rows = {
-        row.id: row
-        for row in ctx.session.execute(select(model).where(model.id.in_(ids), within(model.org_path, ctx.viewer))).scalars()
-    }
-    return [rows.get(i) for i in ids]
+    return scoped_nodes(info, model, node_ids, in_scope(model.org_path))
 
 
 async def _org(info: Info, org_id: int | None) -> OrganizationType | None:

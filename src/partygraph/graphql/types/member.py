@@ -12,7 +12,15 @@ from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.graphql import enums, loaders
-from partygraph.graphql.types.common import AuditEventType, ctx_of, history, label, mask_id_number
+from partygraph.graphql.types.common import (
+    AuditEventType,
+    ctx_of,
+    history,
+    in_scope,
+    label,
+    mask_id_number,
+    scoped_nodes,
+)
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import member as m
 from partygraph.models.account import Account
@@ -58,15 +66,7 @@ class MemberType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        ctx = ctx_of(info)
-        ids = [int(i) for i in node_ids]
-        rows = {
-            r.id: r
-            for r in ctx.session.execute(
-                select(m.Member).where(m.Member.id.in_(ids), within(m.Member.org_path, ctx.viewer))
-            ).scalars()
-        }
-        return [rows.get(i) for i in ids]
+        return scoped_nodes(info, m.Member, node_ids, in_scope(m.Member.org_path))
 
     @strawberry.field(description="Masked (110105********002X) except for county-level accounts.")
     def id_number(self, info: Info) -> str | None:

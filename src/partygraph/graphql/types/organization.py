@@ -28,7 +28,9 @@ from partygraph.graphql.types.common import (
     ComplianceWarning,
     ctx_of,
     history,
+    in_scope,
     label,
+    scoped_nodes,
 )
 from partygraph.models import organization as m
 from partygraph.models.member import COMMITTEE_KINDS, Member, MemberStatus, PositionKind
@@ -71,15 +73,7 @@ class OrganizationType(relay.Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        ctx = ctx_of(info)
-        ids = [int(i) for i in node_ids]
-        rows = {
-            o.id: o
-            for o in ctx.session.execute(
-                select(m.Organization).where(m.Organization.id.in_(ids), within(m.Organization.path, ctx.viewer))
-            ).scalars()
-        }
-        return [rows.get(i) for i in ids]
+        return scoped_nodes(info, m.Organization, node_ids, in_scope(m.Organization.path))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
