@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, or_
+from sqlalchemy import ColumnElement, Select, or_, select, union_all
 from strawberry import relay
 
 from partygraph.context import Context
@@ -47,6 +48,33 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _next_prefix(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def name_search(model: Any, text: str) -> ColumnElement[bool]:
+    """Search a person table (Member, Candidate) by pinyin or initials prefix, phone, ID number or name.
+
+    Latin letters are a pinyin prefix: two index range scans on the C-collated key columns,
+    joined as `id IN (… UNION ALL …)` so SQLite drives the query from those indexes instead
+    of the (usually much wider) organisation path range; `LIKE 'x%'` is case-insensitive on
+    SQLite and cannot use an index at all. Digits are a phone or ID number, matched exactly
+    (indexed); anything else is a substring of the Chinese name.
+    """
+    q = text.strip()
+    low = q.lower().replace(" ", "")
+    if low.isascii() and low.isalpha():
+        keys = [model.name_pinyin, model.name_initials]
+        hits = union_all(*(select(model.id).where(k >= low, k < _next_prefix(low)) for k in keys))
+        return model.id.in_(hits)
+    if q.isascii() and q[:-1].isdigit() and (q[-1].isdigit() or q[-1] in "xX"):
+        cond = model.phone == q
+        if hasattr(model, "id_number"):
+            cond = or_(cond, model.id_number == q.upper())
+        return cond
+    return model.name.like(f"%{_escape_like(q)}%", escape="\\")
+
+
 def member_conditions(ctx: Context, f: MemberFilter | None) -> list[ColumnElement[bool]]:
     f = f or MemberFilter()
     conds: list[ColumnElement[bool]] = []
@@ -56,19 +84,7 @@ def member_conditions(ctx: Context, f: MemberFilter | None) -> list[ColumnElemen
     statuses = [s.value for s in f.status] if f.status else [s.value for s in ACTIVE_STATUSES]
     conds.append(Member.status.in_(statuses))
     if f.search and f.search.strip():
-        q = f.search.strip()
-        if q.isascii():
-            low = q.lower().replace(" ", "")
-            conds.append(
-                or_(
-                    Member.name_pinyin.like(_escape_like(low) + "%", escape="\\"),
-                    Member.name_initials.like(_escape_like(low) + "%", escape="\\"),
-                    Member.phone == q,
-                    Member.id_number == q.upper(),
-                )
-            )
-        else:
-            conds.append(Member.name.like(f"%{_escape_like(q)}%", escape="\\"))
+        conds.append(name_search(Member, f.search))
     if f.gender is not None:
         conds.append(Member.gender == f.gender.value)
     if f.education:

@@ -8,7 +8,7 @@ not see.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, select
@@ -31,6 +31,30 @@ def _by_id(ctx: Context, model: Any, path_col: Any, keys: list[int]) -> list[Any
     rows = ctx.session.execute(select(model).where(model.id.in_(keys), within(path_col, ctx.viewer))).scalars()
     found = {r.id: r for r in rows}
     return [found.get(k) for k in keys]
+
+
+def now_or_later(loader: DataLoader, key: Hashable) -> Any:
+    """The value when this request already holds it, else the loader's future.
+
+    A resolver that returns a plain value costs graphql-core a fraction of one that
+    returns an awaitable (no future, no gather per row): lists prime their loaders
+    (`prime`) so their rows' fields resolve synchronously.
+    """
+    fut = loader.cache_map.get(key)
+    if fut is not None and fut.done() and not fut.cancelled() and fut.exception() is None:
+        return fut.result()
+    return loader.load(key)
+
+
+def prime(loader: DataLoader, keys: Iterable[Hashable], batch: Callable[[list[Any]], Sequence[Any]]) -> None:
+    """Load the keys this request does not hold yet with one batch call, before the rows resolve."""
+    missing = [k for k in dict.fromkeys(keys) if loader.cache_map.get(k) is None]
+    if missing:
+        loader.prime_many(dict(zip(missing, batch(missing), strict=True)))
+
+
+def prime_orgs(ctx: Context, org_ids: Iterable[int]) -> None:
+    prime(org(ctx), org_ids, lambda keys: _by_id(ctx, Organization, Organization.path, keys))
 
 
 def org(ctx: Context) -> DataLoader:

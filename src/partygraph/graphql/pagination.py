@@ -90,6 +90,20 @@ def wants(info: Info, name: str) -> bool:
     return any(f.name == name for sel in info.selected_fields for f in sel.selections if hasattr(f, "name"))
 
 
+def wants_in_nodes(info: Info, name: str) -> bool:
+    """Whether the client selected `name` on the connection's nodes (or edges' node)."""
+    for sel in info.selected_fields:
+        for f in sel.selections:
+            inner = getattr(f, "selections", ())
+            if getattr(f, "name", None) == "edges":
+                inner = [g for e in inner if getattr(e, "name", None) == "node" for g in getattr(e, "selections", ())]
+            elif getattr(f, "name", None) != "nodes":
+                continue
+            if any(getattr(g, "name", None) == name for g in inner):
+                return True
+    return False
+
+
 def paginate(
     info: Info,
     stmt: Select,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from partygraph.models.common import PathType, Versioned, utcnow
+from partygraph.models.common import PathType, Versioned, key_type, utcnow
 
 
 class Candidate(Versioned, table=True):
@@ -24,14 +24,15 @@ class Candidate(Versioned, table=True):
         Index("ix_candidate_org_name", "org_id", "name", "id"),
         Index("ix_candidate_pinyin", "name_pinyin"),
         Index("ix_candidate_initials", "name_initials"),
+        Index("ix_candidate_phone", "phone"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     name: str = Field(max_length=60, nullable=False)
-    name_pinyin: str = Field(default="", max_length=240, nullable=False)
-    name_initials: str = Field(default="", max_length=60, nullable=False)
+    name_pinyin: str = Field(default="", sa_column=Column(key_type(240), nullable=False))
+    name_initials: str = Field(default="", sa_column=Column(key_type(60), nullable=False))
     gender: str = Field(max_length=8, nullable=False)
     ethnicity: str = Field(default="汉族", max_length=20, nullable=False)
     birth_date: date = Field(nullable=False)

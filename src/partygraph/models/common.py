@@ -12,6 +12,11 @@ from sqlmodel import Field, SQLModel
 PathType = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 
+def key_type(length: int) -> String:
+    """A search key (pinyin, initials) scanned by prefix range: byte-wise like paths."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
-from partygraph.models.common import PathType, Versioned, utcnow
+from partygraph.models.common import PathType, Versioned, key_type, utcnow
 
 
 class Gender(StrEnum):
@@ -115,14 +115,15 @@ class Member(Versioned, table=True):
         Index("ix_member_org_name", "org_id", "name", "id"),
         Index("ix_member_pinyin", "name_pinyin"),
         Index("ix_member_initials", "name_initials"),
+        Index("ix_member_phone", "phone"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     name: str = Field(max_length=60, nullable=False)
-    name_pinyin: str = Field(default="", max_length=240, nullable=False)
-    name_initials: str = Field(default="", max_length=60, nullable=False)
+    name_pinyin: str = Field(default="", sa_column=Column(key_type(240), nullable=False))
+    name_initials: str = Field(default="", sa_column=Column(key_type(60), nullable=False))
     gender: str = Field(max_length=8, nullable=False)
     ethnicity: str = Field(default="汉族", max_length=20, nullable=False)
     birth_date: date = Field(nullable=False)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, false, select
 from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.errors import NotFoundError
-from partygraph.graphql.filters import _escape_like
+from partygraph.graphql.filters import name_search
 from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.pagination import Connection, SortKey, paginate
 from partygraph.graphql.types.candidate import AlertType, CandidateType, Recommendation, Stage
@@ -59,12 +59,7 @@ def candidate_conditions(info: Info, f: CandidateFilter | None) -> list[ColumnEl
     if f.recommendation:
         conds.append(Candidate.recommendation.in_([r.value for r in f.recommendation]))
     if f.search and f.search.strip():
-        q = f.search.strip()
-        if q.isascii():
-            low = _escape_like(q.lower().replace(" ", "")) + "%"
-            conds.append(or_(Candidate.name_pinyin.like(low, escape="\\"), Candidate.name_initials.like(low, escape="\\"), Candidate.phone == q))
-        else:
-            conds.append(Candidate.name.like(f"%{_escape_like(q)}%", escape="\\"))
+        conds.append(name_search(Candidate, f.search))
     if f.overdue is not None:
         # only open files can be late: the others never need their steps read
         active = Candidate.stage.in_([s.value for s in service.ACTIVE_STAGES])

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.graphql import enums
+from partygraph.graphql import enums, loaders
 from partygraph.graphql.filters import (
     MemberFilter,
     OrgFilter,
@@ -17,7 +17,7 @@ from partygraph.graphql.filters import (
     org_conditions,
     org_sort,
 )
-from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.pagination import Connection, SortKey, paginate, wants_in_nodes
 from partygraph.graphql.types.common import ctx_of, label
 from partygraph.graphql.types.member import MemberType, TransferType
 from partygraph.graphql.types.organization import OrganizationType
@@ -97,7 +97,10 @@ class CoreQuery:
     ) -> Connection[MemberType]:
         ctx = ctx_of(info)
         stmt = apply_members(ctx, select(Member).where(within(Member.org_path, ctx.viewer)), filter)
-        return paginate(info, stmt, member_sort(order_by), member_key(order_by), first=first, after=after, offset=offset)
+        page = paginate(info, stmt, member_sort(order_by), member_key(order_by), first=first, after=after, offset=offset)
+        if wants_in_nodes(info, "organization"):
+            loaders.prime_orgs(ctx, [e.node.org_id for e in page.edges])
+        return page
 
     @strawberry.field(description="Relation transfers that touch your scope: incoming, outgoing or both.")
     def transfers(

@@ -90,8 +90,8 @@ class MemberType(relay.Node):
         return label(info, m.MEMBER_STATUS_LABELS[m.MemberStatus(self.status)])  # type: ignore[return-value]
 
     @strawberry.field
-    async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+    def organization(self, info: Info) -> OrganizationType | None:
+        return loaders.now_or_later(loaders.org(ctx_of(info)), self.org_id)  # type: ignore[attr-defined,no-any-return]
 
     @strawberry.field(description="Posts held, newest first; `current` limits to posts not ended.")
     async def positions(self, info: Info, current: bool = False) -> list[PositionType]:
@@ -171,8 +171,8 @@ class PositionType(relay.Node):
         return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+    def organization(self, info: Info) -> OrganizationType | None:
+        return loaders.now_or_later(loaders.org(ctx_of(info)), self.org_id)  # type: ignore[attr-defined,no-any-return]
 
 
 @strawberry.type(name="MemberEvent", description="A change of standing, with date, reason and actor.")
