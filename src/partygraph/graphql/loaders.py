@@ -134,22 +134,32 @@ def current_positions_at(ctx: Context) -> DataLoader:
     return _loader(ctx, "positions_at", batch)
 
 
+def prime_positions(ctx: Context, member_ids: Iterable[int]) -> None:
+    prime(positions_of(ctx), member_ids, lambda keys: _positions(ctx, keys))
+
+
+def _positions(ctx: Context, keys: list[int]) -> list[list[Position]]:
+    rows = ctx.session.execute(
+        select(Position).where(Position.member_id.in_(keys)).order_by(Position.member_id, Position.start_on.desc(), Position.id)
+    ).scalars()
+    grouped: dict[int, list[Position]] = defaultdict(list)
+    for p in rows:
+        grouped[p.member_id].append(p)
+    return [grouped.get(k, []) for k in keys]
+
+
 def positions_of(ctx: Context) -> DataLoader:
     """Key: member id → every post the member held or holds, newest first."""
-
-    def batch(keys: list[int]) -> list[list[Position]]:
-        rows = ctx.session.execute(
-            select(Position).where(Position.member_id.in_(keys)).order_by(Position.member_id, Position.start_on.desc(), Position.id)
-        ).scalars()
-        grouped: dict[int, list[Position]] = defaultdict(list)
-        for p in rows:
-            grouped[p.member_id].append(p)
-        return [grouped.get(k, []) for k in keys]
-
-    return _loader(ctx, "positions_of", batch)
+    return _loader(ctx, "positions_of", lambda keys: _positions(ctx, keys))
 
 
-def members_under(ctx: Context, build: Callable[[Select], Select], order: Sequence[Any], key_name: Hashable) -> DataLoader:
+def members_under(
+    ctx: Context,
+    build: Callable[[Select], Select],
+    order: Sequence[Any],
+    key_name: Hashable,
+    then: Callable[[list[Member]], None] | None = None,
+) -> DataLoader:
     """Key: (organisation id, limit) → (first `limit` members of its subtree, total).
 
     One loader per distinct filter (`key_name`), so a township → villages → members
@@ -182,6 +192,8 @@ def members_under(ctx: Context, build: Callable[[Select], Select], order: Sequen
         grouped: dict[int, list[Member]] = defaultdict(list)
         for m, aid in page:
             grouped[aid].append(m)
+        if then is not None:
+            then([m for m, _ in page])
         return [(grouped.get(oid, [])[:lim], totals.get(oid, 0)) for oid, lim in keys]
 
     return _loader(ctx, f"members_under:{key_name}", batch)

@@ -25,6 +25,7 @@ from partygraph.graphql import loaders
 from partygraph.graphql.types.common import (
     AlertInterface,
     AuditEventType,
+    Node,
     ctx_of,
     history,
     in_scope,
@@ -195,7 +196,7 @@ class HelpEntryType:
 
 
 @strawberry.type(name="AssistanceCase", description="A member in difficulty: the ledger row (台帐) and its workflow.")
-class AssistanceCaseType(relay.Node):
+class AssistanceCaseType(Node):
     id: relay.NodeID[int]
     cause: AssistanceCause
     family_members: JSON
@@ -340,7 +341,7 @@ class FundKindTotal:
 
 
 @strawberry.type(name="Fund", description="A help fund (帮扶基金) held by a county or township committee.")
-class FundType(relay.Node):
+class FundType(Node):
     id: relay.NodeID[int]
     name: str
     established_on: date
@@ -441,7 +442,7 @@ async def _loan_state(self: Any, info: Info) -> rules.LoanState:
 
 
 @strawberry.type(name="Loan", description="A repayable loan (有偿扶助) from a fund; repaid money returns to the fund.")
-class LoanType(relay.Node):
+class LoanType(Node):
     id: relay.NodeID[int]
     amount_fen: Fen  # type: ignore[valid-type]
     lent_on: date
@@ -528,7 +529,7 @@ class LoanType(relay.Node):
 
 
 @strawberry.type(name="Promise", description="A promise made in a pairing, with its due date and whether kept.")
-class PromiseType(relay.Node):
+class PromiseType(Node):
     id: relay.NodeID[int]
     text: str
     made_on: date
@@ -563,7 +564,7 @@ class PromiseType(relay.Node):
 
 
 @strawberry.type(name="Pairing", description="结对帮扶: agency branch ↔ village branch, or agency member ↔ member in difficulty.")
-class PairingType(relay.Node):
+class PairingType(Node):
     id: relay.NodeID[int]
     kind: PairingKind
     covers: list[str]
@@ -641,7 +642,7 @@ class AllowancePaymentType:
 
 
 @strawberry.type(name="AllowanceRun", description="A payment run: who was paid what for one month (or a one-off benefit).")
-class AllowanceRunType(relay.Node):
+class AllowanceRunType(Node):
     id: relay.NodeID[int]
     kind: AllowanceKind
     month: str
@@ -731,7 +732,7 @@ class AllowanceRollEntry:
 
 
 @strawberry.type(name="AllowanceRoll", description="A branch's yearly allowance list: declared, verified, confirmed, posted (R-AID-17).")
-class AllowanceRollType(relay.Node):
+class AllowanceRollType(Node):
     id: relay.NodeID[int]
     year: int
     kind: AllowanceKind

@@ -20,6 +20,7 @@ from partygraph.graphql.types.candidate import MeetingKind, MeetingType
 from partygraph.graphql.types.common import (
     AlertInterface,
     AuditEventType,
+    Node,
     ctx_of,
     history,
     in_scope,
@@ -255,7 +256,7 @@ class TermMemberType:
 
 
 @strawberry.type(name="Term", description="A term of office (届) of a branch committee, general branch or base committee.")
-class TermType(relay.Node):
+class TermType(Node):
     id: relay.NodeID[int]
     starts_on: date
     years: int
@@ -310,7 +311,7 @@ class ElectionCandidateType:
 
 
 @strawberry.type(name="Election", description="An election at a branch general meeting (R-ELEC-01..03).")
-class ElectionType(relay.Node):
+class ElectionType(Node):
     id: relay.NodeID[int]
     held_on: date
     seats: int
@@ -397,7 +398,7 @@ class FourStepRecordType:
 
 
 @strawberry.type(name="FourStepItem", description="A village decision item under 四议两公开 (R-VIL-01..05).")
-class FourStepItemType(relay.Node):
+class FourStepItemType(Node):
     id: relay.NodeID[int]
     title: str
     description: str | None
@@ -483,7 +484,7 @@ class ContactAttemptType:
 
 
 @strawberry.type(name="LostContact", description="A spell of lost contact with the attempts to reach the member.")
-class LostContactType(relay.Node):
+class LostContactType(Node):
     id: relay.NodeID[int]
     lost_on: date
     found_on: date | None

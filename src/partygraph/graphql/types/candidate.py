@@ -18,6 +18,7 @@ from partygraph.graphql import enums, loaders
 from partygraph.graphql.types.common import (
     AlertInterface,
     AuditEventType,
+    Node,
     ctx_of,
     history,
     in_scope,
@@ -172,7 +173,7 @@ class AlertType(AlertInterface):
 
 
 @strawberry.type(name="Candidate", description="A person on the way from application to full membership.")
-class CandidateType(relay.Node):
+class CandidateType(Node):
     id: relay.NodeID[int]
     name: str
     gender: enums.Gender
@@ -271,7 +272,7 @@ class CandidateType(relay.Node):
 
 
 @strawberry.type(name="MeetingDecision", description="A motion voted at a meeting: the tally and the rules' verdict.")
-class MeetingDecisionType(relay.Node):
+class MeetingDecisionType(Node):
     id: relay.NodeID[int]
     subject: DecisionSubject  # type: ignore[valid-type]
     title: str | None
@@ -317,7 +318,7 @@ class MeetingDecisionType(relay.Node):
 
 
 @strawberry.type(name="Meeting", description="A meeting of an organisation, with the decisions it voted on.")
-class MeetingType(relay.Node):
+class MeetingType(Node):
     id: relay.NodeID[int]
     kind: MeetingKind  # type: ignore[valid-type]
     held_on: date

@@ -8,12 +8,28 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
+from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from partygraph.context import Context
 from partygraph.models.audit import AuditEvent
 from partygraph.scope import within
+
+
+@strawberry.type
+class Node(relay.Node):
+    """`relay.Node` whose `id` is built in one step.
+
+    Resolvers return ORM rows, not Node instances, so relay's own `id` resolver takes
+    its slow branch for every row (look the type up by name, then its id attribute):
+    about a fifth of a 50-row member page. Every node here keeps its key in `id`.
+    """
+
+    @strawberry.field(name="id", description="The Globally Unique ID of this object")
+    @classmethod
+    def _id(cls, root: Any, info: Info) -> relay.GlobalID:
+        return relay.GlobalID(info._raw_info.parent_type.name, str(root.id))
 
 
 def ctx_of(info: Info) -> Context:

@@ -24,6 +24,7 @@ from partygraph.graphql import enums, loaders
 from partygraph.graphql.types.common import (
     AlertInterface,
     AuditEventType,
+    Node,
     ctx_of,
     history,
     in_scope,
@@ -189,7 +190,7 @@ class EvaluationSuggestion:
 
 
 @strawberry.type(name="EvaluationRound", description="民主评议党员: one branch, one year, everyone in it, closed only when concluded.")
-class EvaluationRoundType(relay.Node):
+class EvaluationRoundType(Node):
     id: relay.NodeID[int]
     year: int
     status: RoundStatus
@@ -265,7 +266,7 @@ class SourceResultType:
 
 
 @strawberry.type(name="EvaluationOutcome", description="The final grade with the sign-off, and the decision for 不合格.")
-class OutcomeType(relay.Node):
+class OutcomeType(Node):
     id: relay.NodeID[int]
     year: int
     grade: Grade
@@ -303,7 +304,7 @@ class OutcomeType(relay.Node):
 
 
 @strawberry.type(name="EvaluationSubject", description="A member in a round: standing when it opened, each source, the outcome.")
-class EvaluationSubjectType(relay.Node):
+class EvaluationSubjectType(Node):
     id: relay.NodeID[int]
     year: int
     member_name: str
@@ -359,7 +360,7 @@ class EvaluationSubjectType(relay.Node):
 
 
 @strawberry.type(name="EvaluationFollowUp", description="A task that follows an outcome or a warning, with its deadline.")
-class FollowUpType(relay.Node):
+class FollowUpType(Node):
     id: relay.NodeID[int]
     kind: FollowUpKind
     created_on: date
@@ -391,7 +392,7 @@ class FollowUpType(relay.Node):
 
 
 @strawberry.type(name="EvaluationFlag", description="A case the rules say must be acted on; a person resolves it.")
-class FlagType(relay.Node):
+class FlagType(Node):
     id: relay.NodeID[int]
     kind: FlagKind
     code: str
@@ -433,7 +434,7 @@ class FlagType(relay.Node):
 
 
 @strawberry.type(name="TrialCheckpoint", description="R-CAD-01: a 3-, 6- or 12-month checkpoint with due date, result and evidence.")
-class TrialCheckpointType(relay.Node):
+class TrialCheckpointType(Node):
     id: relay.NodeID[int]
     kind: CheckpointKind
     due_on: date
@@ -465,7 +466,7 @@ class TrialCheckpointType(relay.Node):
 
 
 @strawberry.type(name="CadreAppointment", description="A cadre's post, with its trial period.")
-class CadreAppointmentType(relay.Node):
+class CadreAppointmentType(Node):
     id: relay.NodeID[int]
     post: enums.PositionKind
     title: str | None
@@ -512,7 +513,7 @@ class CadreAppointmentType(relay.Node):
 
 
 @strawberry.type(name="CadreAssessment", description="Yearly assessment: rating and rank from 考（群众评议）、评（班子互评）、定（部门综合评定）.")
-class CadreAssessmentType(relay.Node):
+class CadreAssessmentType(Node):
     id: relay.NodeID[int]
     year: int
     rating: CadreRating
@@ -576,7 +577,7 @@ class CadreCareer:
 
 
 @strawberry.type(name="OrgAssessment", description="Yearly branch-secretary report and review (述职评议), five goods, rank.")
-class OrgAssessmentType(relay.Node):
+class OrgAssessmentType(Node):
     id: relay.NodeID[int]
     year: int
     rating: OrgRating
@@ -613,7 +614,7 @@ class OrgAssessmentType(relay.Node):
 
 
 @strawberry.type(name="ModelSite", description="党建示范点: designated for a year, reviewed yearly, de-listed with a reason.")
-class ModelSiteType(relay.Node):
+class ModelSiteType(Node):
     id: relay.NodeID[int]
     year: int
     criteria: JSON

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from partygraph.graphql import enums, loaders
 from partygraph.graphql.types.common import (
     AuditEventType,
+    Node,
     ctx_of,
     history,
     in_scope,
@@ -34,8 +35,12 @@ EvaluationSubjectRef = Annotated["EvaluationSubjectType", strawberry.lazy("party
 CadreCareerRef = Annotated["CadreCareer", strawberry.lazy("partygraph.graphql.types.evaluation")]
 
 
+async def _current(posts: Any) -> list[Any]:
+    return [p for p in await posts if p.end_on is None]
+
+
 @strawberry.type(name="Member", description="A Party member. Never deleted: status changes are events.")
-class MemberType(relay.Node):
+class MemberType(Node):
     id: relay.NodeID[int]
     name: str
     gender: enums.Gender
@@ -94,9 +99,13 @@ class MemberType(relay.Node):
         return loaders.now_or_later(loaders.org(ctx_of(info)), self.org_id)  # type: ignore[attr-defined,no-any-return]
 
     @strawberry.field(description="Posts held, newest first; `current` limits to posts not ended.")
-    async def positions(self, info: Info, current: bool = False) -> list[PositionType]:
-        posts = await loaders.positions_of(ctx_of(info)).load(self.id)
-        return [p for p in posts if p.end_on is None] if current else posts
+    def positions(self, info: Info, current: bool = False) -> list[PositionType]:
+        posts = loaders.now_or_later(loaders.positions_of(ctx_of(info)), self.id)
+        if not current:
+            return posts  # type: ignore[no-any-return]
+        if isinstance(posts, list):
+            return [p for p in posts if p.end_on is None]
+        return _current(posts)  # type: ignore[return-value]
 
     @strawberry.field(description="Standing changes in date order: registration, status, transfers.")
     def status_events(self, info: Info) -> list[MemberEventType]:
@@ -134,9 +143,15 @@ class MemberType(relay.Node):
 
         return career_of(info, self.id)  # type: ignore[arg-type]
 
+    @strawberry.field(description="Disciplinary sanctions (党纪处分), newest first; withdrawn ones included.")
+    async def sanctions(self, info: Info) -> list[Annotated["MemberSanctionType", strawberry.lazy("partygraph.graphql.types.discipline")]]:  # noqa: F821, UP037
+        from partygraph.graphql.types.discipline import sanctions_of
+
+        return await sanctions_of(info, self.id)  # type: ignore[return-value]
+
 
 @strawberry.type(name="Position", description="A post held by a member in an organisation.")
-class PositionType(relay.Node):
+class PositionType(Node):
     id: relay.NodeID[int]
     kind: enums.PositionKind
     title: str | None
@@ -197,7 +212,7 @@ class MemberEventType:
 
 
 @strawberry.type(name="Transfer", description="An organisation-relation transfer: sent, then accepted or refused.")
-class TransferType(relay.Node):
+class TransferType(Node):
     id: relay.NodeID[int]
     status: enums.TransferStatus
     sent_on: date

@@ -22,10 +22,18 @@ from partygraph.graphql.filters import (
     org_conditions,
     org_sort,
 )
-from partygraph.graphql.pagination import Connection, Edge, encode_cursor, page_size, paginate
+from partygraph.graphql.pagination import (
+    Connection,
+    Edge,
+    encode_cursor,
+    page_size,
+    paginate,
+    wants_in_nodes,
+)
 from partygraph.graphql.types.common import (
     AuditEventType,
     ComplianceWarning,
+    Node,
     ctx_of,
     history,
     in_scope,
@@ -52,7 +60,7 @@ class MemberCounts:
 
 
 @strawberry.type(name="Organization", description="A Party organisation: committee, general branch, branch or group.")
-class OrganizationType(relay.Node):
+class OrganizationType(Node):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -110,6 +118,12 @@ class OrganizationType(relay.Node):
         key = (self.id, include_dissolved, kind.value if kind else None)
         return await loaders.children(ctx_of(info)).load(key)
 
+    @strawberry.field(description="This organisation's live development plans (three-year first); `year`: those covering it.")
+    def development_plans(self, info: Info, year: int | None = None) -> list[Annotated["DevelopmentPlanType", strawberry.lazy("partygraph.graphql.types.plan")]]:  # noqa: F821, UP037
+        from partygraph.graphql.types.plan import plans_of
+
+        return plans_of(info, self.id, year)  # type: ignore[return-value]
+
     @strawberry.field(description="Active child organisations in your scope.")
     async def child_count(self, info: Info) -> int:
         return len(await loaders.children(ctx_of(info)).load((self.id, False, None)))
@@ -150,8 +164,17 @@ class OrganizationType(relay.Node):
             stmt = apply_members(ctx, select(Member).where(path_range(Member.org_path, self.path), within(Member.org_path, ctx.viewer)), filter)  # type: ignore[attr-defined]
             return paginate(info, stmt, sort, member_key(order_by), first=first, after=after, offset=offset)
         limit = page_size(ctx, first)
-        filter_key = (repr(filter), order_by)
-        loader = loaders.members_under(ctx, lambda s: apply_members(ctx, s, filter), sort.order_by(), filter_key)
+        with_orgs, with_posts = wants_in_nodes(info, "organization"), wants_in_nodes(info, "positions")
+
+        def then(rows: list[Member]) -> None:
+            # every subtree's page arrives in this one batch: prime what its rows will ask for
+            if with_orgs:
+                loaders.prime_orgs(ctx, [m.org_id for m in rows])
+            if with_posts:
+                loaders.prime_positions(ctx, [m.id for m in rows])
+
+        filter_key = (repr(filter), order_by, with_orgs, with_posts)
+        loader = loaders.members_under(ctx, lambda s: apply_members(ctx, s, filter), sort.order_by(), filter_key, then)
         rows, total = await loader.load((self.id, limit + 1))
         has_next = len(rows) > limit
         rows = rows[:limit]
