@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, literal, select
 from strawberry.dataloader import DataLoader
 
+from partygraph import rollups
 from partygraph.context import Context
 from partygraph.models.member import Member, Position
 from partygraph.models.organization import Organization
@@ -100,18 +101,8 @@ def member_counts(ctx: Context) -> DataLoader:
     """Key: organisation id → {status: count} over its whole subtree."""
 
     def batch(keys: list[int]) -> list[dict[str, int]]:
-        anchor = Organization.__table__.alias("anchor")
-        rows = ctx.session.execute(
-            select(anchor.c.id, Member.status, func.count())
-            .select_from(anchor)
-            .join(Member, _subtree_join(anchor.c, Member.org_path))
-            .where(anchor.c.id.in_(keys))
-            .group_by(anchor.c.id, Member.status)
-        ).all()
-        out: dict[int, dict[str, int]] = defaultdict(dict)
-        for oid, status, n in rows:
-            out[oid][status] = n
-        return [out.get(k, {}) for k in keys]
+        tallies = rollups.read(ctx.session, keys)
+        return [{value: n for (dim, value), n in tallies[k].items() if dim == "status"} for k in keys]
 
     return _loader(ctx, "member_counts", batch)
 

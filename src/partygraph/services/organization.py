@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, literal, select, update
 from sqlmodel import SQLModel
 
+from partygraph import rollups
 from partygraph.context import Context
 from partygraph.errors import violation
 from partygraph.models.member import ACTIVE_STATUSES, Member
@@ -234,7 +235,7 @@ def move(ctx: Context, org_id: int, *, new_parent_id: int, version: int | None) 
     old, new = org.path, parent.path + path_segment(org.id)  # type: ignore[arg-type]
     delta = parent.depth + 1 - org.depth
     bump_version(ctx, org, version, LABEL)
-    ctx.session.flush()
+    rollups.move_subtree(ctx.session, org, new)
     for table, col in path_columns():
         values = {col.name: literal(new) + func.substr(col, len(old) + 1)}
         if table.name == "organization":

@@ -1,0 +1,182 @@
+"""Keep `member_tally` (subtree member counts per figure) true on every write.
+
+Every flush that adds or changes a member moves its counts: minus one for each figure
+value it had, at each organisation on its old path; plus one for each value it has, at each
+organisation on its new path (an organisation path is the chain of its ancestors' ids).
+The deltas are applied with one upsert per (organisation, figure, value) in the flush's
+own transaction, in key order so that two writers never lock the same rows in opposite
+orders. Moving an organisation carries its subtree's counts from the old ancestors to the
+new ones (`move_subtree`), because the move rewrites paths with bulk UPDATEs the ORM
+does not see. Bulk loaders call `rebuild`.
+
+What is counted: every member by status; members on the roster (probationary and full)
+by gender, education, ethnicity, front line, rural, and birth year. Ages come from the
+birth year: the age reached in the year a period ends, as the yearly party statistics
+count it (党内统计 counts ages at 31 December); that keeps the rollup exact.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, event, func, inspect, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from partygraph.models.member import ACTIVE_STATUSES, Member
+from partygraph.models.organization import PATH_SEGMENT_WIDTH, Organization
+from partygraph.models.rollup import MemberTally
+
+ACTIVE = frozenset(s.value for s in ACTIVE_STATUSES)
+TRACKED = ("org_path", "status", "gender", "education", "ethnicity", "front_line", "rural", "birth_date")
+Key = tuple[int, str, str]  # (organisation id, figure, value)
+
+
+def ancestors(path: str) -> list[int]:
+    """The ids on a path, root first: '00000001.00000007.' → [1, 7]."""
+    step = PATH_SEGMENT_WIDTH + 1
+    return [int(path[i : i + PATH_SEGMENT_WIDTH]) for i in range(0, len(path), step)]
+
+
+def _yes(flag: Any) -> str:
+    return "yes" if flag else "no"
+
+
+def figures(values: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """The (figure, value) pairs one member counts in."""
+    status = str(values["status"])
+    yield "status", status
+    if status not in ACTIVE:
+        return
+    yield "roster", "total"
+    yield "gender", str(values["gender"])
+    yield "education", str(values["education"])
+    yield "ethnicity", str(values["ethnicity"])
+    yield "front_line", _yes(values["front_line"])
+    yield "rural", _yes(values["rural"])
+    yield "birth_year", str(values["birth_date"])[:4]
+
+
+def _add(deltas: Counter, values: dict[str, Any], sign: int) -> None:
+    path = values.get("org_path")
+    if not path or values.get("status") is None:
+        return
+    for org_id in ancestors(path):
+        for dim, value in figures(values):
+            deltas[(org_id, dim, value)] += sign
+
+
+def _now(obj: Member) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in TRACKED}
+
+
+def _before(obj: Member) -> dict[str, Any]:
+    state = inspect(obj)
+    old = {}
+    for name in TRACKED:
+        hist = state.attrs[name].history
+        old[name] = hist.deleted[0] if hist.deleted else getattr(obj, name)
+    return old
+
+
+@event.listens_for(Session, "before_flush")
+def _on_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
+    deltas: Counter = Counter()
+    for obj in session.new:
+        if isinstance(obj, Member):
+            _add(deltas, _now(obj), +1)
+    for obj in session.dirty:
+        if isinstance(obj, Member) and session.is_modified(obj, include_collections=False):
+            before, now = _before(obj), _now(obj)
+            if before != now:
+                _add(deltas, before, -1)
+                _add(deltas, now, +1)
+    for obj in session.deleted:
+        if isinstance(obj, Member):
+            _add(deltas, _before(obj), -1)
+    if deltas:
+        apply(session.connection(), deltas)
+
+
+def apply(conn: Connection, deltas: Counter) -> None:
+    rows = [{"org_id": k[0], "dim": k[1], "value": k[2], "n": n} for k, n in sorted(deltas.items()) if n]
+    if not rows:
+        return
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(MemberTally.__table__)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["org_id", "dim", "value"],
+        set_={"n": MemberTally.__table__.c.n + stmt.excluded.n},
+    )
+    conn.execute(stmt, rows)
+
+
+def move_subtree(session: Session, org: Organization, new_path: str) -> None:
+    """Before a move rewrites paths: carry the subtree's counts from the old ancestors to the new."""
+    session.flush()
+    old_above = ancestors(org.path)[:-1]
+    new_above = ancestors(new_path)[:-1]
+    counts = session.execute(select(MemberTally.dim, MemberTally.value, MemberTally.n).where(MemberTally.org_id == org.id)).all()
+    deltas: Counter = Counter()
+    for dim, value, n in counts:
+        for a in old_above:
+            deltas[(a, dim, value)] -= n
+        for a in new_above:
+            deltas[(a, dim, value)] += n
+    apply(session.connection(), deltas)
+
+
+def read(session: Session, org_ids: Iterable[int]) -> dict[int, Counter]:
+    """{organisation id: Counter{(figure, value): members}} for whole subtrees."""
+    out: dict[int, Counter] = {}
+    ids = list(org_ids)
+    for org_id in ids:
+        out[org_id] = Counter()
+    if ids:
+        rows = session.execute(
+            select(MemberTally.org_id, MemberTally.dim, MemberTally.value, MemberTally.n).where(
+                MemberTally.org_id.in_(ids), MemberTally.n != 0
+            )
+        )
+        for org_id, dim, value, n in rows:
+            out[org_id][(dim, value)] = n
+    return out
+
+
+def rebuild(conn: Connection) -> None:
+    """Recount everything from the member table: direct counts per organisation, then each
+    depth's subtree counts added to its parents, deepest first (one statement per figure and
+    one per level)."""
+    conn.execute(delete(MemberTally.__table__))
+    year = "substr(cast(birth_date AS TEXT), 1, 4)"
+    on_roster = "status IN ('" + "', '".join(sorted(ACTIVE)) + "')"
+    yes = "CASE WHEN {} THEN 'yes' ELSE 'no' END"
+    direct = [
+        ("status", "status", "TRUE"),
+        ("roster", "'total'", on_roster),
+        ("gender", "gender", on_roster),
+        ("education", "education", on_roster),
+        ("ethnicity", "ethnicity", on_roster),
+        ("front_line", yes.format("front_line"), on_roster),
+        ("rural", yes.format("rural"), on_roster),
+        ("birth_year", year, on_roster),
+    ]
+    for dim, value, where in direct:
+        conn.execute(
+            text(
+                f"INSERT INTO member_tally (org_id, dim, value, n) SELECT org_id, '{dim}', {value}, count(*) "
+                f"FROM member WHERE {where} GROUP BY 1, 3"
+            )
+        )
+    deepest = conn.execute(select(func.max(Organization.depth))).scalar() or 0
+    up = text(
+        "INSERT INTO member_tally (org_id, dim, value, n) "
+        "SELECT o.parent_id, t.dim, t.value, sum(t.n) FROM member_tally t JOIN organization o ON o.id = t.org_id "
+        "WHERE o.depth = :depth AND o.parent_id IS NOT NULL GROUP BY o.parent_id, t.dim, t.value "
+        "ON CONFLICT (org_id, dim, value) DO UPDATE SET n = member_tally.n + excluded.n"
+    ).bindparams(bindparam("depth"))
+    for depth in range(deepest, 0, -1):
+        conn.execute(up, {"depth": depth})
