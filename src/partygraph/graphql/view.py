@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -71,6 +72,10 @@ class GraphQLView(GraphQL):
             await response(scope, receive, send)
         finally:
             session.close()
+
+    def encode_json(self, data: object) -> bytes:
+        # orjson: several times faster than json.dumps on a 50-row page, and UTF-8, not \u escapes
+        return orjson.dumps(data)
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         ctx: Context = request.state.pg_context
