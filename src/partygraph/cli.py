@@ -167,38 +167,80 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 
 
-@import_app.command("members")
-def import_members(
-    file: Annotated[str, typer.Argument(help="The roster: .xlsx or .csv with Chinese headers (姓名, 性别, 出生日期, …).")],
-    commit: Annotated[bool, typer.Option("--commit", help="Write the members (all or nothing). Default: dry run.")] = False,
-) -> None:
-    """Check a member roster and list every bad row; with --commit, import it in one transaction."""
+def _import(ledger: str, file: str, commit: bool) -> None:
     from pathlib import Path
 
-    from partygraph.importer import FileFormatError
-    from partygraph.sheets_cli import import_members as run
+    from partygraph.imports import FileFormatError
+    from partygraph.sheets_cli import import_ledger
 
     try:
-        code = run(_settings(), Path(file), commit=commit, console=console)
+        code = import_ledger(_settings(), ledger, Path(file), commit=commit, console=console)
     except (FileFormatError, OSError) as exc:
         raise CliError(str(exc)) from None
     if code:
         raise typer.Exit(code)
 
 
-@export_app.command("members")
-def export_members(
-    file: Annotated[str, typer.Argument(help="Where to write: FILE.xlsx or FILE.csv.")],
-    under: Annotated[str | None, typer.Option("--under", help="Only this organisation's subtree (its code).")] = None,
+CommitOption = Annotated[bool, typer.Option("--commit", help="Write the rows (all or nothing). Default: dry run.")]
+
+
+@import_app.command("members")
+def import_members(
+    file: Annotated[str, typer.Argument(help="The roster: .xlsx or .csv with Chinese headers (姓名, 性别, 出生日期, …).")],
+    commit: CommitOption = False,
 ) -> None:
-    """Export the member roster (on the roster: probationary and full) with Chinese headers."""
+    """Check a member roster and list every bad row; with --commit, import it in one transaction."""
+    _import("members", file, commit)
+
+
+@import_app.command("candidates")
+def import_candidates(
+    file: Annotated[str, typer.Argument(help="The candidate ledger (发展党员台账): the person, 申请日期 and each step's date.")],
+    commit: CommitOption = False,
+) -> None:
+    """Check a candidate ledger row by row against the pipeline rules; with --commit, import it in one transaction."""
+    _import("candidates", file, commit)
+
+
+@import_app.command("cases")
+def import_cases(
+    file: Annotated[str, typer.Argument(help="The assistance ledger (困难党员台账): the member, 困难类别, 申请日期 and each step's date.")],
+    commit: CommitOption = False,
+) -> None:
+    """Check an assistance ledger row by row against the workflow rules; with --commit, import it in one transaction."""
+    _import("cases", file, commit)
+
+
+def _export(ledger: str, file: str, under: str | None) -> None:
     from pathlib import Path
 
-    from partygraph.sheets_cli import export_members as run
+    from partygraph.sheets_cli import export_ledger
 
-    code = run(_settings(), Path(file), under=under, console=console)
+    code = export_ledger(_settings(), ledger, Path(file), under=under, console=console)
     if code:
         raise typer.Exit(code)
+
+
+FileArgument = Annotated[str, typer.Argument(help="Where to write: FILE.xlsx or FILE.csv.")]
+UnderOption = Annotated[str | None, typer.Option("--under", help="Only this organisation's subtree (its code).")]
+
+
+@export_app.command("members")
+def export_members(file: FileArgument, under: UnderOption = None) -> None:
+    """Export the member roster (on the roster: probationary and full) with Chinese headers."""
+    _export("members", file, under)
+
+
+@export_app.command("candidates")
+def export_candidates(file: FileArgument, under: UnderOption = None) -> None:
+    """Export the candidate ledger (发展党员台账) with Chinese headers."""
+    _export("candidates", file, under)
+
+
+@export_app.command("cases")
+def export_cases(file: FileArgument, under: UnderOption = None) -> None:
+    """Export the assistance ledger (困难党员台账) with Chinese headers."""
+    _export("cases", file, under)
 
 
 # --- bench -----------------------------------------------------------------------------------------

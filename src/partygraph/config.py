@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -35,6 +36,8 @@ class Settings:
     session_max_age: int = 8 * 3600
     templates_dir: Path = field(default_factory=lambda: _default_dir("templates"))
     migrations_dir: Path = field(default_factory=lambda: _default_dir("migrations"))
+    # Import and export jobs (state + uploaded / produced files), shared by every worker process.
+    jobs_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "partygraph-jobs")
     # Levels that see national ID numbers unmasked (DOMAIN §3: county level only).
     unmasked_roles: tuple[str, ...] = ("county",)
     # The numbers of the rules: defaults in code, a deployment's overrides in a TOML file.

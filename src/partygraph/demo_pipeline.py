@@ -18,7 +18,13 @@ It adds, mostly in the first village branch (the demo "village" account's):
 - exits: an application withdrawn, an activist removed from the pool.
 
 The branch general meetings of each vote are recorded as `Meeting` rows with
-their decisions. It does not commit: the caller does.
+their decisions. Then the development plans of the current year (县有宏观指导、乡有目标
+计划、村有具体实施): the county's three-year plan (last year to next) and yearly plan,
+every township's yearly plan (the sum of its villages', so the county's is carried) and a
+yearly plan per village — except two villages of the last township, whose township
+therefore shows its villages' plans short of its own (A-PLAN-CASCADE); most villages are
+behind by autumn (A-PLAN-BEHIND), the home village is on course. It does not commit:
+the caller does.
 """
 
 from __future__ import annotations
@@ -33,12 +39,14 @@ from sqlalchemy.orm import Session
 
 from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
+from partygraph.models.meeting import MeetingDecision
 from partygraph.models.member import Member, MemberStatus
 from partygraph.models.organization import BranchType, Organization, OrgKind
 from partygraph.rules.base import add_months
 from partygraph.scope import path_range
 from partygraph.services import candidate as candidates
 from partygraph.services import meeting as meetings
+from partygraph.services import plan as plans
 
 
 @dataclass
@@ -46,6 +54,7 @@ class PipelineDemoSummary:
     candidates: int
     meetings: int
     by_stage: dict[str, int]
+    plans: int = 0
 
 
 class _Clock:
@@ -169,7 +178,10 @@ class _Loader:
         )
         self.meetings += 1
         self.session.flush()
-        return meeting.id  # type: ignore[return-value]
+        # the step cites the decision, not the meeting (their ids only match by chance)
+        return self.session.execute(
+            select(MeetingDecision.id).where(MeetingDecision.meeting_id == meeting.id, MeetingDecision.candidate_id == cand_id)
+        ).scalar_one()
 
     def step(self, org: Organization, cand_id: int, step: str, on: date, **extra: Any) -> None:
         self.clock.today = max(self.clock.today, on)
@@ -290,7 +302,68 @@ class _Loader:
         stages = dict(
             self.session.execute(select(Candidate.stage, func.count()).group_by(Candidate.stage)).all()  # type: ignore[arg-type]
         )
-        return PipelineDemoSummary(self.count, self.meetings, {str(k): int(v) for k, v in stages.items()})
+        n_plans = self.plans(home)
+        return PipelineDemoSummary(self.count, self.meetings, {str(k): int(v) for k, v in stages.items()}, n_plans)
+
+    def plans(self, home: Organization) -> int:
+        """The year's plans, county → townships → villages (see the module's docstring)."""
+        year, today = self.today.year, self.today
+        root = self.session.execute(select(Organization).where(Organization.parent_id.is_(None)).order_by(Organization.id)).scalars().first()
+        if root is None:
+            return 0
+        townships = list(
+            self.session.execute(
+                select(Organization)
+                .where(Organization.parent_id == root.id, Organization.kind == OrgKind.committee.value)
+                .order_by(Organization.code)
+            ).scalars()
+        )
+        n = 0
+
+        def make(org: Organization, numbers: dict[str, int], *, kind: str = "yearly", first: int = year, adopt_on: date | None = None, notes: str | None = None) -> None:
+            nonlocal n
+            plan = plans.create(self.ctx, org_id=org.id, kind=kind, first_year=first, notes=notes, **numbers)  # type: ignore[arg-type]
+            if adopt_on is not None:
+                plans.adopt(self.ctx, plan.id, version=plan.version, on=min(adopt_on, today))  # type: ignore[arg-type]
+            n += 1
+
+        county_total = dict.fromkeys(("new_activists", "new_targets", "admissions", "conversions"), 0)
+        for ti, township in enumerate(townships):
+            villages = list(
+                self.session.execute(
+                    select(Organization)
+                    .where(
+                        Organization.parent_id == township.id,
+                        Organization.kind == OrgKind.branch.value,
+                        Organization.branch_type == BranchType.village.value,
+                    )
+                    .order_by(Organization.code)
+                ).scalars()
+            )
+            total = dict.fromkeys(county_total, 0)
+            for vi, village in enumerate(villages):
+                admissions = 2 if vi % 3 == 0 else 1
+                numbers = {"new_activists": 2 * admissions + 1, "new_targets": admissions + 1, "admissions": admissions, "conversions": vi % 2}
+                if village.id == home.id:  # the home village: what its files can reach this year
+                    numbers = {"new_activists": 1, "new_targets": 1, "admissions": 1, "conversions": 1}
+                for k, v in numbers.items():
+                    total[k] += v
+                if ti == len(townships) - 1 and vi < 2:
+                    continue  # two villages without a plan yet: the township is not carried
+                make(village, numbers, adopt_on=date(year, 2, 10) if vi % 4 else None, notes="村有具体实施")
+            make(township, total, adopt_on=date(year, 1, 25), notes="乡有目标计划")
+            for k, v in total.items():
+                county_total[k] += v
+        make(
+            root,
+            {k: 3 * v for k, v in county_total.items()},
+            kind="three_year",
+            first=year - 1,
+            adopt_on=date(year - 1, 1, 10),
+            notes="每三年制定一个发展党员工作规划",
+        )
+        make(root, county_total, adopt_on=date(year, 1, 15), notes="县有宏观指导：初中以上文化程度、35岁以下均达到80%")
+        return n
 
 
 def load_pipeline_demo(session: Session, settings: Settings, today: date) -> PipelineDemoSummary:

@@ -1,9 +1,11 @@
-"""What `partygraph import members` and `partygraph export members` do (cli.py only parses options)."""
+"""What `partygraph import members|candidates|cases` and `partygraph export members|candidates|cases` do
+(cli.py only parses options)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,7 +17,13 @@ from partygraph.context import SYSTEM_VIEWER, Context
 
 
 def _progress(console: Console) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
 
 
 def _context(settings: Settings):  # type: ignore[no-untyped-def]
@@ -25,9 +33,15 @@ def _context(settings: Settings):  # type: ignore[no-untyped-def]
     return engine, make_session_factory(engine)
 
 
-def import_members(settings: Settings, path: Path, *, commit: bool, console: Console) -> int:
-    """Dry run (or commit) an import; prints the bad rows. Returns the exit code."""
-    from partygraph import importer
+PHASES = {"check": "检查 check", "rules": "按规则核对 rules", "write": "写入 write"}
+WHAT = {"members": "members", "candidates": "candidate files", "cases": "assistance cases"}
+
+
+def import_ledger(
+    settings: Settings, ledger: str, path: Path, *, commit: bool, console: Console
+) -> int:
+    """Dry run (or commit) an import of one ledger; prints the bad rows. Returns the exit code."""
+    from partygraph import imports
 
     engine, factory = _context(settings)
     try:
@@ -37,28 +51,40 @@ def import_members(settings: Settings, path: Path, *, commit: bool, console: Con
 
             def progress(phase: str, done: int, total: int) -> None:
                 if phase not in tasks:
-                    tasks[phase] = bar.add_task("检查 check" if phase == "check" else "写入 write", total=total or None)
+                    tasks[phase] = bar.add_task(PHASES.get(phase, phase), total=total or None)
                 bar.update(tasks[phase], completed=done, total=total or None)
 
             try:
-                report = importer.import_members(ctx, path.read_bytes(), path.name, commit=commit, progress=progress)
-            except importer.ImportRefusedError as exc:
+                report = imports.run(
+                    ledger, ctx, path.read_bytes(), path.name, commit=commit, progress=progress
+                )
+            except imports.ImportRefusedError as exc:
                 report = exc.report
         _print_report(console, report)
+        what = WHAT[ledger]
         if report.problems:
-            console.print(f"[red]{len(report.problems)} bad rows: nothing imported.[/red] Fix them and run again.")
+            console.print(
+                f"[red]{len(report.problems)} bad rows: nothing imported.[/red] Fix them and run again."
+            )
             return 1
         if commit:
-            console.print(f"[green]imported {report.created} members[/green] ({len(report.skipped)} already registered, skipped)")
+            console.print(
+                f"[green]imported {report.created} {what}[/green] ({len(report.skipped)} already there, skipped)"
+            )
         else:
-            console.print(f"dry run: {report.good} members to import, {len(report.skipped)} already registered. Run with --commit to import.")
+            console.print(
+                f"dry run: {report.good} {what} to import, {len(report.skipped)} already there. Run with --commit to import."
+            )
         return 0
     finally:
         engine.dispose()
 
 
 def _print_report(console: Console, report) -> None:  # type: ignore[no-untyped-def]
-    console.print(f"{report.total} rows read; columns: " + ", ".join(f"{h}→{f}" for h, f in report.columns.items()))
+    console.print(
+        f"{report.total} rows read; columns: "
+        + ", ".join(f"{h}→{f}" for h, f in report.columns.items())
+    )
     if report.unknown_columns:
         console.print("ignored columns: " + ", ".join(report.unknown_columns))
     if report.problems:
@@ -68,35 +94,59 @@ def _print_report(console: Console, report) -> None:  # type: ignore[no-untyped-
         console.print(table)
 
 
-def export_members(settings: Settings, path: Path, *, under: str | None, console: Console) -> int:
+def export_ledger(
+    settings: Settings, ledger: str, path: Path, *, under: str | None, console: Console
+) -> int:
+    """Write the roster, the candidate ledger or the assistance ledger (optionally one subtree)."""
     from partygraph import xlsx
-    from partygraph.graphql.filters import MemberFilter
     from partygraph.models.organization import Organization
 
     engine, factory = _context(settings)
     try:
         with factory() as session:
             ctx = Context(session=session, settings=settings, viewer=SYSTEM_VIEWER)
-            f = None
-            org_name = "全部"
+            org = None
             if under:
-                from strawberry.relay import GlobalID
-
-                org = session.execute(select(Organization).where(Organization.code == under)).scalar_one_or_none()
+                org = session.execute(
+                    select(Organization).where(Organization.code == under)
+                ).scalar_one_or_none()
                 if org is None:
                     console.print(f"[red]no organisation with code {under!r}[/red]")
                     return 1
-                f = MemberFilter(under=GlobalID("Organization", str(org.id)))
-                org_name = org.name
-            ds = xlsx.members_dataset(ctx, f)
-            ds.header_lines = xlsx.header_lines(org_name, None, datetime.now())
+            ds = _dataset(ctx, ledger, org)
+            ds.header_lines = xlsx.header_lines(org.name if org else "全部", None, datetime.now())
             with _progress(console) as bar:
                 task = bar.add_task("导出 export", total=ds.total or None)
                 if path.suffix.lower() == ".csv":
                     n = xlsx.write_csv(path, ds)
                 else:
-                    n = xlsx.write_xlsx(path, ds, progress=lambda done, total: bar.update(task, completed=done, total=total or None))
-        console.print(f"exported {n} members to {path}")
+                    n = xlsx.write_xlsx(
+                        path,
+                        ds,
+                        progress=lambda done, total: bar.update(
+                            task, completed=done, total=total or None
+                        ),
+                    )
+        console.print(f"exported {n} rows ({ds.title}) to {path}")
         return 0
     finally:
         engine.dispose()
+
+
+def _dataset(ctx: Context, ledger: str, org: Any) -> Any:
+    from strawberry.relay import GlobalID
+
+    from partygraph import xlsx
+
+    under = GlobalID("Organization", str(org.id)) if org is not None else None
+    if ledger == "members":
+        from partygraph.graphql.filters import MemberFilter
+
+        return xlsx.members_dataset(ctx, MemberFilter(under=under) if under else None)
+    if ledger == "candidates":
+        from partygraph.graphql.queries.candidate import CandidateFilter
+
+        return xlsx.candidates_dataset(ctx, CandidateFilter(under=under) if under else None)
+    if ledger == "cases":
+        return xlsx.cases_dataset(ctx, org.id if org is not None else None)
+    raise ValueError(f"unknown ledger {ledger!r}")

@@ -6,6 +6,10 @@ GROUP BY column is the *bucket*: the first `len(parent.path) + 9` characters of 
 parent's own path for rows attached directly to the parent (the "直属" row). The parent's
 figures are the sum of its buckets, so the sum over children always equals the parent.
 
+Alert counts (`alert_breakdown`) are bucketed the same way, but in Python: the rules decide
+what is an alert, so the four areas' alert services run and each alert is placed by the path
+of the organisation (or record) it is about.
+
 Figures are a snapshot of today's standing (status, stage, open cases, balances) plus
 the period's flows (applications, admissions, new members' structure, help given,
 evaluation outcomes of the period's years). Ages are taken on the period's last day.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,13 +37,15 @@ from typing import Any
 from sqlalchemy import and_, case, event, func, literal, select
 from sqlalchemy.orm import Session
 
+from partygraph import rollups
 from partygraph.context import Context
-from partygraph.models.assistance import AssistanceCase, Fund, HelpEntry, Loan
+from partygraph.models.assistance import AssistanceCase, Fund, HelpEntry, Loan, Pairing
 from partygraph.models.audit import AuditEvent
 from partygraph.models.candidate import Candidate, CandidateStep
-from partygraph.models.evaluation import Flag, Outcome
-from partygraph.models.member import ACTIVE_STATUSES, EDUCATION_RANK, Education, Member
+from partygraph.models.evaluation import Flag, FollowUp, Outcome
+from partygraph.models.member import EDUCATION_RANK, Education, Member
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, Organization
+from partygraph.models.rollup import MemberTally
 from partygraph.rules.base import age_on
 from partygraph.scope import path_range
 
@@ -201,6 +208,14 @@ class Breakdown:
 # --------------------------------------------------------------------------- the statements
 
 
+def age_band(age: int) -> str:
+    """The roster's age band of an age reached in the period's year (see rollups.py)."""
+    for top, band in ((35, "le35"), (45, "36_45"), (60, "46_60"), (79, "61_79")):
+        if age <= top:
+            return band
+    return "ge80"
+
+
 def _years_before(d: date, years: int) -> date:
     try:
         return d.replace(year=d.year - years)
@@ -233,35 +248,24 @@ class _Runner:
     def scope(self, column: Any) -> Any:
         return path_range(column, self.org.path)
 
-    # -- members: every status, and the roster's structure, in one statement
+    # -- members: whole subtrees from the roster rollup (rollups.py), this organisation and
+    # each child; the 直属 row is the difference
     def members(self) -> None:
-        ref = self.end
-        cut = {n: _years_before(ref, n) for n in (36, 46, 61, 80)}
-        band = case(
-            (Member.birth_date > cut[36], "le35"),
-            (Member.birth_date > cut[46], "36_45"),
-            (Member.birth_date > cut[61], "46_60"),
-            (Member.birth_date > cut[80], "61_79"),
-            else_="ge80",
-        )
-        b = self.bucket(Member.org_path)
-        rows = self.session.execute(
-            select(b, Member.status, Member.gender, Member.education, Member.ethnicity, Member.front_line, Member.rural, band, func.count())
-            .where(self.scope(Member.org_path))
-            .group_by(b, Member.status, Member.gender, Member.education, Member.ethnicity, Member.front_line, Member.rural, band)
-        ).all()
-        active = {s.value for s in ACTIVE_STATUSES}
-        for raw, status, gender, edu, eth, front, rural, age_band, n in rows:
-            self.add(raw, "status", status, n)
-            if status not in active:
-                continue
-            self.add(raw, "roster", "total", n)
-            self.add(raw, "gender", gender, n)
-            self.add(raw, "education", edu, n)
-            self.add(raw, "ethnicity", eth, n)
-            self.add(raw, "front_line", "yes" if front else "no", n)
-            self.add(raw, "rural", "yes" if rural else "no", n)
-            self.add(raw, "age_band", age_band, n)
+        parent = Organization.parent_id == self.org.id if self.org.path else Organization.parent_id.is_(None)
+        kids = self.session.execute(select(Organization.id, Organization.path).where(parent)).all()
+        tallies = rollups.read(self.session, [k for k, _ in kids] + ([self.org.id] if self.org.path else []))
+        direct = Counter(tallies.get(self.org.id, Counter()))
+        for kid_id, path in kids:
+            self._tally(path, tallies[kid_id])
+            direct.subtract(tallies[kid_id])
+        self._tally(self.org.path, direct)
+
+    def _tally(self, raw: str, counts: Counter) -> None:
+        for (dim, value), n in counts.items():
+            if dim == "birth_year":
+                self.add(raw, "age_band", age_band(self.end.year - int(value)), n)
+            else:
+                self.add(raw, dim, value, n)
 
     # -- population: the finest organisations with a population figure (none below them has
     # one, so nested figures are never counted twice) and the roster of their subtrees
@@ -275,13 +279,12 @@ class _Runner:
             .exists()
         )
         b = self.bucket(anchor.c.path)
-        active = Member.status.in_([s.value for s in ACTIVE_STATUSES])
+        roster = and_(MemberTally.org_id == anchor.c.id, MemberTally.dim == "roster", MemberTally.value == "total")
         rows = self.session.execute(
-            select(b, anchor.c.id, anchor.c.population, func.count(Member.id))
+            select(b, anchor.c.id, anchor.c.population, func.coalesce(MemberTally.n, 0))
             .select_from(anchor)
-            .outerjoin(Member, and_(Member.org_path >= anchor.c.path, Member.org_path < upper, active))
+            .outerjoin(MemberTally, roster)
             .where(self.scope(anchor.c.path), anchor.c.population.is_not(None), ~finer)
-            .group_by(b, anchor.c.id, anchor.c.population)
         ).all()
         for raw, _oid, population, n in rows:
             self.add(raw, "population", "population", population)
@@ -430,22 +433,129 @@ def compute(ctx: Context, org: Organization, start: date, end: date, groups: tup
 
 # --------------------------------------------------------------------------- alerts
 
+# The four areas whose alerts `allAlerts` merges, in its order.
+ALERT_AREAS = ("pipeline", "branch_life", "evaluation", "assistance")
+ALERT_AREA_LABELS = {
+    "pipeline": ("发展党员", "Developing members"),
+    "branch_life": ("组织生活", "Branch life"),
+    "evaluation": ("评议考核", "Evaluations"),
+    "assistance": ("关怀帮扶", "Assistance"),
+}
+
+# What an alert is about, to find the path that places it in a bucket: ("org", organisation
+# id), or a record kind and id when the alert names no organisation.
+AlertRef = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class AlertEntry:
+    area: str
+    code: str
+    ref: AlertRef
+
+
+@dataclass
+class AlertBreakdown:
+    """Alert counts by code over a subtree, bucketed like `Breakdown` (child path or DIRECT)."""
+
+    total: Counter
+    buckets: dict[str, Counter]
+    areas: dict[str, str]  # code → area
+
+
+def evaluation_ref(org_id: int | None, follow_up_id: int | None, flag_id: int | None) -> AlertRef:
+    """An evaluation alert's organisation, or the follow-up or flag it is about when it names none."""
+    if org_id is not None:
+        return ("org", org_id)
+    if follow_up_id is not None:
+        return ("follow_up", follow_up_id)
+    return ("flag", flag_id or 0)
+
+
+def alert_entries(ctx: Context, org: Organization) -> list[AlertEntry]:
+    """Every alert of the subtree from the services behind the four areas' alert fields (the
+    rules decide, so this runs them, one pass per area, not a GROUP BY)."""
+    from partygraph.services import assistance, branch_life, candidate, evaluation
+
+    if org.id is None:
+        return []
+    out = [
+        AlertEntry("pipeline", s.alert.code, ("org", s.org_id))
+        for s in candidate.subtree_alerts(ctx, org.id)
+    ]
+    out += [
+        AlertEntry("branch_life", s.alert.code, ("org", s.org_id))
+        for s in branch_life.branch_life_alerts(ctx, org.id)
+    ]
+    out += [
+        AlertEntry("evaluation", e.code, evaluation_ref(e.org_id, e.follow_up_id, e.flag_id))
+        for e in evaluation.alerts(ctx, org.path)
+    ]
+    out += [
+        AlertEntry("assistance", a.alert.code, (a.object_type, a.object_id))
+        for a in assistance.alerts(ctx, org_id=org.id)
+    ]
+    return out
+
+
+# Where each kind of AlertRef finds its path(s).
+_REF_COLUMNS: dict[str, tuple[Any, ...]] = {
+    "org": (Organization.id, Organization.path),
+    "follow_up": (FollowUp.id, FollowUp.org_path),
+    "flag": (Flag.id, Flag.org_path),
+    "AssistanceCase": (AssistanceCase.id, AssistanceCase.org_path),
+    "Loan": (Loan.id, Loan.org_path),
+    # the helped side first: a pairing's promises are about the members it helps
+    "Pairing": (Pairing.id, Pairing.org_path, Pairing.agency_org_path),
+}
+
+
+def alert_paths(ctx: Context, refs: Any) -> dict[AlertRef, tuple[str, ...]]:
+    """The path(s) of what each alert is about: one statement per kind of record (per 500 ids)."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for kind, rid in refs:
+        wanted[kind].add(rid)
+    out: dict[AlertRef, tuple[str, ...]] = {}
+    for kind, ids in wanted.items():
+        cols = _REF_COLUMNS.get(kind)
+        if cols is None:
+            continue
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), 500):
+            for row in ctx.session.execute(
+                select(*cols).where(cols[0].in_(ordered[i : i + 500]))
+            ).all():
+                out[(kind, row[0])] = tuple(p for p in row[1:] if p)
+    return out
+
+
+def alert_bucket(paths: tuple[str, ...], parent_path: str) -> str:
+    """The child path whose subtree holds the alert, or DIRECT (about the parent itself, or
+    nothing found): every alert of the parent lands in exactly one bucket, so the sum holds."""
+    width = len(parent_path) + SEGMENT
+    for path in paths:
+        if path.startswith(parent_path):
+            return path[:width] if len(path) >= width else DIRECT
+    return DIRECT
+
+
+def alert_breakdown_of(ctx: Context, org: Organization) -> AlertBreakdown:
+    entries = alert_entries(ctx, org)
+    paths = alert_paths(ctx, (e.ref for e in entries))
+    buckets: dict[str, Counter] = defaultdict(Counter)
+    areas: dict[str, str] = {}
+    for e in entries:
+        buckets[alert_bucket(paths.get(e.ref, ()), org.path)][e.code] += 1
+        areas.setdefault(e.code, e.area)
+    total: Counter = Counter()
+    for counter in buckets.values():
+        total.update(counter)
+    return AlertBreakdown(total, dict(buckets), areas)
+
 
 def alert_counts(ctx: Context, org: Organization) -> Counter:
-    """Alert counts by code over the subtree, from the three alert services (the rules decide,
-    so these are computed in Python over one statement per source, not a GROUP BY)."""
-    from partygraph.services import assistance, candidate, evaluation
-
-    out: Counter = Counter()
-    if org.id is None:
-        return out
-    for a in candidate.subtree_alerts(ctx, org.id):
-        out[a.alert.code] += 1
-    for e in evaluation.alerts(ctx, org.path):
-        out[e.code] += 1
-    for s in assistance.alerts(ctx, org_id=org.id):
-        out[s.alert.code] += 1
-    return out
+    """Alert counts by code over the subtree: the four areas of `allAlerts`."""
+    return alert_breakdown_of(ctx, org).total
 
 
 # --------------------------------------------------------------------------- cache
@@ -534,8 +644,14 @@ def breakdown(ctx: Context, org: Organization, start: date, end: date, groups: t
     return cached(ctx, ("breakdown", org.path, org.id, start, end, groups), lambda: compute(ctx, org, start, end, groups))
 
 
+def alert_breakdown(ctx: Context, org: Organization) -> AlertBreakdown:
+    """The cached `alert_breakdown_of`: the org row must have been loaded in the viewer's scope
+    (the subtree is then inside it, so the counts do not depend on the viewer)."""
+    return cached(ctx, ("alerts", org.path, org.id), lambda: alert_breakdown_of(ctx, org))
+
+
 def alerts(ctx: Context, org: Organization) -> Counter:
-    return cached(ctx, ("alerts", org.path, org.id), lambda: alert_counts(ctx, org))
+    return alert_breakdown(ctx, org).total
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -549,23 +665,26 @@ def child_of(b: Breakdown, key: str) -> Organization | None:
     return None
 
 
-def rows_by_child(b: Breakdown) -> list[tuple[Organization | None, Figures]]:
-    """Every child in order (empty figures for one without rows), then the 直属 row if it has any."""
+def rows_by_child(
+    b: Breakdown, also: Collection[str] = ()
+) -> list[tuple[Organization | None, Figures]]:
+    """Every child in order (empty figures for one without rows), then the 直属 row if it has any.
+    `also`: bucket keys counted outside `b` (alerts) that need their row even without figures."""
     out: list[tuple[Organization | None, Figures]] = []
     seen = set()
     for c in b.children:
         figs = b.buckets.get(c.path)
         seen.add(c.path)
         if figs is None:
-            if c.status != "active":
+            if c.status != "active" and c.path not in also:
                 continue
             figs = Figures()
         out.append((c, figs))
     for key, figs in b.buckets.items():  # a row under a child not listed (should not happen)
         if key != DIRECT and key not in seen:
             out.append((None, figs))
-    if DIRECT in b.buckets:
-        out.append((None, b.buckets[DIRECT]))
+    if DIRECT in b.buckets or DIRECT in also:
+        out.append((None, b.buckets.get(DIRECT) or Figures()))
     return out
 
 
@@ -575,6 +694,7 @@ def rows_by_child(b: Breakdown) -> list[tuple[Organization | None, Figures]]:
 def _labels() -> dict[str, dict[str, tuple[str, str]]]:
     from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS, MEMBER_STATUS_LABELS
     from partygraph.rules.assistance import CASE_STATUS_LABELS, CAUSE_LABELS, HELP_LABELS
+    from partygraph.rules.catalogue import CATALOGUE
     from partygraph.rules.evaluation import FLAG_LABELS, GRADE_LABELS
     from partygraph.rules.pipeline import STAGE_LABELS
 
@@ -603,6 +723,7 @@ def _labels() -> dict[str, dict[str, tuple[str, str]]]:
         "case_status": dict(CASE_STATUS_LABELS),
         "help_count": dict(HELP_LABELS),
         "help_fen": dict(HELP_LABELS),
+        "alert": {code: (r.zh, r.en) for code, r in CATALOGUE.items()},
     }
 
 

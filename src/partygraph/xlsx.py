@@ -108,31 +108,140 @@ class _InfoShim:
         self.context = ctx
 
 
+# The candidate ledger's columns, named by the fields of `imports.candidates` (the export is
+# read back by that importer: its headers are the importer's first alias of each field).
+CANDIDATE_FIELDS = [
+    "name", "gender", "ethnicity", "birth_date", "education", "occupation", "front_line", "rural", "stage",
+    "recommendation", "application", "last_step_on", "id_number", "phone", "org_name", "org_code",
+    "talk", "notice_activist", "activist_decided", "activist_filed", "contacts_assigned", "contacts", "activist_review",
+    "notice_target", "target_decided", "target_filed", "introducers_assigned", "introducers", "political_review",
+    "political_review_outcome", "training", "training_days", "training_hours", "branch_examination", "pre_examination",
+    "notice_admission", "form_filled", "admission_vote", "admission_tally", "approval_talk", "admission_approved",
+    "admission_filed", "placed", "oath", "conversion_applied", "notice_conversion", "conversion_vote", "conversion_tally",
+    "conversion_outcome", "conversion_approved", "archived", "notice_place", "special_reason", "exit", "exit_on",
+    "exit_reason", "notes",
+]  # fmt: skip
+_TALLY_PARTS = (
+    ("应到", "should_attend"), ("实到", "present"), ("书面意见", "written_opinions"), ("赞成", "yes"), ("反对", "no"),
+    ("弃权", "abstain"),
+)  # fmt: skip
+
+
+def _names(people: Any) -> str:
+    return "、".join(str(p.get("name") or "") for p in people or [] if isinstance(p, dict) and p.get("name"))
+
+
+def _tally(data: dict[str, Any]) -> str:
+    """A vote step's tally as the importer reads it: "应到 23，实到 20，书面意见 0，赞成 18，反对 1，弃权 1"."""
+    return "，".join(f"{zh} {int(data[key])}" for zh, key in _TALLY_PARTS if data.get(key) is not None)
+
+
+def _figure(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def candidate_ledger_steps(steps: list[Any]) -> dict[str, Any]:
+    """The ledger's step columns (field → cell) of one file, from its `CandidateStep` rows in
+    recorded order. Only the current round counts (the steps since the latest application:
+    the ledger has one 申请日期). A column holds one date: a step recorded twice (a notice
+    repeated, introducers replaced, a vote taken again) shows its latest record, except the
+    six-monthly reviews (every date) and the training (the last date, the days and hours
+    summed, as the rules count them). A notice goes to the column of the decision it guarded:
+    the stage the file was in when it was posted."""
+    from partygraph.imports.candidates import ORDER
+    from partygraph.rules.pipeline import STEP_LABELS, ConversionOutcome, Stage, Step
+
+    column = {step: fld for fld, step in ORDER if step != Step.notice}
+    notice_column = {
+        Stage.applicant: "notice_activist", Stage.activist: "notice_target", Stage.target: "notice_admission",
+        Stage.probationary: "notice_conversion",
+    }  # fmt: skip
+    moves = {Step.activist_decided: Stage.activist, Step.target_decided: Stage.target, Step.admission_approved: Stage.probationary}
+    first = max((i for i, r in enumerate(steps) if r.step == Step.application.value), default=0)
+    out: dict[str, Any] = {}
+    stage, days, hours = Stage.applicant, 0.0, 0.0
+    reviews: list[str] = []
+    for r in steps[first:]:
+        step, data = Step(r.step), dict(r.data or {})
+        if step == Step.notice:
+            if stage in notice_column:
+                out[notice_column[stage]] = r.on
+            if data.get("place"):
+                out["notice_place"] = data["place"]
+        elif step == Step.activist_review:
+            reviews.append(r.on.isoformat())
+        elif step == Step.training:
+            out["training"] = r.on
+            days += float(data.get("days") or 0)
+            hours += float(data.get("hours") or 0)
+        elif step in column:
+            out[column[step]] = r.on
+        elif step in (Step.withdraw, Step.remove_from_pool, Step.not_admitted, Step.cancel_probation):
+            out.update(exit=STEP_LABELS[step][0], exit_on=r.on, exit_reason=r.reason or data.get("reason") or "")
+        if step == Step.contacts_assigned:
+            out["contacts"] = _names(data.get("contacts"))
+        elif step == Step.introducers_assigned:
+            out["introducers"] = _names(data.get("introducers"))
+        elif step == Step.political_review:
+            out["political_review_outcome"] = {"pass": "合格", "fail": "不合格"}.get(r.outcome or "", r.outcome or "")
+        elif step == Step.admission_vote:
+            out["admission_tally"] = _tally(data)
+        elif step == Step.conversion_vote:
+            out["conversion_tally"] = _tally(data)
+            months = data.get("extension_months")
+            outcomes = {ConversionOutcome.convert.value: "按期转正", ConversionOutcome.cancel.value: "取消预备党员资格",
+                        ConversionOutcome.extend.value: f"延长预备期 {months} 个月" if months else "延长预备期"}  # fmt: skip
+            out["conversion_outcome"] = outcomes.get(r.outcome or "", r.outcome or "")
+        elif step in (Step.admission_approved, Step.conversion_approved) and data.get("special_reason"):
+            out["special_reason"] = data["special_reason"]
+        stage = moves.get(step, stage)
+    if reviews:
+        out["activist_review"] = "、".join(reviews)
+    if days:
+        out["training_days"] = _figure(days)
+    if hours:
+        out["training_hours"] = _figure(hours)
+    return out
+
+
 def candidates_dataset(ctx: Context, candidate_filter: Any = None) -> Dataset:
+    """The candidate ledger (发展党员台账): one row per file with the date of every step taken,
+    the contacts and introducers by name, the votes' tallies and the exit, so that
+    `imports.candidates` rebuilds the files from it in a database with the same tree and roster."""
+    from itertools import groupby
+
     from partygraph.graphql.queries.candidate import candidate_conditions
-    from partygraph.models.candidate import Candidate
+    from partygraph.imports.candidates import COLUMNS
+    from partygraph.models.candidate import Candidate, CandidateStep
     from partygraph.rules.pipeline import RECOMMENDATION_LABELS, STAGE_LABELS
 
     conds = candidate_conditions(_InfoShim(ctx), candidate_filter)  # type: ignore[arg-type]
+    # One streamed statement: each file's rows with its steps, in recorded order.
     stmt = (
-        select(Candidate, Organization.name, Organization.code)
+        select(Candidate, Organization.name, Organization.code, CandidateStep)
         .join(Organization, Organization.id == Candidate.org_id)
+        .outerjoin(CandidateStep, CandidateStep.candidate_id == Candidate.id)
         .where(*conds)
-        .order_by(Candidate.org_path, Candidate.applied_on, Candidate.id)
-        .execution_options(yield_per=500)
+        .order_by(Candidate.org_path, Candidate.applied_on, Candidate.id, CandidateStep.id)
+        .execution_options(yield_per=1000)
     )
 
     def rows() -> Iterator[list[Any]]:
-        for c, org_name, code in ctx.session.execute(stmt):
-            yield [
-                c.name, _lbl(GENDER_LABELS, c.gender), c.ethnicity, c.birth_date, _lbl(EDUCATION_LABELS, c.education),
-                c.occupation or "", _yes(c.front_line), _yes(c.rural), _lbl(STAGE_LABELS, c.stage),
-                _lbl(RECOMMENDATION_LABELS, c.recommendation) if c.recommendation else "", c.applied_on, c.last_step_on,
-                _mask(c.id_number, ctx), c.phone or "", org_name, code,
-            ]  # fmt: skip
+        for _cid, group in groupby(ctx.session.execute(stmt), key=lambda r: r[0].id):
+            records = list(group)
+            c, org_name, code = records[0][0], records[0][1], records[0][2]
+            cells = candidate_ledger_steps([r[3] for r in records if r[3] is not None])
+            cells.update(
+                name=c.name, gender=_lbl(GENDER_LABELS, c.gender), ethnicity=c.ethnicity, birth_date=c.birth_date,
+                education=_lbl(EDUCATION_LABELS, c.education), occupation=c.occupation or "", front_line=_yes(c.front_line),
+                rural=_yes(c.rural), stage=_lbl(STAGE_LABELS, c.stage),
+                recommendation=_lbl(RECOMMENDATION_LABELS, c.recommendation) if c.recommendation else "",
+                application=c.applied_on, last_step_on=c.last_step_on, id_number=_mask(c.id_number, ctx),
+                phone=c.phone or "", org_name=org_name, org_code=code, notes=c.notes or "",
+            )  # fmt: skip
+            yield [cells.get(f, "") for f in CANDIDATE_FIELDS]
 
-    headers = ["姓名", "性别", "民族", "出生日期", "学历", "职业", "生产工作一线", "农村", "阶段", "推荐方式", "申请日期", "最近一步日期", "身份证号码", "联系电话", "所在党组织", "组织编码"]
-    return Dataset("发展党员台账", headers, rows())
+    return Dataset("发展党员台账", [COLUMNS.label(f) for f in CANDIDATE_FIELDS], rows())
 
 
 def _under_path(ctx: Context, under_id: int | None) -> str | None:
@@ -143,8 +252,67 @@ def _under_path(ctx: Context, under_id: int | None) -> str | None:
     return orgs.get(ctx, under_id).path
 
 
+# The assistance ledger's columns, named by the fields of `imports.cases` (whose first alias
+# of each field is the header). 家庭人口 and 复核到期 are derived figures the importer skips.
+CASE_FIELDS = [
+    "name", "org_name", "cause", "standard", "yearly_income", "household_size", "status", "applied_on", "filed_on",
+    "review_due_on", "closed_on", "closed_reason", "situation", "id_number", "org_code", "standard_note",
+    "family_members", "application", "appraised_on", "appraisal_record", "notice_starts_on", "notice_ends_on",
+    "objections", "objection_resolution", "reported_on", "approved_on", "approval_record", "filing_record",
+    "reviewed_on", "review_outcome", "review_record", "review_reason",
+]  # fmt: skip
+
+
+def family_text(family: list[dict[str, Any]] | None) -> str:
+    """ "李秀英（配偶）、李强（儿子）": the household besides the member, as the importer reads it."""
+    return "、".join(f"{f.get('name', '')}（{f.get('relation', '')}）" for f in family or [] if isinstance(f, dict))
+
+
+def case_ledger_steps(steps: list[Any]) -> dict[str, Any]:
+    """The ledger's workflow columns (field → cell) of one case, from its `CaseStep` rows in
+    recorded order. A refusal and a closing review are the case's end (结案日期 / 结案原因,
+    from the case itself); the other reviews are 复核日期 (every date), with the latest one's
+    outcome, record and explanation."""
+    from partygraph.rules.assistance import REVIEW_LABELS, CaseStepKind, ReviewOutcome
+
+    out: dict[str, Any] = {}
+    reviews: list[Any] = []
+    for r in steps:
+        kind, data = CaseStepKind(r.kind), dict(r.data or {})
+        if kind == CaseStepKind.apply:
+            out["application"] = r.record or ""
+        elif kind == CaseStepKind.appraise:
+            out.update(appraised_on=r.on, appraisal_record=r.record or "")
+        elif kind == CaseStepKind.notice:
+            out.update(
+                notice_starts_on=data.get("notice_starts_on") or r.on, notice_ends_on=data.get("notice_ends_on") or "",
+                objections=data.get("objections") or "", objection_resolution=data.get("objection_resolution") or "",
+            )  # fmt: skip
+        elif kind == CaseStepKind.report:
+            out["reported_on"] = r.on
+        elif kind == CaseStepKind.approve:
+            out.update(approved_on=r.on, approval_record=r.record or "")
+        elif kind == CaseStepKind.file:
+            out["filing_record"] = r.record or ""
+        elif kind == CaseStepKind.review and r.outcome != ReviewOutcome.closed:
+            reviews.append(r)
+    if reviews:
+        last = reviews[-1]
+        out.update(
+            reviewed_on="、".join(r.on.isoformat() for r in reviews),
+            review_outcome=_lbl(REVIEW_LABELS, ReviewOutcome(last.outcome)) if last.outcome else "",
+            review_record=last.record or "", review_reason=last.reason or "",
+        )  # fmt: skip
+    return out
+
+
 def cases_dataset(ctx: Context, under_id: int | None = None, status: list[str] | None = None, cause: list[str] | None = None) -> Dataset:
-    from partygraph.models.assistance import AssistanceCase
+    """The assistance ledger (困难党员台账): one row per case with the dates and evidence of its
+    workflow, so that `imports.cases` rebuilds the cases in a database with the same roster."""
+    from itertools import groupby
+
+    from partygraph.imports.cases import COLUMNS
+    from partygraph.models.assistance import AssistanceCase, CaseStep
     from partygraph.rules.assistance import CASE_STATUS_LABELS, CAUSE_LABELS, STANDARD_LABELS
 
     conds: list[Any] = [within(AssistanceCase.org_path, ctx.viewer)]
@@ -155,26 +323,36 @@ def cases_dataset(ctx: Context, under_id: int | None = None, status: list[str] |
         conds.append(AssistanceCase.status.in_(status))
     if cause:
         conds.append(AssistanceCase.cause.in_(cause))
+    # One streamed statement: each case with its steps, in recorded order.
     stmt = (
-        select(AssistanceCase, Member.name, Organization.name)
+        select(AssistanceCase, Member.name, Member.id_number, Organization.name, Organization.code, CaseStep)
         .join(Member, Member.id == AssistanceCase.member_id)
         .join(Organization, Organization.id == AssistanceCase.org_id)
+        .outerjoin(CaseStep, CaseStep.case_id == AssistanceCase.id)
         .where(*conds)
-        .order_by(AssistanceCase.org_path, AssistanceCase.applied_on, AssistanceCase.id)
-        .execution_options(yield_per=500)
+        .order_by(AssistanceCase.org_path, AssistanceCase.applied_on, AssistanceCase.id, CaseStep.id)
+        .execution_options(yield_per=1000)
     )
 
     def rows() -> Iterator[list[Any]]:
-        for c, name, org_name in ctx.session.execute(stmt):
-            yield [
-                name, org_name, _lbl(CAUSE_LABELS, c.cause), _lbl(STANDARD_LABELS, c.standard) if c.standard else "",
-                (c.yearly_income_fen or 0) / 100 if c.yearly_income_fen is not None else "", len(c.family_members or []),
-                _lbl(CASE_STATUS_LABELS, c.status), c.applied_on, c.filed_on or "", c.review_due_on or "", c.closed_on or "",
-                c.closed_reason or "", c.situation or "",
-            ]  # fmt: skip
+        for _cid, group in groupby(ctx.session.execute(stmt), key=lambda r: r[0].id):
+            records = list(group)
+            c, name, idn, org_name, code = records[0][:5]
+            cells = case_ledger_steps([r[5] for r in records if r[5] is not None])
+            cells.update(
+                name=name, org_name=org_name, cause=_lbl(CAUSE_LABELS, c.cause),
+                standard=_lbl(STANDARD_LABELS, c.standard) if c.standard else "",
+                yearly_income=c.yearly_income_fen / 100 if c.yearly_income_fen is not None else "",
+                # family_members lists the household besides the member: the member counts too
+                household_size=1 + len(c.family_members or []), status=_lbl(CASE_STATUS_LABELS, c.status),
+                applied_on=c.applied_on, filed_on=c.filed_on or "", review_due_on=c.review_due_on or "",
+                closed_on=c.closed_on or "", closed_reason=c.closed_reason or "", situation=c.situation or "",
+                id_number=_mask(idn, ctx), org_code=code, standard_note=c.standard_note or "",
+                family_members=family_text(c.family_members),
+            )  # fmt: skip
+            yield [cells.get(f, "") for f in CASE_FIELDS]
 
-    headers = ["姓名", "所在党组织", "困难类别", "认定标准", "家庭年收入（元）", "家庭人口", "状态", "申请日期", "备案日期", "复核到期", "结案日期", "结案原因", "生产生活情况"]
-    return Dataset("困难党员台账", headers, rows())
+    return Dataset("困难党员台账", [COLUMNS.label(f) for f in CASE_FIELDS], rows())
 
 
 def outcomes_dataset(ctx: Context, under_id: int | None = None, year: int | None = None) -> Dataset:

@@ -116,7 +116,7 @@ def test_vote_form_explains_quorum_and_invalid_meeting_is_refused(client, world,
     r = client.get(f"{url}/form?step=admission_vote", headers={"HX-Request": "true"})
     assert 'id="vote-fields"' in r.text and 'hx-get="/admin/votes/explain"' in r.text
     assert re.search(r'name="should_attend" value="2"', r.text)
-    # a vote at the wrong stage: the meeting is recorded (it happened), the step refused
+    # a vote at the wrong stage: refused, and its meeting is not kept either (one transaction)
     r = client.post(f"{url}/steps", data={"step": "admission_vote", "on": "2026-09-01", "should_attend": "2", "present": "1", "yes": "1"}, headers=hx(csrf))
     assert r.status_code == 422 and "R-DEV-00" in r.text
 

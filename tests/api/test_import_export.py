@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from stdnum.cn import ric
 
-from partygraph import importer, xlsx
+from partygraph import imports, xlsx
 from partygraph.context import SYSTEM_VIEWER, Context
 from partygraph.models.account import Account
 from partygraph.models.member import Member
@@ -70,7 +70,7 @@ def test_mixed_file_dry_run_lists_every_bad_row_and_writes_nothing(world, sessio
     )
     before = member_count(session_factory)
     with session_factory() as s:
-        report = importer.import_members(ctx_for(s, settings, clock), data, "roster.csv")
+        report = imports.import_members(ctx_for(s, settings, clock), data, "roster.csv")
     assert not report.committed and report.created == 0
     assert member_count(session_factory) == before
     reasons = {p.row: (p.code, p.message_zh) for p in report.problems}
@@ -88,8 +88,8 @@ def test_mixed_file_dry_run_lists_every_bad_row_and_writes_nothing(world, sessio
     assert report.total == 12 and report.good == 2
 
     # the commit is refused: nothing written
-    with session_factory() as s, pytest.raises(importer.ImportRefusedError) as refused:
-        importer.import_members(ctx_for(s, settings, clock), data, "roster.csv", commit=True)
+    with session_factory() as s, pytest.raises(imports.ImportRefusedError) as refused:
+        imports.import_members(ctx_for(s, settings, clock), data, "roster.csv", commit=True)
     assert len(refused.value.report.problems) == 9
     assert member_count(session_factory) == before
 
@@ -99,7 +99,7 @@ def test_good_file_commits_once_and_a_reimport_creates_no_duplicates(world, sess
     before = member_count(session_factory)
     seen: list[tuple[str, int, int]] = []
     with session_factory() as s:
-        report = importer.import_members(ctx_for(s, settings, clock), data, "roster.csv", commit=True, progress=lambda *a: seen.append(a))
+        report = imports.import_members(ctx_for(s, settings, clock), data, "roster.csv", commit=True, progress=lambda *a: seen.append(a))
     assert report.committed and report.created == 2 and len(report.skipped) == 1
     assert ("write", 2, 2) in seen and ("check", 3, 3) in seen
     assert member_count(session_factory) == before + 2
@@ -110,7 +110,7 @@ def test_good_file_commits_once_and_a_reimport_creates_no_duplicates(world, sess
         assert (wu.birth_date, wu.joined_on, wu.status, wu.org_id, wu.ethnicity) == (date(1992, 3, 4), date(2018, 7, 1), "full", world.ids["V2"], "羌族")
     # the same file again: everything matches (by ID number, else name + birth date + organisation)
     with session_factory() as s:
-        again = importer.import_members(ctx_for(s, settings, clock), data, "roster.csv", commit=True)
+        again = imports.import_members(ctx_for(s, settings, clock), data, "roster.csv", commit=True)
     assert again.created == 0 and len(again.skipped) == 3
     assert member_count(session_factory) == before + 2
 
@@ -130,13 +130,13 @@ def test_an_error_during_the_commit_writes_nothing(world, session_factory, setti
     monkeypatch.setattr(members, "register", failing)
     before = member_count(session_factory)
     with session_factory() as s, pytest.raises(RuntimeError):
-        importer.import_members(ctx_for(s, settings, clock), roster_csv([GOOD_A, GOOD_B]), "roster.csv", commit=True)
+        imports.import_members(ctx_for(s, settings, clock), roster_csv([GOOD_A, GOOD_B]), "roster.csv", commit=True)
     assert member_count(session_factory) == before
 
 
 def test_import_is_limited_to_the_viewers_scope(world, session_factory, settings, clock):
     with session_factory() as s:
-        report = importer.import_members(ctx_for(s, settings, clock, "township2"), roster_csv([GOOD_A]), "roster.csv")
+        report = imports.import_members(ctx_for(s, settings, clock, "township2"), roster_csv([GOOD_A]), "roster.csv")
     assert [p.code for p in report.problems] == ["UNKNOWN_ORG"]
 
 
@@ -223,12 +223,12 @@ def test_demo_round_trip_gives_the_same_roster(db, session_factory, settings, cl
         conn.execute(insert(Organization.__table__), tree)
     with session_factory() as s:
         ctx = Context(session=s, settings=settings, viewer=SYSTEM_VIEWER, clock=clock)
-        report = importer.import_members(ctx, buf.getvalue(), "roster.xlsx", commit=True)
+        report = imports.import_members(ctx, buf.getvalue(), "roster.xlsx", commit=True)
     assert not report.problems, report.problems[:5]
     assert report.created == sum(original.values())
     with session_factory() as s:
         assert roster(s) == original
     # and once more: nothing new
     with session_factory() as s:
-        again = importer.import_members(Context(session=s, settings=settings, viewer=SYSTEM_VIEWER, clock=clock), buf.getvalue(), "roster.xlsx", commit=True)
+        again = imports.import_members(Context(session=s, settings=settings, viewer=SYSTEM_VIEWER, clock=clock), buf.getvalue(), "roster.xlsx", commit=True)
     assert again.created == 0 and len(again.skipped) == report.created

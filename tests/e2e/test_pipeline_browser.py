@@ -103,3 +103,54 @@ def test_vote_form_shows_the_quorum_arithmetic_as_the_clerk_types(db, target_id,
     page.fill("input[name=on]", "2024-07-01")
     page.click("#step-form button[type=submit]")
     page.wait_for_selector("table.timeline >> text=should_attend")
+
+
+@pytest.fixture
+def sanctioned_target_id(gql, world, clock) -> str:  # type: ignore[no-untyped-def]
+    """As `target_id`, but the introducer 张三 is under 留党察看 since 2024-06-26."""
+    from tests.api.test_pipeline import Pipeline, run_until
+
+    p = Pipeline(gql, world, clock)
+    run_until(p, "admission_vote")
+    clock.today = date(2024, 7, 1)
+    out = gql(
+        "mutation($i: RecordMemberSanctionInput!) { recordMemberSanction(input: $i) { __typename } }",
+        {"i": {"memberId": world.gid("Member", "zhang"), "kind": "party_probation", "decidedOn": "2024-06-26", "probationYears": 1, "decidedBy": "岷江县纪委"}},
+    )
+    assert out["recordMemberSanction"]["__typename"] == "MemberSanctionPayload"
+    return p.id  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_vote_refused_for_a_sanctioned_introducer_links_to_the_replacement(db, sanctioned_target_id, world, clock, live_server, browser_page) -> None:  # type: ignore[no-untyped-def]
+    clock.today = date(2024, 7, 1)
+    page = browser_page
+    page.goto(f"{live_server}/admin/login")
+    page.fill("input[name=username]", "village")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/**")
+    page.goto(f"{live_server}/admin/candidates/{sanctioned_target_id}?lang=zh")
+    page.evaluate("window.__notReloaded = true")
+    page.select_option("select[name=step]", "admission_vote")
+    page.wait_for_selector("#vote-fields")
+    page.fill("input[name=on]", "2024-07-01")
+    page.fill("input[name=present]", "2")
+    page.fill("input[name=yes]", "2")
+    page.click("#step-form button[type=submit]")
+    error = page.wait_for_selector("#step-error")
+    assert "R-DEV-09" in error.inner_text() and "张三" in error.inner_text()
+    # the refusal's link swaps in the replacement form: the pair in force ticked, a reason asked
+    page.click("#replace-introducers")
+    page.wait_for_selector("#current-introducers")
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.input_value("select[name=step]") == "introducers_assigned"
+    zhang, li = world.gid("Member", "zhang"), world.gid("Member", "li")
+    assert page.is_checked(f"input[name=introducer_ids][value='{zhang}']")
+    assert page.is_checked(f"input[name=introducer_ids][value='{li}']")
+    # 张三 kept: refused again on the assignment's own day, inline
+    page.fill("input[name=on]", "2024-07-01")
+    page.fill("input[name=reason]", "张三受留党察看处分")
+    page.click("#step-form button[type=submit]")
+    page.wait_for_selector("#step-error >> text=R-DEV-09")
+    assert page.input_value("input[name=reason]") == "张三受留党察看处分"

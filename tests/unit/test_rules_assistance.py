@@ -242,6 +242,9 @@ def test_promises():
     assert r.check_promise_dates(date(2027, 1, 1), date(2027, 6, 1), TODAY).code == "R-AID-14"
     assert r.promise_alert(date(2026, 6, 1), None, TODAY).code == "R-AID-16"
     assert r.promise_alert(date(2026, 6, 1), date(2026, 5, 1), TODAY) is None
+    # Decided after its due date (kept late, or recorded as broken with its reason): no alert either.
+    assert r.promise_alert(date(2026, 6, 1), date(2026, 8, 1), TODAY) is None
+    assert r.promise_alert(date(2026, 12, 1), None, TODAY) is None
 
 
 # --- R-AID-05: allowances -----------------------------------------------------------------------

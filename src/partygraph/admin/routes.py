@@ -11,14 +11,18 @@ from starlette.routing import Route, Router
 
 from partygraph.admin.core import Page, check_csrf
 from partygraph.admin.pages import (
+    alerts,
     assistance,
     branch_life,
     dashboard,
+    discipline,
     evaluation,
+    imports,
     members,
     org_forms,
     orgs,
     pipeline,
+    plans,
     settings,
     transfers,
 )
@@ -90,9 +94,12 @@ def admin_app(state: Any) -> Router:
             *members.routes,
             *transfers.routes,
             *settings.routes,
+            *alerts.routes,  # before pipeline's older /alerts
             *pipeline.routes,
+            *plans.routes, *discipline.routes,
             *assistance.routes,
             *dashboard.routes,
+            *imports.routes,
             *branch_life.routes,
         ]
     )

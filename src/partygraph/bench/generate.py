@@ -27,7 +27,9 @@ per distinct name (≈ 10,000), not per row.
 
 More tables plug in as `TableGenerator`s (see `EXTRA_GENERATORS` and `PROPORTIONS`):
 each gets the `Population` (the tree, every member-holding unit with its member id
-range and status counts) after members and positions are loaded.
+range and status counts) after members and positions are loaded. The candidates, last
+year's evaluations and the assistance cases, funds and loans come that way
+(`gen_records.py`); then the roster rollup (`rollups.rebuild`) is recounted.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 from stdnum.cn import ric
 
+from partygraph import rollups
+from partygraph.bench.gen_records import generate_records
 from partygraph.models.member import (
     COMMITTEE_KINDS,
     POSITION_LABELS,
@@ -50,6 +54,7 @@ from partygraph.models.member import (
     PositionKind,
 )
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, BranchType, OrgKind, path_segment
+from partygraph.rules.base import add_months
 from partygraph.services.member import name_keys
 
 BENCH_PASSWORD = "partygraph-bench"
@@ -84,7 +89,13 @@ _COUNTY_BRANCHES = {
     BranchType.flowing: 1,
     BranchType.two_new: 4,
 }
-_COUNTY = dict(townships=(13, 15), villages=(9, 14), county_agencies=36, county_branches=_COUNTY_BRANCHES, members_per_county=20_000)
+_COUNTY = dict(
+    townships=(13, 15),
+    villages=(9, 14),
+    county_agencies=36,
+    county_branches=_COUNTY_BRANCHES,
+    members_per_county=20_000,
+)
 
 SCALES: dict[str, Scale] = {
     "tiny": Scale(
@@ -97,15 +108,34 @@ SCALES: dict[str, Scale] = {
     "province": Scale("province", OrgKind.province, 20, 10, **_COUNTY),  # type: ignore[arg-type]
 }  # fmt: skip
 
-# --- proportions and plug-in points for the tables landing later -------------------------------
+# --- proportions and plug-in points for the tables generated after the members ---------------
 
-# DOMAIN §2/§4/§6 figures the later generators should follow (fractions of members unless said).
+# DOMAIN §2/§4/§5/§6 figures the table generators follow: fractions of a branch's members
+# unless said otherwise. A county of ~20,000 members has ~1,100 activists and 2–3 times as many
+# applicants; development targets are about a year's intake; every probationary member on the
+# roster and every full member who joined in the last three years has a file (linked by
+# member_id); in-difficulty members are ≈ 4 % (set on the member rows), each with an open case.
 PROPORTIONS: dict[str, float] = {
     "in_difficulty": 0.04,  # members flagged in difficulty (set here on the member rows)
-    "assistance_cases": 0.04,  # one open case per member in difficulty (DOMAIN §6)
-    "candidates": 0.02,  # applicants / activists / development targets (DOMAIN §4)
-    "evaluation_rounds_per_branch_year": 1.0,  # democratic evaluation, yearly per branch (§5)
-    "evaluation_not_qualified": 0.01,  # 不合格 outcomes among evaluated members
+    "applicants": 0.14,  # open applications (≈ 2.5 × the activists)
+    "activists": 0.055,  # ≈ 1,100 per county of 20,000
+    "targets": 0.02,  # development targets (≈ a year's intake)
+    "withdrawn": 0.004,  # files ended by the applicant
+    "removed_from_pool": 0.003,  # activists taken out of the pool
+    "not_admitted": 0.001,  # targets not admitted (failed political review)
+    "probation_cancelled": 0.0005,  # probationary membership cancelled (a member record too)
+    "pipeline_full_years": 2,  # full members who joined within this many years have a file
+    "evaluation_rounds_per_branch_year": 1.0,  # democratic evaluation, yearly per branch (§5): last year
+    "evaluation_open_rounds": 0.04,  # last year's rounds still open (R-EVAL-01 alerts)
+    "evaluation_excellent": 0.15,
+    "evaluation_basically_qualified": 0.04,  # warning talk within a month (R-EVAL-03)
+    "evaluation_not_qualified": 0.01,  # 不合格, limited-time correction (R-EVAL-02)
+    "assistance_cases": 1.0,  # one open case per member in difficulty (DOMAIN §6)
+    "assistance_closed": 0.15,  # closed cases (former difficulty), per open case
+    "assistance_refused": 0.04,  # refused applications, per open case
+    "assistance_grants": 0.3,  # cases under help that got a grant from a fund
+    "assistance_loans": 0.08,  # cases under help with a repayable loan (R-AID-03)
+    "loan_missed": 0.15,  # loans whose borrower stopped repaying (overdue)
 }
 
 
@@ -135,14 +165,29 @@ class Population:
     orgs: int
     members: int
     next_ids: dict[str, int]  # table name → the next free id, for generators that assign ids
+    organizations: list[tuple[Any, ...]] = field(default_factory=list)  # rows in ORG_COLUMNS order
+    now: Any = None  # created_at / updated_at as the sink writes it (text on SQLite)
+    name_keys: Callable[[str], tuple[str, str]] = (
+        name_keys  # pinyin keys, memoised by the generator
+    )
+    phases: dict[str, float] = field(
+        default_factory=dict
+    )  # a generator's own timings, reported with the load's
+
+    def take_ids(self, table: str, n: int) -> int:
+        """Reserve n ids of `table`; returns the first."""
+        first = self.next_ids.get(table, 1)
+        self.next_ids[table] = first + n
+        return first
 
 
-# (table name, function(population, sink) -> rows written). Later issues append here, e.g.
-#   ("candidate", generate_candidates)  — PROPORTIONS["candidates"] of each unit's size
-#   ("evaluation_round", generate_rounds) — one round per branch per year
-#   ("assistance_case", generate_cases)  — the members with in_difficulty set
-TableGenerator = Callable[[Population, "Sink"], int]
-EXTRA_GENERATORS: list[tuple[str, TableGenerator]] = []
+# (phase name, function(population, sink) -> rows written per table). Each runs in its own
+# transaction after members and positions are loaded; the tables it names get their
+# sequences moved past the generated ids. See bench/gen_*.py.
+TableGenerator = Callable[[Population, "Sink"], dict[str, int]]
+EXTRA_GENERATORS: list[tuple[str, TableGenerator]] = [
+    ("records", generate_records),  # candidates, evaluations, assistance (DOMAIN §4–§6)
+]
 
 
 # --- the vocabulary ------------------------------------------------------------------------------
@@ -161,9 +206,150 @@ SURNAMES: list[tuple[str, float]] = [
     ("白", 0.3), ("崔", 0.3), ("康", 0.3), ("毛", 0.3), ("邱", 0.3), ("秦", 0.3), ("江", 0.3), ("史", 0.2),
     ("欧阳", 0.1), ("司马", 0.05),
 ]  # fmt: skip
-MALE_GIVEN = ["建国", "建军", "建华", "国强", "国庆", "志强", "志明", "永红", "永强", "春生", "德明", "德华", "文斌", "文杰", "海涛", "海峰", "洪波", "红兵", "卫东", "卫国", "伟", "强", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "斌", "宇", "浩", "凯", "健", "俊", "帆", "帅", "旭", "宁", "龙", "林", "子豪", "浩然", "宇航", "俊杰", "家豪", "明轩", "志远", "晓东", "晓峰", "振华", "振兴", "学文", "学军", "光明", "光辉", "成龙", "金山", "玉林", "云飞", "大勇"]
-FEMALE_GIVEN = ["秀英", "桂英", "秀兰", "玉兰", "桂兰", "秀珍", "凤英", "玉梅", "玉珍", "淑珍", "丽华", "丽娟", "红梅", "红霞", "春梅", "春燕", "海燕", "晓燕", "晓红", "小红", "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "燕", "玲", "婷", "雪", "琳", "洁", "颖", "倩", "思琪", "欣怡", "梓涵", "雨欣", "佳怡", "子涵", "诗涵", "梦琪", "慧敏", "文静", "雅琴", "淑芬", "美玲", "金凤", "彩霞", "翠兰", "琼", "萍", "莉", "英"]
-TIBETAN_MALE = ["扎西", "泽仁", "尼玛", "多吉", "次仁", "格桑", "罗布", "旦增", "索朗", "益西", "贡布", "达瓦", "登巴", "洛桑"]
+MALE_GIVEN = [
+    "建国",
+    "建军",
+    "建华",
+    "国强",
+    "国庆",
+    "志强",
+    "志明",
+    "永红",
+    "永强",
+    "春生",
+    "德明",
+    "德华",
+    "文斌",
+    "文杰",
+    "海涛",
+    "海峰",
+    "洪波",
+    "红兵",
+    "卫东",
+    "卫国",
+    "伟",
+    "强",
+    "军",
+    "勇",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "刚",
+    "平",
+    "辉",
+    "鹏",
+    "华",
+    "飞",
+    "鑫",
+    "波",
+    "斌",
+    "宇",
+    "浩",
+    "凯",
+    "健",
+    "俊",
+    "帆",
+    "帅",
+    "旭",
+    "宁",
+    "龙",
+    "林",
+    "子豪",
+    "浩然",
+    "宇航",
+    "俊杰",
+    "家豪",
+    "明轩",
+    "志远",
+    "晓东",
+    "晓峰",
+    "振华",
+    "振兴",
+    "学文",
+    "学军",
+    "光明",
+    "光辉",
+    "成龙",
+    "金山",
+    "玉林",
+    "云飞",
+    "大勇",
+]
+FEMALE_GIVEN = [
+    "秀英",
+    "桂英",
+    "秀兰",
+    "玉兰",
+    "桂兰",
+    "秀珍",
+    "凤英",
+    "玉梅",
+    "玉珍",
+    "淑珍",
+    "丽华",
+    "丽娟",
+    "红梅",
+    "红霞",
+    "春梅",
+    "春燕",
+    "海燕",
+    "晓燕",
+    "晓红",
+    "小红",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "艳",
+    "娟",
+    "霞",
+    "燕",
+    "玲",
+    "婷",
+    "雪",
+    "琳",
+    "洁",
+    "颖",
+    "倩",
+    "思琪",
+    "欣怡",
+    "梓涵",
+    "雨欣",
+    "佳怡",
+    "子涵",
+    "诗涵",
+    "梦琪",
+    "慧敏",
+    "文静",
+    "雅琴",
+    "淑芬",
+    "美玲",
+    "金凤",
+    "彩霞",
+    "翠兰",
+    "琼",
+    "萍",
+    "莉",
+    "英",
+]
+TIBETAN_MALE = [
+    "扎西",
+    "泽仁",
+    "尼玛",
+    "多吉",
+    "次仁",
+    "格桑",
+    "罗布",
+    "旦增",
+    "索朗",
+    "益西",
+    "贡布",
+    "达瓦",
+    "登巴",
+    "洛桑",
+]
 TIBETAN_FEMALE = ["卓玛", "拉姆", "央金", "措姆", "德吉", "曲珍", "白珍", "永珍", "卓嘎", "格玛"]
 TIBETAN_FIRST = ["泽仁", "格桑", "次仁", "尼玛", "达瓦", "白玛", "益西", "央宗"]
 
@@ -225,9 +411,37 @@ FLOW_DESTINATIONS = [
     "四川省成都市武侯区", "广东省东莞市长安镇", "浙江省宁波市北仑区", "广东省深圳市宝安区",
     "新疆维吾尔自治区乌鲁木齐市", "福建省晋江市", "江苏省苏州市昆山市", "重庆市渝北区",
 ]  # fmt: skip
-PHONE_PREFIXES = ["38", "39", "58", "59", "82", "87", "88", "35", "36", "37", "50", "51", "52", "57", "33", "53", "80", "89", "91", "77"]
+PHONE_PREFIXES = [
+    "38",
+    "39",
+    "58",
+    "59",
+    "82",
+    "87",
+    "88",
+    "35",
+    "36",
+    "37",
+    "50",
+    "51",
+    "52",
+    "57",
+    "33",
+    "53",
+    "80",
+    "89",
+    "91",
+    "77",
+]
 # Weights (per mille) of the closed statuses among all member records; the rest are on the roster.
-CLOSED_STATUSES = [("transferred_out", 6), ("deceased", 5), ("left", 1), ("removed", 1), ("expelled", 1), ("suspended", 1)]
+CLOSED_STATUSES = [
+    ("transferred_out", 6),
+    ("deceased", 5),
+    ("left", 1),
+    ("removed", 1),
+    ("expelled", 1),
+    ("suspended", 1),
+]
 # Member-holding weight per kind of branch (a village of average population = 1.0).
 UNIT_WEIGHT: dict[BranchType, float] = {
     BranchType.village: 1.0, BranchType.community: 0.9, BranchType.agency: 0.45,
@@ -236,7 +450,9 @@ UNIT_WEIGHT: dict[BranchType, float] = {
 }  # fmt: skip
 RURAL = {BranchType.village, BranchType.flowing}
 
-PLACE_A = "桃杏龙凤高新白黄石青红金银马牛羊茶竹松云月花和兴联油板草雁麻玉老河山安平永宁长顺丰乐太明清福寿"
+PLACE_A = (
+    "桃杏龙凤高新白黄石青红金银马牛羊茶竹松云月花和兴联油板草雁麻玉老河山安平永宁长顺丰乐太明清福寿"
+)
 PLACE_B = "坪溪沟岩坝湾岭寨坡口关桥台林田顶门峰堡园川营场江河湖山"
 CITY_A = "安宁广平庆永兴宜富嘉德泰昌隆华阳川南北东西清远定临"
 CITY_B = "州阳城江源宁安昌山川平都陵水"
@@ -252,7 +468,18 @@ MEMBER_COLUMNS = (
     "flow_certificate", "lost_contact", "lost_contact_since", "in_difficulty", "version",
     "created_at", "updated_at",
 )  # fmt: skip
-POSITION_COLUMNS = ("id", "member_id", "org_id", "kind", "title", "start_on", "end_on", "version", "created_at", "updated_at")
+POSITION_COLUMNS = (
+    "id",
+    "member_id",
+    "org_id",
+    "kind",
+    "title",
+    "start_on",
+    "end_on",
+    "version",
+    "created_at",
+    "updated_at",
+)
 
 # Accounts: (username, role, where) — where: root | county | township | village | group.
 ACCOUNTS = [
@@ -275,17 +502,24 @@ class Sink:
         self.conn = conn
         self.dialect = conn.dialect.name
 
-    def write(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]], batch: int = 20_000) -> int:
+    def write(
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        rows: Iterable[tuple[Any, ...]],
+        batch: int = 20_000,
+    ) -> int:
         n = 0
+        names = ", ".join(f'"{c}"' for c in columns)  # some columns are keywords ("on")
         if self.dialect == "postgresql":
             dbapi = self.conn.connection.dbapi_connection
             assert dbapi is not None
-            with dbapi.cursor() as cur, cur.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:  # type: ignore[attr-defined]
+            with dbapi.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:  # type: ignore[attr-defined]
                 for row in rows:
                     copy.write_row(row)
                     n += 1
             return n
-        sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+        sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
         chunk: list[tuple[Any, ...]] = []
         for row in rows:
             chunk.append(row)
@@ -331,7 +565,9 @@ class Sink:
                 c.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {ddl}')
             return
         idx = c.execute(
-            text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"),
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"
+            ),
             {"t": table},
         ).all()
         for name, _ in idx:
@@ -390,12 +626,25 @@ class _Generator:
         self.positions: list[tuple[Any, ...]] = []
         self.group_leaders: list[tuple[int, int]] = []  # (group org id, member id)
         self.next_member_id = 1
+        # R-DEV-24: standing counts from the day probation ended, a calendar year after joining.
+        base = date(1900, 1, 1).toordinal()
+        self.year_later = [
+            add_months(date.fromordinal(o), 12).toordinal() for o in range(base, self.today_ord + 1)
+        ]
         surnames = [s for s, _ in SURNAMES]
         self.surnames, self.surname_cw = surnames, _cum(w for _, w in SURNAMES)
 
     # -- the tree ---------------------------------------------------------------------------------
 
-    def _org(self, parent: tuple[int, str, int] | None, code: str, name: str, kind: OrgKind, branch_type: BranchType | None = None, population: int | None = None) -> tuple[int, str, int]:
+    def _org(
+        self,
+        parent: tuple[int, str, int] | None,
+        code: str,
+        name: str,
+        kind: OrgKind,
+        branch_type: BranchType | None = None,
+        population: int | None = None,
+    ) -> tuple[int, str, int]:
         oid = len(self.orgs) + 1
         path = (parent[1] if parent else "") + path_segment(oid)
         depth = parent[2] + 1 if parent else 0
@@ -406,9 +655,25 @@ class _Generator:
         )  # fmt: skip
         return oid, path, depth
 
-    def _unit(self, org: tuple[int, str, int], profile: BranchType, county: int, holders: list[tuple[int, str, int]] | None = None, weight: float = 1.0) -> int:
+    def _unit(
+        self,
+        org: tuple[int, str, int],
+        profile: BranchType,
+        county: int,
+        holders: list[tuple[int, str, int]] | None = None,
+        weight: float = 1.0,
+    ) -> int:
         hs = [(h[0], h[1]) for h in (holders or [org])]
-        self.units.append(Unit(org[0], org[1], profile, county, hs, weight * UNIT_WEIGHT[profile] * self.rng.uniform(0.6, 1.4)))
+        self.units.append(
+            Unit(
+                org[0],
+                org[1],
+                profile,
+                county,
+                hs,
+                weight * UNIT_WEIGHT[profile] * self.rng.uniform(0.6, 1.4),
+            )
+        )
         return len(self.units) - 1
 
     def _place(self, a: str = PLACE_A, b: str = PLACE_B) -> str:
@@ -418,7 +683,15 @@ class _Generator:
         s = self.scale
         if s.root == OrgKind.province:
             root = self._org(None, "BP", "川西省委", OrgKind.province)
-            prefs = [self._org(root, f"BP-F{i + 1:02d}", f"{CITY_A[i % len(CITY_A)]}{CITY_B[i % len(CITY_B)]}市委", OrgKind.prefecture) for i in range(s.prefectures)]
+            prefs = [
+                self._org(
+                    root,
+                    f"BP-F{i + 1:02d}",
+                    f"{CITY_A[i % len(CITY_A)]}{CITY_B[i % len(CITY_B)]}市委",
+                    OrgKind.prefecture,
+                )
+                for i in range(s.prefectures)
+            ]
         elif s.root == OrgKind.prefecture:
             root = self._org(None, "BF", "安州市委", OrgKind.prefecture)
             prefs = [root]
@@ -428,7 +701,9 @@ class _Generator:
         county_index = 0
         for pref in prefs:
             for ci in range(s.counties):
-                code = f"{pref and self.orgs[pref[0] - 1][4] or 'B'}-C{ci + 1:02d}" if pref else "BC"
+                code = (
+                    f"{pref and self.orgs[pref[0] - 1][4] or 'B'}-C{ci + 1:02d}" if pref else "BC"
+                )
                 self._county(pref, code, county_index)
                 county_index += 1
         self.anchors["root"] = root[:2] if root else self.anchors["county"]  # type: ignore[assignment]
@@ -438,55 +713,105 @@ class _Generator:
         mix = r.choices(ETHNIC_MIXES, weights=ETHNIC_MIX_WEIGHTS)[0]
         self.ethnic_mix.append(([e for e, _ in mix], _cum(w for _, w in mix)))
         cname = self._place(CITY_A, CITY_B) + "县"
-        county = self._org(parent, code, f"{cname}委", OrgKind.county, population=r.randint(150_000, 400_000))
+        county = self._org(
+            parent, code, f"{cname}委", OrgKind.county, population=r.randint(150_000, 400_000)
+        )
         self.anchors.setdefault("county", county[:2])  # type: ignore[arg-type]
         for ti in range(r.randint(*s.townships)):
             tname = self._place() + ("镇" if r.random() < 0.6 else "乡")
             tcode = f"{code}-T{ti + 1:02d}"
             committee = self._org(county, tcode, f"{tname}党委", OrgKind.committee)
             self.anchors.setdefault("township", committee[:2])  # type: ignore[arg-type]
-            agency = self._org(committee, f"{tcode}-J1", f"{tname}机关党支部", OrgKind.branch, BranchType.agency)
+            agency = self._org(
+                committee, f"{tcode}-J1", f"{tname}机关党支部", OrgKind.branch, BranchType.agency
+            )
             agency_unit = self._unit(agency, BranchType.agency, ci)
             self.committee_posts.append((committee[0], agency_unit, "township"))
             for vi in range(r.randint(*s.villages)):
                 vname = self._place() + "村"
                 vcode = f"{tcode}-V{vi + 1:02d}"
                 pop = r.randint(600, 2600)
-                village = self._org(committee, vcode, f"{vname}党支部", OrgKind.branch, BranchType.village, pop)
+                village = self._org(
+                    committee, vcode, f"{vname}党支部", OrgKind.branch, BranchType.village, pop
+                )
                 groups = [
-                    self._org(village, f"{vcode}-G{gi + 1}", f"{vname}第{'一二三四'[gi]}党小组", OrgKind.group)
+                    self._org(
+                        village,
+                        f"{vcode}-G{gi + 1}",
+                        f"{vname}第{'一二三四'[gi]}党小组",
+                        OrgKind.group,
+                    )
                     for gi in range(2 if pop < 1200 else 3 if pop < 2000 else 4)
                 ]
                 self.anchors.setdefault("village", village[:2])  # type: ignore[arg-type]
                 self.anchors.setdefault("group", groups[0][:2])  # type: ignore[arg-type]
                 self._unit(village, BranchType.village, ci, groups, weight=pop / 1600)
             if r.random() < 0.4:
-                general = self._org(committee, f"{tcode}-Z1", f"{tname}社区党总支", OrgKind.general_branch, BranchType.community)
+                general = self._org(
+                    committee,
+                    f"{tcode}-Z1",
+                    f"{tname}社区党总支",
+                    OrgKind.general_branch,
+                    BranchType.community,
+                )
                 first = None
                 for si in range(r.randint(2, 3)):
-                    comm = self._org(general, f"{tcode}-Z1-S{si + 1}", f"{self._place()}社区党支部", OrgKind.branch, BranchType.community, r.randint(3000, 9000))
+                    comm = self._org(
+                        general,
+                        f"{tcode}-Z1-S{si + 1}",
+                        f"{self._place()}社区党支部",
+                        OrgKind.branch,
+                        BranchType.community,
+                        r.randint(3000, 9000),
+                    )
                     u = self._unit(comm, BranchType.community, ci)
                     first = u if first is None else first
                 self.committee_posts.append((general[0], first, "general"))  # type: ignore[arg-type]
             if r.random() < 0.6:
                 kind = r.choice([BranchType.enterprise, BranchType.two_new])
-                b = self._org(committee, f"{tcode}-E1", f"{tname}{self._place()}{'有限公司' if kind == BranchType.enterprise else '协会'}党支部", OrgKind.branch, kind)
+                b = self._org(
+                    committee,
+                    f"{tcode}-E1",
+                    f"{tname}{self._place()}{'有限公司' if kind == BranchType.enterprise else '协会'}党支部",
+                    OrgKind.branch,
+                    kind,
+                )
                 self._unit(b, kind, ci)
             if r.random() < 0.5:
-                b = self._org(committee, f"{tcode}-S1", f"{tname}中心学校党支部", OrgKind.branch, BranchType.school)
+                b = self._org(
+                    committee,
+                    f"{tcode}-S1",
+                    f"{tname}中心学校党支部",
+                    OrgKind.branch,
+                    BranchType.school,
+                )
                 self._unit(b, BranchType.school, ci)
         works = self._org(county, f"{code}-J", f"中共{cname}直属机关工作委员会", OrgKind.committee)
         first_agency = len(self.units)
         for ai in range(s.county_agencies):
-            b = self._org(works, f"{code}-J-B{ai + 1:02d}", f"{cname}第{ai + 1}机关党支部", OrgKind.branch, BranchType.agency)
+            b = self._org(
+                works,
+                f"{code}-J-B{ai + 1:02d}",
+                f"{cname}第{ai + 1}机关党支部",
+                OrgKind.branch,
+                BranchType.agency,
+            )
             self._unit(b, BranchType.agency, ci)
         self.committee_posts.append((works[0], first_agency, "works"))
-        self.committee_posts.append((county[0], first_agency + 1 if s.county_agencies > 1 else first_agency, "county"))
+        self.committee_posts.append(
+            (county[0], first_agency + 1 if s.county_agencies > 1 else first_agency, "county")
+        )
         for btype, n in s.county_branches.items():
             for bi in range(n):
                 label = {BranchType.school: "中学", BranchType.hospital: "医院", BranchType.enterprise: "公司",
                          BranchType.retired: "离退休干部", BranchType.flowing: "驻外流动党员", BranchType.two_new: "联合"}[btype]  # fmt: skip
-                b = self._org(county, f"{code}-{btype.value[:2].upper()}{bi + 1:02d}", f"{cname}第{bi + 1}{label}党支部", OrgKind.branch, btype)
+                b = self._org(
+                    county,
+                    f"{code}-{btype.value[:2].upper()}{bi + 1:02d}",
+                    f"{cname}第{bi + 1}{label}党支部",
+                    OrgKind.branch,
+                    btype,
+                )
                 self._unit(b, btype, ci)
 
     def allocate(self) -> None:
@@ -541,6 +866,7 @@ class _Generator:
         pre_1949 = date(1949, 10, 1).toordinal()
         n_phone = len(PHONE_PREFIXES)
         n_dest = len(FLOW_DESTINATIONS)
+        year_later = self.year_later
         last_county = -1
         for ui, u in enumerate(self.units):
             if u.county != last_county:
@@ -555,8 +881,18 @@ class _Generator:
             ethnicities, eth_cw = self.ethnic_mix[u.county]
             region = 510000 + u.county
             rural = 1 if profile in RURAL else 0
-            flowing_share = 1.0 if profile == BranchType.flowing else 0.06 if profile == BranchType.village else 0.005
-            difficulty = {BranchType.village: 0.06, BranchType.retired: 0.05, BranchType.community: 0.04}.get(profile, 0.005)
+            flowing_share = (
+                1.0
+                if profile == BranchType.flowing
+                else 0.06
+                if profile == BranchType.village
+                else 0.005
+            )
+            difficulty = {
+                BranchType.village: 0.06,
+                BranchType.retired: 0.05,
+                BranchType.community: 0.04,
+            }.get(profile, 0.005)
             holders = u.holders
             n_holders = len(holders)
             n = u.size
@@ -583,7 +919,9 @@ class _Generator:
                 age = lo + int(rand() * (hi - lo + 1))
                 birth_ord = today_ord - age * 365 - age // 4 - int(rand() * 360)
                 if profile == BranchType.village:
-                    edu_key = "village_old" if age > 60 else "village_young" if age < 45 else "village"
+                    edu_key = (
+                        "village_old" if age > 60 else "village_young" if age < 45 else "village"
+                    )
                 elif profile == BranchType.community and age > 60:
                     edu_key = "community_old"
                 else:
@@ -602,8 +940,10 @@ class _Generator:
                 else:
                     top = max(18, min(age - 2, 45))
                     join_age = 18 + int(rand() * (top - 17))
-                    joined_ord = min(birth_ord + join_age * 366 + int(rand() * 300), today_ord - 400)
-                    converted = joined_ord + 365 + int(rand() * 20)
+                    joined_ord = min(
+                        birth_ord + join_age * 366 + int(rand() * 300), today_ord - 400
+                    )
+                    converted = year_later[joined_ord - base_ord]
                     status_since = converted
                     if roll > 0.984:
                         status = choices(closed_names, cum_weights=closed_cw)[0]
@@ -640,19 +980,41 @@ class _Generator:
 
     # -- positions --------------------------------------------------------------------------------
 
-    def _post(self, member_id: int, org_id: int, kind: PositionKind, *, since_years: int = 6) -> None:
-        start = date.fromordinal(self.today_ord - self.rng.randint(30, 365 * since_years)).isoformat()
+    def _post(
+        self, member_id: int, org_id: int, kind: PositionKind, *, since_years: int = 6
+    ) -> None:
+        start = date.fromordinal(
+            self.today_ord - self.rng.randint(30, 365 * since_years)
+        ).isoformat()
         self.positions.append(
-            (len(self.positions) + 1, member_id, org_id, kind.value, POSITION_LABELS[kind][0], start, None, 1, self.now, self.now)
+            (
+                len(self.positions) + 1,
+                member_id,
+                org_id,
+                kind.value,
+                POSITION_LABELS[kind][0],
+                start,
+                None,
+                1,
+                self.now,
+                self.now,
+            )
         )
 
-    def _branch_posts(self, ui: int, u: Unit, officers: list[int], first_in_holder: dict[int, int]) -> None:
+    def _branch_posts(
+        self, ui: int, u: Unit, officers: list[int], first_in_holder: dict[int, int]
+    ) -> None:
         if not officers:
             return
         self._post(officers[0], u.org_id, PositionKind.secretary)
         if u.full_members >= 7:
             size = self.rng.randint(3, 5)
-            extra = [PositionKind.organisation_officer, PositionKind.publicity_officer, PositionKind.discipline_officer, PositionKind.deputy_secretary]
+            extra = [
+                PositionKind.organisation_officer,
+                PositionKind.publicity_officer,
+                PositionKind.discipline_officer,
+                PositionKind.deputy_secretary,
+            ]
             for mid, kind in zip(officers[1:size], extra, strict=False):
                 self._post(mid, u.org_id, kind)
         if u.profile == BranchType.village:
@@ -675,7 +1037,9 @@ class _Generator:
             if u.full_members == 0:
                 continue
             pool = list(range(u.first_member_id, u.first_member_id + u.size))
-            picks = self.rng.sample(pool, min(len(pool), 5 if kind in ("township", "county") else 3))
+            picks = self.rng.sample(
+                pool, min(len(pool), 5 if kind in ("township", "county") else 3)
+            )
             posts = [PositionKind.secretary, PositionKind.deputy_secretary, PositionKind.organisation_officer,
                      PositionKind.discipline_officer, PositionKind.publicity_officer]  # fmt: skip
             for mid, post in zip(picks, posts, strict=False):
@@ -703,7 +1067,9 @@ def generate(
     phases: dict[str, float] = {}
     with engine.connect() as c:
         if c.execute(text("SELECT 1 FROM organization LIMIT 1")).first() is not None:
-            raise ValueError("the database already holds organisations: bench generate needs an empty, migrated database")
+            raise ValueError(
+                "the database already holds organisations: bench generate needs an empty, migrated database"
+            )
     gen = _Generator(spec, seed, today or date.today(), dialect)
     t = time.perf_counter()
     gen.tree()
@@ -735,7 +1101,11 @@ def generate(
             t = time.perf_counter()
             report("members", 0, total_members)
             with sink.without_indexes("member"):
-                sink.write("member", MEMBER_COLUMNS, gen.members(lambda done: report("members", done, total_members)))
+                sink.write(
+                    "member",
+                    MEMBER_COLUMNS,
+                    gen.members(lambda done: report("members", done, total_members)),
+                )
                 phases["members_rows"] = time.perf_counter() - t
                 report("indexes", 0, 1)
             phases["members"] = time.perf_counter() - t
@@ -754,14 +1124,32 @@ def generate(
             units=gen.units,
             orgs=len(gen.orgs),
             members=total_members,
-            next_ids={"organization": len(gen.orgs) + 1, "member": total_members + 1, "position": len(gen.positions) + 1},
+            next_ids={
+                "organization": len(gen.orgs) + 1,
+                "member": total_members + 1,
+                "position": len(gen.positions) + 1,
+            },
+            organizations=gen.orgs,
+            now=gen.now,
+            name_keys=gen._keys,
         )
         extra: dict[str, int] = {}
-        for table, fn in EXTRA_GENERATORS:
+        for phase, fn in EXTRA_GENERATORS:
             with c.begin():
                 t = time.perf_counter()
-                extra[table] = fn(population, sink)
-                phases[table] = time.perf_counter() - t
+                report(phase, 0, 1)
+                for table, n in fn(population, sink).items():
+                    extra[table] = extra.get(table, 0) + n
+                report(phase, 1, 1)
+                phases[phase] = time.perf_counter() - t
+        phases.update(population.phases)
+        with c.begin():
+            # The roster rollup is kept by the write path, which a bulk load bypasses.
+            t = time.perf_counter()
+            report("rollups", 0, 1)
+            rollups.rebuild(c)
+            report("rollups", 1, 1)
+            phases["rollups"] = time.perf_counter() - t
         with c.begin():
             if dialect == "postgresql":
                 for table in ("organization", "member", "position", *extra):
@@ -781,7 +1169,14 @@ def generate(
             if where == "root" and spec.root == OrgKind.county:
                 continue
             org_id = gen.anchors[where][0]
-            accounts.create_account(s, username=username, password=password, role=role, org_id=org_id, display_name=username)
+            accounts.create_account(
+                s,
+                username=username,
+                password=password,
+                role=role,
+                org_id=org_id,
+                display_name=username,
+            )
             logins.append((username, password, role, names[org_id]))
         s.commit()
     phases["accounts"] = time.perf_counter() - t

@@ -2,7 +2,9 @@
 8 concurrent clients (httpx.AsyncClient), a bounded number of requests or seconds.
 
 The server is the production path (`partygraph.server.run`: gunicorn + uvicorn workers
-for N ≥ 2, plain uvicorn for N = 1) against the same database. The client runs on
+for N ≥ 2, plain uvicorn for N = 1) against the same database. Targets: `{ __typename }`,
+the member list query and the dashboard's DashboardStats query (repeated: the cache path)
+with a bearer token; the admin's /admin/members and /admin/dashboard pages signed in. The client runs on
 the same 2-core machine, so requests/s here are a lower bound of what the server
 does alone (the client's own CPU is taken from the workers).
 """
@@ -27,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from partygraph.bench.op_stats import DASHBOARD, dashboard_variables
 from partygraph.bench.run import MEMBER_LIST, SEARCHES, pct
 
 TYPENAME = "{ __typename }"
@@ -47,7 +50,18 @@ def server(database_url: str, workers: int, *, startup_timeout: float = 60.0) ->
     env.setdefault("PARTYGRAPH_SECRET_KEY", secrets.token_urlsafe(24))
     with tempfile.TemporaryDirectory(prefix="partygraph-bench-") as cwd:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "partygraph.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            [
+                sys.executable,
+                "-m",
+                "partygraph.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             env=env,
             cwd=cwd,
             stdout=subprocess.DEVNULL,
@@ -60,7 +74,9 @@ def server(database_url: str, workers: int, *, startup_timeout: float = 60.0) ->
             while True:
                 if proc.poll() is not None:
                     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                    raise RuntimeError(f"partygraph serve exited with {proc.returncode}: {err[-2000:]}")
+                    raise RuntimeError(
+                        f"partygraph serve exited with {proc.returncode}: {err[-2000:]}"
+                    )
                 try:
                     if httpx.get(base + "/healthz", timeout=2).status_code == 200:
                         break
@@ -112,7 +128,10 @@ async def load(
             t = time.perf_counter()
             r = await request(client, i)
             latencies.append(time.perf_counter() - t)
-            if r.status_code != 200 or (r.headers.get("content-type", "").startswith("application/json") and '"errors"' in r.text[:20]):
+            if r.status_code != 200 or (
+                r.headers.get("content-type", "").startswith("application/json")
+                and '"errors"' in r.text[:20]
+            ):
                 errors += 1
 
     await asyncio.gather(*(worker() for _ in range(clients)))
@@ -143,12 +162,21 @@ async def _login(client: httpx.AsyncClient, username: str, password: str) -> boo
 
 
 async def _measure_server(
-    base: str, *, token: str, county_gid: str, username: str, password: str, clients: int, max_requests: int, max_seconds: float
+    base: str,
+    *,
+    token: str,
+    county_gid: str,
+    username: str,
+    password: str,
+    clients: int,
+    max_requests: int,
+    max_seconds: float,
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60, headers=headers) as api:
+    bounds = {"clients": clients, "max_requests": max_requests, "max_seconds": max_seconds}
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120, headers=headers) as api:
 
         async def typename(c: httpx.AsyncClient, i: int) -> httpx.Response:
             return await c.post("/graphql", json={"query": TYPENAME})
@@ -157,24 +185,52 @@ async def _measure_server(
             variables = {"under": county_gid, "search": SEARCHES[i % len(SEARCHES)]}
             return await c.post("/graphql", json={"query": MEMBER_LIST, "variables": variables})
 
-        out.append({"target": "graphql { __typename }", **await load(api, typename, clients=clients, max_requests=max_requests, max_seconds=max_seconds)})
-        out.append({"target": "graphql member list (50 rows)", **await load(api, member_list, clients=clients, max_requests=max_requests, max_seconds=max_seconds)})
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as admin:
+        async def dashboard_stats(c: httpx.AsyncClient, i: int) -> httpx.Response:
+            return await c.post(
+                "/graphql", json={"query": DASHBOARD, "variables": dashboard_variables(county_gid)}
+            )
+
+        out.append({"target": "graphql { __typename }", **await load(api, typename, **bounds)})
+        out.append(
+            {"target": "graphql member list (50 rows)", **await load(api, member_list, **bounds)}
+        )
+        # The same statistics again and again: after the first request of each worker the
+        # figure cache answers (until a write bumps it).
+        out.append(
+            {
+                "target": "graphql DashboardStats (cache path)",
+                **await load(api, dashboard_stats, **bounds),
+            }
+        )
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as admin:
+        pages = (
+            (
+                "admin /admin/members",
+                "/admin/members",
+                lambda i: {"under": county_gid, "q": SEARCHES[i % len(SEARCHES)]},
+            ),
+            ("admin /admin/dashboard", "/admin/dashboard", lambda i: {"under": county_gid}),
+        )
         if not await _login(admin, username, password):
-            out.append({"target": "admin /admin/members", "skipped": "admin login failed"})
+            out += [{"target": target, "skipped": "admin login failed"} for target, _, _ in pages]
             return out
-        probe = await admin.get("/admin/members", params={"under": county_gid, "q": "zhang"})
-        if probe.status_code == 404:
-            out.append({"target": "admin /admin/members", "skipped": "404: the page does not exist yet"})
-            return out
-        if probe.status_code != 200:
-            out.append({"target": "admin /admin/members", "skipped": f"answered {probe.status_code}"})
-            return out
+        for target, url, params in pages:
+            probe = await admin.get(url, params=params(0))
+            if probe.status_code != 200:
+                why = (
+                    "404: the page does not exist yet"
+                    if probe.status_code == 404
+                    else f"answered {probe.status_code}"
+                )
+                out.append({"target": target, "skipped": why})
+                continue
 
-        async def admin_members(c: httpx.AsyncClient, i: int) -> httpx.Response:
-            return await c.get("/admin/members", params={"under": county_gid, "q": SEARCHES[i % len(SEARCHES)]})
+            async def page(
+                c: httpx.AsyncClient, i: int, url: str = url, params: Any = params
+            ) -> httpx.Response:
+                return await c.get(url, params=params(i))
 
-        out.append({"target": "admin /admin/members", **await load(admin, admin_members, clients=clients, max_requests=max_requests, max_seconds=max_seconds)})
+            out.append({"target": target, **await load(admin, page, **bounds)})
     return out
 
 

@@ -32,12 +32,23 @@ def print_report(report: Report, console: Console | None = None) -> None:
         )  # fmt: skip
     console.print(t)
     if report.http:
-        h = Table(title="over HTTP (8 concurrent clients, httpx on the same machine)", title_justify="left")
+        h = Table(
+            title="over HTTP (8 concurrent clients, httpx on the same machine)",
+            title_justify="left",
+        )
         for col in ("workers", "target", "requests", "req/s", "p50 ms", "p95 ms", "errors"):
             h.add_column(col, justify="left" if col == "target" else "right")
         for row in report.http:
             if "skipped" in row:
-                h.add_row(str(row["workers"]), row["target"], "—", "—", "—", "—", f"skipped: {row['skipped']}")
+                h.add_row(
+                    str(row["workers"]),
+                    row["target"],
+                    "—",
+                    "—",
+                    "—",
+                    "—",
+                    f"skipped: {row['skipped']}",
+                )
                 continue
             h.add_row(
                 str(row["workers"]), row["target"], str(row["requests"]), f"{row['rps']:.0f}",

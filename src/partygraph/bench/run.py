@@ -9,17 +9,21 @@ the same run over the same parameters. ratio = GraphQL p50 / floor p50.
 
 The operations (numbers as in issue 9):
 
+* (1) ``stats``: the dashboard's DashboardStats operation on the county (every figure, the
+  breakdown by child, the alert counts), computed; ``stats_root`` the same on the whole tree
+  when the root is a prefecture or province; ``stats_cached`` the county's repeated on a
+  warm cache (see ``partygraph.bench.op_stats``).
 * (1-lite) ``member_counts``: a county's active members by standing, for the county and
-  each of its children (``memberCounts``); ``member_counts_root`` the same for the whole
-  tree when the root is a prefecture or province. The full statistics query (and its
-  rollups) arrives with the dashboards; this slot measures the subtree scan it replaces.
+  each of its children (``memberCounts``); ``member_counts_root`` the same for the whole tree.
 * (2) ``member_list``: the member list page — first 50 of the county's subtree whose
   pinyin / initials start with a search prefix, with totalCount, 7 fields + the
   organisation's name; ``member_list_root``: the same search over the whole tree.
 * (3) ``nested``: township → its child organisations → first 20 members each (with
   totalCount) → their positions.
+* (4) ``alerts``: allAlerts(under: township) (``partygraph.bench.op_alerts``).
 * (5) ``register_member``: the registerMember mutation into a village (commit included);
-  the created member, its event and audit row are deleted after each timing.
+  the created member, its event and audit row are deleted after each timing;
+  ``pipeline_step``: one recordCandidateStep, undone the same way (``partygraph.bench.op_pipeline``).
 * (6) over HTTP: see ``partygraph.bench.http_load``.
 """
 
@@ -39,11 +43,27 @@ from typing import Any
 from sqlalchemy import Engine, event, select, text
 from strawberry.relay import GlobalID
 
+from partygraph import rollups
 from partygraph.config import Settings
 from partygraph.context import Context, Viewer
 from partygraph.models.organization import subtree_upper_bound
 
-SEARCHES = ["zhang", "wang", "li", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xu", "sun", "zh", "ma"]
+SEARCHES = [
+    "zhang",
+    "wang",
+    "li",
+    "liu",
+    "chen",
+    "yang",
+    "zhao",
+    "huang",
+    "zhou",
+    "wu",
+    "xu",
+    "sun",
+    "zh",
+    "ma",
+]
 
 MEMBER_LIST = """
 query BenchMemberList($under: ID!, $search: String!) {
@@ -101,6 +121,13 @@ mutation BenchRegister($input: RegisterMemberInput!) {
 """
 
 ACTIVE = ("full", "probationary")
+# Above this many members, stats_root leaves the alert counts out: computing them for a
+# province (the rules over a million open files) would take the run hours and its memory.
+ROOT_ALERTS_MAX_MEMBERS = 1_000_000
+COUNTED = (
+    "organization", "member", "position", "account", "candidate", "candidate_step", "evaluation_subject",
+    "assistance_case", "assistance_fund_entry",
+)  # fmt: skip
 
 
 @dataclass
@@ -142,6 +169,24 @@ def pct(samples: list[float], q: float) -> float:
     return s[k]
 
 
+def member_search(text: str) -> tuple[str, tuple[Any, ...]]:
+    """The member search condition as the API builds it (graphql.filters.name_search): letters
+    are a pinyin or initials prefix, as two index ranges ('zhang' ≤ key < 'zhanh'); digits are
+    an exact phone or ID number; anything else a substring of the name."""
+    q = text.strip()
+    low = q.lower().replace(" ", "")
+    if low.isascii() and low.isalpha():
+        upper = low[:-1] + chr(ord(low[-1]) + 1)
+        return (
+            "((m.name_pinyin >= ? AND m.name_pinyin < ?) OR (m.name_initials >= ? AND m.name_initials < ?))",
+            (low, upper, low, upper),
+        )
+    if q.isascii() and q[:-1].isdigit() and (q[-1].isdigit() or q[-1] in "xX"):
+        return "(m.phone = ? OR m.id_number = ?)", (q, q.upper())
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "m.name LIKE ? ESCAPE '\\'", (f"%{escaped}%",)
+
+
 class StatementCounter:
     def __init__(self, engine: Engine) -> None:
         self.engine, self.count = engine, 0
@@ -158,7 +203,15 @@ class StatementCounter:
 
 
 class Bench:
-    def __init__(self, engine: Engine, settings: Settings, *, iterations: int = 100, warmup: int = 5, today: date | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        iterations: int = 100,
+        warmup: int = 5,
+        today: date | None = None,
+    ) -> None:
         from partygraph.db import make_session_factory
         from partygraph.graphql.schema import build_schema
 
@@ -195,28 +248,39 @@ class Bench:
 
         out: dict[str, Anchor] = {}
         with self.factory() as s:
-            for account in s.execute(select(Account).where(Account.username.like("bench-%"))).scalars():
+            for account in s.execute(
+                select(Account).where(Account.username.like("bench-%"))
+            ).scalars():
                 org = s.get(Organization, account.org_id)
                 assert org is not None
-                out[account.username.removeprefix("bench-")] = Anchor(account.username, viewer_for(s, account), org.id, org.path)  # type: ignore[arg-type]
+                out[account.username.removeprefix("bench-")] = Anchor(
+                    account.username, viewer_for(s, account), org.id, org.path
+                )  # type: ignore[arg-type]
         if "county" not in out:
-            raise RuntimeError("no bench accounts: run `partygraph bench generate` on this database first")
+            raise RuntimeError(
+                "no bench accounts: run `partygraph bench generate` on this database first"
+            )
         return out
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as c:
-            return {
-                t: c.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
-                for t in ("organization", "member", "position", "account")
-            }
+            return {t: c.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in COUNTED}
 
     # -- executing -------------------------------------------------------------------------------
 
     def gql(self, query: str, variables: dict[str, Any], viewer: Viewer) -> str:
         session = self.factory()
         try:
-            ctx = Context(session=session, settings=self.settings, viewer=viewer, clock=lambda: self.today, lang="zh")
-            result = self.loop.run_until_complete(self.schema.execute(query, variable_values=variables, context_value=ctx))
+            ctx = Context(
+                session=session,
+                settings=self.settings,
+                viewer=viewer,
+                clock=lambda: self.today,
+                lang="zh",
+            )
+            result = self.loop.run_until_complete(
+                self.schema.execute(query, variable_values=variables, context_value=ctx)
+            )
         finally:
             session.close()
         if result.errors:
@@ -240,14 +304,21 @@ class Bench:
         *,
         iterations: int | None = None,
         after: Callable[[Any], None] | None = None,
+        before: Callable[[int], None] | None = None,
         floor_statements: int | None = None,
         note: str = "",
+        warmup: int | None = None,
     ) -> OpResult:
+        """`before(i)` and `after(output)` run untimed around every op (and floor) run."""
         n = iterations or self.iterations
-        for i in range(self.warmup):
+        for i in range(self.warmup if warmup is None else warmup):
+            if before:
+                before(i)
             out = op(i)
             if after:
                 after(out)
+        if before:
+            before(0)
         with StatementCounter(self.engine) as counter:
             out = op(0)
         if after:
@@ -259,6 +330,8 @@ class Bench:
         floor_cpu: list[float] = []
         clock, cpu_clock = time.perf_counter, time.process_time
         for i in range(n):
+            if before:
+                before(i)
             t, c = clock(), cpu_clock()
             out = op(i)
             samples.append(clock() - t)
@@ -293,8 +366,9 @@ class Bench:
     # -- (2) member list -------------------------------------------------------------------------
 
     def _member_list_floor(self, path: str | None, search: str) -> str:
-        cond = "m.status IN (?, ?) AND (m.name_pinyin LIKE ? ESCAPE '\\' OR m.name_initials LIKE ? ESCAPE '\\' OR m.phone = ? OR m.id_number = ?)"
-        params: tuple[Any, ...] = (*ACTIVE, search + "%", search + "%", search, search.upper())
+        cond, params = member_search(search)
+        cond = "m.status IN (?, ?) AND " + cond
+        params = (*ACTIVE, *params)
         if path is not None:
             cond = "m.org_path >= ? AND m.org_path < ? AND " + cond
             params = (path, subtree_upper_bound(path), *params)
@@ -305,12 +379,26 @@ class Bench:
             params,
         )
         nodes = [
-            {"id": r[0], "name": r[1], "gender": r[2], "birthDate": str(r[3]), "education": r[4], "status": r[5], "joinedOn": str(r[6]), "organization": {"name": r[7]}}
+            {
+                "id": r[0],
+                "name": r[1],
+                "gender": r[2],
+                "birthDate": str(r[3]),
+                "education": r[4],
+                "status": r[5],
+                "joinedOn": str(r[6]),
+                "organization": {"name": r[7]},
+            }
             for r in rows[:50]
         ]
-        return json.dumps({"members": {"totalCount": total, "hasNextPage": len(rows) > 50, "nodes": nodes}}, ensure_ascii=False)
+        return json.dumps(
+            {"members": {"totalCount": total, "hasNextPage": len(rows) > 50, "nodes": nodes}},
+            ensure_ascii=False,
+        )
 
-    def member_list(self, anchor: Anchor, *, whole_tree: bool = False, iterations: int | None = None) -> OpResult:
+    def member_list(
+        self, anchor: Anchor, *, whole_tree: bool = False, iterations: int | None = None
+    ) -> OpResult:
         viewer = anchor.viewer
 
         def op(i: int) -> str:
@@ -320,9 +408,13 @@ class Bench:
             return self.gql(MEMBER_LIST, {"under": anchor.gid, "search": search}, viewer)
 
         def floor(i: int) -> str:
-            return self._member_list_floor(None if whole_tree else anchor.path, SEARCHES[i % len(SEARCHES)])
+            return self._member_list_floor(
+                None if whole_tree else anchor.path, SEARCHES[i % len(SEARCHES)]
+            )
 
-        where = "the whole tree" if whole_tree else f"the subtree of {anchor.username}'s organisation"
+        where = (
+            "the whole tree" if whole_tree else f"the subtree of {anchor.username}'s organisation"
+        )
         return self.measure(
             "member_list_root" if whole_tree else "member_list",
             f"(2) first 50 members of {where} by pinyin prefix, totalCount, 7 fields + organization.name",
@@ -343,7 +435,8 @@ class Bench:
         def floor(i: int) -> str:
             top = self.sql("SELECT id, name FROM organization WHERE id = ?", (anchor.org_id,))[0]
             children = self.sql(
-                "SELECT id, name, kind FROM organization WHERE parent_id = ? AND status = 'active' ORDER BY code", (anchor.org_id,)
+                "SELECT id, name, kind FROM organization WHERE parent_id = ? AND status = 'active' ORDER BY code",
+                (anchor.org_id,),
             )
             subtree = (
                 "FROM organization a JOIN member m ON m.org_path >= a.path "
@@ -359,10 +452,17 @@ class Bench:
                     "AND m.status IN (?, ?) ORDER BY m.name, m.id {limit}) m WHERE a.parent_id = ? AND a.status = 'active'"
                 )
                 page = self.sql(
-                    "SELECT a.id, m.id, m.name " + lateral.format(limit="LIMIT 20") + " ORDER BY a.id, m.name, m.id",
+                    "SELECT a.id, m.id, m.name "
+                    + lateral.format(limit="LIMIT 20")
+                    + " ORDER BY a.id, m.name, m.id",
                     (*ACTIVE, anchor.org_id),
                 )
-                totals = dict(self.sql("SELECT a.id, count(*) " + lateral.format(limit="") + " GROUP BY a.id", (*ACTIVE, anchor.org_id)))  # type: ignore[arg-type]
+                totals = dict(
+                    self.sql(
+                        "SELECT a.id, count(*) " + lateral.format(limit="") + " GROUP BY a.id",
+                        (*ACTIVE, anchor.org_id),
+                    )
+                )  # type: ignore[arg-type]
             else:
                 page = self.sql(
                     "SELECT aid, id, name FROM (SELECT a.id AS aid, m.id, m.name, "
@@ -370,7 +470,11 @@ class Bench:
                     "WHERE rn <= 20 ORDER BY aid, rn",
                     (anchor.org_id, *ACTIVE),
                 )
-                totals = dict(self.sql(f"SELECT a.id, count(*) {subtree} GROUP BY a.id", (anchor.org_id, *ACTIVE)))  # type: ignore[arg-type]
+                totals = dict(
+                    self.sql(
+                        f"SELECT a.id, count(*) {subtree} GROUP BY a.id", (anchor.org_id, *ACTIVE)
+                    )
+                )  # type: ignore[arg-type]
             ids = [r[1] for r in page]
             posts: dict[int, list[dict[str, Any]]] = {}
             if ids:
@@ -379,17 +483,29 @@ class Bench:
                     f"SELECT member_id, kind, title, start_on FROM position WHERE member_id IN ({marks}) ORDER BY member_id, start_on DESC, id",
                     tuple(ids),
                 ):
-                    posts.setdefault(mid, []).append({"kind": kind, "title": title, "startOn": str(start)})
+                    posts.setdefault(mid, []).append(
+                        {"kind": kind, "title": title, "startOn": str(start)}
+                    )
             members: dict[int, list[dict[str, Any]]] = {}
             for aid, mid, name in page:
-                members.setdefault(aid, []).append({"id": mid, "name": name, "positions": posts.get(mid, [])})
+                members.setdefault(aid, []).append(
+                    {"id": mid, "name": name, "positions": posts.get(mid, [])}
+                )
             return json.dumps(
                 {
                     "organization": {
                         "id": top[0],
                         "name": top[1],
                         "children": [
-                            {"id": c[0], "name": c[1], "kind": c[2], "members": {"totalCount": totals.get(c[0], 0), "nodes": members.get(c[0], [])}}
+                            {
+                                "id": c[0],
+                                "name": c[1],
+                                "kind": c[2],
+                                "members": {
+                                    "totalCount": totals.get(c[0], 0),
+                                    "nodes": members.get(c[0], []),
+                                },
+                            }
                             for c in children
                         ],
                     }
@@ -407,39 +523,42 @@ class Bench:
 
     # -- (1-lite) member counts -----------------------------------------------------------------
 
-    def member_counts(self, anchor: Anchor, *, name: str = "member_counts", iterations: int | None = None) -> OpResult:
+    def member_counts(
+        self, anchor: Anchor, *, name: str = "member_counts", iterations: int | None = None
+    ) -> OpResult:
         viewer = anchor.viewer
 
         def op(i: int) -> str:
             return self.gql(COUNTS, {"id": anchor.gid}, viewer)
 
         def floor(i: int) -> str:
-            top = self.sql("SELECT name, path FROM organization WHERE id = ?", (anchor.org_id,))[0]
+            # The counts come from the roster rollup the write path keeps (partygraph.rollups),
+            # as the API's do: the organisation's and each child's whole-subtree row.
+            top = self.sql("SELECT name FROM organization WHERE id = ?", (anchor.org_id,))[0]
             children = self.sql(
-                "SELECT name, path FROM organization WHERE parent_id = ? AND status = 'active' ORDER BY code", (anchor.org_id,)
+                "SELECT id, name FROM organization WHERE parent_id = ? AND status = 'active' ORDER BY code",
+                (anchor.org_id,),
             )
-            plen = len(top[1])
-            rows = self.sql(
-                f"SELECT substr(org_path, 1, {plen + 9}) AS p, status, count(*) FROM member "
-                "WHERE org_path >= ? AND org_path < ? AND status IN (?, ?) GROUP BY 1, 2",
-                (top[1], subtree_upper_bound(top[1]), *ACTIVE),
-            )
-            by_child: dict[str, dict[str, int]] = {}
-            total = {"full": 0, "probationary": 0}
-            for p, status, n in rows:
-                by_child.setdefault(p, {"full": 0, "probationary": 0})[status] = n
-                total[status] += n
+            ids = [anchor.org_id, *(c[0] for c in children)]
+            by_org: dict[int, dict[str, int]] = {}
+            for org_id, status, n in self.sql(
+                f"SELECT org_id, value, n FROM member_tally WHERE dim = 'status' AND org_id IN ({', '.join('?' * len(ids))})",
+                tuple(ids),
+            ):
+                by_org.setdefault(org_id, {})[status] = n
 
-            def counts(c: dict[str, int]) -> dict[str, int]:
-                return {"total": c["full"] + c["probationary"], "full": c["full"], "probationary": c["probationary"]}
+            def counts(org_id: int) -> dict[str, int]:
+                c = by_org.get(org_id, {})
+                full, probationary = c.get("full", 0), c.get("probationary", 0)
+                return {"total": full + probationary, "full": full, "probationary": probationary}
 
             return json.dumps(
                 {
                     "organization": {
                         "name": top[0],
-                        "memberCounts": counts(total),
+                        "memberCounts": counts(anchor.org_id),
                         "children": [
-                            {"name": c[0], "memberCounts": counts(by_child.get(c[1], {"full": 0, "probationary": 0}))} for c in children
+                            {"name": c[1], "memberCounts": counts(c[0])} for c in children
                         ],
                     }
                 },
@@ -453,7 +572,6 @@ class Bench:
             floor,
             iterations=iterations,
             floor_statements=3,
-            note="statistics query and rollups arrive with the dashboards issue",
         )
 
     # -- (5) registerMember -----------------------------------------------------------------------
@@ -472,7 +590,26 @@ class Bench:
                 "phone": "13800000000",
             }
         }
-        created: list[int] = []
+        org_path = anchor.path
+        # The roster rollup the write path keeps (partygraph.rollups): the new member's counts
+        # at every ancestor; the floor writes them too, and the clean-up takes them back.
+        tally = [
+            (org_id, dim, value)
+            for org_id in rollups.ancestors(org_path)
+            for dim, value in rollups.figures(
+                {"status": "full", "gender": "male", "education": "bachelor", "ethnicity": "汉族", "front_line": False, "rural": False, "birth_date": "1990-05-01"}
+            )
+        ]  # fmt: skip
+        upsert = "INSERT INTO member_tally (org_id, dim, value, n) VALUES (?, ?, ?, ?) ON CONFLICT (org_id, dim, value) DO UPDATE SET n = member_tally.n + excluded.n"
+
+        def move_tally(sign: int) -> None:
+            cur = self.raw.cursor()
+            try:
+                cur.executemany(
+                    upsert.replace("?", "%s") if self.pg else upsert, [(*k, sign) for k in tally]
+                )
+            finally:
+                cur.close()
 
         def op(i: int) -> str:
             out = self.gql(REGISTER, variables, viewer)
@@ -482,7 +619,9 @@ class Bench:
             return GlobalID.from_id(data["member"]["id"]).node_id
 
         def floor(i: int) -> int:
-            org = self.sql("SELECT path, kind, status FROM organization WHERE id = ?", (anchor.org_id,))[0]
+            org = self.sql(
+                "SELECT path, kind, status FROM organization WHERE id = ?", (anchor.org_id,)
+            )[0]
             now = time.strftime("%Y-%m-%d %H:%M:%S")
             mid = self.sql(
                 "INSERT INTO member (org_id, org_path, name, name_pinyin, name_initials, gender, ethnicity, birth_date, "
@@ -493,23 +632,35 @@ class Bench:
                  False, False, "2015-07-01", "2016-07-01", "full", "2016-07-01", "13800000000", False, False, False, False, now, now),
             )[0][0]  # fmt: skip
             self.sql(
-                "INSERT INTO member_event (member_id, \"on\", kind, to_status, org_id, actor_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO member_event (member_id, "on", kind, to_status, org_id, actor_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
                 (mid, "2015-07-01", "registered", "full", anchor.org_id, viewer.account_id, now),
             )
             self.sql(
                 "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id, org_path, after) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (now, viewer.account_id, viewer.username, "member.register", "Member", mid, org[0], json.dumps({"name": "测试党员"})),
+                (
+                    now,
+                    viewer.account_id,
+                    viewer.username,
+                    "member.register",
+                    "Member",
+                    mid,
+                    org[0],
+                    json.dumps({"name": "测试党员"}),
+                ),
             )
+            move_tally(1)
             self.raw.commit()
             return mid
 
         def cleanup(mid: Any) -> None:
             mid = int(mid)
-            created.append(mid)
-            self.sql("DELETE FROM audit_event WHERE object_type = 'Member' AND object_id = ?", (mid,))
+            self.sql(
+                "DELETE FROM audit_event WHERE object_type = 'Member' AND object_id = ?", (mid,)
+            )
             self.sql("DELETE FROM member_event WHERE member_id = ?", (mid,))
             self.sql("DELETE FROM member WHERE id = ?", (mid,))
+            move_tally(-1)
             self.raw.commit()
 
         return self.measure(
@@ -518,8 +669,7 @@ class Bench:
             op,
             floor,
             after=cleanup,
-            floor_statements=5,
-            note="pipeline step: arrives with the candidate pipeline",
+            floor_statements=6,
         )
 
     # -- all --------------------------------------------------------------------------------------
@@ -528,16 +678,51 @@ class Bench:
         """Every operation; the whole-tree ones (prefecture / province roots) `heavy_iterations` times."""
         a = self.anchors
         has_root = "top" in a
+        from partygraph.bench.op_alerts import measure_alerts
+        from partygraph.bench.op_pipeline import measure_pipeline_step
+        from partygraph.bench.op_stats import measure_stats, measure_stats_cached
+
         plan: list[tuple[str, Callable[[], OpResult]]] = [
+            ("stats", lambda: measure_stats(self, a["county"])),
+            ("stats_cached", lambda: measure_stats_cached(self, a["county"])),
             ("member_counts", lambda: self.member_counts(a["county"])),
             ("member_list", lambda: self.member_list(a["county"])),
             ("nested", lambda: self.nested(a["township"])),
+            ("alerts", lambda: measure_alerts(self, a["township"])),
             ("register_member", lambda: self.register_member(a["village"])),
+            (
+                "pipeline_step",
+                lambda: measure_pipeline_step(self, [a["village"], a["township"], a["county"]]),
+            ),
         ]
         if has_root:
             plan += [
-                ("member_counts_root", lambda: self.member_counts(a["top"], name="member_counts_root", iterations=heavy_iterations)),
-                ("member_list_root", lambda: self.member_list(a["top"], whole_tree=True, iterations=heavy_iterations)),
+                (
+                    "stats_root",
+                    # The whole tree's dashboard runs the alert rules over every open file
+                    # (a prefecture: 25 s and 1 GB): a quarter of the heavy runs, one warm-up,
+                    # and beyond a million members without the alert counts (see README).
+                    lambda: measure_stats(
+                        self,
+                        a["top"],
+                        name="stats_root",
+                        iterations=max(1, heavy_iterations // 4),
+                        warmup=1,
+                        alerts=self.counts()["member"] <= ROOT_ALERTS_MAX_MEMBERS,
+                    ),
+                ),
+                (
+                    "member_counts_root",
+                    lambda: self.member_counts(
+                        a["top"], name="member_counts_root", iterations=heavy_iterations
+                    ),
+                ),
+                (
+                    "member_list_root",
+                    lambda: self.member_list(
+                        a["top"], whole_tree=True, iterations=heavy_iterations
+                    ),
+                ),
             ]
         return [fn() for name, fn in plan if only is None or name in only]
 
@@ -591,10 +776,20 @@ class Report:
 
 def guess_scale(counts: dict[str, int]) -> str:
     n = counts.get("member", 0)
-    return "tiny" if n < 2_000 else "county" if n < 60_000 else "prefecture" if n < 1_000_000 else "province"
+    return (
+        "tiny"
+        if n < 2_000
+        else "county"
+        if n < 60_000
+        else "prefecture"
+        if n < 1_000_000
+        else "province"
+    )
 
 
-def profile_op(bench: Bench, name: str = "member_list", iterations: int = 100, top: int = 25) -> str:
+def profile_op(
+    bench: Bench, name: str = "member_list", iterations: int = 100, top: int = 25
+) -> str:
     """CPU-time profile of one operation: the split between SQL (cursor.execute + fetch) and
     the rest, resolved fields per run, and cProfile's top functions by own CPU time."""
     import cProfile
@@ -603,7 +798,11 @@ def profile_op(bench: Bench, name: str = "member_list", iterations: int = 100, t
 
     a = bench.anchors
     ops: dict[str, tuple[str, Callable[[int], dict[str, Any]], Anchor]] = {
-        "member_list": (MEMBER_LIST, lambda i: {"under": a["county"].gid, "search": SEARCHES[i % len(SEARCHES)]}, a["county"]),
+        "member_list": (
+            MEMBER_LIST,
+            lambda i: {"under": a["county"].gid, "search": SEARCHES[i % len(SEARCHES)]},
+            a["county"],
+        ),
         "nested": (NESTED, lambda i: {"id": a["township"].gid}, a["township"]),
         "member_counts": (COUNTS, lambda i: {"id": a["county"].gid}, a["county"]),
     }

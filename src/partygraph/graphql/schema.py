@@ -18,29 +18,36 @@ from partygraph.config import Settings
 from partygraph.graphql.mutations.assistance import AssistanceMutation
 from partygraph.graphql.mutations.branch_life import BranchLifeMutation
 from partygraph.graphql.mutations.candidate import CandidateMutation
+from partygraph.graphql.mutations.candidate_vote import CandidateVoteMutation
+from partygraph.graphql.mutations.discipline import DisciplineMutation
 from partygraph.graphql.mutations.evaluation import EvaluationMutation
 from partygraph.graphql.mutations.member import MemberMutation
 from partygraph.graphql.mutations.organization import OrganizationMutation
+from partygraph.graphql.mutations.plan import PlanMutation
 from partygraph.graphql.queries.alerts import AlertsQuery
 from partygraph.graphql.queries.assistance import AssistanceQuery
 from partygraph.graphql.queries.branch_life import BranchLifeQuery
 from partygraph.graphql.queries.candidate import CandidateQuery
 from partygraph.graphql.queries.core import CoreQuery
 from partygraph.graphql.queries.evaluation import EvaluationQuery
+from partygraph.graphql.queries.plan import PlanQuery
 from partygraph.graphql.queries.settings import SettingsQuery
 from partygraph.graphql.queries.stats import StatsQuery
+from partygraph.graphql.result_cache import CachingSchema
 from partygraph.graphql.types.assistance import NODE_TYPES as ASSISTANCE_NODE_TYPES
 from partygraph.graphql.types.branch_life import NODE_TYPES as BRANCH_LIFE_NODE_TYPES
 from partygraph.graphql.types.candidate import CandidateType, MeetingDecisionType, MeetingType
+from partygraph.graphql.types.discipline import NODE_TYPES as DISCIPLINE_NODE_TYPES
 from partygraph.graphql.types.evaluation import NODE_TYPES as EVALUATION_NODE_TYPES
 from partygraph.graphql.types.member import MemberType, PositionType, TransferType
 from partygraph.graphql.types.organization import OrganizationType
+from partygraph.graphql.types.plan import NODE_TYPES as PLAN_NODE_TYPES
 
-Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery))
-Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation))
+Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery))
+Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation, PlanMutation, DisciplineMutation, CandidateVoteMutation))
 
 # Types reachable only through `node(id)` must be named here.
-NODE_TYPES = [OrganizationType, MemberType, PositionType, TransferType, CandidateType, MeetingType, MeetingDecisionType, *EVALUATION_NODE_TYPES, *ASSISTANCE_NODE_TYPES, *BRANCH_LIFE_NODE_TYPES]
+NODE_TYPES = [OrganizationType, MemberType, PositionType, TransferType, CandidateType, MeetingType, MeetingDecisionType, *EVALUATION_NODE_TYPES, *ASSISTANCE_NODE_TYPES, *BRANCH_LIFE_NODE_TYPES, *PLAN_NODE_TYPES, *DISCIPLINE_NODE_TYPES]
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -51,7 +58,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 @lru_cache(maxsize=4)
 def _schema(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Schema:
     """Built once per set of limits: Strawberry's relay fields cannot be bound twice."""
-    return strawberry.Schema(
+    return CachingSchema(
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,

@@ -17,6 +17,7 @@ from partygraph.models.assistance import (
 )
 from partygraph.models.audit import AuditEvent
 from partygraph.models.candidate import Candidate, CandidateStep
+from partygraph.models.discipline import MemberSanction  # noqa: F401 - registers the sanction table
 from partygraph.models.evaluation import EvaluationRound  # noqa: F401 - registers the evaluation tables
 from partygraph.models.meeting import (  # noqa: F401 - branch life tables register here
     ContactAttempt,
@@ -36,6 +37,8 @@ from partygraph.models.meeting import (  # noqa: F401 - branch life tables regis
 )
 from partygraph.models.member import Member, MemberEvent, Position, Transfer
 from partygraph.models.organization import Organization
+from partygraph.models.plan import DevelopmentPlan  # noqa: F401 - registers the plan table
+from partygraph.models.rollup import MemberTally  # noqa: F401 - registers the roster rollup table
 
 __all__ = [
     "AllowancePayment",
@@ -64,3 +67,6 @@ __all__ = [
     "Role",
     "Transfer",
 ]
+
+# The write-path hook that keeps member_tally true, for every session that writes members.
+import partygraph.rollups  # noqa: E402,F401,I001

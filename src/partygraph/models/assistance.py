@@ -209,6 +209,9 @@ class Pairing(Versioned, table=True):
 
 
 class Promise(Versioned, table=True):
+    """A promise made in a pairing. Decided once: kept (`kept_on`) or broken (`broken_on`),
+    with `outcome_note` saying how, or why not; an undecided one past `due_on` is R-AID-16."""
+
     __tablename__ = "assistance_promise"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -217,6 +220,7 @@ class Promise(Versioned, table=True):
     made_on: date = Field(nullable=False)
     due_on: date = Field(nullable=False)
     kept_on: date | None = None
+    broken_on: date | None = None
     outcome_note: str | None = Field(default=None, max_length=500)
 
 

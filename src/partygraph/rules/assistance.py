@@ -32,7 +32,8 @@ Rule codes (R-AID-01..05 are DOMAIN-RULES §5; the rest are this module's own):
 - R-AID-14 pairings: the helping side is an agency branch (or a member), the
   helped side a village or community branch (or a case); promise dates.
 - R-AID-15 one open case per member.
-- R-AID-16 a pairing promise past its due date and not kept (an alert).
+- R-AID-16 a pairing promise past its due date and still undecided: neither kept
+  nor recorded as broken with its reason (an alert).
 - R-AID-17 the yearly allowance list (seed "**县"): the village declares (from
   May), the township verifies, the department confirms, the list is publicly
   posted — in that order, each by its level.
@@ -710,8 +711,10 @@ def check_promise_dates(made_on: date, due_on: date, today: date) -> Violation |
     return None
 
 
-def promise_alert(due_on: date, kept_on: date | None, today: date) -> Alert | None:
-    if kept_on is not None or today <= due_on:
+def promise_alert(due_on: date, decided_on: date | None, today: date) -> Alert | None:
+    """R-AID-16. `decided_on`: when the promise was kept or recorded as broken; a broken promise
+    is decided (its reason is on record), so it no longer asks anyone to act."""
+    if decided_on is not None or today <= due_on:
         return None
     return Alert(
         "R-AID-16",

@@ -28,6 +28,10 @@ Readings chosen where the texts leave room (each is a setting or documented):
 - A probation extension (R-DEV-23) counts once the committee has approved it.
 - Probation ends on the same calendar date a year after the admission vote;
   that day is the conversion date (R-DEV-24).
+- R-DEV-09 holds on two days: when the introducers are assigned and again at the
+  admission vote (their standing on the meeting's day, which the service reads from the
+  roster and the sanctions). An introducer who no longer qualifies is replaced by
+  recording the assignment again: the latest assignment is the one in force.
 - A re-application after an exit (withdrawn, removed, not admitted,
   cancelled) starts a new round: every check looks at the records since the
   latest application only.
@@ -80,6 +84,8 @@ __all__ = [
     "alerts",
     "probation_end",
     "membership_dates",
+    "assigned_introducers",
+    "introducers_at_vote_problem",
 ]
 
 
@@ -255,8 +261,9 @@ class Standing(StrEnum):
     """An introducer's or contact's standing, as the service reads it from the roster."""
 
     full = "full"
-    probationary = "probationary"
+    probationary = "probationary"  # on the roster but not a full member (also suspended)
     party_probation = "party_probation"  # 留党察看, rights not yet restored
+    off_roster = "off_roster"  # died, transferred out of the system, left, expelled…
 
 
 class ConversionOutcome(StrEnum):
@@ -350,10 +357,13 @@ class StepRecord:
       contacts_assigned: contacts = [{"key": str, "standing": Standing}, ...]
       activist_review: passed (bool)
       introducers_assigned: introducers = [{"key": str, "standing": Standing}, ...]
+        (a later assignment replaces an earlier one)
       political_review: outcome "pass" / "fail" (in `outcome`)
       training: days, hours (numbers; summed over the training records)
       notice: ends_on (date), open_objections (int)
       pre_examination, admission_vote: leaving_unit_on (date), special_reason (str)
+      admission_vote: introducers_at_vote = the assigned introducers' standing on the
+        day, same shape (R-DEV-09 is checked again)
       admission_vote, conversion_vote: either valid and passed (bools) or a tally:
         should_attend, present, written_opinions, yes, no, abstain; meeting (a reference)
       conversion_vote: outcome convert / extend / cancel; extension_months (int)
@@ -671,23 +681,36 @@ def _people_problem(
             field_name,
         )
     for p in people:
-        standing = p.get("standing")
-        if standing == Standing.party_probation:
-            return _violation(
-                code,
-                f"{p.get('key')} 受留党察看处分、尚未恢复党员权利，不能作{what_zh}",
-                f"{p.get('key')} is under probation within the party (留党察看) and cannot act as "
-                f"one of the {what_en.lower()}",
-                field_name,
-            )
-        if standing != Standing.full:
-            return _violation(
-                code,
-                f"{p.get('key')} 不是正式党员，不能作{what_zh}",
-                f"{p.get('key')} is not a full member and cannot act as one of the "
-                f"{what_en.lower()}",
-                field_name,
-            )
+        why = _standing_problem(p, what_zh, what_en)
+        if why:
+            return _violation(code, why[0], why[1], field_name)
+    return None
+
+
+def _standing_problem(p: dict[str, Any], what_zh: str, what_en: str) -> tuple[str, str] | None:
+    """Why this person cannot act as a contact or introducer (zh, en), or None.
+
+    `status_zh` / `status_en`, when the service gives them, name the roster status."""
+    standing = p.get("standing")
+    who = p.get("name") or p.get("key")  # the service gives the roster name
+    status_zh = f"（{p['status_zh']}）" if p.get("status_zh") else ""
+    status_en = f" ({p['status_en']})" if p.get("status_en") else ""
+    role_en = f"one of the {what_en.lower()}"
+    if standing == Standing.off_roster:
+        return (
+            f"{who} 已不在党员名册中{status_zh}，不能作{what_zh}",
+            f"{who} is no longer on the roster{status_en} and cannot act as {role_en}",
+        )
+    if standing == Standing.party_probation:
+        return (
+            f"{who} 受留党察看处分、尚未恢复党员权利，不能作{what_zh}",
+            f"{who} is under probation within the party (留党察看) and cannot act as {role_en}",
+        )
+    if standing != Standing.full:
+        return (
+            f"{who} 不是正式党员{status_zh}，不能作{what_zh}",
+            f"{who} is not a full member{status_en} and cannot act as {role_en}",
+        )
     return None
 
 
@@ -712,6 +735,37 @@ def _introducers_problem(
         what_zh="入党介绍人",
         what_en="Introducers",
     )
+
+
+def assigned_introducers(history: Sequence[StepRecord]) -> list[dict[str, Any]]:
+    """The introducers in force: the latest assignment of the current round (a later
+    assignment replaces an earlier one), as recorded: [{"key", "name", "standing", ...}]."""
+    if not history:
+        return []
+    rec = _File(history).last(Step.introducers_assigned)
+    people = rec.data.get("introducers") if rec else None
+    return [p for p in people if isinstance(p, dict)] if isinstance(people, list | tuple) else []
+
+
+def introducers_at_vote_problem(new: StepRecord) -> Violation | None:
+    """R-DEV-09 again on the day of the branch general meeting: the service gives the
+    assigned introducers' standing on that day in data["introducers_at_vote"] (absent: not
+    known, e.g. a replayed ledger of another tool, and not checked)."""
+    people = new.data.get("introducers_at_vote")
+    if not isinstance(people, list | tuple):
+        return None
+    day = new.on.isoformat()
+    for p in people:
+        why = _standing_problem(p, "入党介绍人", "Introducers") if isinstance(p, dict) else None
+        if why:
+            return _violation(
+                "R-DEV-09",
+                f"支部党员大会讨论之日（{day}），入党介绍人 {why[0]}；须先重新确定入党介绍人",
+                f"On the day of the branch general meeting ({day}), introducer {why[1]}; "
+                "assign another introducer first",
+                "data.introducers",
+            )
+    return None
 
 
 def _political_review_problem(f: _File) -> Violation | None:
@@ -986,6 +1040,13 @@ def _check_target_decided(
 
 
 def _check_introducers(f: _File, new: StepRecord, settings: PipelineSettings) -> Violation | None:
+    vote = _pending_admission_vote(f, settings)
+    if vote is not None and not _lapsed(vote, new.on, settings):
+        return _order(
+            f"支部大会已于 {vote.on.isoformat()} 通过接收决议，不能再更换入党介绍人",
+            f"The branch resolved to admit on {vote.on.isoformat()}; the introducers can no "
+            "longer be replaced",
+        )
     n = settings.introducers_required
     return _people_problem(
         new.data.get("introducers"),
@@ -1088,6 +1149,7 @@ def _check_admission_vote(
         return _missing(Step.form_filled, new.step)
     return (
         _admission_gates(f, settings)
+        or introducers_at_vote_problem(new)
         or _notice_problem(f, new.on, settings)
         or _leaving_problem(new, settings)
         or _vote_problem(new, settings)

@@ -617,8 +617,11 @@ def create_pairing(
     helper_id = None
     c = None
     if k == rules.PairingKind.branches:
-        if agency_org_id is None or village_org_id is None:
-            raise violation("R-AID-14", "须选择机关支部和村（社区）支部（R-AID-14）", "Choose the agency branch and the village branch (R-AID-14)", "agencyOrgId")
+        # Each missing side is named on its own field, so the form marks the right one.
+        if agency_org_id is None:
+            raise violation("R-AID-14", "须选择机关党支部（R-AID-14）", "Choose the agency branch (R-AID-14)", "agencyOrgId")
+        if village_org_id is None:
+            raise violation("R-AID-14", "须选择村（社区）党支部（R-AID-14）", "Choose the village (community) branch (R-AID-14)", "villageOrgId")
         agency = orgs.get(ctx, agency_org_id)
         village = orgs.get(ctx, village_org_id)
         require_writer(ctx, agency.path)
@@ -629,8 +632,10 @@ def create_pairing(
             raise violation("R-AID-14", "受帮扶方须为村或社区党支部（R-AID-14）", "The helped side must be a village or community branch (R-AID-14)", "villageOrgId")
         helped_path, village_id = village.path, village.id
     else:
-        if case_id is None or helper_member_id is None:
-            raise violation("R-AID-14", "须选择帮扶对象和机关党员（R-AID-14）", "Choose the case and the agency member (R-AID-14)", "caseId")
+        if case_id is None:
+            raise violation("R-AID-14", "须选择帮扶对象（R-AID-14）", "Choose the member in difficulty (R-AID-14)", "caseId")
+        if helper_member_id is None:
+            raise violation("R-AID-14", "须选择帮扶人（机关党员）（R-AID-14）", "Choose the helper, an agency member (R-AID-14)", "helperMemberId")
         c = get(ctx, case_id)
         require_writer(ctx, c.org_path)
         problem = rules.check_help(rules.CaseStatus(c.status), rules.HelpKind.pairing.value)
@@ -709,21 +714,43 @@ def add_promise(ctx: Context, pairing_id: int, *, text: str, made_on: date, due_
     return pr
 
 
-def keep_promise(ctx: Context, promise_id: int, *, kept_on: date, note: str | None, version: int | None) -> Promise:
+def _undecided_promise(ctx: Context, promise_id: int, on: date, field: str, label_zh: str, label_en: str) -> tuple[Promise, Pairing]:
+    """The promise, writable and not yet kept or broken, with `on` a valid date of its outcome."""
     pr = ctx.session.get(Promise, promise_id)
     if pr is None:
         raise NotFoundError("承诺", promise_id)
     p = get_pairing(ctx, pr.pairing_id)
     _pairing_writer(ctx, p)
     if pr.kept_on is not None:
-        raise violation("INVALID_INPUT", "该承诺已兑现", "The promise is already kept", "keptOn")
-    check_date(kept_on, "keptOn", "兑现日期", "Date kept", today=ctx.today())
-    if kept_on < pr.made_on:
-        raise violation("INVALID_DATE", "兑现日期不能早于承诺日期", "Cannot be kept before it was made", "keptOn")
+        raise violation("INVALID_INPUT", "该承诺已兑现", "The promise is already kept", field)
+    if pr.broken_on is not None:
+        raise violation("INVALID_INPUT", "该承诺已记为未兑现", "The promise is already recorded as broken", field)
+    check_date(on, field, label_zh, label_en, today=ctx.today())
+    if on < pr.made_on:
+        raise violation("INVALID_DATE", f"{label_zh}不能早于承诺日期", f"{label_en} cannot precede the promise", field)
+    return pr, p
+
+
+def keep_promise(ctx: Context, promise_id: int, *, kept_on: date, note: str | None, version: int | None) -> Promise:
+    pr, p = _undecided_promise(ctx, promise_id, kept_on, "keptOn", "兑现日期", "Date kept")
     pr.kept_on = kept_on
     pr.outcome_note = clean_text(note, "note", "兑现情况", "Note", required=False, max_len=500)
     bump_version(ctx, pr, version, "承诺")
     record(ctx, "promise.keep", "Pairing", p.id, p.org_path, {"promise": pr.id, "kept_on": None}, {"promise": pr.id, "kept_on": kept_on.isoformat()})  # type: ignore[arg-type]
+    ctx.session.flush()
+    return pr
+
+
+def break_promise(ctx: Context, promise_id: int, *, broken_on: date, reason: str | None, version: int | None) -> Promise:
+    """Record that a promise will not be kept, and why: decided, so no longer overdue (R-AID-16)."""
+    pr, p = _undecided_promise(ctx, promise_id, broken_on, "brokenOn", "认定日期", "Date recorded")
+    pr.broken_on = broken_on
+    pr.outcome_note = clean_text(reason, "reason", "未兑现原因", "Reason", required=True, max_len=500)
+    bump_version(ctx, pr, version, "承诺")
+    record(
+        ctx, "promise.break", "Pairing", p.id, p.org_path,  # type: ignore[arg-type]
+        {"promise": pr.id, "broken_on": None}, {"promise": pr.id, "broken_on": broken_on.isoformat(), "reason": pr.outcome_note},
+    )  # fmt: skip
     ctx.session.flush()
     return pr
 
@@ -1010,7 +1037,7 @@ class AlertRow:
 
 
 def alerts(ctx: Context, *, org_id: int) -> list[AlertRow]:
-    """Cases overdue for their yearly review (R-AID-02), overdue loans (R-AID-03), promises past due (R-AID-16)."""
+    """Cases overdue for their yearly review (R-AID-02), overdue loans (R-AID-03), undecided promises past due (R-AID-16)."""
     org = orgs.get(ctx, org_id)
     today = ctx.today()
     settings = settings_of(ctx)
@@ -1057,12 +1084,13 @@ def alerts(ctx: Context, *, org_id: int) -> list[AlertRow]:
             or_(path_range(Pairing.org_path, org.path), path_range(Pairing.agency_org_path, org.path)),
             pairing_scope(ctx.viewer),
             Promise.kept_on.is_(None),
+            Promise.broken_on.is_(None),
             Promise.due_on < today,
         )
         .order_by(Promise.due_on, Promise.id)
     ).all()
     for pr, _p in promises:
-        a = rules.promise_alert(pr.due_on, pr.kept_on, today)
+        a = rules.promise_alert(pr.due_on, pr.kept_on or pr.broken_on, today)
         if a:
             out.append(AlertRow(a, "Pairing", pr.pairing_id, pr.text))
     return out

@@ -1,6 +1,6 @@
-"""Use cases of branch life: the meeting calendar and its alerts, terms and elections,
-village four-step items, flowing and lost-contact members, and the R-MEM flags a person
-decides. Rules come from `rules.branch_life` and `rules.votes`; every write checks the
+"""Use cases of branch life: the meeting calendar and its alerts, corrections of a recorded
+meeting, terms and elections, village four-step items, flowing and lost-contact members, and
+the R-MEM flags a person decides. Rules come from `rules.branch_life` and `rules.votes`; every write checks the
 scope, appends an audit event and never deletes a row.
 
 Flowing members (decision): the home branch keeps the member; `FlowingProfile.life_org_id`
@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 
 from partygraph.context import Context
-from partygraph.errors import NotFoundError, RuleViolationError, violation
+from partygraph.errors import ConflictError, NotFoundError, RuleViolationError, violation
 from partygraph.models.meeting import (
     ContactAttempt,
     DutyLapse,
@@ -31,6 +31,7 @@ from partygraph.models.meeting import (
     LostContactRecord,
     Meeting,
     MeetingAttendance,
+    MeetingDecision,
     MeetingKind,
     MemberFlag,
     Term,
@@ -60,9 +61,12 @@ from partygraph.services.base import (
     record,
     require_viewer,
     require_writer,
+    snapshot,
 )
 
-LIFE_ORG_KINDS = frozenset({OrgKind.branch, OrgKind.general_branch, OrgKind.committee, OrgKind.group})
+LIFE_ORG_KINDS = frozenset(
+    {OrgKind.branch, OrgKind.general_branch, OrgKind.committee, OrgKind.group}
+)
 
 
 def life_settings(ctx: Context) -> rules.LifeSettings:
@@ -106,7 +110,9 @@ def committee_orgs(ctx: Context, root: Organization) -> set[int]:
     return set(rows)
 
 
-def _held(ctx: Context, org_ids: list[int], first: date, last: date) -> dict[int, dict[str, list[date]]]:
+def _held(
+    ctx: Context, org_ids: list[int], first: date, last: date
+) -> dict[int, dict[str, list[date]]]:
     out: dict[int, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
     if not org_ids:
         return out
@@ -168,7 +174,10 @@ def _subtree_orgs(ctx: Context, root: Organization) -> list[Organization]:
     return list(
         ctx.session.execute(
             select(Organization)
-            .where(path_range(Organization.path, root.path), Organization.status == OrgStatus.active.value)
+            .where(
+                path_range(Organization.path, root.path),
+                Organization.status == OrgStatus.active.value,
+            )
             .order_by(Organization.path)
         ).scalars()
     )
@@ -182,14 +191,22 @@ def meeting_alerts(ctx: Context, root: Organization, today: date) -> list[Subtre
     terms = committee_orgs(ctx, root)
     first = date(today.year - 2, 1, 1)  # generous: the look-back window is inside it
     held = _held(ctx, [o.id for o in life_orgs], first, today)  # type: ignore[misc]
-    lecturers, secretaries = _secretary_lectures(ctx, [o.id for o in life_orgs if o.kind in BRANCH_KINDS], first, today)  # type: ignore[misc]
+    lecturers, secretaries = _secretary_lectures(
+        ctx, [o.id for o in life_orgs if o.kind in BRANCH_KINDS], first, today
+    )  # type: ignore[misc]
     out = []
     for o in life_orgs:
         reqs = rules.requirements_for(o.kind, has_committee(o, counts, terms), settings)
-        found = rules.missed_meetings(reqs, held.get(o.id, {}), today=today, since=o.established_on, settings=settings)  # type: ignore[arg-type]
+        found = rules.missed_meetings(
+            reqs, held.get(o.id, {}), today=today, since=o.established_on, settings=settings
+        )  # type: ignore[arg-type]
         if o.kind in BRANCH_KINDS:
             found += rules.secretary_lecture_missed(
-                lecturers.get(o.id, []), secretaries.get(o.id, []), today=today, since=o.established_on, settings=settings  # type: ignore[arg-type]
+                lecturers.get(o.id, []),
+                secretaries.get(o.id, []),
+                today=today,
+                since=o.established_on,
+                settings=settings,  # type: ignore[arg-type]
             )
         out.extend(SubtreeAlert(a, o.id) for a in found)  # type: ignore[arg-type]
     return out
@@ -200,7 +217,9 @@ BRANCH_KINDS = frozenset({OrgKind.branch, OrgKind.general_branch})
 
 def _secretary_lectures(
     ctx: Context, org_ids: list[int], first: date, last: date
-) -> tuple[dict[int, list[tuple[date, int | None]]], dict[int, list[tuple[int, date, date | None]]]]:
+) -> tuple[
+    dict[int, list[tuple[date, int | None]]], dict[int, list[tuple[int, date, date | None]]]
+]:
     """Party lectures with their lecturer, and the secretaries in post, per organisation (R-LIFE-10)."""
     lectures: dict[int, list[tuple[date, int | None]]] = defaultdict(list)
     secretaries: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
@@ -208,13 +227,18 @@ def _secretary_lectures(
         return lectures, secretaries
     for oid, on, lecturer in ctx.session.execute(
         select(Meeting.org_id, Meeting.held_on, Meeting.chair_member_id).where(
-            Meeting.org_id.in_(org_ids), Meeting.kind == MeetingKind.party_lecture.value, Meeting.held_on >= first, Meeting.held_on <= last
+            Meeting.org_id.in_(org_ids),
+            Meeting.kind == MeetingKind.party_lecture.value,
+            Meeting.held_on >= first,
+            Meeting.held_on <= last,
         )
     ).all():
         lectures[oid].append((on, lecturer))
     for oid, mid, start, end in ctx.session.execute(
         select(Position.org_id, Position.member_id, Position.start_on, Position.end_on).where(
-            Position.org_id.in_(org_ids), Position.kind == PositionKind.secretary.value, or_(Position.end_on.is_(None), Position.end_on >= first)
+            Position.org_id.in_(org_ids),
+            Position.kind == PositionKind.secretary.value,
+            or_(Position.end_on.is_(None), Position.end_on >= first),
         )
     ).all():
         secretaries[oid].append((mid, start, end))
@@ -237,7 +261,199 @@ def term_alerts(ctx: Context, root: Organization, today: date) -> list[SubtreeAl
 def branch_life_alerts(ctx: Context, org_id: int) -> list[SubtreeAlert]:
     root = orgs.get(ctx, org_id)
     today = ctx.today()
-    return meeting_alerts(ctx, root, today) + term_alerts(ctx, root, today) + member_flag_alerts(ctx, root, today)
+    return (
+        meeting_alerts(ctx, root, today)
+        + term_alerts(ctx, root, today)
+        + member_flag_alerts(ctx, root, today)
+    )
+
+
+# --- a recorded meeting: corrections --------------------------------------------------------
+
+MEETING_FIELDS = [
+    "kind", "held_on", "place", "chair", "recorder", "chair_member_id", "recorder_member_id",
+    "agenda", "minutes", "attachments",
+]  # fmt: skip
+MEETING_TEXTS: dict[str, tuple[str, str, int]] = {
+    "place": ("地点", "Place", 200),
+    "chair": ("主持人", "Chair", 60),
+    "recorder": ("记录人", "Recorder", 60),
+    "agenda": ("议程", "Agenda", 2000),
+    "minutes": ("会议记录", "Minutes", 20000),
+}
+MEETING_DECIDED = "R-MEETING-DECIDED"
+
+
+@dataclass(frozen=True)
+class MeetingCitations:
+    """Records judged against a meeting as it stood: the votes taken at it (MeetingDecision,
+    which candidate vote steps cite with the meeting's date, R-DEV-22), the election it held
+    and the four-step steps that name it."""
+
+    decisions: int
+    elections: int
+    four_steps: int
+
+    def __bool__(self) -> bool:
+        return bool(self.decisions or self.elections or self.four_steps)
+
+    def text(self) -> tuple[str, str]:
+        zh, en = [], []
+        if self.decisions:
+            zh.append(f"表决事项 {self.decisions} 项")
+            en.append(f"{self.decisions} motion(s) voted")
+        if self.elections:
+            zh.append(f"选举 {self.elections} 次")
+            en.append(f"{self.elections} election(s)")
+        if self.four_steps:
+            zh.append(f"“四议两公开”步骤 {self.four_steps} 个")
+            en.append(f"{self.four_steps} four-step step(s)")
+        return "、".join(zh), ", ".join(en)
+
+
+def citations_of(ctx: Context, meeting_ids: list[int]) -> dict[int, MeetingCitations]:
+    """What cites each meeting (three statements for any number of meetings)."""
+    counts: dict[str, dict[int, int]] = {}
+    for name, column in (
+        ("decisions", MeetingDecision.meeting_id),
+        ("elections", Election.meeting_id),
+        ("four_steps", FourStepRecord.meeting_id),
+    ):
+        rows = (
+            ctx.session.execute(
+                select(column, func.count()).where(column.in_(meeting_ids)).group_by(column)
+            ).all()
+            if meeting_ids
+            else []
+        )
+        counts[name] = {mid: n for mid, n in rows}
+    return {
+        mid: MeetingCitations(**{name: found.get(mid, 0) for name, found in counts.items()})
+        for mid in meeting_ids
+    }
+
+
+def meeting_citations(ctx: Context, meeting_id: int) -> MeetingCitations:
+    return citations_of(ctx, [meeting_id])[meeting_id]
+
+
+def _meeting_person(
+    ctx: Context, meeting: Meeting, org: Organization, member_id: int, field: str
+) -> Member:
+    """A chair or recorder: on the organisation's roster, or recorded at this meeting (a
+    flowing member taking part here), as when the meeting was recorded."""
+    m = ctx.session.get(Member, member_id)
+    viewer = ctx.viewer
+    if m is not None:
+        on_roster = (
+            viewer is not None
+            and viewer.sees(m.org_path)
+            and meetings.path_within(m.org_path, org.path)
+            and m.status in ACTIVE_STATUSES
+        )
+        attended = ctx.session.execute(
+            select(MeetingAttendance.id).where(
+                MeetingAttendance.meeting_id == meeting.id, MeetingAttendance.member_id == m.id
+            )
+        ).first()
+        if on_roster or attended is not None:
+            return m
+    raise NotFoundError("党员", member_id, field)
+
+
+def update_meeting(
+    ctx: Context, meeting_id: int, *, version: int | None, changes: dict[str, object]
+) -> Meeting:
+    """Correct a recorded meeting: only the fields named change; a stale version is a Conflict.
+    A meeting that carries votes, an election or four-step steps keeps its date and kind
+    (R-MEETING-DECIDED): those records were judged against it, so the clerk corrects them
+    first. Nothing changed: no new version, no audit event."""
+    meeting = meetings.get(ctx, meeting_id)
+    require_writer(ctx, meeting.org_path)
+    unknown = set(changes) - set(MEETING_FIELDS)
+    if unknown:
+        raise violation(
+            "INVALID_INPUT", f"未知字段：{sorted(unknown)}", f"Unknown fields: {sorted(unknown)}"
+        )
+    org = ctx.session.get(Organization, meeting.org_id)
+    assert org is not None
+    values: dict[str, object] = {}
+    if "kind" in changes:
+        if not changes["kind"]:
+            raise violation(
+                "INVALID_INPUT", "会议类别不能为空", "Meeting kind must not be empty", "kind"
+            )
+        try:
+            values["kind"] = MeetingKind(str(changes["kind"])).value
+        except ValueError:
+            raise violation(
+                "INVALID_INPUT",
+                f"未知的会议类别：{changes['kind']}",
+                f"Unknown meeting kind: {changes['kind']}",
+                "kind",
+            ) from None
+    if "held_on" in changes:
+        held_on = changes["held_on"]
+        if not isinstance(held_on, date):
+            raise violation(
+                "INVALID_INPUT", "会议日期不能为空", "Meeting date must not be empty", "heldOn"
+            )
+        check_date(held_on, "heldOn", "会议日期", "Meeting date", today=ctx.today())
+        values["held_on"] = held_on
+    for name, (zh, en, n) in MEETING_TEXTS.items():
+        if name in changes:
+            values[name] = clean_text(changes[name], name, zh, en, required=False, max_len=n)  # type: ignore[arg-type]
+    if "attachments" in changes:
+        refs = changes["attachments"] or []
+        values["attachments"] = [
+            t for i, ref in enumerate(refs)  # type: ignore[attr-defined]
+            if (t := clean_text(ref, f"attachments.{i}", "附件", "Attachment", required=False, max_len=200))
+        ]  # fmt: skip
+    for attr, field in (("chair", "chairMemberId"), ("recorder", "recorderMemberId")):
+        key = f"{attr}_member_id"
+        if key not in changes:
+            continue
+        member_id = changes[key]
+        values[key] = member_id
+        if member_id is not None and member_id != getattr(meeting, key):
+            person = _meeting_person(ctx, meeting, org, member_id, field)  # type: ignore[arg-type]
+            # The person chosen names the chair, unless another name is typed with them: a
+            # name left as it was belonged to the person before.
+            typed = values.get(attr, getattr(meeting, attr))
+            if not typed or typed == getattr(meeting, attr):
+                values[attr] = person.name
+    changed = {k: v for k, v in values.items() if v != getattr(meeting, k)}
+    if not changed:
+        if version is not None and version != meeting.version:
+            raise ConflictError("会议", version, meeting.version, type_en="Meeting")
+        return meeting
+    if "kind" in changed or "held_on" in changed:
+        cited = meeting_citations(ctx, meeting.id)  # type: ignore[arg-type]
+        if cited:
+            what_zh, what_en = cited.text()
+            field = "heldOn" if "held_on" in changed else "kind"
+            raise violation(
+                MEETING_DECIDED,
+                f"该会议已记录{what_zh}，会议日期和类别不能再改：这些记录以该会议的日期和类别为准，须先更正它们",
+                f"This meeting carries {what_en}: its date and kind stay as they are, since those records "
+                "were judged against them (correct those records first)",
+                field,
+            )
+    before = snapshot(meeting, MEETING_FIELDS)
+    for k, v in changed.items():
+        setattr(meeting, k, v)
+    bump_version(ctx, meeting, version, "会议")
+    ctx.session.flush()
+    record(
+        ctx,
+        "meeting.update",
+        "Meeting",
+        meeting.id,
+        meeting.org_path,
+        before,
+        snapshot(meeting, MEETING_FIELDS),
+    )  # type: ignore[arg-type]
+    return meeting
 
 
 # --- terms ---------------------------------------------------------------------------------
@@ -277,7 +493,11 @@ def start_term(
     length = years if years is not None else rules.term_years(org.branch_type, life_settings(ctx))
     if not 1 <= length <= 5:
         raise violation("INVALID_INPUT", "任期须为 1 至 5 年", "A term is 1 to 5 years", "years")
-    current = ctx.session.execute(select(Term).where(Term.org_id == org.id, Term.status == "current")).scalars().all()
+    current = (
+        ctx.session.execute(select(Term).where(Term.org_id == org.id, Term.status == "current"))
+        .scalars()
+        .all()
+    )
     for t in current:
         if starts_on <= t.starts_on:
             raise violation(
@@ -288,7 +508,15 @@ def start_term(
             )
         t.status, t.ended_on = "ended", starts_on - timedelta(days=1)
         bump_version(ctx, t, None, "任期")
-        record(ctx, "term.end", "Term", t.id, t.org_path, {"status": "current"}, {"status": "ended", "ended_on": t.ended_on.isoformat()})  # type: ignore[arg-type,union-attr]
+        record(
+            ctx,
+            "term.end",
+            "Term",
+            t.id,
+            t.org_path,
+            {"status": "current"},
+            {"status": "ended", "ended_on": t.ended_on.isoformat()},
+        )  # type: ignore[arg-type,union-attr]
     term = Term(
         org_id=org.id,  # type: ignore[arg-type]
         org_path=org.path,
@@ -306,12 +534,21 @@ def start_term(
         try:
             post = PositionKind(tm.post)
         except ValueError:
-            raise violation("INVALID_INPUT", f"未知的职务：{tm.post}", f"Unknown post: {tm.post}", f"{field}.post") from None
-        name = clean_text(tm.name, f"{field}.name", "姓名", "Name", required=tm.member_id is None, max_len=60)
+            raise violation(
+                "INVALID_INPUT",
+                f"未知的职务：{tm.post}",
+                f"Unknown post: {tm.post}",
+                f"{field}.post",
+            ) from None
+        name = clean_text(
+            tm.name, f"{field}.name", "姓名", "Name", required=tm.member_id is None, max_len=60
+        )
         if tm.member_id is not None:
             m = members.get(ctx, tm.member_id)
             name = m.name
-        ctx.session.add(TermMember(term_id=term.id, member_id=tm.member_id, name=name, post=post.value))  # type: ignore[arg-type]
+        ctx.session.add(
+            TermMember(term_id=term.id, member_id=tm.member_id, name=name, post=post.value)
+        )  # type: ignore[arg-type]
         posts.append({"member_id": tm.member_id, "name": name, "post": post.value})
     ctx.session.flush()
     record(
@@ -324,7 +561,9 @@ def start_term(
 def term_members(ctx: Context, term_ids: list[int]) -> dict[int, list[TermMember]]:
     out: dict[int, list[TermMember]] = {t: [] for t in term_ids}
     if term_ids:
-        for r in ctx.session.execute(select(TermMember).where(TermMember.term_id.in_(term_ids)).order_by(TermMember.id)).scalars():
+        for r in ctx.session.execute(
+            select(TermMember).where(TermMember.term_id.in_(term_ids)).order_by(TermMember.id)
+        ).scalars():
             out[r.term_id].append(r)
     return out
 
@@ -389,16 +628,27 @@ def record_election(
             names.append(m.name)
             keys.append(f"m{c.member_id}")
         else:
-            name = clean_text(c.name, f"{field}.name", "候选人姓名", "Candidate name", required=True, max_len=60)
+            name = clean_text(
+                c.name, f"{field}.name", "候选人姓名", "Candidate name", required=True, max_len=60
+            )
             names.append(name)  # type: ignore[arg-type]
             keys.append(f"n{name}")
-    tally = ElectionTally(seats=seats, should_attend=should_attend, present=present, candidates=[(k, c.votes) for k, c in zip(keys, candidates, strict=True)])
+    tally = ElectionTally(
+        seats=seats,
+        should_attend=should_attend,
+        present=present,
+        candidates=[(k, c.votes) for k, c in zip(keys, candidates, strict=True)],
+    )
     result = election_result(tally, settings=life_settings(ctx).votes)
     if not result.valid:
         raise RuleViolationError(result.reason)  # type: ignore[arg-type]
     if meeting_id is not None:
         meeting = meetings.get(ctx, meeting_id)
-        if meeting.org_id != org.id or meeting.kind != MeetingKind.general_meeting.value or meeting.held_on != held_on:
+        if (
+            meeting.org_id != org.id
+            or meeting.kind != MeetingKind.general_meeting.value
+            or meeting.held_on != held_on
+        ):
             raise violation(
                 "R-VOTE-00",
                 "选举须在本组织当天的党员大会上进行（R-VOTE-00）",
@@ -406,7 +656,13 @@ def record_election(
                 "meetingId",
             )
     else:
-        meeting = meetings.record_meeting(ctx, org_id=org.id, kind=MeetingKind.general_meeting.value, held_on=held_on, agenda="换届选举")  # type: ignore[arg-type]
+        meeting = meetings.record_meeting(
+            ctx,
+            org_id=org.id,
+            kind=MeetingKind.general_meeting.value,
+            held_on=held_on,
+            agenda="换届选举",
+        )  # type: ignore[arg-type]
     election = Election(
         org_id=org.id,  # type: ignore[arg-type]
         org_path=org.path,
@@ -436,7 +692,13 @@ def record_election(
             )
         )
         if key in elected:
-            term_in.append(TermMemberInput(post=c.post or PositionKind.committee_member.value, member_id=c.member_id, name=name))
+            term_in.append(
+                TermMemberInput(
+                    post=c.post or PositionKind.committee_member.value,
+                    member_id=c.member_id,
+                    name=name,
+                )
+            )
     ctx.session.flush()
     record(
         ctx, "election.record", "Election", election.id, org.path, None,  # type: ignore[arg-type]
@@ -446,15 +708,21 @@ def record_election(
          "tied": [n for k, n in zip(keys, names, strict=True) if k in tied], "seats_unfilled": result.seats_unfilled},
     )  # fmt: skip
     if start_new_term:
-        start_term(ctx, org_id=org.id, starts_on=held_on, members_in=term_in, election_id=election.id)  # type: ignore[arg-type]
+        start_term(
+            ctx, org_id=org.id, starts_on=held_on, members_in=term_in, election_id=election.id
+        )  # type: ignore[arg-type]
     return election
 
 
-def election_candidates(ctx: Context, election_ids: list[int]) -> dict[int, list[ElectionCandidate]]:
+def election_candidates(
+    ctx: Context, election_ids: list[int]
+) -> dict[int, list[ElectionCandidate]]:
     out: dict[int, list[ElectionCandidate]] = {e: [] for e in election_ids}
     if election_ids:
         rows = ctx.session.execute(
-            select(ElectionCandidate).where(ElectionCandidate.election_id.in_(election_ids)).order_by(ElectionCandidate.votes.desc(), ElectionCandidate.id)
+            select(ElectionCandidate)
+            .where(ElectionCandidate.election_id.in_(election_ids))
+            .order_by(ElectionCandidate.votes.desc(), ElectionCandidate.id)
         ).scalars()
         for r in rows:
             out[r.election_id].append(r)
@@ -468,7 +736,9 @@ def get_item(ctx: Context, item_id: int) -> FourStepItem:
     return get_scoped(ctx, FourStepItem, item_id, "org_path", "四议两公开事项")
 
 
-def create_item(ctx: Context, *, org_id: int, title: str, description: str | None = None) -> FourStepItem:
+def create_item(
+    ctx: Context, *, org_id: int, title: str, description: str | None = None
+) -> FourStepItem:
     org = orgs.get(ctx, org_id)
     viewer = require_writer(ctx, org.path)
     if org.kind != OrgKind.branch.value or org.branch_type not in ("village", "community"):
@@ -482,13 +752,23 @@ def create_item(ctx: Context, *, org_id: int, title: str, description: str | Non
         org_id=org.id,  # type: ignore[arg-type]
         org_path=org.path,
         title=clean_text(title, "title", "事项", "Title", required=True, max_len=200),  # type: ignore[arg-type]
-        description=clean_text(description, "description", "说明", "Description", required=False, max_len=4000),
+        description=clean_text(
+            description, "description", "说明", "Description", required=False, max_len=4000
+        ),
         status=rules.FourStepStatus.in_progress.value,
         recorded_by=viewer.account_id,
     )
     ctx.session.add(item)
     ctx.session.flush()
-    record(ctx, "four_step.create", "FourStepItem", item.id, item.org_path, None, {"title": item.title, "org_id": org.id})  # type: ignore[arg-type]
+    record(
+        ctx,
+        "four_step.create",
+        "FourStepItem",
+        item.id,
+        item.org_path,
+        None,
+        {"title": item.title, "org_id": org.id},
+    )  # type: ignore[arg-type]
     return item
 
 
@@ -496,7 +776,9 @@ def item_steps(ctx: Context, item_ids: list[int]) -> dict[int, list[FourStepReco
     out: dict[int, list[FourStepRecord]] = {i: [] for i in item_ids}
     if item_ids:
         rows = ctx.session.execute(
-            select(FourStepRecord).where(FourStepRecord.item_id.in_(item_ids)).order_by(FourStepRecord.item_id, FourStepRecord.id)
+            select(FourStepRecord)
+            .where(FourStepRecord.item_id.in_(item_ids))
+            .order_by(FourStepRecord.item_id, FourStepRecord.id)
         ).scalars()
         for r in rows:
             out[r.item_id].append(r)
@@ -525,7 +807,9 @@ def record_four_step(
     check_date(on, "on", "日期", "Date", today=ctx.today())
     rows = item_steps(ctx, [item.id]).get(item.id, [])  # type: ignore[list-item]
     settings = life_settings(ctx)
-    problem, verdict = rules.check_four_step(entries_of(rows), step, on, passed=passed, tally=tally, settings=settings)
+    problem, verdict = rules.check_four_step(
+        entries_of(rows), step, on, passed=passed, tally=tally, settings=settings
+    )
     if problem:
         raise RuleViolationError(problem)
     if meeting_id is not None:
@@ -550,7 +834,9 @@ def record_four_step(
     )
     ctx.session.add(row)
     before = item.status
-    item.status = rules.four_step_status([*entries_of(rows), rules.FourStepEntry(step, on, verdict)]).value
+    item.status = rules.four_step_status(
+        [*entries_of(rows), rules.FourStepEntry(step, on, verdict)]
+    ).value
     bump_version(ctx, item, version, "四议两公开事项")
     ctx.session.flush()
     record(
@@ -581,16 +867,27 @@ def set_flowing(
     a contact person at home and, optionally, the branch where they take part in life."""
     m = members.get(ctx, member_id)
     require_writer(ctx, m.org_path)
-    workplace = clean_text(workplace, "workplace", "外出工作地点", "Where they work", required=True, max_len=120)  # type: ignore[assignment]
+    workplace = clean_text(
+        workplace, "workplace", "外出工作地点", "Where they work", required=True, max_len=120
+    )  # type: ignore[assignment]
     life_org = None
     if life_org_id is not None:
         life_org = ctx.session.get(Organization, life_org_id)
         # The branch where they take part in life may be in another county: any active
         # branch (the home clerk names it; its viewers then see the member there).
-        if life_org is None or life_org.status != OrgStatus.active.value or life_org.kind not in (OrgKind.branch, OrgKind.general_branch):
+        if (
+            life_org is None
+            or life_org.status != OrgStatus.active.value
+            or life_org.kind not in (OrgKind.branch, OrgKind.general_branch)
+        ):
             raise NotFoundError("党支部", life_org_id, "lifeOrgId")
         if m.org_path.startswith(life_org.path):
-            raise violation("INVALID_INPUT", "参加组织生活的党支部应为外地党支部", "The branch of life is away from home", "lifeOrgId")
+            raise violation(
+                "INVALID_INPUT",
+                "参加组织生活的党支部应为外地党支部",
+                "The branch of life is away from home",
+                "lifeOrgId",
+            )
     if contact_member_id is not None:
         contact = members.get(ctx, contact_member_id)
         contact_name = contact.name
@@ -599,7 +896,9 @@ def set_flowing(
         ctx, m.id, version=version,  # type: ignore[arg-type]
         changes={"flowing": True, "flow_destination": workplace, "flow_certificate": certificate or None},
     )  # fmt: skip
-    profile = ctx.session.execute(select(FlowingProfile).where(FlowingProfile.member_id == m.id)).scalar_one_or_none()
+    profile = ctx.session.execute(
+        select(FlowingProfile).where(FlowingProfile.member_id == m.id)
+    ).scalar_one_or_none()
     if profile is None:
         profile = FlowingProfile(member_id=m.id, member_org_path=m.org_path)  # type: ignore[arg-type]
         ctx.session.add(profile)
@@ -607,8 +906,12 @@ def set_flowing(
         bump_version(ctx, profile, None, "流动党员")
     profile.member_org_path = m.org_path
     profile.contact_member_id = contact_member_id
-    profile.contact_name = clean_text(contact_name, "contactName", "联系人", "Contact person", required=False, max_len=60)
-    profile.contact_phone = clean_text(contact_phone, "contactPhone", "联系电话", "Contact phone", required=False, max_len=20)
+    profile.contact_name = clean_text(
+        contact_name, "contactName", "联系人", "Contact person", required=False, max_len=60
+    )
+    profile.contact_phone = clean_text(
+        contact_phone, "contactPhone", "联系电话", "Contact phone", required=False, max_len=20
+    )
     profile.life_org_id = life_org.id if life_org else None
     profile.life_org_path = life_org.path if life_org else None
     profile.left_on = None
@@ -624,12 +927,22 @@ def end_flowing(ctx: Context, member_id: int, *, on: date, version: int | None =
     m = members.get(ctx, member_id)
     require_writer(ctx, m.org_path)
     check_date(on, "on", "返回日期", "Date of return", today=ctx.today())
-    profile = ctx.session.execute(select(FlowingProfile).where(FlowingProfile.member_id == m.id)).scalar_one_or_none()
+    profile = ctx.session.execute(
+        select(FlowingProfile).where(FlowingProfile.member_id == m.id)
+    ).scalar_one_or_none()
     if profile is not None:
         profile.left_on = on
         bump_version(ctx, profile, None, "流动党员")
     members.update(ctx, m.id, version=version, changes={"flowing": False})  # type: ignore[arg-type]
-    record(ctx, "member.flowing_end", "Member", m.id, m.org_path, {"flowing": True}, {"flowing": False, "on": on.isoformat()})  # type: ignore[arg-type]
+    record(
+        ctx,
+        "member.flowing_end",
+        "Member",
+        m.id,
+        m.org_path,
+        {"flowing": True},
+        {"flowing": False, "on": on.isoformat()},
+    )  # type: ignore[arg-type]
     return m
 
 
@@ -638,7 +951,9 @@ def flowing_visible(ctx: Context):  # type: ignore[no-untyped-def]
     from partygraph.scope import within
 
     viewer = require_viewer(ctx)
-    return or_(within(FlowingProfile.member_org_path, viewer), within(FlowingProfile.life_org_path, viewer))
+    return or_(
+        within(FlowingProfile.member_org_path, viewer), within(FlowingProfile.life_org_path, viewer)
+    )
 
 
 # --- lost contact --------------------------------------------------------------------------
@@ -648,17 +963,28 @@ def get_lost_contact(ctx: Context, record_id: int) -> LostContactRecord:
     return get_scoped(ctx, LostContactRecord, record_id, "member_org_path", "失联记录")
 
 
-def mark_lost_contact(ctx: Context, member_id: int, *, lost_on: date, note: str | None = None) -> LostContactRecord:
+def mark_lost_contact(
+    ctx: Context, member_id: int, *, lost_on: date, note: str | None = None
+) -> LostContactRecord:
     m = members.get(ctx, member_id)
     viewer = require_writer(ctx, m.org_path)
     check_date(lost_on, "lostOn", "失去联系日期", "Date contact was lost", today=ctx.today())
     open_rec = ctx.session.execute(
-        select(LostContactRecord).where(LostContactRecord.member_id == m.id, LostContactRecord.found_on.is_(None))
+        select(LostContactRecord).where(
+            LostContactRecord.member_id == m.id, LostContactRecord.found_on.is_(None)
+        )
     ).scalar_one_or_none()
     if open_rec is not None:
-        raise violation("INVALID_INPUT", "该党员已登记为失去联系", "This member is already recorded as out of contact", "memberId")
+        raise violation(
+            "INVALID_INPUT",
+            "该党员已登记为失去联系",
+            "This member is already recorded as out of contact",
+            "memberId",
+        )
     if m.status not in ACTIVE_STATUSES:
-        raise violation("R-MEM-CLOSED", "该党员已不在册", "This member is not on the roster", "memberId")
+        raise violation(
+            "R-MEM-CLOSED", "该党员已不在册", "This member is not on the roster", "memberId"
+        )
     rec = LostContactRecord(
         member_id=m.id,  # type: ignore[arg-type]
         member_org_path=m.org_path,
@@ -667,13 +993,25 @@ def mark_lost_contact(ctx: Context, member_id: int, *, lost_on: date, note: str 
         recorded_by=viewer.account_id,
     )
     ctx.session.add(rec)
-    members.update(ctx, m.id, version=None, changes={"lost_contact": True, "lost_contact_since": lost_on})  # type: ignore[arg-type]
+    members.update(
+        ctx, m.id, version=None, changes={"lost_contact": True, "lost_contact_since": lost_on}
+    )  # type: ignore[arg-type]
     ctx.session.flush()
-    record(ctx, "member.lost_contact", "LostContactRecord", rec.id, m.org_path, None, {"member_id": m.id, "lost_on": lost_on.isoformat()})  # type: ignore[arg-type]
+    record(
+        ctx,
+        "member.lost_contact",
+        "LostContactRecord",
+        rec.id,
+        m.org_path,
+        None,
+        {"member_id": m.id, "lost_on": lost_on.isoformat()},
+    )  # type: ignore[arg-type]
     return rec
 
 
-def add_contact_attempt(ctx: Context, record_id: int, *, on: date, method: str, outcome: str | None = None) -> ContactAttempt:
+def add_contact_attempt(
+    ctx: Context, record_id: int, *, on: date, method: str, outcome: str | None = None
+) -> ContactAttempt:
     rec = get_lost_contact(ctx, record_id)
     viewer = require_writer(ctx, rec.member_org_path)
     check_date(on, "on", "查找日期", "Date of the attempt", today=ctx.today(), earliest=rec.lost_on)
@@ -686,29 +1024,64 @@ def add_contact_attempt(ctx: Context, record_id: int, *, on: date, method: str, 
     )
     ctx.session.add(row)
     ctx.session.flush()
-    record(ctx, "member.contact_attempt", "LostContactRecord", rec.id, rec.member_org_path, None, {"on": on.isoformat(), "method": row.method, "outcome": row.outcome})  # type: ignore[arg-type]
+    record(
+        ctx,
+        "member.contact_attempt",
+        "LostContactRecord",
+        rec.id,
+        rec.member_org_path,
+        None,
+        {"on": on.isoformat(), "method": row.method, "outcome": row.outcome},
+    )  # type: ignore[arg-type]
     return row
 
 
-def mark_found(ctx: Context, record_id: int, *, on: date, version: int | None = None) -> LostContactRecord:
+def mark_found(
+    ctx: Context, record_id: int, *, on: date, version: int | None = None
+) -> LostContactRecord:
     rec = get_lost_contact(ctx, record_id)
     require_writer(ctx, rec.member_org_path)
-    check_date(on, "on", "恢复联系日期", "Date contact was restored", today=ctx.today(), earliest=rec.lost_on)
+    check_date(
+        on,
+        "on",
+        "恢复联系日期",
+        "Date contact was restored",
+        today=ctx.today(),
+        earliest=rec.lost_on,
+    )
     if rec.found_on is not None:
-        raise violation("INVALID_INPUT", "该记录已恢复联系", "Contact was already restored", "recordId")
+        raise violation(
+            "INVALID_INPUT", "该记录已恢复联系", "Contact was already restored", "recordId"
+        )
     rec.found_on = on
     bump_version(ctx, rec, version, "失联记录")
     m = ctx.session.get(Member, rec.member_id)
     if m is not None and m.status in (*ACTIVE_STATUSES, MemberStatus.suspended):
-        members.update(ctx, m.id, version=None, changes={"lost_contact": False})  # type: ignore[arg-type]
-    record(ctx, "member.found", "LostContactRecord", rec.id, rec.member_org_path, {"found_on": None}, {"found_on": on.isoformat()})  # type: ignore[arg-type]
+        # The member's date is the open spell's; when it stayed, the member check read the
+        # member as lost again. The spell itself (lost_on → found_on) keeps the history.
+        members.update(
+            ctx, m.id, version=None, changes={"lost_contact": False, "lost_contact_since": None}
+        )  # type: ignore[arg-type]
+    record(
+        ctx,
+        "member.found",
+        "LostContactRecord",
+        rec.id,
+        rec.member_org_path,
+        {"found_on": None},
+        {"found_on": on.isoformat()},
+    )  # type: ignore[arg-type]
     return rec
 
 
 def contact_attempts(ctx: Context, record_ids: list[int]) -> dict[int, list[ContactAttempt]]:
     out: dict[int, list[ContactAttempt]] = {r: [] for r in record_ids}
     if record_ids:
-        for a in ctx.session.execute(select(ContactAttempt).where(ContactAttempt.record_id.in_(record_ids)).order_by(ContactAttempt.on, ContactAttempt.id)).scalars():
+        for a in ctx.session.execute(
+            select(ContactAttempt)
+            .where(ContactAttempt.record_id.in_(record_ids))
+            .order_by(ContactAttempt.on, ContactAttempt.id)
+        ).scalars():
             out[a.record_id].append(a)
     return out
 
@@ -722,9 +1095,27 @@ def record_duty_lapse(
     """The clerk records since when a member paid no dues and did no assigned work (R-MEM-01)."""
     m = members.get(ctx, member_id)
     viewer = require_writer(ctx, m.org_path)
+    if m.status not in ACTIVE_STATUSES:
+        raise violation(
+            "R-MEM-CLOSED", "该党员已不在册", "This member is not on the roster", "memberId"
+        )
     today = ctx.today()
-    check_date(no_dues_since, "noDuesSince", "未交党费起始日期", "No dues since", today=today)
-    check_date(no_work_since, "noWorkSince", "未做分配工作起始日期", "No work since", today=today)
+    check_date(
+        no_dues_since,
+        "noDuesSince",
+        "未交党费起始日期",
+        "No dues since",
+        today=today,
+        earliest=m.joined_on,
+    )
+    check_date(
+        no_work_since,
+        "noWorkSince",
+        "未做分配工作起始日期",
+        "No work since",
+        today=today,
+        earliest=m.joined_on,
+    )
     row = DutyLapse(
         member_id=m.id,  # type: ignore[arg-type]
         member_org_path=m.org_path,
@@ -742,10 +1133,22 @@ def record_duty_lapse(
     return row
 
 
+def duty_lapses(ctx: Context, member_id: int) -> list[DutyLapse]:
+    """A member's R-MEM-01 recordings, newest (the one that counts) first."""
+    m = members.get(ctx, member_id)
+    return list(
+        ctx.session.execute(
+            select(DutyLapse).where(DutyLapse.member_id == m.id).order_by(DutyLapse.id.desc())
+        ).scalars()
+    )
+
+
 def _decided(ctx: Context, member_ids: list[int]) -> dict[tuple[int, str, date], MemberFlag]:
     if not member_ids:
         return {}
-    rows = ctx.session.execute(select(MemberFlag).where(MemberFlag.member_id.in_(member_ids))).scalars()
+    rows = ctx.session.execute(
+        select(MemberFlag).where(MemberFlag.member_id.in_(member_ids))
+    ).scalars()
     return {(f.member_id, f.code, f.raised_on): f for f in rows}
 
 
@@ -784,9 +1187,15 @@ def member_flag_alerts(ctx: Context, root: Organization, today: date) -> list[Su
             .where(MeetingAttendance.member_id.in_(list(lapses)))
         ).all():
             attendance[mid].append((held_on, status))
-    members_by_id = {m.id: m for m in ctx.session.execute(select(Member).where(Member.id.in_(ids))).scalars()} if ids else {}
+    members_by_id = (
+        {m.id: m for m in ctx.session.execute(select(Member).where(Member.id.in_(ids))).scalars()}
+        if ids
+        else {}
+    )
     for mid, lapse in sorted(lapses.items()):
-        a = rules.r_mem_01(attendance.get(mid, []), lapse.no_dues_since, lapse.no_work_since, today, settings)
+        a = rules.r_mem_01(
+            attendance.get(mid, []), lapse.no_dues_since, lapse.no_work_since, today, settings
+        )
         if a and (mid, a.extra["flag"], date.fromisoformat(a.extra["raisedOn"])) not in decided:
             out.append(SubtreeAlert(a, members_by_id[mid].org_id, mid))
     for rec in lost:
@@ -795,7 +1204,11 @@ def member_flag_alerts(ctx: Context, root: Organization, today: date) -> list[Su
             if m_id == rec.member_id and code == rules.FLAG_SUSPEND and f.decision == "suspend" and f.decided_on >= rec.lost_on
         ]  # fmt: skip
         a = rules.r_mem_02(rec.lost_on, min(suspensions) if suspensions else None, today, settings)
-        if a and (rec.member_id, a.extra["flag"], date.fromisoformat(a.extra["raisedOn"])) not in decided:
+        if (
+            a
+            and (rec.member_id, a.extra["flag"], date.fromisoformat(a.extra["raisedOn"]))
+            not in decided
+        ):
             out.append(SubtreeAlert(a, members_by_id[rec.member_id].org_id, rec.member_id))
     return out
 
@@ -815,9 +1228,14 @@ def decide_flag(
             f"The decision on this flag is one of: {', '.join(rules.FLAG_DECISIONS[flag])}",
             "decision",
         )
-    note = clean_text(note, "note", "决定理由", "Reason for the decision", required=True, max_len=1000)  # type: ignore[assignment]
+    note = clean_text(
+        note, "note", "决定理由", "Reason for the decision", required=True, max_len=1000
+    )  # type: ignore[assignment]
     check_date(on, "on", "决定日期", "Date of the decision", today=ctx.today())
-    current = {(a.member_id, a.alert.extra.get("flag"), a.alert.extra.get("raisedOn")) for a in member_flag_alerts(ctx, orgs.get(ctx, m.org_id), ctx.today())}
+    current = {
+        (a.member_id, a.alert.extra.get("flag"), a.alert.extra.get("raisedOn"))
+        for a in member_flag_alerts(ctx, orgs.get(ctx, m.org_id), ctx.today())
+    }
     if (m.id, flag, raised_on.isoformat()) not in current:
         raise violation(
             "R-MEM-FLAG",
@@ -838,8 +1256,23 @@ def decide_flag(
     )
     ctx.session.add(row)
     ctx.session.flush()
-    record(ctx, "member.flag_decided", "Member", m.id, m.org_path, None, {"flag": flag, "decision": decision, "on": on.isoformat(), "note": note})  # type: ignore[arg-type]
+    record(
+        ctx,
+        "member.flag_decided",
+        "Member",
+        m.id,
+        m.org_path,
+        None,
+        {"flag": flag, "decision": decision, "on": on.isoformat(), "note": note},
+    )  # type: ignore[arg-type]
     if decision in rules.DECISION_STATUS:
         code = flag.split("-SUSPEND")[0].split("-REMOVE")[0]
-        members.change_status(ctx, m.id, to_status=rules.DECISION_STATUS[decision], on=on, reason=f"{note}（{code}）", version=None)  # type: ignore[arg-type]
+        members.change_status(
+            ctx,
+            m.id,
+            to_status=rules.DECISION_STATUS[decision],
+            on=on,
+            reason=f"{note}（{code}）",
+            version=None,
+        )  # type: ignore[arg-type]
     return row

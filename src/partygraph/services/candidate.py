@@ -19,7 +19,11 @@ Rules enforced when a step is recorded (codes of DOMAIN-RULES §1, messages name
 R-DEV-00 order, dates (not in the future, not before the previous step, no repeats);
 R-DEV-01 age 18 at application; R-DEV-03 recommendation method and public notice
 before an activist; R-DEV-05 one or two full members as contacts; R-DEV-07 one year
-as activist and a notice before a target; R-DEV-09 two full-member introducers;
+as activist and a notice before a target; R-DEV-09 two full-member introducers, none under
+留党察看 on the day they are assigned (services.discipline; contacts likewise, R-DEV-05),
+and again on the day of the admission vote: an introducer sanctioned since, off the roster
+(died, transferred out…) or no longer full refuses the vote until the introducers are
+assigned again (the latest assignment is in force; the history names both pairs);
 R-DEV-10 a passed political review; R-DEV-11 training of 3 days or 24 hours;
 R-DEV-13 the admission notice ended without an open objection; R-DEV-15 leaving the
 unit within 3 months needs a special reason; R-DEV-16 the committee's talk before
@@ -48,10 +52,18 @@ from sqlalchemy import and_, case, func, literal, select
 from stdnum.cn import ric
 
 from partygraph.context import Context
-from partygraph.errors import RuleViolationError, violation
+from partygraph.errors import DomainError, RuleViolationError, violation
 from partygraph.models.candidate import Candidate, CandidateStep
-from partygraph.models.meeting import DecisionSubject, MeetingKind
-from partygraph.models.member import ACTIVE_STATUSES, Education, Gender, Member, MemberStatus
+from partygraph.models.meeting import DecisionSubject, Meeting, MeetingDecision, MeetingKind
+from partygraph.models.member import (
+    ACTIVE_STATUSES,
+    MEMBER_STATUS_LABELS,
+    Education,
+    Gender,
+    Member,
+    MemberEvent,
+    MemberStatus,
+)
 from partygraph.models.organization import (
     APPROVING_KINDS,
     BranchType,
@@ -68,11 +80,14 @@ from partygraph.rules.pipeline import (
     Standing,
     Step,
     StepRecord,
+    assigned_introducers,
     check_step,
+    introducers_at_vote_problem,
     membership_dates,
     stage_of,
 )
 from partygraph.scope import path_range
+from partygraph.services import discipline
 from partygraph.services import meeting as meetings
 from partygraph.services import member as members
 from partygraph.services import organization as orgs
@@ -230,20 +245,80 @@ def _raise(v: Violation) -> None:
     raise RuleViolationError(v)
 
 
-def _standing(m: Member) -> str:
-    # The roster has no 留党察看 flag yet: a full member stands as full; anyone else is not
-    # a full member (probationary, suspended…) and the rules refuse them (R-DEV-05/09).
-    return Standing.full.value if m.status == MemberStatus.full else Standing.probationary.value
+# Suspended (停止党籍) members stay on the roster; they are not full members in good standing.
+ON_ROSTER = frozenset({*ACTIVE_STATUSES, MemberStatus.suspended})
+NOT_YET_A_MEMBER = ("当日尚未入党", "not yet a member on that day")
 
 
-def _people(ctx: Context, ids: list[int] | None, field_name: str) -> list[dict[str, Any]]:
+def _standing(status: str | None, sanctioned: bool) -> Standing:
+    # Off the roster (died, transferred out…) first, the most telling reason; then under
+    # 留党察看 (rights not restored) on the step's day; otherwise a full member stands as
+    # full and anyone else is not a full member (probationary, suspended, not yet joined):
+    # the rules refuse all but full (R-DEV-05/09).
+    if status is not None and status not in ON_ROSTER:
+        return Standing.off_roster
+    if sanctioned:
+        return Standing.party_probation
+    return Standing.full if status == MemberStatus.full else Standing.probationary
+
+
+def _statuses_on(ctx: Context, people: Sequence[Member], on: date) -> dict[int, str | None]:
+    """Each member's roster status on the day: the current one unless it changed after the
+    day, then the one their status events give (None: not yet a member). One statement,
+    only for back-dated steps."""
+    out: dict[int, str | None] = {m.id: m.status for m in people if m.status_since is None or m.status_since <= on}  # type: ignore[misc]
+    later = [m.id for m in people if m.id not in out]
+    if later:
+        out.update(dict.fromkeys(later))
+        rows = ctx.session.execute(
+            select(MemberEvent.member_id, MemberEvent.to_status)
+            .where(MemberEvent.member_id.in_(later), MemberEvent.to_status.is_not(None), MemberEvent.on <= on)
+            .order_by(MemberEvent.member_id, MemberEvent.on, MemberEvent.id)
+        ).all()
+        for mid, status in rows:  # the last one of each member wins
+            out[mid] = status
+    return out
+
+
+def _as_people(ctx: Context, found: Sequence[Member], on: date) -> list[dict[str, Any]]:
+    """Contacts or introducers as the rules read them, with their standing on the day; a
+    refused standing also names the roster status (the message says why)."""
+    sanctioned = discipline.under_party_probation(ctx, [m.id for m in found], on)  # type: ignore[misc]
+    statuses = _statuses_on(ctx, found, on)
     out = []
+    for m in found:
+        status = statuses[m.id]  # type: ignore[index]
+        standing = _standing(status, m.id in sanctioned)
+        person: dict[str, Any] = {"key": str(m.id), "member_id": m.id, "name": m.name, "standing": standing.value}
+        if standing in (Standing.off_roster, Standing.probationary):
+            zh, en = MEMBER_STATUS_LABELS[MemberStatus(status)] if status else NOT_YET_A_MEMBER
+            person |= {"status_zh": zh, "status_en": en}
+        out.append(person)
+    return out
+
+
+def _people(ctx: Context, ids: list[int] | None, field_name: str, on: date) -> list[dict[str, Any]]:
+    """Contacts or introducers given by the client: members the viewer sees."""
+    found = []
     for mid in ids or []:
         m = ctx.session.get(Member, mid)
         if m is None or ctx.viewer is None or not ctx.viewer.sees(m.org_path):
             raise violation("NOT_FOUND", f"未找到党员（{mid}）", f"Member {mid} not found", field_name)
-        out.append({"key": str(m.id), "member_id": m.id, "name": m.name, "standing": _standing(m)})
-    return out
+        found.append(m)
+    return _as_people(ctx, found, on)
+
+
+def _introducers_at_vote(ctx: Context, history: Sequence[StepRecord], on: date) -> list[dict[str, Any]]:
+    """The introducers in force, with their standing on the day of the admission vote.
+
+    Read by id whatever the viewer's scope: they were in scope when assigned and their
+    names are already on the file; one may since have been transferred elsewhere."""
+    assigned = assigned_introducers(history)
+    ids = [p["member_id"] for p in assigned if isinstance(p.get("member_id"), int)]
+    found = list(ctx.session.execute(select(Member).where(Member.id.in_(ids))).scalars()) if ids else []
+    now = {p["member_id"]: p for p in _as_people(ctx, found, on)}
+    # one without a member id (never recorded so by this service) is judged as recorded
+    return [now.get(p.get("member_id"), p) for p in assigned]  # type: ignore[call-overload]
 
 
 def _require_approval_power(ctx: Context, cand: Candidate, code: str) -> None:
@@ -277,9 +352,9 @@ def _step_data(ctx: Context, cand: Candidate, s: StepInput, step: Step) -> tuple
         except ValueError:
             data["recommendation"] = s.recommendation  # the rule names the valid choices
     if step == Step.contacts_assigned:
-        data["contacts"] = _people(ctx, s.contact_ids, "contactIds")
+        data["contacts"] = _people(ctx, s.contact_ids, "contactIds", s.on)
     if step == Step.introducers_assigned:
-        data["introducers"] = _people(ctx, s.introducer_ids, "introducerIds")
+        data["introducers"] = _people(ctx, s.introducer_ids, "introducerIds", s.on)
     if step == Step.training:
         if s.training_days is not None:
             data["days"] = s.training_days
@@ -447,6 +522,10 @@ def record_step(ctx: Context, candidate_id: int, s: StepInput, *, version: int |
         data["reason"] = reason
     rows = steps_of(ctx, [cand.id])[cand.id]  # type: ignore[index]
     history = records_of(rows)
+    if step == Step.admission_vote:
+        # R-DEV-09 again: an introducer sanctioned, gone or no longer full since the assignment
+        data["introducers_at_vote"] = _introducers_at_vote(ctx, history, s.on)
+    replaced = assigned_introducers(history) if step == Step.introducers_assigned else []
     new = StepRecord(step=step, on=s.on, outcome=(s.outcome or None), data=data)
     problem = check_step(history, new, birth_date=cand.birth_date, settings=pipeline_settings(ctx), today=ctx.today())
     if problem:
@@ -480,8 +559,95 @@ def record_step(ctx: Context, candidate_id: int, s: StepInput, *, version: int |
     ctx.session.flush()
     after = snapshot(cand, AUDIT_FIELDS)
     after["step"] = {"id": row.id, "step": step.value, "on": s.on.isoformat(), "outcome": new.outcome}
+    if step == Step.introducers_assigned:
+        # a replacement names both pairs, and why, in the history
+        after["introducers"] = [p["name"] for p in data["introducers"]]
+        if replaced:
+            before["introducers"] = [p.get("name") or p.get("key") for p in replaced]
+            after["step"]["reason"] = reason
     record(ctx, f"candidate.step.{step.value}", "Candidate", cand.id, cand.org_path, before, after)  # type: ignore[arg-type]
     return cand, row
+
+
+@dataclass
+class VoteInput:
+    """The branch general meeting of a vote step and its tally (secret ballot)."""
+
+    present: int
+    yes: int = 0
+    no: int = 0
+    abstain: int = 0
+    written_opinions: int = 0
+    should_attend: int | None = None  # default: the branch's full members on the day
+    place: str | None = None
+    chair: str | None = None
+
+
+VOTE_AGENDA = {Step.admission_vote: "讨论接收预备党员", Step.conversion_vote: "讨论预备党员转正"}
+
+
+def record_vote(ctx: Context, candidate_id: int, s: StepInput, vote: VoteInput, *, version: int | None = None) -> tuple[Candidate, CandidateStep, Meeting]:
+    """A vote step together with the general meeting that voted: both are written in the
+    caller's transaction, so a step the rules refuse leaves no meeting behind either.
+    Errors of the tally name the vote's own fields (present, yes, shouldAttend…)."""
+    cand = get(ctx, candidate_id)
+    require_writer(ctx, cand.org_path)
+    try:
+        step = Step(s.step)
+    except ValueError:
+        raise violation("INVALID_INPUT", f"未知步骤：{s.step}", f"Unknown step: {s.step}", "step") from None
+    if step not in VOTE_STEPS:
+        raise violation(
+            "INVALID_INPUT",
+            "只有支部党员大会讨论接收或转正的步骤带有表决",
+            "Only the general meeting's admission or conversion step carries a vote",
+            "step",
+        )
+    if step == Step.admission_vote and cand.stage == Stage.target:
+        # The introducers first: a tally that no longer adds up because one of them died
+        # must not hide the reason (record_step checks them again, with everything else).
+        history = records_of(steps_of(ctx, [cand.id])[cand.id])  # type: ignore[index]
+        people = _introducers_at_vote(ctx, history, s.on)
+        problem = introducers_at_vote_problem(StepRecord(step=step, on=s.on, data={"introducers_at_vote": people}))
+        if problem:
+            _raise(problem)
+    try:
+        meeting = meetings.record_meeting(
+            ctx,
+            org_id=cand.org_id,
+            kind=MeetingKind.general_meeting.value,
+            held_on=s.on,
+            place=vote.place,
+            chair=vote.chair,
+            agenda=VOTE_AGENDA[step],
+            decisions=[
+                meetings.DecisionInput(
+                    subject=VOTE_STEPS[step].value,
+                    candidate_id=cand.id,
+                    present=vote.present,
+                    yes=vote.yes,
+                    no=vote.no,
+                    abstain=vote.abstain,
+                    written_opinions=vote.written_opinions,
+                    should_attend=vote.should_attend,
+                )
+            ],
+        )
+    except DomainError as exc:
+        if exc.field and exc.field.startswith("decisions.0."):
+            exc.field = _camel(exc.field.removeprefix("decisions.0."))
+        elif exc.field == "heldOn":
+            exc.field = "on"
+        raise
+    decision = ctx.session.execute(select(MeetingDecision).where(MeetingDecision.meeting_id == meeting.id)).scalar_one()
+    s.decision_id = decision.id
+    cand, row = record_step(ctx, candidate_id, s, version=version)
+    return cand, row, meeting
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
 
 
 def _membership(

@@ -78,13 +78,21 @@ OCCASIONS = [
     ("other", N_("其他")),
 ]
 HELP_KINDS = [("training", N_("技能培训")), ("job", N_("就业安置"))]
+PAIRING_KINDS = {"members": N_("机关党员结对困难党员"), "branches": N_("机关支部联系村支部")}
+COVERS = [("technology", N_("包技术")), ("project", N_("包项目")), ("until_out", N_("包脱贫"))]
 INFLOW_KINDS = [
     ("budget", N_("财政预算")),
     ("party_fees", N_("留存党费")),
     ("contribution", N_("党委（单位）捐助")),
     ("donation", N_("社会捐赠")),
 ]
-ENTRY_KINDS = [*INFLOW_KINDS, ("repayment", N_("借款归还")), ("grant", N_("救济金支出")), ("loan", N_("借款发放")), ("visit", N_("慰问金支出"))]
+ENTRY_KINDS = [
+    *INFLOW_KINDS,
+    ("repayment", N_("借款归还")),
+    ("grant", N_("救济金支出")),
+    ("loan", N_("借款发放")),
+    ("visit", N_("慰问金支出")),
+]
 LOAN_STATUSES = [("active", N_("还款中")), ("overdue", N_("已逾期")), ("repaid", N_("已还清"))]
 ALLOWANCE_KINDS = [
     ("age80", N_("80岁以上老党员生活补贴")),
@@ -123,7 +131,12 @@ def _errors(payload: dict[str, Any]) -> dict[str, dict[str, str]]:
     """A mutation's error union as {field or '_': {code, message}} for inline display."""
     if payload.get("__typename", "").endswith("Payload"):
         return {}
-    return {payload.get("field") or "_": {"code": payload.get("code", ""), "message": payload.get("message", "")}}
+    return {
+        payload.get("field") or "_": {
+            "code": payload.get("code", ""),
+            "message": payload.get("message", ""),
+        }
+    }
 
 
 class Form:
@@ -177,7 +190,9 @@ class Form:
             self._err(name, N_("请填写整数"))
             return None
 
-    def choice(self, name: str, allowed: list[tuple[str, str]] | list[str], *, required: bool = True) -> str | None:
+    def choice(
+        self, name: str, allowed: list[tuple[str, str]] | list[str], *, required: bool = True
+    ) -> str | None:
         keys = [a[0] if isinstance(a, tuple) else a for a in allowed]
         raw = self.text(name)
         if raw in keys:
@@ -185,6 +200,13 @@ class Form:
         if raw or required:
             self._err(name, N_("请选择一项"))
         return None
+
+    def many(self, name: str, allowed: list[tuple[str, str]]) -> list[str]:
+        """The ticked boxes of a group, in the order offered."""
+        ticked = {v for v in self.data.getlist(name) if isinstance(v, str)}
+        if ticked - {a[0] for a in allowed}:
+            self._err(name, N_("请选择一项"))
+        return [a[0] for a in allowed if a[0] in ticked]
 
     def gid(self, name: str, type_name: str, *, required: bool = True) -> str | None:
         raw = self.text(name)
@@ -217,7 +239,9 @@ def _csv_response(p: Page, name: str, ascii_name: str, lines: AsyncIterator[str]
     return StreamingResponse(
         lines,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename=\"{ascii_name}.csv\"; filename*=UTF-8''{quote(filename)}"},
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}.csv\"; filename*=UTF-8''{quote(filename)}"
+        },
     )
 
 
@@ -264,7 +288,10 @@ CASE_CSV = [
     (N_("备案日期"), lambda c, t: c["filedOn"] or ""),
     (N_("下次复核"), lambda c, t: c["reviewDueOn"] or ""),
     (N_("复核逾期"), lambda c, t: t(YES) if c["reviewOverdue"] else ""),
-    (N_("累计救助金额（元）"), lambda c, t: f"{c['totalGivenFen'] // 100}.{c['totalGivenFen'] % 100:02d}"),
+    (
+        N_("累计救助金额（元）"),
+        lambda c, t: f"{c['totalGivenFen'] // 100}.{c['totalGivenFen'] % 100:02d}",
+    ),
 ]
 
 
@@ -285,7 +312,10 @@ async def case_list(p: Page) -> Response:
                     info = data["assistanceCases"]["pageInfo"]
                     if not info["hasNextPage"]:
                         break
-                    data = await p.run("AssistanceCaseList", {"filter": f, "first": CSV_PAGE, "after": info["endCursor"]})
+                    data = await p.run(
+                        "AssistanceCaseList",
+                        {"filter": f, "first": CSV_PAGE, "after": info["endCursor"]},
+                    )
 
         return _csv_response(p, N_("困难党员台帐"), "assistance-cases", lines())
     after = p.request.query_params.get("after") or None
@@ -316,7 +346,9 @@ async def case_new(p: Page) -> Response:
         for line in (form.text("familyMembers") or "").splitlines():
             parts = [x.strip() for x in re.split(r"[,，、\s]+", line.strip()) if x.strip()]
             if parts:
-                family.append({"name": parts[0], "relation": parts[1] if len(parts) > 1 else "家属"})
+                family.append(
+                    {"name": parts[0], "relation": parts[1] if len(parts) > 1 else "家属"}
+                )
         data = {
             "memberId": form.gid("memberId", "Member"),
             "cause": form.choice("cause", CAUSES),
@@ -357,11 +389,16 @@ async def case_new(p: Page) -> Response:
 
 
 async def _load_case(p: Page) -> dict[str, Any]:
-    data = await p.run("AssistanceCasePage", {"id": _gid(p.request.path_params["id"], "AssistanceCase")})
+    data = await p.run(
+        "AssistanceCasePage", {"id": _gid(p.request.path_params["id"], "AssistanceCase")}
+    )
     case = data.get("node")
     if not case:
         raise HTTPException(404, p.t("未找到该帮扶对象，或不在您的管理范围内"))
     case["funds"] = data.get("funds") or []
+    case["agencies"] = []
+    if p.viewer and p.viewer.can_write:  # the helpers to choose from, for the pairing form only
+        case["agencies"] = (await p.run("PairingHelperOptions"))["agencies"]["nodes"]
     return case
 
 
@@ -373,6 +410,7 @@ def _case_values(case: dict[str, Any], today: date) -> dict[str, dict[str, str]]
         "grant": {"on": on},
         "loan": {"on": on, "termMonths": "24", "installments": "4"},
         "help": {"on": on},
+        "pairing": {"startedOn": on},
     }
 
 
@@ -389,6 +427,7 @@ def _render_case(p: Page, case: dict[str, Any], *, form: str | None = None, valu
         "outcomes": OUTCOMES,
         "occasions": OCCASIONS,
         "help_kinds": HELP_KINDS,
+        "covers": COVERS,
     }
     if form and _is_htmx(p):
         return p.render("assistance/_case_form.html", status_code=status, form=form, **context)
@@ -464,12 +503,17 @@ def _help_input(f: Form, case_id: str) -> dict[str, Any]:
     }
 
 
+def _case_pairing_input(f: Form, case_id: str) -> dict[str, Any]:
+    return _pairing_input(f, "members", case_id)
+
+
 CASE_FORMS: dict[str, tuple[str, str, Callable[[Form, str], dict[str, Any]]]] = {
     "step": ("AssistanceAdvance", "advanceAssistanceCase", _step_input),
     "visit": ("AssistanceVisit", "recordAssistanceVisit", _visit_input),
     "grant": ("AssistanceGrant", "grantAssistance", _grant_input),
     "loan": ("LoanLend", "lendAssistance", _loan_input),
     "help": ("AssistanceHelp", "recordAssistanceHelp", _help_input),
+    "pairing": ("PairingCreate", "createPairing", _case_pairing_input),
 }
 
 
@@ -489,24 +533,87 @@ async def case_form(p: Page) -> Response:
         if not errors:
             if name == "loan":
                 return _done(p, f"/admin/loans/{result['loan']['id']}")
+            if name == "pairing":
+                return _done(p, f"/admin/pairings/{result['pairing']['id']}")
             return _done(p, f"/admin/assistance/{case_id}")
         status = ERROR_STATUS.get(result["__typename"], 422)
     case = await _load_case(p)
-    return _render_case(p, case, form=name, values=f.values(), errors=errors, status=status)
+    values: dict[str, Any] = (
+        {**f.values(), "covers": f.many("covers", COVERS)} if name == "pairing" else f.values()
+    )
+    return _render_case(p, case, form=name, values=values, errors=errors, status=status)
 
 
 # --- funds -------------------------------------------------------------------------------------------
 
 
+async def _render_funds(
+    p: Page,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, dict[str, str]] | None = None,
+    status: int = 200,
+) -> Response:
+    values = values or {"establishedOn": p.state.clock().isoformat(), "principal": "0"}
+    orgs = (
+        (await p.run("FundOrgOptions"))["organizations"]["nodes"]
+        if p.viewer and p.viewer.can_write
+        else []
+    )
+    if errors is not None and _is_htmx(p):
+        return p.render(
+            "assistance/_fund_form.html",
+            status_code=status,
+            values=values,
+            errors=errors,
+            orgs=orgs,
+        )
+    data = await p.run("FundList")
+    return p.render(
+        "assistance/funds.html",
+        status_code=status,
+        funds=data["funds"],
+        values=values,
+        errors=errors or {},
+        orgs=orgs,
+    )
+
+
 @page()
 async def fund_list(p: Page) -> Response:
-    data = await p.run("FundList")
-    return p.render("assistance/funds.html", funds=data["funds"])
+    return await _render_funds(p)
+
+
+@page(write=True)
+async def fund_create(p: Page) -> Response:
+    """A new help fund held by a county or township committee, with the principal it keeps."""
+    f = await _form(p)
+    data = {
+        "orgId": f.gid("orgId", "Organization", required=False),
+        "name": f.text("name") or "",
+        "establishedOn": f.date("establishedOn", required=True),
+        "principalFen": f.fen("principal") or 0,
+    }
+    if data["orgId"] is None and "orgId" not in f.errors:
+        f.errors["orgId"] = {"code": "INVALID_INPUT", "message": p.t("请选择设立基金的党委")}
+    errors, status = f.errors, 422
+    if not errors:
+        result = (await p.run("FundCreate", {"input": data}))["createFund"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/funds/{result['fund']['id']}")
+        status = ERROR_STATUS.get(result["__typename"], 422)
+    return await _render_funds(p, values=f.values(), errors=errors, status=status)
 
 
 def _entry_filter(p: Page, fund_id: str) -> tuple[dict[str, str], dict[str, Any]]:
     q = p.request.query_params
-    params = {"direction": q.get("direction", ""), "kind": q.get("kind", ""), "from": q.get("from", ""), "to": q.get("to", "")}
+    params = {
+        "direction": q.get("direction", ""),
+        "kind": q.get("kind", ""),
+        "from": q.get("from", ""),
+        "to": q.get("to", ""),
+    }
     f: dict[str, Any] = {"fund": fund_id}
     if params["direction"] in ("inflow", "outflow"):
         f["direction"] = params["direction"]
@@ -554,7 +661,10 @@ async def _fund_page(p: Page, template: str, *, values: dict[str, str] | None = 
                     info = data["fundEntries"]["pageInfo"]
                     if not info["hasNextPage"]:
                         break
-                    data = await p.run("FundPage", {"id": fund_id, "filter": f, "first": CSV_PAGE, "after": info["endCursor"]})
+                    data = await p.run(
+                        "FundPage",
+                        {"id": fund_id, "filter": f, "first": CSV_PAGE, "after": info["endCursor"]},
+                    )
 
         return _csv_response(p, N_("帮扶基金账簿"), "fund-book", lines())
     after = p.request.query_params.get("after") or None
@@ -607,8 +717,234 @@ async def fund_inflow(p: Page) -> Response:
             return _done(p, f"/admin/funds/{fund_id}")
         status = ERROR_STATUS.get(result["__typename"], 422)
     if _is_htmx(p):
-        return p.render("assistance/_inflow_form.html", status_code=status, fund={"id": fund_id}, values=f.values(), errors=errors, inflow_kinds=INFLOW_KINDS)
-    return await _fund_page(p, "assistance/fund.html", values=f.values(), errors=errors, status=status)
+        return p.render(
+            "assistance/_inflow_form.html",
+            status_code=status,
+            fund={"id": fund_id},
+            values=f.values(),
+            errors=errors,
+            inflow_kinds=INFLOW_KINDS,
+        )
+    return await _fund_page(
+        p, "assistance/fund.html", values=f.values(), errors=errors, status=status
+    )
+
+
+# --- pairings (结对帮扶) and their promises ----------------------------------------------------------
+
+PAIRING_FORMS = {
+    "members": ["caseId", "helperMemberId", "startedOn", "covers", "note"],
+    "branches": ["agencyOrgId", "villageOrgId", "startedOn", "covers", "note"],
+}
+
+
+def _pairing_input(f: Form, kind: str, case_id: str | None = None) -> dict[str, Any]:
+    """Either side left empty goes to the API, which answers R-AID-14 next to the field."""
+    data: dict[str, Any] = {
+        "kind": kind,
+        "startedOn": f.date("startedOn", required=True),
+        "covers": f.many("covers", COVERS),
+        "note": f.text("note"),
+    }
+    if kind == "branches":
+        data["agencyOrgId"] = f.gid("agencyOrgId", "Organization", required=False)
+        data["villageOrgId"] = f.gid("villageOrgId", "Organization", required=False)
+    else:
+        data["caseId"] = case_id or f.gid("caseId", "AssistanceCase", required=False)
+        data["helperMemberId"] = f.gid("helperMemberId", "Member", required=False)
+    return data
+
+
+async def _render_pairings(
+    p: Page,
+    *,
+    kind: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, dict[str, str]] | None = None,
+    status: int = 200,
+) -> Response:
+    all_values: dict[str, dict[str, Any]] = {
+        k: {"startedOn": p.state.clock().isoformat()} for k in PAIRING_KINDS
+    }
+    if kind and values is not None:
+        all_values[kind] = values
+    context: dict[str, Any] = {
+        "values": all_values,
+        "errors": {kind: errors or {}} if kind else {},
+        "kinds": PAIRING_KINDS,
+        "covers": COVERS,
+        "fields": PAIRING_FORMS,
+        "options": (await p.run("PairingOptions")) if p.viewer and p.viewer.can_write else {},
+    }
+    if kind and _is_htmx(p):
+        return p.render("assistance/_pairing_new.html", status_code=status, kind=kind, **context)
+    active = p.request.query_params.get("active") == "1"
+    after = p.request.query_params.get("after") or None
+    data = await p.run("PairingList", {"activeOnly": active, "first": PAGE_SIZE, "after": after})
+    return p.render(
+        "assistance/pairings.html",
+        status_code=status,
+        pairings=data["pairings"],
+        active=active,
+        **context,
+    )
+
+
+@page()
+async def pairing_list(p: Page) -> Response:
+    return await _render_pairings(p)
+
+
+@page(write=True)
+async def pairing_create(p: Page) -> Response:
+    f = await _form(p)
+    kind = f.text("kind") or ""
+    if kind not in PAIRING_KINDS:
+        raise HTTPException(400)
+    data = _pairing_input(f, kind)
+    errors, status = f.errors, 422
+    if not errors:
+        result = (await p.run("PairingCreate", {"input": data}))["createPairing"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/pairings/{result['pairing']['id']}")
+        status = ERROR_STATUS.get(result["__typename"], 422)
+    values = {**f.values(), "covers": data["covers"]}
+    return await _render_pairings(p, kind=kind, values=values, errors=errors, status=status)
+
+
+async def _render_pairing(
+    p: Page,
+    *,
+    form: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, dict[str, str]] | None = None,
+    status: int = 200,
+) -> Response:
+    data = await p.run("PairingPage", {"id": _gid(p.request.path_params["id"], "Pairing")})
+    pairing = data.get("node")
+    if not pairing:
+        raise HTTPException(404, p.t("未找到该结对，或不在您的管理范围内"))
+    on = p.state.clock().isoformat()
+    all_values: dict[str, dict[str, str]] = {"end": {"endedOn": on}, "promise": {"madeOn": on}}
+    all_values |= {f"keep-{pr['id']}": {"keptOn": on} for pr in pairing["promises"]}
+    all_values |= {f"break-{pr['id']}": {"brokenOn": on} for pr in pairing["promises"]}
+    if form and values is not None:
+        all_values[form] = values
+    context = {
+        "pairing": pairing,
+        "values": all_values,
+        "errors": {form: errors or {}} if form else {},
+    }
+    if form and _is_htmx(p):
+        kind, _, promise_id = form.partition("-")
+        if kind in ("keep", "break"):
+            promise = next((pr for pr in pairing["promises"] if pr["id"] == promise_id), None)
+            if promise is None:
+                raise HTTPException(404)
+            return p.render(
+                "assistance/_pairing_form.html",
+                status_code=status,
+                form=kind,
+                promise=promise,
+                **context,
+            )
+        return p.render("assistance/_pairing_form.html", status_code=status, form=form, **context)
+    return p.render("assistance/pairing.html", status_code=status, **context)
+
+
+@page()
+async def pairing_detail(p: Page) -> Response:
+    return await _render_pairing(p)
+
+
+@page(write=True)
+async def pairing_end(p: Page) -> Response:
+    """End a pairing (the page asks to confirm first): no promise can be added after."""
+    pairing_id = _gid(p.request.path_params["id"], "Pairing")
+    f = await _form(p)
+    data = {
+        "id": pairing_id,
+        "version": f.integer("version") or 0,
+        "endedOn": f.date("endedOn", required=True),
+    }
+    errors, status = f.errors, 422
+    if not errors:
+        result = (await p.run("PairingEnd", {"input": data}))["endPairing"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/pairings/{pairing_id}")
+        status = ERROR_STATUS.get(result["__typename"], 422)
+    return await _render_pairing(p, form="end", values=f.values(), errors=errors, status=status)
+
+
+@page(write=True)
+async def promise_add(p: Page) -> Response:
+    pairing_id = _gid(p.request.path_params["id"], "Pairing")
+    f = await _form(p)
+    data = {
+        "pairingId": pairing_id,
+        "text": f.text("text") or "",
+        "madeOn": f.date("madeOn", required=True),
+        "dueOn": f.date("dueOn", required=True),
+    }
+    errors, status = f.errors, 422
+    if not errors:
+        result = (await p.run("PromiseAdd", {"input": data}))["addPromise"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/pairings/{pairing_id}")
+        status = ERROR_STATUS.get(result["__typename"], 422)
+    return await _render_pairing(p, form="promise", values=f.values(), errors=errors, status=status)
+
+
+@page(write=True)
+async def promise_keep(p: Page) -> Response:
+    """Mark a promise kept, with the date and how (兑现情况)."""
+    pairing_id = _gid(p.request.path_params["id"], "Pairing")
+    promise_id = _gid(p.request.path_params["promise"], "Promise")
+    f = await _form(p)
+    data = {
+        "id": promise_id,
+        "version": f.integer("version") or 0,
+        "keptOn": f.date("keptOn", required=True),
+        "note": f.text("note"),
+    }
+    errors, status = f.errors, 422
+    if not errors:
+        result = (await p.run("PromiseKeep", {"input": data}))["keepPromise"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/pairings/{pairing_id}")
+        status = ERROR_STATUS.get(result["__typename"], 422)
+    return await _render_pairing(
+        p, form=f"keep-{promise_id}", values=f.values(), errors=errors, status=status
+    )
+
+
+@page(write=True)
+async def promise_break(p: Page) -> Response:
+    """Record a promise as not to be kept (未兑现), with the date and the reason; the page asks
+    to confirm first. Decided, it no longer shows as overdue (R-AID-16)."""
+    pairing_id = _gid(p.request.path_params["id"], "Pairing")
+    promise_id = _gid(p.request.path_params["promise"], "Promise")
+    f = await _form(p)
+    data = {
+        "id": promise_id,
+        "version": f.integer("version") or 0,
+        "brokenOn": f.date("brokenOn", required=True),
+        "reason": f.text("reason") or "",
+    }
+    errors, status = f.errors, 422
+    if not errors:
+        result = (await p.run("PromiseBreak", {"input": data}))["breakPromise"]
+        errors = _errors(result)
+        if not errors:
+            return _done(p, f"/admin/pairings/{pairing_id}")
+        status = ERROR_STATUS.get(result["__typename"], 422)
+    return await _render_pairing(
+        p, form=f"break-{promise_id}", values=f.values(), errors=errors, status=status
+    )
 
 
 # --- loans -------------------------------------------------------------------------------------------
@@ -619,16 +955,34 @@ async def loan_list(p: Page) -> Response:
     status = p.request.query_params.get("status", "")
     f = {"status": [status]} if status in dict(LOAN_STATUSES) else {}
     data = await p.run("LoanList", {"filter": f, "first": 100})
-    return p.render("assistance/loans.html", loans=data["loans"], status=status, loan_statuses=LOAN_STATUSES)
+    return p.render(
+        "assistance/loans.html", loans=data["loans"], status=status, loan_statuses=LOAN_STATUSES
+    )
 
 
-async def _loan_page(p: Page, *, values: dict[str, str] | None = None, errors: dict[str, dict[str, str]] | None = None, status: int = 200) -> Response:
+async def _loan_page(
+    p: Page,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, dict[str, str]] | None = None,
+    status: int = 200,
+) -> Response:
     data = await p.run("LoanPage", {"id": _gid(p.request.path_params["id"], "Loan")})
     loan = data.get("node")
     if not loan:
         raise HTTPException(404, p.t("未找到该借款，或不在您的管理范围内"))
-    template = "assistance/_repay_form.html" if errors is not None and _is_htmx(p) else "assistance/loan.html"
-    return p.render(template, status_code=status, loan=loan, values=values or {"on": p.state.clock().isoformat()}, errors=errors or {})
+    template = (
+        "assistance/_repay_form.html"
+        if errors is not None and _is_htmx(p)
+        else "assistance/loan.html"
+    )
+    return p.render(
+        template,
+        status_code=status,
+        loan=loan,
+        values=values or {"on": p.state.clock().isoformat()},
+        errors=errors or {},
+    )
 
 
 @page()
@@ -677,10 +1031,17 @@ async def _render_allowances(
             errors["month"] = {"code": "R-AID-13", "message": p.t("月份格式应为 YYYY-MM")}
         if not errors.keys() & {"kind", "month", "under"}:
             try:
-                preview = (await p.run("AllowancePreview", {k: values[k] for k in ("under", "kind", "month")}))["allowanceEligibility"]
+                preview = (
+                    await p.run(
+                        "AllowancePreview", {k: values[k] for k in ("under", "kind", "month")}
+                    )
+                )["allowanceEligibility"]
             except OperationError as exc:
                 code = "R-AID-13" if "R-AID-13" in str(exc) else "NOT_FOUND"
-                errors["month" if code == "R-AID-13" else "under"] = {"code": code, "message": str(exc).split(": ", 1)[-1]}
+                errors["month" if code == "R-AID-13" else "under"] = {
+                    "code": code,
+                    "message": str(exc).split(": ", 1)[-1],
+                }
     return p.render(
         "assistance/allowances.html",
         status_code=422 if errors or roll_errors else 200,
@@ -692,7 +1053,9 @@ async def _render_allowances(
         kinds=ALLOWANCE_KINDS,
         year=year,
         rolls=options["allowanceRolls"],
-        villages=[o for o in orgs if o["kind"] == "branch" and o["branchType"] in ("village", "community")],
+        villages=[
+            o for o in orgs if o["kind"] == "branch" and o["branchType"] in ("village", "community")
+        ],
         roll_kinds=[k for k in ALLOWANCE_KINDS if k[0] != "survivor"],
         roll_values=roll_values or {"year": str(year), "on": p.state.clock().isoformat()},
         roll_errors=roll_errors or {},
@@ -702,7 +1065,11 @@ async def _render_allowances(
 @page()
 async def allowances(p: Page) -> Response:
     q = p.request.query_params
-    values = {"under": q.get("under", ""), "kind": q.get("kind", ""), "month": q.get("month", p.state.clock().strftime("%Y-%m"))}
+    values = {
+        "under": q.get("under", ""),
+        "kind": q.get("kind", ""),
+        "month": q.get("month", p.state.clock().strftime("%Y-%m")),
+    }
     return await _render_allowances(p, values, {})
 
 
@@ -711,7 +1078,11 @@ async def allowance_pay(p: Page) -> Response:
     """The confirmation step: only a posted, confirmed preview pays."""
     f = await _form(p)
     values = {k: f.text(k) or "" for k in ("under", "kind", "month")}
-    data = {"orgId": f.gid("under", "Organization"), "kind": f.choice("kind", ALLOWANCE_KINDS), "month": values["month"]}
+    data = {
+        "orgId": f.gid("under", "Organization"),
+        "kind": f.choice("kind", ALLOWANCE_KINDS),
+        "month": values["month"],
+    }
     if f.text("confirm") != "1":
         f.errors["confirm"] = {"code": "CONFIRM", "message": p.t("请先核对名单并勾选确认")}
     if not f.errors:
@@ -720,7 +1091,9 @@ async def allowance_pay(p: Page) -> Response:
         if not errors:
             return _done(p, f"/admin/allowances/runs/{result['run']['id']}")
         f.errors = {"confirm": next(iter(errors.values()))}
-    return await _render_allowances(p, values, {"confirm": f.errors.get("confirm") or next(iter(f.errors.values()))})
+    return await _render_allowances(
+        p, values, {"confirm": f.errors.get("confirm") or next(iter(f.errors.values()))}
+    )
 
 
 @page(write=True)
@@ -745,13 +1118,32 @@ async def roll_declare(p: Page) -> Response:
     return await _render_allowances(p, values, {}, roll_values=f.values(), roll_errors=errors)
 
 
-async def _roll_page(p: Page, *, values: dict[str, Any] | None = None, errors: dict[str, dict[str, str]] | None = None, status: int = 200) -> Response:
-    data = await p.run("AllowanceRollPage", {"id": _gid(p.request.path_params["id"], "AllowanceRoll")})
+async def _roll_page(
+    p: Page,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, dict[str, str]] | None = None,
+    status: int = 200,
+) -> Response:
+    data = await p.run(
+        "AllowanceRollPage", {"id": _gid(p.request.path_params["id"], "AllowanceRoll")}
+    )
     roll = data.get("node")
     if not roll:
         raise HTTPException(404)
-    template = "assistance/_roll_form.html" if errors is not None and _is_htmx(p) else "assistance/allowance_roll.html"
-    return p.render(template, status_code=status, roll=roll, values=values or {"on": p.state.clock().isoformat()}, errors=errors or {}, struck=set((values or {}).get("strike", [])))
+    template = (
+        "assistance/_roll_form.html"
+        if errors is not None and _is_htmx(p)
+        else "assistance/allowance_roll.html"
+    )
+    return p.render(
+        template,
+        status_code=status,
+        roll=roll,
+        values=values or {"on": p.state.clock().isoformat()},
+        errors=errors or {},
+        struck=set((values or {}).get("strike", [])),
+    )
 
 
 @page()
@@ -781,7 +1173,9 @@ async def roll_step(p: Page) -> Response:
         if not errors:
             return _done(p, f"/admin/allowances/rolls/{roll_id}")
         status = ERROR_STATUS.get(result["__typename"], 422)
-    return await _roll_page(p, values={**f.values(), "strike": strike}, errors=errors, status=status)
+    return await _roll_page(
+        p, values={**f.values(), "strike": strike}, errors=errors, status=status
+    )
 
 
 @page()
@@ -799,9 +1193,17 @@ routes = [
     Route("/assistance/{id}", case_detail),
     Route("/assistance/{id}/{form}", case_form, methods=["POST"]),
     Route("/funds", fund_list),
+    Route("/funds", fund_create, methods=["POST"]),
     Route("/funds/{id}", fund_detail),
     Route("/funds/{id}/supervision", fund_supervision),
     Route("/funds/{id}/inflow", fund_inflow, methods=["POST"]),
+    Route("/pairings", pairing_list),
+    Route("/pairings", pairing_create, methods=["POST"]),
+    Route("/pairings/{id}", pairing_detail),
+    Route("/pairings/{id}/end", pairing_end, methods=["POST"]),
+    Route("/pairings/{id}/promises", promise_add, methods=["POST"]),
+    Route("/pairings/{id}/promises/{promise}/keep", promise_keep, methods=["POST"]),
+    Route("/pairings/{id}/promises/{promise}/break", promise_break, methods=["POST"]),
     Route("/loans", loan_list),
     Route("/loans/{id}", loan_detail),
     Route("/loans/{id}/repay", loan_repay, methods=["POST"]),

@@ -1,32 +1,24 @@
 """Admin: the dashboard (charts as inline SVG, a breakdown by child with htmx drill-down, alerts,
-a period picker), the monthly and quarterly reports (screen, print, .xlsx), spreadsheet
-exports of every list, and the roster import (upload → dry-run preview → confirm), with
-long jobs run in a background thread and polled by htmx every 500 ms.
+a period picker) and the monthly and quarterly reports (screen, print, .xlsx).
 
-The dashboard and reports run the DashboardStats / ReportStats operations on the API's own
-schema. Imports and exports call `partygraph.importer` / `partygraph.xlsx` directly with the
-viewer's context: the same scope (`scope.within`) and the same member rules.
+Both run the DashboardStats / ReportStats operations on the API's own schema. Spreadsheet
+imports and list exports are in `admin/pages/imports.py`.
 """
 
 from __future__ import annotations
 
 import io
-import threading
-import time
-import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
 from partygraph.admin.core import OperationError, Page, page
-from partygraph.context import Context
 
 
 def N_(text: str) -> str:
@@ -39,7 +31,14 @@ def N_(text: str) -> str:
 PALETTE = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#546e7a"]
 
 
-def svg_bars(items: list[tuple[str, float]], *, width: int = 420, bar: int = 18, unit: str = "", title: str = "") -> Markup:
+def svg_bars(
+    items: list[tuple[str, float]],
+    *,
+    width: int = 420,
+    bar: int = 18,
+    unit: str = "",
+    title: str = "",
+) -> Markup:
     """Horizontal bars with their labels and values: [(label, value)]."""
     if not items:
         return Markup("")
@@ -64,7 +63,14 @@ def svg_bars(items: list[tuple[str, float]], *, width: int = 420, bar: int = 18,
     return Markup("".join(parts))
 
 
-def svg_lines(months: list[str], series: list[tuple[str, list[int]]], *, width: int = 640, height: int = 220, title: str = "") -> Markup:
+def svg_lines(
+    months: list[str],
+    series: list[tuple[str, list[int]]],
+    *,
+    width: int = 640,
+    height: int = 220,
+    title: str = "",
+) -> Markup:
     """Lines over months, with a legend: series = [(label, values per month)]."""
     if not months or not series:
         return Markup("")
@@ -88,17 +94,25 @@ def svg_lines(months: list[str], series: list[tuple[str, list[int]]], *, width: 
     for i, m in enumerate(months):
         if i % every == 0:
             x, _ = xy(i, 0)
-            parts.append(f'<text x="{x:.0f}" y="{top_pad + plot_h + 14}" text-anchor="middle" font-size="10">{escape(m[2:])}</text>')
+            parts.append(
+                f'<text x="{x:.0f}" y="{top_pad + plot_h + 14}" text-anchor="middle" font-size="10">{escape(m[2:])}</text>'
+            )
     for k, (text, values) in enumerate(series):
         color = PALETTE[k % len(PALETTE)]
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(values)))
-        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"><title>{escape(text)}</title></polyline>')
+        parts.append(
+            f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"><title>{escape(text)}</title></polyline>'
+        )
         for i, v in enumerate(values):
             x, y = xy(i, v)
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{color}"><title>{escape(text)} {escape(months[i])}: {v}</title></circle>')
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{color}"><title>{escape(text)} {escape(months[i])}: {v}</title></circle>'
+            )
         lx = left + (k % 4) * 150
         ly = height - 22 + (k // 4) * 14
-        parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="10" fill="{color}"/><text x="{lx + 14}" y="{ly + 1}" font-size="11">{escape(text)}</text>')
+        parts.append(
+            f'<rect x="{lx}" y="{ly - 8}" width="10" height="10" fill="{color}"/><text x="{lx + 14}" y="{ly + 1}" font-size="11">{escape(text)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -106,32 +120,7 @@ def svg_lines(months: list[str], series: list[tuple[str, list[int]]], *, width: 
 # --------------------------------------------------------------------------- the dashboard
 
 
-ALERT_LISTS = (
-    ("R-AID-03", "/admin/loans"),
-    ("R-AID", "/admin/assistance"),
-    ("R-EVAL", "/admin/evaluation/flags"),
-    ("R-CAD", "/admin/evaluation/cadres"),
-    ("R-ASSESS", "/admin/evaluation/orgs"),
-    ("", "/admin/alerts"),
-)
-FLOW_SERIES = [
-    ("applied", N_("递交申请")),
-    ("activist", N_("确定积极分子")),
-    ("target", N_("确定发展对象")),
-    ("admitted", N_("接收预备党员")),
-    ("converted", N_("预备党员转正")),
-    ("new_members", N_("新党员")),
-]
-
-
-def alert_link(code: str, under: str) -> str:
-    for prefix, url in ALERT_LISTS:
-        if code.startswith(prefix):
-            return url + ("?" + urlencode({"under": under}) if url == "/admin/alerts" else "")
-    return "/admin/alerts"
-
-
-def _date_param(p: Page, name: str) -> date | None:
+def date_param(p: Page, name: str) -> date | None:
     raw = p.request.query_params.get(name, "").strip()
     if not raw:
         return None
@@ -154,11 +143,21 @@ def _under(p: Page) -> str:
     return str(gid)
 
 
-async def _stats(p: Page, operation: str, under: str, start: date | None, end: date | None, *, alerts: bool = True) -> dict[str, Any]:
+async def _stats(
+    p: Page,
+    operation: str,
+    under: str,
+    start: date | None,
+    end: date | None,
+    *,
+    alerts: bool = True,
+) -> dict[str, Any]:
     if start and end and start > end:
         raise HTTPException(400, p.t("开始日期不能晚于结束日期"))
     try:
-        data = await p.run(operation, {"under": under, "from": start, "to": end, "withAlerts": alerts})
+        data = await p.run(
+            operation, {"under": under, "from": start, "to": end, "withAlerts": alerts}
+        )
     except OperationError:
         raise HTTPException(400, p.t("无法计算统计数据")) from None
     if data.get("stats") is None:
@@ -170,15 +169,38 @@ def _kv(rows: list[dict[str, Any]]) -> dict[str, int]:
     return {r["key"]: r["value"] for r in rows}
 
 
+FLOW_SERIES = [
+    ("applied", N_("递交申请")),
+    ("activist", N_("确定积极分子")),
+    ("target", N_("确定发展对象")),
+    ("admitted", N_("接收预备党员")),
+    ("converted", N_("预备党员转正")),
+    ("new_members", N_("新党员")),
+]
+
+
 def charts(s: dict[str, Any], t: Any) -> dict[str, Markup]:
     months = [m["month"] for m in s["monthly"]]
     series = [(t(text), [m[camel(key)] for m in s["monthly"]]) for key, text in FLOW_SERIES]
     return {
         "age": svg_bars([(r["label"], r["value"]) for r in s["byAgeBand"]], title=t("年龄结构")),
-        "education": svg_bars([(r["label"], r["value"]) for r in s["byEducation"]], title=t("学历结构")),
+        "education": svg_bars(
+            [(r["label"], r["value"]) for r in s["byEducation"]], title=t("学历结构")
+        ),
         "gender": svg_bars([(r["label"], r["value"]) for r in s["byGender"]], title=t("性别")),
-        "stage": svg_bars([(r["label"], r["value"]) for r in s["candidatesByStage"]], title=t("发展党员各阶段人数")),
-        "targets": svg_bars([(f"{r['targetSetLabel']}·{r['label']}", round(100 * (r["actual"] or 0), 1)) for r in s["targets"]], unit="%", width=520, title=t("新党员结构比例")),
+        "stage": svg_bars(
+            [(r["label"], r["value"]) for r in s["candidatesByStage"]],
+            title=t("发展党员各阶段人数"),
+        ),
+        "targets": svg_bars(
+            [
+                (f"{r['targetSetLabel']}·{r['label']}", round(100 * (r["actual"] or 0), 1))
+                for r in s["targets"]
+            ],
+            unit="%",
+            width=520,
+            title=t("新党员结构比例"),
+        ),
         "flows": svg_lines(months, series, title=t("逐月发展情况")),
     }
 
@@ -202,12 +224,18 @@ def breakdown_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
                 "young": _kv(cs["byAgeBand"]).get("le35", 0),
                 "old": _kv(cs["byAgeBand"]).get("61_79", 0) + _kv(cs["byAgeBand"]).get("ge80", 0),
                 "front_line": _kv(cs["frontLine"]).get("yes", 0),
-                "candidates": sum(r["value"] for r in cs["candidatesByStage"] if r["key"] in ("applicant", "activist", "target")),
+                "candidates": sum(
+                    r["value"]
+                    for r in cs["candidatesByStage"]
+                    if r["key"] in ("applicant", "activist", "target")
+                ),
                 "applied": _kv(cs["flows"]).get("applied", 0),
                 "admitted": _kv(cs["flows"]).get("admitted", 0),
                 "new_members": _kv(cs["newMembers"]).get("total", 0),
                 "open_flags": sum(r["value"] for r in cs["openFlags"]),
-                "open_cases": sum(r["value"] for r in cs["casesByStatus"] if r["key"] not in ("closed", "refused")),
+                "open_cases": sum(
+                    r["value"] for r in cs["casesByStatus"] if r["key"] not in ("closed", "refused")
+                ),
                 "overdue_loans": cs["loans"]["overdueCount"],
                 "population": cs["population"]["population"],
                 "share": cs["population"]["share"],
@@ -239,7 +267,7 @@ def totals_row(rows: list[dict[str, Any]]) -> dict[str, int]:
 @page()
 async def dashboard(p: Page) -> Response:
     under = _under(p)
-    start, end = _date_param(p, "from"), _date_param(p, "to")
+    start, end = date_param(p, "from"), date_param(p, "to")
     s = await _stats(p, "DashboardStats", under, start, end)
     rows = breakdown_rows(s)
     values = {
@@ -250,12 +278,16 @@ async def dashboard(p: Page) -> Response:
         "rows": rows,
         "totals": totals_row(rows),
         "columns": BREAKDOWN_COLUMNS,
-        "alert_link": lambda code: alert_link(code, under),
-        "qs": lambda **kw: urlencode({k: v for k, v in {"from": s["from"], "to": s["to"], **kw}.items() if v}),
+        "qs": lambda **kw: urlencode(
+            {k: v for k, v in {"from": s["from"], "to": s["to"], **kw}.items() if v}
+        ),
         "money": lambda fen: f"{(fen or 0) / 100:,.2f}",
         "pct": lambda x: "—" if x is None else f"{100 * x:.1f}%",
     }
-    if p.request.headers.get("hx-request") == "true" and p.request.headers.get("hx-target") == "dashboard-body":
+    if (
+        p.request.headers.get("hx-request") == "true"
+        and p.request.headers.get("hx-target") == "dashboard-body"
+    ):
         response = p.render("dashboard/_body.html", **values)
         response.headers["HX-Push-Url"] = "/admin/dashboard?" + values["qs"](under=under)
         return response
@@ -277,7 +309,9 @@ def _month_period(raw: str | None, today: date) -> tuple[date, date, str]:
     return start, end - timedelta(days=1), start.strftime("%Y-%m")
 
 
-def _quarter_period(year: str | None, quarter: str | None, today: date) -> tuple[date, date, int, int]:
+def _quarter_period(
+    year: str | None, quarter: str | None, today: date
+) -> tuple[date, date, int, int]:
     try:
         y, q = int(year or ""), int(quarter or "")
         if not 1 <= q <= 4:
@@ -315,7 +349,10 @@ def report_sections(s: dict[str, Any], t: Any) -> list[tuple[str, list[tuple[str
         (t("新党员结构（本期）"), counts(s["newMembers"])),
         (t("对照目标"), targets),
         (t("发展党员各阶段人数"), counts(s["candidatesByStage"])),
-        (t("党员队伍（在册）"), [(t("在册党员"), s["membersTotal"]), *counts(s["byGender"]), *counts(s["byAgeBand"])]),
+        (
+            t("党员队伍（在册）"),
+            [(t("在册党员"), s["membersTotal"]), *counts(s["byGender"]), *counts(s["byAgeBand"])],
+        ),
         (t("学历结构"), counts(s["byEducation"])),
         (t("民族"), counts(s["byEthnicity"])),
         (t("党籍状态"), counts(s["byStatus"])),
@@ -330,13 +367,22 @@ def report_sections(s: dict[str, Any], t: Any) -> list[tuple[str, list[tuple[str
         (t("民主评议结果"), counts(s["evaluationOutcomes"])),
         (t("未处理的评议标记"), counts(s["openFlags"])),
         (t("困难党员（按原因）"), counts(s["casesByCause"])),
-        (t("帮扶（本期，元）"), [(r["label"], f"{r['count']} / {r['amountYuan']:,.2f}") for r in s["helpGiven"]]),
+        (
+            t("帮扶（本期，元）"),
+            [(r["label"], f"{r['count']} / {r['amountYuan']:,.2f}") for r in s["helpGiven"]],
+        ),
         (
             t("帮扶基金与借款（元）"),
             [
                 (t("基金余额"), f"{s['funds']['balanceFen'] / 100:,.2f}"),
-                (t("借款未还"), f"{s['loans']['outstandingCount']} / {s['loans']['outstandingFen'] / 100:,.2f}"),
-                (t("逾期借款"), f"{s['loans']['overdueCount']} / {s['loans']['overdueFen'] / 100:,.2f}"),
+                (
+                    t("借款未还"),
+                    f"{s['loans']['outstandingCount']} / {s['loans']['outstandingFen'] / 100:,.2f}",
+                ),
+                (
+                    t("逾期借款"),
+                    f"{s['loans']['overdueCount']} / {s['loans']['overdueFen'] / 100:,.2f}",
+                ),
             ],
         ),
         (t("预警"), [(r["label"], r["value"]) for r in s.get("alerts") or []]),
@@ -374,11 +420,20 @@ async def _report(p: Page, kind: str) -> Response:
         rows=breakdown_rows(s),
         columns=BREAKDOWN_COLUMNS,
         generated=generated,
-        xlsx_url=f"/admin/reports/{kind}?" + urlencode({"under": under, **picker, "format": "xlsx"}),
+        xlsx_url=f"/admin/reports/{kind}?"
+        + urlencode({"under": under, **picker, "format": "xlsx"}),
     )
 
 
-def _report_xlsx(p: Page, title: str, s: dict[str, Any], period_text: str, generated: datetime, sections: list, kind: str) -> Response:
+def _report_xlsx(
+    p: Page,
+    title: str,
+    s: dict[str, Any],
+    period_text: str,
+    generated: datetime,
+    sections: list,
+    kind: str,
+) -> Response:
     import xlsxwriter
 
     buf = io.BytesIO()
@@ -420,7 +475,9 @@ def _report_xlsx(p: Page, title: str, s: dict[str, Any], period_text: str, gener
     return Response(
         buf.getvalue(),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename=\"report-{kind}.xlsx\"; filename*=UTF-8''{quote(name)}"},
+        headers={
+            "Content-Disposition": f"attachment; filename=\"report-{kind}.xlsx\"; filename*=UTF-8''{quote(name)}"
+        },
     )
 
 
@@ -434,293 +491,8 @@ async def quarterly_report(p: Page) -> Response:
     return await _report(p, "quarterly")
 
 
-# --------------------------------------------------------------------------- background jobs
-
-
-@dataclass
-class Job:
-    id: str
-    owner: int | None
-    kind: str  # import-check | import-commit | export
-    phase: str = "start"
-    done: int = 0
-    total: int = 0
-    status: str = "running"  # running | done | failed
-    error: str | None = None
-    result: Any = None
-    data: bytes | None = None  # an export's file, or an import's upload
-    filename: str = ""
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def percent(self) -> int:
-        if self.status != "running":
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0
-
-
-JOBS: dict[str, Job] = {}
-_JOBS_LOCK = threading.Lock()
-JOB_TTL = 3600.0
-
-
-def _new_job(p: Page, kind: str, **kw: Any) -> Job:
-    job = Job(id=uuid.uuid4().hex, owner=p.viewer.account_id if p.viewer else None, kind=kind, **kw)
-    with _JOBS_LOCK:
-        now = time.monotonic()
-        for k in [k for k, j in JOBS.items() if now - j.started > JOB_TTL]:
-            del JOBS[k]
-        JOBS[job.id] = job
-    return job
-
-
-def _job_of(p: Page, job_id: str) -> Job:
-    job = JOBS.get(job_id)
-    if job is None or job.owner != (p.viewer.account_id if p.viewer else None):
-        raise HTTPException(404)
-    return job
-
-
-def _run_in_background(p: Page, job: Job, work: Any) -> None:
-    """Run work(ctx, job) in a thread with its own session and the viewer's context."""
-    state, viewer, lang = p.state, p.viewer, p.lang
-
-    def target() -> None:
-        with state.session_factory() as session:
-            ctx = Context(session=session, settings=state.settings, viewer=viewer, clock=state.clock, lang=lang)
-            try:
-                work(ctx, job)
-                job.status = "done"
-            except Exception as exc:  # noqa: BLE001 - the page shows the failure
-                session.rollback()
-                job.error = getattr(exc, "message_zh", None) if lang == "zh" else getattr(exc, "message_en", None)
-                job.error = job.error or f"{exc.__class__.__name__}: {exc}"
-                job.status = "failed"
-
-    threading.Thread(target=target, name=f"job-{job.id[:8]}", daemon=True).start()
-
-
-def _progress(job: Job):  # type: ignore[no-untyped-def]
-    def report(phase: str, done: int, total: int) -> None:
-        job.phase, job.done, job.total = phase, done, total
-
-    return report
-
-
-@page()
-async def job_status(p: Page) -> Response:
-    job = _job_of(p, p.request.path_params["id"])
-    return p.render("import/_job.html", job=job)
-
-
-@page()
-async def job_download(p: Page) -> Response:
-    job = _job_of(p, p.request.path_params["id"])
-    if job.status != "done" or job.data is None or job.kind != "export":
-        raise HTTPException(404)
-    return Response(
-        job.data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(job.filename)}"},
-    )
-
-
-# --------------------------------------------------------------------------- import
-
-
-@page()
-async def import_form(p: Page) -> Response:
-    return p.render("import/index.html", job=None)
-
-
-MAX_UPLOAD = 20 * 1024 * 1024
-
-
-@page(write=True)
-async def import_upload(p: Page) -> Response:
-    if p.viewer is None or not p.viewer.can_write:
-        raise HTTPException(403, p.t("当前账号为只读，不能导入"))
-    form = await p.request.form()
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str) or not upload.filename:
-        return p.render("import/index.html", job=None, error=p.t("请选择要导入的文件"), status_code=422)
-    data = await upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        return p.render("import/index.html", job=None, error=p.t("文件太大（最大 20 MB）"), status_code=413)
-    name = upload.filename
-    if not name.lower().endswith((".xlsx", ".csv")):
-        return p.render("import/index.html", job=None, error=p.t("只支持 .xlsx 或 .csv 文件"), status_code=422)
-    job = _new_job(p, "import-check", data=data, filename=name)
-
-    def work(ctx: Context, job: Job) -> None:
-        from partygraph import importer
-
-        job.result = importer.import_members(ctx, job.data, job.filename, commit=False, progress=_progress(job))  # type: ignore[arg-type]
-
-    _run_in_background(p, job, work)
-    return p.render("import/index.html", job=job)
-
-
-@page(write=True)
-async def import_commit(p: Page) -> Response:
-    previous = _job_of(p, p.request.path_params["id"])
-    if previous.kind != "import-check" or previous.status != "done" or previous.result is None or previous.result.problems:
-        raise HTTPException(409, p.t("请先完成检查，且没有错误行"))
-    job = _new_job(p, "import-commit", data=previous.data, filename=previous.filename)
-
-    def work(ctx: Context, job: Job) -> None:
-        from partygraph import importer
-
-        job.result = importer.import_members(ctx, job.data, job.filename, commit=True, progress=_progress(job))  # type: ignore[arg-type]
-
-    _run_in_background(p, job, work)
-    return p.render("import/_job.html", job=job)
-
-
-# --------------------------------------------------------------------------- exports
-
-LISTS = {
-    "members": N_("党员名册"),
-    "candidates": N_("发展党员台账"),
-    "cases": N_("困难党员台账"),
-    "outcomes": N_("民主评议结果"),
-    "fund-ledger": N_("帮扶基金明细账"),
-}
-
-
-def _dataset(p: Page, ctx: Context, kind: str) -> Any:
-    from partygraph import xlsx
-
-    q = p.request.query_params
-    under_gid = q.get("under", "").strip()
-    under_id = None
-    if under_gid:
-        try:
-            gid = GlobalID.from_id(under_gid)
-            if gid.type_name != "Organization":
-                raise ValueError(under_gid)
-            under_id = int(gid.node_id)
-        except Exception:  # noqa: BLE001
-            raise HTTPException(404) from None
-    if kind == "members":
-        from partygraph.admin.pages.members import list_params, member_filter
-
-        return xlsx.members_dataset(ctx, _member_filter_object(member_filter(list_params(p))))
-    if kind == "candidates":
-        from partygraph.graphql.queries.candidate import CandidateFilter
-
-        stages = q.getlist("stage")
-        from partygraph.rules.pipeline import Stage
-
-        return xlsx.candidates_dataset(
-            ctx,
-            CandidateFilter(
-                under=GlobalID.from_id(under_gid) if under_gid else None,
-                stage=[Stage(s) for s in stages if s in Stage.__members__] or None,
-                search=q.get("q") or None,
-            ),
-        )
-    if kind == "cases":
-        return xlsx.cases_dataset(ctx, under_id, status=q.getlist("status") or None, cause=q.getlist("cause") or None)
-    if kind == "outcomes":
-        year = q.get("year", "")
-        return xlsx.outcomes_dataset(ctx, under_id, int(year) if year.isdigit() else None)
-    if kind == "fund-ledger":
-        return xlsx.fund_ledger_dataset(ctx, under_id, _date_param(p, "from"), _date_param(p, "to"))
-    raise HTTPException(404)
-
-
-def _member_filter_object(f: dict[str, Any]) -> Any:
-    """The members page's filter (GraphQL variables) as the MemberFilter input object."""
-    from partygraph.graphql.filters import MemberFilter
-    from partygraph.models.member import Education, Gender, MemberStatus
-
-    return MemberFilter(
-        search=f.get("search"),
-        under=GlobalID.from_id(f["under"]) if f.get("under") else None,
-        status=[MemberStatus(s) for s in f.get("status", [])] or None,
-        gender=Gender(f["gender"]) if f.get("gender") else None,
-        education=[Education(e) for e in f.get("education", [])] or None,
-        age_min=f.get("ageMin"),
-        age_max=f.get("ageMax"),
-        flowing=f.get("flowing"),
-        lost_contact=f.get("lostContact"),
-        in_difficulty=f.get("inDifficulty"),
-    )
-
-
-@page()
-async def export_list(p: Page) -> Response:
-    """/admin/export/{list}.{xlsx|csv}?…the list's filters…: streamed."""
-    from partygraph import xlsx
-
-    kind, fmt = p.request.path_params["list"], p.request.path_params["fmt"]
-    if kind not in LISTS or fmt not in ("xlsx", "csv"):
-        raise HTTPException(404)
-    title = p.t(LISTS[kind])
-    name = f"{title}-{p.state.clock().isoformat()}.{fmt}"
-    headers = {"Content-Disposition": f"attachment; filename=\"{kind}.{fmt}\"; filename*=UTF-8''{quote(name)}"}
-    ctx = p.context()
-    try:
-        ds = _dataset(p, ctx, kind)
-    except Exception as exc:
-        from partygraph.errors import NotFoundError
-
-        if isinstance(exc, NotFoundError):
-            raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内")) from None
-        raise
-    ds.header_lines = xlsx.header_lines(p.viewer.display_name if p.viewer else "", None, datetime.now())  # type: ignore[union-attr]
-    if fmt == "csv":
-        state = p.state
-        viewer = p.viewer
-
-        def lines():  # type: ignore[no-untyped-def]
-            # The handler's session closes when it returns: the stream reads with its own.
-            with state.session_factory() as session:
-                c = Context(session=session, settings=state.settings, viewer=viewer, clock=state.clock)
-                d = _dataset(p, c, kind)
-                d.header_lines = ds.header_lines
-                yield from xlsx.csv_lines(d)
-
-        return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
-    buf = io.BytesIO()
-    xlsx.write_xlsx(buf, ds)
-    return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers=headers)
-
-
-@page(write=False)
-async def export_job(p: Page) -> Response:
-    """POST /admin/export/{list}/job?…filters…: the export as a background job with progress."""
-    from partygraph import xlsx
-
-    kind = p.request.path_params["list"]
-    if kind not in LISTS:
-        raise HTTPException(404)
-    title = p.t(LISTS[kind])
-    job = _new_job(p, "export", filename=f"{title}-{p.state.clock().isoformat()}.xlsx")
-    request_page = p
-
-    def work(ctx: Context, job: Job) -> None:
-        ds = _dataset(request_page, ctx, kind)
-        ds.header_lines = xlsx.header_lines(ctx.viewer.display_name if ctx.viewer else "", None, datetime.now())
-        job.total = ds.total
-        buf = io.BytesIO()
-        xlsx.write_xlsx(buf, ds, progress=lambda done, total: _progress(job)("export", done, total), every=500)
-        job.data = buf.getvalue()
-
-    _run_in_background(p, job, work)
-    return p.render("import/_job.html", job=job)
-
-
 routes = [
     Route("/dashboard", dashboard),
     Route("/reports/monthly", monthly_report),
     Route("/reports/quarterly", quarterly_report),
-    Route("/import", import_form),
-    Route("/import", import_upload, methods=["POST"]),
-    Route("/import/{id}/commit", import_commit, methods=["POST"]),
-    Route("/jobs/{id}", job_status),
-    Route("/jobs/{id}/download", job_download),
-    Route("/export/{list}.{fmt}", export_list),
-    Route("/export/{list}/job", export_job, methods=["POST"]),
 ]

@@ -123,10 +123,19 @@ async def rounds(p: Page) -> Response:
     return await _rounds_page(p)
 
 
-async def _rounds_page(p: Page, *, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+async def _rounds_page(
+    p: Page,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
     q = p.request.query_params
     year = q.get("year")
-    variables: dict[str, Any] = {"year": int(year) if year and year.isdigit() else None, "after": q.get("after") or None}
+    variables: dict[str, Any] = {
+        "year": int(year) if year and year.isdigit() else None,
+        "after": q.get("after") or None,
+    }
     data = await p.run("EvaluationRounds", variables)
     return p.render(
         "evaluation/rounds.html",
@@ -153,12 +162,19 @@ async def open_round(p: Page) -> Response:
             raise _FormError("year", N_("请填写年度"))
         opened_on = _date(form, "openedOn", p.state.clock())
     except _FormError as exc:
-        return await _rounds_page(p, errors={exc.field: p.t(exc.message)}, values=values, status_code=422)
-    data = await p.run("EvaluationOpenRound", {"input": {"orgId": org_id, "year": int(year_raw), "openedOn": opened_on}})
+        return await _rounds_page(
+            p, errors={exc.field: p.t(exc.message)}, values=values, status_code=422
+        )
+    data = await p.run(
+        "EvaluationOpenRound",
+        {"input": {"orgId": org_id, "year": int(year_raw), "openedOn": opened_on}},
+    )
     payload = data["openEvaluationRound"]
     if payload["__typename"] == "EvaluationRoundPayload":
         return _done(p, f"/admin/evaluation/rounds/{payload['round']['id']}")
-    return await _rounds_page(p, errors=form_errors(payload), values=values, status_code=_status(payload))
+    return await _rounds_page(
+        p, errors=form_errors(payload), values=values, status_code=_status(payload)
+    )
 
 
 @page()
@@ -176,6 +192,8 @@ def _row_input(form: FormData, subject_id: str, today: date) -> dict[str, Any]:
     sources: list[dict[str, Any]] = []
     for src in TALLY_SOURCES:
         tallies = {g: _int(form, f"{src}_{g}") for g in GRADES}
+        if form.get(f"{src}_raters") == _tally_mark(tallies):
+            continue  # entered per rater and untouched here: re-sending tallies would drop the raters
         if any(tallies.values()) or form.get(f"{src}_had"):
             sources.append({"source": src, "tallies": {_camel(g): n for g, n in tallies.items()}})
     for src in GRADE_SOURCES:
@@ -184,7 +202,11 @@ def _row_input(form: FormData, subject_id: str, today: date) -> dict[str, Any]:
             if grade not in GRADES:
                 raise _FormError(src, N_("请选择等次"))
             sources.append({"source": src, "tallies": {_camel(grade): 1}})
-    out: dict[str, Any] = {"subjectId": subject_id, "version": _int(form, "version"), "sources": sources}
+    out: dict[str, Any] = {
+        "subjectId": subject_id,
+        "version": _int(form, "version"),
+        "sources": sources,
+    }
     grade = str(form.get("grade") or "")
     decision = str(form.get("decision") or "")
     if grade and (grade != form.get("grade_was") or decision != (form.get("decision_was") or "")):
@@ -198,6 +220,11 @@ def _row_input(form: FormData, subject_id: str, today: date) -> dict[str, Any]:
     elif decision and not grade:
         raise _FormError("grade", N_("请先评定等次"))
     return out
+
+
+def _tally_mark(tallies: dict[str, int]) -> str:
+    """The tallies a per-rater source showed in the grid, to tell whether the clerk changed them."""
+    return ",".join(str(tallies.get(g) or 0) for g in GRADES)
 
 
 def _camel(name: str) -> str:
@@ -217,18 +244,40 @@ async def save_row(p: Page) -> Response:
         data = await p.run("EvaluationRow", {"id": sid})
         if not data.get("node"):
             raise HTTPException(404) from None
-        return p.render("evaluation/_row.html", s=data["node"], form=submitted, error=p.t(exc.message), status_code=422, **_common(p))
+        return p.render(
+            "evaluation/_row.html",
+            s=data["node"],
+            form=submitted,
+            error=p.t(exc.message),
+            status_code=422,
+            **_common(p),
+        )
     data = await p.run("EvaluationRecordRow", {"input": variables})
     payload = data["recordEvaluation"]
     if payload["__typename"] == "EvaluationSubjectPayload":
-        response = p.render("evaluation/_row.html", s=payload["subject"], form=None, error=None, saved=True, **_common(p))
-        response.headers["HX-Trigger"] = "evaluationSaved"  # the round's progress and blockers refresh
+        response = p.render(
+            "evaluation/_row.html",
+            s=payload["subject"],
+            form=None,
+            error=None,
+            saved=True,
+            **_common(p),
+        )
+        # The round's progress and blockers refresh.
+        response.headers["HX-Trigger"] = "evaluationSaved"
         return response
     fresh = await p.run("EvaluationRow", {"id": sid})
     if not fresh.get("node"):
         raise HTTPException(404)
     keep = None if payload["__typename"] == "Conflict" else submitted
-    return p.render("evaluation/_row.html", s=fresh["node"], form=keep, error=payload["message"], status_code=_status(payload), **_common(p))
+    return p.render(
+        "evaluation/_row.html",
+        s=fresh["node"],
+        form=keep,
+        error=payload["message"],
+        status_code=_status(payload),
+        **_common(p),
+    )
 
 
 @page(write=True)
@@ -247,13 +296,22 @@ async def withdraw_row(p: Page) -> Response:
     data = await p.run("EvaluationWithdrawSubject", {"input": variables})
     payload = data["withdrawEvaluationSubject"]
     if payload["__typename"] == "EvaluationSubjectPayload":
-        response = p.render("evaluation/_row.html", s=payload["subject"], form=None, error=None, **_common(p))
+        response = p.render(
+            "evaluation/_row.html", s=payload["subject"], form=None, error=None, **_common(p)
+        )
         response.headers["HX-Trigger"] = "evaluationSaved"
         return response
     fresh = await p.run("EvaluationRow", {"id": sid})
     if not fresh.get("node"):
         raise HTTPException(404)
-    return p.render("evaluation/_row.html", s=fresh["node"], form=submitted, error=payload["message"], status_code=_status(payload), **_common(p))
+    return p.render(
+        "evaluation/_row.html",
+        s=fresh["node"],
+        form=submitted,
+        error=payload["message"],
+        status_code=_status(payload),
+        **_common(p),
+    )
 
 
 @page(write=True)
@@ -263,14 +321,23 @@ async def add_subject(p: Page) -> Response:
     member = str(form.get("memberId") or "")
     if not member:
         return RedirectResponse(f"/admin/evaluation/rounds/{rid}", 303)
-    data = await p.run("EvaluationAddSubject", {"input": {"roundId": rid, "memberId": _gid(member, "Member"), "on": p.state.clock()}})
+    data = await p.run(
+        "EvaluationAddSubject",
+        {"input": {"roundId": rid, "memberId": _gid(member, "Member"), "on": p.state.clock()}},
+    )
     payload = data["addEvaluationSubject"]
     if payload["__typename"] == "EvaluationSubjectPayload":
         return _done(p, f"/admin/evaluation/rounds/{rid}")
     fresh = await p.run("EvaluationRound", {"id": rid})
     if not fresh.get("node"):
         raise HTTPException(404)
-    return p.render("evaluation/round.html", round=fresh["node"], add_error=payload["message"], status_code=_status(payload), **_common(p))
+    return p.render(
+        "evaluation/round.html",
+        round=fresh["node"],
+        add_error=payload["message"],
+        status_code=_status(payload),
+        **_common(p),
+    )
 
 
 @page(write=True)
@@ -281,8 +348,12 @@ async def close_round(p: Page) -> Response:
         closed_on = _date(form, "closedOn", p.state.clock())
         version = _int(form, "version")
     except _FormError as exc:
-        return p.render("evaluation/_close.html", error=p.t(exc.message), blockers=[], status_code=422)
-    data = await p.run("EvaluationCloseRound", {"input": {"id": rid, "version": version, "closedOn": closed_on}})
+        return p.render(
+            "evaluation/_close.html", error=p.t(exc.message), blockers=[], status_code=422
+        )
+    data = await p.run(
+        "EvaluationCloseRound", {"input": {"id": rid, "version": version, "closedOn": closed_on}}
+    )
     payload = data["closeEvaluationRound"]
     if payload["__typename"] == "EvaluationRoundPayload":
         return _done(p, f"/admin/evaluation/rounds/{rid}")
@@ -290,7 +361,129 @@ async def close_round(p: Page) -> Response:
     if payload["__typename"] == "RuleViolation":
         fresh = await p.run("EvaluationRound", {"id": rid})
         blockers = (fresh.get("node") or {}).get("closeBlockers") or []
-    return p.render("evaluation/_close.html", error=payload["message"], blockers=blockers, status_code=_status(payload))
+    return p.render(
+        "evaluation/_close.html",
+        error=payload["message"],
+        blockers=blockers,
+        status_code=_status(payload),
+    )
+
+
+# --- per-rater entry of one member's row ------------------------------------------------------------
+
+BLANK_RATER_ROWS = 3
+
+
+def _saved_raters(subject: dict[str, Any], source: str) -> list[dict[str, str]]:
+    found = next((x for x in subject.get("sources") or [] if x["source"] == source), None)
+    return [
+        {"rater": str(r.get("rater") or ""), "grade": str(r.get("grade") or "")}
+        for r in (found or {}).get("raters") or []
+    ]
+
+
+def _render_raters(
+    p: Page,
+    subject: dict[str, Any],
+    source: str,
+    raters: list[dict[str, str]],
+    *,
+    extra: int = BLANK_RATER_ROWS,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    rows = raters + [{"rater": "", "grade": ""} for _ in range(extra)]
+    return p.render(
+        "evaluation/_raters.html",
+        status_code=status_code,
+        s=subject,
+        source=source,
+        rows=rows,
+        errors=errors or {},
+        sources={
+            k: v for k, v in _labels(rules.SOURCE_LABELS, p.lang).items() if k in TALLY_SOURCES
+        },
+        **_common(p),
+    )
+
+
+async def _subject(p: Page, sid: str) -> dict[str, Any]:
+    data = await p.run("EvaluationRow", {"id": sid})
+    if not data.get("node"):
+        raise HTTPException(404)
+    return data["node"]
+
+
+@page()
+async def row(p: Page) -> Response:
+    """htmx: one row of the grid as it is saved (back from the per-rater editor)."""
+    subject = await _subject(p, _gid(p.request.path_params["id"], "EvaluationSubject"))
+    return p.render("evaluation/_row.html", s=subject, form=None, error=None, **_common(p))
+
+
+@page()
+async def raters_form(p: Page) -> Response:
+    """htmx: the member's row opened for entering each rater's grade of one source."""
+    subject = await _subject(p, _gid(p.request.path_params["id"], "EvaluationSubject"))
+    source = p.request.query_params.get("source", TALLY_SOURCES[0])
+    if source not in TALLY_SOURCES:
+        raise HTTPException(404)
+    return _render_raters(p, subject, source, _saved_raters(subject, source))
+
+
+@page(write=True)
+async def save_raters(p: Page) -> Response:
+    """htmx: save the raters of one source (the tallies follow from them) and answer with the row."""
+    sid = _gid(p.request.path_params["id"], "EvaluationSubject")
+    form = await p.request.form()
+    source = str(form.get("source") or "")
+    if source not in TALLY_SOURCES:
+        raise HTTPException(404)
+    typed = [
+        {"rater": str(name).strip(), "grade": str(grade)}
+        for name, grade in zip(form.getlist("rater"), form.getlist("rater_grade"), strict=False)
+    ]
+    typed = [r for r in typed if r["rater"] or r["grade"]]
+    more = str(form.get("more") or "")
+    if more.isdigit():
+        return _render_raters(p, await _subject(p, sid), source, typed, extra=min(int(more), 50))
+    errors: dict[str, str] = {}
+    for i, r in enumerate(typed):
+        if r["grade"] not in GRADES:
+            errors[f"rater-{i}"] = p.t(N_("请选择等次"))
+    if not typed:
+        errors["_"] = p.t(N_("请至少填写一名评议人的等次"))
+    if errors:
+        return _render_raters(
+            p, await _subject(p, sid), source, typed, errors=errors, status_code=422
+        )
+    variables = {
+        "subjectId": sid,
+        "version": _int(form, "version"),
+        "sources": [
+            {
+                "source": source,
+                "raters": [{"rater": r["rater"] or None, "grade": r["grade"]} for r in typed],
+            }
+        ],
+    }
+    payload = (await p.run("EvaluationRecordRow", {"input": variables}))["recordEvaluation"]
+    if payload["__typename"] == "EvaluationSubjectPayload":
+        response = p.render(
+            "evaluation/_row.html",
+            s=payload["subject"],
+            form=None,
+            error=None,
+            saved=True,
+            **_common(p),
+        )
+        response.headers["HX-Trigger"] = "evaluationSaved"
+        return response
+    subject = await _subject(p, sid)
+    keep = _saved_raters(subject, source) if payload["__typename"] == "Conflict" else typed
+    return _render_raters(
+        p, subject, source, keep, errors=form_errors(payload), status_code=_status(payload)
+    )
 
 
 # --- flags and alerts -------------------------------------------------------------------------------
@@ -301,7 +494,9 @@ async def flags(p: Page) -> Response:
     return await _flags_page(p)
 
 
-async def _flags_page(p: Page, *, errors: dict[str, dict[str, str]] | None = None, status_code: int = 200) -> Response:
+async def _flags_page(
+    p: Page, *, errors: dict[str, dict[str, str]] | None = None, status_code: int = 200
+) -> Response:
     show_all = p.request.query_params.get("all") == "1"
     home = str(GlobalID("Organization", str(p.viewer.org_id)))  # type: ignore[union-attr]
     data = await p.run("EvaluationFlags", {"open": None if show_all else True, "under": home})
@@ -327,7 +522,14 @@ async def resolve_flag(p: Page) -> Response:
         return await _flags_page(p, errors={fid: {exc.field: p.t(exc.message)}}, status_code=422)
     data = await p.run(
         "EvaluationResolveFlag",
-        {"input": {"id": fid, "version": version, "resolution": str(form.get("resolution") or ""), "resolvedOn": resolved_on}},
+        {
+            "input": {
+                "id": fid,
+                "version": version,
+                "resolution": str(form.get("resolution") or ""),
+                "resolvedOn": resolved_on,
+            }
+        },
     )
     payload = data["resolveEvaluationFlag"]
     if payload["__typename"] == "EvaluationFlagPayload":
@@ -347,7 +549,15 @@ async def complete_follow_up(p: Page) -> Response:
         return await _flags_page(p, errors={tid: {exc.field: p.t(exc.message)}}, status_code=422)
     data = await p.run(
         "EvaluationCompleteFollowUp",
-        {"input": {"id": tid, "version": version, "doneOn": done_on, "note": str(form.get("note") or "") or None, "corrected": corrected}},
+        {
+            "input": {
+                "id": tid,
+                "version": version,
+                "doneOn": done_on,
+                "note": str(form.get("note") or "") or None,
+                "corrected": corrected,
+            }
+        },
     )
     payload = data["completeFollowUp"]
     if payload["__typename"] == "FollowUpPayload":
@@ -366,17 +576,276 @@ FIVE_GOODS = {
 }
 
 
-@page()
-async def org_assessments(p: Page) -> Response:
-    year = p.request.query_params.get("year")
+SITE_CRITERIA = {
+    "eight": "八有",
+    "venue": "活动场所面积（㎡）",
+    "satisfaction": "群众满意度",
+}  # the demo's keys
+
+
+def _is_htmx(p: Page) -> bool:
+    return p.request.headers.get("hx-request") == "true"
+
+
+def _assessment_values(a: dict[str, Any]) -> dict[str, Any]:
+    """An assessment of the list as the form's values, to correct it (with its version)."""
+    return {
+        "orgId": (a.get("organization") or {}).get("id", ""),
+        "year": str(a["year"]),
+        "rating": a["rating"],
+        "assessedOn": a["assessedOn"],
+        "fiveGoods": [k for k, v in (a.get("fiveGoods") or {}).items() if v],
+        "rank": str(a["rank"] or ""),
+        "ranked": str(a["ranked"] or ""),
+        "secretaryId": (a.get("secretary") or {}).get("id", ""),
+        "note": a.get("note") or "",
+        "version": str(a["version"]),
+    }
+
+
+async def _secretary_options(p: Page, org_id: str) -> dict[str, Any] | None:
+    """The chosen organisation's members and current secretary, for the assessment form."""
+    try:
+        gid = _gid(org_id, "Organization")
+    except HTTPException:
+        return None
+    return (await p.run("EvaluationOrgSecretary", {"id": gid})).get("node")
+
+
+async def _orgs_page(
+    p: Page,
+    *,
+    form: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The assessments and model sites with their forms; an htmx post with errors gets its form back alone."""
+    q = p.request.query_params
+    year = q.get("year")
     year_value = int(year) if year and year.isdigit() else None
+    today = p.state.clock()
     data = await p.run("EvaluationOrgAssessments", {"year": year_value})
+    all_values: dict[str, dict[str, Any]] = {
+        "assessment": {"year": str(today.year), "assessedOn": today.isoformat(), "fiveGoods": []},
+        "site": {"year": str(today.year), "designatedOn": today.isoformat()},
+    }
+    for s in data["modelSites"]["nodes"]:
+        all_values[f"review-{s['id']}"] = {"reviewedOn": today.isoformat()}
+        all_values[f"delist-{s['id']}"] = {"on": today.isoformat()}
+    edit = next((a for a in data["orgAssessments"]["nodes"] if a["id"] == q.get("edit")), None)
+    if edit:
+        all_values["assessment"] = _assessment_values(edit)
+    if form and values is not None:
+        all_values[form] = values
+    context: dict[str, Any] = {
+        "values": all_values,
+        "errors": {form: errors or {}} if form else {},
+        "org_ratings": _labels(rules.ORG_RATING_LABELS, p.lang),
+        "five_goods": FIVE_GOODS,
+        "year": year_value,
+        "secretary": None,
+        "org_options": [],
+    }
+    if p.viewer and p.viewer.can_write:
+        context["org_options"] = (await p.run("EvaluationOrgOptions"))["organizations"]["nodes"]
+        if all_values["assessment"].get("orgId"):
+            context["secretary"] = await _secretary_options(p, all_values["assessment"]["orgId"])
+    if form and _is_htmx(p):
+        key, _, site_id = form.partition("-")
+        site = next((x for x in data["modelSites"]["nodes"] if x["id"] == site_id), None)
+        if site_id and site is None:
+            raise HTTPException(404)
+        return p.render(
+            "evaluation/_org_form.html", status_code=status_code, form=key, site=site, **context
+        )
     return p.render(
         "evaluation/orgs.html",
+        status_code=status_code,
         assessments=data["orgAssessments"],
         sites=data["modelSites"],
-        year=year_value,
-        five_goods=FIVE_GOODS,
+        **context,
+    )
+
+
+@page()
+async def org_assessments(p: Page) -> Response:
+    return await _orgs_page(p)
+
+
+@page()
+async def secretary_field(p: Page) -> Response:
+    """htmx: the secretary select for the organisation just chosen (its current secretary preselected)."""
+    org = await _secretary_options(p, p.request.query_params.get("orgId", ""))
+    return p.render("evaluation/_secretary.html", secretary=org, v={}, e={})
+
+
+def _form_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {k: str(v) for k, v in form.items() if k != "csrf"}
+    values["fiveGoods"] = [str(v) for v in form.getlist("fiveGoods")]
+    return values
+
+
+@page(write=True)
+async def record_org_assessment(p: Page) -> Response:
+    """Record (or, with its version, correct) a yearly organisation assessment (述职评议, 五好, rank)."""
+    form = await p.request.form()
+    values = _form_values(form)
+    try:
+        org = _text(form, "orgId")
+        if not org:
+            raise _FormError("orgId", N_("请选择党组织"))
+        year = _optional_number(form, "year", int)
+        if year is None:
+            raise _FormError("year", N_("请填写年度"))
+        rating = str(form.get("rating") or "")
+        if rating not in [r.value for r in rules.OrgRating]:
+            raise _FormError("rating", N_("请选择评议等次"))
+        ticked = set(values["fiveGoods"])
+        secretary = _text(form, "secretaryId")
+        variables = {
+            "orgId": _gid(org, "Organization"),
+            "year": year,
+            "rating": rating,
+            "assessedOn": _date(form, "assessedOn", p.state.clock()),
+            "fiveGoods": {k: k in ticked for k in FIVE_GOODS},
+            "rank": _optional_number(form, "rank", int),
+            "ranked": _optional_number(form, "ranked", int),
+            "secretaryId": _gid(secretary, "Member") if secretary else None,
+            "note": _text(form, "note"),
+            "version": _optional_number(form, "version", int),
+        }
+    except _FormError as exc:
+        return await _orgs_page(
+            p,
+            form="assessment",
+            values=values,
+            errors={exc.field: p.t(exc.message)},
+            status_code=422,
+        )
+    payload = (await p.run("EvaluationRecordOrgAssessment", {"input": variables}))[
+        "recordOrgAssessment"
+    ]
+    if payload["__typename"] == "OrgAssessmentPayload":
+        return _done(p, f"/admin/evaluation/orgs?year={year}")
+    return await _orgs_page(
+        p,
+        form="assessment",
+        values=values,
+        errors=form_errors(payload),
+        status_code=_status(payload),
+    )
+
+
+def _criteria(form: FormData) -> dict[str, Any]:
+    """The model site's standards: the eight haves, the venue, the masses' satisfaction, any others as lines."""
+    criteria: dict[str, Any] = {}
+    if form.get("eight") == "1":
+        criteria[SITE_CRITERIA["eight"]] = True
+    venue = _optional_number(form, "venue", float)
+    if venue is not None:
+        if venue <= 0:
+            raise _FormError("venue", N_("请填写数字"))
+        criteria[SITE_CRITERIA["venue"]] = int(venue) if venue == int(venue) else venue
+    satisfaction = _optional_number(form, "satisfaction", float)
+    if satisfaction is not None:
+        if not 0 <= satisfaction <= 100:
+            raise _FormError("satisfaction", N_("满意度应在 0 到 100 之间"))
+        criteria[SITE_CRITERIA["satisfaction"]] = round(satisfaction / 100, 4)
+    for line in str(form.get("other") or "").splitlines():
+        key, sep, value = line.partition("：") if "：" in line else line.partition(":")
+        if not line.strip():
+            continue
+        if not sep or not key.strip():
+            raise _FormError("other", N_("其他标准每行一项，格式为“标准：情况”"))
+        criteria[key.strip()] = value.strip()
+    return criteria
+
+
+@page(write=True)
+async def designate_model_site(p: Page) -> Response:
+    form = await p.request.form()
+    values = _form_values(form)
+    try:
+        org = _text(form, "orgId")
+        if not org:
+            raise _FormError("orgId", N_("请选择党组织"))
+        year = _optional_number(form, "year", int)
+        if year is None:
+            raise _FormError("year", N_("请填写年度"))
+        variables = {
+            "orgId": _gid(org, "Organization"),
+            "year": year,
+            "designatedOn": _date(form, "designatedOn", p.state.clock()),
+            "criteria": _criteria(form),
+        }
+    except _FormError as exc:
+        return await _orgs_page(
+            p, form="site", values=values, errors={exc.field: p.t(exc.message)}, status_code=422
+        )
+    payload = (await p.run("EvaluationDesignateModelSite", {"input": variables}))[
+        "designateModelSite"
+    ]
+    if payload["__typename"] == "ModelSitePayload":
+        return _done(p, f"/admin/evaluation/orgs?year={year}")
+    return await _orgs_page(
+        p, form="site", values=values, errors=form_errors(payload), status_code=_status(payload)
+    )
+
+
+@page(write=True)
+async def review_model_site(p: Page) -> Response:
+    """The yearly review of a model site: passed or not, with the reviewers' note."""
+    sid = _gid(p.request.path_params["id"], "ModelSite")
+    form = await p.request.form()
+    values = _form_values(form)
+    key = f"review-{sid}"
+    try:
+        passed = {"yes": True, "no": False}.get(str(form.get("passed") or ""))
+        if passed is None:
+            raise _FormError("passed", N_("请选择复查结论"))
+        variables = {
+            "id": sid,
+            "version": _int(form, "version"),
+            "reviewedOn": _date(form, "reviewedOn", p.state.clock()),
+            "passed": passed,
+            "note": _text(form, "note"),
+        }
+    except _FormError as exc:
+        return await _orgs_page(
+            p, form=key, values=values, errors={exc.field: p.t(exc.message)}, status_code=422
+        )
+    payload = (await p.run("EvaluationReviewModelSite", {"input": variables}))["reviewModelSite"]
+    if payload["__typename"] == "ModelSitePayload":
+        return _done(p, "/admin/evaluation/orgs")
+    return await _orgs_page(
+        p, form=key, values=values, errors=form_errors(payload), status_code=_status(payload)
+    )
+
+
+@page(write=True)
+async def delist_model_site(p: Page) -> Response:
+    """De-list a model site with the reason (the page asks to confirm first)."""
+    sid = _gid(p.request.path_params["id"], "ModelSite")
+    form = await p.request.form()
+    values = _form_values(form)
+    key = f"delist-{sid}"
+    try:
+        variables = {
+            "id": sid,
+            "version": _int(form, "version"),
+            "on": _date(form, "on", p.state.clock()),
+            "reason": str(form.get("reason") or ""),
+        }
+    except _FormError as exc:
+        return await _orgs_page(
+            p, form=key, values=values, errors={exc.field: p.t(exc.message)}, status_code=422
+        )
+    payload = (await p.run("EvaluationDelistModelSite", {"input": variables}))["delistModelSite"]
+    if payload["__typename"] == "ModelSitePayload":
+        return _done(p, "/admin/evaluation/orgs")
+    return await _orgs_page(
+        p, form=key, values=values, errors=form_errors(payload), status_code=_status(payload)
     )
 
 
@@ -394,7 +863,13 @@ async def cadre_page(p: Page) -> Response:
     return await _cadre_page(p, _gid(p.request.path_params["member_id"], "Member"))
 
 
-async def _cadre_page(p: Page, member_id: str, *, errors: dict[str, dict[str, str]] | None = None, status_code: int = 200) -> Response:
+async def _cadre_page(
+    p: Page,
+    member_id: str,
+    *,
+    errors: dict[str, dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
     data = await p.run("CadrePage", {"memberId": member_id})
     career = data.get("cadreCareer")
     if not career:
@@ -404,7 +879,14 @@ async def _cadre_page(p: Page, member_id: str, *, errors: dict[str, dict[str, st
         career=career,
         member_id=member_id,
         checkpoint_results=CHECKPOINT_RESULTS,
-        posts={k: (POSITION_LABELS[PositionKind(k)][0] if p.lang == "zh" else POSITION_LABELS[PositionKind(k)][1]) for k in POSTS},
+        posts={
+            k: (
+                POSITION_LABELS[PositionKind(k)][0]
+                if p.lang == "zh"
+                else POSITION_LABELS[PositionKind(k)][1]
+            )
+            for k in POSTS
+        },
         errors=errors or {},
         status_code=status_code,
         **_common(p),
@@ -423,15 +905,27 @@ async def record_checkpoint(p: Page) -> Response:
         if not result:
             raise _FormError("result", N_("请选择考核结果"))
     except _FormError as exc:
-        return await _cadre_page(p, member_id, errors={cid: {exc.field: p.t(exc.message)}}, status_code=422)
+        return await _cadre_page(
+            p, member_id, errors={cid: {exc.field: p.t(exc.message)}}, status_code=422
+        )
     data = await p.run(
         "CadreRecordCheckpoint",
-        {"input": {"id": cid, "version": version, "doneOn": done_on, "result": result, "evidence": str(form.get("evidence") or "") or None}},
+        {
+            "input": {
+                "id": cid,
+                "version": version,
+                "doneOn": done_on,
+                "result": result,
+                "evidence": str(form.get("evidence") or "") or None,
+            }
+        },
     )
     payload = data["recordTrialCheckpoint"]
     if payload["__typename"] == "TrialCheckpointPayload":
         return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={cid: form_errors(payload)}, status_code=_status(payload))
+    return await _cadre_page(
+        p, member_id, errors={cid: form_errors(payload)}, status_code=_status(payload)
+    )
 
 
 def _text(form: FormData, name: str) -> str | None:
@@ -469,12 +963,16 @@ async def appoint(p: Page) -> Response:
             "trial": form.get("trial") == "1",
         }
     except _FormError as exc:
-        return await _cadre_page(p, member_id, errors={"appoint": {exc.field: p.t(exc.message)}}, status_code=422)
+        return await _cadre_page(
+            p, member_id, errors={"appoint": {exc.field: p.t(exc.message)}}, status_code=422
+        )
     data = await p.run("CadreAppoint", {"input": variables})
     payload = data["appointCadre"]
     if payload["__typename"] == "CadreAppointmentPayload":
         return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={"appoint": form_errors(payload)}, status_code=_status(payload))
+    return await _cadre_page(
+        p, member_id, errors={"appoint": form_errors(payload)}, status_code=_status(payload)
+    )
 
 
 @page(write=True)
@@ -486,12 +984,26 @@ async def step_down(p: Page) -> Response:
         on = _date(form, "on", p.state.clock())
         version = _int(form, "version")
     except _FormError as exc:
-        return await _cadre_page(p, member_id, errors={aid: {exc.field: p.t(exc.message)}}, status_code=422)
-    data = await p.run("CadreStepDown", {"input": {"id": aid, "version": version, "on": on, "reason": str(form.get("reason") or "")}})
+        return await _cadre_page(
+            p, member_id, errors={aid: {exc.field: p.t(exc.message)}}, status_code=422
+        )
+    data = await p.run(
+        "CadreStepDown",
+        {
+            "input": {
+                "id": aid,
+                "version": version,
+                "on": on,
+                "reason": str(form.get("reason") or ""),
+            }
+        },
+    )
     payload = data["stepDownCadre"]
     if payload["__typename"] == "CadreAppointmentPayload":
         return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={aid: form_errors(payload)}, status_code=_status(payload))
+    return await _cadre_page(
+        p, member_id, errors={aid: form_errors(payload)}, status_code=_status(payload)
+    )
 
 
 @page(write=True)
@@ -504,12 +1016,26 @@ async def warn(p: Page) -> Response:
         on = _date(form, "on", p.state.clock())
         due = _date(form, "dueOn", on)
     except _FormError as exc:
-        return await _cadre_page(p, member_id, errors={key: {exc.field: p.t(exc.message)}}, status_code=422)
-    data = await p.run("CadreWarn", {"input": {"appointmentId": aid, "on": on, "dueOn": due, "reason": str(form.get("reason") or "")}})
+        return await _cadre_page(
+            p, member_id, errors={key: {exc.field: p.t(exc.message)}}, status_code=422
+        )
+    data = await p.run(
+        "CadreWarn",
+        {
+            "input": {
+                "appointmentId": aid,
+                "on": on,
+                "dueOn": due,
+                "reason": str(form.get("reason") or ""),
+            }
+        },
+    )
     payload = data["warnCadre"]
     if payload["__typename"] == "FollowUpPayload":
         return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={key: form_errors(payload)}, status_code=_status(payload))
+    return await _cadre_page(
+        p, member_id, errors={key: form_errors(payload)}, status_code=_status(payload)
+    )
 
 
 @page(write=True)
@@ -533,12 +1059,16 @@ async def record_assessment(p: Page) -> Response:
         if variables["rating"] not in [r.value for r in rules.CadreRating]:
             raise _FormError("rating", N_("请选择考核等次"))
     except _FormError as exc:
-        return await _cadre_page(p, member_id, errors={"assessment": {exc.field: p.t(exc.message)}}, status_code=422)
+        return await _cadre_page(
+            p, member_id, errors={"assessment": {exc.field: p.t(exc.message)}}, status_code=422
+        )
     data = await p.run("CadreRecordAssessment", {"input": variables})
     payload = data["recordCadreAssessment"]
     if payload["__typename"] == "CadreAssessmentPayload":
         return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={"assessment": form_errors(payload)}, status_code=_status(payload))
+    return await _cadre_page(
+        p, member_id, errors={"assessment": form_errors(payload)}, status_code=_status(payload)
+    )
 
 
 routes = [
@@ -548,11 +1078,19 @@ routes = [
     Route("/evaluation/rounds/{id}/close", close_round, methods=["POST"]),
     Route("/evaluation/rounds/{id}/subjects", add_subject, methods=["POST"]),
     Route("/evaluation/subjects/{id}", save_row, methods=["POST"]),
+    Route("/evaluation/subjects/{id}", row),
+    Route("/evaluation/subjects/{id}/raters", raters_form),
+    Route("/evaluation/subjects/{id}/raters", save_raters, methods=["POST"]),
     Route("/evaluation/subjects/{id}/withdraw", withdraw_row, methods=["POST"]),
     Route("/evaluation/flags", flags),
     Route("/evaluation/flags/{id}/resolve", resolve_flag, methods=["POST"]),
     Route("/evaluation/follow-ups/{id}/done", complete_follow_up, methods=["POST"]),
     Route("/evaluation/orgs", org_assessments),
+    Route("/evaluation/orgs/secretary", secretary_field),
+    Route("/evaluation/orgs/assessments", record_org_assessment, methods=["POST"]),
+    Route("/evaluation/sites", designate_model_site, methods=["POST"]),
+    Route("/evaluation/sites/{id}/review", review_model_site, methods=["POST"]),
+    Route("/evaluation/sites/{id}/delist", delist_model_site, methods=["POST"]),
     Route("/evaluation/cadres", cadres),
     Route("/evaluation/cadres/{member_id}", cadre_page),
     Route("/evaluation/checkpoints/{id}", record_checkpoint, methods=["POST"]),

@@ -1,6 +1,10 @@
-"""Admin pages of the candidate pipeline: the board, the candidate page with its step
-forms (htmx, inline refusals with the rule's code), the vote arithmetic as the clerk
-types, the application form and the alerts list.
+"""Admin pages of the candidate pipeline: the board (with a line on the organisation's
+development plan of the year), the candidate page with its step forms (htmx, inline
+refusals with the rule's code), the vote arithmetic as the clerk types, the application
+form (the alerts list of every area is admin/pages/alerts.py). A vote step's form records the general meeting and the step with
+one mutation (`recordCandidateVote`): all or nothing. Before the admission vote the
+introducers may be replaced (the vote re-checks them, R-DEV-09, and its refusal links to
+the replacement form).
 
 Every page runs a named operation of admin/operations/Pipeline*.graphql on the API's
 own schema; every change is a mutation, and its error union is shown in the form.
@@ -18,6 +22,7 @@ from starlette.routing import Route
 from strawberry.relay import GlobalID
 
 from partygraph.admin.core import Page, page
+from partygraph.admin.pages.plans import BADGE, SEVERITY
 from partygraph.rules.pipeline import ARCHIVE_DOCUMENTS, EXIT_STEPS, STEP_LABELS, Step
 
 
@@ -55,6 +60,8 @@ EXIT_STAGES = {
 assert set(EXITS) == {s.value for s in EXIT_STEPS}
 ARCHIVE_CHOICES = [(k, zh) for k, (zh, _) in ARCHIVE_DOCUMENTS.items()]
 VOTE_STEPS = {Step.admission_vote.value: "admission", Step.conversion_vote.value: "conversion"}
+# What a vote step's form sends besides the tally (RecordCandidateVoteInput).
+VOTE_STEP_FIELDS = {"candidateId", "version", "step", "on", "outcome", "extensionMonths", "leavingUnitOn", "specialReason", "note", "documents"}
 
 # The form fields each step needs (besides the date, documents and a note).
 STEP_FIELDS: dict[str, list[str]] = {
@@ -91,6 +98,12 @@ ERROR_FIELDS = {
     "data.extension_months": "extension_months",
     "data.present": "present",
     "data.yes": "yes",
+    "present": "present",
+    "yes": "yes",
+    "no": "yes",
+    "abstain": "yes",
+    "writtenOpinions": "present",
+    "shouldAttend": "present",
     "data.documents": "archive_documents",
     "reason": "reason",
 }
@@ -176,7 +189,8 @@ STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 
 @page()
 async def board(p: Page) -> Response:
     under = _gid(p.request.query_params.get("under"), "Organization") if p.request.query_params.get("under") else _home(p)
-    data = await p.run("PipelineBoard", {"under": under})
+    year = p.state.clock().year
+    data = await p.run("PipelineBoard", {"under": under, "year": year})
     if not data.get("node"):
         raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内"))
     columns: dict[str, list[dict[str, Any]]] = {s: [] for s, _ in BOARD_STAGES}
@@ -192,7 +206,25 @@ async def board(p: Page) -> Response:
         stages=BOARD_STAGES,
         columns=columns,
         total=data["candidates"]["totalCount"],
+        year=year,
+        plan=_board_plan(data["developmentPlans"]["nodes"], under),
     )
+
+
+# An adopted plan before a draft, a yearly plan before a three-year one.
+PLAN_RANK = {("adopted", "yearly"): 0, ("adopted", "three_year"): 1, ("draft", "yearly"): 2, ("draft", "three_year"): 3}
+
+
+def _board_plan(plans: list[dict[str, Any]], under: str) -> dict[str, Any] | None:
+    """The board organisation's own plan covering this year: the lines that have a target
+    and the worst of them (as the plans list badges it)."""
+    own = [pl for pl in plans if pl["organization"]["id"] == under]
+    if not own:
+        return None
+    plan = min(own, key=lambda pl: PLAN_RANK.get((pl["status"], pl["kind"]), 9))
+    lines = [ln for ln in plan["progress"]["lines"] if ln["status"] != "no_target"]
+    worst = max(lines, key=lambda ln: SEVERITY[ln["status"]], default=None)
+    return {**plan, "lines": lines, "worst": worst, "badge": BADGE[worst["status"]] if worst else ""}
 
 
 # --- the application form ------------------------------------------------------------------
@@ -255,13 +287,54 @@ async def _candidate(p: Page) -> dict[str, Any]:
     return c
 
 
+REPLACE_INTRODUCERS = N_("更换入党介绍人")
+# While these are next, the branch has resolved to admit: the introducers stay.
+AFTER_ADMISSION_VOTE = {Step.approval_talk.value, Step.admission_approved.value}
+
+
+def _assignments(c: dict[str, Any]) -> list[dict[str, Any]]:
+    """The introducers' assignments of the file's current round (since its latest application)."""
+    timeline = c["timeline"]
+    starts = [i for i, t in enumerate(timeline) if t["step"] == Step.application.value]
+    return [t for t in timeline[starts[-1] if starts else 0 :] if t["step"] == Step.introducers_assigned.value]
+
+
+def _replacing_introducers(c: dict[str, Any]) -> bool:
+    """A target whose introducers are assigned, before the admission vote: one may be
+    replaced (sanctioned, gone, no longer full; R-DEV-09 is checked again at the vote)."""
+    return (
+        c["stage"] == "target"
+        and bool(_assignments(c))
+        and not any(n["step"] in AFTER_ADMISSION_VOTE for n in c["nextSteps"])
+    )
+
+
+def _current_introducers(c: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pair in force while it may be replaced (the latest assignment), else nothing."""
+    if not _replacing_introducers(c):
+        return []
+    latest = _assignments(c)[-1]
+    return [x for x in (latest["data"] or {}).get("introducers") or [] if isinstance(x, dict)]
+
+
+def _fields(c: dict[str, Any], step: str | None) -> list[str]:
+    """The form fields of a step; replacing the introducers also asks why."""
+    fields = STEP_FIELDS.get(step or "", [])
+    if step == Step.introducers_assigned.value and _replacing_introducers(c):
+        fields = [*fields, "reason"]
+    return fields
+
+
 def _step_choices(c: dict[str, Any]) -> list[tuple[str, str]]:
-    """The steps the rules list as next, then every other step of the stage (the rules say no)."""
+    """The steps the rules list as next, and the replacement of the introducers."""
     seen: list[str] = []
     for n in c["nextSteps"]:
         if n["step"] not in seen:
             seen.append(n["step"])
-    return [(s, STEP_LABELS[Step(s)][0]) for s in seen]
+    choices = [(s, STEP_LABELS[Step(s)][0]) for s in seen]
+    if Step.introducers_assigned.value not in seen and _replacing_introducers(c):
+        choices.append((Step.introducers_assigned.value, REPLACE_INTRODUCERS))
+    return choices
 
 
 def _form_context(p: Page, c: dict[str, Any], step: str | None, values: dict[str, Any], error: dict[str, Any] | None, errors: dict[str, str] | None = None) -> dict[str, Any]:
@@ -270,11 +343,16 @@ def _form_context(p: Page, c: dict[str, Any], step: str | None, values: dict[str
         step = choices[0][0] if choices else None
     if step and step not in [s for s, _ in choices]:
         choices.append((step, STEP_LABELS[Step(step)][0]))
+    current = _current_introducers(c) if step == Step.introducers_assigned.value else []
+    if current and not values:
+        # the replacement form starts from the pair in force: untick one, tick another
+        values = {"introducer_ids": [str(GlobalID("Member", str(x["member_id"]))) for x in current if x.get("member_id")]}
     return {
         "c": c,
         "step": step,
         "choices": choices,
-        "fields": STEP_FIELDS.get(step or "", []),
+        "fields": _fields(c, step),
+        "current_introducers": [x.get("name") for x in current],
         "values": values,
         "error": error,
         "errors": errors or {},
@@ -298,25 +376,30 @@ async def _with_should_attend(p: Page, c: dict[str, Any], ctx: dict[str, Any]) -
     return ctx
 
 
+def _asked_step(p: Page) -> str | None:
+    step = p.request.query_params.get("step") or None
+    if step is not None and step not in {s.value for s in Step}:
+        raise HTTPException(404)
+    return step
+
+
 @page()
 async def candidate(p: Page) -> Response:
+    """The candidate page; `?step=` opens the form on that step (the vote's refusal links
+    to the replacement of the introducers this way, with or without htmx)."""
     c = await _candidate(p)
-    ctx = await _with_should_attend(p, c, _form_context(p, c, None, {}, None))
+    ctx = await _with_should_attend(p, c, _form_context(p, c, _asked_step(p), {}, None))
     return p.render("pipeline/candidate.html", exits=_exits(c), **ctx)
 
 
 @page()
 async def step_form(p: Page) -> Response:
     c = await _candidate(p)
-    step = p.request.query_params.get("step") or None
-    if step is not None and step not in {s.value for s in Step}:
-        raise HTTPException(404)
-    ctx = await _with_should_attend(p, c, _form_context(p, c, step, {}, None))
+    ctx = await _with_should_attend(p, c, _form_context(p, c, _asked_step(p), {}, None))
     return p.render("pipeline/_step_form.html", **ctx)
 
 
-def _step_input(p: Page, c: dict[str, Any], data: FormData, step: str, errors: dict[str, str]) -> dict[str, Any]:
-    fields = STEP_FIELDS.get(step, [])
+def _step_input(p: Page, c: dict[str, Any], data: FormData, step: str, errors: dict[str, str], fields: list[str]) -> dict[str, Any]:
     on = _date(data, "on", errors, p, required=True)
     out: dict[str, Any] = {"candidateId": c["id"], "version": c["version"], "step": step, "on": on}
     docs = _lines(data, "documents")
@@ -353,6 +436,8 @@ def _step_input(p: Page, c: dict[str, Any], data: FormData, step: str, errors: d
         out["extensionMonths"] = _int(data, "extension_months", errors, p)
     if "archive_documents" in fields:
         out["archiveDocuments"] = [v for v in data.getlist("archive_documents") if isinstance(v, str)]
+    if "reason" in fields and _text(data, "reason"):
+        out["reason"] = _text(data, "reason")
     return out
 
 
@@ -368,7 +453,7 @@ async def record_step(p: Page) -> Response:
     values["contact_ids"] = data.getlist("contact_ids")
     values["introducer_ids"] = data.getlist("introducer_ids")
     values["archive_documents"] = data.getlist("archive_documents")
-    inp = _step_input(p, c, data, step, errors)
+    inp = _step_input(p, c, data, step, errors, _fields(c, step))
     tally: dict[str, Any] = {}
     if step in VOTE_STEPS:
         for name in ("should_attend", "present", "yes", "no", "abstain", "written_opinions"):
@@ -379,9 +464,11 @@ async def record_step(p: Page) -> Response:
         ctx = _form_context(p, c, step, values, None, errors)
         return p.render("pipeline/_step_form.html", status_code=422, **ctx)
     if step in VOTE_STEPS:
-        decision = {
-            "subject": VOTE_STEPS[step],
-            "candidateId": c["id"],
+        # The meeting and the step in one mutation: a step the rules refuse leaves no meeting.
+        vote = {
+            **{k: v for k, v in inp.items() if k in VOTE_STEP_FIELDS},
+            "place": _text(data, "place") or None,
+            "chair": _text(data, "chair") or None,
             "present": tally["present"],
             "yes": tally["yes"] or 0,
             "no": tally["no"] or 0,
@@ -389,28 +476,10 @@ async def record_step(p: Page) -> Response:
             "writtenOpinions": tally["written_opinions"] or 0,
         }
         if tally["should_attend"] is not None:
-            decision["shouldAttend"] = tally["should_attend"]
-        meeting = (
-            await p.run(
-                "PipelineRecordMeeting",
-                {
-                    "input": {
-                        "orgId": c["organization"]["id"],
-                        "kind": "general_meeting",
-                        "heldOn": inp["on"],
-                        "place": _text(data, "place") or None,
-                        "chair": _text(data, "chair") or None,
-                        "decisions": [decision],
-                    }
-                },
-            )
-        )["recordMeeting"]
-        err = _error(meeting)
-        if err:
-            ctx = _form_context(p, c, step, values, err)
-            return p.render("pipeline/_step_form.html", status_code=STATUS.get(meeting["__typename"], 422), **ctx)
-        inp["decisionId"] = meeting["meeting"]["decisions"][0]["id"]
-    payload = (await p.run("PipelineRecordStep", {"input": inp}))["recordCandidateStep"]
+            vote["shouldAttend"] = tally["should_attend"]
+        payload = (await p.run("PipelineRecordVote", {"input": vote}))["recordCandidateVote"]
+    else:
+        payload = (await p.run("PipelineRecordStep", {"input": inp}))["recordCandidateStep"]
     err = _error(payload)
     if err:
         ctx = _form_context(p, c, step, values, err)
@@ -465,18 +534,6 @@ async def explain_vote(p: Page) -> Response:
     return p.render("pipeline/_vote_explain.html", explanation=data["explainVote"])
 
 
-# --- alerts ----------------------------------------------------------------------------------
-
-
-@page()
-async def alerts(p: Page) -> Response:
-    under = _gid(p.request.query_params.get("under"), "Organization") if p.request.query_params.get("under") else _home(p)
-    data = await p.run("PipelineAlerts", {"under": under})
-    if not data.get("node"):
-        raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内"))
-    return p.render("pipeline/alerts.html", org=data["node"], under=under, alerts=data["alerts"])
-
-
 routes = [
     Route("/pipeline", board),
     Route("/pipeline/apply", apply_form),
@@ -486,5 +543,4 @@ routes = [
     Route("/candidates/{id}/steps", record_step, methods=["POST"]),
     Route("/candidates/{id}/exit", exit_candidate, methods=["POST"]),
     Route("/votes/explain", explain_vote),
-    Route("/alerts", alerts),
 ]

@@ -263,6 +263,14 @@ class KeepPromiseInput:
     note: str | None = None
 
 
+@strawberry.input(description="Record that a promise will not be kept (未兑现): the date and the reason, both required.")
+class BreakPromiseInput:
+    id: relay.GlobalID
+    version: int
+    broken_on: date
+    reason: str
+
+
 @strawberry.input(description="Pay an allowance for a month over a subtree; members already paid are skipped.")
 class PayAllowancesInput:
     org_id: relay.GlobalID
@@ -510,6 +518,15 @@ class AssistanceMutation:
             info,
             lambda ctx: PromisePayload(
                 promise=service.keep_promise(ctx, db_id(input.id, "Promise", "id"), kept_on=input.kept_on, note=input.note, version=input.version)  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation(description="Record a promise as broken (未兑现) with its reason: decided, so no longer overdue (R-AID-16).")
+    def break_promise(self, info: Info, input: BreakPromiseInput) -> PromiseResult:
+        return run_mutation(
+            info,
+            lambda ctx: PromisePayload(
+                promise=service.break_promise(ctx, db_id(input.id, "Promise", "id"), broken_on=input.broken_on, reason=input.reason, version=input.version)  # type: ignore[arg-type]
             ),
         )
 

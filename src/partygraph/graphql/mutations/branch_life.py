@@ -1,5 +1,6 @@
-"""Mutations of branch life: meetings with attendance, terms, elections, four-step items,
-flowing and lost-contact members, the R-MEM flag decisions."""
+"""Mutations of branch life: meetings with attendance (recorded, then corrected), terms,
+elections, four-step items, flowing and lost-contact members, the R-MEM-01 recordings and the
+R-MEM flag decisions."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from strawberry.types import Info
 
 from partygraph.graphql.errors import result_union, run_mutation
 from partygraph.graphql.mutations.candidate import MeetingDecisionInput
-from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.mutations.inputs import db_id, provided
 from partygraph.graphql.types.branch_life import (
     AttendanceStatus,
     ElectionType,
@@ -36,10 +37,14 @@ from partygraph.services import meeting as meetings
 class AttendanceInput:
     member_id: relay.GlobalID
     status: AttendanceStatus  # type: ignore[valid-type]
-    reason: str | None = strawberry.field(default=None, description="Required when excused (R-LIFE-09).")
+    reason: str | None = strawberry.field(
+        default=None, description="Required when excused (R-LIFE-09)."
+    )
 
 
-@strawberry.input(description="A meeting of any kind, with attendance ticked from the roster (and flowing members taking part here).")
+@strawberry.input(
+    description="A meeting of any kind, with attendance ticked from the roster (and flowing members taking part here)."
+)
 class RecordBranchMeetingInput:
     org_id: relay.GlobalID
     kind: MeetingKind  # type: ignore[valid-type]
@@ -51,7 +56,9 @@ class RecordBranchMeetingInput:
     recorder_member_id: relay.GlobalID | None = None
     agenda: str | None = None
     minutes: str | None = None
-    attachments: list[str] = strawberry.field(default_factory=list, description="References to paper or scanned documents.")
+    attachments: list[str] = strawberry.field(
+        default_factory=list, description="References to paper or scanned documents."
+    )
     attendance: list[AttendanceInput] = strawberry.field(default_factory=list)
     decisions: list[MeetingDecisionInput] = strawberry.field(default_factory=list)
 
@@ -61,14 +68,52 @@ class MeetingRecordPayload:
     record: MeetingRecord
 
 
+@strawberry.input(
+    description="Correct a recorded meeting: fields left out stay as they are (null clears the optional ones). "
+    "A meeting that carries votes, an election or four-step steps keeps its date and kind (R-MEETING-DECIDED)."
+)
+class UpdateMeetingInput:
+    id: relay.GlobalID
+    version: int
+    kind: MeetingKind | None = strawberry.UNSET  # type: ignore[valid-type]
+    held_on: date | None = strawberry.UNSET
+    place: str | None = strawberry.UNSET
+    chair: str | None = strawberry.UNSET
+    recorder: str | None = strawberry.UNSET
+    chair_member_id: relay.GlobalID | None = strawberry.UNSET
+    recorder_member_id: relay.GlobalID | None = strawberry.UNSET
+    agenda: str | None = strawberry.UNSET
+    minutes: str | None = strawberry.UNSET
+    attachments: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The whole list of document references (replaces the old one).",
+    )
+
+
+MEETING_TEXT_FIELDS = [
+    "kind",
+    "held_on",
+    "place",
+    "chair",
+    "recorder",
+    "agenda",
+    "minutes",
+    "attachments",
+]
+
+
 @strawberry.input
 class TermMemberInput:
-    post: str = strawberry.field(description="A PositionKind value: secretary, deputy_secretary, committee_member, …")
+    post: str = strawberry.field(
+        description="A PositionKind value: secretary, deputy_secretary, committee_member, …"
+    )
     member_id: relay.GlobalID | None = None
     name: str | None = None
 
 
-@strawberry.input(description="A new term; the current one ends the day before. Length defaults to the settings.")
+@strawberry.input(
+    description="A new term; the current one ends the day before. Length defaults to the settings."
+)
 class StartTermInput:
     org_id: relay.GlobalID
     starts_on: date
@@ -86,18 +131,26 @@ class ElectionCandidateInput:
     votes: int
     member_id: relay.GlobalID | None = None
     name: str | None = None
-    post: str | None = strawberry.field(default=None, description="The post taken if elected (default committee_member).")
+    post: str | None = strawberry.field(
+        default=None, description="The post taken if elected (default committee_member)."
+    )
 
 
-@strawberry.input(description="An election at a branch general meeting; an invalid one is refused with its code.")
+@strawberry.input(
+    description="An election at a branch general meeting; an invalid one is refused with its code."
+)
 class RecordElectionInput:
     org_id: relay.GlobalID
     held_on: date
     seats: int
     present: int
     candidates: list[ElectionCandidateInput]
-    should_attend: int | None = strawberry.field(default=None, description="Default: the full members on the day.")
-    meeting_id: relay.GlobalID | None = strawberry.field(default=None, description="Default: a general meeting is recorded.")
+    should_attend: int | None = strawberry.field(
+        default=None, description="Default: the full members on the day."
+    )
+    meeting_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Default: a general meeting is recorded."
+    )
     start_new_term: bool = True
 
 
@@ -119,8 +172,12 @@ class RecordFourStepInput:
     version: int | None = None
     step: FourStep  # type: ignore[valid-type]
     on: date
-    passed: bool | None = strawberry.field(default=None, description="The two committees and the members' meeting: passed or not.")
-    should_attend: int | None = strawberry.field(default=None, description="Assembly: representatives who should attend.")
+    passed: bool | None = strawberry.field(
+        default=None, description="The two committees and the members' meeting: passed or not."
+    )
+    should_attend: int | None = strawberry.field(
+        default=None, description="Assembly: representatives who should attend."
+    )
     present: int | None = None
     yes: int | None = None
     no: int = 0
@@ -150,7 +207,9 @@ class SetFlowingInput:
     contact_member_id: relay.GlobalID | None = None
     contact_name: str | None = None
     contact_phone: str | None = None
-    life_org_id: relay.GlobalID | None = strawberry.field(default=None, description="The branch where they take part in life.")
+    life_org_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The branch where they take part in life."
+    )
 
 
 @strawberry.type
@@ -159,8 +218,8 @@ class FlowingPayload:
     flowing: FlowingMemberType
 
 
-@strawberry.type
-class MemberPayloadBL:
+@strawberry.type(description="The member a branch-life change concerns, as it now stands.")
+class BranchLifeMemberPayload:
     member: MemberType
 
 
@@ -177,12 +236,14 @@ class MemberFlagPayload:
 
 RecordBranchMeetingResult = result_union("RecordBranchMeetingResult", MeetingRecordPayload)
 SetMeetingAttendanceResult = result_union("SetMeetingAttendanceResult", MeetingRecordPayload)
+UpdateMeetingResult = result_union("UpdateMeetingResult", MeetingRecordPayload)
 StartTermResult = result_union("StartTermResult", TermPayload)
 RecordElectionResult = result_union("RecordElectionResult", ElectionPayload)
 CreateFourStepItemResult = result_union("CreateFourStepItemResult", FourStepItemPayload)
 RecordFourStepResult = result_union("RecordFourStepResult", FourStepPayload)
 SetFlowingResult = result_union("SetFlowingResult", FlowingPayload)
-EndFlowingResult = result_union("EndFlowingResult", MemberPayloadBL)
+EndFlowingResult = result_union("EndFlowingResult", BranchLifeMemberPayload)
+RecordDutyLapseResult = result_union("RecordDutyLapseResult", BranchLifeMemberPayload)
 LostContactResult = result_union("LostContactResult", LostContactPayload)
 DecideMemberFlagResult = result_union("DecideMemberFlagResult", MemberFlagPayload)
 
@@ -193,8 +254,12 @@ def _member(gid: relay.GlobalID | None, field: str) -> int | None:
 
 @strawberry.type
 class BranchLifeMutation:
-    @strawberry.mutation(description="Record a meeting with attendance, chair/recorder, attachments and any votes.")
-    def record_branch_meeting(self, info: Info, input: RecordBranchMeetingInput) -> RecordBranchMeetingResult:
+    @strawberry.mutation(
+        description="Record a meeting with attendance, chair/recorder, attachments and any votes."
+    )
+    def record_branch_meeting(
+        self, info: Info, input: RecordBranchMeetingInput
+    ) -> RecordBranchMeetingResult:
         def use_case(ctx):  # type: ignore[no-untyped-def]
             meeting = meetings.record_meeting(
                 ctx,
@@ -220,7 +285,9 @@ class BranchLifeMutation:
                 decisions=[
                     meetings.DecisionInput(
                         subject=d.subject.value,
-                        candidate_id=db_id(d.candidate_id, "Candidate", f"decisions.{i}.candidateId"),
+                        candidate_id=db_id(
+                            d.candidate_id, "Candidate", f"decisions.{i}.candidateId"
+                        ),
                         present=d.present,
                         yes=d.yes,
                         no=d.no,
@@ -232,29 +299,68 @@ class BranchLifeMutation:
                     for i, d in enumerate(input.decisions)
                 ],
             )
-            return MeetingRecordPayload(record=MeetingRecord(meeting=meeting, meeting_id=meeting.id))  # type: ignore[arg-type]
+            return MeetingRecordPayload(
+                record=MeetingRecord(meeting=meeting, meeting_id=meeting.id)
+            )  # type: ignore[arg-type]
 
         return run_mutation(info, use_case)
 
-    @strawberry.mutation(description="Correct or complete a meeting's attendance (rows named are set; none deleted).")
+    @strawberry.mutation(
+        description="Correct or complete a meeting's attendance (rows named are set; none deleted)."
+    )
     def set_meeting_attendance(
-        self, info: Info, meeting_id: relay.GlobalID, attendance: list[AttendanceInput], version: int | None = None
+        self,
+        info: Info,
+        meeting_id: relay.GlobalID,
+        attendance: list[AttendanceInput],
+        version: int | None = None,
     ) -> SetMeetingAttendanceResult:
         def use_case(ctx):  # type: ignore[no-untyped-def]
             meeting = meetings.set_attendance(
                 ctx,
                 db_id(meeting_id, "Meeting", "meetingId"),  # type: ignore[arg-type]
                 [
-                    meetings.AttendanceInput(member_id=_member(a.member_id, f"attendance.{i}.memberId"), status=a.status.value, reason=a.reason)  # type: ignore[arg-type]
+                    meetings.AttendanceInput(
+                        member_id=_member(a.member_id, f"attendance.{i}.memberId"),
+                        status=a.status.value,
+                        reason=a.reason,
+                    )  # type: ignore[arg-type]
                     for i, a in enumerate(attendance)
                 ],
                 version=version,
             )
-            return MeetingRecordPayload(record=MeetingRecord(meeting=meeting, meeting_id=meeting.id))  # type: ignore[arg-type]
+            return MeetingRecordPayload(
+                record=MeetingRecord(meeting=meeting, meeting_id=meeting.id)
+            )  # type: ignore[arg-type]
 
         return run_mutation(info, use_case)
 
-    @strawberry.mutation(description="Start a term of office (the current one ends the day before).")
+    @strawberry.mutation(
+        description="Correct a recorded meeting (date, kind, place, chair, recorder, agenda, minutes, attachments); "
+        "version-checked and audited. Date and kind stay fixed once votes, an election or four-step steps cite it."
+    )
+    def update_meeting(self, info: Info, input: UpdateMeetingInput) -> UpdateMeetingResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            changes = provided(input, MEETING_TEXT_FIELDS)
+            for key, field in (
+                ("chair_member_id", "chairMemberId"),
+                ("recorder_member_id", "recorderMemberId"),
+            ):
+                gid = getattr(input, key)
+                if gid is not strawberry.UNSET:
+                    changes[key] = _member(gid, field)
+            meeting = service.update_meeting(
+                ctx, db_id(input.id, "Meeting", "id"), version=input.version, changes=changes
+            )  # type: ignore[arg-type]
+            return MeetingRecordPayload(
+                record=MeetingRecord(meeting=meeting, meeting_id=meeting.id)
+            )  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)
+
+    @strawberry.mutation(
+        description="Start a term of office (the current one ends the day before)."
+    )
     def start_term(self, info: Info, input: StartTermInput) -> StartTermResult:
         return run_mutation(
             info,
@@ -265,14 +371,20 @@ class BranchLifeMutation:
                     starts_on=input.starts_on,
                     years=input.years,
                     members_in=[
-                        service.TermMemberInput(post=m.post, member_id=_member(m.member_id, f"members.{i}.memberId"), name=m.name)
+                        service.TermMemberInput(
+                            post=m.post,
+                            member_id=_member(m.member_id, f"members.{i}.memberId"),
+                            name=m.name,
+                        )
                         for i, m in enumerate(input.members)
                     ],
                 )  # type: ignore[arg-type]
             ),
         )
 
-    @strawberry.mutation(description="Record an election (R-ELEC-01..03): invalid ones are refused; a tie for the last seat leaves it unfilled.")
+    @strawberry.mutation(
+        description="Record an election (R-ELEC-01..03): invalid ones are refused; a tie for the last seat leaves it unfilled."
+    )
     def record_election(self, info: Info, input: RecordElectionInput) -> RecordElectionResult:
         return run_mutation(
             info,
@@ -288,7 +400,10 @@ class BranchLifeMutation:
                     start_new_term=input.start_new_term,
                     candidates=[
                         service.ElectionCandidateInput(
-                            votes=c.votes, member_id=_member(c.member_id, f"candidates.{i}.memberId"), name=c.name, post=c.post
+                            votes=c.votes,
+                            member_id=_member(c.member_id, f"candidates.{i}.memberId"),
+                            name=c.name,
+                            post=c.post,
                         )
                         for i, c in enumerate(input.candidates)
                     ],
@@ -297,22 +412,39 @@ class BranchLifeMutation:
         )
 
     @strawberry.mutation(description="Open a village decision item under the four-step procedure.")
-    def create_four_step_item(self, info: Info, input: CreateFourStepItemInput) -> CreateFourStepItemResult:
+    def create_four_step_item(
+        self, info: Info, input: CreateFourStepItemInput
+    ) -> CreateFourStepItemResult:
         return run_mutation(
             info,
             lambda ctx: FourStepItemPayload(
                 item=service.create_item(
-                    ctx, org_id=db_id(input.org_id, "Organization", "orgId"), title=input.title, description=input.description  # type: ignore[arg-type]
+                    ctx,
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
+                    title=input.title,
+                    description=input.description,  # type: ignore[arg-type]
                 )  # type: ignore[arg-type]
             ),
         )
 
-    @strawberry.mutation(description="Record the next step of a four-step item; out of order → R-VIL-01.")
+    @strawberry.mutation(
+        description="Record the next step of a four-step item; out of order → R-VIL-01."
+    )
     def record_four_step(self, info: Info, input: RecordFourStepInput) -> RecordFourStepResult:
         def use_case(ctx):  # type: ignore[no-untyped-def]
             tally = None
-            if input.should_attend is not None or input.present is not None or input.yes is not None:
-                tally = AssemblyTally(input.should_attend or 0, input.present or 0, input.yes or 0, input.no, input.abstain)
+            if (
+                input.should_attend is not None
+                or input.present is not None
+                or input.yes is not None
+            ):
+                tally = AssemblyTally(
+                    input.should_attend or 0,
+                    input.present or 0,
+                    input.yes or 0,
+                    input.no,
+                    input.abstain,
+                )
             item, row = service.record_four_step(
                 ctx,
                 db_id(input.item_id, "FourStepItem", "itemId"),  # type: ignore[arg-type]
@@ -329,7 +461,9 @@ class BranchLifeMutation:
 
         return run_mutation(info, use_case)
 
-    @strawberry.mutation(description="Mark a member as flowing, with workplace, certificate, contact and branch of life.")
+    @strawberry.mutation(
+        description="Mark a member as flowing, with workplace, certificate, contact and branch of life."
+    )
     def set_flowing(self, info: Info, input: SetFlowingInput) -> SetFlowingResult:
         def use_case(ctx):  # type: ignore[no-untyped-def]
             mid = _member(input.member_id, "memberId")
@@ -359,20 +493,39 @@ class BranchLifeMutation:
         return run_mutation(info, use_case)
 
     @strawberry.mutation(description="A flowing member came back (or settled): no longer flowing.")
-    def end_flowing(self, info: Info, member_id: relay.GlobalID, on: date, version: int | None = None) -> EndFlowingResult:
+    def end_flowing(
+        self, info: Info, member_id: relay.GlobalID, on: date, version: int | None = None
+    ) -> EndFlowingResult:
         return run_mutation(
-            info, lambda ctx: MemberPayloadBL(member=service.end_flowing(ctx, _member(member_id, "memberId"), on=on, version=version))  # type: ignore[arg-type]
+            info,
+            lambda ctx: BranchLifeMemberPayload(
+                member=service.end_flowing(
+                    ctx, _member(member_id, "memberId"), on=on, version=version
+                )
+            ),  # type: ignore[arg-type]
         )
 
     @strawberry.mutation(description="Record that contact with a member was lost, from a date.")
-    def mark_lost_contact(self, info: Info, member_id: relay.GlobalID, lost_on: date, note: str | None = None) -> LostContactResult:
+    def mark_lost_contact(
+        self, info: Info, member_id: relay.GlobalID, lost_on: date, note: str | None = None
+    ) -> LostContactResult:
         return run_mutation(
-            info, lambda ctx: LostContactPayload(record=service.mark_lost_contact(ctx, _member(member_id, "memberId"), lost_on=lost_on, note=note))  # type: ignore[arg-type]
+            info,
+            lambda ctx: LostContactPayload(
+                record=service.mark_lost_contact(
+                    ctx, _member(member_id, "memberId"), lost_on=lost_on, note=note
+                )
+            ),  # type: ignore[arg-type]
         )
 
     @strawberry.mutation(description="Record an attempt to reach a member out of contact.")
     def add_contact_attempt(
-        self, info: Info, record_id: relay.GlobalID, on: date, method: str, outcome: str | None = None
+        self,
+        info: Info,
+        record_id: relay.GlobalID,
+        on: date,
+        method: str,
+        outcome: str | None = None,
     ) -> LostContactResult:
         def use_case(ctx):  # type: ignore[no-untyped-def]
             rid = db_id(record_id, "LostContact", "recordId")
@@ -382,22 +535,37 @@ class BranchLifeMutation:
         return run_mutation(info, use_case)
 
     @strawberry.mutation(description="Contact restored: the spell ends.")
-    def mark_contact_restored(self, info: Info, record_id: relay.GlobalID, on: date, version: int | None = None) -> LostContactResult:
+    def mark_contact_restored(
+        self, info: Info, record_id: relay.GlobalID, on: date, version: int | None = None
+    ) -> LostContactResult:
         return run_mutation(
             info,
-            lambda ctx: LostContactPayload(record=service.mark_found(ctx, db_id(record_id, "LostContact", "recordId"), on=on, version=version)),  # type: ignore[arg-type]
+            lambda ctx: LostContactPayload(
+                record=service.mark_found(
+                    ctx, db_id(record_id, "LostContact", "recordId"), on=on, version=version
+                )
+            ),  # type: ignore[arg-type]
         )
 
-    @strawberry.mutation(description="Record since when a member paid no dues and did no assigned work (R-MEM-01).")
+    @strawberry.mutation(
+        description="Record since when a member paid no dues and did no assigned work (R-MEM-01); the newest "
+        "recording counts, so both dates left out record that the member is back to their duties."
+    )
     def record_duty_lapse(
-        self, info: Info, member_id: relay.GlobalID, no_dues_since: date | None = None, no_work_since: date | None = None
-    ) -> EndFlowingResult:
+        self,
+        info: Info,
+        member_id: relay.GlobalID,
+        no_dues_since: date | None = None,
+        no_work_since: date | None = None,
+    ) -> RecordDutyLapseResult:
         def use_case(ctx):  # type: ignore[no-untyped-def]
             mid = _member(member_id, "memberId")
-            service.record_duty_lapse(ctx, mid, no_dues_since=no_dues_since, no_work_since=no_work_since)  # type: ignore[arg-type]
+            service.record_duty_lapse(
+                ctx, mid, no_dues_since=no_dues_since, no_work_since=no_work_since
+            )  # type: ignore[arg-type]
             from partygraph.services import member as members
 
-            return MemberPayloadBL(member=members.get(ctx, mid))  # type: ignore[arg-type]
+            return BranchLifeMemberPayload(member=members.get(ctx, mid))  # type: ignore[arg-type]
 
         return run_mutation(info, use_case)
 
@@ -406,11 +574,20 @@ class BranchLifeMutation:
         "decision remove / suspend / keep; remove and suspend change the member's status."
     )
     def decide_member_flag(
-        self, info: Info, member_id: relay.GlobalID, flag: str, raised_on: date, decision: str, on: date, note: str
+        self,
+        info: Info,
+        member_id: relay.GlobalID,
+        flag: str,
+        raised_on: date,
+        decision: str,
+        on: date,
+        note: str,
     ) -> DecideMemberFlagResult:
         def use_case(ctx):  # type: ignore[no-untyped-def]
             mid = _member(member_id, "memberId")
-            row = service.decide_flag(ctx, mid, flag=flag, raised_on=raised_on, decision=decision, on=on, note=note)  # type: ignore[arg-type]
+            row = service.decide_flag(
+                ctx, mid, flag=flag, raised_on=raised_on, decision=decision, on=on, note=note
+            )  # type: ignore[arg-type]
             from partygraph.services import member as members
 
             return MemberFlagPayload(

@@ -1,5 +1,6 @@
-"""Root fields of branch life: meetings, attendance, the calendar, terms, elections,
-four-step items, flowing and lost-contact members, the branch-life alerts."""
+"""Root fields of branch life: meetings, one meeting's record, attendance, the calendar, terms,
+elections, four-step items, flowing and lost-contact members, a member's R-MEM-01 recordings,
+the branch-life alerts."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from partygraph.graphql.pagination import Connection, SortKey, paginate
 from partygraph.graphql.types.branch_life import (
     BranchCalendar,
     BranchLifeAlert,
+    DutyLapseType,
     ElectionExplanation,
     ElectionType,
     FlowingMemberType,
@@ -59,7 +61,9 @@ def _under(info: Info, under: relay.GlobalID | None, column) -> list[ColumnEleme
 
 @strawberry.input(description="Meeting list filters; every field narrows the list.")
 class MeetingFilter:
-    under: relay.GlobalID | None = strawberry.field(default=None, description="Only this organisation's subtree.")
+    under: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only this organisation's subtree."
+    )
     kind: list[MeetingKind] | None = None  # type: ignore[valid-type]
     held_from: date | None = strawberry.field(default=None, description="On or after this date.")
     held_to: date | None = strawberry.field(default=None, description="On or before this date.")
@@ -77,28 +81,67 @@ def _meeting_stmt(info: Info, f: MeetingFilter | None):  # type: ignore[no-untyp
     return select(mm.Meeting).where(*conds)
 
 
-MEETING_SORT = SortKey((mm.Meeting.held_on, mm.Meeting.id), descending=True, parse=(date.fromisoformat, int))
+MEETING_SORT = SortKey(
+    (mm.Meeting.held_on, mm.Meeting.id), descending=True, parse=(date.fromisoformat, int)
+)
 
 
 @strawberry.type
 class BranchLifeQuery:
-    @strawberry.field(description="Meetings in your scope by kind, subtree and period; newest first.")
+    @strawberry.field(
+        description="Meetings in your scope by kind, subtree and period; newest first."
+    )
     def meetings(
-        self, info: Info, filter: MeetingFilter | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        filter: MeetingFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[MeetingType]:
-        return paginate(info, _meeting_stmt(info, filter), MEETING_SORT, lambda m: (m.held_on, m.id), first=first, after=after)  # type: ignore[arg-type]
+        return paginate(
+            info,
+            _meeting_stmt(info, filter),
+            MEETING_SORT,
+            lambda m: (m.held_on, m.id),
+            first=first,
+            after=after,
+        )  # type: ignore[arg-type]
 
     @strawberry.field(description="Meetings with their attendance; newest first.")
     def meeting_records(
-        self, info: Info, filter: MeetingFilter | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        filter: MeetingFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[MeetingRecord]:
-        conn = paginate(info, _meeting_stmt(info, filter), MEETING_SORT, lambda m: (m.held_on, m.id), first=first, after=after)
+        conn = paginate(
+            info,
+            _meeting_stmt(info, filter),
+            MEETING_SORT,
+            lambda m: (m.held_on, m.id),
+            first=first,
+            after=after,
+        )
         for e in conn.edges:
             e.node = MeetingRecord(meeting=e.node, meeting_id=e.node.id)  # type: ignore[assignment]
         return conn  # type: ignore[return-value]
 
+    @strawberry.field(
+        description="One meeting with its attendance, attachments and history; null when out of scope."
+    )
+    def meeting_record(self, info: Info, id: relay.GlobalID) -> MeetingRecord | None:
+        ctx = ctx_of(info)
+        try:
+            m = meetings.get(ctx, db_id(id, "Meeting", "id"))  # type: ignore[arg-type]
+        except NotFoundError:
+            return None
+        return MeetingRecord(meeting=m, meeting_id=m.id)  # type: ignore[arg-type]
+
     @strawberry.field(description="Who was present, excused or absent at a meeting.")
-    async def meeting_attendance(self, info: Info, meeting_id: relay.GlobalID) -> list[MeetingAttendanceType]:
+    async def meeting_attendance(
+        self, info: Info, meeting_id: relay.GlobalID
+    ) -> list[MeetingAttendanceType]:
         ctx = ctx_of(info)
         try:
             m = meetings.get(ctx, db_id(meeting_id, "Meeting", "meetingId"))  # type: ignore[arg-type]
@@ -106,8 +149,12 @@ class BranchLifeQuery:
             return []
         return await attendance_of_meeting(info, m.id)  # type: ignore[arg-type]
 
-    @strawberry.field(description="A year of an organisation's meetings: planned (required) vs held, by kind.")
-    def branch_calendar(self, info: Info, org_id: relay.GlobalID, year: int) -> BranchCalendar | None:
+    @strawberry.field(
+        description="A year of an organisation's meetings: planned (required) vs held, by kind."
+    )
+    def branch_calendar(
+        self, info: Info, org_id: relay.GlobalID, year: int
+    ) -> BranchCalendar | None:
         ctx = ctx_of(info)
         try:
             org, rows = service.calendar(ctx, db_id(org_id, "Organization", "orgId"), year)  # type: ignore[arg-type]
@@ -115,23 +162,50 @@ class BranchLifeQuery:
             return None
         return calendar_of(org.id, year, rows, ctx.today())  # type: ignore[arg-type]
 
-    @strawberry.field(description="Terms of office in a subtree; current ones only unless asked. Soonest end first.")
+    @strawberry.field(
+        description="Terms of office in a subtree; current ones only unless asked. Soonest end first."
+    )
     def terms(
-        self, info: Info, under: relay.GlobalID | None = None, include_ended: bool = False, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        under: relay.GlobalID | None = None,
+        include_ended: bool = False,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[TermType]:
         conds = _under(info, under, mm.Term.org_path)
         if not include_ended:
             conds.append(mm.Term.status == "current")
         sort = SortKey((mm.Term.ends_on, mm.Term.id), parse=(date.fromisoformat, int))
-        return paginate(info, select(mm.Term).where(*conds), sort, lambda t: (t.ends_on, t.id), first=first, after=after)  # type: ignore[arg-type]
+        return paginate(
+            info,
+            select(mm.Term).where(*conds),
+            sort,
+            lambda t: (t.ends_on, t.id),
+            first=first,
+            after=after,
+        )  # type: ignore[arg-type]
 
     @strawberry.field(description="Elections in a subtree, newest first.")
     def elections(
-        self, info: Info, under: relay.GlobalID | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        under: relay.GlobalID | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[ElectionType]:
         conds = _under(info, under, mm.Election.org_path)
-        sort = SortKey((mm.Election.held_on, mm.Election.id), descending=True, parse=(date.fromisoformat, int))
-        return paginate(info, select(mm.Election).where(*conds), sort, lambda e: (e.held_on, e.id), first=first, after=after)  # type: ignore[arg-type]
+        sort = SortKey(
+            (mm.Election.held_on, mm.Election.id), descending=True, parse=(date.fromisoformat, int)
+        )
+        return paginate(
+            info,
+            select(mm.Election).where(*conds),
+            sort,
+            lambda e: (e.held_on, e.id),
+            first=first,
+            after=after,
+        )  # type: ignore[arg-type]
 
     @strawberry.field(description="Four-step (四议两公开) items in a subtree, newest first.")
     def four_step_items(
@@ -146,15 +220,28 @@ class BranchLifeQuery:
         if status:
             conds.append(mm.FourStepItem.status.in_([s.value for s in status]))
         sort = SortKey((mm.FourStepItem.id,), descending=True, parse=(int,))
-        return paginate(info, select(mm.FourStepItem).where(*conds), sort, lambda i: (i.id,), first=first, after=after)  # type: ignore[arg-type]
+        return paginate(
+            info,
+            select(mm.FourStepItem).where(*conds),
+            sort,
+            lambda i: (i.id,),
+            first=first,
+            after=after,
+        )  # type: ignore[arg-type]
 
     @strawberry.field(
         description="Flowing members whose home branch, or whose branch of life away, is in the subtree "
         "(a branch sees the flowing members who take part in its life)."
     )
-    def flowing_members(self, info: Info, under: relay.GlobalID | None = None) -> list[FlowingMemberType]:
+    def flowing_members(
+        self, info: Info, under: relay.GlobalID | None = None
+    ) -> list[FlowingMemberType]:
         ctx = ctx_of(info)
-        conds = [service.flowing_visible(ctx), mm.FlowingProfile.left_on.is_(None), Member.flowing.is_(True)]
+        conds = [
+            service.flowing_visible(ctx),
+            mm.FlowingProfile.left_on.is_(None),
+            Member.flowing.is_(True),
+        ]
         if under is not None:
             try:
                 org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
@@ -162,9 +249,17 @@ class BranchLifeQuery:
                 return []
             from sqlalchemy import or_
 
-            conds.append(or_(path_range(mm.FlowingProfile.member_org_path, org.path), path_range(mm.FlowingProfile.life_org_path, org.path)))
+            conds.append(
+                or_(
+                    path_range(mm.FlowingProfile.member_org_path, org.path),
+                    path_range(mm.FlowingProfile.life_org_path, org.path),
+                )
+            )
         rows = ctx.session.execute(
-            select(mm.FlowingProfile, Member).join(Member, Member.id == mm.FlowingProfile.member_id).where(*conds).order_by(Member.name, Member.id)
+            select(mm.FlowingProfile, Member)
+            .join(Member, Member.id == mm.FlowingProfile.member_id)
+            .where(*conds)
+            .order_by(Member.name, Member.id)
         ).all()
         ids = [m.id for _, m in rows]
         away: dict[int, int] = {}
@@ -172,7 +267,11 @@ class BranchLifeQuery:
             away = dict(
                 ctx.session.execute(  # type: ignore[arg-type]
                     select(mm.MeetingAttendance.member_id, func.count())
-                    .where(mm.MeetingAttendance.member_id.in_(ids), mm.MeetingAttendance.away.is_(True), mm.MeetingAttendance.status == "present")
+                    .where(
+                        mm.MeetingAttendance.member_id.in_(ids),
+                        mm.MeetingAttendance.away.is_(True),
+                        mm.MeetingAttendance.status == "present",
+                    )
                     .group_by(mm.MeetingAttendance.member_id)
                 ).all()
             )
@@ -191,16 +290,35 @@ class BranchLifeQuery:
             for p, m in rows
         ]
 
-    @strawberry.field(description="Members out of contact in a subtree (open spells only unless asked), longest first.")
+    @strawberry.field(
+        description="Members out of contact in a subtree (open spells only unless asked), longest first."
+    )
     def lost_contact_members(
-        self, info: Info, under: relay.GlobalID | None = None, include_found: bool = False, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        under: relay.GlobalID | None = None,
+        include_found: bool = False,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[LostContactType]:
         conds = _under(info, under, mm.LostContactRecord.member_org_path)
         if not include_found:
             conds.append(mm.LostContactRecord.found_on.is_(None))
-        sort = SortKey((mm.LostContactRecord.lost_on, mm.LostContactRecord.id), parse=(date.fromisoformat, int))
+        sort = SortKey(
+            (mm.LostContactRecord.lost_on, mm.LostContactRecord.id), parse=(date.fromisoformat, int)
+        )
         stmt = select(mm.LostContactRecord).where(*conds)
         return paginate(info, stmt, sort, lambda r: (r.lost_on, r.id), first=first, after=after)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="A member's R-MEM-01 recordings (no dues, no assigned work since), newest first: the first counts."
+    )
+    def duty_lapses(self, info: Info, member_id: relay.GlobalID) -> list[DutyLapseType]:
+        try:
+            rows = service.duty_lapses(ctx_of(info), db_id(member_id, "Member", "memberId"))  # type: ignore[arg-type]
+        except NotFoundError:
+            return []
+        return [DutyLapseType.from_row(r) for r in rows]
 
     @strawberry.field(
         description="Branch-life alerts of a subtree: missed meetings (R-LIFE-01..07), terms ending or past "
@@ -216,12 +334,19 @@ class BranchLifeQuery:
         found.sort(key=lambda s: (s.alert.due_on or far, s.alert.code, s.org_id, s.member_id or 0))
         return [BranchLifeAlert.of(s.alert, s.org_id, s.member_id) for s in found]
 
-    @strawberry.field(description="The election arithmetic as the clerk types (R-ELEC-01..03); nothing is written.")
-    def explain_election(self, info: Info, seats: int, should_attend: int, present: int, votes: list[int]) -> ElectionExplanation:
+    @strawberry.field(
+        description="The election arithmetic as the clerk types (R-ELEC-01..03); nothing is written."
+    )
+    def explain_election(
+        self, info: Info, seats: int, should_attend: int, present: int, votes: list[int]
+    ) -> ElectionExplanation:
         ctx = ctx_of(info)
         settings = service.life_settings(ctx).votes
         keys = [str(i) for i in range(len(votes))]
-        res = election_result(ElectionTally(seats, should_attend, present, list(zip(keys, votes, strict=True))), settings=settings)
+        res = election_result(
+            ElectionTally(seats, should_attend, present, list(zip(keys, votes, strict=True))),
+            settings=settings,
+        )
         lang_zh = ctx.lang == "zh"
         quorum = smallest_more_than(settings.election_quorum, should_attend)
         if res.valid:
@@ -229,12 +354,20 @@ class BranchLifeQuery:
             zh = (
                 f"应到 {should_attend} 人，实到 {present} 人（须超过 4/5，至少 {quorum} 人）：选举有效；当选须超过实到人数的半数，"
                 f"至少 {res.votes_needed} 票；当选：第 {names(res.elected)} 名候选人"
-                + (f"；第 {names(res.tied_for_last_seat)} 名得票相等，末位名额空缺 {res.seats_unfilled} 个" if res.tied_for_last_seat else "")
+                + (
+                    f"；第 {names(res.tied_for_last_seat)} 名得票相等，末位名额空缺 {res.seats_unfilled} 个"
+                    if res.tied_for_last_seat
+                    else ""
+                )
             )
             en = (
                 f"{should_attend} should attend, {present} present (more than 4/5 needed, at least {quorum}): valid; "
                 f"electing takes at least {res.votes_needed} votes; elected: candidates {names(res.elected).replace('、', ', ')}"
-                + (f"; candidates {names(res.tied_for_last_seat).replace('、', ', ')} tied, {res.seats_unfilled} seat(s) unfilled" if res.tied_for_last_seat else "")
+                + (
+                    f"; candidates {names(res.tied_for_last_seat).replace('、', ', ')} tied, {res.seats_unfilled} seat(s) unfilled"
+                    if res.tied_for_last_seat
+                    else ""
+                )
             )
             text = zh if lang_zh else en
         else:
@@ -242,7 +375,9 @@ class BranchLifeQuery:
         return ElectionExplanation(
             valid=res.valid,
             code=res.reason.code if res.reason else None,
-            message=(res.reason.message_zh if lang_zh else res.reason.message_en) if res.reason else None,
+            message=(res.reason.message_zh if lang_zh else res.reason.message_en)
+            if res.reason
+            else None,
             quorum_needed=quorum,
             votes_needed=res.votes_needed,
             min_candidates=min_candidates(seats, settings=settings) if seats > 0 else 0,

@@ -59,7 +59,7 @@ def candidate_conditions(info: Info, f: CandidateFilter | None) -> list[ColumnEl
     if f.recommendation:
         conds.append(Candidate.recommendation.in_([r.value for r in f.recommendation]))
     if f.search and f.search.strip():
-        conds.append(name_search(Candidate, f.search))
+        conds.append(name_search(ctx, Candidate, f.search))
     if f.overdue is not None:
         # only open files can be late: the others never need their steps read
         active = Candidate.stage.in_([s.value for s in service.ACTIVE_STAGES])

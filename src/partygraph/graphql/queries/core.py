@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import or_, select
 from strawberry import relay
@@ -102,7 +105,10 @@ class CoreQuery:
             loaders.prime_orgs(ctx, [e.node.org_id for e in page.edges])
         return page
 
-    @strawberry.field(description="Relation transfers that touch your scope: incoming, outgoing or both.")
+    @strawberry.field(
+        description="Relation transfers that touch your scope: incoming, outgoing or both; by status and by the "
+        "day sent (sentFrom / sentTo, both inclusive). Newest first."
+    )
     def transfers(
         self,
         info: Info,
@@ -110,13 +116,26 @@ class CoreQuery:
         status: list[enums.TransferStatus] | None = None,
         first: int | None = None,
         after: str | None = None,
+        sent_from: Annotated[
+            date | None, strawberry.argument(description="Sent on or after this day.")
+        ] = None,
+        sent_to: Annotated[
+            date | None, strawberry.argument(description="Sent on or before this day.")
+        ] = None,
     ) -> Connection[TransferType]:
         ctx = ctx_of(info)
         incoming = within(Transfer.to_org_path, ctx.viewer)
         outgoing = within(Transfer.from_org_path, ctx.viewer)
-        cond = {"incoming": incoming, "outgoing": outgoing, "all": or_(incoming, outgoing)}[direction.value]
+        cond = {"incoming": incoming, "outgoing": outgoing, "all": or_(incoming, outgoing)}[
+            direction.value
+        ]
         stmt = select(Transfer).where(cond)
         if status:
             stmt = stmt.where(Transfer.status.in_([s.value for s in status]))
+        # A range that ends before it starts matches nothing, like any other narrowing filter.
+        if sent_from is not None:
+            stmt = stmt.where(Transfer.sent_on >= sent_from)
+        if sent_to is not None:
+            stmt = stmt.where(Transfer.sent_on <= sent_to)
         sort = SortKey((Transfer.id,), descending=True, parse=(int,))
         return paginate(info, stmt, sort, lambda t: (t.id,), first=first, after=after)  # type: ignore[arg-type]

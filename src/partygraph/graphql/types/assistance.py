@@ -122,6 +122,25 @@ def loan_loader(info: Info) -> DataLoader:
     return _by_id(info, "loan", m.Loan, m.Loan.org_path)
 
 
+def case_pairings_loader(info: Info) -> DataLoader:
+    """Key: case id → its pairings. Scoped like the `pairings` list (either side in scope), although
+    a case's pairing lies on the case's own path: the condition costs nothing and cannot be forgotten."""
+
+    def batch(keys: list[int]) -> list[list[Any]]:
+        ctx = ctx_of(info)
+        rows = ctx.session.execute(
+            select(m.Pairing)
+            .where(m.Pairing.case_id.in_(keys), service.pairing_scope(ctx.viewer))
+            .order_by(m.Pairing.case_id, m.Pairing.started_on, m.Pairing.id)
+        ).scalars()
+        out: dict[int, list[Any]] = defaultdict(list)
+        for r in rows:
+            out[r.case_id].append(r)  # type: ignore[index]
+        return [out.get(k, []) for k in keys]
+
+    return _loader(info, "case_pairings", batch)
+
+
 def _yuan(fen: int | None) -> str | None:
     return None if fen is None else rules.yuan(fen)
 
@@ -276,6 +295,10 @@ class AssistanceCaseType(Node):
     @strawberry.field
     async def loans(self, info: Info) -> list[LoanType]:
         return await _grouped(info, "case_loans", m.Loan, m.Loan.case_id, [m.Loan.case_id, m.Loan.lent_on, m.Loan.id]).load(self.id)
+
+    @strawberry.field(description="The case's pairings with agency members (结对帮扶), oldest first.")
+    async def pairings(self, info: Info) -> list[PairingType]:
+        return await case_pairings_loader(info).load(self.id)
 
     @strawberry.field(description="Money given (grants and visit money), in fen.")
     async def total_given_fen(self, info: Info) -> Fen:  # type: ignore[valid-type]
@@ -528,14 +551,35 @@ class LoanType(Node):
 # --- pairings ------------------------------------------------------------------------------------
 
 
-@strawberry.type(name="Promise", description="A promise made in a pairing, with its due date and whether kept.")
+@strawberry.enum(name="PromiseOutcome", description="Whether a promise is still open, kept, or recorded as broken (未兑现).")
+class PromiseOutcome(Enum):
+    PENDING = "pending"
+    KEPT = "kept"
+    BROKEN = "broken"
+
+
+PROMISE_OUTCOME_LABELS = {
+    PromiseOutcome.PENDING: ("待兑现", "Pending"),
+    PromiseOutcome.KEPT: ("已兑现", "Kept"),
+    PromiseOutcome.BROKEN: ("未兑现", "Broken"),
+}
+
+
+def _promise_outcome(row: Any) -> PromiseOutcome:
+    if row.kept_on is not None:
+        return PromiseOutcome.KEPT
+    return PromiseOutcome.BROKEN if row.broken_on is not None else PromiseOutcome.PENDING
+
+
+@strawberry.type(name="Promise", description="A promise made in a pairing, with its due date and its outcome: kept or broken.")
 class PromiseType(Node):
     id: relay.NodeID[int]
     text: str
     made_on: date
     due_on: date
     kept_on: date | None
-    outcome_note: str | None
+    broken_on: date | None = strawberry.field(description="When it was recorded as not to be kept (未兑现).")
+    outcome_note: str | None = strawberry.field(description="How it was kept, or why it was not.")
     version: int
 
     @classmethod
@@ -558,9 +602,21 @@ class PromiseType(Node):
     def kept(self) -> bool:
         return self.kept_on is not None
 
-    @strawberry.field(description="Past its due date and not kept (R-AID-16).")
+    @strawberry.field(description="Recorded as not to be kept, with its reason (未兑现).")
+    def broken(self) -> bool:
+        return self.broken_on is not None
+
+    @strawberry.field
+    def outcome(self) -> PromiseOutcome:
+        return _promise_outcome(self)
+
+    @strawberry.field
+    def outcome_label(self, info: Info) -> str:
+        return label(info, PROMISE_OUTCOME_LABELS[_promise_outcome(self)])  # type: ignore[return-value]
+
+    @strawberry.field(description="Past its due date and neither kept nor recorded as broken (R-AID-16).")
     def overdue(self, info: Info) -> bool:
-        return self.kept_on is None and self.due_on < ctx_of(info).today()
+        return self.kept_on is None and self.broken_on is None and self.due_on < ctx_of(info).today()
 
 
 @strawberry.type(name="Pairing", description="结对帮扶: agency branch ↔ village branch, or agency member ↔ member in difficulty.")
@@ -618,6 +674,10 @@ class PairingType(Node):
     @strawberry.field
     async def promises(self, info: Info) -> list[PromiseType]:
         return await _grouped(info, "promises", m.Promise, m.Promise.pairing_id, [m.Promise.pairing_id, m.Promise.due_on, m.Promise.id]).load(self.id)
+
+    @strawberry.field(description="Every recorded change of this pairing and its promises, newest first.")
+    def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
+        return history(info, "Pairing", self.id, min(first, 200))
 
 
 # --- allowances ----------------------------------------------------------------------------------

@@ -40,7 +40,9 @@ def _text(info: Info, zh: str, en: str) -> str:
     return zh if ctx_of(info).lang == "zh" else en
 
 
-def _batched(info: Info, name: str, fetch: Callable[[list[int]], dict[int, list[Any]]]) -> DataLoader:
+def _batched(
+    info: Info, name: str, fetch: Callable[[list[int]], dict[int, list[Any]]]
+) -> DataLoader:
     async def load(keys: list[int]) -> list[list[Any]]:
         found = fetch(keys)
         return [found.get(k, []) for k in keys]
@@ -54,9 +56,12 @@ def _upper(model: type[Enum], name: str) -> type[Enum]:
 
 
 AttendanceStatus = strawberry.enum(
-    _upper(mm.AttendanceStatus, "AttendanceStatus"), description="Present, excused (with a reason) or absent."
+    _upper(mm.AttendanceStatus, "AttendanceStatus"),
+    description="Present, excused (with a reason) or absent.",
 )
-FourStep = strawberry.enum(_upper(rules.FourStep, "FourStep"), description="The steps of 四议两公开, in order.")
+FourStep = strawberry.enum(
+    _upper(rules.FourStep, "FourStep"), description="The steps of 四议两公开, in order."
+)
 FourStepStatus = strawberry.enum(_upper(rules.FourStepStatus, "FourStepStatus"))
 
 
@@ -74,20 +79,31 @@ class LifePeriod(Enum):
 class MeetingAttendanceType:
     status: AttendanceStatus  # type: ignore[valid-type]
     reason: str | None
-    voting: bool = strawberry.field(description="Full members vote; probationary members attend without a vote.")
-    away: bool = strawberry.field(description="A flowing member of another branch taking part in life here.")
+    voting: bool = strawberry.field(
+        description="Full members vote; probationary members attend without a vote."
+    )
+    away: bool = strawberry.field(
+        description="A flowing member of another branch taking part in life here."
+    )
     member_id: strawberry.Private[int]
-    member_name: str = strawberry.field(description="Shown even when the member's home branch is outside your scope.")
+    member_name: str = strawberry.field(
+        description="Shown even when the member's home branch is outside your scope."
+    )
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, mm.ATTENDANCE_LABELS[mm.AttendanceStatus(getattr(self.status, "value", self.status))])  # type: ignore[return-value]
+        return label(
+            info,
+            mm.ATTENDANCE_LABELS[mm.AttendanceStatus(getattr(self.status, "value", self.status))],
+        )  # type: ignore[return-value]
 
     @strawberry.field(description="The member record, when their home branch is in your scope.")
     async def member(self, info: Info) -> MemberType | None:
         return await loaders.member(ctx_of(info)).load(self.member_id)
 
-    @strawberry.field(name="memberId", description="The member's global id (also for members away from home).")
+    @strawberry.field(
+        name="memberId", description="The member's global id (also for members away from home)."
+    )
     def member_gid(self) -> relay.GlobalID:
         return relay.GlobalID("Member", str(self.member_id))
 
@@ -97,7 +113,9 @@ def attendance_loader(info: Info) -> DataLoader:
     return _batched(info, "bl_attendance", lambda keys: meetings.attendance_of(ctx, keys))
 
 
-def _by_id_loader(info: Info, name: str, fetch: Callable[[list[int]], dict[int, Any]]) -> DataLoader:
+def _by_id_loader(
+    info: Info, name: str, fetch: Callable[[list[int]], dict[int, Any]]
+) -> DataLoader:
     async def load(keys: list[int]) -> list[Any]:
         found = fetch(keys)
         return [found.get(k) for k in keys]
@@ -111,7 +129,13 @@ def member_name_loader(info: Info) -> DataLoader:
     from partygraph.models.member import Member
 
     session = ctx_of(info).session
-    return _by_id_loader(info, "bl_member_names", lambda keys: dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(keys))).all()))  # type: ignore[arg-type]
+    return _by_id_loader(
+        info,
+        "bl_member_names",
+        lambda keys: dict(
+            session.execute(select(Member.id, Member.name).where(Member.id.in_(keys))).all()
+        ),
+    )  # type: ignore[arg-type]
 
 
 def org_name_loader(info: Info) -> DataLoader:
@@ -120,28 +144,54 @@ def org_name_loader(info: Info) -> DataLoader:
 
     session = ctx_of(info).session
     return _by_id_loader(
-        info, "bl_org_names", lambda keys: dict(session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(keys))).all())  # type: ignore[arg-type]
+        info,
+        "bl_org_names",
+        lambda keys: dict(
+            session.execute(
+                select(Organization.id, Organization.name).where(Organization.id.in_(keys))
+            ).all()
+        ),  # type: ignore[arg-type]
     )
 
 
 def row_loader(info: Info, model: Any, name: str) -> DataLoader:
     """Rows by id, for links between rows already scoped by their parent (election → meeting)."""
     session = ctx_of(info).session
-    return _by_id_loader(info, name, lambda keys: {r.id: r for r in session.execute(select(model).where(model.id.in_(keys))).scalars()})
+    return _by_id_loader(
+        info,
+        name,
+        lambda keys: {
+            r.id: r for r in session.execute(select(model).where(model.id.in_(keys))).scalars()
+        },
+    )
 
 
 async def attendance_of_meeting(info: Info, meeting_id: int) -> list[MeetingAttendanceType]:
     rows = await attendance_loader(info).load(meeting_id)
-    names = dict(zip([r.member_id for r in rows], await member_name_loader(info).load_many([r.member_id for r in rows]), strict=True))
+    names = dict(
+        zip(
+            [r.member_id for r in rows],
+            await member_name_loader(info).load_many([r.member_id for r in rows]),
+            strict=True,
+        )
+    )
     return [
         MeetingAttendanceType(
-            status=AttendanceStatus(r.status), reason=r.reason, voting=r.voting, away=r.away, member_id=r.member_id, member_name=names.get(r.member_id, "")
+            status=AttendanceStatus(r.status),
+            reason=r.reason,
+            voting=r.voting,
+            away=r.away,
+            member_id=r.member_id,
+            member_name=names.get(r.member_id, ""),
         )
         for r in rows
     ]
 
 
-@strawberry.type(description="A meeting with its attendance (the meeting record of `Meeting`, plus who came).")
+@strawberry.type(
+    description="A meeting with its attendance (the meeting record of `Meeting`, plus who came), "
+    "its chair and recorder, the documents it refers to and the history of its changes."
+)
 class MeetingRecord:
     meeting: MeetingType
     meeting_id: strawberry.Private[int]
@@ -149,6 +199,69 @@ class MeetingRecord:
     @strawberry.field
     async def attendance(self, info: Info) -> list[MeetingAttendanceType]:
         return await attendance_of_meeting(info, self.meeting_id)
+
+    @strawberry.field(
+        description="References to the paper or scanned documents (file numbers, archive places)."
+    )
+    def attachments(self) -> list[str]:
+        return list(self.meeting.attachments or [])  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        name="chairMemberId",
+        description="The chair chosen from the roster (also a flowing member away from home).",
+    )
+    def chair_member_gid(self) -> relay.GlobalID | None:
+        mid = self.meeting.chair_member_id  # type: ignore[attr-defined]
+        return None if mid is None else relay.GlobalID("Member", str(mid))
+
+    @strawberry.field(
+        description="The chair's member record, when in your scope (the lecturer of a party lecture, R-LIFE-10)."
+    )
+    async def chair_member(self, info: Info) -> MemberType | None:
+        mid = self.meeting.chair_member_id  # type: ignore[attr-defined]
+        return None if mid is None else await loaders.member(ctx_of(info)).load(mid)
+
+    @strawberry.field(name="recorderMemberId", description="The recorder chosen from the roster.")
+    def recorder_member_gid(self) -> relay.GlobalID | None:
+        mid = self.meeting.recorder_member_id  # type: ignore[attr-defined]
+        return None if mid is None else relay.GlobalID("Member", str(mid))
+
+    @strawberry.field(description="The recorder's member record, when in your scope.")
+    async def recorder_member(self, info: Info) -> MemberType | None:
+        mid = self.meeting.recorder_member_id  # type: ignore[attr-defined]
+        return None if mid is None else await loaders.member(ctx_of(info)).load(mid)
+
+    @strawberry.field(description="The election held at this meeting, if any.")
+    async def election(self, info: Info) -> ElectionType | None:
+        session = ctx_of(info).session
+
+        def fetch(keys: list[int]) -> dict[int, Any]:
+            rows = session.execute(
+                select(mm.Election)
+                .where(mm.Election.meeting_id.in_(keys))
+                .order_by(mm.Election.id.desc())
+            ).scalars()
+            return {e.meeting_id: e for e in rows}  # the first election of a meeting wins
+
+        return await _by_id_loader(info, "bl_meeting_election", fetch).load(self.meeting_id)
+
+    @strawberry.field(
+        description="True when votes, an election or four-step steps cite this meeting: its date and kind "
+        "can no longer change (R-MEETING-DECIDED)."
+    )
+    async def date_and_kind_fixed(self, info: Info) -> bool:
+        ctx = ctx_of(info)
+        return bool(
+            await _by_id_loader(
+                info, "bl_meeting_citations", lambda keys: service.citations_of(ctx, keys)
+            ).load(self.meeting_id)
+        )
+
+    @strawberry.field(
+        description="Every change of the meeting and its attendance: who, when, before → after. Newest first."
+    )
+    def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
+        return history(info, "Meeting", self.meeting_id, min(first, 200))
 
     @strawberry.field(description="Present, excused, absent: counts.")
     async def counts(self, info: Info) -> AttendanceCounts:
@@ -213,14 +326,24 @@ class BranchCalendar:
         return await loaders.org(ctx_of(info)).load(self.org_id)
 
 
-def calendar_of(org_id: int, year: int, rows: list[service.CalendarRow], today: date) -> BranchCalendar:
+def calendar_of(
+    org_id: int, year: int, rows: list[service.CalendarRow], today: date
+) -> BranchCalendar:
     kinds = []
     for row in rows:
         periods = []
         for p in row.periods:
             zh, en = rules.period_name(p.start, row.period)
             periods.append(
-                CalendarPeriod(start=p.start, end=p.end, planned=p.required, held=p.held, missed=p.missed and p.end < today, label_zh=zh, label_en=en)
+                CalendarPeriod(
+                    start=p.start,
+                    end=p.end,
+                    planned=p.required,
+                    held=p.held,
+                    missed=p.missed and p.end < today,
+                    label_zh=zh,
+                    label_en=en,
+                )
             )
         kinds.append(
             CalendarKind(
@@ -252,10 +375,17 @@ class TermMemberType:
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return None if self.member_id is None else await loaders.member(ctx_of(info)).load(self.member_id)
+        return (
+            None
+            if self.member_id is None
+            else await loaders.member(ctx_of(info)).load(self.member_id)
+        )
 
 
-@strawberry.type(name="Term", description="A term of office (届) of a branch committee, general branch or base committee.")
+@strawberry.type(
+    name="Term",
+    description="A term of office (届) of a branch committee, general branch or base committee.",
+)
 class TermType(Node):
     id: relay.NodeID[int]
     starts_on: date
@@ -270,7 +400,9 @@ class TermType(Node):
         return isinstance(obj, mm.Term | cls)
 
     @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return scoped_nodes(info, mm.Term, node_ids, in_scope(mm.Term.org_path))
 
     @strawberry.field
@@ -280,10 +412,14 @@ class TermType(Node):
     @strawberry.field
     async def members(self, info: Info) -> list[TermMemberType]:
         ctx = ctx_of(info)
-        rows = await _batched(info, "bl_term_members", lambda keys: service.term_members(ctx, keys)).load(self.id)
+        rows = await _batched(
+            info, "bl_term_members", lambda keys: service.term_members(ctx, keys)
+        ).load(self.id)
         return [TermMemberType(name=r.name, post=r.post, member_id=r.member_id) for r in rows]
 
-    @strawberry.field(description="R-ORG-TERM today: ending within 90 days or past (current terms only).")
+    @strawberry.field(
+        description="R-ORG-TERM today: ending within 90 days or past (current terms only)."
+    )
     def alert(self, info: Info) -> BranchLifeAlert | None:
         if self.status != "current":
             return None
@@ -294,7 +430,9 @@ class TermType(Node):
     @strawberry.field
     async def election(self, info: Info) -> ElectionType | None:
         eid = self.election_id  # type: ignore[attr-defined]
-        return None if eid is None else await row_loader(info, mm.Election, "bl_elections").load(eid)
+        return (
+            None if eid is None else await row_loader(info, mm.Election, "bl_elections").load(eid)
+        )
 
 
 @strawberry.type(name="ElectionCandidate")
@@ -302,15 +440,23 @@ class ElectionCandidateType:
     name: str
     votes: int
     elected: bool
-    tied: bool = strawberry.field(description="Tied for the last seat: not elected, the seat stays unfilled.")
+    tied: bool = strawberry.field(
+        description="Tied for the last seat: not elected, the seat stays unfilled."
+    )
     member_id: strawberry.Private[int | None]
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return None if self.member_id is None else await loaders.member(ctx_of(info)).load(self.member_id)
+        return (
+            None
+            if self.member_id is None
+            else await loaders.member(ctx_of(info)).load(self.member_id)
+        )
 
 
-@strawberry.type(name="Election", description="An election at a branch general meeting (R-ELEC-01..03).")
+@strawberry.type(
+    name="Election", description="An election at a branch general meeting (R-ELEC-01..03)."
+)
 class ElectionType(Node):
     id: relay.NodeID[int]
     held_on: date
@@ -318,7 +464,9 @@ class ElectionType(Node):
     should_attend: int
     present: int
     valid: bool
-    votes_needed: int = strawberry.field(description="The fewest votes that elect: more than half of those present.")
+    votes_needed: int = strawberry.field(
+        description="The fewest votes that elect: more than half of those present."
+    )
     seats_unfilled: int
 
     @classmethod
@@ -326,7 +474,9 @@ class ElectionType(Node):
         return isinstance(obj, mm.Election | cls)
 
     @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return scoped_nodes(info, mm.Election, node_ids, in_scope(mm.Election.org_path))
 
     @strawberry.field
@@ -340,20 +490,39 @@ class ElectionType(Node):
     @strawberry.field(description="Most votes first.")
     async def candidates(self, info: Info) -> list[ElectionCandidateType]:
         ctx = ctx_of(info)
-        rows = await _batched(info, "bl_election_candidates", lambda keys: service.election_candidates(ctx, keys)).load(self.id)
-        return [ElectionCandidateType(name=r.name, votes=r.votes, elected=r.elected, tied=r.tied, member_id=r.member_id) for r in rows]
+        rows = await _batched(
+            info, "bl_election_candidates", lambda keys: service.election_candidates(ctx, keys)
+        ).load(self.id)
+        return [
+            ElectionCandidateType(
+                name=r.name, votes=r.votes, elected=r.elected, tied=r.tied, member_id=r.member_id
+            )
+            for r in rows
+        ]
 
 
 @strawberry.type(description="The election arithmetic as the clerk types (no record is written).")
 class ElectionExplanation:
     valid: bool
-    code: str | None = strawberry.field(description="Why not valid (R-VOTE-00, R-ELEC-01, R-ELEC-02).")
+    code: str | None = strawberry.field(
+        description="Why not valid (R-VOTE-00, R-ELEC-01, R-ELEC-02)."
+    )
     message: str | None
-    quorum_needed: int = strawberry.field(description="The fewest present that make it valid (more than 4/5).")
-    votes_needed: int = strawberry.field(description="The fewest votes that elect (more than half of those present).")
-    min_candidates: int = strawberry.field(description="R-ELEC-01: at least 20% more candidates than seats.")
-    elected: list[int] = strawberry.field(description="Positions (0-based) in `votes` of those elected.")
-    tied: list[int] = strawberry.field(description="Positions tied for the last seat (not elected).")
+    quorum_needed: int = strawberry.field(
+        description="The fewest present that make it valid (more than 4/5)."
+    )
+    votes_needed: int = strawberry.field(
+        description="The fewest votes that elect (more than half of those present)."
+    )
+    min_candidates: int = strawberry.field(
+        description="R-ELEC-01: at least 20% more candidates than seats."
+    )
+    elected: list[int] = strawberry.field(
+        description="Positions (0-based) in `votes` of those elected."
+    )
+    tied: list[int] = strawberry.field(
+        description="Positions tied for the last seat (not elected)."
+    )
     seats_unfilled: int
     text: str
 
@@ -377,14 +546,18 @@ class FourStepRecordType:
 
     @strawberry.field
     def step_label(self, info: Info) -> str:
-        return label(info, rules.FOUR_STEP_LABELS[rules.FourStep(getattr(self.step, "value", self.step))])  # type: ignore[return-value]
+        return label(
+            info, rules.FOUR_STEP_LABELS[rules.FourStep(getattr(self.step, "value", self.step))]
+        )  # type: ignore[return-value]
 
     @strawberry.field(description="The assembly's arithmetic in words (assembly step only).")
     def explanation(self, info: Info) -> str | None:
         if self.yes is None or self.should_attend is None or self.present is None:
             return None
         zh, en = rules.assembly_explanation(
-            rules.AssemblyTally(self.should_attend, self.present, self.yes, self.no or 0, self.abstain or 0),
+            rules.AssemblyTally(
+                self.should_attend, self.present, self.yes, self.no or 0, self.abstain or 0
+            ),
             service.life_settings(ctx_of(info)),
         )
         return _text(info, zh, en)
@@ -397,7 +570,9 @@ class FourStepRecordType:
         )  # fmt: skip
 
 
-@strawberry.type(name="FourStepItem", description="A village decision item under 四议两公开 (R-VIL-01..05).")
+@strawberry.type(
+    name="FourStepItem", description="A village decision item under 四议两公开 (R-VIL-01..05)."
+)
 class FourStepItemType(Node):
     id: relay.NodeID[int]
     title: str
@@ -410,12 +585,19 @@ class FourStepItemType(Node):
         return isinstance(obj, mm.FourStepItem | cls)
 
     @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return scoped_nodes(info, mm.FourStepItem, node_ids, in_scope(mm.FourStepItem.org_path))
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, rules.FOUR_STEP_STATUS_LABELS[rules.FourStepStatus(getattr(self.status, "value", self.status))])  # type: ignore[return-value]
+        return label(
+            info,
+            rules.FOUR_STEP_STATUS_LABELS[
+                rules.FourStepStatus(getattr(self.status, "value", self.status))
+            ],
+        )  # type: ignore[return-value]
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
@@ -423,7 +605,9 @@ class FourStepItemType(Node):
 
     async def _rows(self, info: Info) -> list[mm.FourStepRecord]:
         ctx = ctx_of(info)
-        return await _batched(info, "bl_four_steps", lambda keys: service.item_steps(ctx, keys)).load(self.id)
+        return await _batched(
+            info, "bl_four_steps", lambda keys: service.item_steps(ctx, keys)
+        ).load(self.id)
 
     @strawberry.field(description="Every step recorded, in order.")
     async def steps(self, info: Info) -> list[FourStepRecordType]:
@@ -443,14 +627,19 @@ class FourStepItemType(Node):
 # --- flowing and lost contact --------------------------------------------------------------
 
 
-@strawberry.type(name="FlowingMember", description="A flowing member (流动党员) and where they take part in life.")
+@strawberry.type(
+    name="FlowingMember",
+    description="A flowing member (流动党员) and where they take part in life.",
+)
 class FlowingMemberType:
     member_name: str
     workplace: str | None
     certificate: str | None
     contact_name: str | None
     contact_phone: str | None
-    away_meetings: int = strawberry.field(description="Meetings attended (present) at the branch of life away.")
+    away_meetings: int = strawberry.field(
+        description="Meetings attended (present) at the branch of life away."
+    )
     member_id: strawberry.Private[int]
     home_org_id: strawberry.Private[int]
     life_org_id: strawberry.Private[int | None]
@@ -469,11 +658,19 @@ class FlowingMemberType:
 
     @strawberry.field(description="Where they take part in life, when in your scope.")
     async def life_organization(self, info: Info) -> OrganizationType | None:
-        return None if self.life_org_id is None else await loaders.org(ctx_of(info)).load(self.life_org_id)
+        return (
+            None
+            if self.life_org_id is None
+            else await loaders.org(ctx_of(info)).load(self.life_org_id)
+        )
 
-    @strawberry.field(description="The name of the branch of life away, even when it is outside your scope.")
+    @strawberry.field(
+        description="The name of the branch of life away, even when it is outside your scope."
+    )
     async def life_organization_name(self, info: Info) -> str | None:
-        return None if self.life_org_id is None else await org_name_loader(info).load(self.life_org_id)
+        return (
+            None if self.life_org_id is None else await org_name_loader(info).load(self.life_org_id)
+        )
 
 
 @strawberry.type(name="ContactAttempt")
@@ -483,7 +680,9 @@ class ContactAttemptType:
     outcome: str | None
 
 
-@strawberry.type(name="LostContact", description="A spell of lost contact with the attempts to reach the member.")
+@strawberry.type(
+    name="LostContact", description="A spell of lost contact with the attempts to reach the member."
+)
 class LostContactType(Node):
     id: relay.NodeID[int]
     lost_on: date
@@ -496,8 +695,12 @@ class LostContactType(Node):
         return isinstance(obj, mm.LostContactRecord | cls)
 
     @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, mm.LostContactRecord, node_ids, in_scope(mm.LostContactRecord.member_org_path))
+    def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return scoped_nodes(
+            info, mm.LostContactRecord, node_ids, in_scope(mm.LostContactRecord.member_org_path)
+        )
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
@@ -506,16 +709,42 @@ class LostContactType(Node):
     @strawberry.field
     async def attempts(self, info: Info) -> list[ContactAttemptType]:
         ctx = ctx_of(info)
-        rows = await _batched(info, "bl_attempts", lambda keys: service.contact_attempts(ctx, keys)).load(self.id)
+        rows = await _batched(
+            info, "bl_attempts", lambda keys: service.contact_attempts(ctx, keys)
+        ).load(self.id)
         return [ContactAttemptType(on=a.on, method=a.method, outcome=a.outcome) for a in rows]
 
     @strawberry.field(description="Months out of contact until today (or until found).")
     def months(self, info: Info) -> int:
         end = self.found_on or ctx_of(info).today()
-        return (end.year - self.lost_on.year) * 12 + end.month - self.lost_on.month - (end.day < self.lost_on.day)
+        return (
+            (end.year - self.lost_on.year) * 12
+            + end.month
+            - self.lost_on.month
+            - (end.day < self.lost_on.day)
+        )
 
 
-@strawberry.type(name="MemberFlagDecision", description="A person's recorded decision on an R-MEM flag.")
+@strawberry.type(
+    name="DutyLapse",
+    description="Since when a member paid no dues and did no assigned work, as the clerk recorded it "
+    "(R-MEM-01; attendance comes from the meeting records). The newest recording counts.",
+)
+class DutyLapseType:
+    no_dues_since: date | None
+    no_work_since: date | None
+    recorded_on: date
+
+    @staticmethod
+    def from_row(r: mm.DutyLapse) -> DutyLapseType:
+        return DutyLapseType(
+            no_dues_since=r.no_dues_since, no_work_since=r.no_work_since, recorded_on=r.recorded_on
+        )
+
+
+@strawberry.type(
+    name="MemberFlagDecision", description="A person's recorded decision on an R-MEM flag."
+)
 class MemberFlagType:
     code: str
     raised_on: date
@@ -551,11 +780,17 @@ class BranchLifeAlert(AlertInterface):
 
     @strawberry.field(description="The member concerned (R-MEM flags).")
     async def member(self, info: Info) -> MemberType | None:
-        return None if self.member_id is None else await loaders.member(ctx_of(info)).load(self.member_id)
+        return (
+            None
+            if self.member_id is None
+            else await loaders.member(ctx_of(info)).load(self.member_id)
+        )
 
     @staticmethod
     def of(a: Alert, org_id: int, member_id: int | None) -> BranchLifeAlert:
-        extra = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (a.extra or {}).items()}
+        extra = {
+            k: (v.isoformat() if isinstance(v, date) else v) for k, v in (a.extra or {}).items()
+        }
         return BranchLifeAlert(
             code=a.code, message_zh=a.message_zh, message_en=a.message_en, due_on=a.due_on, extra=extra,
             org_id=org_id, member_id=member_id,

@@ -345,6 +345,14 @@ class MeetingType(Node):
     async def organization(self, info: Info) -> OrganizationType | None:
         return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
 
+    @strawberry.field(description="Document references (scans of the minutes, ballots, notices).")
+    def attachments(self) -> list[str]:
+        return list(self.attachments or [])  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Every change of the meeting and its attendance: who, when, before → after. Newest first.")
+    def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
+        return history(info, "Meeting", self.id, min(first, 200))
+
     @strawberry.field
     def decisions(self, info: Info) -> list[MeetingDecisionType]:
         return list(

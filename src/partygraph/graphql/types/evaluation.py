@@ -34,6 +34,7 @@ from partygraph.graphql.types.common import (
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import evaluation as m
+from partygraph.models.audit import AuditEvent
 from partygraph.models.member import POSITION_LABELS, PositionKind
 from partygraph.rules import evaluation as r
 from partygraph.scope import within
@@ -145,6 +146,25 @@ def _distribution(ctx: Context) -> DataLoader:
         return [dict(found[k]) for k in keys]
 
     return _loader(ctx, "distribution", batch)
+
+
+def _history(ctx: Context, object_type: str) -> DataLoader:
+    """Key: (object id, how many) → its audit events, newest first: one statement for a whole
+    list (the organisations page shows every assessment and site with its changes).
+    These rows' snapshots hold no national id number, so nothing needs masking."""
+
+    def batch(keys: list[tuple[int, int]]) -> list[list[AuditEventType]]:
+        rows = ctx.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, AuditEvent.object_id.in_(sorted({k[0] for k in keys})))
+            .order_by(AuditEvent.object_id, AuditEvent.id.desc())
+        ).scalars()
+        grouped: dict[int, list[AuditEventType]] = defaultdict(list)
+        for row in rows:
+            grouped[row.object_id].append(AuditEventType.from_row(row))
+        return [grouped.get(oid, [])[:limit] for oid, limit in keys]
+
+    return _loader(ctx, f"history:{object_type}", batch)
 
 
 def _resolve_scoped(info: Info, model: Any, node_ids: Iterable[str]) -> list[Any]:
@@ -612,6 +632,10 @@ class OrgAssessmentType(Node):
     async def secretary(self, info: Info) -> MemberType | None:
         return await _member(info, self.secretary_id)  # type: ignore[attr-defined]
 
+    @strawberry.field(description="Every recorded change of this assessment, newest first.")
+    async def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
+        return await _history(ctx_of(info), "OrgAssessment").load((self.id, max(0, min(first, 200))))
+
 
 @strawberry.type(name="ModelSite", description="党建示范点: designated for a year, reviewed yearly, de-listed with a reason.")
 class ModelSiteType(Node):
@@ -640,6 +664,10 @@ class ModelSiteType(Node):
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
         return await _org(info, self.org_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Every recorded change of this model site (designation, reviews, de-listing), newest first.")
+    async def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
+        return await _history(ctx_of(info), "ModelSite").load((self.id, max(0, min(first, 200))))
 
 
 # --- alerts -----------------------------------------------------------------------------------------

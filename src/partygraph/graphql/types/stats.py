@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from partygraph import stats
+from partygraph.context import Context
 from partygraph.graphql.types.common import ctx_of
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models.organization import Organization
 
 
-@strawberry.type(description="One bucket of a figure: a key (enum-like value), its label and the count.")
+@strawberry.type(
+    description="One bucket of a figure: a key (enum-like value), its label and the count."
+)
 class StatCount:
     key: str
     label: str
     value: int
 
 
-@strawberry.type(description="Money by kind (help given): entries and the amount, in fen and in yuan.")
+@strawberry.type(
+    description="Money by kind (help given): entries and the amount, in fen and in yuan."
+)
 class StatMoney:
     key: str
     label: str
@@ -30,7 +38,9 @@ class StatMoney:
     amount_yuan: float
 
 
-@strawberry.type(description="Members as a share of the population, over the finest organisations with a population figure.")
+@strawberry.type(
+    description="Members as a share of the population, over the finest organisations with a population figure."
+)
 class PopulationShare:
     population: int
     members: int
@@ -38,7 +48,9 @@ class PopulationShare:
     share: float | None
 
 
-@strawberry.type(description="A structure ratio of the period's new members against a DOMAIN §4 target.")
+@strawberry.type(
+    description="A structure ratio of the period's new members against a DOMAIN §4 target."
+)
 class TargetCheckType:
     target_set: str
     target_set_label: str
@@ -55,14 +67,18 @@ class TargetCheckType:
     below_floor: bool
 
 
-@strawberry.type(description="Help funds under the subtree: how many, their balances and principals (fen).")
+@strawberry.type(
+    description="Help funds under the subtree: how many, their balances and principals (fen)."
+)
 class FundFigures:
     funds: int
     balance_fen: float
     principal_fen: float
 
 
-@strawberry.type(description="Loans still active, and those with an installment past due today (fen).")
+@strawberry.type(
+    description="Loans still active, and those with an installment past due today (fen)."
+)
 class LoanFigures:
     outstanding_count: int
     outstanding_fen: float
@@ -70,7 +86,9 @@ class LoanFigures:
     overdue_fen: float
 
 
-@strawberry.type(description="One month of the period: pipeline flows and new members over the whole subtree.")
+@strawberry.type(
+    description="One month of the period: pipeline flows and new members over the whole subtree."
+)
 class MonthFlow:
     month: str
     applied: int
@@ -82,9 +100,14 @@ class MonthFlow:
     new_members: int
 
 
-def _counts(figures: stats.Figures, figure: str, lang: str, *, all_known: bool = False) -> list[StatCount]:
+def _counts(
+    figures: stats.Figures, figure: str, lang: str, *, all_known: bool = False
+) -> list[StatCount]:
     c = figures[figure]
-    return [StatCount(key=k, label=stats.label(figure, k, lang), value=int(c.get(k, 0))) for k in stats.keys_of(figure, c, all_known=all_known)]
+    return [
+        StatCount(key=k, label=stats.label(figure, k, lang), value=int(c.get(k, 0)))
+        for k in stats.keys_of(figure, c, all_known=all_known)
+    ]
 
 
 @strawberry.type(
@@ -99,8 +122,13 @@ class StatsType:
     period_from: date = strawberry.field(name="from")
     period_to: date = strawberry.field(name="to")
     monthly_data: strawberry.Private[dict[str, Counter] | None] = None
+    # a breakdown row: its parent and its bucket (child path or stats.DIRECT), for the alerts
+    parent: strawberry.Private[Organization | None] = None
+    bucket: strawberry.Private[str | None] = None
 
-    @strawberry.field(description="The subtree's root; null for the 直属 (directly under) row of a breakdown.")
+    @strawberry.field(
+        description="The subtree's root; null for the 直属 (directly under) row of a breakdown."
+    )
     def organization(self) -> OrganizationType | None:
         return self.org  # type: ignore[return-value]
 
@@ -108,7 +136,9 @@ class StatsType:
     def members_total(self) -> int:
         return int(self.figures["roster"]["total"])
 
-    @strawberry.field(description="Every member record by status, including those no longer on the roster.")
+    @strawberry.field(
+        description="Every member record by status, including those no longer on the roster."
+    )
     def by_status(self, info: Info) -> list[StatCount]:
         return _counts(self.figures, "status", ctx_of(info).lang)
 
@@ -116,7 +146,9 @@ class StatsType:
     def by_gender(self, info: Info) -> list[StatCount]:
         return _counts(self.figures, "gender", ctx_of(info).lang)
 
-    @strawberry.field(description="The roster by age on the period's last day: ≤35, 36–45, 46–60, 61–79, ≥80.")
+    @strawberry.field(
+        description="The roster by age on the period's last day: ≤35, 36–45, 46–60, 61–79, ≥80."
+    )
     def by_age_band(self, info: Info) -> list[StatCount]:
         return _counts(self.figures, "age_band", ctx_of(info).lang, all_known=True)
 
@@ -140,21 +172,32 @@ class StatsType:
     def population(self) -> PopulationShare:
         p = self.figures["population"]
         pop, mem = int(p["population"]), int(p["members"])
-        return PopulationShare(population=pop, members=mem, organizations=int(p["organizations"]), share=mem / pop if pop else None)
+        return PopulationShare(
+            population=pop,
+            members=mem,
+            organizations=int(p["organizations"]),
+            share=mem / pop if pop else None,
+        )
 
     @strawberry.field(description="Candidates by stage today.")
     def candidates_by_stage(self, info: Info) -> list[StatCount]:
         return _counts(self.figures, "stage", ctx_of(info).lang)
 
-    @strawberry.field(description="Pipeline steps recorded in the period: applied, activist, target, admitted, converted, exited.")
+    @strawberry.field(
+        description="Pipeline steps recorded in the period: applied, activist, target, admitted, converted, exited."
+    )
     def flows(self, info: Info) -> list[StatCount]:
         return _counts(self.figures, "flow", ctx_of(info).lang, all_known=True)
 
-    @strawberry.field(description="The period's new members (joined in the period): total and the counts the targets use.")
+    @strawberry.field(
+        description="The period's new members (joined in the period): total and the counts the targets use."
+    )
     def new_members(self, info: Info) -> list[StatCount]:
         return _counts(self.figures, "cohort", ctx_of(info).lang, all_known=True)
 
-    @strawberry.field(description="The new members' structure ratios against the DOMAIN §4 targets.")
+    @strawberry.field(
+        description="The new members' structure ratios against the DOMAIN §4 targets."
+    )
     def targets(self, info: Info) -> list[TargetCheckType]:
         ctx = ctx_of(info)
         zh = ctx.lang == "zh"
@@ -202,14 +245,24 @@ class StatsType:
         lang = ctx_of(info).lang
         n, fen = self.figures["help_count"], self.figures["help_fen"]
         return [
-            StatMoney(key=k, label=stats.label("help_count", k, lang), count=int(n.get(k, 0)), amount_fen=float(fen.get(k, 0)), amount_yuan=fen.get(k, 0) / 100)
+            StatMoney(
+                key=k,
+                label=stats.label("help_count", k, lang),
+                count=int(n.get(k, 0)),
+                amount_fen=float(fen.get(k, 0)),
+                amount_yuan=fen.get(k, 0) / 100,
+            )
             for k in stats.keys_of("help_count", n)
         ]
 
     @strawberry.field
     def funds(self) -> FundFigures:
         f = self.figures["fund"]
-        return FundFigures(funds=int(f["funds"]), balance_fen=float(f["balance_fen"]), principal_fen=float(f["principal_fen"]))
+        return FundFigures(
+            funds=int(f["funds"]),
+            balance_fen=float(f["balance_fen"]),
+            principal_fen=float(f["principal_fen"]),
+        )
 
     @strawberry.field
     def loans(self) -> LoanFigures:
@@ -221,25 +274,45 @@ class StatsType:
             overdue_fen=float(f["overdue_fen"]),
         )
 
-    @strawberry.field(description="Month by month over the period (the whole subtree; empty on a breakdown row).")
+    @strawberry.field(
+        description="Month by month over the period (the whole subtree; empty on a breakdown row)."
+    )
     def monthly(self) -> list[MonthFlow]:
         if self.monthly_data is None:
             return []
         out = []
         for month in stats.month_range(self.period_from, self.period_to):
             c = self.monthly_data.get(month, Counter())
-            out.append(MonthFlow(month=month, new_members=int(c["new_members"]), **{k: int(c[k]) for k in stats.FLOW_KINDS}))
+            out.append(
+                MonthFlow(
+                    month=month,
+                    new_members=int(c["new_members"]),
+                    **{k: int(c[k]) for k in stats.FLOW_KINDS},
+                )
+            )
         return out
 
     @strawberry.field(
-        description="Alert counts by code over the subtree (candidate, village, evaluation and assistance alerts); "
-        "empty on a breakdown row. Costlier than the other figures: the rules run per open file."
+        description="Alert counts by code over the subtree: the four areas of `allAlerts` (pipeline, "
+        "branch life, evaluation, assistance); `key` is the rule code, `label` its short title. On a breakdown row, the alerts about that child's subtree "
+        "(or, on the 直属 row, about this organisation itself): the rows add up. Costlier than the other "
+        "figures: the rules run per open file."
     )
     def alerts(self, info: Info) -> list[StatCount]:
-        if self.org is None or self.monthly_data is None:
+        ctx = ctx_of(info)
+        if self.parent is not None:
+            counts = alert_breakdown(ctx, self.parent).buckets.get(
+                self.bucket or stats.DIRECT, Counter()
+            )
+        elif self.org is not None:
+            counts = alert_breakdown(ctx, self.org).total
+        else:
             return []
-        counts = stats.alerts(ctx_of(info), self.org)
-        return [StatCount(key=k, label=k, value=v) for k, v in sorted(counts.items())]
+        return [
+            StatCount(key=k, label=stats.label("alert", k, ctx.lang), value=v)
+            for k, v in sorted(counts.items())
+            if v
+        ]
 
     @strawberry.field(
         name="byChild",
@@ -249,11 +322,21 @@ class StatsType:
     def by_child(self, info: Info) -> list[ChildStats]:
         if self.org is None:
             return []
-        b = stats.breakdown(ctx_of(info), self.org, self.period_from, self.period_to)
-        return child_rows(b, ctx_of(info).lang)
+        ctx = ctx_of(info)
+        b = stats.breakdown(ctx, self.org, self.period_from, self.period_to)
+        # A row with alerts but no other figure (a committee's own missed meetings) must be
+        # listed when the alerts are asked for, or the rows would not add up to the parent.
+        also = (
+            alert_breakdown(ctx, self.org).buckets
+            if asks_for(info.selected_fields[0].selections, ("stats", "alerts"))
+            else ()
+        )
+        return child_rows(b, ctx.lang, also)
 
 
-@strawberry.type(description="One row of a breakdown: a child organisation, or the records directly under the parent.")
+@strawberry.type(
+    description="One row of a breakdown: a child organisation, or the records directly under the parent."
+)
 class ChildStats:
     organization: OrganizationType | None
     name: str
@@ -262,12 +345,41 @@ class ChildStats:
 
 
 def of_breakdown(b: stats.Breakdown) -> StatsType:
-    return StatsType(org=b.org, figures=b.total, period_from=b.period_from, period_to=b.period_to, monthly_data=b.monthly)
+    return StatsType(
+        org=b.org,
+        figures=b.total,
+        period_from=b.period_from,
+        period_to=b.period_to,
+        monthly_data=b.monthly,
+    )
 
 
-def child_rows(b: stats.Breakdown, lang: str) -> list[ChildStats]:
+def alert_breakdown(ctx: Context, org: Organization) -> stats.AlertBreakdown:
+    """stats.alert_breakdown once per request: every breakdown row reads its bucket from it, and
+    each cache lookup would cost a statement (the data version)."""
+    return ctx.loader(f"stats-alerts:{org.path}:{org.id}", lambda: stats.alert_breakdown(ctx, org))
+
+
+def asks_for(selections: list[Any], path: tuple[str, ...]) -> bool:
+    """Whether the query selects the field at `path` below these selections (through fragments,
+    minding @skip/@include)."""
+    for sel in selections:
+        if (
+            sel.directives.get("skip", {}).get("if") is True
+            or sel.directives.get("include", {}).get("if") is False
+        ):
+            continue
+        if not isinstance(sel, SelectedField):
+            if asks_for(sel.selections, path):
+                return True
+        elif sel.name == path[0] and (len(path) == 1 or asks_for(sel.selections, path[1:])):
+            return True
+    return False
+
+
+def child_rows(b: stats.Breakdown, lang: str, also: Collection[str] = ()) -> list[ChildStats]:
     out = []
-    for org, figs in stats.rows_by_child(b):
+    for org, figs in stats.rows_by_child(b, also):
         direct = org is None
         name = ("直属" if lang == "zh" else "Directly under") if direct else org.name  # type: ignore[union-attr]
         out.append(
@@ -275,7 +387,14 @@ def child_rows(b: stats.Breakdown, lang: str) -> list[ChildStats]:
                 organization=org,  # type: ignore[arg-type]
                 name=name,
                 directly_under=direct,
-                stats=StatsType(org=org, figures=figs, period_from=b.period_from, period_to=b.period_to),
+                stats=StatsType(
+                    org=org,
+                    figures=figs,
+                    period_from=b.period_from,
+                    period_to=b.period_to,
+                    parent=b.org,
+                    bucket=stats.DIRECT if direct else org.path,  # type: ignore[union-attr]
+                ),  # fmt: skip
             )
         )
     return out

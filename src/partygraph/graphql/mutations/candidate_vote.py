@@ -1,0 +1,99 @@
+"""One mutation for a vote step and the branch general meeting that voted: recorded together
+or not at all (a step the rules refuse leaves no meeting behind)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.types.candidate import (
+    CandidateStepRecord,
+    CandidateType,
+    MeetingType,
+    StepKind,
+)
+from partygraph.services import candidate as service
+
+
+@strawberry.type
+class CandidateVotePayload:
+    candidate: CandidateType
+    step: CandidateStepRecord
+    meeting: MeetingType
+
+
+RecordCandidateVoteResult = result_union("RecordCandidateVoteResult", CandidateVotePayload)
+
+
+@strawberry.input(
+    description="admission_vote or conversion_vote with its branch general meeting (secret ballot) and tally. "
+    "Errors of the tally name these fields (present, yes, shouldAttend…)."
+)
+class RecordCandidateVoteInput:
+    candidate_id: relay.GlobalID
+    version: int | None = strawberry.field(
+        default=None, description="The version you read; stale → Conflict."
+    )
+    step: StepKind  # type: ignore[valid-type]
+    on: date = strawberry.field(description="The meeting's day, which is the step's.")
+    place: str | None = None
+    chair: str | None = None
+    should_attend: int | None = strawberry.field(
+        default=None, description="Default: the branch's full members on the day."
+    )
+    present: int
+    yes: int = 0
+    no: int = 0
+    abstain: int = 0
+    written_opinions: int = 0
+    outcome: str | None = strawberry.field(
+        default=None, description="conversion_vote: convert / extend / cancel."
+    )
+    extension_months: int | None = None
+    leaving_unit_on: date | None = None
+    special_reason: str | None = None
+    note: str | None = None
+    documents: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CandidateVoteMutation:
+    @strawberry.mutation(
+        description="Record a vote step together with its general meeting, in one transaction."
+    )
+    def record_candidate_vote(
+        self, info: Info, input: RecordCandidateVoteInput
+    ) -> RecordCandidateVoteResult:
+        def use_case(ctx):  # type: ignore[no-untyped-def]
+            s = service.StepInput(
+                step=input.step.value,
+                on=input.on,
+                outcome=input.outcome,
+                extension_months=input.extension_months,
+                leaving_unit_on=input.leaving_unit_on,
+                special_reason=input.special_reason,
+                note=input.note,
+                documents=input.documents,
+            )
+            vote = service.VoteInput(
+                present=input.present,
+                yes=input.yes,
+                no=input.no,
+                abstain=input.abstain,
+                written_opinions=input.written_opinions,
+                should_attend=input.should_attend,
+                place=input.place,
+                chair=input.chair,
+            )
+            cid = db_id(input.candidate_id, "Candidate", "candidateId")
+            cand, row, meeting = service.record_vote(ctx, cid, s, vote, version=input.version)  # type: ignore[arg-type]
+            return CandidateVotePayload(
+                candidate=cand, step=CandidateStepRecord.from_row(row), meeting=meeting
+            )  # type: ignore[arg-type]
+
+        return run_mutation(info, use_case)

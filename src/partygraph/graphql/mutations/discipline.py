@@ -1,0 +1,121 @@
+"""Mutations of disciplinary sanctions: record, lift (rights restored after 留党察看), withdraw."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.types.discipline import MemberSanctionType, SanctionKind
+from partygraph.services import discipline as service
+
+
+@strawberry.type
+class MemberSanctionPayload:
+    sanction: MemberSanctionType
+
+
+RecordMemberSanctionResult = result_union("RecordMemberSanctionResult", MemberSanctionPayload)
+LiftMemberSanctionResult = result_union("LiftMemberSanctionResult", MemberSanctionPayload)
+WithdrawMemberSanctionResult = result_union("WithdrawMemberSanctionResult", MemberSanctionPayload)
+
+
+@strawberry.input(description="A disciplinary decision about a member (R-DISC-01, R-DISC-02).")
+class RecordMemberSanctionInput:
+    member_id: relay.GlobalID
+    kind: SanctionKind  # type: ignore[valid-type]
+    decided_on: date
+    effective_from: date | None = strawberry.field(
+        default=None, description="Default: the decision's day."
+    )
+    probation_years: int | None = strawberry.field(
+        default=None, description="留党察看 only: 1 or 2."
+    )
+    decided_by: str = strawberry.field(description="The deciding body, e.g. 县纪委.")
+    document: str | None = strawberry.field(
+        default=None, description="The decision's reference number."
+    )
+    reason: str | None = None
+
+
+@strawberry.input(
+    description="留党察看 ended: the member's rights are restored by a decision (R-DISC-03)."
+)
+class LiftMemberSanctionInput:
+    id: relay.GlobalID
+    version: int | None = None
+    lifted_on: date
+    document: str | None = None
+
+
+@strawberry.input(
+    description="The decision was revoked or recorded in error: kept, marked withdrawn (R-DISC-04)."
+)
+class WithdrawMemberSanctionInput:
+    id: relay.GlobalID
+    version: int | None = None
+    reason: str
+
+
+def _sanction_id(gid: relay.GlobalID) -> int:
+    return db_id(gid, "MemberSanction", "id")  # type: ignore[return-value]
+
+
+@strawberry.type
+class DisciplineMutation:
+    @strawberry.mutation(description="Record a disciplinary sanction of a member.")
+    def record_member_sanction(
+        self, info: Info, input: RecordMemberSanctionInput
+    ) -> RecordMemberSanctionResult:
+        return run_mutation(
+            info,
+            lambda ctx: MemberSanctionPayload(
+                sanction=service.record_sanction(
+                    ctx,
+                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    kind=input.kind.value,
+                    decided_on=input.decided_on,
+                    effective_from=input.effective_from,
+                    probation_years=input.probation_years,
+                    decided_by=input.decided_by,
+                    document=input.document,
+                    reason=input.reason,
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation(description="Restore a member's rights at the end of 留党察看.")
+    def lift_member_sanction(
+        self, info: Info, input: LiftMemberSanctionInput
+    ) -> LiftMemberSanctionResult:
+        return run_mutation(
+            info,
+            lambda ctx: MemberSanctionPayload(
+                sanction=service.lift(
+                    ctx,
+                    _sanction_id(input.id),
+                    on=input.lifted_on,
+                    document=input.document,
+                    version=input.version,
+                )  # type: ignore[arg-type]
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Withdraw a sanction record (revoked or entered in error); it is kept."
+    )
+    def withdraw_member_sanction(
+        self, info: Info, input: WithdrawMemberSanctionInput
+    ) -> WithdrawMemberSanctionResult:
+        return run_mutation(
+            info,
+            lambda ctx: MemberSanctionPayload(
+                sanction=service.withdraw(
+                    ctx, _sanction_id(input.id), reason=input.reason, version=input.version
+                )  # type: ignore[arg-type]
+            ),
+        )

@@ -1,0 +1,80 @@
+"""Root field of development plans: the plans of a subtree, by year, kind and status."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import ColumnElement, false, select
+from strawberry import relay
+from strawberry.types import Info
+
+from partygraph.errors import NotFoundError
+from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.types.common import ctx_of
+from partygraph.graphql.types.plan import (
+    DevelopmentPlanType,
+    PlanKind,
+    PlanStatus,
+    PlanStructureDefault,
+    structure_defaults,
+)
+from partygraph.models.plan import DevelopmentPlan
+from partygraph.rules.plan import LIVE_STATUSES
+from partygraph.scope import path_range, within
+from partygraph.services import organization as org_service
+
+
+def plan_conditions(
+    info: Info,
+    under: relay.GlobalID | None,
+    year: int | None,
+    kind: PlanKind | None,  # type: ignore[valid-type]
+    status: list[PlanStatus] | None,  # type: ignore[valid-type]
+) -> list[ColumnElement[bool]]:
+    ctx = ctx_of(info)
+    conds: list[ColumnElement[bool]] = [within(DevelopmentPlan.org_path, ctx.viewer)]
+    if under is not None:
+        try:
+            org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+        except NotFoundError:
+            return [false()]  # out of scope: nothing, exactly as for an unknown id
+        conds.append(path_range(DevelopmentPlan.org_path, org.path))
+    if year is not None:
+        conds += [DevelopmentPlan.first_year <= year, DevelopmentPlan.last_year >= year]
+    if kind is not None:
+        conds.append(DevelopmentPlan.kind == kind.value)
+    statuses = [s.value for s in status] if status else [s.value for s in LIVE_STATUSES]
+    conds.append(DevelopmentPlan.status.in_(statuses))
+    return conds
+
+
+@strawberry.type
+class PlanQuery:
+    @strawberry.field(
+        description="Development plans in your scope, in tree order (a parent before its children): "
+        "`year` keeps the plans whose period covers it; live plans (draft, adopted) unless `status` says otherwise."
+    )
+    def development_plans(
+        self,
+        info: Info,
+        under: relay.GlobalID | None = None,
+        year: int | None = None,
+        kind: PlanKind | None = None,  # type: ignore[valid-type]
+        status: list[PlanStatus] | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[DevelopmentPlanType]:
+        stmt = select(DevelopmentPlan).where(*plan_conditions(info, under, year, kind, status))
+        sort = SortKey(
+            (DevelopmentPlan.org_path, DevelopmentPlan.first_year, DevelopmentPlan.id),
+            parse=(str, int, int),
+        )
+        return paginate(
+            info, stmt, sort, lambda p: (p.org_path, p.first_year, p.id), first=first, after=after
+        )  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="The deployment's structure targets: what a plan's empty percentage stands for."
+    )
+    def development_plan_defaults(self, info: Info) -> list[PlanStructureDefault]:
+        return structure_defaults(info)

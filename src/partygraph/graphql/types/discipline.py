@@ -1,0 +1,108 @@
+"""MemberSanction (党纪处分): a member's disciplinary sanctions, newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from partygraph.graphql import loaders
+from partygraph.graphql.types.common import AuditEventType, Node, ctx_of, history, label
+from partygraph.graphql.types.member import MemberType
+from partygraph.models.discipline import MemberSanction
+from partygraph.models.member import Member
+from partygraph.rules import discipline as rd
+from partygraph.scope import within
+from partygraph.services import discipline as service
+
+SanctionKind = strawberry.enum(
+    rd.SanctionKind,
+    name="SanctionKind",
+    description="The five sanctions of the Party Constitution art. 39.",
+)
+
+
+def sanctions_loader(info: Info) -> DataLoader:
+    """Key: member id (already in scope) → its sanctions, newest first; one statement per level."""
+    ctx = ctx_of(info)
+
+    async def load(keys: list[int]) -> list[list[MemberSanction]]:
+        found = service.of_members(ctx, keys)
+        return [found.get(k, []) for k in keys]
+
+    return ctx.loader("member_sanctions", lambda: DataLoader(load_fn=load))
+
+
+async def sanctions_of(info: Info, member_id: int) -> list[MemberSanction]:
+    return await sanctions_loader(info).load(member_id)  # type: ignore[no-any-return]
+
+
+@strawberry.type(
+    name="MemberSanction",
+    description="A disciplinary sanction of a member; withdrawn, never deleted.",
+)
+class MemberSanctionType(Node):
+    id: relay.NodeID[int]
+    kind: SanctionKind  # type: ignore[valid-type]
+    decided_on: date
+    effective_from: date
+    effective_until: date | None = strawberry.field(
+        description="留党察看: its last day (one or two years)."
+    )
+    decided_by: str = strawberry.field(description="The deciding body, e.g. 县纪委.")
+    document: str | None = strawberry.field(description="The decision's reference number.")
+    reason: str | None
+    lifted_on: date | None = strawberry.field(
+        description="留党察看 ended: the member's rights restored on this day."
+    )
+    lift_document: str | None
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+    version: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, MemberSanction | cls)
+
+    @classmethod
+    def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ctx = ctx_of(info)
+        ids = [int(i) for i in node_ids]
+        rows = {
+            s.id: s
+            for s in ctx.session.execute(
+                select(MemberSanction)
+                .join(Member, Member.id == MemberSanction.member_id)
+                .where(MemberSanction.id.in_(ids), within(Member.org_path, ctx.viewer))
+            ).scalars()
+        }
+        return [rows.get(i) for i in ids]
+
+    @strawberry.field
+    def kind_label(self, info: Info) -> str:
+        return label(info, rd.SANCTION_KIND_LABELS[rd.SanctionKind(self.kind)])  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Under 留党察看 today (rights not restored): cannot introduce a candidate (R-DEV-09)."
+    )
+    def under_party_probation(self, info: Info) -> bool:
+        return rd.under_party_probation([service.as_record(self)], ctx_of(info).today())  # type: ignore[arg-type]
+
+    @strawberry.field
+    async def member(self, info: Info) -> MemberType | None:
+        return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Every recorded change of this sanction, newest first.")
+    def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
+        return history(info, "MemberSanction", self.id, min(first, 200))
+
+
+NODE_TYPES = [MemberSanctionType]
