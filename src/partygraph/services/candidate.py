@@ -170,6 +170,23 @@ def steps_of(ctx: Context, candidate_ids: Sequence[int]) -> dict[int, list[Candi
     return out
 
 
+def step_records_of(ctx: Context, candidate_ids: Sequence[int]) -> dict[int, list[StepRecord]]:
+    """What the rules read of every step of each candidate, as plain records: for subtree-wide
+    alerts, where building ORM rows cost more than the rules themselves (≈ 35,000 steps a county)."""
+    out: dict[int, list[StepRecord]] = defaultdict(list)
+    if not candidate_ids:
+        return out
+    t = CandidateStep.__table__.c  # type: ignore[attr-defined]
+    rows = ctx.session.execute(
+        select(t.candidate_id, t.step, t.on, t.outcome, t.data)
+        .where(t.candidate_id.in_(list(candidate_ids)))
+        .order_by(t.candidate_id, t.id)
+    )
+    for cid, step, on, outcome, data in rows:
+        out[cid].append(StepRecord(step=Step(step), on=on, outcome=outcome, data=dict(data or {})))
+    return out
+
+
 def to_record(row: CandidateStep) -> StepRecord:
     return StepRecord(step=Step(row.step), on=row.on, outcome=row.outcome, data=dict(row.data or {}))
 
@@ -725,21 +742,19 @@ def candidate_alerts(ctx: Context, org: Organization, today: date) -> list[Subtr
     """rules.pipeline.alerts for every open file under the organisation: two statements."""
     from partygraph.rules.pipeline import alerts as file_alerts
 
-    cands = list(
-        ctx.session.execute(
-            select(Candidate)
-            .where(
-                path_range(Candidate.org_path, org.path),  # `org` was loaded in scope
-                Candidate.stage.in_([s.value for s in _ACTIVE]),
-            )
-            .order_by(Candidate.org_path, Candidate.id)
-        ).scalars()
-    )
-    steps = steps_of(ctx, [c.id for c in cands])  # type: ignore[misc]
+    cands = ctx.session.execute(
+        select(Candidate.id, Candidate.org_id)
+        .where(
+            path_range(Candidate.org_path, org.path),  # `org` was loaded in scope
+            Candidate.stage.in_([s.value for s in _ACTIVE]),
+        )
+        .order_by(Candidate.org_path, Candidate.id)
+    ).all()
+    records = step_records_of(ctx, [c.id for c in cands])
     settings = pipeline_settings(ctx)
     out = []
     for c in cands:
-        for a in file_alerts(records_of(steps[c.id]), settings=settings, today=today):  # type: ignore[index]
+        for a in file_alerts(records[c.id], settings=settings, today=today):  # type: ignore[index]
             out.append(SubtreeAlert(a, c.org_id, c.id))
     return out
 
@@ -837,6 +852,6 @@ def is_overdue(records: Sequence[StepRecord], birth_date: date, settings: Pipeli
 
 def overdue_ids(ctx: Context, candidates: Sequence[tuple[int, date]]) -> list[int]:
     """Of (id, birth date) pairs, the overdue ones: one statement for their steps."""
-    steps = steps_of(ctx, [cid for cid, _ in candidates])
+    records = step_records_of(ctx, [cid for cid, _ in candidates])
     settings, today = pipeline_settings(ctx), ctx.today()
-    return [cid for cid, born in candidates if is_overdue(records_of(steps[cid]), born, settings, today)]
+    return [cid for cid, born in candidates if is_overdue(records[cid], born, settings, today)]
