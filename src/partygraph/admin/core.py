@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from functools import cache, lru_cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -162,3 +162,27 @@ def form_errors(payload: dict[str, Any]) -> dict[str, str]:
     if payload.get("__typename", "").endswith("Payload"):
         return {}
     return {payload.get("field") or "_": payload.get("message", "")}
+
+
+ERROR_STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
+E = TypeVar("E", bound=dict[str, Any])
+
+
+async def submit(
+    p: Page,
+    name: str,
+    field: str,
+    variables: dict[str, Any],
+    invalid: E | None = None,
+    errors: Callable[[dict[str, Any]], E] = form_errors,  # type: ignore[assignment]
+) -> tuple[dict[str, Any] | None, E, int]:
+    """A form's mutation: (its payload, {}, 200) when done, else (None, the errors to show,
+    the HTTP status). Errors the form already found (`invalid`) answer 422 without running it;
+    `errors` turns the mutation's error union into the page's own error shape."""
+    if invalid:
+        return None, invalid, 422
+    payload = (await p.run(name, variables))[field]
+    found = errors(payload)
+    if found:
+        return None, found, ERROR_STATUS.get(payload.get("__typename", ""), 422)
+    return payload, found, 200

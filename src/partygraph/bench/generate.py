@@ -47,6 +47,7 @@ from stdnum.cn import ric
 
 from partygraph import rollups
 from partygraph.bench.gen_records import generate_records
+from partygraph.demo import TIBETAN_FEMALE, TIBETAN_FIRST, TIBETAN_MALE  # one list for both
 from partygraph.models.member import (
     COMMITTEE_KINDS,
     POSITION_LABELS,
@@ -334,24 +335,6 @@ FEMALE_GIVEN = [
     "莉",
     "英",
 ]
-TIBETAN_MALE = [
-    "扎西",
-    "泽仁",
-    "尼玛",
-    "多吉",
-    "次仁",
-    "格桑",
-    "罗布",
-    "旦增",
-    "索朗",
-    "益西",
-    "贡布",
-    "达瓦",
-    "登巴",
-    "洛桑",
-]
-TIBETAN_FEMALE = ["卓玛", "拉姆", "央金", "措姆", "德吉", "曲珍", "白珍", "永珍", "卓嘎", "格玛"]
-TIBETAN_FIRST = ["泽仁", "格桑", "次仁", "尼玛", "达瓦", "白玛", "益西", "央宗"]
 
 # Minority mixes a county may have (most counties are nearly all Han).
 ETHNIC_MIXES: list[list[tuple[str, float]]] = [

@@ -36,29 +36,30 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from partygraph.context import Context
 from partygraph.errors import DomainError
 from partygraph.imports.common import (
     Bad,
     Columns,
+    Existing,
     ImportReport,
     Orgs,
     Parsed,
     Progress,
     Row,
-    RowProblem,
     Source,
     chunks,
     drop_repeats,
     education,
     gender,
     id_number,
+    labels,
     lookup,
-    norm_header,
-    parse_file,
+    read_ledger,
     replay,
+    skip_existing,
 )
 from partygraph.models.candidate import Candidate
 from partygraph.models.meeting import MeetingDecision
@@ -208,16 +209,7 @@ ARCHIVE_ALL = [
 ]
 
 
-def _labels(
-    pairs: dict[Any, tuple[str, str]], extra: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    table: dict[str, Any] = {}
-    for key, (zh, en) in pairs.items():
-        table.update({zh: key, norm_header(zh): key, str(key.value): key, en.lower(): key})
-    return table | (extra or {})
-
-
-STAGES = _labels(
+STAGES = labels(
     STAGE_LABELS,
     {
         "申请人": Stage.applicant,
@@ -226,7 +218,7 @@ STAGES = _labels(
         "正式": Stage.full,
     },
 )
-RECOMMENDATIONS = _labels(
+RECOMMENDATIONS = labels(
     RECOMMENDATION_LABELS, {"团组织推优": Recommendation.league, "推优": Recommendation.league}
 )
 REVIEW_OUTCOMES = {
@@ -264,6 +256,14 @@ _CN_NUMBERS = {
     "一年": 12,
     "半年": 6,
 }
+EXISTING = Existing(
+    (
+        "该身份证号码已登记在发展对象“{name}”名下",
+        "That ID number belongs to another candidate ({name})",
+    ),
+    same_id="身份证号码已在台账中",
+    same_person="同名、同出生日期、同组织的发展对象已在台账中",
+)
 # The services name their fields in the API's camelCase; the report names the file's column.
 _FIELDS = {
     "birthDate": "birth_date",
@@ -478,47 +478,9 @@ class _People:
         return int(pool[0].id)
 
 
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 def _existing(ctx: Context, unique: list[Parsed], report: ImportReport) -> list[Parsed]:
     """Rows that match a candidate in the database are skipped (or bad: another person's ID number)."""
-    existing_id: dict[str, str] = {}
-    ids = [r.data.person["id_number"] for r in unique if r.data.person["id_number"]]
-    for chunk in chunks(ids, 500):
-        existing_id.update(
-            ctx.session.execute(
-                select(Candidate.id_number, Candidate.name).where(Candidate.id_number.in_(chunk))
-            ).all()
-        )  # type: ignore[arg-type]
-    existing_key: set[tuple] = set()
-    for chunk in chunks(
-        [(r.name, r.data.person["birth_date"], r.data.org_id) for r in unique], 300
-    ):
-        existing_key.update(
-            (n, _as_date(b), o)
-            for n, b, o in ctx.session.execute(
-                select(Candidate.name, Candidate.birth_date, Candidate.org_id).where(
-                    tuple_(Candidate.name, Candidate.birth_date, Candidate.org_id).in_(chunk)
-                )
-            ).all()
-        )
-    todo = []
-    for r in unique:
-        idn = r.data.person["id_number"]
-        if idn and idn in existing_id:
-            if existing_id[idn] != r.name:
-                report.problems.append(RowProblem(r.row, r.name, "id_number", "DUPLICATE", f"该身份证号码已登记在发展对象“{existing_id[idn]}”名下",
-                                                  f"That ID number belongs to another candidate ({existing_id[idn]})"))  # fmt: skip
-            else:
-                report.skipped.append((r.row, r.name, "身份证号码已在台账中"))
-            continue
-        if (r.name, r.data.person["birth_date"], r.data.org_id) in existing_key:
-            report.skipped.append((r.row, r.name, "同名、同出生日期、同组织的发展对象已在台账中"))
-            continue
-        todo.append(r)
-    return todo
+    return skip_existing(ctx, Candidate, unique, report, lambda r: r.data.person, EXISTING)
 
 
 def _vote(ctx: Context, cand: Candidate, p: PlannedStep) -> int:
@@ -595,12 +557,6 @@ def import_candidates(
 ) -> ImportReport:
     """Dry run (default: every row replayed through the services, then rolled back) or commit
     (ImportRefusedError and nothing written when any row is bad)."""
-    report = ImportReport(ledger="candidates")
-    orgs = Orgs(ctx)
-    parsed = parse_file(
-        ctx, source, filename, COLUMNS, lambda row: _parse(orgs, row), report, progress
-    )
+    report, parsed = read_ledger(ctx, "candidates", source, filename, COLUMNS, _parse, progress)
     todo = _existing(ctx, drop_repeats(parsed, report), report)
-    if progress:
-        progress("check", report.total, report.total)
     return replay(ctx, todo, _writer(_People(ctx, todo)), report, commit=commit, progress=progress)

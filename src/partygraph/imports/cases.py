@@ -45,13 +45,14 @@ from partygraph.imports.common import (
     Row,
     RowProblem,
     Source,
+    as_date,
     chunks,
     drop_repeats,
     id_number,
+    labels,
     lookup,
-    norm_header,
-    parse_file,
     parse_yuan,
+    read_ledger,
     replay,
 )
 from partygraph.models.assistance import AssistanceCase
@@ -114,22 +115,15 @@ REQUIRED = ("name", "cause", "applied_on")
 COLUMNS = Columns(HEADERS, REQUIRED, one_of=(("org_name", "org_code", "id_number"),))
 
 
-def _labels(pairs: dict[Any, tuple[str, str]], extra: dict[str, Any]) -> dict[str, Any]:
-    table: dict[str, Any] = {}
-    for key, (zh, en) in pairs.items():
-        table.update({zh: key, norm_header(zh): key, str(key.value): key, en.lower(): key})
-    return table | extra
-
-
-CAUSES = _labels(CAUSE_LABELS, {"年老": Cause.old_age, "缺技术": Cause.lacking_skills_funds, "缺资金": Cause.lacking_skills_funds,
+CAUSES = labels(CAUSE_LABELS, {"年老": Cause.old_age, "缺技术": Cause.lacking_skills_funds, "缺资金": Cause.lacking_skills_funds,
                                 "因病致困": Cause.illness, "疾病": Cause.illness, "失业": Cause.laid_off, "因灾致困": Cause.disaster, "灾害": Cause.disaster})  # fmt: skip
-STANDARDS = _labels(STANDARD_LABELS, {"农村低收入": Standard.rural_low_income, "城镇低保": Standard.urban_minimum_living,
+STANDARDS = labels(STANDARD_LABELS, {"农村低收入": Standard.rural_low_income, "城镇低保": Standard.urban_minimum_living,
                                       "建国前老党员": Standard.pre_1949_hardship, "其他": Standard.other})  # fmt: skip
-STATUSES = _labels(
+STATUSES = labels(
     CASE_STATUS_LABELS,
     {"帮扶中": CaseStatus.helping, "结案": CaseStatus.closed, "未批准": CaseStatus.refused},
 )
-OUTCOMES = _labels(
+OUTCOMES = labels(
     REVIEW_LABELS,
     {"继续": ReviewOutcome.continued, "调整": ReviewOutcome.adjusted, "结案": ReviewOutcome.closed},
 )
@@ -366,9 +360,7 @@ def _existing(ctx: Context, unique: list[Parsed], report: ImportReport) -> list[
                 AssistanceCase.member_id.in_(chunk)
             )
         ).all():
-            have.add(
-                (mid, applied if isinstance(applied, date) else date.fromisoformat(str(applied)))
-            )
+            have.add((mid, as_date(applied)))
     todo = []
     for r in unique:
         matches = [mid for mid in r.data.member_ids if (mid, r.data.case["applied_on"]) in have]
@@ -420,12 +412,6 @@ def import_cases(
 ) -> ImportReport:
     """Dry run (default: every row replayed through the services, then rolled back) or commit
     (ImportRefusedError and nothing written when any row is bad)."""
-    report = ImportReport(ledger="cases")
-    orgs = Orgs(ctx)
-    parsed = parse_file(
-        ctx, source, filename, COLUMNS, lambda row: _parse(orgs, row), report, progress
-    )
+    report, parsed = read_ledger(ctx, "cases", source, filename, COLUMNS, _parse, progress)
     todo = _existing(ctx, drop_repeats(_resolve(ctx, parsed, report), report), report)
-    if progress:
-        progress("check", report.total, report.total)
     return replay(ctx, todo, _write, report, commit=commit, progress=progress)

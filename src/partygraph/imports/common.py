@@ -29,7 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from partygraph.context import Context
 from partygraph.errors import DomainError
@@ -406,6 +406,22 @@ def split_list(value: str) -> list[str]:
     return [p for p in _LIST_SPLIT.split(value.strip()) if p]
 
 
+def labels(
+    pairs: dict[Any, tuple[str, str]], extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A `lookup` table for an enum with (zh, en) labels: the Chinese label (also without
+    spaces and notes), the value and the English label, plus the ledger's own words."""
+    table: dict[str, Any] = {}
+    for key, (zh, en) in pairs.items():
+        table.update({zh: key, norm_header(zh): key, str(key.value): key, en.lower(): key})
+    return table | (extra or {})
+
+
+def as_date(value: Any) -> date:
+    """A date column's value as read back (SQLite returns ISO text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def lookup(table: dict[str, Any], raw: str) -> Any:
     """A label, a value or an English word, compared without spaces, case or a bracketed note."""
     for key in (raw, raw.replace(" ", ""), raw.lower(), norm_header(raw)):
@@ -551,6 +567,24 @@ def parse_file(
     return parsed
 
 
+def read_ledger(
+    ctx: Context,
+    ledger: str,
+    source: Source,
+    filename: str | None,
+    columns: Columns,
+    parse: Callable[[Orgs, Row], Parsed],
+    progress: Progress | None = None,
+) -> tuple[ImportReport, list[Parsed]]:
+    """A ledger's report and its parsed rows, the organisations of the viewer's scope loaded once."""
+    report = ImportReport(ledger=ledger)
+    orgs = Orgs(ctx)
+    parsed = parse_file(
+        ctx, source, filename, columns, lambda row: parse(orgs, row), report, progress
+    )
+    return report, parsed
+
+
 def drop_repeats(parsed: list[Parsed], report: ImportReport) -> list[Parsed]:
     """A row that identifies the same record as an earlier row of the file is a bad row."""
     seen: dict[tuple[str, Any], int] = {}
@@ -581,6 +615,62 @@ def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[k : k + size]
 
 
+@dataclass
+class Existing:
+    """What `skip_existing` says of a person already in the database, in the ledger's words."""
+
+    taken: tuple[str, str]  # (zh, en) bad row: the ID number is another person's ({name})
+    same_id: str  # skipped: the ID number is there
+    same_person: str  # skipped: name + birth date + organisation are there
+
+
+def skip_existing(
+    ctx: Context,
+    model: Any,
+    unique: list[Parsed],
+    report: ImportReport,
+    person: Callable[[Parsed], dict[str, Any]],
+    words: Existing,
+) -> list[Parsed]:
+    """The rows that are not yet in `model`'s table, matched in bulk — by ID number, else by
+    name + birth date + organisation (`person(row)` holds id_number and birth_date; the row's
+    data its org_id). A match is skipped; an ID number registered to another name is a bad row."""
+    existing_id: dict[str, str] = {}
+    ids = [person(r)["id_number"] for r in unique if person(r)["id_number"]]
+    for chunk in chunks(ids, 500):
+        existing_id.update(
+            ctx.session.execute(
+                select(model.id_number, model.name).where(model.id_number.in_(chunk))
+            ).all()
+        )  # type: ignore[arg-type]
+    existing_key: set[tuple] = set()
+    for chunk in chunks([(r.name, person(r)["birth_date"], r.data.org_id) for r in unique], 300):
+        existing_key.update(
+            (n, as_date(b), o)
+            for n, b, o in ctx.session.execute(
+                select(model.name, model.birth_date, model.org_id).where(
+                    tuple_(model.name, model.birth_date, model.org_id).in_(chunk)
+                )
+            ).all()
+        )
+    todo: list[Parsed] = []
+    for r in unique:
+        idn = person(r)["id_number"]
+        if idn and idn in existing_id:
+            if existing_id[idn] != r.name:
+                other = existing_id[idn]
+                zh, en = (w.format(name=other) for w in words.taken)
+                report.problems.append(RowProblem(r.row, r.name, "id_number", "DUPLICATE", zh, en))
+            else:
+                report.skipped.append((r.row, r.name, words.same_id))
+            continue
+        if (r.name, person(r)["birth_date"], r.data.org_id) in existing_key:
+            report.skipped.append((r.row, r.name, words.same_person))
+            continue
+        todo.append(r)
+    return todo
+
+
 def _begin(ctx: Context) -> None:
     """Begin the transaction now (see the module docstring: savepoints on pysqlite)."""
     conn = ctx.session.connection()
@@ -602,6 +692,8 @@ def replay(
     refused row is a bad row and its writes are undone. Dry run: always rolled back. Commit: committed only when no row is bad (else
     ImportRefusedError, nothing written); any other error rolls everything back."""
     phase = "write" if commit else "rules"
+    if progress:
+        progress("check", report.total, report.total)  # the file is read and checked
     ctx.session.rollback()  # reading the file wrote nothing; start the transaction clean
     try:
         _begin(ctx)

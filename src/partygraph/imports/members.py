@@ -26,30 +26,27 @@ rolls the whole import back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from types import SimpleNamespace
 from typing import Any
-
-from sqlalchemy import select, tuple_
 
 from partygraph.context import Context
 from partygraph.errors import DomainError
 from partygraph.imports.common import (
     Bad,
     Columns,
+    Existing,
     ImportRefusedError,
     ImportReport,
     Orgs,
     Parsed,
     Progress,
     Row,
-    RowProblem,
     Source,
-    chunks,
     drop_repeats,
     education,
     gender,
-    parse_file,
+    read_ledger,
+    skip_existing,
 )
 from partygraph.models.member import Member, MemberStatus
 from partygraph.models.organization import OrgKind, OrgStatus
@@ -89,6 +86,14 @@ STATUSES = {
     "预备党员": MemberStatus.probationary, "预备": MemberStatus.probationary, "probationary": MemberStatus.probationary,
 }  # fmt: skip
 FLAGS = ("front_line", "rural", "flowing", "lost_contact", "in_difficulty")
+EXISTING = Existing(
+    (
+        "该身份证号码已登记在党员“{name}”名下",
+        "That ID number is registered to another member ({name})",
+    ),
+    same_id="身份证号码已在册",
+    same_person="同名、同出生日期、同组织的党员已在册",
+)
 
 
 @dataclass
@@ -172,55 +177,22 @@ def _check_member(ctx: Context, org: Any, status: str, fields: dict[str, Any]) -
     fields.update(id_number=m.id_number, name=m.name)
 
 
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 def dry_run(
     ctx: Context, source: Source, filename: str | None = None, *, progress: Progress | None = None
 ) -> tuple[ImportReport, list[Parsed]]:
     """Read and check every row; write nothing. Returns the report and the rows to register."""
-    report = ImportReport(ledger="members")
-    orgs = Orgs(ctx)
-    parsed = parse_file(
-        ctx, source, filename, COLUMNS, lambda row: _parse(ctx, orgs, row), report, progress
+    report, parsed = read_ledger(
+        ctx,
+        "members",
+        source,
+        filename,
+        COLUMNS,
+        lambda orgs, row: _parse(ctx, orgs, row),
+        progress,
     )
-    unique = drop_repeats(parsed, report)
-    # matches with the database, in bulk
-    existing_id: dict[str, str] = {}
-    ids = [r.data.fields["id_number"] for r in unique if r.data.fields["id_number"]]
-    for chunk in chunks(ids, 500):
-        existing_id.update(
-            ctx.session.execute(
-                select(Member.id_number, Member.name).where(Member.id_number.in_(chunk))
-            ).all()
-        )  # type: ignore[arg-type]
-    keys = [(r.name, r.data.fields["birth_date"], r.data.org_id) for r in unique]
-    existing_key: set[tuple] = set()
-    for chunk in chunks(keys, 300):
-        existing_key.update(
-            (n, _as_date(b), o)
-            for n, b, o in ctx.session.execute(
-                select(Member.name, Member.birth_date, Member.org_id).where(
-                    tuple_(Member.name, Member.birth_date, Member.org_id).in_(chunk)
-                )
-            ).all()
-        )
-    todo: list[Parsed] = []
-    for r in unique:
-        idn = r.data.fields["id_number"]
-        if idn and idn in existing_id:
-            if existing_id[idn] != r.name:
-                report.problems.append(RowProblem(r.row, r.name, "id_number", "DUPLICATE",
-                                                  f"该身份证号码已登记在党员“{existing_id[idn]}”名下",
-                                                  f"That ID number is registered to another member ({existing_id[idn]})"))  # fmt: skip
-            else:
-                report.skipped.append((r.row, r.name, "身份证号码已在册"))
-            continue
-        if (r.name, r.data.fields["birth_date"], r.data.org_id) in existing_key:
-            report.skipped.append((r.row, r.name, "同名、同出生日期、同组织的党员已在册"))
-            continue
-        todo.append(r)
+    todo = skip_existing(
+        ctx, Member, drop_repeats(parsed, report), report, lambda r: r.data.fields, EXISTING
+    )
     report.problems.sort(key=lambda p: p.row)
     report.good = len(todo)
     if progress:

@@ -22,7 +22,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
-from partygraph.admin.core import OperationError, Page, page
+from partygraph.admin.core import OperationError, Page, page, submit
 from partygraph.rules.assistance import parse_yuan
 
 
@@ -33,7 +33,6 @@ def N_(text: str) -> str:
 
 PAGE_SIZE = 30
 CSV_PAGE = 100
-ERROR_STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
 
 CAUSES = [
     ("old_age", N_("年老体弱")),
@@ -360,15 +359,11 @@ async def case_new(p: Page) -> Response:
             "standardNote": form.text("standardNote"),
             "application": form.text("application"),
         }
-        errors = form.errors
-        if not errors:
-            result = (await p.run("AssistanceOpenCase", {"input": data}))["openAssistanceCase"]
-            errors = _errors(result)
-            if not errors:
-                return _done(p, f"/admin/assistance/{result['assistanceCase']['id']}")
-            status = ERROR_STATUS.get(result["__typename"], 422)
-        else:
-            status = 422
+        result, errors, status = await submit(
+            p, "AssistanceOpenCase", "openAssistanceCase", {"input": data}, form.errors, _errors
+        )
+        if result is not None:
+            return _done(p, f"/admin/assistance/{result['assistanceCase']['id']}")
     elif p.request.query_params.get("member"):
         values["memberId"] = p.request.query_params["member"]
     search = p.request.query_params.get("q") or None
@@ -526,17 +521,13 @@ async def case_form(p: Page) -> Response:
     operation, field, build = CASE_FORMS[name]
     f = await _form(p)
     data = build(f, case_id)
-    errors, status = f.errors, 422
-    if not errors:
-        result = (await p.run(operation, {"input": data}))[field]
-        errors = _errors(result)
-        if not errors:
-            if name == "loan":
-                return _done(p, f"/admin/loans/{result['loan']['id']}")
-            if name == "pairing":
-                return _done(p, f"/admin/pairings/{result['pairing']['id']}")
-            return _done(p, f"/admin/assistance/{case_id}")
-        status = ERROR_STATUS.get(result["__typename"], 422)
+    result, errors, status = await submit(p, operation, field, {"input": data}, f.errors, _errors)
+    if result is not None:
+        if name == "loan":
+            return _done(p, f"/admin/loans/{result['loan']['id']}")
+        if name == "pairing":
+            return _done(p, f"/admin/pairings/{result['pairing']['id']}")
+        return _done(p, f"/admin/assistance/{case_id}")
     case = await _load_case(p)
     values: dict[str, Any] = (
         {**f.values(), "covers": f.many("covers", COVERS)} if name == "pairing" else f.values()
@@ -596,13 +587,11 @@ async def fund_create(p: Page) -> Response:
     }
     if data["orgId"] is None and "orgId" not in f.errors:
         f.errors["orgId"] = {"code": "INVALID_INPUT", "message": p.t("请选择设立基金的党委")}
-    errors, status = f.errors, 422
-    if not errors:
-        result = (await p.run("FundCreate", {"input": data}))["createFund"]
-        errors = _errors(result)
-        if not errors:
-            return _done(p, f"/admin/funds/{result['fund']['id']}")
-        status = ERROR_STATUS.get(result["__typename"], 422)
+    result, errors, status = await submit(
+        p, "FundCreate", "createFund", {"input": data}, f.errors, _errors
+    )
+    if result is not None:
+        return _done(p, f"/admin/funds/{result['fund']['id']}")
     return await _render_funds(p, values=f.values(), errors=errors, status=status)
 
 
@@ -709,13 +698,11 @@ async def fund_inflow(p: Page) -> Response:
         "counterparty": f.text("counterparty"),
         "note": f.text("note"),
     }
-    errors, status = f.errors, 422
-    if not errors:
-        result = (await p.run("FundInflow", {"input": data}))["recordFundInflow"]
-        errors = _errors(result)
-        if not errors:
-            return _done(p, f"/admin/funds/{fund_id}")
-        status = ERROR_STATUS.get(result["__typename"], 422)
+    result, errors, status = await submit(
+        p, "FundInflow", "recordFundInflow", {"input": data}, f.errors, _errors
+    )
+    if result is not None:
+        return _done(p, f"/admin/funds/{fund_id}")
     if _is_htmx(p):
         return p.render(
             "assistance/_inflow_form.html",
@@ -802,13 +789,11 @@ async def pairing_create(p: Page) -> Response:
     if kind not in PAIRING_KINDS:
         raise HTTPException(400)
     data = _pairing_input(f, kind)
-    errors, status = f.errors, 422
-    if not errors:
-        result = (await p.run("PairingCreate", {"input": data}))["createPairing"]
-        errors = _errors(result)
-        if not errors:
-            return _done(p, f"/admin/pairings/{result['pairing']['id']}")
-        status = ERROR_STATUS.get(result["__typename"], 422)
+    result, errors, status = await submit(
+        p, "PairingCreate", "createPairing", {"input": data}, f.errors, _errors
+    )
+    if result is not None:
+        return _done(p, f"/admin/pairings/{result['pairing']['id']}")
     values = {**f.values(), "covers": data["covers"]}
     return await _render_pairings(p, kind=kind, values=values, errors=errors, status=status)
 
@@ -868,13 +853,11 @@ async def pairing_end(p: Page) -> Response:
         "version": f.integer("version") or 0,
         "endedOn": f.date("endedOn", required=True),
     }
-    errors, status = f.errors, 422
-    if not errors:
-        result = (await p.run("PairingEnd", {"input": data}))["endPairing"]
-        errors = _errors(result)
-        if not errors:
-            return _done(p, f"/admin/pairings/{pairing_id}")
-        status = ERROR_STATUS.get(result["__typename"], 422)
+    result, errors, status = await submit(
+        p, "PairingEnd", "endPairing", {"input": data}, f.errors, _errors
+    )
+    if result is not None:
+        return _done(p, f"/admin/pairings/{pairing_id}")
     return await _render_pairing(p, form="end", values=f.values(), errors=errors, status=status)
 
 
@@ -888,13 +871,11 @@ async def promise_add(p: Page) -> Response:
         "madeOn": f.date("madeOn", required=True),
         "dueOn": f.date("dueOn", required=True),
     }
-    errors, status = f.errors, 422
-    if not errors:
-        result = (await p.run("PromiseAdd", {"input": data}))["addPromise"]
-        errors = _errors(result)
-        if not errors:
-            return _done(p, f"/admin/pairings/{pairing_id}")
-        status = ERROR_STATUS.get(result["__typename"], 422)
+    result, errors, status = await submit(
+        p, "PromiseAdd", "addPromise", {"input": data}, f.errors, _errors
+    )
+    if result is not None:
+        return _done(p, f"/admin/pairings/{pairing_id}")
     return await _render_pairing(p, form="promise", values=f.values(), errors=errors, status=status)
 
 
@@ -910,13 +891,11 @@ async def promise_keep(p: Page) -> Response:
         "keptOn": f.date("keptOn", required=True),
         "note": f.text("note"),
     }
-    errors, status = f.errors, 422
-    if not errors:
-        result = (await p.run("PromiseKeep", {"input": data}))["keepPromise"]
-        errors = _errors(result)
-        if not errors:
-            return _done(p, f"/admin/pairings/{pairing_id}")
-        status = ERROR_STATUS.get(result["__typename"], 422)
+    result, errors, status = await submit(
+        p, "PromiseKeep", "keepPromise", {"input": data}, f.errors, _errors
+    )
+    if result is not None:
+        return _done(p, f"/admin/pairings/{pairing_id}")
     return await _render_pairing(
         p, form=f"keep-{promise_id}", values=f.values(), errors=errors, status=status
     )
@@ -935,13 +914,11 @@ async def promise_break(p: Page) -> Response:
         "brokenOn": f.date("brokenOn", required=True),
         "reason": f.text("reason") or "",
     }
-    errors, status = f.errors, 422
-    if not errors:
-        result = (await p.run("PromiseBreak", {"input": data}))["breakPromise"]
-        errors = _errors(result)
-        if not errors:
-            return _done(p, f"/admin/pairings/{pairing_id}")
-        status = ERROR_STATUS.get(result["__typename"], 422)
+    result, errors, status = await submit(
+        p, "PromiseBreak", "breakPromise", {"input": data}, f.errors, _errors
+    )
+    if result is not None:
+        return _done(p, f"/admin/pairings/{pairing_id}")
     return await _render_pairing(
         p, form=f"break-{promise_id}", values=f.values(), errors=errors, status=status
     )
@@ -1001,13 +978,11 @@ async def loan_repay(p: Page) -> Response:
         "on": f.date("on", required=True),
         "receivedBy": f.text("receivedBy"),
     }
-    errors, status = f.errors, 422
-    if not errors:
-        result = (await p.run("LoanRepay", {"input": data}))["repayLoan"]
-        errors = _errors(result)
-        if not errors:
-            return _done(p, f"/admin/loans/{loan_id}")
-        status = ERROR_STATUS.get(result["__typename"], 422)
+    result, errors, status = await submit(
+        p, "LoanRepay", "repayLoan", {"input": data}, f.errors, _errors
+    )
+    if result is not None:
+        return _done(p, f"/admin/loans/{loan_id}")
     return await _loan_page(p, values=f.values(), errors=errors, status=status)
 
 
@@ -1108,12 +1083,11 @@ async def roll_declare(p: Page) -> Response:
     }
     if data["year"] is None and "year" not in f.errors:
         f.errors["year"] = {"code": "INVALID_INPUT", "message": p.t("请填写整数")}
-    errors = f.errors
-    if not errors:
-        result = (await p.run("AllowanceRollDeclare", {"input": data}))["declareAllowanceRoll"]
-        errors = _errors(result)
-        if not errors:
-            return _done(p, f"/admin/allowances/rolls/{result['roll']['id']}")
+    result, errors, _ = await submit(
+        p, "AllowanceRollDeclare", "declareAllowanceRoll", {"input": data}, f.errors, _errors
+    )
+    if result is not None:
+        return _done(p, f"/admin/allowances/rolls/{result['roll']['id']}")
     values = {"under": "", "kind": "", "month": p.state.clock().strftime("%Y-%m")}
     return await _render_allowances(p, values, {}, roll_values=f.values(), roll_errors=errors)
 
@@ -1165,14 +1139,11 @@ async def roll_step(p: Page) -> Response:
         "strikeMemberIds": strike,
         "note": f.text("note"),
     }
-    errors = f.errors
-    status = 422
-    if not errors:
-        result = (await p.run("AllowanceRollAdvance", {"input": data}))["advanceAllowanceRoll"]
-        errors = _errors(result)
-        if not errors:
-            return _done(p, f"/admin/allowances/rolls/{roll_id}")
-        status = ERROR_STATUS.get(result["__typename"], 422)
+    result, errors, status = await submit(
+        p, "AllowanceRollAdvance", "advanceAllowanceRoll", {"input": data}, f.errors, _errors
+    )
+    if result is not None:
+        return _done(p, f"/admin/allowances/rolls/{roll_id}")
     return await _roll_page(
         p, values={**f.values(), "strike": strike}, errors=errors, status=status
     )

@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
-from partygraph.admin.core import OperationError, Page, page
+from partygraph.admin.core import OperationError, Page, page, submit
 from partygraph.admin.pages.members import (
     Form,
     done,
@@ -896,15 +896,12 @@ async def member_flowing(p: Page) -> Response:
         "lifeOrgId": form.gid("lifeOrgId", "Organization", required=False),
     }
     _need_version(p, form, variables["version"])
-    if form.errors:
+    payload, errors, status = await submit(
+        p, "FlowingSet", "setFlowing", {"input": variables}, form.errors, payload_errors
+    )
+    if payload is None:
         return await _render_flowing(
-            p, member, posted="set", form=form, errors=form.errors, status_code=422
-        )
-    payload = (await p.run("FlowingSet", {"input": variables}))["setFlowing"]
-    errors = payload_errors(payload)
-    if errors:
-        return await _render_flowing(
-            p, member, posted="set", form=form, errors=errors, status_code=error_status(payload)
+            p, member, posted="set", form=form, errors=errors, status_code=status
         )
     return done(p, _flowing_url(member))
 
@@ -915,17 +912,17 @@ async def member_flowing_end(p: Page) -> Response:
     form = await read_form(p)
     on, version = form.date("on", required=True), form.integer("version")
     _need_version(p, form, version)
-    if form.errors:
+    payload, errors, status = await submit(
+        p,
+        "FlowingEnd",
+        "endFlowing",
+        {"memberId": member["id"], "on": on, "version": version},
+        form.errors,
+        payload_errors,
+    )
+    if payload is None:
         return await _render_flowing(
-            p, member, posted="end", form=form, errors=form.errors, status_code=422
-        )
-    payload = (await p.run("FlowingEnd", {"memberId": member["id"], "on": on, "version": version}))[
-        "endFlowing"
-    ]
-    errors = payload_errors(payload)
-    if errors:
-        return await _render_flowing(
-            p, member, posted="end", form=form, errors=errors, status_code=error_status(payload)
+            p, member, posted="end", form=form, errors=errors, status_code=status
         )
     return done(p, _flowing_url(member))
 
@@ -983,20 +980,17 @@ async def member_lost_contact(p: Page) -> Response:
         return await _render_lost(p, member)
     form = await read_form(p)
     lost_on = form.date("lostOn", required=True)
-    if form.errors:
+    payload, errors, status = await submit(
+        p,
+        "LostContactMark",
+        "markLostContact",
+        {"memberId": member["id"], "lostOn": lost_on, "note": form.optional("note")},
+        form.errors,
+        payload_errors,
+    )
+    if payload is None:
         return await _render_lost(
-            p, member, posted="mark", form=form, errors=form.errors, status_code=422
-        )
-    payload = (
-        await p.run(
-            "LostContactMark",
-            {"memberId": member["id"], "lostOn": lost_on, "note": form.optional("note")},
-        )
-    )["markLostContact"]
-    errors = payload_errors(payload)
-    if errors:
-        return await _render_lost(
-            p, member, posted="mark", form=form, errors=errors, status_code=error_status(payload)
+            p, member, posted="mark", form=form, errors=errors, status_code=status
         )
     return done(p, _lost_url(member))
 
@@ -1016,21 +1010,18 @@ async def lost_contact_attempt(p: Page) -> Response:
     rid = await _record_of(p, member)
     form = await read_form(p)
     on = form.date("on", required=True)
-    if form.errors:
-        return await _render_lost(
-            p, member, posted="attempt", form=form, errors=form.errors, status_code=422
-        )
     variables = {
         "recordId": rid,
         "on": on,
         "method": form.text("method"),
         "outcome": form.optional("outcome"),
     }
-    payload = (await p.run("LostContactAttempt", variables))["addContactAttempt"]
-    errors = payload_errors(payload)
-    if errors:
+    payload, errors, status = await submit(
+        p, "LostContactAttempt", "addContactAttempt", variables, form.errors, payload_errors
+    )
+    if payload is None:
         return await _render_lost(
-            p, member, posted="attempt", form=form, errors=errors, status_code=error_status(payload)
+            p, member, posted="attempt", form=form, errors=errors, status_code=status
         )
     return done(p, _lost_url(member))
 
@@ -1042,17 +1033,17 @@ async def lost_contact_restored(p: Page) -> Response:
     form = await read_form(p)
     on, version = form.date("on", required=True), form.integer("version")
     _need_version(p, form, version)
-    if form.errors:
+    payload, errors, status = await submit(
+        p,
+        "LostContactRestored",
+        "markContactRestored",
+        {"recordId": rid, "on": on, "version": version},
+        form.errors,
+        payload_errors,
+    )
+    if payload is None:
         return await _render_lost(
-            p, member, posted="restore", form=form, errors=form.errors, status_code=422
-        )
-    payload = (await p.run("LostContactRestored", {"recordId": rid, "on": on, "version": version}))[
-        "markContactRestored"
-    ]
-    errors = payload_errors(payload)
-    if errors:
-        return await _render_lost(
-            p, member, posted="restore", form=form, errors=errors, status_code=error_status(payload)
+            p, member, posted="restore", form=form, errors=errors, status_code=status
         )
     return done(p, _lost_url(member))
 
@@ -1099,15 +1090,12 @@ async def member_duties(p: Page) -> Response:
         "noDuesSince": form.date("noDuesSince"),
         "noWorkSince": form.date("noWorkSince"),
     }
-    if form.errors:
+    payload, errors, status = await submit(
+        p, "DutyLapseRecord", "recordDutyLapse", variables, form.errors, payload_errors
+    )
+    if payload is None:
         return await _render_duties(
-            p, member, posted="lapse", form=form, errors=form.errors, status_code=422
-        )
-    payload = (await p.run("DutyLapseRecord", variables))["recordDutyLapse"]
-    errors = payload_errors(payload)
-    if errors:
-        return await _render_duties(
-            p, member, posted="lapse", form=form, errors=errors, status_code=error_status(payload)
+            p, member, posted="lapse", form=form, errors=errors, status_code=status
         )
     return done(p, _duties_url(member))
 

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
-from partygraph.admin.core import Page, form_errors, page
+from partygraph.admin.core import Page, form_errors, page, submit
 from partygraph.models.member import POSITION_LABELS, PositionKind
 from partygraph.rules import evaluation as rules
 
@@ -165,16 +165,15 @@ async def open_round(p: Page) -> Response:
         return await _rounds_page(
             p, errors={exc.field: p.t(exc.message)}, values=values, status_code=422
         )
-    data = await p.run(
+    payload, errors, status = await submit(
+        p,
         "EvaluationOpenRound",
+        "openEvaluationRound",
         {"input": {"orgId": org_id, "year": int(year_raw), "openedOn": opened_on}},
     )
-    payload = data["openEvaluationRound"]
-    if payload["__typename"] == "EvaluationRoundPayload":
+    if payload is not None:
         return _done(p, f"/admin/evaluation/rounds/{payload['round']['id']}")
-    return await _rounds_page(
-        p, errors=form_errors(payload), values=values, status_code=_status(payload)
-    )
+    return await _rounds_page(p, errors=errors, values=values, status_code=status)
 
 
 @page()
@@ -520,8 +519,10 @@ async def resolve_flag(p: Page) -> Response:
         version = _int(form, "version")
     except _FormError as exc:
         return await _flags_page(p, errors={fid: {exc.field: p.t(exc.message)}}, status_code=422)
-    data = await p.run(
+    payload, errors, status = await submit(
+        p,
         "EvaluationResolveFlag",
+        "resolveEvaluationFlag",
         {
             "input": {
                 "id": fid,
@@ -531,10 +532,9 @@ async def resolve_flag(p: Page) -> Response:
             }
         },
     )
-    payload = data["resolveEvaluationFlag"]
-    if payload["__typename"] == "EvaluationFlagPayload":
+    if payload is not None:
         return _done(p, "/admin/evaluation/flags")
-    return await _flags_page(p, errors={fid: form_errors(payload)}, status_code=_status(payload))
+    return await _flags_page(p, errors={fid: errors}, status_code=status)
 
 
 @page(write=True)
@@ -547,8 +547,10 @@ async def complete_follow_up(p: Page) -> Response:
         version = _int(form, "version")
     except _FormError as exc:
         return await _flags_page(p, errors={tid: {exc.field: p.t(exc.message)}}, status_code=422)
-    data = await p.run(
+    payload, errors, status = await submit(
+        p,
         "EvaluationCompleteFollowUp",
+        "completeFollowUp",
         {
             "input": {
                 "id": tid,
@@ -559,10 +561,9 @@ async def complete_follow_up(p: Page) -> Response:
             }
         },
     )
-    payload = data["completeFollowUp"]
-    if payload["__typename"] == "FollowUpPayload":
+    if payload is not None:
         return _done(p, "/admin/evaluation/flags")
-    return await _flags_page(p, errors={tid: form_errors(payload)}, status_code=_status(payload))
+    return await _flags_page(p, errors={tid: errors}, status_code=status)
 
 
 # --- organisation assessments and model sites ------------------------------------------------------
@@ -723,17 +724,17 @@ async def record_org_assessment(p: Page) -> Response:
             errors={exc.field: p.t(exc.message)},
             status_code=422,
         )
-    payload = (await p.run("EvaluationRecordOrgAssessment", {"input": variables}))[
-        "recordOrgAssessment"
-    ]
-    if payload["__typename"] == "OrgAssessmentPayload":
+    payload, errors, status = await submit(
+        p, "EvaluationRecordOrgAssessment", "recordOrgAssessment", {"input": variables}
+    )
+    if payload is not None:
         return _done(p, f"/admin/evaluation/orgs?year={year}")
     return await _orgs_page(
         p,
         form="assessment",
         values=values,
-        errors=form_errors(payload),
-        status_code=_status(payload),
+        errors=errors,
+        status_code=status,
     )
 
 
@@ -783,14 +784,12 @@ async def designate_model_site(p: Page) -> Response:
         return await _orgs_page(
             p, form="site", values=values, errors={exc.field: p.t(exc.message)}, status_code=422
         )
-    payload = (await p.run("EvaluationDesignateModelSite", {"input": variables}))[
-        "designateModelSite"
-    ]
-    if payload["__typename"] == "ModelSitePayload":
-        return _done(p, f"/admin/evaluation/orgs?year={year}")
-    return await _orgs_page(
-        p, form="site", values=values, errors=form_errors(payload), status_code=_status(payload)
+    payload, errors, status = await submit(
+        p, "EvaluationDesignateModelSite", "designateModelSite", {"input": variables}
     )
+    if payload is not None:
+        return _done(p, f"/admin/evaluation/orgs?year={year}")
+    return await _orgs_page(p, form="site", values=values, errors=errors, status_code=status)
 
 
 @page(write=True)
@@ -815,12 +814,12 @@ async def review_model_site(p: Page) -> Response:
         return await _orgs_page(
             p, form=key, values=values, errors={exc.field: p.t(exc.message)}, status_code=422
         )
-    payload = (await p.run("EvaluationReviewModelSite", {"input": variables}))["reviewModelSite"]
-    if payload["__typename"] == "ModelSitePayload":
-        return _done(p, "/admin/evaluation/orgs")
-    return await _orgs_page(
-        p, form=key, values=values, errors=form_errors(payload), status_code=_status(payload)
+    payload, errors, status = await submit(
+        p, "EvaluationReviewModelSite", "reviewModelSite", {"input": variables}
     )
+    if payload is not None:
+        return _done(p, "/admin/evaluation/orgs")
+    return await _orgs_page(p, form=key, values=values, errors=errors, status_code=status)
 
 
 @page(write=True)
@@ -841,12 +840,12 @@ async def delist_model_site(p: Page) -> Response:
         return await _orgs_page(
             p, form=key, values=values, errors={exc.field: p.t(exc.message)}, status_code=422
         )
-    payload = (await p.run("EvaluationDelistModelSite", {"input": variables}))["delistModelSite"]
-    if payload["__typename"] == "ModelSitePayload":
-        return _done(p, "/admin/evaluation/orgs")
-    return await _orgs_page(
-        p, form=key, values=values, errors=form_errors(payload), status_code=_status(payload)
+    payload, errors, status = await submit(
+        p, "EvaluationDelistModelSite", "delistModelSite", {"input": variables}
     )
+    if payload is not None:
+        return _done(p, "/admin/evaluation/orgs")
+    return await _orgs_page(p, form=key, values=values, errors=errors, status_code=status)
 
 
 # --- cadres -----------------------------------------------------------------------------------------
@@ -908,8 +907,10 @@ async def record_checkpoint(p: Page) -> Response:
         return await _cadre_page(
             p, member_id, errors={cid: {exc.field: p.t(exc.message)}}, status_code=422
         )
-    data = await p.run(
+    payload, errors, status = await submit(
+        p,
         "CadreRecordCheckpoint",
+        "recordTrialCheckpoint",
         {
             "input": {
                 "id": cid,
@@ -920,12 +921,9 @@ async def record_checkpoint(p: Page) -> Response:
             }
         },
     )
-    payload = data["recordTrialCheckpoint"]
-    if payload["__typename"] == "TrialCheckpointPayload":
+    if payload is not None:
         return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(
-        p, member_id, errors={cid: form_errors(payload)}, status_code=_status(payload)
-    )
+    return await _cadre_page(p, member_id, errors={cid: errors}, status_code=status)
 
 
 def _text(form: FormData, name: str) -> str | None:
@@ -966,13 +964,10 @@ async def appoint(p: Page) -> Response:
         return await _cadre_page(
             p, member_id, errors={"appoint": {exc.field: p.t(exc.message)}}, status_code=422
         )
-    data = await p.run("CadreAppoint", {"input": variables})
-    payload = data["appointCadre"]
-    if payload["__typename"] == "CadreAppointmentPayload":
+    payload, errors, status = await submit(p, "CadreAppoint", "appointCadre", {"input": variables})
+    if payload is not None:
         return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(
-        p, member_id, errors={"appoint": form_errors(payload)}, status_code=_status(payload)
-    )
+    return await _cadre_page(p, member_id, errors={"appoint": errors}, status_code=status)
 
 
 @page(write=True)
@@ -987,8 +982,10 @@ async def step_down(p: Page) -> Response:
         return await _cadre_page(
             p, member_id, errors={aid: {exc.field: p.t(exc.message)}}, status_code=422
         )
-    data = await p.run(
+    payload, errors, status = await submit(
+        p,
         "CadreStepDown",
+        "stepDownCadre",
         {
             "input": {
                 "id": aid,
@@ -998,12 +995,9 @@ async def step_down(p: Page) -> Response:
             }
         },
     )
-    payload = data["stepDownCadre"]
-    if payload["__typename"] == "CadreAppointmentPayload":
+    if payload is not None:
         return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(
-        p, member_id, errors={aid: form_errors(payload)}, status_code=_status(payload)
-    )
+    return await _cadre_page(p, member_id, errors={aid: errors}, status_code=status)
 
 
 @page(write=True)
@@ -1019,8 +1013,10 @@ async def warn(p: Page) -> Response:
         return await _cadre_page(
             p, member_id, errors={key: {exc.field: p.t(exc.message)}}, status_code=422
         )
-    data = await p.run(
+    payload, errors, status = await submit(
+        p,
         "CadreWarn",
+        "warnCadre",
         {
             "input": {
                 "appointmentId": aid,
@@ -1030,12 +1026,9 @@ async def warn(p: Page) -> Response:
             }
         },
     )
-    payload = data["warnCadre"]
-    if payload["__typename"] == "FollowUpPayload":
+    if payload is not None:
         return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(
-        p, member_id, errors={key: form_errors(payload)}, status_code=_status(payload)
-    )
+    return await _cadre_page(p, member_id, errors={key: errors}, status_code=status)
 
 
 @page(write=True)
@@ -1062,13 +1055,12 @@ async def record_assessment(p: Page) -> Response:
         return await _cadre_page(
             p, member_id, errors={"assessment": {exc.field: p.t(exc.message)}}, status_code=422
         )
-    data = await p.run("CadreRecordAssessment", {"input": variables})
-    payload = data["recordCadreAssessment"]
-    if payload["__typename"] == "CadreAssessmentPayload":
-        return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(
-        p, member_id, errors={"assessment": form_errors(payload)}, status_code=_status(payload)
+    payload, errors, status = await submit(
+        p, "CadreRecordAssessment", "recordCadreAssessment", {"input": variables}
     )
+    if payload is not None:
+        return _done(p, f"/admin/evaluation/cadres/{member_id}")
+    return await _cadre_page(p, member_id, errors={"assessment": errors}, status_code=status)
 
 
 routes = [
