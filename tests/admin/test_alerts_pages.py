@@ -241,3 +241,23 @@ def test_english(client, gql, world):
     dashboard = client.get("/admin/dashboard").text
     panel = dashboard.split('<section class="card alerts">', 1)[1].split("</section>", 1)[0]
     assert 'kind=R-DEV-02">No talk within a month of the application (R-DEV-02)</a>' in panel
+
+
+def test_an_overdue_promise_links_to_its_pairing(client, gql, world, session_factory, settings, clock):  # type: ignore[no-untyped-def]
+    from tests.api.test_assistance_pairing_api import (
+        ADD,
+        agency_helpers,
+        gid,
+        helping_case,
+        member_pairing,
+    )
+
+    _, (helper, _) = agency_helpers(session_factory, settings, clock, world)
+    case = gid("AssistanceCase", helping_case(session_factory, settings, clock, world.members["wang"]))
+    pairing = member_pairing(gql, case, helper)
+    promise = {"pairingId": pairing, "text": "引进花椒深加工项目", "madeOn": "2026-03-01", "dueOn": "2026-06-30"}
+    assert gql(ADD, {"i": promise}, user="township")["addPromise"]["__typename"] == "PromisePayload"
+    login(client, "township")
+    html = client.get("/admin/alerts", params={"area": "assistance", "kind": "R-AID-16"}).text
+    assert f'href="/admin/pairings/{pairing}"' in html and "引进花椒深加工项目" in html
+    assert client.get(f"/admin/pairings/{pairing}").status_code == 200

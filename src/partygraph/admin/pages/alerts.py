@@ -112,7 +112,7 @@ def target(a: dict[str, Any]) -> tuple[str | None, str]:
     if kind == "PipelineAlert" and a.get("candidate"):
         return f"/admin/candidates/{a['candidate']['id']}", a["candidate"]["name"]
     if kind == "AssistanceAlert":
-        pages = {"AssistanceCase": "/admin/assistance/", "Loan": "/admin/loans/"}
+        pages = {"AssistanceCase": "/admin/assistance/", "Loan": "/admin/loans/", "Pairing": "/admin/pairings/"}
         base = pages.get(a["objectType"])
         return (base + a["objectId"] if base else None), a["title"]
     if kind == "EvaluationAlert":
