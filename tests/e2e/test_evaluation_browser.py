@@ -138,8 +138,13 @@ def test_per_rater_entry_of_a_row_in_place(
     expect(page.locator("#grid tbody tr.raters-mode")).to_have_count(0)
     assert page.evaluate("window.__sameDocument === true")
 
-    # The grid row's own save keeps the per-rater entry and concludes the member.
+    # The grid row's own save keeps the per-rater entry and concludes the member. Let the
+    # raters' save settle first (its swap and the progress refresh), or the grade may be
+    # chosen in a row that is about to be replaced.
+    page.wait_for_load_state("networkidle")
+    zhang = page.locator("#grid tbody tr", has_text="张三")
     zhang.locator("select[name=grade]").select_option("qualified")
+    expect(zhang.locator("select[name=grade]")).to_have_value("qualified")
     zhang.locator("button.save-row").click()
-    expect(page.locator("#progress")).to_contain_text("1 / 2 人已评定")
+    expect(page.locator("#progress")).to_contain_text("1 / 2 人已评定", timeout=15_000)
     expect(page.locator("#grid tbody tr", has_text="张三")).to_contain_text("互评 3 人")
