@@ -6,8 +6,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from partygraph.context import Viewer
-from partygraph.models.account import Account
-from partygraph.services.account import viewer_for
+from partygraph.services.account import viewer_for_account_id
 
 SESSION_ACCOUNT_KEY = "account_id"
 SESSION_CSRF_KEY = "csrf"
@@ -26,10 +25,7 @@ def viewer_from_session(conn: HTTPConnection, session: Session) -> Viewer | None
     account_id = conn.session.get(SESSION_ACCOUNT_KEY) if "session" in conn.scope else None
     if account_id is None:
         return None
-    account = session.get(Account, account_id)
-    if account is None or not account.active:
-        return None
-    return viewer_for(session, account)
+    return viewer_for_account_id(session, account_id)
 
 
 def request_language(conn: HTTPConnection) -> str:

@@ -34,6 +34,8 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 2000
     session_max_age: int = 8 * 3600
+    # Whole results of read queries kept until the data changes (graphql.result_cache).
+    result_cache: bool = True
     templates_dir: Path = field(default_factory=lambda: _default_dir("templates"))
     migrations_dir: Path = field(default_factory=lambda: _default_dir("migrations"))
     # Import and export jobs (state + uploaded / produced files), shared by every worker process.

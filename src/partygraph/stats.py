@@ -34,13 +34,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, event, func, literal, select
+from sqlalchemy import and_, case, event, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from partygraph import rollups
 from partygraph.context import Context
 from partygraph.models.assistance import AssistanceCase, Fund, HelpEntry, Loan, Pairing
-from partygraph.models.audit import AuditEvent
 from partygraph.models.candidate import Candidate, CandidateStep
 from partygraph.models.evaluation import Flag, FollowUp, Outcome
 from partygraph.models.member import EDUCATION_RANK, Education, Member
@@ -562,31 +561,16 @@ def alert_counts(ctx: Context, org: Organization) -> Counter:
 
 CACHE_TTL = 60.0
 CACHE_MAX = 512
-COUNTED_TABLES = frozenset(
-    {
-        "organization", "member", "candidate", "candidate_step", "evaluation_outcome", "evaluation_flag",
-        "evaluation_round", "evaluation_subject", "evaluation_follow_up", "cadre_appointment", "cadre_trial_checkpoint",
-        "assistance_case", "assistance_help", "assistance_fund", "assistance_fund_entry", "assistance_loan",
-        "assistance_repayment", "assistance_promise", "assistance_pairing", "meeting", "meeting_decision",
-    }
-)  # fmt: skip
 
 _lock = threading.Lock()
 _local_version = 0
 _cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
 
 
-def _touches_counted(session: Session) -> bool:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(obj, "__tablename__", None)
-        if table in COUNTED_TABLES:
-            return True
-    return False
-
-
 @event.listens_for(Session, "after_flush")
 def _mark_dirty(session: Session, _flush_context: Any) -> None:
-    if _touches_counted(session):
+    # Any written row: the result cache (graphql.result_cache) keeps whole query results.
+    if session.new or session.dirty or session.deleted:
         session.info["stats_dirty"] = True
 
 
@@ -615,17 +599,40 @@ def bump() -> None:
         _cache.clear()
 
 
+# Plain SQL: run on every request that may be answered from a cache, where the ORM's
+# statement building would cost more than the statement itself.
+_DATA_VERSION = text(
+    "SELECT max(id), count(id) FROM audit_event"
+    " WHERE id > coalesce((SELECT max(id) FROM audit_event), 0) - 1000"
+)
+
+
 def data_version(session: Session) -> tuple[int, int, int]:
     """(process counter, newest audit id, audit rows among the last 1,000 ids): one statement."""
-    newest = select(func.max(AuditEvent.id)).scalar_subquery()
-    row = session.execute(
-        select(func.max(AuditEvent.id), func.count(AuditEvent.id)).where(AuditEvent.id > func.coalesce(newest, 0) - 1000)
-    ).one()
+    row = session.execute(_DATA_VERSION).one()
     return (_local_version, int(row[0] or 0), int(row[1] or 0))
 
 
+_settings_keys: dict[int, tuple[Any, int]] = {}
+
+
+def settings_key(settings: Any) -> int:
+    """The hash of a (frozen) settings object: figures and alerts depend on the rule numbers.
+    Kept per object (≈ 30 µs to compute); the object is held, so its id is not reused."""
+    hit = _settings_keys.get(id(settings))
+    if hit is None:
+        if len(_settings_keys) >= 64:
+            _settings_keys.clear()
+        try:
+            value = hash(settings)
+        except TypeError:  # a field that cannot be hashed: this object alone
+            value = id(settings)
+        hit = _settings_keys[id(settings)] = (settings, value)
+    return hit[1]
+
+
 def cached(ctx: Context, key: tuple[Any, ...], produce: Any) -> Any:
-    full = (key, ctx.today(), data_version(ctx.session))
+    full = (key, ctx.today(), settings_key(ctx.settings), data_version(ctx.session))
     now = time.monotonic()
     with _lock:
         hit = _cache.get(full)

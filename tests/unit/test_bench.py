@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import httpx
+import orjson
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
@@ -240,9 +240,8 @@ def test_bench_run_cli_writes_table_and_json(tiny: tuple[str, Engine], tmp_path:
 
 
 def test_http_load_loop_counts_requests(tiny: tuple[str, Engine]) -> None:
-    """The bounded load loop, against the app in-process (the real run starts `partygraph serve`)."""
-    from partygraph.app import create_app
-    from partygraph.bench.http_load import TYPENAME, load
+    """The bounded load loop and its keep-alive client against a real `partygraph serve`."""
+    from partygraph.bench.http_load import TYPENAME, Connection, load, server
     from partygraph.db import make_session_factory
     from partygraph.services.account import create_token
 
@@ -250,23 +249,21 @@ def test_http_load_loop_counts_requests(tiny: tuple[str, Engine]) -> None:
     with make_session_factory(engine)() as s:
         token = create_token(s, "bench-county")
         s.commit()
-    app = create_app(Settings(database_url=url, secret_key="test"), engine=engine)
+    body = orjson.dumps({"query": TYPENAME})
 
-    async def go() -> dict:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport,
-            base_url="http://test",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as c:
+    async def typename(c: Connection, i: int) -> tuple[int, bytes]:
+        return await c.request("POST", "/graphql", body)
 
-            async def typename(client: httpx.AsyncClient, i: int) -> httpx.Response:
-                return await client.post("/graphql", json={"query": TYPENAME})
+    async def missing(c: Connection, i: int) -> tuple[int, bytes]:
+        return await c.request("GET", "/no-such-page")
 
-            return await load(c, typename, clients=4, max_requests=30, max_seconds=30, warmup=2)
-
-    stats = asyncio.run(go())
-    assert stats["requests"] == 30 and stats["errors"] == 0 and stats["rps"] > 0
+    with server(url, 1) as base:
+        stats = asyncio.run(load(base, {"Authorization": f"Bearer {token}"}, typename, clients=4, max_requests=30, max_seconds=30, warmup=2))
+        assert stats["requests"] == 30 and stats["errors"] == 0 and stats["rps"] > 0
+        bad = asyncio.run(load(base, {}, typename, clients=2, max_requests=10, max_seconds=30, warmup=0))
+        assert bad["errors"] == 10  # no token: 401, counted
+        gone = asyncio.run(load(base, {}, missing, clients=2, max_requests=6, max_seconds=30, warmup=0))
+        assert gone["errors"] == 6
 
 
 def test_generate_and_run_on_each_database(db: Engine) -> None:

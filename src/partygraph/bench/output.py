@@ -33,15 +33,16 @@ def print_report(report: Report, console: Console | None = None) -> None:
     console.print(t)
     if report.http:
         h = Table(
-            title="over HTTP (8 concurrent clients, httpx on the same machine)",
+            title="over HTTP (8 concurrent keep-alive clients on the same machine)",
             title_justify="left",
         )
-        for col in ("workers", "target", "requests", "req/s", "p50 ms", "p95 ms", "errors"):
+        for col in ("workers", "cache", "target", "requests", "req/s", "p50 ms", "p95 ms", "errors"):
             h.add_column(col, justify="left" if col == "target" else "right")
         for row in report.http:
             if "skipped" in row:
                 h.add_row(
                     str(row["workers"]),
+                    row.get("result_cache", "on"),
                     row["target"],
                     "—",
                     "—",
@@ -51,7 +52,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
                 )
                 continue
             h.add_row(
-                str(row["workers"]), row["target"], str(row["requests"]), f"{row['rps']:.0f}",
+                str(row["workers"]), row.get("result_cache", "on"), row["target"], str(row["requests"]), f"{row['rps']:.0f}",
                 f"{row['p50_ms']:.1f}", f"{row['p95_ms']:.1f}", str(row["errors"]),
             )  # fmt: skip
         console.print(h)

@@ -1,10 +1,16 @@
-"""Whole results of dashboard queries, kept until the data changes.
+"""Whole results of read queries, kept until the data changes.
 
-`stats` already keeps its figures (stats.cached), but a county dashboard still costs ~27 ms
-of GraphQL to turn them into fields on every request. A query whose root fields are all
-dashboard aggregates is answered from here, keyed by the query, its variables, what the
-viewer may see (home organisation, role, language) and the data version of `stats` (one
-statement; writes from any worker change it), so a write is visible in the next read.
+A query's result depends on the query, its variables, who asks (what they may see, and
+how numbers are masked for them), the language, the day, the rule settings, and the data. Every committed
+write moves the data version (`stats.data_version`: the audit trail's newest id, read in
+one statement, so a write in any worker is seen by every other; plus this process's own
+counter), so a write is visible in the next read and nothing is served stale.
+
+Dashboard aggregates (`stats`, `alertKinds`) do not depend on the account, only on the
+viewer's home organisation and role: their entries are shared by every account there.
+Any other query is kept per account. `me` and mutations are never kept. Entries expire
+after `stats.CACHE_TTL` seconds and the oldest go first when the cache is full. The cache
+is per process; `PARTYGRAPH_RESULT_CACHE=off` turns it off (the benchmark measures both).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import strawberry
@@ -24,38 +30,55 @@ from strawberry.types import ExecutionResult
 from partygraph import stats
 from partygraph.context import Context
 
-CACHEABLE_ROOT_FIELDS = frozenset({"stats", "alertKinds", "__typename"})
-MAX_ENTRIES = 512
+SHARED_ROOT_FIELDS = frozenset({"stats", "alertKinds", "__typename"})
+NEVER_KEPT_ROOT_FIELDS = frozenset({"me"})
+MAX_ENTRIES = 1024
+
+Reuse = Literal["shared", "account"] | None
 
 _lock = threading.Lock()
 _results: dict[tuple[Any, ...], tuple[float, bytes]] = {}
 
 
 @lru_cache(maxsize=1024)
-def cacheable(query: str, operation_name: str | None) -> bool:
-    """A read whose root selections are only dashboard aggregates (no fragments at the root)."""
+def reuse(query: str, operation_name: str | None) -> Reuse:
+    """Whose entry a query's result may be: "shared" (dashboard aggregates only), "account",
+    or None (a mutation, `me`, several operations without a name, fragments at the root)."""
     try:
         doc = parse(query)
     except GraphQLError:
-        return False
+        return None
     ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is not None:
         ops = [o for o in ops if o.name is not None and o.name.value == operation_name]
     if len(ops) != 1 or ops[0].operation != OperationType.QUERY:
-        return False
+        return None
     selections = ops[0].selection_set.selections
-    return all(isinstance(s, FieldNode) and s.name.value in CACHEABLE_ROOT_FIELDS for s in selections)
+    if not all(isinstance(s, FieldNode) for s in selections):
+        return None
+    names = {s.name.value for s in selections}  # type: ignore[union-attr]
+    if names & NEVER_KEPT_ROOT_FIELDS:
+        return None
+    return "shared" if names <= SHARED_ROOT_FIELDS else "account"
 
 
-def _key(ctx: Context, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> tuple[Any, ...] | None:
+def cacheable(query: str, operation_name: str | None) -> bool:
+    """A read whose root selections are only dashboard aggregates (shared between accounts)."""
+    return reuse(query, operation_name) == "shared"
+
+
+def _key(ctx: Context, how: Reuse, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> tuple[Any, ...] | None:
     viewer = ctx.viewer
-    if viewer is None:
+    if viewer is None or how is None:
         return None
     try:
         frozen = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return None
-    return (query, operation_name, frozen, viewer.org_path, viewer.role, ctx.lang, ctx.today(), stats.data_version(ctx.session))
+    who: tuple[Any, ...] = (viewer.org_path, viewer.role)
+    if how == "account":
+        who += (viewer.account_id, viewer.read_only)
+    return (query, operation_name, frozen, *who, ctx.lang, ctx.today(), stats.settings_key(ctx.settings), stats.data_version(ctx.session))
 
 
 class CachingSchema(strawberry.Schema):
@@ -70,8 +93,8 @@ class CachingSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         key = None
-        if query and isinstance(context_value, Context) and cacheable(query, operation_name):
-            key = _key(context_value, query, variable_values, operation_name)
+        if query and isinstance(context_value, Context) and context_value.settings.result_cache:
+            key = _key(context_value, reuse(query, operation_name), query, variable_values, operation_name)
         if key is not None:
             now = time.monotonic()
             with _lock:
@@ -83,8 +106,9 @@ class CachingSchema(strawberry.Schema):
             query, variable_values, context_value, root_value, operation_name, allowed_operation_types, operation_extensions
         )
         if key is not None and not result.errors:
+            encoded = orjson.dumps(result.data)
             with _lock:
-                if len(_results) >= MAX_ENTRIES:
-                    _results.clear()
-                _results[key] = (time.monotonic(), orjson.dumps(result.data))
+                while len(_results) >= MAX_ENTRIES:
+                    del _results[next(iter(_results))]
+                _results[key] = (time.monotonic(), encoded)
         return result

@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from partygraph.config import Settings
+from partygraph.graphql.execution import ExecutionContext
 from partygraph.graphql.mutations.assistance import AssistanceMutation
 from partygraph.graphql.mutations.branch_life import BranchLifeMutation
 from partygraph.graphql.mutations.candidate import CandidateMutation
@@ -62,6 +63,7 @@ def _schema(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Sch
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
+        execution_context_class=ExecutionContext,
         extensions=[
             QueryDepthLimiter(max_depth=max_depth),
             MaxAliasesLimiter(max_alias_count=max_aliases),

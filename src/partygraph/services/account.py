@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from partygraph.context import Viewer
@@ -96,16 +97,40 @@ def create_token(session: Session, username: str, *, label: str | None = None, r
     return token
 
 
+# Who is asking, in one statement per request (the ORM's three loads cost ~1 ms of a
+# request that otherwise takes ~2 ms over HTTP). Table and column names are the models'.
+_VIEWER_SQL = """
+SELECT a.id, a.username, a.display_name, a.role, o.id, o.path{extra}
+FROM account a JOIN organization o ON o.id = a.org_id {join}
+WHERE a.active = :yes AND {where}
+"""
+_TOKEN_VIEWER = text(
+    _VIEWER_SQL.format(
+        extra=", t.read_only",
+        join="JOIN api_token t ON t.account_id = a.id",
+        where="t.token_hash = :digest AND t.revoked_at IS NULL",
+    )
+)
+_SESSION_VIEWER = text(_VIEWER_SQL.format(extra="", join="", where="a.id = :account_id"))
+
+
+def _viewer_of_row(row: Any, *, read_only: bool) -> Viewer:
+    role = Role(row[3])
+    return Viewer(
+        account_id=row[0], username=row[1], display_name=row[2], role=role,
+        org_id=row[4], org_path=row[5], read_only=read_only or role == Role.viewer,
+    )  # fmt: skip
+
+
 def viewer_for_token(session: Session, token: str) -> Viewer | None:
-    row = session.execute(
-        select(ApiToken, Account)
-        .join(Account, Account.id == ApiToken.account_id)
-        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None), Account.active.is_(True))
-    ).first()
-    if row is None:
-        return None
-    tok, account = row
-    return viewer_for(session, account, read_only=tok.read_only)
+    row = session.execute(_TOKEN_VIEWER, {"digest": token_digest(token), "yes": True}).first()
+    return None if row is None else _viewer_of_row(row, read_only=bool(row[6]))
+
+
+def viewer_for_account_id(session: Session, account_id: int) -> Viewer | None:
+    """The viewer of an active account (a signed-in admin session), or None."""
+    row = session.execute(_SESSION_VIEWER, {"account_id": account_id, "yes": True}).first()
+    return None if row is None else _viewer_of_row(row, read_only=False)
 
 
 def revoke_token(session: Session, token_id: int) -> None:
