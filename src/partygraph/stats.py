@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import and_, case, event, func, literal, select, text
 from sqlalchemy.orm import Session
 
-from partygraph import rollups
+from partygraph import config, rollups
 from partygraph.context import Context
 from partygraph.models.assistance import AssistanceCase, Fund, HelpEntry, Loan, Pairing
 from partygraph.models.candidate import Candidate, CandidateStep
@@ -613,26 +613,8 @@ def data_version(session: Session) -> tuple[int, int, int]:
     return (_local_version, int(row[0] or 0), int(row[1] or 0))
 
 
-_settings_keys: dict[int, tuple[Any, int]] = {}
-
-
-def settings_key(settings: Any) -> int:
-    """The hash of a (frozen) settings object: figures and alerts depend on the rule numbers.
-    Kept per object (≈ 30 µs to compute); the object is held, so its id is not reused."""
-    hit = _settings_keys.get(id(settings))
-    if hit is None:
-        if len(_settings_keys) >= 64:
-            _settings_keys.clear()
-        try:
-            value = hash(settings)
-        except TypeError:  # a field that cannot be hashed: this object alone
-            value = id(settings)
-        hit = _settings_keys[id(settings)] = (settings, value)
-    return hit[1]
-
-
 def cached(ctx: Context, key: tuple[Any, ...], produce: Any) -> Any:
-    full = (key, ctx.today(), settings_key(ctx.settings), data_version(ctx.session))
+    full = (key, ctx.today(), config.settings_key(ctx.settings), data_version(ctx.session))
     now = time.monotonic()
     with _lock:
         hit = _cache.get(full)

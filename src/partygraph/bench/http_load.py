@@ -156,7 +156,7 @@ async def load(
     clients: int = 8,
     max_requests: int = 2000,
     max_seconds: float = 20.0,
-    warmup: int = 40,
+    warmup: int = 120,
 ) -> dict[str, Any]:
     url = httpx.URL(base)
     conns = [Connection(url.host, url.port or 80, headers) for _ in range(clients)]

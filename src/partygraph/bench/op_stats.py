@@ -417,10 +417,10 @@ def measure_stats(
 
 def measure_stats_cached(bench: Bench, anchor: Anchor) -> OpResult:
     viewer, variables = anchor.viewer, dashboard_variables(anchor.gid)
-    stored = json.loads(bench.gql(DASHBOARD, variables, viewer))
+    stored = json.loads(bench.gql(DASHBOARD, variables, viewer, cached=True))
 
     def op(i: int) -> str:
-        return bench.gql(DASHBOARD, variables, viewer)
+        return bench.gql(DASHBOARD, variables, viewer, cached=True)
 
     def floor(i: int) -> str:
         bench.sql(VERSION_SQL)

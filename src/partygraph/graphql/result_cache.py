@@ -27,7 +27,7 @@ from graphql import FieldNode, OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 from strawberry.types import ExecutionResult
 
-from partygraph import stats
+from partygraph import config, stats
 from partygraph.context import Context
 
 SHARED_ROOT_FIELDS = frozenset({"stats", "alertKinds", "__typename"})
@@ -78,7 +78,7 @@ def _key(ctx: Context, how: Reuse, query: str, variables: dict[str, Any] | None,
     who: tuple[Any, ...] = (viewer.org_path, viewer.role)
     if how == "account":
         who += (viewer.account_id, viewer.read_only)
-    return (query, operation_name, frozen, *who, ctx.lang, ctx.today(), stats.settings_key(ctx.settings), stats.data_version(ctx.session))
+    return (query, operation_name, frozen, *who, ctx.lang, ctx.today(), config.settings_key(ctx.settings), stats.data_version(ctx.session))
 
 
 class CachingSchema(strawberry.Schema):

@@ -43,6 +43,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from partygraph.rules.base import Alert, Violation, add_months
 from partygraph.rules.votes import (
@@ -117,14 +118,16 @@ def period_end(start: date, period: str) -> date:
     return add_months(start, PERIOD_MONTHS[period]) - timedelta(days=1)
 
 
-def periods_between(first: date, last: date, period: str) -> list[tuple[date, date]]:
-    """Every period (start, end) that overlaps [first, last], in order."""
+@lru_cache(maxsize=4096)
+def periods_between(first: date, last: date, period: str) -> tuple[tuple[date, date], ...]:
+    """Every period (start, end) that overlaps [first, last], in order. Kept: a subtree's
+    alerts ask for the same window (the look-back up to today) once per organisation."""
     out: list[tuple[date, date]] = []
     start = period_start(first, period)
     while start <= last:
         out.append((start, period_end(start, period)))
         start = add_months(start, PERIOD_MONTHS[period])
-    return out
+    return tuple(out)
 
 
 def period_name(start: date, period: str) -> tuple[str, str]:
