@@ -171,3 +171,24 @@ def test_background_export_with_progress(client, world):
     data = client.get(link).content
     rows = list(openpyxl.load_workbook(io.BytesIO(data), read_only=True).worksheets[0].iter_rows(values_only=True))
     assert sum(1 for row in rows if row[0] in ("张三", "李四", "王五", "赵六", "钱七")) == 5
+
+
+def test_each_alert_kind_links_the_children_that_hold_it(client, world):
+    """The alerts card: per kind, one link per child (or 直属) holding some, counts adding up to
+    the kind's total, each opening the alerts page filtered to that child and kind."""
+    login(client, "county")
+    html = client.get("/admin/dashboard").text
+    card = html[html.index('<section class="card alerts">') :]
+    card = card[: card.index("</section>")]
+    kinds = re.findall(r'<li data-kind="([^"]+)">.*?<span class="badge amber">(\d+)</span>(.*?)</li>', card, re.S)
+    assert kinds, card
+    for code, total, links in kinds:
+        parts = re.findall(r'<a href="/admin/alerts\?([^"]+)">([^<]+) (\d+)</a>', links)
+        assert sum(int(n) for _, _, n in parts) == int(total), (code, links)
+        for query, name, n in parts:
+            query = query.replace("&amp;", "&")
+            assert f"kind={code}" in query.replace("%2D", "-")
+            assert ("direct=1" in query) == (name.strip() == "直属")
+            listed = client.get(f"/admin/alerts?{query}")
+            assert listed.status_code == 200
+            assert f'<p id="result-count">共 {n} 条</p>' in listed.text, (query, n)

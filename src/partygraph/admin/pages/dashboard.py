@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
@@ -260,15 +260,25 @@ BREAKDOWN_COLUMNS = [
 ]
 
 
-def alerts_by_kind(s: dict[str, Any], under: str) -> dict[str, list[tuple[str, int, dict[str, str]]]]:
+def alerts_by_kind(s: dict[str, Any], under: str) -> dict[str, list[tuple[str, int, str]]]:
     """For each alert kind, the children (and 直属) that hold some: name, count and the
-    alerts page's filter. One pass, not a template loop per kind over every child's list."""
-    out: dict[str, list[tuple[str, int, dict[str, str]]]] = {}
+    alerts page's query string. One pass, not a template loop per kind over every child's
+    list; a county has hundreds of these links, so each value is quoted once."""
+    quoted: dict[str, str] = {}
+
+    def q(value: str) -> str:
+        hit = quoted.get(value)
+        if hit is None:
+            hit = quoted[value] = quote_plus(value)
+        return hit
+
+    out: dict[str, list[tuple[str, int, str]]] = {}
     for c in s["byChild"]:
         org = c["organization"]
+        where = f"under={q(org['id'])}" if org else f"under={q(under)}"
         for x in c["stats"]["alerts"] or []:
-            where = {"under": org["id"], "kind": x["key"]} if org else {"under": under, "kind": x["key"], "direct": "1"}
-            out.setdefault(x["key"], []).append((c["name"], x["value"], where))
+            link = f"{where}&kind={q(x['key'])}" + ("" if org else "&direct=1")
+            out.setdefault(x["key"], []).append((c["name"], x["value"], link))
     return out
 
 
