@@ -131,3 +131,17 @@ def test_entries_are_per_viewer_scope(gql, world) -> None:  # type: ignore[no-un
     assert county == township  # the same subtree, seen by two accounts
     outside = gql.run(STATS, {"under": world.gid("Organization", "T1")}, user="township2")
     assert outside.errors or outside.data["stats"] is None  # out of scope is not served from the cache
+
+
+def test_the_cache_is_bounded_in_bytes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from partygraph.graphql import result_cache as rc
+
+    monkeypatch.setattr(rc, "MAX_BYTES", 1000)
+    monkeypatch.setattr(rc, "_results", {})
+    monkeypatch.setattr(rc, "_bytes", 0)
+    for i in range(10):
+        rc._keep(("q", i), b"x" * 300)
+        assert rc._bytes == sum(len(v[1]) for v in rc._results.values()) <= 1000
+    assert list(rc._results) == [("q", 7), ("q", 8), ("q", 9)]  # the oldest went first
+    rc._keep(("q", 8), b"y" * 10)  # kept again: replaced, counted once
+    assert rc._bytes == 610

@@ -9,7 +9,8 @@ counter), so a write is visible in the next read and nothing is served stale.
 Dashboard aggregates (`stats`, `alertKinds`) do not depend on the account, only on the
 viewer's home organisation and role: their entries are shared by every account there.
 Any other query is kept per account. `me` and mutations are never kept. Entries expire
-after `stats.CACHE_TTL` seconds and the oldest go first when the cache is full. The cache
+after `stats.CACHE_TTL` seconds and the oldest go first when the cache is full (1,024
+results or 64 MiB; a result over 4 MiB is not kept). The cache
 is per process; `PARTYGRAPH_RESULT_CACHE=off` turns it off (the benchmark measures both).
 """
 
@@ -33,11 +34,16 @@ from partygraph.context import Context
 SHARED_ROOT_FIELDS = frozenset({"stats", "alertKinds", "__typename"})
 NEVER_KEPT_ROOT_FIELDS = frozenset({"me"})
 MAX_ENTRIES = 1024
+# Bytes kept per process (serialised results), and the largest result worth keeping: a
+# worker serving a province stays well under its memory budget whatever is asked.
+MAX_BYTES = 64 * 1024 * 1024
+MAX_ENTRY_BYTES = 4 * 1024 * 1024
 
 Reuse = Literal["shared", "account"] | None
 
 _lock = threading.Lock()
 _results: dict[tuple[Any, ...], tuple[float, bytes]] = {}
+_bytes = 0
 
 
 @lru_cache(maxsize=1024)
@@ -107,8 +113,18 @@ class CachingSchema(strawberry.Schema):
         )
         if key is not None and not result.errors:
             encoded = orjson.dumps(result.data)
-            with _lock:
-                while len(_results) >= MAX_ENTRIES:
-                    del _results[next(iter(_results))]
-                _results[key] = (time.monotonic(), encoded)
+            if len(encoded) <= MAX_ENTRY_BYTES:
+                _keep(key, encoded)
         return result
+
+
+def _keep(key: tuple[Any, ...], encoded: bytes) -> None:
+    global _bytes
+    with _lock:
+        old = _results.pop(key, None)
+        if old is not None:
+            _bytes -= len(old[1])
+        while _results and (len(_results) >= MAX_ENTRIES or _bytes + len(encoded) > MAX_BYTES):
+            _bytes -= len(_results.pop(next(iter(_results)))[1])
+        _results[key] = (time.monotonic(), encoded)
+        _bytes += len(encoded)
