@@ -140,10 +140,43 @@ def upgrade() -> None:
     # ### end Alembic commands ###
     _search_keys_collation("C")
     if not context.is_offline_mode():
-        # count the members already on file into the new rollup
-        from partygraph.rollups import rebuild
+        _count_members_into_tally()
 
-        rebuild(op.get_bind())
+
+def _count_members_into_tally() -> None:
+    """Count the members already on file into the new rollup: the rebuild as it stood at this
+    revision (later revisions add columns to member_tally, so the live code cannot run here).
+    Direct counts per organisation, then each depth's counts added to the parents, deepest first."""
+    bind = op.get_bind()
+    on_roster = "status IN ('full', 'probationary')"
+    yes = "CASE WHEN {} THEN 'yes' ELSE 'no' END"
+    direct = [
+        ("status", "status", "TRUE"),
+        ("roster", "'total'", on_roster),
+        ("gender", "gender", on_roster),
+        ("education", "education", on_roster),
+        ("ethnicity", "ethnicity", on_roster),
+        ("front_line", yes.format("front_line"), on_roster),
+        ("rural", yes.format("rural"), on_roster),
+        ("birth_year", "substr(cast(birth_date AS TEXT), 1, 4)", on_roster),
+    ]
+    bind.execute(sa.text("DELETE FROM member_tally"))
+    for dim, value, where in direct:
+        bind.execute(
+            sa.text(
+                f"INSERT INTO member_tally (org_id, dim, value, n) SELECT org_id, '{dim}', {value}, count(*) "
+                f"FROM member WHERE {where} GROUP BY 1, 3"
+            )
+        )
+    deepest = bind.execute(sa.text("SELECT max(depth) FROM organization")).scalar() or 0
+    up = sa.text(
+        "INSERT INTO member_tally (org_id, dim, value, n) "
+        "SELECT o.parent_id, t.dim, t.value, sum(t.n) FROM member_tally t JOIN organization o ON o.id = t.org_id "
+        "WHERE o.depth = :depth AND o.parent_id IS NOT NULL GROUP BY o.parent_id, t.dim, t.value "
+        "ON CONFLICT (org_id, dim, value) DO UPDATE SET n = member_tally.n + excluded.n"
+    )
+    for depth in range(deepest, 0, -1):
+        bind.execute(up, {"depth": depth})
 
 
 def _search_keys_collation(collation: str | None) -> None:

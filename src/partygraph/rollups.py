@@ -41,6 +41,13 @@ def ancestors(path: str) -> list[int]:
     return [int(path[i : i + PATH_SEGMENT_WIDTH]) for i in range(0, len(path), step)]
 
 
+def ancestor_paths(path: str) -> dict[int, str]:
+    """Each id on a path with its own path, a prefix of it: '00000001.00000007.' →
+    {1: '00000001.', 7: '00000001.00000007.'}. A tally row's `org_path` (its distribution key)."""
+    step = PATH_SEGMENT_WIDTH + 1
+    return {int(path[i : i + PATH_SEGMENT_WIDTH]): path[: i + step] for i in range(0, len(path), step)}
+
+
 def _yes(flag: Any) -> str:
     return "yes" if flag else "no"
 
@@ -60,11 +67,13 @@ def figures(values: dict[str, Any]) -> Iterator[tuple[str, str]]:
     yield "birth_year", str(values["birth_date"])[:4]
 
 
-def _add(deltas: Counter, values: dict[str, Any], sign: int) -> None:
+def _add(deltas: Counter, paths: dict[int, str], values: dict[str, Any], sign: int) -> None:
     path = values.get("org_path")
     if not path or values.get("status") is None:
         return
-    for org_id in ancestors(path):
+    above = ancestor_paths(path)
+    paths.update(above)
+    for org_id in above:
         for dim, value in figures(values):
             deltas[(org_id, dim, value)] += sign
 
@@ -85,24 +94,31 @@ def _before(obj: Member) -> dict[str, Any]:
 @event.listens_for(Session, "before_flush")
 def _on_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
     deltas: Counter = Counter()
+    paths: dict[int, str] = {}
     for obj in session.new:
         if isinstance(obj, Member):
-            _add(deltas, _now(obj), +1)
+            _add(deltas, paths, _now(obj), +1)
     for obj in session.dirty:
         if isinstance(obj, Member) and session.is_modified(obj, include_collections=False):
             before, now = _before(obj), _now(obj)
             if before != now:
-                _add(deltas, before, -1)
-                _add(deltas, now, +1)
+                _add(deltas, paths, before, -1)
+                _add(deltas, paths, now, +1)
     for obj in session.deleted:
         if isinstance(obj, Member):
-            _add(deltas, _before(obj), -1)
+            _add(deltas, paths, _before(obj), -1)
     if deltas:
-        apply(session.connection(), deltas)
+        apply(session.connection(), deltas, paths)
 
 
-def apply(conn: Connection, deltas: Counter) -> None:
-    rows = [{"org_id": k[0], "dim": k[1], "value": k[2], "n": n} for k, n in sorted(deltas.items()) if n]
+def apply(conn: Connection, deltas: Counter, paths: dict[int, str]) -> None:
+    """Add the deltas; `paths` gives each organisation's path for the rows first inserted
+    (an existing row keeps its own: organisation moves rewrite it with every *org_path)."""
+    rows = [
+        {"org_id": k[0], "org_path": paths[k[0]], "dim": k[1], "value": k[2], "n": n}
+        for k, n in sorted(deltas.items())
+        if n
+    ]
     if not rows:
         return
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
@@ -117,8 +133,9 @@ def apply(conn: Connection, deltas: Counter) -> None:
 def move_subtree(session: Session, org: Organization, new_path: str) -> None:
     """Before a move rewrites paths: carry the subtree's counts from the old ancestors to the new."""
     session.flush()
-    old_above = ancestors(org.path)[:-1]
-    new_above = ancestors(new_path)[:-1]
+    old_above = ancestor_paths(org.path)
+    new_above = ancestor_paths(new_path)
+    del old_above[org.id], new_above[org.id]  # type: ignore[arg-type]
     counts = session.execute(select(MemberTally.dim, MemberTally.value, MemberTally.n).where(MemberTally.org_id == org.id)).all()
     deltas: Counter = Counter()
     for dim, value, n in counts:
@@ -126,7 +143,8 @@ def move_subtree(session: Session, org: Organization, new_path: str) -> None:
             deltas[(a, dim, value)] -= n
         for a in new_above:
             deltas[(a, dim, value)] += n
-    apply(session.connection(), deltas)
+    # The new ancestors are outside the moved subtree: their paths do not change with the move.
+    apply(session.connection(), deltas, old_above | new_above)
 
 
 def read(session: Session, org_ids: Iterable[int]) -> dict[int, Counter]:
@@ -167,15 +185,17 @@ def rebuild(conn: Connection) -> None:
     for dim, value, where in direct:
         conn.execute(
             text(
-                f"INSERT INTO member_tally (org_id, dim, value, n) SELECT org_id, '{dim}', {value}, count(*) "
-                f"FROM member WHERE {where} GROUP BY 1, 3"
+                f"INSERT INTO member_tally (org_id, org_path, dim, value, n) "
+                f"SELECT org_id, org_path, '{dim}', {value}, count(*) FROM member WHERE {where} GROUP BY 1, 2, 4"
             )
         )
     deepest = conn.execute(select(func.max(Organization.depth))).scalar() or 0
+    # A parent's path is its child's without the last segment.
     up = text(
-        "INSERT INTO member_tally (org_id, dim, value, n) "
-        "SELECT o.parent_id, t.dim, t.value, sum(t.n) FROM member_tally t JOIN organization o ON o.id = t.org_id "
-        "WHERE o.depth = :depth AND o.parent_id IS NOT NULL GROUP BY o.parent_id, t.dim, t.value "
+        "INSERT INTO member_tally (org_id, org_path, dim, value, n) "
+        f"SELECT o.parent_id, substr(t.org_path, 1, length(t.org_path) - {PATH_SEGMENT_WIDTH + 1}), t.dim, t.value, sum(t.n) "
+        "FROM member_tally t JOIN organization o ON o.id = t.org_id "
+        "WHERE o.depth = :depth AND o.parent_id IS NOT NULL GROUP BY o.parent_id, 2, t.dim, t.value "
         "ON CONFLICT (org_id, dim, value) DO UPDATE SET n = member_tally.n + excluded.n"
     ).bindparams(bindparam("depth"))
     for depth in range(deepest, 0, -1):

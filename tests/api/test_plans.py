@@ -447,6 +447,7 @@ def plant(session_factory: Any, world: Any, settings: Any, clock: Any) -> None:
             s.add(
                 CandidateStep(
                     candidate_id=c.id,
+                    org_path=c.org_path,
                     step=st.step,
                     on=st.on,
                     outcome=st.outcome,

@@ -352,3 +352,40 @@ def test_revision_autogenerates_next_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert migrate.current(url) == expected_id
     migrate.downgrade(url, head)
     assert migrate.current(url) == head
+
+
+def test_0005_fills_the_distribution_key_from_the_parents(mig_db_url: str) -> None:
+    """Rows written before 0005 get their parent's path: data made through the services at
+    head, taken back to 0004 (the columns dropped), then upgraded again."""
+    from datetime import date
+
+    from sqlalchemy.orm import sessionmaker
+
+    from partygraph.context import SYSTEM_VIEWER, Context
+    from partygraph.services import candidate as candidates
+    from partygraph.services import member as members
+    from partygraph.services import organization as orgs
+
+    migrate.upgrade(mig_db_url)
+    with engine_for(mig_db_url) as engine, sessionmaker(engine)() as s:
+        ctx = Context(session=s, settings=Settings(), viewer=SYSTEM_VIEWER, clock=lambda: date(2026, 11, 1))
+        county = orgs.create(ctx, parent_id=None, code="C", name="岷江县委", kind="county")
+        village = orgs.create(ctx, parent_id=county.id, code="V", name="布瓦村党支部", kind="branch", branch_type="village")
+        m = members.register(ctx, org_id=village.id, name="张三", gender="male", birth_date=date(1970, 5, 1),
+                             education="junior_high", joined_on=date(1995, 7, 1), converted_on=date(1996, 7, 1))  # fmt: skip
+        members.add_position(ctx, member_id=m.id, org_id=village.id, kind="secretary", start_on=date(2024, 1, 1))  # type: ignore[arg-type]
+        candidates.apply(ctx, org_id=village.id, applied_on=date(2026, 10, 1), name="李四", gender="female",
+                         birth_date=date(2000, 1, 1), education="bachelor")  # fmt: skip
+        s.commit()
+        village_path = village.path
+    migrate.downgrade(mig_db_url, "0004")
+    migrate.upgrade(mig_db_url)
+    with engine_for(mig_db_url) as engine, engine.connect() as conn:
+        for table in ("member_event", "position", "candidate_step"):
+            paths = conn.execute(sa.text(f"SELECT DISTINCT org_path FROM {table}")).scalars().all()
+            assert paths == [village_path], (table, paths)
+        tally = conn.execute(
+            sa.text("SELECT count(*) FROM member_tally t JOIN organization o ON o.id = t.org_id WHERE t.org_path <> o.path")
+        ).scalar()
+        assert tally == 0
+        assert conn.execute(sa.text("SELECT count(*) FROM member_tally")).scalar()

@@ -44,7 +44,7 @@ CASE_COLUMNS = (
     "closed_on", "closed_reason", "version", "created_at", "updated_at",
 )  # fmt: skip
 CASE_STEP_COLUMNS = (
-    "id", "case_id", "kind", "on", "from_status", "to_status", "record", "reason", "outcome", "data", "actor_id",
+    "id", "case_id", "org_path", "kind", "on", "from_status", "to_status", "record", "reason", "outcome", "data", "actor_id",
     "actor_name", "created_at",
 )  # fmt: skip
 LOAN_COLUMNS = (
@@ -56,7 +56,7 @@ HELP_COLUMNS = (
     "id", "case_id", "org_path", "kind", "on", "amount_fen", "goods", "occasion", "helper", "approver", "fund_id",
     "loan_id", "pairing_id", "note", "actor_id", "actor_name", "created_at",
 )  # fmt: skip
-REPAYMENT_COLUMNS = ("id", "loan_id", "on", "amount_fen", "received_by", "actor_id", "created_at")
+REPAYMENT_COLUMNS = ("id", "loan_id", "org_path", "on", "amount_fen", "received_by", "actor_id", "created_at")
 FUND_ENTRY_COLUMNS = (
     "id", "fund_id", "org_path", "on", "direction", "kind", "amount_fen", "balance_after_fen", "approver",
     "counterparty", "note", "case_id", "help_entry_id", "loan_id", "repayment_id", "actor_id", "actor_name",
@@ -286,6 +286,7 @@ class _Cases:
                 (
                     first + i,
                     cid,
+                    p.org_path,
                     kind,
                     iso(on),
                     previous,
@@ -308,6 +309,7 @@ class _Cases:
                 (
                     first + len(flow) + k,
                     cid,
+                    p.org_path,
                     "review",
                     iso(on),
                     previous,
@@ -465,7 +467,7 @@ class _Cases:
             rid = pop.take_ids("assistance_repayment", 1)
             self.rows.add(
                 "assistance_repayment",
-                (rid, lid, iso(on), inst.amount_fen, "乡镇党委出纳", None, now),
+                (rid, lid, p.org_path, iso(on), inst.amount_fen, "乡镇党委出纳", None, now),
             )
             fund.move(
                 on,

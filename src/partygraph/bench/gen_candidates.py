@@ -38,7 +38,7 @@ CANDIDATE_COLUMNS = (
     "applied_on", "last_step_on", "member_id", "notes", "version", "created_at", "updated_at",
 )  # fmt: skip
 STEP_COLUMNS = (
-    "id", "candidate_id", "step", "on", "outcome", "data", "documents", "decision_id", "reason",
+    "id", "candidate_id", "org_path", "step", "on", "outcome", "data", "documents", "decision_id", "reason",
     "recorded_by", "recorded_by_name", "created_at",
 )  # fmt: skip
 STAGE_STEPS = {
@@ -328,7 +328,7 @@ class _Files:
                 data = {key: self._people(pool, data[key], on, member_id or 0)}
             self.rows.add(
                 "candidate_step",
-                (first + i, cid, step, iso(on), outcome, as_json(data) if data else "{}", as_json(documents) if documents else "[]",
+                (first + i, cid, u.path, step, iso(on), outcome, as_json(data) if data else "{}", as_json(documents) if documents else "[]",
                  None, reason, None, "bench", now),
             )  # fmt: skip
         return cid

@@ -454,6 +454,7 @@ MEMBER_COLUMNS = (
 POSITION_COLUMNS = (
     "id",
     "member_id",
+    "org_path",  # the member's (distribution key)
     "org_id",
     "kind",
     "title",
@@ -608,6 +609,9 @@ class _Generator:
         self.id_seq: dict[tuple[int, int, int], int] = {}
         self.positions: list[tuple[Any, ...]] = []
         self.group_leaders: list[tuple[int, int]] = []  # (group org id, member id)
+        # Where the members of the units that staff a committee sit (a position row carries its
+        # member's path): unit index → each member's holder path, by id order (None: one holder)
+        self.unit_paths: dict[int, list[str] | None] = {}
         self.next_member_id = 1
         # R-DEV-24: standing counts from the day probation ended, a calendar year after joining.
         base = date(1900, 1, 1).toordinal()
@@ -850,6 +854,7 @@ class _Generator:
         n_phone = len(PHONE_PREFIXES)
         n_dest = len(FLOW_DESTINATIONS)
         year_later = self.year_later
+        staffing = {ui for _, ui, _ in self.committee_posts}
         last_county = -1
         for ui, u in enumerate(self.units):
             if u.county != last_county:
@@ -887,6 +892,7 @@ class _Generator:
             jobs = choices(occupations, k=n)
             officers: list[int] = []
             first_in_holder: dict[int, int] = {}
+            paths: list[str] | None = [] if n_holders > 1 else None  # each member's holder path
             full = 0
             for i in range(n):
                 mid = u.first_member_id + i
@@ -940,6 +946,8 @@ class _Generator:
                 flowing = 1 if rand() < flowing_share else 0
                 lost = 1 if rand() < 0.004 else 0
                 holder = holders[0] if n_holders == 1 else holders[int(rand() * n_holders)]
+                if paths is not None:
+                    paths.append(holder[1])
                 if status == "full" and holder[0] not in first_in_holder:
                     first_in_holder[holder[0]] = mid
                 yield (
@@ -956,15 +964,21 @@ class _Generator:
                     1 if rand() < difficulty else 0, 1, now, now,
                 )  # fmt: skip
             u.full_members = full
-            self._branch_posts(ui, u, officers, first_in_holder)
+            if ui in staffing:
+                self.unit_paths[ui] = paths
+            self._branch_posts(ui, u, officers, first_in_holder, paths)
         if progress is not None:
             progress(self.next_member_id - 1)
         self._committee_posts()
 
     # -- positions --------------------------------------------------------------------------------
 
+    @staticmethod
+    def _member_path(u: Unit, paths: list[str] | None, member_id: int) -> str:
+        return u.holders[0][1] if paths is None else paths[member_id - u.first_member_id]
+
     def _post(
-        self, member_id: int, org_id: int, kind: PositionKind, *, since_years: int = 6
+        self, member_id: int, path: str, org_id: int, kind: PositionKind, *, since_years: int = 6
     ) -> None:
         start = date.fromordinal(
             self.today_ord - self.rng.randint(30, 365 * since_years)
@@ -973,6 +987,7 @@ class _Generator:
             (
                 len(self.positions) + 1,
                 member_id,
+                path,
                 org_id,
                 kind.value,
                 POSITION_LABELS[kind][0],
@@ -985,11 +1000,17 @@ class _Generator:
         )
 
     def _branch_posts(
-        self, ui: int, u: Unit, officers: list[int], first_in_holder: dict[int, int]
+        self,
+        ui: int,
+        u: Unit,
+        officers: list[int],
+        first_in_holder: dict[int, int],
+        paths: list[str] | None,
     ) -> None:
         if not officers:
             return
-        self._post(officers[0], u.org_id, PositionKind.secretary)
+        path = self._member_path
+        self._post(officers[0], path(u, paths, officers[0]), u.org_id, PositionKind.secretary)
         if u.full_members >= 7:
             size = self.rng.randint(3, 5)
             extra = [
@@ -999,18 +1020,18 @@ class _Generator:
                 PositionKind.deputy_secretary,
             ]
             for mid, kind in zip(officers[1:size], extra, strict=False):
-                self._post(mid, u.org_id, kind)
+                self._post(mid, path(u, paths, mid), u.org_id, kind)
         if u.profile == BranchType.village:
             if self.rng.random() < 0.6:  # 一肩挑: the secretary is also the village director
-                self._post(officers[0], u.org_id, PositionKind.village_director)
+                self._post(officers[0], path(u, paths, officers[0]), u.org_id, PositionKind.village_director)
             elif len(officers) > 5:
-                self._post(officers[5], u.org_id, PositionKind.village_director)
+                self._post(officers[5], path(u, paths, officers[5]), u.org_id, PositionKind.village_director)
             for mid in officers[6:8]:
-                self._post(mid, u.org_id, PositionKind.village_cadre, since_years=12)
+                self._post(mid, path(u, paths, mid), u.org_id, PositionKind.village_cadre, since_years=12)
         if len(u.holders) > 1:
-            for org_id, _ in u.holders:
+            for org_id, holder_path in u.holders:
                 if org_id in first_in_holder:
-                    self._post(first_in_holder[org_id], org_id, PositionKind.group_leader)
+                    self._post(first_in_holder[org_id], holder_path, org_id, PositionKind.group_leader)
 
     def _committee_posts(self) -> None:
         """Township committees, general branches, the organs committee and the county itself
@@ -1027,7 +1048,7 @@ class _Generator:
                      PositionKind.discipline_officer, PositionKind.publicity_officer]  # fmt: skip
             for mid, post in zip(picks, posts, strict=False):
                 assert post in COMMITTEE_KINDS
-                self._post(mid, org_id, post)
+                self._post(mid, self._member_path(u, self.unit_paths[ui], mid), org_id, post)
 
 
 def generate(

@@ -85,10 +85,11 @@ def measure_pipeline_step(bench: Bench, anchors: list[Anchor]) -> OpResult:
             raise RuntimeError(problem.message_en)
         now = time.strftime("%Y-%m-%d %H:%M:%S")
         step_id = bench.sql(
-            'INSERT INTO candidate_step (candidate_id, step, "on", outcome, data, documents, recorded_by, recorded_by_name, created_at) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            'INSERT INTO candidate_step (candidate_id, org_path, step, "on", outcome, data, documents, recorded_by, recorded_by_name, created_at) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 cid,
+                row[1],
                 "activist_review",
                 iso_today,
                 None,

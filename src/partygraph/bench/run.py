@@ -597,13 +597,13 @@ class Bench:
         # The roster rollup the write path keeps (partygraph.rollups): the new member's counts
         # at every ancestor; the floor writes them too, and the clean-up takes them back.
         tally = [
-            (org_id, dim, value)
-            for org_id in rollups.ancestors(org_path)
+            (org_id, path, dim, value)
+            for org_id, path in rollups.ancestor_paths(org_path).items()
             for dim, value in rollups.figures(
                 {"status": "full", "gender": "male", "education": "bachelor", "ethnicity": "汉族", "front_line": False, "rural": False, "birth_date": "1990-05-01"}
             )
         ]  # fmt: skip
-        upsert = "INSERT INTO member_tally (org_id, dim, value, n) VALUES (?, ?, ?, ?) ON CONFLICT (org_id, dim, value) DO UPDATE SET n = member_tally.n + excluded.n"
+        upsert = "INSERT INTO member_tally (org_id, org_path, dim, value, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT (org_id, dim, value) DO UPDATE SET n = member_tally.n + excluded.n"
 
         def move_tally(sign: int) -> None:
             cur = self.raw.cursor()
@@ -635,8 +635,8 @@ class Bench:
                  False, False, "2015-07-01", "2016-07-01", "full", "2016-07-01", "13800000000", False, False, False, False, now, now),
             )[0][0]  # fmt: skip
             self.sql(
-                'INSERT INTO member_event (member_id, "on", kind, to_status, org_id, actor_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-                (mid, "2015-07-01", "registered", "full", anchor.org_id, viewer.account_id, now),
+                'INSERT INTO member_event (member_id, org_path, "on", kind, to_status, org_id, actor_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+                (mid, org[0], "2015-07-01", "registered", "full", anchor.org_id, viewer.account_id, now),
             )
             self.sql(
                 "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id, org_path, after) "

@@ -58,6 +58,7 @@ class CaseStep(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="assistance_case.id", nullable=False, index=True)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the case's (distribution key)
     kind: str = Field(max_length=16, nullable=False)
     on: date = Field(nullable=False)
     from_status: str | None = Field(default=None, max_length=16)
@@ -179,6 +180,7 @@ class Repayment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     loan_id: int = Field(foreign_key="assistance_loan.id", nullable=False, index=True)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the loan's (distribution key)
     on: date = Field(nullable=False)
     amount_fen: int = _money()
     received_by: str | None = Field(default=None, max_length=60)
@@ -216,6 +218,8 @@ class Promise(Versioned, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     pairing_id: int = Field(foreign_key="assistance_pairing.id", nullable=False, index=True)
+    # the pairing's org_path, the helped side (distribution key)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))
     text: str = Field(max_length=500, nullable=False)
     made_on: date = Field(nullable=False)
     due_on: date = Field(nullable=False)

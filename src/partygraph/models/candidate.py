@@ -60,6 +60,7 @@ class CandidateStep(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", nullable=False)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the candidate's (distribution key)
     step: str = Field(max_length=32, nullable=False)
     on: date = Field(nullable=False)
     outcome: str | None = Field(default=None, max_length=16)

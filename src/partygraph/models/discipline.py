@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Column, Index
 from sqlmodel import Field
 
-from partygraph.models.common import Versioned
+from partygraph.models.common import PathType, Versioned
 
 
 class MemberSanction(Versioned, table=True):
@@ -26,6 +26,7 @@ class MemberSanction(Versioned, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the member's (distribution key)
     kind: str = Field(max_length=24, nullable=False)  # rules.discipline.SanctionKind
     decided_on: date = Field(nullable=False)
     effective_from: date = Field(nullable=False)

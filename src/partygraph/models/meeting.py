@@ -80,6 +80,7 @@ class MeetingDecision(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", nullable=False, index=True)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the meeting's (distribution key)
     subject: str = Field(max_length=24, nullable=False)
     candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
     title: str | None = Field(default=None, max_length=200)
@@ -161,6 +162,7 @@ class TermMember(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     term_id: int = Field(foreign_key="term.id", nullable=False, index=True)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the term's (distribution key)
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     name: str = Field(max_length=60, nullable=False)
     post: str = Field(max_length=32, nullable=False)
@@ -192,6 +194,7 @@ class ElectionCandidate(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     election_id: int = Field(foreign_key="election.id", nullable=False, index=True)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the election's (distribution key)
     member_id: int | None = Field(default=None, foreign_key="member.id")
     name: str = Field(max_length=60, nullable=False)
     votes: int = Field(nullable=False)
@@ -222,6 +225,7 @@ class FourStepRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="four_step_item.id", nullable=False, index=True)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the item's (distribution key)
     step: str = Field(max_length=24, nullable=False)
     on: date = Field(nullable=False)
     passed: bool | None = None  # the body's verdict (None for the notices)
@@ -275,6 +279,8 @@ class ContactAttempt(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="lost_contact_record.id", nullable=False, index=True)
+    # the record's member_org_path (distribution key)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))
     on: date = Field(nullable=False)
     method: str = Field(max_length=60, nullable=False)  # phone, visit, family, notice…
     outcome: str | None = Field(default=None, max_length=500)

@@ -154,6 +154,7 @@ class MemberEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the member's (distribution key)
     on: date = Field(nullable=False)
     kind: str = Field(max_length=32, nullable=False)
     from_status: str | None = Field(default=None, max_length=24)
@@ -169,6 +170,8 @@ class Position(Versioned, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
+    # the member's path (distribution key), not the path of `org_id` where the post is held
+    org_path: str = Field(sa_column=Column(PathType, nullable=False))
     org_id: int = Field(foreign_key="organization.id", nullable=False, index=True)
     kind: str = Field(max_length=32, nullable=False)
     title: str | None = Field(default=None, max_length=60)

@@ -178,6 +178,7 @@ def open_case(
     ctx.session.add(
         CaseStep(
             case_id=c.id,  # type: ignore[arg-type]
+            org_path=c.org_path,
             kind=rules.CaseStepKind.apply.value,
             on=applied_on,
             to_status=c.status,
@@ -292,6 +293,7 @@ def advance(
     ctx.session.add(
         CaseStep(
             case_id=c.id,  # type: ignore[arg-type]
+            org_path=c.org_path,
             kind=kind.value,
             on=on,
             from_status=previous,
@@ -549,7 +551,7 @@ def repay(ctx: Context, loan_id: int, *, amount_fen: int, on: date, received_by:
     if on < loan.lent_on:
         raise violation("INVALID_DATE", "还款日期不能早于借款日期", "A repayment cannot precede the loan", "on")
     before = {"repaid_fen": loan.repaid_fen, "status": loan.status}
-    rep = Repayment(loan_id=loan.id, on=on, amount_fen=amount_fen, received_by=clean_text(received_by, "receivedBy", "经手人", "Received by", required=False, max_len=60), actor_id=viewer.account_id)  # type: ignore[arg-type]
+    rep = Repayment(loan_id=loan.id, org_path=loan.org_path, on=on, amount_fen=amount_fen, received_by=clean_text(received_by, "receivedBy", "经手人", "Received by", required=False, max_len=60), actor_id=viewer.account_id)  # type: ignore[arg-type]
     ctx.session.add(rep)
     ctx.session.flush()
     loan.repaid_fen += amount_fen
@@ -704,6 +706,7 @@ def add_promise(ctx: Context, pairing_id: int, *, text: str, made_on: date, due_
         raise RuleViolationError(problem)
     pr = Promise(
         pairing_id=p.id,  # type: ignore[arg-type]
+        org_path=p.org_path,
         text=clean_text(text, "text", "承诺内容", "Promise", required=True, max_len=500),  # type: ignore[arg-type]
         made_on=made_on,
         due_on=due_on,

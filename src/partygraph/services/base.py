@@ -7,13 +7,30 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import SQLModel
 
 from partygraph.context import Context, Viewer
 from partygraph.errors import ConflictError, NotAllowedError, NotFoundError, violation
+from partygraph.models.assistance import AssistanceCase, CaseStep, Loan, Pairing, Promise, Repayment
 from partygraph.models.audit import AuditEvent
+from partygraph.models.candidate import Candidate, CandidateStep
 from partygraph.models.common import utcnow
+from partygraph.models.discipline import MemberSanction
+from partygraph.models.meeting import (
+    ContactAttempt,
+    Election,
+    ElectionCandidate,
+    FourStepItem,
+    FourStepRecord,
+    LostContactRecord,
+    Meeting,
+    MeetingDecision,
+    Term,
+    TermMember,
+)
+from partygraph.models.member import Member, MemberEvent, Position
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -42,6 +59,39 @@ def get_scoped(ctx: Context, model: type[M], ident: int, path_attr: str, label: 
     if obj is None or viewer is None or not viewer.sees(getattr(obj, path_attr)):
         raise NotFoundError(label, ident, type_en=model.__name__)
     return obj
+
+
+# --- the distribution key of child rows --------------------------------------------------------
+#
+# Rows that grow with the members carry the organisation path of the record they belong to
+# (`org_path`, the distribution key), copied from it when they are written:
+# child model → (its foreign key to the parent, the parent model, the parent's path attribute).
+# An organisation move rewrites every `*org_path` by prefix; a parent whose own path changes
+# otherwise (a member moved or transferred to another organisation) calls `repath_children`.
+PATH_PARENTS: dict[type[SQLModel], tuple[str, type[SQLModel], str]] = {
+    MemberEvent: ("member_id", Member, "org_path"),
+    Position: ("member_id", Member, "org_path"),
+    MemberSanction: ("member_id", Member, "org_path"),
+    CandidateStep: ("candidate_id", Candidate, "org_path"),
+    MeetingDecision: ("meeting_id", Meeting, "org_path"),
+    TermMember: ("term_id", Term, "org_path"),
+    ElectionCandidate: ("election_id", Election, "org_path"),
+    FourStepRecord: ("item_id", FourStepItem, "org_path"),
+    ContactAttempt: ("record_id", LostContactRecord, "member_org_path"),
+    CaseStep: ("case_id", AssistanceCase, "org_path"),
+    Promise: ("pairing_id", Pairing, "org_path"),
+    Repayment: ("loan_id", Loan, "org_path"),
+}
+
+
+def repath_children(session: Session, parent: type[SQLModel], parent_id: int, new_path: str) -> None:
+    """The parent's path changed (not by an organisation move): its child rows follow, one bulk
+    UPDATE per child table, in the caller's transaction. Pending ORM changes are flushed first
+    so that no child row is written afterwards with the old path."""
+    session.flush()
+    for child, (fk, model, _attr) in PATH_PARENTS.items():
+        if model is parent:
+            session.execute(update(child).where(getattr(child, fk) == parent_id).values(org_path=new_path))
 
 
 def bump_version(ctx: Context, obj: Any, expected: int | None, label: str) -> None:

@@ -547,7 +547,7 @@ def start_term(
             m = members.get(ctx, tm.member_id)
             name = m.name
         ctx.session.add(
-            TermMember(term_id=term.id, member_id=tm.member_id, name=name, post=post.value)
+            TermMember(term_id=term.id, org_path=term.org_path, member_id=tm.member_id, name=name, post=post.value)
         )  # type: ignore[arg-type]
         posts.append({"member_id": tm.member_id, "name": name, "post": post.value})
     ctx.session.flush()
@@ -684,6 +684,7 @@ def record_election(
         ctx.session.add(
             ElectionCandidate(
                 election_id=election.id,  # type: ignore[arg-type]
+                org_path=election.org_path,
                 member_id=c.member_id,
                 name=name,
                 votes=c.votes,
@@ -818,6 +819,7 @@ def record_four_step(
             raise NotFoundError("会议", meeting_id, "meetingId")
     row = FourStepRecord(
         item_id=item.id,  # type: ignore[arg-type]
+        org_path=item.org_path,
         step=step,
         on=on,
         passed=verdict,
@@ -1017,6 +1019,7 @@ def add_contact_attempt(
     check_date(on, "on", "查找日期", "Date of the attempt", today=ctx.today(), earliest=rec.lost_on)
     row = ContactAttempt(
         record_id=rec.id,  # type: ignore[arg-type]
+        org_path=rec.member_org_path,
         on=on,
         method=clean_text(method, "method", "查找方式", "Method", required=True, max_len=60),  # type: ignore[arg-type]
         outcome=clean_text(outcome, "outcome", "结果", "Outcome", required=False, max_len=500),

@@ -501,6 +501,7 @@ def apply(
     ctx.session.add(
         CandidateStep(
             candidate_id=cand.id,  # type: ignore[arg-type]
+            org_path=cand.org_path,
             step=Step.application.value,
             on=applied_on,
             data={},
@@ -550,6 +551,7 @@ def record_step(ctx: Context, candidate_id: int, s: StepInput, *, version: int |
     before = snapshot(cand, AUDIT_FIELDS)
     row = CandidateStep(
         candidate_id=cand.id,  # type: ignore[arg-type]
+        org_path=cand.org_path,
         step=step.value,
         on=s.on,
         outcome=new.outcome,

@@ -125,6 +125,7 @@ def record_sanction(
     _raise(record_problem(kind, decided_on, effective_from, probation_years, today))
     s = MemberSanction(
         member_id=m.id,  # type: ignore[arg-type]
+        org_path=m.org_path,
         kind=kind,
         decided_on=decided_on,
         effective_from=effective_from,

@@ -246,6 +246,7 @@ def record_meeting(
         outcome = general_meeting_outcome(tally)
         row = MeetingDecision(
             meeting_id=meeting.id,  # type: ignore[arg-type]
+            org_path=meeting.org_path,
             subject=subject.value,
             candidate_id=d.candidate_id,
             title=clean_text(d.title, f"{field}.title", "事项", "Title", required=False, max_len=200),

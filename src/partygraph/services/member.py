@@ -34,6 +34,7 @@ from partygraph.services.base import (
     clean_text,
     get_scoped,
     record,
+    repath_children,
     require_viewer,
     require_writer,
     snapshot,
@@ -244,6 +245,7 @@ def register(ctx: Context, *, org_id: int, status: str = "full", **fields: objec
     ctx.session.add(
         MemberEvent(
             member_id=m.id,  # type: ignore[arg-type]
+            org_path=m.org_path,
             on=m.joined_on,
             kind="registered",
             to_status=m.status,
@@ -279,9 +281,11 @@ def update(ctx: Context, member_id: int, *, version: int | None, changes: dict[s
     _validate(ctx, m)
     bump_version(ctx, m, version, LABEL)
     if moved_from is not None:
+        repath_children(ctx.session, Member, m.id, m.org_path)  # type: ignore[arg-type]
         ctx.session.add(
             MemberEvent(
                 member_id=m.id,  # type: ignore[arg-type]
+                org_path=m.org_path,
                 on=ctx.today(),
                 kind="moved",
                 org_id=m.org_id,
@@ -325,6 +329,7 @@ def change_status(
     ctx.session.add(
         MemberEvent(
             member_id=m.id,  # type: ignore[arg-type]
+            org_path=m.org_path,
             on=on,
             kind="status",
             from_status=current.value,
@@ -368,6 +373,7 @@ def add_position(
             )
     p = Position(
         member_id=m.id,  # type: ignore[arg-type]
+        org_path=m.org_path,
         org_id=org.id,  # type: ignore[arg-type]
         kind=k.value,
         title=clean_text(title, "title", "职务名称", "Title", required=False, max_len=60) or POSITION_LABELS[k][0],
@@ -452,7 +458,7 @@ def send_transfer(ctx: Context, member_id: int, *, to_org_code: str, on: date, r
     )
     ctx.session.add(t)
     ctx.session.flush()
-    ctx.session.add(MemberEvent(member_id=m.id, on=on, kind="transfer_sent", org_id=to.id, reason=t.reason, actor_id=viewer.account_id))  # type: ignore[arg-type]
+    ctx.session.add(MemberEvent(member_id=m.id, org_path=m.org_path, on=on, kind="transfer_sent", org_id=to.id, reason=t.reason, actor_id=viewer.account_id))  # type: ignore[arg-type]
     record(ctx, "transfer.send", "Member", m.id, m.org_path, None, {"transfer": t.id, "to_org_id": to.id})  # type: ignore[arg-type]
     return t
 
@@ -501,10 +507,12 @@ def decide_transfer(
         _end_posts(ctx, m.id, on)  # type: ignore[arg-type]
         m.org_id, m.org_path = target.id, target.path  # type: ignore[assignment]
         bump_version(ctx, m, None, LABEL)
+        repath_children(ctx.session, Member, m.id, m.org_path)  # type: ignore[arg-type]
         record(ctx, "member.transfer_in", "Member", m.id, m.org_path, before, snapshot(m, AUDIT_FIELDS))  # type: ignore[arg-type]
     ctx.session.add(
         MemberEvent(
             member_id=m.id,  # type: ignore[arg-type]
+            org_path=m.org_path,
             on=on,
             kind="transfer_accepted" if accept else "transfer_refused",
             org_id=t.to_org_id,
@@ -529,7 +537,9 @@ def cancel_transfer(ctx: Context, transfer_id: int, *, reason: str, version: int
     t.decision_note = clean_text(reason, "reason", "撤回原因", "Reason", required=True, max_len=1000)
     t.decided_on, t.decided_by = ctx.today(), viewer.account_id
     bump_version(ctx, t, version, "组织关系转接")
-    ctx.session.add(MemberEvent(member_id=t.member_id, on=ctx.today(), kind="transfer_cancelled", reason=t.decision_note, actor_id=viewer.account_id))
+    m = ctx.session.get(Member, t.member_id)
+    assert m is not None
+    ctx.session.add(MemberEvent(member_id=t.member_id, org_path=m.org_path, on=ctx.today(), kind="transfer_cancelled", reason=t.decision_note, actor_id=viewer.account_id))
     record(ctx, "transfer.cancel", "Transfer", t.id, t.from_org_path, {"status": "pending"}, {"status": t.status})  # type: ignore[arg-type]
     ctx.session.flush()
     return t
@@ -568,6 +578,7 @@ def transfer_out(
     ctx.session.add(
         MemberEvent(
             member_id=m.id,  # type: ignore[arg-type]
+            org_path=m.org_path,
             on=on,
             kind="transfer_out",
             from_status=previous,
