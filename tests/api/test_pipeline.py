@@ -547,6 +547,24 @@ def test_alerts_talk_overdue_after_a_month(p, gql, world, clock) -> None:  # typ
     assert [(a["code"], a["dueOn"], a["candidate"]["name"], a["organization"]["name"]) for a in found] == [("R-DEV-02", "2026-10-01", "杨晓明", "布瓦村党支部")]
 
 
+def test_subtree_alerts_follow_each_recorded_step(p, gql, world, clock) -> None:  # type: ignore[no-untyped-def]
+    """The subtree's file alerts are kept per file version (services.candidate): a step
+    recorded after they were read, a new day and another file show in the next read."""
+    p.apply(on="2026-09-01")
+    clock.today = D("2026-10-05")
+
+    def codes() -> list[str]:
+        found = gql(ALERTS, {"u": world.gid("Organization", "V1")}, user="village")["alerts"]
+        return sorted(a["code"] for a in found if a["candidate"])
+
+    assert codes() == ["R-DEV-02"]
+    assert codes() == ["R-DEV-02"]  # read again: the kept answer
+    p.ok("talk", "2026-10-05")
+    assert codes() == []
+    clock.today = D("2027-04-06")  # six months without a step: stalled, by the date alone
+    assert codes() == ["A-STALLED"]
+
+
 def test_alerts_stalled_applicant_2001_to_2009(p, gql, world, clock) -> None:  # type: ignore[no-untyped-def]
     p.apply(on="2001-03-01", born="1975-02-01", name="苟先生")
     p.ok("talk", "2001-03-20")
