@@ -49,6 +49,9 @@ class Context:
     # Strawberry wants request/response on the context for its own use.
     request: Any = None
     response: Any = None
+    # Set by the HTTP endpoint, which only serialises results: a cached result may come back
+    # as its JSON bytes (an orjson.Fragment) instead of being decoded and encoded again.
+    encoded_results: bool = False
 
     def today(self) -> date:
         return self.clock()

@@ -155,3 +155,28 @@ def test_accept_language_chooses_the_labels(client, session_factory, world):
     err = post(client, UPDATE, {"input": {"id": world.gid("Organization", "V1"), "version": 9, "name": "x"}},
                headers=bearer(token, **{"accept-language": "en"})).json()["data"]["updateOrganization"]
     assert err["__typename"] == "Conflict" and "reload" in err["message"]
+
+
+def test_a_cached_result_is_served_as_the_same_json(client, session_factory, world, monkeypatch):
+    """The second identical read is answered from the result cache as stored bytes; the
+    document is the one the first request got, and a write still shows in the next read."""
+    import orjson
+
+    served = []
+    fragment = orjson.Fragment
+    monkeypatch.setattr(orjson, "Fragment", lambda b: served.append(b) or fragment(b))
+    headers = bearer(token_for(session_factory, "county"))
+    query = {"query": "query($c: ID!) { members(first: 10) { totalCount nodes { name birthDate status } } stats(under: $c) { membersTotal } }",
+             "variables": {"c": world.gid("Organization", "C")}}
+    first = client.post("/graphql", json=query, headers=headers)
+    second = client.post("/graphql", json=query, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert second.json() == first.json() and first.json()["data"]["members"]["totalCount"] == 5
+    assert second.content == first.content
+    assert len(served) == 1  # the second request: the stored bytes, not decoded and encoded again
+    add = {"query": """mutation($i: RegisterMemberInput!) { registerMember(input: $i) { __typename } }""",
+           "variables": {"i": {"orgId": world.gid("Organization", "V2"), "name": "周九", "gender": "male",
+                               "birthDate": "1991-04-02", "education": "bachelor", "joinedOn": "2020-07-01"}}}  # fmt: skip
+    assert client.post("/graphql", json=add, headers=headers).json()["data"]["registerMember"]["__typename"] == "MemberPayload"
+    third = client.post("/graphql", json=query, headers=headers).json()["data"]
+    assert third["members"]["totalCount"] == 6 and third["stats"]["membersTotal"] == 6

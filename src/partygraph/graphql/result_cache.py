@@ -106,8 +106,10 @@ class CachingSchema(strawberry.Schema):
             with _lock:
                 hit = _results.get(key)
             if hit is not None and now - hit[0] < stats.CACHE_TTL:
-                # kept serialised: every caller gets its own copy to change as it likes
-                return ExecutionResult(data=orjson.loads(hit[1]), errors=None)
+                # kept serialised: every caller gets its own copy to change as it likes, and
+                # the HTTP endpoint the bytes themselves
+                data = orjson.Fragment(hit[1]) if context_value.encoded_results else orjson.loads(hit[1])
+                return ExecutionResult(data=data, errors=None)
         result = await super().execute(
             query, variable_values, context_value, root_value, operation_name, allowed_operation_types, operation_extensions
         )

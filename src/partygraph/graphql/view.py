@@ -67,6 +67,7 @@ class GraphQLView(GraphQL):
                 viewer=viewer,
                 clock=self.app_state.clock,
                 lang=request_language(request),
+                encoded_results=True,
             )
             response = await self.run(request)
             await response(scope, receive, send)
