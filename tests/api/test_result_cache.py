@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from partygraph import stats
-from partygraph.graphql.result_cache import cacheable, reuse
+from partygraph.graphql.result_cache import reuse
 
 STATS = """
 query Dash($under: ID!) {
@@ -20,15 +20,15 @@ mutation Reg($input: RegisterMemberInput!) {
 """
 
 
-def test_only_dashboard_reads_are_cacheable() -> None:
-    assert cacheable(STATS, None)
-    assert cacheable("{ __typename stats(under: \"x\") { membersTotal } }", None)
-    assert not cacheable("{ stats(under: \"x\") { membersTotal } members { totalCount } }", None)
-    assert not cacheable(REGISTER, None)
-    assert not cacheable("{ ...F } fragment F on Query { __typename }", None)
-    assert not cacheable("query A { __typename } query B { __typename }", None)
-    assert cacheable("query A { __typename } query B { __typename }", "B")
-    assert not cacheable("{ broken", None)
+def test_only_dashboard_reads_are_shared_between_accounts() -> None:
+    assert reuse(STATS, None) == "shared"
+    assert reuse("{ __typename stats(under: \"x\") { membersTotal } }", None) == "shared"
+    assert reuse("{ stats(under: \"x\") { membersTotal } members { totalCount } }", None) != "shared"
+    assert reuse(REGISTER, None) != "shared"
+    assert reuse("{ ...F } fragment F on Query { __typename }", None) != "shared"
+    assert reuse("query A { __typename } query B { __typename }", None) != "shared"
+    assert reuse("query A { __typename } query B { __typename }", "B") == "shared"
+    assert reuse("{ broken", None) != "shared"
 
 
 MEMBERS = """

@@ -68,11 +68,6 @@ def reuse(query: str, operation_name: str | None) -> Reuse:
     return "shared" if names <= SHARED_ROOT_FIELDS else "account"
 
 
-def cacheable(query: str, operation_name: str | None) -> bool:
-    """A read whose root selections are only dashboard aggregates (shared between accounts)."""
-    return reuse(query, operation_name) == "shared"
-
-
 def _key(ctx: Context, how: Reuse, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> tuple[Any, ...] | None:
     viewer = ctx.viewer
     if viewer is None or how is None:
