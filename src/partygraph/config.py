@@ -20,8 +20,13 @@ PROJECT_DIR = PACKAGE_DIR.parent.parent
 
 
 def _default_dir(name: str) -> Path:
-    """Top-level folders (templates/, migrations/) live beside src/ in the checkout."""
-    return PROJECT_DIR / name
+    """Where a top-level folder (templates/, migrations/) is found.
+
+    A wheel carries it inside the package (the build maps it there, see pyproject.toml);
+    a source checkout, editable installs included, keeps it beside src/.
+    """
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else PROJECT_DIR / name
 
 
 @dataclass(frozen=True)
