@@ -9,8 +9,9 @@ so a new revision is covered without touching this file), on SQLite and on Postg
    table (the organisation tree) holding a parent and its child;
 3. upgrade to head;
 4. check that every row is still there with the same primary key, that every column still
-   present at head kept its value, that the columns head added as NOT NULL were filled, and
-   that the distribution key 0005 adds holds the parent's path.
+   present at head kept its value, and that the columns head added as NOT NULL were filled;
+   and the two values later revisions derive from rows already on file: the member counts
+   0004 puts into its new member_tally, and the distribution key 0005 copies from the parents.
 
 The realistic path, rows written by the services, is
 ``test_migrations.py::test_0005_fills_the_distribution_key_from_the_parents``: data made at head,
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -43,6 +45,7 @@ from partygraph.models.evaluation import AppointmentStatus, ModelSiteStatus, Rou
 from partygraph.models.meeting import AttendanceStatus, DecisionSubject, MeetingKind
 from partygraph.models.member import Education, Gender, MemberStatus, PositionKind, TransferStatus
 from partygraph.models.organization import BranchType, OrgKind, OrgStatus
+from partygraph.rollups import figures
 
 # The chain tests' fixtures: a fresh database on each backend, SQLite and PostgreSQL.
 mig_db_kind = chain_tests.mig_db_kind
@@ -262,8 +265,10 @@ def test_upgrade_to_head_keeps_every_row(revision: str, mig_db_url: str) -> None
                 continue
             old, new = at_revision.tables[name], at_head.tables[name]
             found = rows_by_key(conn, new)
-            assert set(found) == {primary_key(old, r) for r in rows}, (
-                f"{revision}→head: rows of {name} lost or added"
+            keys = {primary_key(old, r) for r in rows}
+            assert set(found) == keys, (
+                f"{revision}→head: {name} lost rows {sorted(keys - set(found))}"
+                f" and gained rows {sorted(set(found) - keys)}"
             )
             kept = [c.name for c in old.columns if c.name in new.columns]
             for column in old.columns:
@@ -283,8 +288,32 @@ def test_upgrade_to_head_keeps_every_row(revision: str, mig_db_url: str) -> None
                 for col in added:
                     assert now[col] is not None, f"{revision}→head: new {name}.{col} left NULL"
 
+        # Values later revisions derive from the rows already on file.
+        if "member_tally" not in inserted:
+            check_member_tally_counted(conn, inserted, revision)
         if CHAIN.index(revision) < CHAIN.index("0005"):
             check_distribution_key_backfill(conn, at_head, inserted, revision)
+
+
+def check_member_tally_counted(
+    conn: sa.Connection, inserted: Mapping[str, list[Row]], revision: str
+) -> None:
+    """0004 counts the members already on file into its new member_tally: each member, by
+    the figures the live code keeps (``rollups.figures``), at its organisation and at every
+    ancestor (followed here through parent_id; 0004 itself goes level by level on depth,
+    which the synthetic tree keeps consistent: the root at depth 1, its child at depth 2)."""
+    parent_of = {org["id"]: org["parent_id"] for org in inserted["organization"]}
+    expected: Counter[tuple[int, str, str]] = Counter()
+    for member in inserted.get("member", []):
+        org_id = member["org_id"]
+        while org_id is not None:
+            for dim, value in figures(member):
+                expected[(org_id, dim, value)] += 1
+            org_id = parent_of[org_id]
+    tally = conn.execute(sa.text("SELECT org_id, dim, value, n FROM member_tally")).all()
+    assert {(o, d, v): n for o, d, v, n in tally} == dict(expected), (
+        f"{revision}→head: member_tally does not count the members on file"
+    )
 
 
 def check_distribution_key_backfill(
