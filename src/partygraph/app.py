@@ -1,4 +1,4 @@
-"""create_app(settings) -> Starlette: /graphql, /admin, /static, /healthz."""
+"""create_app(settings) -> Starlette: /graphql, /admin, /static, /healthz, /readyz."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import strawberry
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -22,6 +22,13 @@ from partygraph.context import system_clock
 from partygraph.db import make_engine, make_session_factory
 from partygraph.graphql.schema import build_schema
 from partygraph.graphql.view import GraphQLView
+from partygraph.observability import (
+    Readiness,
+    RequestLog,
+    configure_logging,
+    healthz,
+    migrations_head,
+)
 
 
 @dataclass
@@ -42,6 +49,7 @@ def create_app(
     from partygraph.admin.routes import admin_app
 
     settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
     engine = engine or make_engine(settings.database_url)
     state = AppState(
         settings=settings,
@@ -51,13 +59,8 @@ def create_app(
         clock=clock,
     )
 
-    async def healthz(request: Request) -> JSONResponse:
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001 - a monitor wants the reason, not a traceback
-            return JSONResponse({"status": "error", "database": str(exc.__class__.__name__)}, status_code=503)
-        return JSONResponse({"status": "ok", "database": engine.dialect.name})
+    migrations_dir = settings.migrations_dir
+    readyz = Readiness(engine, lambda: migrations_head(migrations_dir))
 
     async def root(request: Request) -> RedirectResponse:
         return RedirectResponse("/admin/", 303)
@@ -66,11 +69,14 @@ def create_app(
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
+            Route("/readyz", readyz.endpoint),
             Route("/graphql", GraphQLView(state, graphql_ide="graphiql"), methods=["GET", "POST"]),
             Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
             Mount("/admin", admin_app(state), name="admin"),
         ],
         middleware=[
+            # Outermost of ours: its duration and status cover the session cookie's work too.
+            Middleware(RequestLog, debug=settings.debug),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

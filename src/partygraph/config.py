@@ -42,6 +42,8 @@ class Settings:
     session_max_age: int = 8 * 3600
     # Whole results of read queries kept until the data changes (graphql.result_cache).
     result_cache: bool = True
+    # Level of partygraph's own log lines on stdout (one JSON line per request at INFO).
+    log_level: str = "INFO"
     templates_dir: Path = field(default_factory=lambda: _default_dir("templates"))
     migrations_dir: Path = field(default_factory=lambda: _default_dir("migrations"))
     # Import and export jobs (state + uploaded / produced files), shared by every worker process.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from uvicorn_worker import UvicornWorker  # type: ignore[import-untyped]  # publishes no types
 
 
 def app_factory() -> Any:
@@ -21,6 +22,13 @@ def app_factory() -> Any:
     return app
 
 
+class QuietUvicornWorker(UvicornWorker):
+    """A uvicorn worker without uvicorn's access log: partygraph.observability writes the one
+    line per request (and skipping uvicorn's saves formatting a line nobody reads)."""
+
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "access_log": False}
+
+
 class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
@@ -28,7 +36,7 @@ class _Gunicorn(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)  # type: ignore[union-attr]
+            self.cfg.set(key, value)
 
     def load(self) -> Any:
         return app_factory()
@@ -38,14 +46,15 @@ def run(*, host: str, port: int, workers: int) -> None:
     if workers <= 1:
         import uvicorn
 
-        uvicorn.run(app_factory(), host=host, port=port, log_level="warning")
+        uvicorn.run(app_factory(), host=host, port=port, log_level="warning", access_log=False)
         return
     _Gunicorn(
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": "uvicorn_worker.UvicornWorker",
+            "worker_class": "partygraph.server.QuietUvicornWorker",
             "loglevel": "warning",
+            "accesslog": None,
             "timeout": 60,
         }
     ).run()

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from partygraph.auth import CSRF_HEADER, SESSION_CSRF_KEY, request_language, viewer_from_session
 from partygraph.context import Context
 from partygraph.i18n import translate
+from partygraph.observability import ACCOUNT_ID
 
 OPERATIONS_DIR = Path(__file__).parent / "operations"
 
@@ -63,6 +64,8 @@ class Page:
         self.state = state_of(request)
         self.session = self.state.session_factory()
         self.viewer = viewer_from_session(request, self.session)
+        if self.viewer is not None:  # the request log's account (partygraph.observability)
+            setattr(request.state, ACCOUNT_ID, self.viewer.account_id)
         self.lang = request_language(request)
 
     def context(self) -> Context:

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from partygraph import observability as log
 from partygraph.auth import (
     CSRF_HEADER,
     SESSION_CSRF_KEY,
@@ -61,6 +62,7 @@ class GraphQLView(GraphQL):
                 ):
                     return await _unauthenticated("Missing CSRF token", "缺少 CSRF 令牌", 403)(scope, receive, send)
             scope.setdefault("state", {})
+            scope["state"][log.ACCOUNT_ID] = viewer.account_id  # the request log's account
             scope["state"]["pg_context"] = Context(
                 session=session,
                 settings=self.app_state.settings,
@@ -73,6 +75,12 @@ class GraphQLView(GraphQL):
             await response(scope, receive, send)
         finally:
             session.close()
+
+    async def execute_single(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        # The request log's operation name (partygraph.observability); never the variables.
+        data = kwargs["request_data"]
+        kwargs["request"].scope["state"][log.OPERATION] = log.operation_name(data.query, data.operation_name)
+        return await super().execute_single(**kwargs)
 
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than json.dumps on a 50-row page, and UTF-8, not \u escapes
