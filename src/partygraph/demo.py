@@ -27,6 +27,7 @@ from typing import Any
 from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 from stdnum.cn import ric
 
 from partygraph.config import Settings
@@ -58,6 +59,10 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("viewer", Role.viewer.value, "只读查看：全县数据看板"),
 ]
 
+# Told when a phase of the load starts, (name, None), and when it ends, (name, "what it made"):
+# the load takes a minute or more and the command line shows where it is.
+PhaseReport = Callable[[str, str | None], None]
+
 COUNTY_NAME = "岷江县"
 COUNTY_CODE = "C001"
 
@@ -81,7 +86,7 @@ class DemoSummary:
 
 def is_empty(session: Session) -> bool:
     """True when the database holds no organisation yet (a demo may be loaded)."""
-    return session.execute(select(Organization.id).limit(1)).first() is None
+    return session.execute(select(col(Organization.id)).limit(1)).first() is None
 
 
 def load_demo(
@@ -92,12 +97,14 @@ def load_demo(
     seed: int = 2024,
     members_target: int = 2200,
     progress: Callable[[int, int], None] | None = None,
+    phases: PhaseReport | None = None,
 ) -> DemoSummary:
     """Plant the demo county in an empty database and commit it.
 
     Raises ValueError if the database already holds organisations or one of the
     demo usernames. `progress(done, total)` is called every hundred members and
-    once at the end (total = members planned). The tree's shape does not depend on
+    once at the end (total = members planned); `phases(name, None)` as each phase starts
+    and `phases(name, counts)` as it ends. The tree's shape does not depend on
     `members_target`: it only sets how many members are spread over it (each branch
     gets at least six, at most 45, so the county holds ~1,150 to ~5,500).
     """
@@ -107,14 +114,18 @@ def load_demo(
         )
     taken = (
         session.execute(
-            select(Account.username).where(Account.username.in_([u for u, _, _ in DEMO_ACCOUNTS]))
+            select(col(Account.username)).where(
+                col(Account.username).in_([u for u, _, _ in DEMO_ACCOUNTS])
+            )
         )
         .scalars()
         .first()
     )
     if taken is not None:
         raise ValueError(f"An account named {taken!r} already exists")
-    loader = _Loader(session, settings, today or date.today(), seed, members_target, progress)
+    loader = _Loader(
+        session, settings, today or date.today(), seed, members_target, progress, phases
+    )
     try:
         summary = loader.run()
     except BaseException:
@@ -394,6 +405,7 @@ class _Loader:
         seed: int,
         target: int,
         progress: Callable[[int, int], None] | None,
+        phases: PhaseReport | None = None,
     ) -> None:
         self.session = session
         self.today = today
@@ -405,6 +417,7 @@ class _Loader:
         self.fake.seed_instance(seed)
         self.target = target
         self.progress = progress
+        self.phases = phases
         self.units: list[_Unit] = []
         self.people: list[_Person] = []
         self.org_count = 0
@@ -464,14 +477,26 @@ class _Loader:
         with self.session.no_autoflush:
             return self._run()
 
+    def _phase(self, name: str, done: str | None = None) -> None:
+        if self.phases is not None:
+            self.phases(name, done)
+
     def _run(self) -> DemoSummary:
+        self._phase("organisation tree")
         self._tree()
         self._allocate()
         for unit in self.units:
             self._people(unit)
         self._flags()
         self._id_numbers()
+        self._phase(
+            "organisation tree",
+            f"{self.org_count:,} organisations, {len(self.villages):,} villages",
+        )
+        self._phase("members")
         self._register()
+        self._phase("members", f"{len(self.people):,} registered")
+        self._phase("status changes, transfers, positions, accounts")
         self._statuses()
         self._pending_transfer()
         self._positions()
@@ -479,6 +504,10 @@ class _Loader:
         logins = self._accounts()
         self.session.flush()
         active = sum(1 for p in self.people if p.status in ACTIVE)
+        self._phase(
+            "status changes, transfers, positions, accounts",
+            f"{active:,} members on the roster, {len(logins)} accounts",
+        )
         if self.progress is not None:
             self.progress(len(self.people), len(self.people))
         return DemoSummary(
@@ -1252,9 +1281,9 @@ class _Loader:
             (self.agency_committee, dept, "机关工委书记"),
         ):
             pool = self._available(unit.people)
-            p = self._best([x for x in pool if x.posts == 0] or pool)
-            if p is not None:
-                self._post(p, org, PositionKind.secretary, title=title, max_years=5)
+            chief = self._best([x for x in pool if x.posts == 0] or pool)
+            if chief is not None:
+                self._post(chief, org, PositionKind.secretary, title=title, max_years=5)
 
     def _vacate(self) -> None:
         """The 'vacant' branch's secretary moves away: the post ends with the transfer."""
@@ -1302,25 +1331,59 @@ class _Loader:
         return logins
 
 
-def load_demo_activity(session: Session, settings: Settings, *, today: date | None = None) -> None:
+def load_demo_activity(
+    session: Session,
+    settings: Settings,
+    *,
+    today: date | None = None,
+    phases: PhaseReport | None = None,
+) -> None:
     """The work on top of the roster: candidates at every stage, evaluation rounds,
     assistance cases and funds, a year of meetings. Runs after `load_demo`, through the
-    same services."""
+    same services; `phases` as in `load_demo`."""
     from partygraph.demo_assistance import load_assistance_demo
     from partygraph.demo_branch_life import load_branch_life_demo
     from partygraph.demo_evaluation import load_evaluation_demo
     from partygraph.demo_pipeline import load_pipeline_demo
 
+    def phase(name: str, done: str | None = None) -> None:
+        if phases is not None:
+            phases(name, done)
+
     today = today or date.today()
     try:
-        load_pipeline_demo(session, settings, today)
+        phase("candidates")
+        pipeline = load_pipeline_demo(session, settings, today)
         session.commit()
-        load_evaluation_demo(session, settings, today)
+        phase(
+            "candidates",
+            f"{pipeline.candidates:,} candidates, {pipeline.meetings:,} meetings, "
+            f"{pipeline.plans:,} plans",
+        )
+        phase("evaluations")
+        evaluation = load_evaluation_demo(session, settings, today)
         session.commit()
-        load_assistance_demo(session, settings, today)
+        phase(
+            "evaluations",
+            f"{evaluation.rounds_closed + evaluation.rounds_open:,} rounds, "
+            f"{evaluation.outcomes:,} outcomes, {evaluation.flags:,} flags",
+        )
+        phase("assistance")
+        assistance = load_assistance_demo(session, settings, today)
         session.commit()
-        load_branch_life_demo(session, settings, today)
+        phase(
+            "assistance",
+            f"{sum(assistance.cases.values()):,} cases, {assistance.funds:,} funds, "
+            f"{assistance.loans:,} loans, {assistance.pairings:,} pairings",
+        )
+        phase("branch life")
+        life = load_branch_life_demo(session, settings, today)
         session.commit()
+        phase(
+            "branch life",
+            f"{life.meetings:,} meetings, {life.terms:,} terms, "
+            f"{life.four_step_items:,} four-step items",
+        )
     except BaseException:
         session.rollback()
         raise
