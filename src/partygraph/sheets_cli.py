@@ -5,15 +5,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
+from rich.text import Text
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlmodel import col
 
 from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from partygraph.imports.common import ImportReport
+
+# The spreadsheet formats `export` writes (by the file's extension).
+EXPORT_SUFFIXES = (".xlsx", ".csv")
 
 
 def _progress(console: Console) -> Progress:
@@ -26,7 +37,7 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def _context(settings: Settings):  # type: ignore[no-untyped-def]
+def _context(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
     from partygraph.db import make_engine, make_session_factory
 
     engine = make_engine(settings.database_url)
@@ -47,7 +58,7 @@ def import_ledger(
     try:
         with factory() as session, _progress(console) as bar:
             ctx = Context(session=session, settings=settings, viewer=SYSTEM_VIEWER)
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(phase: str, done: int, total: int) -> None:
                 if phase not in tasks:
@@ -80,7 +91,7 @@ def import_ledger(
         engine.dispose()
 
 
-def _print_report(console: Console, report) -> None:  # type: ignore[no-untyped-def]
+def _print_report(console: Console, report: ImportReport) -> None:
     console.print(
         f"{report.total} rows read; columns: "
         + ", ".join(f"{h}→{f}" for h, f in report.columns.items())
@@ -108,15 +119,25 @@ def export_ledger(
             org = None
             if under:
                 org = session.execute(
-                    select(Organization).where(Organization.code == under)
+                    select(Organization).where(col(Organization.code) == under)
                 ).scalar_one_or_none()
                 if org is None:
-                    console.print(f"[red]no organisation with code {under!r}[/red]")
+                    console.print(
+                        Text.assemble(
+                            ("error: ", "red"),
+                            f"no organisation has the code {under!r}: "
+                            "the codes are on the organisation pages of the admin",
+                        ),
+                        soft_wrap=True,
+                        highlight=False,
+                    )
                     return 1
             ds = _dataset(ctx, ledger, org)
             ds.header_lines = xlsx.header_lines(org.name if org else "全部", None, datetime.now())
             with _progress(console) as bar:
                 task = bar.add_task("导出 export", total=ds.total or None)
+                if path.suffix.lower() not in EXPORT_SUFFIXES:
+                    raise ValueError(f"cannot write {path.suffix!r} files: {EXPORT_SUFFIXES}")
                 if path.suffix.lower() == ".csv":
                     n = xlsx.write_csv(path, ds)
                 else:
