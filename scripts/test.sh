@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need and runs the whole suite on SQLite and PostgreSQL.
+# The whole check, as CI runs it: a fresh virtual environment from the test lock, lint,
+# types, then every test on SQLite and PostgreSQL (browser tests in Debian's Chromium;
+# the wheel installed outside the checkout).
 # Usage: bash scripts/test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,9 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-python -m pip install -q -e '.[test]'
+. scripts/venv.sh
+ensure_venv .venv-test requirements/test.lock
+export PATH="$PWD/.venv-test/bin:$PATH"
 
 # PostgreSQL: a dedicated test database on the local server, unless a URL is given.
 if [ -z "${PARTYGRAPH_TEST_POSTGRES_URL:-}" ]; then
@@ -32,5 +36,6 @@ if [ -z "${PARTYGRAPH_TEST_POSTGRES_URL:-}" ]; then
 fi
 
 ruff check src tests migrations bench
+mypy
 # Two workers (this machine has two cores); each gets its own PostgreSQL database.
 exec python -m pytest -n 2 "$@"
