@@ -34,8 +34,7 @@ def test_without_credentials(client, db):
     """Health is public; GraphQL is not: 401 JSON for clients, the login page for browsers."""
     r = client.get("/healthz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "database": db.dialect.name}
-    assert r.json()["database"] in ("sqlite", "postgresql")
+    assert r.json() == {"status": "ok"}
     r = post(client, ME)
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/json")
