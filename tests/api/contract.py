@@ -172,7 +172,7 @@ class Targets:
 
     def string(self, name: str) -> str:
         # Strings a service parses or looks up before anything else.
-        values = {"toOrgCode": self.org_code, "code": "CT-NEW", "month": "2026-10", "flag": "R-MEM-01", "decision": "keep"}
+        values = {"toOrgCode": self.org_code, "code": "CT-NEW", "month": "2026-10", "flag": "R-MEM-01", "decision": "keep", "post": "secretary"}
         return values.get(name, TEXT)
 
 
