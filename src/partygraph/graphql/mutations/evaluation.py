@@ -4,6 +4,7 @@ organisation assessments and model sites. Each runs one service use case in one 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -11,7 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from partygraph.graphql import enums
-from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.types.evaluation import (
     CadreAppointmentType,
@@ -79,15 +80,15 @@ class ModelSitePayload:
     site: ModelSiteType
 
 
-EvaluationRoundResult = result_union("EvaluationRoundResult", EvaluationRoundPayload)
-RecordEvaluationResult = result_union("RecordEvaluationResult", EvaluationSubjectPayload)
-FollowUpResult = result_union("FollowUpResult", FollowUpPayload)
-EvaluationFlagResult = result_union("EvaluationFlagResult", EvaluationFlagPayload)
-CadreAppointmentResult = result_union("CadreAppointmentResult", CadreAppointmentPayload)
-RecordTrialCheckpointResult = result_union("RecordTrialCheckpointResult", TrialCheckpointPayload)
-CadreAssessmentResult = result_union("CadreAssessmentResult", CadreAssessmentPayload)
-OrgAssessmentResult = result_union("OrgAssessmentResult", OrgAssessmentPayload)
-ModelSiteResult = result_union("ModelSiteResult", ModelSitePayload)
+EvaluationRoundResult = Annotated[EvaluationRoundPayload | MutationError, strawberry.union("EvaluationRoundResult")]
+RecordEvaluationResult = Annotated[EvaluationSubjectPayload | MutationError, strawberry.union("RecordEvaluationResult")]
+FollowUpResult = Annotated[FollowUpPayload | MutationError, strawberry.union("FollowUpResult")]
+EvaluationFlagResult = Annotated[EvaluationFlagPayload | MutationError, strawberry.union("EvaluationFlagResult")]
+CadreAppointmentResult = Annotated[CadreAppointmentPayload | MutationError, strawberry.union("CadreAppointmentResult")]
+RecordTrialCheckpointResult = Annotated[TrialCheckpointPayload | MutationError, strawberry.union("RecordTrialCheckpointResult")]
+CadreAssessmentResult = Annotated[CadreAssessmentPayload | MutationError, strawberry.union("CadreAssessmentResult")]
+OrgAssessmentResult = Annotated[OrgAssessmentPayload | MutationError, strawberry.union("OrgAssessmentResult")]
+ModelSiteResult = Annotated[ModelSitePayload | MutationError, strawberry.union("ModelSiteResult")]
 
 
 @strawberry.input
@@ -277,7 +278,7 @@ class DelistModelSiteInput:
 def _source(inp: SourceResultInput) -> service.SourceInput:
     tallies = None
     if inp.tallies is not None:
-        tallies = {g.value: getattr(inp.tallies, g.value) for g in Grade}  # type: ignore[attr-defined]
+        tallies = {g.value: getattr(inp.tallies, g.value) for g in Grade}
     raters = [{"rater": x.rater or "", "grade": x.grade.value} for x in inp.raters] if inp.raters else None
     return service.SourceInput(source=inp.source.value, tallies=tallies, raters=raters)
 
@@ -304,7 +305,7 @@ class EvaluationMutation:
             lambda ctx: EvaluationRoundPayload(
                 round=service.open_round(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     year=input.year,
                     opened_on=input.opened_on,
                     notes=input.notes,
@@ -319,7 +320,7 @@ class EvaluationMutation:
             lambda ctx: EvaluationSubjectPayload(
                 subject=service.record_entry(
                     ctx,
-                    db_id(input.subject_id, "EvaluationSubject", "subjectId"),  # type: ignore[arg-type]
+                    db_id(input.subject_id, "EvaluationSubject", "subjectId"),
                     version=input.version,
                     sources=[_source(s) for s in input.sources],
                     outcome=_outcome(input.outcome),
@@ -334,8 +335,8 @@ class EvaluationMutation:
             lambda ctx: EvaluationSubjectPayload(
                 subject=service.add_subject(
                     ctx,
-                    db_id(input.round_id, "EvaluationRound", "roundId"),  # type: ignore[arg-type]
-                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    db_id(input.round_id, "EvaluationRound", "roundId"),
+                    member_id=db_id(input.member_id, "Member", "memberId"),
                     on=input.on,
                 )
             ),
@@ -348,7 +349,7 @@ class EvaluationMutation:
             lambda ctx: EvaluationSubjectPayload(
                 subject=service.withdraw_subject(
                     ctx,
-                    db_id(input.id, "EvaluationSubject", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "EvaluationSubject", "id"),
                     on=input.on,
                     reason=input.reason,
                     version=input.version,
@@ -362,7 +363,7 @@ class EvaluationMutation:
             info,
             lambda ctx: EvaluationRoundPayload(
                 round=service.close_round(
-                    ctx, db_id(input.id, "EvaluationRound", "id"), closed_on=input.closed_on, version=input.version  # type: ignore[arg-type]
+                    ctx, db_id(input.id, "EvaluationRound", "id"), closed_on=input.closed_on, version=input.version
                 )
             ),
         )
@@ -374,7 +375,7 @@ class EvaluationMutation:
             lambda ctx: FollowUpPayload(
                 follow_up=service.complete_follow_up(
                     ctx,
-                    db_id(input.id, "EvaluationFollowUp", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "EvaluationFollowUp", "id"),
                     done_on=input.done_on,
                     note=input.note,
                     corrected=input.corrected,
@@ -390,7 +391,7 @@ class EvaluationMutation:
             lambda ctx: EvaluationFlagPayload(
                 flag=service.resolve_flag(
                     ctx,
-                    db_id(input.id, "EvaluationFlag", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "EvaluationFlag", "id"),
                     resolution=input.resolution,
                     resolved_on=input.resolved_on,
                     version=input.version,
@@ -405,8 +406,8 @@ class EvaluationMutation:
             lambda ctx: CadreAppointmentPayload(
                 appointment=cadre_service.appoint(
                     ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    member_id=db_id(input.member_id, "Member", "memberId"),
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     post=input.post.value,
                     appointed_on=input.appointed_on,
                     title=input.title,
@@ -422,7 +423,7 @@ class EvaluationMutation:
             lambda ctx: TrialCheckpointPayload(
                 checkpoint=cadre_service.record_checkpoint(
                     ctx,
-                    db_id(input.id, "TrialCheckpoint", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "TrialCheckpoint", "id"),
                     done_on=input.done_on,
                     result=input.result.value,
                     evidence=input.evidence,
@@ -438,7 +439,7 @@ class EvaluationMutation:
             lambda ctx: CadreAssessmentPayload(
                 assessment=cadre_service.record_assessment(
                     ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    member_id=db_id(input.member_id, "Member", "memberId"),
                     year=input.year,
                     rating=input.rating.value,
                     assessed_on=input.assessed_on,
@@ -460,7 +461,7 @@ class EvaluationMutation:
             lambda ctx: FollowUpPayload(
                 follow_up=cadre_service.warn(
                     ctx,
-                    db_id(input.appointment_id, "CadreAppointment", "appointmentId"),  # type: ignore[arg-type]
+                    db_id(input.appointment_id, "CadreAppointment", "appointmentId"),
                     on=input.on,
                     due_on=input.due_on,
                     reason=input.reason,
@@ -474,7 +475,7 @@ class EvaluationMutation:
             info,
             lambda ctx: CadreAppointmentPayload(
                 appointment=cadre_service.step_down(
-                    ctx, db_id(input.id, "CadreAppointment", "id"), on=input.on, reason=input.reason, version=input.version  # type: ignore[arg-type]
+                    ctx, db_id(input.id, "CadreAppointment", "id"), on=input.on, reason=input.reason, version=input.version
                 )
             ),
         )
@@ -489,7 +490,7 @@ class EvaluationMutation:
             lambda ctx: OrgAssessmentPayload(
                 assessment=service.record_org_assessment(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     year=input.year,
                     rating=input.rating.value,
                     assessed_on=input.assessed_on,
@@ -510,7 +511,7 @@ class EvaluationMutation:
             lambda ctx: ModelSitePayload(
                 site=service.designate_model_site(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     year=input.year,
                     designated_on=input.designated_on,
                     criteria=input.criteria if isinstance(input.criteria, dict) else None,
@@ -525,7 +526,7 @@ class EvaluationMutation:
             lambda ctx: ModelSitePayload(
                 site=service.review_model_site(
                     ctx,
-                    db_id(input.id, "ModelSite", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "ModelSite", "id"),
                     reviewed_on=input.reviewed_on,
                     passed=input.passed,
                     note=input.note,
@@ -540,7 +541,7 @@ class EvaluationMutation:
             info,
             lambda ctx: ModelSitePayload(
                 site=service.delist_model_site(
-                    ctx, db_id(input.id, "ModelSite", "id"), on=input.on, reason=input.reason, version=input.version  # type: ignore[arg-type]
+                    ctx, db_id(input.id, "ModelSite", "id"), on=input.on, reason=input.reason, version=input.version
                 )
             ),
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -73,7 +74,7 @@ class AuditEventType:
     @staticmethod
     def from_row(row: AuditEvent) -> AuditEventType:
         return AuditEventType(
-            id=row.id,  # type: ignore[arg-type]
+            id=row.id,
             at=row.at.isoformat(timespec="seconds") if row.at else "",
             actor_name=row.actor_name,
             action=row.action,
@@ -115,8 +116,8 @@ def history(info: Info, object_type: str, object_id: Any, limit: int = 100) -> l
         ctx_of(info)
         .session.execute(
             select(AuditEvent)
-            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
-            .order_by(AuditEvent.id.desc())
+            .where(col(AuditEvent.object_type) == object_type, col(AuditEvent.object_id) == object_id)
+            .order_by(col(AuditEvent.id).desc())
             .limit(limit)
         )
         .scalars()

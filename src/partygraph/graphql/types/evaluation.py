@@ -14,6 +14,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import func, select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
@@ -42,19 +43,34 @@ from partygraph.services import evaluation as service
 
 # --- enums ------------------------------------------------------------------------------------------
 
-Grade = strawberry.enum(r.Grade, name="EvaluationGrade")
-Source = strawberry.enum(r.Source, name="EvaluationSource")
-Decision = strawberry.enum(r.Decision, name="UnqualifiedDecision")
-CadreRating = strawberry.enum(r.CadreRating, name="CadreRating")
-OrgRating = strawberry.enum(r.OrgRating, name="OrgRating")
-CheckpointKind = strawberry.enum(r.Checkpoint, name="TrialCheckpointKind")
-CheckpointResult = strawberry.enum(r.CheckpointResult, name="TrialCheckpointResult")
-FlagKind = strawberry.enum(r.FlagKind, name="EvaluationFlagKind")
-RoundStatus = strawberry.enum(m.RoundStatus, name="EvaluationRoundStatus")
-FollowUpKind = strawberry.enum(m.FollowUpKind, name="FollowUpKind")
-AppointmentStatus = strawberry.enum(m.AppointmentStatus, name="CadreAppointmentStatus")
-CareerEventKind = strawberry.enum(m.CareerEventKind, name="CareerEventKind")
-ModelSiteStatus = strawberry.enum(m.ModelSiteStatus, name="ModelSiteStatus")
+# Model and rule enums registered as GraphQL enums in place (strawberry.enum returns the class),
+# so each name below is the enum class itself.
+Grade = r.Grade
+strawberry.enum(Grade, name="EvaluationGrade")
+Source = r.Source
+strawberry.enum(Source, name="EvaluationSource")
+Decision = r.Decision
+strawberry.enum(Decision, name="UnqualifiedDecision")
+CadreRating = r.CadreRating
+strawberry.enum(CadreRating, name="CadreRating")
+OrgRating = r.OrgRating
+strawberry.enum(OrgRating, name="OrgRating")
+CheckpointKind = r.Checkpoint
+strawberry.enum(CheckpointKind, name="TrialCheckpointKind")
+CheckpointResult = r.CheckpointResult
+strawberry.enum(CheckpointResult, name="TrialCheckpointResult")
+FlagKind = r.FlagKind
+strawberry.enum(FlagKind, name="EvaluationFlagKind")
+RoundStatus = m.RoundStatus
+strawberry.enum(RoundStatus, name="EvaluationRoundStatus")
+FollowUpKind = m.FollowUpKind
+strawberry.enum(FollowUpKind, name="FollowUpKind")
+AppointmentStatus = m.AppointmentStatus
+strawberry.enum(AppointmentStatus, name="CadreAppointmentStatus")
+CareerEventKind = m.CareerEventKind
+strawberry.enum(CareerEventKind, name="CareerEventKind")
+ModelSiteStatus = m.ModelSiteStatus
+strawberry.enum(ModelSiteStatus, name="ModelSiteStatus")
 
 FOLLOW_UP_LABELS = {
     m.FollowUpKind.warning_talk: ("警示谈话（R-EVAL-03）", "Warning talk (R-EVAL-03)"),
@@ -122,10 +138,10 @@ def _by_id(ctx: Context, model: Any) -> DataLoader:
 def _progress(ctx: Context) -> DataLoader:
     def batch(keys: list[int]) -> list[tuple[int, int]]:
         rows = ctx.session.execute(
-            select(m.EvaluationSubject.round_id, func.count(m.EvaluationSubject.id), func.count(m.Outcome.id))
-            .outerjoin(m.Outcome, m.Outcome.subject_id == m.EvaluationSubject.id)
-            .where(m.EvaluationSubject.round_id.in_(keys), m.EvaluationSubject.withdrawn_on.is_(None))
-            .group_by(m.EvaluationSubject.round_id)
+            select(col(m.EvaluationSubject.round_id), func.count(col(m.EvaluationSubject.id)), func.count(col(m.Outcome.id)))
+            .outerjoin(m.Outcome, col(m.Outcome.subject_id) == m.EvaluationSubject.id)
+            .where(col(m.EvaluationSubject.round_id).in_(keys), col(m.EvaluationSubject.withdrawn_on).is_(None))
+            .group_by(col(m.EvaluationSubject.round_id))
         ).all()
         found = {rid: (total, done) for rid, total, done in rows}
         return [found.get(k, (0, 0)) for k in keys]
@@ -136,9 +152,9 @@ def _progress(ctx: Context) -> DataLoader:
 def _distribution(ctx: Context) -> DataLoader:
     def batch(keys: list[int]) -> list[dict[str, int]]:
         rows = ctx.session.execute(
-            select(m.Outcome.round_id, m.Outcome.grade, func.count())
-            .where(m.Outcome.round_id.in_(keys))
-            .group_by(m.Outcome.round_id, m.Outcome.grade)
+            select(col(m.Outcome.round_id), col(m.Outcome.grade), func.count())
+            .where(col(m.Outcome.round_id).in_(keys))
+            .group_by(col(m.Outcome.round_id), col(m.Outcome.grade))
         ).all()
         found: dict[int, dict[str, int]] = defaultdict(lambda: {g.value: 0 for g in r.Grade})
         for rid, grade, n in rows:
@@ -156,8 +172,8 @@ def _history(ctx: Context, object_type: str) -> DataLoader:
     def batch(keys: list[tuple[int, int]]) -> list[list[AuditEventType]]:
         rows = ctx.session.execute(
             select(AuditEvent)
-            .where(AuditEvent.object_type == object_type, AuditEvent.object_id.in_(sorted({k[0] for k in keys})))
-            .order_by(AuditEvent.object_id, AuditEvent.id.desc())
+            .where(col(AuditEvent.object_type) == object_type, col(AuditEvent.object_id).in_(sorted({k[0] for k in keys})))
+            .order_by(col(AuditEvent.object_id), col(AuditEvent.id).desc())
         ).scalars()
         grouped: dict[int, list[AuditEventType]] = defaultdict(list)
         for row in rows:
@@ -229,11 +245,11 @@ class EvaluationRoundType(Node):
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, STATUS_LABELS[self.status])  # type: ignore[return-value,index]
+        return label(info, STATUS_LABELS[self.status])
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
     @strawberry.field(description="Every member of the round, by name.")
     async def subjects(self, info: Info) -> list[EvaluationSubjectType]:
@@ -273,16 +289,16 @@ class SourceResultType:
 
     @strawberry.field
     def source_label(self, info: Info) -> str:
-        return label(info, r.SOURCE_LABELS[r.Source(self.source)])  # type: ignore[return-value]
+        return label(info, r.SOURCE_LABELS[r.Source(self.source)])
 
     @strawberry.field(description="Votes by grade: {excellent, qualified, basically_qualified, unqualified}.")
     def tallies(self) -> JSON:
-        t = self.tallies or {}  # type: ignore[attr-defined]
+        t = self.tallies or {}
         return {g.value: int(t.get(g.value, 0)) for g in r.Grade}
 
     @strawberry.field
     def total(self) -> int:
-        return sum(int(v) for v in (self.tallies or {}).values())  # type: ignore[attr-defined]
+        return sum(int(v) for v in (self.tallies or {}).values())
 
 
 @strawberry.type(name="EvaluationOutcome", description="The final grade with the sign-off, and the decision for 不合格.")
@@ -308,7 +324,7 @@ class OutcomeType(Node):
 
     @strawberry.field
     def grade_label(self, info: Info) -> str:
-        return label(info, r.GRADE_LABELS[r.Grade(self.grade)])  # type: ignore[return-value]
+        return label(info, r.GRADE_LABELS[r.Grade(self.grade)])
 
     @strawberry.field
     def decision_label(self, info: Info) -> str | None:
@@ -316,11 +332,11 @@ class OutcomeType(Node):
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
     @strawberry.field
     async def subject(self, info: Info) -> EvaluationSubjectType | None:
-        return await _by_id(ctx_of(info), m.EvaluationSubject).load(self.subject_id)  # type: ignore[attr-defined]
+        return await _by_id(ctx_of(info), m.EvaluationSubject).load(self.subject_id)
 
 
 @strawberry.type(name="EvaluationSubject", description="A member in a round: standing when it opened, each source, the outcome.")
@@ -344,11 +360,11 @@ class EvaluationSubjectType(Node):
 
     @strawberry.field(description="The member, while in your scope (a member since transferred away is not).")
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
     @strawberry.field
     async def round(self, info: Info) -> EvaluationRoundType | None:
-        return await _by_id(ctx_of(info), m.EvaluationRound).load(self.round_id)  # type: ignore[attr-defined]
+        return await _by_id(ctx_of(info), m.EvaluationRound).load(self.round_id)
 
     @strawberry.field
     async def sources(self, info: Info) -> list[SourceResultType]:
@@ -366,7 +382,7 @@ class EvaluationSubjectType(Node):
         results = await _grouped(ctx, "sources", S, S.subject_id, (S.subject_id, S.source)).load(self.id)
         sug = service.suggestion_for(results, service.settings_of(ctx))
         return EvaluationSuggestion(
-            grade=sug.grade,  # type: ignore[arg-type]
+            grade=sug.grade,
             grade_label=label(info, r.GRADE_LABELS[sug.grade]) if sug.grade else None,
             score=float(round(sug.score, 1)) if sug.score is not None else None,
             capped=sug.capped,
@@ -400,7 +416,7 @@ class FollowUpType(Node):
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, FOLLOW_UP_LABELS[m.FollowUpKind(self.kind)])  # type: ignore[return-value]
+        return label(info, FOLLOW_UP_LABELS[m.FollowUpKind(self.kind)])
 
     @strawberry.field
     def overdue(self, info: Info) -> bool:
@@ -408,7 +424,7 @@ class FollowUpType(Node):
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
 
 @strawberry.type(name="EvaluationFlag", description="A case the rules say must be acted on; a person resolves it.")
@@ -434,19 +450,19 @@ class FlagType(Node):
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, r.FLAG_LABELS[r.FlagKind(self.kind)])  # type: ignore[return-value]
+        return label(info, r.FLAG_LABELS[r.FlagKind(self.kind)])
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
     @strawberry.field
     async def appointment(self, info: Info) -> CadreAppointmentType | None:
-        aid = self.appointment_id  # type: ignore[attr-defined]
+        aid = self.appointment_id
         return None if aid is None else await _by_id(ctx_of(info), m.CadreAppointment).load(aid)
 
 
@@ -473,7 +489,7 @@ class TrialCheckpointType(Node):
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, r.CHECKPOINT_LABELS[r.Checkpoint(self.kind)])  # type: ignore[return-value]
+        return label(info, r.CHECKPOINT_LABELS[r.Checkpoint(self.kind)])
 
     @strawberry.field
     def result_label(self, info: Info) -> str | None:
@@ -507,19 +523,19 @@ class CadreAppointmentType(Node):
 
     @strawberry.field
     def post_label(self, info: Info) -> str:
-        return self.title or label(info, POSITION_LABELS[PositionKind(self.post)])  # type: ignore[return-value]
+        return self.title or label(info, POSITION_LABELS[PositionKind(self.post)])
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, STATUS_LABELS[self.status])  # type: ignore[return-value,index]
+        return label(info, STATUS_LABELS[self.status])
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
     @strawberry.field(description="The trial's checkpoints in order (none without a trial).")
     async def checkpoints(self, info: Info) -> list[TrialCheckpointType]:
@@ -556,11 +572,11 @@ class CadreAssessmentType(Node):
 
     @strawberry.field
     def rating_label(self, info: Info) -> str:
-        return label(info, r.CADRE_RATING_LABELS[r.CadreRating(self.rating)])  # type: ignore[return-value]
+        return label(info, r.CADRE_RATING_LABELS[r.CadreRating(self.rating)])
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
 
 @strawberry.type(name="CareerEvent", description="One step of a cadre's career: appointed, trial ended, stepped down, re-appointed.")
@@ -573,7 +589,7 @@ class CareerEventType:
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, CAREER_LABELS[m.CareerEventKind(self.kind)])  # type: ignore[return-value]
+        return label(info, CAREER_LABELS[m.CareerEventKind(self.kind)])
 
     @strawberry.field
     def post_label(self, info: Info) -> str | None:
@@ -581,7 +597,7 @@ class CareerEventType:
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
 
 @strawberry.type(description="A cadre's whole career in your scope, oldest first.")
@@ -618,19 +634,19 @@ class OrgAssessmentType(Node):
 
     @strawberry.field
     def rating_label(self, info: Info) -> str:
-        return label(info, r.ORG_RATING_LABELS[r.OrgRating(self.rating)])  # type: ignore[return-value]
+        return label(info, r.ORG_RATING_LABELS[r.OrgRating(self.rating)])
 
     @strawberry.field(description="How many of the five goods are met.")
     def five_goods_met(self) -> int:
-        return r.five_goods_score(self.five_goods)[0]  # type: ignore[arg-type]
+        return r.five_goods_score(self.five_goods)[0]
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
     @strawberry.field
     async def secretary(self, info: Info) -> MemberType | None:
-        return await _member(info, self.secretary_id)  # type: ignore[attr-defined]
+        return await _member(info, self.secretary_id)
 
     @strawberry.field(description="Every recorded change of this assessment, newest first.")
     async def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
@@ -659,11 +675,11 @@ class ModelSiteType(Node):
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, STATUS_LABELS[self.status])  # type: ignore[return-value,index]
+        return label(info, STATUS_LABELS[self.status])
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
     @strawberry.field(description="Every recorded change of this model site (designation, reviews, de-listing), newest first.")
     async def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
@@ -741,11 +757,11 @@ def career_of(info: Info, member_id: int) -> CadreCareer | None:
     flags = list(
         ctx.session.execute(
             select(m.Flag)
-            .where(m.Flag.member_id == member.id, m.Flag.kind == r.FlagKind.cadre_step_down.value, within(m.Flag.org_path, ctx.viewer))
-            .order_by(m.Flag.raised_on, m.Flag.id)
+            .where(col(m.Flag.member_id) == member.id, col(m.Flag.kind) == r.FlagKind.cadre_step_down.value, within(col(m.Flag.org_path), ctx.viewer))
+            .order_by(col(m.Flag.raised_on), col(m.Flag.id))
         ).scalars()
     )
-    return CadreCareer(member=member, appointments=appts, assessments=assessments, events=events, flags=flags)  # type: ignore[arg-type]
+    return CadreCareer(member=member, appointments=appts, assessments=assessments, events=events, flags=flags)
 
 
 NODE_TYPES = [
