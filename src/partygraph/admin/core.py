@@ -174,7 +174,7 @@ async def submit(
     field: str,
     variables: dict[str, Any],
     invalid: E | None = None,
-    errors: Callable[[dict[str, Any]], E] = form_errors,  # type: ignore[assignment]
+    errors: Callable[[dict[str, Any]], E] = form_errors,
 ) -> tuple[dict[str, Any] | None, E, int]:
     """A form's mutation: (its payload, {}, 200) when done, else (None, the errors to show,
     the HTTP status). Errors the form already found (`invalid`) answer 422 without running it;

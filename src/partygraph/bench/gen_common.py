@@ -115,8 +115,8 @@ def read_county(sink: Sink, units: list[Unit]) -> County:
             group = county.people.setdefault(bounds[k][1], [])
         group.append(
             Person(
-                r[0], r[1], r[2], r[3], r[4], r[5], _ord(r[6]), r[7], r[8], r[9], bool(r[10]), bool(r[11]),  # type: ignore[arg-type]
-                r[12], r[13], _ord(r[14]), _ord(r[15]), bool(r[16]), bool(r[17]),  # type: ignore[arg-type]
+                r[0], r[1], r[2], r[3], r[4], r[5], _ord(r[6]), r[7], r[8], r[9], bool(r[10]), bool(r[11]),
+                r[12], r[13], _ord(r[14]), _ord(r[15]), bool(r[16]), bool(r[17]),
             )
         )  # fmt: skip
     return county

@@ -23,7 +23,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
     for col, justify in (("operation", "left"), ("p50", "right"), ("p95", "right"), ("SQL", "right"),
                          ("floor p50", "right"), ("floor p95", "right"), ("floor SQL", "right"), ("ratio", "right"),
                          ("CPU p50", "right"), ("floor CPU", "right")):  # fmt: skip
-        t.add_column(col, justify=justify)  # type: ignore[arg-type]
+        t.add_column(col, justify=justify)
     for r in report.operations:
         t.add_row(
             r.name, _ms(r.p50_ms), _ms(r.p95_ms), str(r.statements), _ms(r.floor_p50_ms), _ms(r.floor_p95_ms),

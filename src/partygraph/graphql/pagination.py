@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select, tuple_
 from strawberry.relay import PageInfo
 from strawberry.types import Info
 
@@ -65,7 +65,7 @@ def page_size(ctx: Context, first: int | None) -> int:
 class SortKey:
     """Columns the list is ordered by; the last is the unique tie-breaker (id)."""
 
-    columns: tuple[ColumnElement, ...]
+    columns: tuple[SQLColumnExpression[Any], ...]
     descending: bool = False
     parse: tuple[Callable[[Any], Any], ...] = ()
 

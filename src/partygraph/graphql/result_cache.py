@@ -62,7 +62,7 @@ def reuse(query: str, operation_name: str | None) -> Reuse:
     selections = ops[0].selection_set.selections
     if not all(isinstance(s, FieldNode) for s in selections):
         return None
-    names = {s.name.value for s in selections}  # type: ignore[union-attr]
+    names = {s.name.value for s in selections}
     if names & NEVER_KEPT_ROOT_FIELDS:
         return None
     return "shared" if names <= SHARED_ROOT_FIELDS else "account"
@@ -83,7 +83,7 @@ def _key(ctx: Context, how: Reuse, query: str, variables: dict[str, Any] | None,
 
 
 class CachingSchema(strawberry.Schema):
-    async def execute(  # type: ignore[override]
+    async def execute(
         self,
         query: str | None,
         variable_values: dict[str, Any] | None = None,

@@ -37,6 +37,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import DomainError
@@ -451,8 +452,8 @@ class _People:
         self.by_name: dict[str, list[Any]] = {}
         for chunk in chunks(names, 500):
             for m in ctx.session.execute(
-                select(Member.id, Member.name, Member.org_path, Member.status).where(
-                    Member.name.in_(chunk), within(Member.org_path, ctx.viewer)
+                select(col(Member.id), col(Member.name), col(Member.org_path), col(Member.status)).where(
+                    col(Member.name).in_(chunk), within(col(Member.org_path), ctx.viewer)
                 )
             ).all():
                 self.by_name.setdefault(m.name, []).append(m)
@@ -501,12 +502,12 @@ def _vote(ctx: Context, cand: Candidate, p: PlannedStep) -> int:
     )
     return int(
         ctx.session.execute(
-            select(MeetingDecision.id).where(MeetingDecision.meeting_id == meeting.id)
+            select(col(MeetingDecision.id)).where(col(MeetingDecision.meeting_id) == meeting.id)
         ).scalar_one()
     )
 
 
-def _writer(people: _People):  # type: ignore[no-untyped-def]
+def _writer(people: _People):
     def write(ctx: Context, r: Parsed) -> None:
         from partygraph.services import candidate as candidates
 
@@ -533,7 +534,7 @@ def _writer(people: _People):  # type: ignore[no-untyped-def]
                 s = candidates.StepInput(step=p.step.value, on=p.on, **extra)
                 if p.tally is not None:
                     s.decision_id = _vote(ctx, cand, p)
-                candidates.record_step(ctx, cand.id, s)  # type: ignore[arg-type]
+                candidates.record_step(ctx, cand.id, s)
             except DomainError as e:
                 raise Bad.of(e, p.field, _step_label(p)) from None
             except Bad as b:

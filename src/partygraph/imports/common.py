@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, tuple_
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import DomainError
@@ -222,7 +223,7 @@ def read_rows(
     if name.endswith(".xlsx") or (data is not None and data[:2] == b"PK"):
         return _header_split(_xlsx_rows(source))
     if name.endswith(".csv") or data is not None:
-        raw = data if data is not None else Path(source).read_bytes()  # type: ignore[arg-type]
+        raw = data if data is not None else Path(source).read_bytes()
         for enc in ("utf-8-sig", "gb18030"):
             try:
                 decoded = raw.decode(enc)
@@ -342,7 +343,7 @@ def parse_date(v: Any, fld: str, label: str) -> date | None:
 def parse_dates(v: Any, fld: str, label: str) -> list[date]:
     """Several dates in one cell ("2024-03-01、2024-09-01"), in the order written."""
     if isinstance(v, date | datetime):
-        return [parse_date(v, fld, label)]  # type: ignore[list-item]
+        return [parse_date(v, fld, label)]
     out = []
     for part in _LIST_SPLIT.split(text(v)):
         d = parse_date(part, fld, label)
@@ -472,13 +473,13 @@ class Orgs:
     def __init__(self, ctx: Context) -> None:
         rows = ctx.session.execute(
             select(
-                Organization.id,
-                Organization.code,
-                Organization.name,
-                Organization.kind,
-                Organization.status,
-                Organization.path,
-            ).where(within(Organization.path, ctx.viewer))
+                col(Organization.id),
+                col(Organization.code),
+                col(Organization.name),
+                col(Organization.kind),
+                col(Organization.status),
+                col(Organization.path),
+            ).where(within(col(Organization.path), ctx.viewer))
         ).all()
         self.by_code = {r.code: r for r in rows}
         self.by_name: dict[str, list[Any]] = {}
@@ -642,7 +643,7 @@ def skip_existing(
             ctx.session.execute(
                 select(model.id_number, model.name).where(model.id_number.in_(chunk))
             ).all()
-        )  # type: ignore[arg-type]
+        )
     existing_key: set[tuple] = set()
     for chunk in chunks([(r.name, person(r)["birth_date"], r.data.org_id) for r in unique], 300):
         existing_key.update(
@@ -674,7 +675,7 @@ def skip_existing(
 def _begin(ctx: Context) -> None:
     """Begin the transaction now (see the module docstring: savepoints on pysqlite)."""
     conn = ctx.session.connection()
-    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
         conn.exec_driver_sql("BEGIN")
 
 

@@ -170,7 +170,7 @@ def _check_member(ctx: Context, org: Any, status: str, fields: dict[str, Any]) -
     )
     try:
         with ctx.session.no_autoflush:
-            _validate(ctx, m)  # type: ignore[arg-type]
+            _validate(ctx, m)
     except DomainError as e:
         if getattr(e, "code", "") != "DUPLICATE":
             raise Bad.of(e) from None

@@ -133,7 +133,7 @@ def date_param(p: Page, name: str) -> date | None:
 def _under(p: Page) -> str:
     raw = p.request.query_params.get("under", "").strip()
     if not raw:
-        return str(GlobalID("Organization", str(p.viewer.org_id)))  # type: ignore[union-attr]
+        return str(GlobalID("Organization", str(p.viewer.org_id)))
     try:
         gid = GlobalID.from_id(raw)
     except Exception:  # noqa: BLE001 - an undecodable id is simply not found

@@ -641,7 +641,7 @@ async def member_status(p: Page) -> Response:
         )
     if to_status not in ON_ROSTER and not form.flag("confirm"):
         # Taking a member off the roster is asked twice: show what will happen first.
-        label = dict(STATUSES)[to_status]  # type: ignore[index]
+        label = dict(STATUSES)[to_status]
         return render_action(
             p,
             "members/status.html",

@@ -7,6 +7,7 @@ from datetime import date
 
 import strawberry
 from sqlalchemy import ColumnElement, or_, select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
@@ -45,15 +46,15 @@ from partygraph.services import organization as org_service
 def _under(info: Info, under: relay.GlobalID | None, column: ColumnElement) -> list[ColumnElement[bool]]:
     if under is None:
         return []
-    org = org_service.get(ctx_of(info), db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+    org = org_service.get(ctx_of(info), db_id(under, "Organization", "under"))
     return [path_range(column, org.path)]
 
 
 @strawberry.input(description="Ledger filters; every field narrows the list.")
 class AssistanceCaseFilter:
     under: relay.GlobalID | None = strawberry.field(default=None, description="Only this organisation's subtree.")
-    cause: list[AssistanceCause] | None = None  # type: ignore[valid-type]
-    status: list[AssistanceCaseStatus] | None = None  # type: ignore[valid-type]
+    cause: list[AssistanceCause] | None = None
+    status: list[AssistanceCaseStatus] | None = None
     overdue_review: bool | None = strawberry.field(default=None, description="Under help and past the yearly review date.")
     search: str | None = strawberry.field(default=None, description="The member's name contains.")
 
@@ -74,7 +75,7 @@ def case_conditions(info: Info, f: AssistanceCaseFilter | None) -> list[ColumnEl
         conds.append(~overdue | C.review_due_on.is_(None))
     if f.search and f.search.strip():
         q = f"%{_escape_like(f.search.strip())}%"
-        conds.append(C.member_id.in_(select(Member.id).where(or_(Member.name.like(q, escape="\\"), Member.name_pinyin.like(q.lower(), escape="\\")))))
+        conds.append(C.member_id.in_(select(col(Member.id)).where(or_(col(Member.name).like(q, escape="\\"), col(Member.name_pinyin).like(q.lower(), escape="\\")))))
     return conds
 
 
@@ -82,8 +83,8 @@ def case_conditions(info: Info, f: AssistanceCaseFilter | None) -> list[ColumnEl
 class FundEntryFilter:
     fund: relay.GlobalID | None = None
     under: relay.GlobalID | None = strawberry.field(default=None, description="Funds held in this organisation's subtree.")
-    direction: FundDirection | None = None  # type: ignore[valid-type]
-    kind: list[FundEntryKind] | None = None  # type: ignore[valid-type]
+    direction: FundDirection | None = None
+    kind: list[FundEntryKind] | None = None
     from_date: date | None = None
     to_date: date | None = None
     case: relay.GlobalID | None = None
@@ -93,7 +94,7 @@ class FundEntryFilter:
 class LoanFilter:
     under: relay.GlobalID | None = None
     fund: relay.GlobalID | None = None
-    status: list[LoanStatus] | None = strawberry.field(default=None, description="active (repaying, not late), overdue, repaid.")  # type: ignore[valid-type]
+    status: list[LoanStatus] | None = strawberry.field(default=None, description="active (repaying, not late), overdue, repaid.")
 
 
 def entry_conditions(info: Info, f: FundEntryFilter | None) -> list[ColumnElement[bool]]:
@@ -156,8 +157,8 @@ class AssistanceQuery:
     @strawberry.field(description="Help funds in your scope (optionally in one subtree).")
     def funds(self, info: Info, under: relay.GlobalID | None = None) -> list[FundType]:
         ctx = ctx_of(info)
-        stmt = select(m.Fund).where(within(m.Fund.org_path, ctx.viewer), *_under(info, under, m.Fund.org_path))
-        return list(ctx.session.execute(stmt.order_by(m.Fund.org_path)).scalars())  # type: ignore[arg-type]
+        stmt = select(m.Fund).where(within(col(m.Fund.org_path), ctx.viewer), *_under(info, under, m.Fund.org_path))
+        return list(ctx.session.execute(stmt.order_by(col(m.Fund.org_path))).scalars())
 
     @strawberry.field(description="Lines of the funds' books, newest first.")
     def fund_entries(
@@ -202,7 +203,7 @@ class AssistanceQuery:
         P = m.Pairing
         stmt = select(P).where(service.pairing_scope(ctx.viewer))
         if under is not None:
-            org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+            org = org_service.get(ctx, db_id(under, "Organization", "under"))
             stmt = stmt.where(or_(path_range(P.org_path, org.path), path_range(P.agency_org_path, org.path)))
         if active_only:
             stmt = stmt.where(P.ended_on.is_(None))
@@ -210,15 +211,15 @@ class AssistanceQuery:
         return paginate(info, stmt, sort, lambda p: (p.id,), first=first, after=after)
 
     @strawberry.field(description="Who is owed an allowance for a month in a subtree (R-AID-05): the preview before paying.")
-    def allowance_eligibility(self, info: Info, under: relay.GlobalID, kind: AllowanceKind, month: str) -> AllowancePreview:  # type: ignore[valid-type]
+    def allowance_eligibility(self, info: Info, under: relay.GlobalID, kind: AllowanceKind, month: str) -> AllowancePreview:
         ctx = ctx_of(info)
         try:
-            rows = service.eligibility(ctx, org_id=db_id(under, "Organization", "under"), kind=kind.value, month=month)  # type: ignore[arg-type]
+            rows = service.eligibility(ctx, org_id=db_id(under, "Organization", "under"), kind=kind.value, month=month)
         except DomainError as exc:
             raise ValueError(f"{exc.code}: {exc.message_zh if ctx.lang == 'zh' else exc.message_en}") from exc
         eligible = [
             AllowanceEligible(
-                member=r.member,  # type: ignore[arg-type]
+                member=r.member,
                 amount_fen=r.eligibility.amount_fen,
                 tier=r.eligibility.tier,
                 reason=r.eligibility.reason_zh if ctx.lang == "zh" else r.eligibility.reason_en,
@@ -229,7 +230,7 @@ class AssistanceQuery:
         payable = [e for e in eligible if not e.already_paid]
         return AllowancePreview(
             kind=kind,
-            kind_label=label(info, rules.ALLOWANCE_LABELS[rules.AllowanceKind(kind.value)]),  # type: ignore[arg-type]
+            kind_label=label(info, rules.ALLOWANCE_LABELS[rules.AllowanceKind(kind.value)]),
             month=month,
             eligible=eligible,
             payable_count=len(payable),
@@ -242,7 +243,7 @@ class AssistanceQuery:
         self,
         info: Info,
         under: relay.GlobalID | None = None,
-        kind: AllowanceKind | None = None,  # type: ignore[valid-type]
+        kind: AllowanceKind | None = None,
         month: str | None = None,
         first: int | None = None,
         after: str | None = None,
@@ -263,8 +264,8 @@ class AssistanceQuery:
         info: Info,
         under: relay.GlobalID | None = None,
         year: int | None = None,
-        kind: AllowanceKind | None = None,  # type: ignore[valid-type]
-        stage: list[AllowanceRollStage] | None = None,  # type: ignore[valid-type]
+        kind: AllowanceKind | None = None,
+        stage: list[AllowanceRollStage] | None = None,
     ) -> list[AllowanceRollType]:
         ctx = ctx_of(info)
         R = m.AllowanceRoll
@@ -275,12 +276,12 @@ class AssistanceQuery:
             stmt = stmt.where(R.kind == kind.value)
         if stage:
             stmt = stmt.where(R.stage.in_([s.value for s in stage]))
-        return list(ctx.session.execute(stmt.order_by(R.year.desc(), R.org_path, R.kind).limit(500)).scalars())  # type: ignore[arg-type]
+        return list(ctx.session.execute(stmt.order_by(R.year.desc(), R.org_path, R.kind).limit(500)).scalars())
 
     @strawberry.field(description="Overdue yearly reviews (R-AID-02), overdue loans (R-AID-03) and promises past due (R-AID-16) in a subtree.")
     def assistance_alerts(self, info: Info, under: relay.GlobalID) -> list[AssistanceAlert]:
         ctx = ctx_of(info)
-        rows = service.alerts(ctx, org_id=db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+        rows = service.alerts(ctx, org_id=db_id(under, "Organization", "under"))
         zh = ctx.lang == "zh"
         if not rows:
             return []
