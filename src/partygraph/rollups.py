@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from partygraph.models.common import table_of
 from partygraph.models.member import ACTIVE_STATUSES, Member
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, Organization
 from partygraph.models.rollup import MemberTally
@@ -123,10 +124,10 @@ def apply(conn: Connection, deltas: Counter, paths: dict[int, str]) -> None:
     if not rows:
         return
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(MemberTally.__table__)
+    stmt = insert(table_of(MemberTally))
     stmt = stmt.on_conflict_do_update(
         index_elements=["org_id", "dim", "value"],
-        set_={"n": MemberTally.__table__.c.n + stmt.excluded.n},
+        set_={"n": table_of(MemberTally).c.n + stmt.excluded.n},
     )
     conn.execute(stmt, rows)
 
@@ -169,7 +170,7 @@ def rebuild(conn: Connection) -> None:
     """Recount everything from the member table: direct counts per organisation, then each
     depth's subtree counts added to its parents, deepest first (one statement per figure and
     one per level)."""
-    conn.execute(delete(MemberTally.__table__))
+    conn.execute(delete(table_of(MemberTally)))
     year = "substr(cast(birth_date AS TEXT), 1, 4)"
     on_roster = "status IN ('" + "', '".join(sorted(ACTIVE)) + "')"
     yes = "CASE WHEN {} THEN 'yes' ELSE 'no' END"

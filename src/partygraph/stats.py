@@ -42,6 +42,7 @@ from partygraph import config, rollups
 from partygraph.context import Context
 from partygraph.models.assistance import AssistanceCase, Fund, HelpEntry, Loan, Pairing
 from partygraph.models.candidate import Candidate, CandidateStep
+from partygraph.models.common import table_of
 from partygraph.models.evaluation import Flag, FollowUp, Outcome
 from partygraph.models.member import EDUCATION_RANK, Education, Member
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, Organization
@@ -270,8 +271,8 @@ class _Runner:
     # -- population: the finest organisations with a population figure (none below them has
     # one, so nested figures are never counted twice) and the roster of their subtrees
     def population(self) -> None:
-        anchor = Organization.__table__.alias("anchor")
-        inner = Organization.__table__.alias("inner_org")
+        anchor = table_of(Organization).alias("anchor")
+        inner = table_of(Organization).alias("inner_org")
         upper = func.substr(anchor.c.path, 1, func.length(anchor.c.path) - 1) + literal("/")
         finer = (
             select(inner.c.id)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, or_, select, union_all
 from sqlmodel import col
 from strawberry import relay
 
 from partygraph.context import Context
 from partygraph.graphql import enums
-from partygraph.graphql.pagination import SortKey
+from partygraph.graphql.pagination import KeyOf, SortKey
 from partygraph.models.member import ACTIVE_STATUSES, Member
 from partygraph.models.organization import Organization
 from partygraph.scope import path_range
@@ -110,15 +111,16 @@ def member_conditions(ctx: Context, f: MemberFilter | None) -> list[ColumnElemen
 
 def member_sort(order: enums.MemberOrder | None) -> SortKey:
     order = order or enums.MemberOrder.NAME_ASC
-    column, parse = {
-        "name": (Member.name, str),
-        "joined": (Member.joined_on, date.fromisoformat),
-        "birth": (Member.birth_date, date.fromisoformat),
-    }[order.value.split("_")[0]]
+    sorts: dict[str, tuple[SQLColumnExpression[Any], Callable[[str], Any]]] = {
+        "name": (col(Member.name), str),
+        "joined": (col(Member.joined_on), date.fromisoformat),
+        "birth": (col(Member.birth_date), date.fromisoformat),
+    }
+    column, parse = sorts[order.value.split("_")[0]]
     return SortKey((column, col(Member.id)), descending=order.value.endswith("desc"), parse=(parse, int))
 
 
-def member_key(order: enums.MemberOrder | None):
+def member_key(order: enums.MemberOrder | None) -> KeyOf:
     attr = {"name": "name", "joined": "joined_on", "birth": "birth_date"}[(order or enums.MemberOrder.NAME_ASC).value.split("_")[0]]
     return lambda m: (getattr(m, attr), m.id)
 
@@ -154,7 +156,7 @@ def org_conditions(ctx: Context, f: OrgFilter | None) -> list[ColumnElement[bool
     return conds
 
 
-def org_sort(order: enums.OrgOrder | None) -> tuple[SortKey, object]:
+def org_sort(order: enums.OrgOrder | None) -> tuple[SortKey, KeyOf]:
     order = order or enums.OrgOrder.TREE
     if order == enums.OrgOrder.NAME:
         return SortKey((col(Organization.name), col(Organization.id)), parse=(str, int)), lambda o: (o.name, o.id)

@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from partygraph import rollups
 from partygraph.context import Context
+from partygraph.models.common import table_of
 from partygraph.models.member import Member, Position
 from partygraph.models.organization import Organization
 from partygraph.scope import within
@@ -77,7 +78,7 @@ def children(ctx: Context) -> DataLoader:
             .where(col(Organization.parent_id).in_(parents), within(col(Organization.path), ctx.viewer))
             .order_by(col(Organization.parent_id), col(Organization.code))
         ).scalars()
-        grouped: dict[int, list[Organization]] = defaultdict(list)
+        grouped: dict[int | None, list[Organization]] = defaultdict(list)
         for r in rows:
             grouped[r.parent_id].append(r)
         return [
@@ -161,7 +162,7 @@ def members_under(
     def batch(keys: list[tuple[int, int]]) -> list[tuple[list[Member], int]]:
         ids = list({k[0] for k in keys})
         limit = max(k[1] for k in keys)
-        anchor = Organization.__table__.alias("anchor")
+        anchor = table_of(Organization).alias("anchor")
         base = build(
             select(col(Member.id).label("mid"), anchor.c.id.label("anchor_id"))
             .select_from(anchor)
@@ -178,7 +179,7 @@ def members_under(
             .order_by(ranked.c.anchor_id, ranked.c.rn)
         ).all()
         counted = base.subquery()
-        totals = dict(
+        totals: dict[int, int] = dict(
             ctx.session.execute(select(counted.c.anchor_id, func.count()).group_by(counted.c.anchor_id)).all()
         )
         grouped: dict[int, list[Member]] = defaultdict(list)
@@ -192,7 +193,7 @@ def members_under(
 
 
 def _names(ctx: Context, model: Any, keys: list[int]) -> list[str | None]:
-    rows = dict(ctx.session.execute(select(model.id, model.name).where(model.id.in_(keys))).all())
+    rows: dict[int, str] = dict(ctx.session.execute(select(model.id, model.name).where(model.id.in_(keys))).all())
     return [rows.get(k) for k in keys]
 
 

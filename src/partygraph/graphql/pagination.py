@@ -61,6 +61,10 @@ def page_size(ctx: Context, first: int | None) -> int:
     return first
 
 
+# A row's values of the sort columns, in order: the cursor of the row.
+KeyOf = Callable[[Any], Sequence[Any]]
+
+
 @dataclass(frozen=True)
 class SortKey:
     """Columns the list is ordered by; the last is the unique tie-breaker (id)."""
@@ -108,7 +112,7 @@ def paginate(
     info: Info,
     stmt: Select,
     sort: SortKey,
-    key_of: Callable[[Any], Sequence[Any]],
+    key_of: KeyOf,
     *,
     first: int | None,
     after: str | None,

@@ -67,12 +67,14 @@ def _schema(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Sch
         types=NODE_TYPES,
         execution_context_class=ExecutionContext,
         config=StrawberryConfig(scalar_map={Fen: FEN_SCALAR}),
+        # Factories, as Strawberry asks: one extension object per request. The parser and
+        # validation caches live at module level (keyed by maxsize), so they are still shared.
         extensions=[
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxAliasesLimiter(max_alias_count=max_aliases),
-            MaxTokensLimiter(max_token_count=max_tokens),
-            ParserCache(maxsize=256),
-            ValidationCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
         ],
     )
 

@@ -30,7 +30,7 @@ def _unauthenticated(message_en: str, message_zh: str, status: int = 401) -> JSO
     )
 
 
-class GraphQLView(GraphQL):
+class GraphQLView(GraphQL[Context, None]):
     """Every operation needs a signed-in viewer; introspection included."""
 
     def __init__(self, app_state: Any, **kwargs: Any) -> None:

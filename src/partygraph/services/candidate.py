@@ -57,6 +57,7 @@ from partygraph.config import settings_key
 from partygraph.context import Context
 from partygraph.errors import DomainError, RuleViolationError, violation
 from partygraph.models.candidate import Candidate, CandidateStep
+from partygraph.models.common import table_of
 from partygraph.models.meeting import DecisionSubject, Meeting, MeetingDecision, MeetingKind
 from partygraph.models.member import (
     ACTIVE_STATUSES,
@@ -179,7 +180,7 @@ def step_records_of(ctx: Context, candidate_ids: Sequence[int]) -> dict[int, lis
     out: dict[int, list[StepRecord]] = defaultdict(list)
     if not candidate_ids:
         return out
-    t = CandidateStep.__table__.c
+    t = table_of(CandidateStep).c
     rows = ctx.session.execute(
         select(t.candidate_id, t.step, t.on, t.outcome, t.data)
         .where(t.candidate_id.in_(list(candidate_ids)))
@@ -792,7 +793,7 @@ def _years_before(today: date, years: int) -> date:
 def village_alerts(ctx: Context, org: Organization, today: date) -> list[SubtreeAlert]:
     """Blank villages (no new member in 3 years) and villages where over half of the
     members on the roster are 60 or older: one grouped statement over the subtree."""
-    anchor = Organization.__table__.alias("anchor")
+    anchor = table_of(Organization).alias("anchor")
     bound = func.substr(anchor.c.path, 1, func.length(anchor.c.path) - 1) + literal("/")
     old_cutoff = _years_before(today, OLD_AGE)
     active = col(Member.status).in_([s.value for s in ACTIVE_STATUSES])

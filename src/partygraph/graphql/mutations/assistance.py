@@ -38,6 +38,7 @@ from partygraph.graphql.types.assistance import (
     ReviewOutcome,
     VisitOccasion,
 )
+from partygraph.graphql.types.common import resolves_as
 from partygraph.models.assistance import AssistanceCase, Fund
 from partygraph.services import assistance as service
 from partygraph.services import fund as fund_service
@@ -163,7 +164,7 @@ class RecordVisitInput:
     on: date
     occasion: VisitOccasion
     helper: str = strawberry.field(description="Who visited.")
-    amount_fen: Fen = 0
+    amount_fen: Fen = Fen(0)
     goods: str | None = None
     approver: str | None = None
     fund_id: relay.GlobalID | None = None
@@ -215,7 +216,7 @@ class CreateFundInput:
     org_id: relay.GlobalID
     name: str
     established_on: date
-    principal_fen: Fen = 0
+    principal_fen: Fen = Fen(0)
 
 
 @strawberry.input(description="Money into a fund: budget, retained party fees, contributions, donations.")
@@ -310,7 +311,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: AssistanceCasePayload(
-                assistance_case=service.open_case(
+                assistance_case=resolves_as(AssistanceCaseType, service.open_case(
                     ctx,
                     member_id=db_id(input.member_id, "Member", "memberId"),
                     cause=input.cause.value,
@@ -321,7 +322,7 @@ class AssistanceMutation:
                     standard=input.standard.value if input.standard else None,
                     standard_note=input.standard_note,
                     application=input.application,
-                )
+                ))
             ),
         )
 
@@ -332,7 +333,7 @@ class AssistanceMutation:
             if input.family_members is not strawberry.UNSET:
                 changes["family_members"] = _family(input.family_members) or []
             c = service.update_case(ctx, db_id(input.id, "AssistanceCase", "id"), version=input.version, changes=changes)
-            return AssistanceCasePayload(assistance_case=c)
+            return AssistanceCasePayload(assistance_case=resolves_as(AssistanceCaseType, c))
 
         return run_mutation(info, use_case)
 
@@ -341,7 +342,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: AssistanceCasePayload(
-                assistance_case=service.advance(
+                assistance_case=resolves_as(AssistanceCaseType, service.advance(
                     ctx,
                     db_id(input.id, "AssistanceCase", "id"),
                     step=input.step.value,
@@ -354,7 +355,7 @@ class AssistanceMutation:
                     objection_resolution=input.objection_resolution,
                     reason=input.reason,
                     outcome=input.outcome.value if input.outcome else None,
-                )
+                ))
             ),
         )
 
@@ -423,7 +424,7 @@ class AssistanceMutation:
                 installments=input.installments,
                 purpose=input.purpose,
             )
-            return LoanPayload(loan=loan, fund=ctx.session.get(Fund, loan.fund_id))
+            return LoanPayload(loan=resolves_as(LoanType, loan), fund=ctx.session.get(Fund, loan.fund_id))
 
         return run_mutation(info, use_case)
 
@@ -438,7 +439,7 @@ class AssistanceMutation:
                 received_by=input.received_by,
                 version=input.version,
             )
-            return LoanPayload(loan=loan, fund=ctx.session.get(Fund, loan.fund_id))
+            return LoanPayload(loan=resolves_as(LoanType, loan), fund=ctx.session.get(Fund, loan.fund_id))
 
         return run_mutation(info, use_case)
 
@@ -447,13 +448,13 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: FundPayload(
-                fund=fund_service.create(
+                fund=resolves_as(FundType, fund_service.create(
                     ctx,
                     org_id=db_id(input.org_id, "Organization", "orgId"),
                     name=input.name,
                     established_on=input.established_on,
                     principal_fen=input.principal_fen,
-                )
+                ))
             ),
         )
 
@@ -470,7 +471,7 @@ class AssistanceMutation:
                 counterparty=input.counterparty,
                 note=input.note,
             )
-            return FundEntryPayload(entry=entry, fund=ctx.session.get(Fund, entry.fund_id))
+            return FundEntryPayload(entry=resolves_as(FundEntryType, entry), fund=ctx.session.get(Fund, entry.fund_id))
 
         return run_mutation(info, use_case)
 
@@ -479,7 +480,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: PairingPayload(
-                pairing=service.create_pairing(
+                pairing=resolves_as(PairingType, service.create_pairing(
                     ctx,
                     kind=input.kind.value,
                     started_on=input.started_on,
@@ -489,7 +490,7 @@ class AssistanceMutation:
                     helper_member_id=db_id(input.helper_member_id, "Member", "helperMemberId"),
                     covers=input.covers,
                     note=input.note,
-                )
+                ))
             ),
         )
 
@@ -498,7 +499,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: PairingPayload(
-                pairing=service.end_pairing(ctx, db_id(input.id, "Pairing", "id"), ended_on=input.ended_on, version=input.version)
+                pairing=resolves_as(PairingType, service.end_pairing(ctx, db_id(input.id, "Pairing", "id"), ended_on=input.ended_on, version=input.version))
             ),
         )
 
@@ -507,9 +508,9 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: PromisePayload(
-                promise=service.add_promise(
+                promise=resolves_as(PromiseType, service.add_promise(
                     ctx, db_id(input.pairing_id, "Pairing", "pairingId"), text=input.text, made_on=input.made_on, due_on=input.due_on
-                )
+                ))
             ),
         )
 
@@ -518,7 +519,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: PromisePayload(
-                promise=service.keep_promise(ctx, db_id(input.id, "Promise", "id"), kept_on=input.kept_on, note=input.note, version=input.version)
+                promise=resolves_as(PromiseType, service.keep_promise(ctx, db_id(input.id, "Promise", "id"), kept_on=input.kept_on, note=input.note, version=input.version))
             ),
         )
 
@@ -527,7 +528,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: PromisePayload(
-                promise=service.break_promise(ctx, db_id(input.id, "Promise", "id"), broken_on=input.broken_on, reason=input.reason, version=input.version)
+                promise=resolves_as(PromiseType, service.break_promise(ctx, db_id(input.id, "Promise", "id"), broken_on=input.broken_on, reason=input.reason, version=input.version))
             ),
         )
 
@@ -536,7 +537,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: AllowanceRunPayload(
-                run=service.pay_allowances(ctx, org_id=db_id(input.org_id, "Organization", "orgId"), kind=input.kind.value, month=input.month)
+                run=resolves_as(AllowanceRunType, service.pay_allowances(ctx, org_id=db_id(input.org_id, "Organization", "orgId"), kind=input.kind.value, month=input.month))
             ),
         )
 
@@ -545,9 +546,9 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: AllowanceRollPayload(
-                roll=service.declare_roll(
+                roll=resolves_as(AllowanceRollType, service.declare_roll(
                     ctx, org_id=db_id(input.org_id, "Organization", "orgId"), year=input.year, kind=input.kind.value, on=input.on
-                )
+                ))
             ),
         )
 
@@ -556,7 +557,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: AllowanceRollPayload(
-                roll=service.advance_roll(
+                roll=resolves_as(AllowanceRollType, service.advance_roll(
                     ctx,
                     db_id(input.id, "AllowanceRoll", "id"),
                     step=input.step.value,
@@ -564,6 +565,6 @@ class AssistanceMutation:
                     version=input.version,
                     strike_member_ids=[db_id(g, "Member", "strikeMemberIds") for g in input.strike_member_ids or []],
                     note=input.note,
-                )
+                ))
             ),
         )

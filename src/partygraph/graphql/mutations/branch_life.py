@@ -5,7 +5,7 @@ R-MEM flag decisions."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, overload
 
 import strawberry
 from strawberry import relay
@@ -26,7 +26,8 @@ from partygraph.graphql.types.branch_life import (
     MemberFlagType,
     TermType,
 )
-from partygraph.graphql.types.candidate import MeetingKind
+from partygraph.graphql.types.candidate import MeetingKind, MeetingType
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.member import MemberType
 from partygraph.models.meeting import FlowingProfile
 from partygraph.rules.branch_life import AssemblyTally
@@ -249,6 +250,10 @@ LostContactResult = Annotated[LostContactPayload | MutationError, strawberry.uni
 DecideMemberFlagResult = Annotated[MemberFlagPayload | MutationError, strawberry.union("DecideMemberFlagResult")]
 
 
+@overload
+def _member(gid: relay.GlobalID, field: str) -> int: ...
+@overload
+def _member(gid: relay.GlobalID | None, field: str) -> int | None: ...
 def _member(gid: relay.GlobalID | None, field: str) -> int | None:
     return db_id(gid, "Member", field)
 
@@ -301,7 +306,7 @@ class BranchLifeMutation:
                 ],
             )
             return MeetingRecordPayload(
-                record=MeetingRecord(meeting=meeting, meeting_id=meeting.id)
+                record=MeetingRecord(meeting=resolves_as(MeetingType, meeting), meeting_id=meeting.id)
             )
 
         return run_mutation(info, use_case)
@@ -331,7 +336,7 @@ class BranchLifeMutation:
                 version=version,
             )
             return MeetingRecordPayload(
-                record=MeetingRecord(meeting=meeting, meeting_id=meeting.id)
+                record=MeetingRecord(meeting=resolves_as(MeetingType, meeting), meeting_id=meeting.id)
             )
 
         return run_mutation(info, use_case)
@@ -354,7 +359,7 @@ class BranchLifeMutation:
                 ctx, db_id(input.id, "Meeting", "id"), version=input.version, changes=changes
             )
             return MeetingRecordPayload(
-                record=MeetingRecord(meeting=meeting, meeting_id=meeting.id)
+                record=MeetingRecord(meeting=resolves_as(MeetingType, meeting), meeting_id=meeting.id)
             )
 
         return run_mutation(info, use_case)
@@ -366,7 +371,7 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: TermPayload(
-                term=service.start_term(
+                term=resolves_as(TermType, service.start_term(
                     ctx,
                     org_id=db_id(input.org_id, "Organization", "orgId"),
                     starts_on=input.starts_on,
@@ -379,7 +384,7 @@ class BranchLifeMutation:
                         )
                         for i, m in enumerate(input.members)
                     ],
-                )
+                ))
             ),
         )
 
@@ -390,7 +395,7 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: ElectionPayload(
-                election=service.record_election(
+                election=resolves_as(ElectionType, service.record_election(
                     ctx,
                     org_id=db_id(input.org_id, "Organization", "orgId"),
                     held_on=input.held_on,
@@ -408,7 +413,7 @@ class BranchLifeMutation:
                         )
                         for i, c in enumerate(input.candidates)
                     ],
-                )
+                ))
             ),
         )
 
@@ -419,12 +424,12 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: FourStepItemPayload(
-                item=service.create_item(
+                item=resolves_as(FourStepItemType, service.create_item(
                     ctx,
                     org_id=db_id(input.org_id, "Organization", "orgId"),
                     title=input.title,
                     description=input.description,
-                )
+                ))
             ),
         )
 
@@ -458,7 +463,7 @@ class BranchLifeMutation:
                 documents=input.documents,
                 version=input.version,
             )
-            return FourStepPayload(item=item, step=FourStepRecordType.from_row(row))
+            return FourStepPayload(item=resolves_as(FourStepItemType, item), step=FourStepRecordType.from_row(row))
 
         return run_mutation(info, use_case)
 
@@ -483,7 +488,7 @@ class BranchLifeMutation:
 
             m = members.get(ctx, mid)
             return FlowingPayload(
-                member=m,
+                member=resolves_as(MemberType, m),
                 flowing=FlowingMemberType(
                     member_name=m.name, workplace=m.flow_destination, certificate=m.flow_certificate,
                     contact_name=p.contact_name, contact_phone=p.contact_phone, away_meetings=0,
@@ -500,9 +505,9 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: BranchLifeMemberPayload(
-                member=service.end_flowing(
+                member=resolves_as(MemberType, service.end_flowing(
                     ctx, _member(member_id, "memberId"), on=on, version=version
-                )
+                ))
             ),
         )
 
@@ -513,9 +518,9 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: LostContactPayload(
-                record=service.mark_lost_contact(
+                record=resolves_as(LostContactType, service.mark_lost_contact(
                     ctx, _member(member_id, "memberId"), lost_on=lost_on, note=note
-                )
+                ))
             ),
         )
 
@@ -531,7 +536,7 @@ class BranchLifeMutation:
         def use_case(ctx):
             rid = db_id(record_id, "LostContact", "recordId")
             service.add_contact_attempt(ctx, rid, on=on, method=method, outcome=outcome)
-            return LostContactPayload(record=service.get_lost_contact(ctx, rid))
+            return LostContactPayload(record=resolves_as(LostContactType, service.get_lost_contact(ctx, rid)))
 
         return run_mutation(info, use_case)
 
@@ -542,9 +547,9 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: LostContactPayload(
-                record=service.mark_found(
+                record=resolves_as(LostContactType, service.mark_found(
                     ctx, db_id(record_id, "LostContact", "recordId"), on=on, version=version
-                )
+                ))
             ),
         )
 
@@ -566,7 +571,7 @@ class BranchLifeMutation:
             )
             from partygraph.services import member as members
 
-            return BranchLifeMemberPayload(member=members.get(ctx, mid))
+            return BranchLifeMemberPayload(member=resolves_as(MemberType, members.get(ctx, mid)))
 
         return run_mutation(info, use_case)
 
@@ -596,7 +601,7 @@ class BranchLifeMutation:
                     code=row.code, raised_on=row.raised_on, decision=row.decision, decided_on=row.decided_on,
                     note=row.note, decided_by_name=row.decided_by_name,
                 ),
-                member=members.get(ctx, mid),
+                member=resolves_as(MemberType, members.get(ctx, mid)),
             )  # fmt: skip
 
         return run_mutation(info, use_case)

@@ -22,6 +22,7 @@ from partygraph.graphql.types.candidate import (
     Recommendation,
     StepKind,
 )
+from partygraph.graphql.types.common import resolves_as
 from partygraph.rules.pipeline import EXIT_STEPS, Step
 from partygraph.services import candidate as service
 from partygraph.services import meeting as meetings
@@ -162,7 +163,7 @@ class CandidateMutation:
         return run_mutation(
             info,
             lambda ctx: CandidatePayload(
-                candidate=service.apply(
+                candidate=resolves_as(CandidateType, service.apply(
                     ctx,
                     org_id=db_id(input.org_id, "Organization", "orgId"),
                     applied_on=input.applied_on,
@@ -178,7 +179,7 @@ class CandidateMutation:
                     id_number=input.id_number,
                     notes=input.notes,
                     documents=input.documents,
-                )
+                ))
             ),
         )
 
@@ -210,7 +211,7 @@ class CandidateMutation:
                 documents=input.documents,
             )
             cand, row = service.record_step(ctx, db_id(input.candidate_id, "Candidate", "candidateId"), s, version=input.version)
-            return CandidateStepPayload(candidate=cand, step=CandidateStepRecord.from_row(row))
+            return CandidateStepPayload(candidate=resolves_as(CandidateType, cand), step=CandidateStepRecord.from_row(row))
 
         return run_mutation(info, use_case)
 
@@ -243,7 +244,7 @@ class CandidateMutation:
                 minutes=input.minutes,
                 decisions=decisions,
             )
-            return MeetingPayload(meeting=meeting)
+            return MeetingPayload(meeting=resolves_as(MeetingType, meeting))
 
         return run_mutation(info, use_case)
 
@@ -252,13 +253,13 @@ class CandidateMutation:
         return run_mutation(
             info,
             lambda ctx: CandidatePayload(
-                candidate=service.exit_candidate(
+                candidate=resolves_as(CandidateType, service.exit_candidate(
                     ctx,
                     db_id(input.candidate_id, "Candidate", "candidateId"),
                     step=input.exit.value,
                     on=input.on,
                     reason=input.reason,
                     version=input.version,
-                )
+                ))
             ),
         )

@@ -18,6 +18,7 @@ from partygraph.graphql.types.candidate import (
     MeetingType,
     StepKind,
 )
+from partygraph.graphql.types.common import resolves_as
 from partygraph.services import candidate as service
 
 
@@ -94,7 +95,7 @@ class CandidateVoteMutation:
             cid = db_id(input.candidate_id, "Candidate", "candidateId")
             cand, row, meeting = service.record_vote(ctx, cid, s, vote, version=input.version)
             return CandidateVotePayload(
-                candidate=cand, step=CandidateStepRecord.from_row(row), meeting=meeting
+                candidate=resolves_as(CandidateType, cand), step=CandidateStepRecord.from_row(row), meeting=resolves_as(MeetingType, meeting)
             )
 
         return run_mutation(info, use_case)

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.discipline import MemberSanctionType, SanctionKind
 from partygraph.services import discipline as service
 
@@ -75,7 +76,7 @@ class DisciplineMutation:
         return run_mutation(
             info,
             lambda ctx: MemberSanctionPayload(
-                sanction=service.record_sanction(
+                sanction=resolves_as(MemberSanctionType, service.record_sanction(
                     ctx,
                     member_id=db_id(input.member_id, "Member", "memberId"),
                     kind=input.kind.value,
@@ -85,7 +86,7 @@ class DisciplineMutation:
                     decided_by=input.decided_by,
                     document=input.document,
                     reason=input.reason,
-                )
+                ))
             ),
         )
 
@@ -96,13 +97,13 @@ class DisciplineMutation:
         return run_mutation(
             info,
             lambda ctx: MemberSanctionPayload(
-                sanction=service.lift(
+                sanction=resolves_as(MemberSanctionType, service.lift(
                     ctx,
                     _sanction_id(input.id),
                     on=input.lifted_on,
                     document=input.document,
                     version=input.version,
-                )
+                ))
             ),
         )
 
@@ -115,8 +116,8 @@ class DisciplineMutation:
         return run_mutation(
             info,
             lambda ctx: MemberSanctionPayload(
-                sanction=service.withdraw(
+                sanction=resolves_as(MemberSanctionType, service.withdraw(
                     ctx, _sanction_id(input.id), reason=input.reason, version=input.version
-                )
+                ))
             ),
         )

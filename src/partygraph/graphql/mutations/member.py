@@ -12,6 +12,7 @@ from strawberry.types import Info
 from partygraph.graphql import enums
 from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id, provided
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.member import MemberType, PositionType, TransferType
 from partygraph.services import member as service
 
@@ -167,12 +168,12 @@ class MemberMutation:
         def use_case(ctx):
             fields = _enum_values({k: getattr(input, k) for k in MEMBER_FIELDS if k != "lost_contact"})
             return MemberPayload(
-                member=service.register(
+                member=resolves_as(MemberType, service.register(
                     ctx,
                     org_id=db_id(input.org_id, "Organization", "orgId"),
                     status=input.status.value,
                     **fields,
-                )
+                ))
             )
 
         return run_mutation(info, use_case)
@@ -184,7 +185,7 @@ class MemberMutation:
             if input.org_id is not strawberry.UNSET and input.org_id is not None:
                 changes["org_id"] = db_id(input.org_id, "Organization", "orgId")
             return MemberPayload(
-                member=service.update(ctx, db_id(input.id, "Member", "id"), version=input.version, changes=changes)
+                member=resolves_as(MemberType, service.update(ctx, db_id(input.id, "Member", "id"), version=input.version, changes=changes))
             )
 
         return run_mutation(info, use_case)
@@ -194,14 +195,14 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: MemberPayload(
-                member=service.change_status(
+                member=resolves_as(MemberType, service.change_status(
                     ctx,
                     db_id(input.id, "Member", "id"),
                     to_status=input.to_status.value,
                     on=input.on,
                     reason=input.reason,
                     version=input.version,
-                )
+                ))
             ),
         )
 
@@ -210,14 +211,14 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: PositionPayload(
-                position=service.add_position(
+                position=resolves_as(PositionType, service.add_position(
                     ctx,
                     member_id=db_id(input.member_id, "Member", "memberId"),
                     org_id=db_id(input.org_id, "Organization", "orgId"),
                     kind=input.kind.value,
                     start_on=input.start_on,
                     title=input.title,
-                )
+                ))
             ),
         )
 
@@ -226,7 +227,7 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: PositionPayload(
-                position=service.end_position(ctx, db_id(input.id, "Position", "id"), end_on=input.end_on, version=input.version)
+                position=resolves_as(PositionType, service.end_position(ctx, db_id(input.id, "Position", "id"), end_on=input.end_on, version=input.version))
             ),
         )
 
@@ -235,14 +236,14 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: TransferPayload(
-                transfer=service.send_transfer(
+                transfer=resolves_as(TransferType, service.send_transfer(
                     ctx,
                     db_id(input.member_id, "Member", "memberId"),
                     to_org_code=input.to_org_code,
                     on=input.on,
                     reason=input.reason,
                     letter_number=input.letter_number,
-                )
+                ))
             ),
         )
 
@@ -251,7 +252,7 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: TransferPayload(
-                transfer=service.decide_transfer(
+                transfer=resolves_as(TransferType, service.decide_transfer(
                     ctx,
                     db_id(input.id, "Transfer", "id"),
                     accept=input.accept,
@@ -259,7 +260,7 @@ class MemberMutation:
                     note=input.note,
                     version=input.version,
                     to_org_id=db_id(input.to_org_id, "Organization", "toOrgId"),
-                )
+                ))
             ),
         )
 
@@ -268,7 +269,7 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: TransferPayload(
-                transfer=service.cancel_transfer(ctx, db_id(input.id, "Transfer", "id"), reason=input.reason, version=input.version)
+                transfer=resolves_as(TransferType, service.cancel_transfer(ctx, db_id(input.id, "Transfer", "id"), reason=input.reason, version=input.version))
             ),
         )
 
@@ -277,7 +278,7 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: TransferPayload(
-                transfer=service.transfer_out(
+                transfer=resolves_as(TransferType, service.transfer_out(
                     ctx,
                     db_id(input.member_id, "Member", "memberId"),
                     external_org_name=input.external_org_name,
@@ -285,6 +286,6 @@ class MemberMutation:
                     on=input.on,
                     reason=input.reason,
                     version=input.version,
-                )
+                ))
             ),
         )

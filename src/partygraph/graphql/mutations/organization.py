@@ -12,6 +12,7 @@ from strawberry.types import Info
 from partygraph.graphql import enums
 from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id, provided
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.services import organization as service
 
@@ -68,7 +69,7 @@ class DissolveOrganizationInput:
 
 
 def _payload(org: object) -> OrganizationPayload:
-    return OrganizationPayload(organization=org)
+    return OrganizationPayload(organization=resolves_as(OrganizationType, org))
 
 
 @strawberry.type

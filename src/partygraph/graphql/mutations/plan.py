@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id, provided
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.plan import DevelopmentPlanType, PlanKind
 from partygraph.services import plan as service
 
@@ -108,7 +109,7 @@ class PlanMutation:
         return run_mutation(
             info,
             lambda ctx: DevelopmentPlanPayload(
-                plan=service.create(
+                plan=resolves_as(DevelopmentPlanType, service.create(
                     ctx,
                     org_id=db_id(input.org_id, "Organization", "orgId"),
                     kind=input.kind.value,
@@ -116,7 +117,7 @@ class PlanMutation:
                     last_year=input.last_year,
                     notes=input.notes,
                     **{k: getattr(input, k) for k in TARGET_FIELDS},
-                )
+                ))
             ),
         )
 
@@ -130,7 +131,7 @@ class PlanMutation:
         return run_mutation(
             info,
             lambda ctx: DevelopmentPlanPayload(
-                plan=service.update(ctx, _plan_id(input.id), version=input.version, changes=changes)
+                plan=resolves_as(DevelopmentPlanType, service.update(ctx, _plan_id(input.id), version=input.version, changes=changes))
             ),
         )
 
@@ -143,9 +144,9 @@ class PlanMutation:
         return run_mutation(
             info,
             lambda ctx: DevelopmentPlanPayload(
-                plan=service.adopt(
+                plan=resolves_as(DevelopmentPlanType, service.adopt(
                     ctx, _plan_id(input.id), version=input.version, on=input.adopted_on
-                )
+                ))
             ),
         )
 
@@ -158,8 +159,8 @@ class PlanMutation:
         return run_mutation(
             info,
             lambda ctx: DevelopmentPlanPayload(
-                plan=service.withdraw(
+                plan=resolves_as(DevelopmentPlanType, service.withdraw(
                     ctx, _plan_id(input.id), version=input.version, reason=input.reason
-                )
+                ))
             ),
         )

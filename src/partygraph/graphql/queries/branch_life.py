@@ -32,7 +32,7 @@ from partygraph.graphql.types.branch_life import (
     calendar_of,
 )
 from partygraph.graphql.types.candidate import MeetingKind, MeetingType
-from partygraph.graphql.types.common import ctx_of
+from partygraph.graphql.types.common import ctx_of, resolves_as
 from partygraph.models import meeting as mm
 from partygraph.models.member import Member
 from partygraph.rules.votes import (
@@ -72,7 +72,7 @@ class MeetingFilter:
 
 def _meeting_stmt(info: Info, f: MeetingFilter | None):
     f = f or MeetingFilter()
-    conds = _under(info, f.under, mm.Meeting.org_path)
+    conds = _under(info, f.under, col(mm.Meeting.org_path))
     if f.kind:
         conds.append(col(mm.Meeting.kind).in_([k.value for k in f.kind]))
     if f.held_from:
@@ -137,7 +137,7 @@ class BranchLifeQuery:
             m = meetings.get(ctx, db_id(id, "Meeting", "id"))
         except NotFoundError:
             return None
-        return MeetingRecord(meeting=m, meeting_id=m.id)
+        return MeetingRecord(meeting=resolves_as(MeetingType, m), meeting_id=m.id)
 
     @strawberry.field(description="Who was present, excused or absent at a meeting.")
     async def meeting_attendance(
@@ -174,7 +174,7 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[TermType]:
-        conds = _under(info, under, mm.Term.org_path)
+        conds = _under(info, under, col(mm.Term.org_path))
         if not include_ended:
             conds.append(col(mm.Term.status) == "current")
         sort = SortKey((col(mm.Term.ends_on), col(mm.Term.id)), parse=(date.fromisoformat, int))
@@ -195,7 +195,7 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ElectionType]:
-        conds = _under(info, under, mm.Election.org_path)
+        conds = _under(info, under, col(mm.Election.org_path))
         sort = SortKey(
             (col(mm.Election.held_on), col(mm.Election.id)), descending=True, parse=(date.fromisoformat, int)
         )
@@ -217,7 +217,7 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[FourStepItemType]:
-        conds = _under(info, under, mm.FourStepItem.org_path)
+        conds = _under(info, under, col(mm.FourStepItem.org_path))
         if status:
             conds.append(col(mm.FourStepItem.status).in_([s.value for s in status]))
         sort = SortKey((col(mm.FourStepItem.id),), descending=True, parse=(int,))
@@ -302,7 +302,7 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[LostContactType]:
-        conds = _under(info, under, mm.LostContactRecord.member_org_path)
+        conds = _under(info, under, col(mm.LostContactRecord.member_org_path))
         if not include_found:
             conds.append(col(mm.LostContactRecord.found_on).is_(None))
         sort = SortKey(
@@ -372,6 +372,7 @@ class BranchLifeQuery:
             )
             text = zh if lang_zh else en
         else:
+            assert res.reason is not None, "an election that is not valid carries its reason"
             text = res.reason.message_zh if lang_zh else res.reason.message_en
         return ElectionExplanation(
             valid=res.valid,

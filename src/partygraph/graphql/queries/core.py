@@ -22,7 +22,7 @@ from partygraph.graphql.filters import (
     org_sort,
 )
 from partygraph.graphql.pagination import Connection, SortKey, paginate, wants_in_nodes
-from partygraph.graphql.types.common import ctx_of, label
+from partygraph.graphql.types.common import ctx_of, label, maybe_resolves_as
 from partygraph.graphql.types.member import MemberType, TransferType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models.account import ROLE_LABELS
@@ -47,7 +47,7 @@ class Me:
     @strawberry.field(description="Your home organisation: the top of everything you can see.")
     def organization(self, info: Info) -> OrganizationType | None:
         ctx = ctx_of(info)
-        return ctx.session.get(Organization, ctx.viewer.org_id) if ctx.viewer else None
+        return maybe_resolves_as(OrganizationType, ctx.session.get(Organization, ctx.viewer.org_id) if ctx.viewer else None)
 
 
 @strawberry.type
@@ -72,7 +72,7 @@ class CoreQuery:
             stmt = stmt.where(col(Organization.code) == code.strip())
         else:
             return None
-        return ctx.session.execute(stmt).scalar()
+        return maybe_resolves_as(OrganizationType, ctx.session.execute(stmt).scalar())
 
     @strawberry.field(description="Organisations in your scope, filtered; tree order by default.")
     def organizations(

@@ -31,6 +31,8 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    row_of,
+    rows_as,
     scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
@@ -150,7 +152,7 @@ def case_pairings_loader(info: Info) -> DataLoader:
             .where(col(m.Pairing.case_id).in_(keys), service.pairing_scope(ctx.viewer))
             .order_by(col(m.Pairing.case_id), col(m.Pairing.started_on), col(m.Pairing.id))
         ).scalars()
-        out: dict[int, list[Any]] = defaultdict(list)
+        out: dict[int | None, list[Any]] = defaultdict(list)
         for r in rows:
             out[r.case_id].append(r)
         return [out.get(k, []) for k in keys]
@@ -199,6 +201,10 @@ class HelpEntryType:
     approver: str | None
     note: str | None
     actor_name: str | None
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    case_id: strawberry.Private[int]
+    fund_id: strawberry.Private[int | None]
+    loan_id: strawberry.Private[int | None]
 
     @strawberry.field
     def amount_yuan(self) -> str:
@@ -249,6 +255,9 @@ class AssistanceCaseType(Node):
     closed_on: date | None
     closed_reason: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -276,13 +285,13 @@ class AssistanceCaseType(Node):
 
     @strawberry.field(description="Household size: the member and the family members listed.")
     def household_size(self) -> int:
-        return 1 + len(self.family_members or [])
+        return 1 + len(row_of(m.AssistanceCase, self).family_members or [])
 
     @strawberry.field(description="Yearly income per person of the household, in yuan.")
     def income_per_person_yuan(self) -> str | None:
         if self.yearly_income_fen is None:
             return None
-        return rules.yuan(self.yearly_income_fen // (1 + len(self.family_members or [])))
+        return rules.yuan(self.yearly_income_fen // (1 + len(row_of(m.AssistanceCase, self).family_members or [])))
 
     @strawberry.field(description="Filed and past the yearly review date (R-AID-02).")
     def review_overdue(self, info: Info) -> bool:
@@ -342,6 +351,10 @@ class FundEntryType:
     counterparty: str | None
     note: str | None
     actor_name: str | None
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    case_id: strawberry.Private[int | None]
+    fund_id: strawberry.Private[int]
+    loan_id: strawberry.Private[int | None]
 
     @strawberry.field
     def amount_yuan(self) -> str:
@@ -388,6 +401,8 @@ class FundType(Node):
     balance_fen: Fen
     principal_fen: Fen
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -407,7 +422,7 @@ class FundType(Node):
 
     @strawberry.field(description="The balance the book adds up to (Σ in − Σ out): for supervision.")
     def book_balance_fen(self, info: Info) -> Fen:
-        return fund_service.book_balance(ctx_of(info), self.id)
+        return Fen(fund_service.book_balance(ctx_of(info), self.id))
 
     @strawberry.field(description="The cached balance equals the book's sum.")
     def balanced(self, info: Info) -> bool:
@@ -433,8 +448,8 @@ class FundType(Node):
         ).all()
         return [
             FundKindTotal(
-                kind=k, direction=d, label=label(info, rules.ENTRY_LABELS[rules.EntryKind(k)]),
-                count=n, total_fen=int(t or 0), total_yuan=rules.yuan(int(t or 0)),
+                kind=rules.EntryKind(k), direction=rules.Direction(d), label=label(info, rules.ENTRY_LABELS[rules.EntryKind(k)]),
+                count=n, total_fen=Fen(int(t or 0)), total_yuan=rules.yuan(int(t or 0)),
             )  # fmt: skip
             for k, d, n, t in rows
         ]
@@ -494,6 +509,10 @@ class LoanType(Node):
     approver: str
     purpose: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    case_id: strawberry.Private[int]
+    fund_id: strawberry.Private[int]
+    member_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -513,7 +532,7 @@ class LoanType(Node):
 
     @strawberry.field
     def outstanding_fen(self) -> Fen:
-        return self.amount_fen - self.repaid_fen
+        return Fen(self.amount_fen - self.repaid_fen)
 
     @strawberry.field
     def outstanding_yuan(self) -> str:
@@ -529,7 +548,7 @@ class LoanType(Node):
 
     @strawberry.field
     async def overdue_fen(self, info: Info) -> Fen:
-        return (await _loan_state(self, info)).overdue_fen
+        return Fen((await _loan_state(self, info)).overdue_fen)
 
     @strawberry.field
     async def overdue_since(self, info: Info) -> date | None:
@@ -542,7 +561,7 @@ class LoanType(Node):
     @strawberry.field
     async def schedule(self, info: Info) -> list[LoanInstallment]:
         st = await _loan_state(self, info)
-        return [LoanInstallment(number=i.number, due_on=i.due_on, amount_fen=i.amount_fen, paid_fen=i.paid_fen, overdue=i.overdue) for i in st.installments]
+        return [LoanInstallment(number=i.number, due_on=i.due_on, amount_fen=Fen(i.amount_fen), paid_fen=Fen(i.paid_fen), overdue=i.overdue) for i in st.installments]
 
     @strawberry.field
     async def repayments(self, info: Info) -> list[RepaymentType]:
@@ -645,6 +664,11 @@ class PairingType(Node):
     ended_on: date | None
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    agency_org_id: strawberry.Private[int]
+    case_id: strawberry.Private[int | None]
+    helper_member_id: strawberry.Private[int | None]
+    village_org_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -708,6 +732,8 @@ class AllowancePaymentType:
     amount_fen: Fen
     tier: int | None
     reason: str | None
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
 
     @strawberry.field
     def amount_yuan(self) -> str:
@@ -728,6 +754,8 @@ class AllowanceRunType(Node):
     skipped_count: int = strawberry.field(description="Eligible but already paid for this period: not paid again.")
     total_fen: Fen
     actor_name: str | None
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -752,7 +780,8 @@ class AllowanceRunType(Node):
     @strawberry.field
     def payments(self, info: Info) -> list[AllowancePaymentType]:
         ctx = ctx_of(info)
-        return list(
+        return rows_as(
+            AllowancePaymentType,
             ctx.session.execute(
                 select(m.AllowancePayment)
                 .where(col(m.AllowancePayment.run_id) == self.id, within(col(m.AllowancePayment.org_path), ctx.viewer))
@@ -824,6 +853,8 @@ class AllowanceRollType(Node):
     posted_by: str | None
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -852,19 +883,19 @@ class AllowanceRollType(Node):
     def entries(self) -> list[AllowanceRollEntry]:
         return [
             AllowanceRollEntry(
-                member_id=int(e["member_id"]), name=e.get("name", ""), amount_fen=int(e["amount_fen"]), tier=e.get("tier"),
+                member_id=int(e["member_id"]), name=e.get("name", ""), amount_fen=Fen(int(e["amount_fen"])), tier=e.get("tier"),
                 reason=e.get("reason"), struck=bool(e.get("struck")), note=e.get("note"),
             )  # fmt: skip
-            for e in self.entries
+            for e in row_of(m.AllowanceRoll, self).entries
         ]
 
     @strawberry.field(description="Members on the list and not struck off, and their monthly total.")
     def listed_count(self) -> int:
-        return sum(1 for e in self.entries if not e.get("struck"))
+        return sum(1 for e in row_of(m.AllowanceRoll, self).entries if not e.get("struck"))
 
     @strawberry.field
     def monthly_total_yuan(self) -> str:
-        return rules.yuan(sum(int(e["amount_fen"]) for e in self.entries if not e.get("struck")))
+        return rules.yuan(sum(int(e["amount_fen"]) for e in row_of(m.AllowanceRoll, self).entries if not e.get("struck")))
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:

@@ -23,9 +23,11 @@ from partygraph.graphql.types.common import (
     AuditEventType,
     Node,
     ctx_of,
+    enum_value,
     history,
     in_scope,
     label,
+    message_in_language,
     scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
@@ -107,7 +109,7 @@ class MeetingAttendanceType:
     def status_label(self, info: Info) -> str:
         return label(
             info,
-            mm.ATTENDANCE_LABELS[mm.AttendanceStatus(getattr(self.status, "value", self.status))],
+            mm.ATTENDANCE_LABELS[mm.AttendanceStatus(enum_value(self.status))],
         )
 
     @strawberry.field(description="The member record, when their home branch is in your scope.")
@@ -360,7 +362,7 @@ def calendar_of(
             )
         kinds.append(
             CalendarKind(
-                kind=row.kind,
+                kind=MeetingKind(row.kind),
                 code=row.code or None,
                 period=LifePeriod(row.period),
                 planned=sum(p.planned for p in periods),
@@ -407,6 +409,9 @@ class TermType(Node):
     status: str = strawberry.field(description="current, or ended when the next term began.")
     ended_on: date | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    election_id: strawberry.Private[int | None]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -481,6 +486,9 @@ class ElectionType(Node):
         description="The fewest votes that elect: more than half of those present."
     )
     seats_unfilled: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    meeting_id: strawberry.Private[int]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -560,7 +568,7 @@ class FourStepRecordType:
     @strawberry.field
     def step_label(self, info: Info) -> str:
         return label(
-            info, rules.FOUR_STEP_LABELS[rules.FourStep(getattr(self.step, "value", self.step))]
+            info, rules.FOUR_STEP_LABELS[rules.FourStep(enum_value(self.step))]
         )
 
     @strawberry.field(description="The assembly's arithmetic in words (assembly step only).")
@@ -592,6 +600,8 @@ class FourStepItemType(Node):
     description: str | None
     status: FourStepStatus
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -608,7 +618,7 @@ class FourStepItemType(Node):
         return label(
             info,
             rules.FOUR_STEP_STATUS_LABELS[
-                rules.FourStepStatus(getattr(self.status, "value", self.status))
+                rules.FourStepStatus(enum_value(self.status))
             ],
         )
 
@@ -702,6 +712,8 @@ class LostContactType(Node):
     found_on: date | None
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -776,16 +788,13 @@ class MemberFlagType:
 )
 class BranchLifeAlert(AlertInterface):
     code: str
+    message: str = strawberry.field(resolver=message_in_language)
     message_zh: str
     message_en: str
     due_on: date | None
     extra: JSON
     org_id: strawberry.Private[int]
     member_id: strawberry.Private[int | None]
-
-    @strawberry.field
-    def message(self, info: Info) -> str:
-        return _text(info, self.message_zh, self.message_en)
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
@@ -805,7 +814,7 @@ class BranchLifeAlert(AlertInterface):
             k: (v.isoformat() if isinstance(v, date) else v) for k, v in (a.extra or {}).items()
         }
         return BranchLifeAlert(
-            code=a.code, message_zh=a.message_zh, message_en=a.message_en, due_on=a.due_on, extra=extra,
+            code=a.code, message_zh=a.message_zh, message_en=a.message_en, due_on=a.due_on, extra=JSON(extra),
             org_id=org_id, member_id=member_id,
         )  # fmt: skip
 

@@ -24,6 +24,9 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    message_in_language,
+    row_of,
+    rows_as,
     scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
@@ -114,7 +117,7 @@ class CandidateStepRecord:
             step=step,
             on=r.on,
             outcome=r.outcome,
-            data=r.data or {},
+            data=JSON(r.data or {}),
             documents=list(r.documents or []),
             reason=r.reason,
             recorded_by=r.recorded_by_name,
@@ -143,6 +146,7 @@ class NextStep:
 @strawberry.type(name="PipelineAlert", description="Something due or overdue; never a block: a person looks at it.")
 class AlertType(AlertInterface):
     code: str
+    message: str = strawberry.field(resolver=message_in_language)
     message_zh: str
     message_en: str
     due_on: date | None
@@ -150,10 +154,6 @@ class AlertType(AlertInterface):
     extra: JSON
     org_id: strawberry.Private[int]
     candidate_id: strawberry.Private[int | None]
-
-    @strawberry.field
-    def message(self, info: Info) -> str:
-        return _text(info, self.message_zh, self.message_en)
 
     @strawberry.field(description="The organisation concerned (the candidate's branch for a candidate alert).")
     async def organization(self, info: Info) -> OrganizationType | None:
@@ -174,7 +174,7 @@ class AlertType(AlertInterface):
             message_en=a.message_en,
             due_on=a.due_on,
             subject=AlertSubject.CANDIDATE if candidate_id is not None else AlertSubject.ORGANIZATION,
-            extra=extra,
+            extra=JSON(extra),
             org_id=org_id,
             candidate_id=candidate_id,
         )
@@ -198,6 +198,9 @@ class CandidateType(Node):
     last_step_on: date
     notes: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int | None]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -292,6 +295,8 @@ class MeetingDecisionType(Node):
     abstain: int
     valid: bool
     passed: bool
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    candidate_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -316,7 +321,7 @@ class MeetingDecisionType(Node):
         from partygraph.rules.votes import explain_vote
         from partygraph.services.meeting import tally_of
 
-        zh, en = explain_vote(tally_of(self))
+        zh, en = explain_vote(tally_of(row_of(mm.MeetingDecision, self)))
         return _text(info, zh, en)
 
     @strawberry.field
@@ -336,6 +341,10 @@ class MeetingType(Node):
     agenda: str | None
     minutes: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    chair_member_id: strawberry.Private[int | None]
+    org_id: strawberry.Private[int]
+    recorder_member_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -363,7 +372,8 @@ class MeetingType(Node):
 
     @strawberry.field
     def decisions(self, info: Info) -> list[MeetingDecisionType]:
-        return list(
+        return rows_as(
+            MeetingDecisionType,
             ctx_of(info).session.execute(
                 select(mm.MeetingDecision).where(col(mm.MeetingDecision.meeting_id) == self.id).order_by(col(mm.MeetingDecision.id))
             ).scalars()

@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from partygraph.graphql import loaders
-from partygraph.graphql.types.common import AuditEventType, Node, ctx_of, history, label
+from partygraph.graphql.types.common import AuditEventType, Node, ctx_of, history, label, row_of
 from partygraph.graphql.types.member import MemberType
 from partygraph.models.discipline import MemberSanction
 from partygraph.models.member import Member
@@ -69,6 +69,8 @@ class MemberSanctionType(Node):
     withdrawn_at: datetime | None
     withdrawn_reason: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -98,7 +100,7 @@ class MemberSanctionType(Node):
         description="Under 留党察看 today (rights not restored): cannot introduce a candidate (R-DEV-09)."
     )
     def under_party_probation(self, info: Info) -> bool:
-        return rd.under_party_probation([service.as_record(self)], ctx_of(info).today())
+        return rd.under_party_probation([service.as_record(row_of(MemberSanction, self))], ctx_of(info).today())
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:

@@ -30,6 +30,9 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    resolves_as,
+    row_of,
+    rows_as,
     scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
@@ -234,6 +237,8 @@ class EvaluationRoundType(Node):
     closed_on: date | None
     notes: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -293,12 +298,12 @@ class SourceResultType:
 
     @strawberry.field(description="Votes by grade: {excellent, qualified, basically_qualified, unqualified}.")
     def tallies(self) -> JSON:
-        t = self.tallies or {}
-        return {g.value: int(t.get(g.value, 0)) for g in r.Grade}
+        t = row_of(m.SourceResult, self).tallies or {}
+        return JSON({g.value: int(t.get(g.value, 0)) for g in r.Grade})
 
     @strawberry.field
     def total(self) -> int:
-        return sum(int(v) for v in (self.tallies or {}).values())
+        return sum(int(v) for v in (row_of(m.SourceResult, self).tallies or {}).values())
 
 
 @strawberry.type(name="EvaluationOutcome", description="The final grade with the sign-off, and the decision for 不合格.")
@@ -313,6 +318,9 @@ class OutcomeType(Node):
     decision_note: str | None
     correction_deadline: date | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
+    subject_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -349,6 +357,9 @@ class EvaluationSubjectType(Node):
     withdrawn_reason: str | None
     added_on: date | None = strawberry.field(description="Added after the round opened.")
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
+    round_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -405,6 +416,8 @@ class FollowUpType(Node):
     corrected: bool | None
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -439,6 +452,10 @@ class FlagType(Node):
     resolved_on: date | None
     resolution: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    appointment_id: strawberry.Private[int | None]
+    member_id: strawberry.Private[int | None]
+    org_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -512,6 +529,9 @@ class CadreAppointmentType(Node):
     ended_on: date | None
     end_reason: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -561,6 +581,8 @@ class CadreAssessmentType(Node):
     assessed_on: date
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -586,6 +608,8 @@ class CareerEventType:
     post: enums.PositionKind | None
     title: str | None
     reason: str | None
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -623,6 +647,9 @@ class OrgAssessmentType(Node):
     assessed_on: date
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
+    secretary_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -638,7 +665,7 @@ class OrgAssessmentType(Node):
 
     @strawberry.field(description="How many of the five goods are met.")
     def five_goods_met(self) -> int:
-        return r.five_goods_score(self.five_goods)[0]
+        return r.five_goods_score(row_of(m.OrgAssessment, self).five_goods)[0]
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
@@ -664,6 +691,8 @@ class ModelSiteType(Node):
     delisted_on: date | None
     delisted_reason: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -739,7 +768,7 @@ def evaluations_of(info: Info, member_id: int) -> list[Any]:
     S = m.EvaluationSubject
     return list(
         ctx.session.execute(
-            select(S).where(S.member_id == member_id, within(S.org_path, ctx.viewer)).order_by(S.year.desc(), S.id.desc())
+            select(S).where(col(S.member_id) == member_id, within(col(S.org_path), ctx.viewer)).order_by(col(S.year).desc(), col(S.id).desc())
         ).scalars()
     )
 
@@ -761,7 +790,11 @@ def career_of(info: Info, member_id: int) -> CadreCareer | None:
             .order_by(col(m.Flag.raised_on), col(m.Flag.id))
         ).scalars()
     )
-    return CadreCareer(member=member, appointments=appts, assessments=assessments, events=events, flags=flags)
+    return CadreCareer(member=resolves_as(MemberType, member), appointments=rows_as(CadreAppointmentType, appts),
+        assessments=rows_as(CadreAssessmentType, assessments),
+        events=rows_as(CareerEventType, events),
+        flags=rows_as(FlagType, flags),
+    )
 
 
 NODE_TYPES = [

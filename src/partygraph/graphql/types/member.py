@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from sqlalchemy import or_, select
@@ -21,6 +21,7 @@ from partygraph.graphql.types.common import (
     in_scope,
     label,
     mask_id_number,
+    rows_as,
     scoped_nodes,
 )
 from partygraph.graphql.types.organization import OrganizationType
@@ -30,6 +31,7 @@ from partygraph.rules.base import age_on
 from partygraph.scope import within
 
 if TYPE_CHECKING:
+    from partygraph.graphql.types.discipline import MemberSanctionType
     from partygraph.graphql.types.evaluation import CadreCareer, EvaluationSubjectType
 
 EvaluationSubjectRef = Annotated["EvaluationSubjectType", strawberry.lazy("partygraph.graphql.types.evaluation")]
@@ -65,6 +67,8 @@ class MemberType(Node):
     in_difficulty: bool
     notes: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -106,7 +110,9 @@ class MemberType(Node):
             return posts
         if isinstance(posts, list):
             return [p for p in posts if p.end_on is None]
-        return _current(posts)
+        # Not loaded yet: an awaitable of the list, which Strawberry awaits; the schema needs the
+        # list type here.
+        return cast(list[PositionType], _current(posts))
 
     @strawberry.field(description="Standing changes in date order: registration, status, transfers.")
     def status_events(self, info: Info) -> list[MemberEventType]:
@@ -122,7 +128,8 @@ class MemberType(Node):
     @strawberry.field(description="Transfers of this member, newest first.")
     def transfers(self, info: Info) -> list[TransferType]:
         ctx = ctx_of(info)
-        return list(
+        return rows_as(
+            TransferType,
             ctx.session.execute(
                 select(m.Transfer).where(col(m.Transfer.member_id) == self.id).order_by(col(m.Transfer.id).desc())
             ).scalars()
@@ -145,10 +152,10 @@ class MemberType(Node):
         return career_of(info, self.id)
 
     @strawberry.field(description="Disciplinary sanctions (党纪处分), newest first; withdrawn ones included.")
-    async def sanctions(self, info: Info) -> list[Annotated["MemberSanctionType", strawberry.lazy("partygraph.graphql.types.discipline")]]:  # noqa: F821, UP037
+    async def sanctions(self, info: Info) -> list[Annotated["MemberSanctionType", strawberry.lazy("partygraph.graphql.types.discipline")]]:  # noqa: UP037
         from partygraph.graphql.types.discipline import sanctions_of
 
-        return await sanctions_of(info, self.id)
+        return cast("list[MemberSanctionType]", await sanctions_of(info, self.id))  # rows; see resolves_as
 
 
 @strawberry.type(name="Position", description="A post held by a member in an organisation.")
@@ -159,6 +166,9 @@ class PositionType(Node):
     start_on: date
     end_on: date | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -205,8 +215,8 @@ class MemberEventType:
         return MemberEventType(
             on=e.on,
             kind=e.kind,
-            from_status=e.from_status,
-            to_status=e.to_status,
+            from_status=None if e.from_status is None else enums.MemberStatus(e.from_status),
+            to_status=None if e.to_status is None else enums.MemberStatus(e.to_status),
             reason=e.reason,
             actor_name=actor or "system",
         )
@@ -223,6 +233,10 @@ class TransferType(Node):
     letter_number: str | None
     external_org_name: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    from_org_id: strawberry.Private[int]
+    member_id: strawberry.Private[int]
+    to_org_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:

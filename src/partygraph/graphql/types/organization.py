@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from sqlalchemy import select
@@ -39,6 +39,7 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    rows_as,
     scoped_nodes,
 )
 from partygraph.models import organization as m
@@ -48,6 +49,7 @@ from partygraph.scope import path_range, within
 
 if TYPE_CHECKING:
     from partygraph.graphql.types.member import MemberType, PositionType
+    from partygraph.graphql.types.plan import DevelopmentPlanType
 
 MemberRef = Annotated["MemberType", strawberry.lazy("partygraph.graphql.types.member")]
 PositionRef = Annotated["PositionType", strawberry.lazy("partygraph.graphql.types.member")]
@@ -75,6 +77,9 @@ class OrganizationType(Node):
     dissolved_reason: str | None
     depth: int
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    parent_id: strawberry.Private[int | None]
+    path: strawberry.Private[str]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -110,7 +115,7 @@ class OrganizationType(Node):
             .where(col(m.Organization.path).in_(prefixes), within(col(m.Organization.path), ctx.viewer))
             .order_by(col(m.Organization.depth))
         ).scalars()
-        return list(rows)
+        return rows_as(OrganizationType, rows)
 
     @strawberry.field
     async def children(
@@ -120,10 +125,10 @@ class OrganizationType(Node):
         return await loaders.children(ctx_of(info)).load(key)
 
     @strawberry.field(description="This organisation's live development plans (three-year first); `year`: those covering it.")
-    def development_plans(self, info: Info, year: int | None = None) -> list[Annotated["DevelopmentPlanType", strawberry.lazy("partygraph.graphql.types.plan")]]:  # noqa: F821, UP037
+    def development_plans(self, info: Info, year: int | None = None) -> list[Annotated["DevelopmentPlanType", strawberry.lazy("partygraph.graphql.types.plan")]]:  # noqa: UP037
         from partygraph.graphql.types.plan import plans_of
 
-        return plans_of(info, self.id, year)
+        return cast("list[DevelopmentPlanType]", plans_of(info, self.id, year))  # rows; see resolves_as
 
     @strawberry.field(description="Active child organisations in your scope.")
     async def child_count(self, info: Info) -> int:

@@ -25,6 +25,7 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    message_in_language,
     scoped_nodes,
 )
 from partygraph.graphql.types.organization import OrganizationType
@@ -205,14 +206,11 @@ def structure_defaults(info: Info) -> list[PlanStructureDefault]:
 )
 class PlanAlertType(AlertInterface):
     code: str
+    message: str = strawberry.field(resolver=message_in_language)
     message_zh: str
     message_en: str
     due_on: date | None
     extra: JSON
-
-    @strawberry.field
-    def message(self, info: Info) -> str:
-        return _text(info, self.message_zh, self.message_en)
 
     @staticmethod
     def of(a: Alert) -> PlanAlertType:
@@ -221,7 +219,7 @@ class PlanAlertType(AlertInterface):
             message_zh=a.message_zh,
             message_en=a.message_en,
             due_on=a.due_on,
-            extra=dict(a.extra or {}),
+            extra=JSON(dict(a.extra or {})),
         )
 
 
@@ -356,6 +354,8 @@ class DevelopmentPlanType(Node):
     withdrawn_at: datetime | None
     withdrawn_reason: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
