@@ -29,10 +29,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, case, event, func, literal, select, text
 from sqlalchemy.orm import Session
@@ -681,6 +682,13 @@ def rows_by_child(
 
 # --------------------------------------------------------------------------- labels
 
+E = TypeVar("E", bound=StrEnum)
+
+
+def _by_value(labels: Mapping[E, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """A label table keyed by the enum values (the keys a figure's counter holds)."""
+    return {k.value: v for k, v in labels.items()}
+
 
 def _labels() -> dict[str, dict[str, tuple[str, str]]]:
     from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS, MEMBER_STATUS_LABELS
@@ -691,13 +699,13 @@ def _labels() -> dict[str, dict[str, tuple[str, str]]]:
 
     yes_no = {"yes": ("是", "Yes"), "no": ("否", "No")}
     return {
-        "status": dict(MEMBER_STATUS_LABELS),
-        "gender": dict(GENDER_LABELS),
-        "education": dict(EDUCATION_LABELS),
+        "status": _by_value(MEMBER_STATUS_LABELS),
+        "gender": _by_value(GENDER_LABELS),
+        "education": _by_value(EDUCATION_LABELS),
         "age_band": AGE_BAND_LABELS,
         "front_line": yes_no,
         "rural": yes_no,
-        "stage": dict(STAGE_LABELS),
+        "stage": _by_value(STAGE_LABELS),
         "flow": FLOW_LABELS,
         "cohort": {
             "total": ("新党员", "New members"),
@@ -708,12 +716,12 @@ def _labels() -> dict[str, dict[str, tuple[str, str]]]:
             "junior_college_plus": ("大专及以上", "Junior college or above"),
             "front_line": ("生产工作一线", "Front-line"),
         },
-        "grade": dict(GRADE_LABELS),
-        "open_flag": dict(FLAG_LABELS),
-        "case_cause": dict(CAUSE_LABELS),
-        "case_status": dict(CASE_STATUS_LABELS),
-        "help_count": dict(HELP_LABELS),
-        "help_fen": dict(HELP_LABELS),
+        "grade": _by_value(GRADE_LABELS),
+        "open_flag": _by_value(FLAG_LABELS),
+        "case_cause": _by_value(CAUSE_LABELS),
+        "case_status": _by_value(CASE_STATUS_LABELS),
+        "help_count": _by_value(HELP_LABELS),
+        "help_fen": _by_value(HELP_LABELS),
         "alert": {code: (r.zh, r.en) for code, r in CATALOGUE.items()},
     }
 

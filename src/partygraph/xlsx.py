@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -100,13 +100,6 @@ def members_dataset(ctx: Context, member_filter: Any = None) -> Dataset:
 
 
 # --------------------------------------------------------------------------- other lists
-
-
-class _InfoShim:
-    """`candidate_conditions` reads the context from a resolver's `info`."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.context = ctx
 
 
 # The candidate ledger's columns, named by the fields of `imports.candidates` (the export is
@@ -211,12 +204,12 @@ def candidates_dataset(ctx: Context, candidate_filter: Any = None) -> Dataset:
     `imports.candidates` rebuilds the files from it in a database with the same tree and roster."""
     from itertools import groupby
 
-    from partygraph.graphql.queries.candidate import candidate_conditions
+    from partygraph.graphql.queries.candidate import candidate_conditions_in
     from partygraph.imports.candidates import COLUMNS
     from partygraph.models.candidate import Candidate, CandidateStep
     from partygraph.rules.pipeline import RECOMMENDATION_LABELS, STAGE_LABELS
 
-    conds = candidate_conditions(_InfoShim(ctx), candidate_filter)
+    conds = candidate_conditions_in(ctx, candidate_filter)
     # One streamed statement: each file's rows with its steps, in recorded order.
     stmt = (
         select(Candidate, col(Organization.name), col(Organization.code), CandidateStep)
@@ -228,8 +221,9 @@ def candidates_dataset(ctx: Context, candidate_filter: Any = None) -> Dataset:
     )
 
     def rows() -> Iterator[list[Any]]:
-        for _cid, group in groupby(ctx.session.execute(stmt), key=lambda r: r[0].id):
-            records = list(group)
+        for _cid, group in groupby(ctx.session.execute(stmt).tuples(), key=lambda r: r[0].id):
+            # The step is None for a file without one (outer join).
+            records: list[tuple[Candidate, str, str, CandidateStep | None]] = list(group)
             c, org_name, code = records[0][0], records[0][1], records[0][2]
             cells = candidate_ledger_steps([r[3] for r in records if r[3] is not None])
             cells.update(
@@ -264,7 +258,7 @@ CASE_FIELDS = [
 ]  # fmt: skip
 
 
-def family_text(family: list[dict[str, Any]] | None) -> str:
+def family_text(family: Sequence[object] | None) -> str:
     """ "李秀英（配偶）、李强（儿子）": the household besides the member, as the importer reads it."""
     return "、".join(f"{f.get('name', '')}（{f.get('relation', '')}）" for f in family or [] if isinstance(f, dict))
 
@@ -336,8 +330,9 @@ def cases_dataset(ctx: Context, under_id: int | None = None, status: list[str] |
     )
 
     def rows() -> Iterator[list[Any]]:
-        for _cid, group in groupby(ctx.session.execute(stmt), key=lambda r: r[0].id):
-            records = list(group)
+        for _cid, group in groupby(ctx.session.execute(stmt).tuples(), key=lambda r: r[0].id):
+            # The step is None for a case without one (outer join).
+            records: list[tuple[AssistanceCase, str, str | None, str, str, CaseStep | None]] = list(group)
             c, name, idn, org_name, code = records[0][:5]
             cells = case_ledger_steps([r[5] for r in records if r[5] is not None])
             cells.update(

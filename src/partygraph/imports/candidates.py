@@ -31,10 +31,11 @@ name; a masked number cannot open a new file.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -243,6 +244,19 @@ _TALLY = {
     "书面意见": "written_opinions", "书面": "written_opinions", "written": "written_opinions",
     "赞成": "yes", "同意": "yes", "yes": "yes", "反对": "no", "no": "no", "弃权": "abstain", "abstain": "abstain",
 }  # fmt: skip
+
+
+class VoteCounts(TypedDict, total=False):
+    """A vote's numbers as parsed from a cell: DecisionInput's fields (the values of _TALLY)."""
+
+    should_attend: int
+    present: int
+    written_opinions: int
+    yes: int
+    no: int
+    abstain: int
+
+
 _TALLY_RE = re.compile(
     r"(" + "|".join(sorted(_TALLY, key=len, reverse=True)) + r")[^0-9]*?(\d+)", re.IGNORECASE
 )
@@ -281,9 +295,9 @@ class PlannedStep:
     step: Step
     on: date
     order: int
-    extra: dict[str, Any] = field(default_factory=dict)  # StepInput fields
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # StepInput fields
     people: tuple[str, list[str]] | None = None  # ("contact_ids" / "introducer_ids", names)
-    tally: dict[str, int] | None = None  # a vote: the meeting's numbers
+    tally: VoteCounts | None = None  # a vote: the meeting's numbers
 
 
 @dataclass
@@ -304,12 +318,13 @@ def _step_label(p: PlannedStep) -> tuple[str, str]:
     return f"{zh}（{p.on.isoformat()}）", f"{en} ({p.on.isoformat()})"
 
 
-def parse_tally(raw: str, fld: str, label: str) -> dict[str, int]:
+def parse_tally(raw: str, fld: str, label: str) -> VoteCounts:
     """ "应到 23，实到 20，赞成 18，反对 1，弃权 1" → the decision's numbers."""
-    out = {
+    # The keys are _TALLY's values, which VoteCounts lists.
+    out = cast(VoteCounts, {
         _TALLY.get(m.group(1)) or _TALLY[m.group(1).lower()]: int(m.group(2))
         for m in _TALLY_RE.finditer(raw)
-    }
+    })
     if "present" not in out or "yes" not in out:
         raise Bad(fld, "R-VOTE-00", f"{label}须写明实到人数和赞成票数，如“应到 23，实到 20，赞成 18，反对 1，弃权 1”（R-VOTE-00）",
                   f"{label} must give at least the members present and the yes votes, e.g. “应到 23，实到 20，赞成 18，反对 1，弃权 1” (R-VOTE-00)")  # fmt: skip
@@ -384,8 +399,8 @@ def _plan(row: Row) -> list[PlannedStep]:
                       f"{fld} given: give the date of {step_fld} too")  # fmt: skip
     exit_text, exit_on = row.text("exit"), row.date("exit_on")
     if exit_text or exit_on:
-        step = EXITS.get(exit_text) or EXITS.get(exit_text.replace(" ", ""))
-        if step is None:
+        exit_step = EXITS.get(exit_text) or EXITS.get(exit_text.replace(" ", ""))
+        if exit_step is None:
             raise Bad("exit", "INVALID_INPUT" if exit_text else "REQUIRED",
                       f"退出方式应为撤回申请、调整出积极分子队伍、不予接收或取消预备党员资格，而不是“{exit_text}”",
                       f"The exit must be withdrawn, removed from the pool, not admitted or probation cancelled, not {exit_text!r}")  # fmt: skip
@@ -393,7 +408,7 @@ def _plan(row: Row) -> list[PlannedStep]:
             raise Bad("exit_on", "REQUIRED", "退出日期不能为空", "exit_on is required")
         out.append(
             PlannedStep(
-                "exit_on", step, exit_on, EXIT_ORDER, {"reason": row.optional("exit_reason")}
+                "exit_on", exit_step, exit_on, EXIT_ORDER, {"reason": row.optional("exit_reason")}
             )
         )
     out.sort(key=lambda p: (p.on, p.order))

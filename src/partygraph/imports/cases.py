@@ -26,6 +26,7 @@ without duplicates.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -145,7 +146,7 @@ class PlannedStep:
     kind: CaseStepKind
     on: date
     order: int
-    kwargs: dict[str, Any] = field(default_factory=dict)  # services.assistance.advance arguments
+    kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)  # services.assistance.advance arguments
     closing: bool = False
 
 
@@ -288,12 +289,12 @@ def _resolve(ctx: Context, parsed: list[Parsed], report: ImportReport) -> list[P
     names = sorted({r.name for r in parsed if not r.data.id_number})
     by_name: dict[str, list[Any]] = {}
     for chunk in chunks(names, 500):
-        for m in ctx.session.execute(
+        for row in ctx.session.execute(
             select(col(Member.id), col(Member.name), col(Member.org_id), col(Member.org_path), col(Member.status)).where(
                 col(Member.name).in_(chunk), within(col(Member.org_path), ctx.viewer)
             )
         ).all():
-            by_name.setdefault(m.name, []).append(m)
+            by_name.setdefault(row.name, []).append(row)
     out = []
     for r in parsed:
         try:
@@ -379,6 +380,7 @@ def _write(ctx: Context, r: Parsed) -> None:
     from partygraph.services import assistance as aid
 
     d: CaseRow = r.data
+    assert d.member_id is not None  # only rows matched to one member are written
     applied = d.case["applied_on"]
     zh, en = STEP_LABELS[CaseStepKind.apply]
     try:

@@ -21,13 +21,14 @@ outside a transaction is committed when released — which would break all-or-no
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import select, tuple_
 from sqlmodel import col
@@ -197,7 +198,7 @@ class Row:
     def date(self, f: str) -> date | None:
         return parse_date(self.raw.get(f), f, self.columns.label(f))
 
-    def dates(self, f: str) -> list[date]:
+    def dates(self, f: str) -> list[dt.date]:  # `date` here is the method above
         return parse_dates(self.raw.get(f), f, self.columns.label(f))
 
     def flag(self, f: str) -> bool | None:
@@ -223,7 +224,7 @@ def read_rows(
     if name.endswith(".xlsx") or (data is not None and data[:2] == b"PK"):
         return _header_split(_xlsx_rows(source))
     if name.endswith(".csv") or data is not None:
-        raw = data if data is not None else Path(source).read_bytes()
+        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
         for enc in ("utf-8-sig", "gb18030"):
             try:
                 decoded = raw.decode(enc)
@@ -308,6 +309,10 @@ def text(v: Any) -> str:
     return str(v).strip()
 
 
+@overload
+def parse_date(v: date, fld: str, label: str) -> date: ...
+@overload
+def parse_date(v: Any, fld: str, label: str) -> date | None: ...
 def parse_date(v: Any, fld: str, label: str) -> date | None:
     if v is None or v == "":
         return None
@@ -675,8 +680,11 @@ def skip_existing(
 def _begin(ctx: Context) -> None:
     """Begin the transaction now (see the module docstring: savepoints on pysqlite)."""
     conn = ctx.session.connection()
-    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN")
+    if conn.dialect.name == "sqlite":
+        driver = conn.connection.driver_connection
+        assert driver is not None  # the pysqlite connection of a checked-out connection
+        if not driver.in_transaction:
+            conn.exec_driver_sql("BEGIN")
 
 
 def replay(

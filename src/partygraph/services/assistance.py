@@ -93,7 +93,7 @@ def _family(raw: Any) -> list[dict[str, Any]]:
         relation = clean_text(item.get("relation"), "familyMembers", f"第 {i + 1} 位家庭成员关系", f"Family member {i + 1}'s relation", required=True, max_len=20)
         entry: dict[str, Any] = {"name": name, "relation": relation}
         if item.get("birthYear") is not None or item.get("birth_year") is not None:
-            entry["birth_year"] = int(item.get("birthYear") or item.get("birth_year"))
+            entry["birth_year"] = int(item.get("birthYear") or item["birth_year"])
         if item.get("note"):
             entry["note"] = clean_text(str(item["note"]), "familyMembers", "备注", "Note", required=False, max_len=200)
         out.append(entry)
@@ -647,11 +647,12 @@ def create_pairing(
         helper = members.get(ctx, helper_member_id)
         if helper.status not in ACTIVE_STATUSES:
             raise violation("R-AID-14", "帮扶人须为在册党员（R-AID-14）", "The helper must be a member on the roster (R-AID-14)", "helperMemberId")
-        agency = ctx.session.get(Organization, helper.org_id)
-        if agency is not None and not _is_agency(agency) and agency.kind == OrgKind.group and agency.parent_id:
-            agency = ctx.session.get(Organization, agency.parent_id)
-        if agency is None or not _is_agency(agency):
+        found = ctx.session.get(Organization, helper.org_id)
+        if found is not None and not _is_agency(found) and found.kind == OrgKind.group and found.parent_id:
+            found = ctx.session.get(Organization, found.parent_id)
+        if found is None or not _is_agency(found):
             raise violation("R-AID-14", "帮扶人须为机关党支部的党员（R-AID-14）", "The helper must belong to an agency branch (R-AID-14)", "helperMemberId")
+        agency = found
         if helper.id == c.member_id:
             raise violation("R-AID-14", "不能自己帮扶自己（R-AID-14）", "A member cannot pair with themselves (R-AID-14)", "helperMemberId")
         helped_path, village_id, helper_id = c.org_path, c.org_id, helper.id

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlmodel import col
@@ -195,7 +196,7 @@ def meeting_alerts(ctx: Context, root: Organization, today: date) -> list[Subtre
     lecturers, secretaries = _secretary_lectures(
         ctx, [o.id for o in life_orgs if o.kind in BRANCH_KINDS], first, today
     )
-    out = []
+    out: list[SubtreeAlert] = []
     for o in life_orgs:
         reqs = rules.requirements_for(o.kind, has_committee(o, counts, terms), settings)
         found = rules.missed_meetings(
@@ -314,11 +315,11 @@ class MeetingCitations:
 
 def citations_of(ctx: Context, meeting_ids: list[int]) -> dict[int, MeetingCitations]:
     """What cites each meeting (three statements for any number of meetings)."""
-    counts: dict[str, dict[int, int]] = {}
+    counts: dict[str, dict[int | None, int]] = {}
     for name, column in (
-        ("decisions", MeetingDecision.meeting_id),
-        ("elections", Election.meeting_id),
-        ("four_steps", FourStepRecord.meeting_id),
+        ("decisions", col(MeetingDecision.meeting_id)),
+        ("elections", col(Election.meeting_id)),
+        ("four_steps", col(FourStepRecord.meeting_id)),
     ):
         rows = (
             ctx.session.execute(
@@ -363,7 +364,7 @@ def _meeting_person(
 
 
 def update_meeting(
-    ctx: Context, meeting_id: int, *, version: int | None, changes: dict[str, object]
+    ctx: Context, meeting_id: int, *, version: int | None, changes: dict[str, Any]
 ) -> Meeting:
     """Correct a recorded meeting: only the fields named change; a stale version is a Conflict.
     A meeting that carries votes, an election or four-step steps keeps its date and kind
@@ -547,6 +548,7 @@ def start_term(
         if tm.member_id is not None:
             m = members.get(ctx, tm.member_id)
             name = m.name
+        assert name is not None  # required when no member is named
         ctx.session.add(
             TermMember(term_id=term.id, org_path=term.org_path, member_id=tm.member_id, name=name, post=post.value)
         )
@@ -642,6 +644,7 @@ def record_election(
     )
     result = election_result(tally, settings=life_settings(ctx).votes)
     if not result.valid:
+        assert result.reason is not None  # an election that is not valid carries its reason
         raise RuleViolationError(result.reason)
     if meeting_id is not None:
         meeting = meetings.get(ctx, meeting_id)

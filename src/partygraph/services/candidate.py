@@ -763,7 +763,7 @@ def candidate_alerts(ctx: Context, org: Organization, today: date) -> list[Subtr
     with _file_alerts_lock:
         known = {cid: _file_alerts_memo.get(k) for cid, k in keys.items()}
     records = step_records_of(ctx, [cid for cid, hit in known.items() if hit is None])
-    out = []
+    out: list[SubtreeAlert] = []
     for c in cands:
         found = known[c.id]
         if found is None:

@@ -240,18 +240,19 @@ def _require_open(rnd: EvaluationRound) -> None:
 
 
 def subject_states(ctx: Context, round_id: int) -> list[SubjectState]:
-    rows = ctx.session.execute(
+    # The outcome is None where the outer join found none.
+    rows: Sequence[tuple[EvaluationSubject, Outcome | None]] = ctx.session.execute(
         select(EvaluationSubject, Outcome)
         .outerjoin(Outcome, col(Outcome.subject_id) == EvaluationSubject.id)
         .where(col(EvaluationSubject.round_id) == round_id, col(EvaluationSubject.withdrawn_on).is_(None))
         .order_by(col(EvaluationSubject.member_name), col(EvaluationSubject.id))
-    ).all()
+    ).tuples().all()
     return [
         SubjectState(
             member_id=s.member_id,
             name=s.member_name,
-            grade=Grade(o.grade) if o else None,
-            decision=Decision(o.decision) if o and o.decision else None,
+            grade=Grade(o.grade) if o is not None else None,
+            decision=Decision(o.decision) if o is not None and o.decision else None,
         )
         for s, o in rows
     ]
@@ -486,6 +487,8 @@ def complete_follow_up(
     record(ctx, "evaluation.follow_up_done", "FollowUp", task.id, task.org_path, before, snapshot(task, FOLLOW_UP_FIELDS))
     if task.kind == FollowUpKind.cadre_warning and corrected is False:
         from partygraph.services import cadre
+
+        assert task.appointment_id is not None  # a cadre warning belongs to an appointment
 
         cadre.flag_step_down(ctx, task.appointment_id, [rules.StepDownReason.warned_not_corrected], on=done_on)
     ctx.session.flush()

@@ -394,7 +394,8 @@ def set_attendance(ctx: Context, meeting_id: int, attendance: list[AttendanceInp
     assert org is not None
     rows = _attendance_rows(ctx, org, attendance)
     existing = {r.member_id: r for r in attendance_of(ctx, [meeting.id]).get(meeting.id, [])}
-    before, after = {}, {}
+    before: dict[str, dict[str, str | None] | None] = {}
+    after: dict[str, dict[str, str | None]] = {}
     for r in rows:
         old = existing.get(r.member_id)
         if old is None:

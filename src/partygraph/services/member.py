@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
@@ -227,7 +228,7 @@ def _check(ctx: Context, m: Member) -> None:
     m.name_pinyin, m.name_initials = name_keys(m.name)
 
 
-def register(ctx: Context, *, org_id: int, status: str = "full", **fields: object) -> Member:
+def register(ctx: Context, *, org_id: int, status: str = "full", **fields: Any) -> Member:
     org = _holding_org(ctx, org_id)
     if status not in (MemberStatus.full, MemberStatus.probationary):
         raise violation(
@@ -258,7 +259,7 @@ def register(ctx: Context, *, org_id: int, status: str = "full", **fields: objec
     return m
 
 
-def update(ctx: Context, member_id: int, *, version: int | None, changes: dict[str, object]) -> Member:
+def update(ctx: Context, member_id: int, *, version: int | None, changes: dict[str, Any]) -> Member:
     m = get(ctx, member_id)
     require_writer(ctx, m.org_path)
     if m.status not in ACTIVE_STATUSES and m.status != MemberStatus.suspended:
@@ -480,6 +481,7 @@ def decide_transfer(
     viewer = require_viewer(ctx)
     if not viewer.sees(t.to_org_path):
         raise NotAllowedError("只有接收方可以接收或退回", "Only the receiving side can accept or refuse")
+    assert t.to_org_path is not None  # an outside transfer has no receiving side: refused above
     require_writer(ctx, t.to_org_path)
     if t.status != TransferStatus.pending:
         raise violation("R-MEM-TRANSFER", "该转接已办结", "That transfer is already settled")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, literal, select, update
 from sqlmodel import SQLModel, col
@@ -154,7 +155,7 @@ def update_fields(
     org_id: int,
     *,
     version: int | None,
-    changes: dict[str, object],
+    changes: dict[str, Any],
 ) -> Organization:
     """Change any of code, name, kind, branch_type, established_on, population, address."""
     org = get(ctx, org_id)
@@ -243,7 +244,7 @@ def move(ctx: Context, org_id: int, *, new_parent_id: int, version: int | None) 
         ctx.session.execute(update(table).where(column >= old, column < subtree_upper_bound(old)).values(**values))
     ctx.session.execute(update(Organization).where(col(Organization.id) == org.id).values(parent_id=parent.id))
     ctx.session.expire_all()
-    org = ctx.session.get(Organization, org_id)
+    org = ctx.session.get_one(Organization, org_id)
     record(ctx, "organization.move", "Organization", org.id, org.path, before, snapshot(org, AUDIT_FIELDS))
     return org
 

@@ -168,6 +168,8 @@ def create(
     viewer = require_writer(ctx, org.path)
     if last_year is None and kind in {k.value for k in PlanKind}:
         last_year = first_year + PLAN_SPAN_YEARS[PlanKind(kind)] - 1
+    numbers: dict[str, Any] = {k: (targets.get(k) if targets.get(k) is not None else 0) for k in NUMBER_FIELDS}
+    pcts: dict[str, Any] = {k: targets.get(k) for k in PCT_FIELDS}
     plan = DevelopmentPlan(
         org_id=org.id,
         org_path=org.path,
@@ -177,8 +179,8 @@ def create(
         notes=notes,
         status=PlanStatus.draft.value,
         created_by=viewer.account_id,
-        **{k: (targets.get(k) if targets.get(k) is not None else 0) for k in NUMBER_FIELDS},
-        **{k: targets.get(k) for k in PCT_FIELDS},
+        **numbers,
+        **pcts,
     )
     _check(ctx, plan, org)
     ctx.session.add(plan)
@@ -426,6 +428,7 @@ def structure(ctx: Context, plan: DevelopmentPlan) -> list[StructureCheck]:
         zh, en = stats.label("cohort", key, "zh"), stats.label("cohort", key, "en")
         pct = getattr(plan, pct_field(key))
         base = defaults.get(key)
+        target: stats.Target | None
         if pct is not None:
             target = stats.Target(
                 key,

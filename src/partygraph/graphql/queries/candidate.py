@@ -10,6 +10,7 @@ from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
+from partygraph.context import Context
 from partygraph.errors import NotFoundError
 from partygraph.graphql.filters import name_search
 from partygraph.graphql.mutations.inputs import db_id
@@ -46,7 +47,11 @@ class VoteExplanation:
 
 
 def candidate_conditions(info: Info, f: CandidateFilter | None) -> list[ColumnElement[bool]]:
-    ctx = ctx_of(info)
+    return candidate_conditions_in(ctx_of(info), f)
+
+
+def candidate_conditions_in(ctx: Context, f: CandidateFilter | None) -> list[ColumnElement[bool]]:
+    """`candidate_conditions` outside a resolver (the ledger export)."""
     f = f or CandidateFilter()
     conds: list[ColumnElement[bool]] = [within(col(Candidate.org_path), ctx.viewer)]
     if f.under is not None:
