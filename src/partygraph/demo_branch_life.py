@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -117,7 +118,7 @@ class _Loader:
             .limit(1)
         ).scalar_one_or_none()
 
-    def meeting(self, org: Organization, kind: str, on: date, **kw: object) -> Meeting:
+    def meeting(self, org: Organization, kind: str, on: date, **kw: Any) -> Meeting:
         self.meetings += 1
         return meetings.record_meeting(self.ctx, org_id=org.id, kind=kind, held_on=on, **kw)
 
@@ -221,7 +222,7 @@ class _Loader:
             votes = [present, present - 1, max(present // 2 + 1, 1), max(present // 3, 0)][: seats + 1]
             if seats == 1:
                 votes = [present - 1, 1]
-            posts = ["secretary", "organisation_officer", "publicity_officer", "committee_member"]
+            post_names = ["secretary", "organisation_officer", "publicity_officer", "committee_member"]
             service.record_election(
                 self.ctx,
                 org_id=home.id,
@@ -230,7 +231,7 @@ class _Loader:
                 present=present,
                 should_attend=should,
                 meeting_id=held.id if held else None,
-                candidates=[service.ElectionCandidateInput(votes=v, member_id=m.id, post=p) for v, m, p in zip(votes, full, posts, strict=False)],
+                candidates=[service.ElectionCandidateInput(votes=v, member_id=m.id, post=p) for v, m, p in zip(votes, full, post_names, strict=False)],
             )
             count += 1
         return count

@@ -79,8 +79,9 @@ class _Loader:
         if home is None:
             raise ValueError("Load the demo county first: no village branch found")
         self.home = home
-        self.township = session.get(Organization, home.parent_id)
-        assert self.township is not None
+        township = session.get(Organization, home.parent_id)
+        assert township is not None
+        self.township = township
         self.villages = [
             o
             for o in session.execute(

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from partygraph.rules.base import add_months
 
@@ -61,6 +61,12 @@ class County:
         return self.people.get(u.org_id, [])
 
 
+@overload
+def _ord(value: None) -> None: ...
+@overload
+def _ord(value: date | str) -> int: ...
+@overload
+def _ord(value: Any) -> int | None: ...
 def _ord(value: Any) -> int | None:
     if value is None:
         return None

@@ -90,7 +90,7 @@ _COUNTY_BRANCHES = {
     BranchType.flowing: 1,
     BranchType.two_new: 4,
 }
-_COUNTY = dict(
+_COUNTY: dict[str, Any] = dict(
     townships=(13, 15),
     villages=(9, 14),
     county_agencies=36,
@@ -496,7 +496,7 @@ class Sink:
         n = 0
         names = ", ".join(f'"{c}"' for c in columns)  # some columns are keywords ("on")
         if self.dialect == "postgresql":
-            dbapi = self.conn.connection.dbapi_connection
+            dbapi = self.conn.connection.driver_connection  # psycopg's connection
             assert dbapi is not None
             with dbapi.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
                 for row in rows:
@@ -670,7 +670,7 @@ class _Generator:
         s = self.scale
         if s.root == OrgKind.province:
             root = self._org(None, "BP", "川西省委", OrgKind.province)
-            prefs = [
+            prefs: list[tuple[int, str, int] | None] = [
                 self._org(
                     root,
                     f"BP-F{i + 1:02d}",
@@ -689,7 +689,7 @@ class _Generator:
         for pref in prefs:
             for ci in range(s.counties):
                 code = (
-                    f"{pref and self.orgs[pref[0] - 1][4] or 'B'}-C{ci + 1:02d}" if pref else "BC"
+                    f"{self.orgs[pref[0] - 1][4] or 'B'}-C{ci + 1:02d}" if pref else "BC"
                 )
                 self._county(pref, code, county_index)
                 county_index += 1
@@ -753,6 +753,7 @@ class _Generator:
                     )
                     u = self._unit(comm, BranchType.community, ci)
                     first = u if first is None else first
+                assert first is not None  # two or three branches were made
                 self.committee_posts.append((general[0], first, "general"))
             if r.random() < 0.6:
                 kind = r.choice([BranchType.enterprise, BranchType.two_new])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from partygraph.models.organization import subtree_upper_bound
 from partygraph.rules import assistance as aid
@@ -37,6 +37,12 @@ BRANCH_KINDS = ("branch", "general_branch")
 BLANK_VILLAGE_YEARS, OLD_AGE = 3, 60  # services.candidate
 
 
+@overload
+def _d(value: None) -> None: ...
+@overload
+def _d(value: date | str) -> date: ...
+@overload
+def _d(value: Any) -> date | None: ...
 def _d(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value

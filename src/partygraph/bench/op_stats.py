@@ -334,10 +334,10 @@ class StatsFloor:
 
         rows = []
         for cid, name, code, kind, path, status in children:
-            figs = self.buckets.get(path)
-            if figs is None and status != "active" and path not in alerts:
+            child_figs = self.buckets.get(path)
+            if child_figs is None and status != "active" and path not in alerts:
                 continue
-            row = self.figures(figs or defaultdict(Counter), child=True)
+            row = self.figures(child_figs or defaultdict(Counter), child=True)
             if self.with_alerts:
                 row["alerts"] = counts(alerts.get(path, Counter()))
             rows.append(

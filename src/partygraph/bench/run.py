@@ -234,12 +234,17 @@ class Bench:
             # after 5 executions and PostgreSQL may then switch it to a generic plan, which for
             # a path-range join is catastrophic (3.7 s instead of 3 ms, measured); a floor
             # sends its parameters without server-side preparation.
-            self.raw.driver_connection.prepare_threshold = None
+            self._psycopg().prepare_threshold = None
         self.anchors = self._anchors()
+
+    def _psycopg(self) -> Any:
+        driver = self.raw.driver_connection
+        assert driver is not None  # a connection checked out of the pool
+        return driver
 
     def close(self) -> None:
         if self.pg:
-            self.raw.driver_connection.prepare_threshold = 5
+            self._psycopg().prepare_threshold = 5
         self.raw.close()
         self.loop.close()
 
@@ -845,7 +850,8 @@ def profile_op(
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    fields = sum(v[1] for k, v in stats.stats.items() if k[2] == "execute_field") / iterations
+    table = stats.stats  # type: ignore[attr-defined]  # the raw table, which typeshed's pstats leaves out
+    fields = sum(v[1] for k, v in table.items() if k[2] == "execute_field") / iterations
     stats.sort_stats("tottime").print_stats(top)
     rest = total - sql
     head = (

@@ -628,7 +628,7 @@ async def member_status(p: Page) -> Response:
     to_status = form.choice("toStatus", _values(targets))
     on = form.date("on", required=True)
     version = form.integer("version")
-    if form.errors or version is None:
+    if form.errors or version is None or to_status is None:
         return render_action(
             p,
             "members/status.html",
