@@ -44,7 +44,8 @@ T = TypeVar("T")
 def resolves_as(gql_type: type[T], row: object) -> T:
     """`row` (an ORM row) where the GraphQL object type `gql_type` is declared. Resolvers return
     rows, not instances of their types: the type's `is_type_of` accepts the row and its fields read
-    the row's columns. Type checkers cannot see that, so this is the one cast; it returns `row`."""
+    the row's columns. Type checkers cannot see that; this helper and the three below are where
+    the code says so. Each returns its argument unchanged."""
     return cast(T, row)
 
 
