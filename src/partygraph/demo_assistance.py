@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
@@ -64,7 +65,7 @@ class _Loader:
 
     def _county(self) -> Organization:
         county = self.session.execute(
-            select(Organization).where(Organization.kind == OrgKind.county.value).order_by(Organization.path)
+            select(Organization).where(col(Organization.kind) == OrgKind.county.value).order_by(col(Organization.path))
         ).scalars().first()
         if county is None:
             raise ValueError("No county in the database: load the demo county first")
@@ -72,16 +73,16 @@ class _Loader:
 
     def _townships(self, county: Organization) -> list[Organization]:
         """Base committees under the county that hold village branches, in tree order."""
-        villages = select(Organization.parent_id).where(Organization.branch_type == BranchType.village.value)
+        villages = select(col(Organization.parent_id)).where(col(Organization.branch_type) == BranchType.village.value)
         return list(
             self.session.execute(
                 select(Organization)
                 .where(
-                    path_range(Organization.path, county.path),
-                    Organization.kind == OrgKind.committee.value,
-                    Organization.id.in_(villages),
+                    path_range(col(Organization.path), county.path),
+                    col(Organization.kind) == OrgKind.committee.value,
+                    col(Organization.id).in_(villages),
                 )
-                .order_by(Organization.path)
+                .order_by(col(Organization.path))
             ).scalars()
         )
 
@@ -89,8 +90,8 @@ class _Loader:
         """Members on the roster in village branches (and their groups), in difficulty first."""
         village_paths = list(
             self.session.execute(
-                select(Organization.path).where(
-                    path_range(Organization.path, under.path), Organization.branch_type == BranchType.village.value
+                select(col(Organization.path)).where(
+                    path_range(col(Organization.path), under.path), col(Organization.branch_type) == BranchType.village.value
                 )
             ).scalars()
         )
@@ -98,10 +99,10 @@ class _Loader:
         for path in village_paths:
             people.extend(
                 self.session.execute(
-                    select(Member).where(path_range(Member.org_path, path), Member.status.in_([s.value for s in ACTIVE_STATUSES]))
+                    select(Member).where(path_range(col(Member.org_path), path), col(Member.status).in_([s.value for s in ACTIVE_STATUSES]))
                 ).scalars()
             )
-        taken = set(self.session.execute(select(AssistanceCase.member_id)).scalars())
+        taken = set(self.session.execute(select(col(AssistanceCase.member_id))).scalars())
         people = [m for m in people if m.id not in taken and m.joined_on < self.days_ago(1000)]
         people.sort(key=lambda m: (not m.in_difficulty, m.org_path, m.id))
         return people
@@ -116,7 +117,7 @@ class _Loader:
         income = r.randint(700, 820) * (size + 1) * 100 + r.randint(0, 99)
         return aid.open_case(
             self.ctx,
-            member_id=m.id,  # type: ignore[arg-type]
+            member_id=m.id,
             cause=cause,
             applied_on=applied,
             family_members=family,
@@ -146,9 +147,9 @@ class _Loader:
                 extra["record_text"] = f"乡镇党委会议研究同意（{on.year}年第{self.rng.randint(3, 20)}次）"
             elif step == "file":
                 extra["record_text"] = f"县组备〔{on.year}〕{self.rng.randint(10, 99)}号"
-            aid.advance(self.ctx, c.id, step=step, on=on, version=None, **extra)  # type: ignore[arg-type]
+            aid.advance(self.ctx, c.id, step=step, on=on, version=None, **extra)
         if upto == "refused":
-            aid.advance(self.ctx, c.id, step="refuse", on=applied + timedelta(days=25), version=None, reason="经核实家庭人均收入超过标准，不予认定")  # type: ignore[arg-type]
+            aid.advance(self.ctx, c.id, step="refuse", on=applied + timedelta(days=25), version=None, reason="经核实家庭人均收入超过标准，不予认定")
 
     def cases(self, county: Organization) -> list[AssistanceCase]:
         people = self._villagers(county)
@@ -167,10 +168,10 @@ class _Loader:
                 # Reviewed on time every year: continued, the next review not yet due.
                 on = add_months(filed, 11)
                 while on <= self.today:
-                    aid.advance(self.ctx, c.id, step="review", on=on, version=None, outcome="continued", record_text="入户复核，仍符合条件")  # type: ignore[arg-type]
+                    aid.advance(self.ctx, c.id, step="review", on=on, version=None, outcome="continued", record_text="入户复核，仍符合条件")
                     on = add_months(on, 11)
             if state == "closed":
-                aid.advance(self.ctx, c.id, step="review", on=add_months(filed, 12), version=None, outcome="closed", reason="子女就业，家庭收入稳定，已脱困")  # type: ignore[arg-type]
+                aid.advance(self.ctx, c.id, step="review", on=add_months(filed, 12), version=None, outcome="closed", reason="子女就业，家庭收入稳定，已脱困")
             self.summary.cases[state] = self.summary.cases.get(state, 0) + 1
             if state == "helping":
                 helping.append(c)
@@ -180,8 +181,8 @@ class _Loader:
     # -- funds ----------------------------------------------------------------------------------------
 
     def _fund(self, org: Organization, name: str, since: date, principal: int) -> int:
-        f = funds.create(self.ctx, org_id=org.id, name=name, established_on=since, principal_fen=principal)  # type: ignore[arg-type]
-        return f.id  # type: ignore[return-value]
+        f = funds.create(self.ctx, org_id=org.id, name=name, established_on=since, principal_fen=principal)
+        return f.id
 
     def funds(self, county: Organization, township: Organization) -> tuple[int, int]:
         since = date(self.today.year - 4, 3, 1)
@@ -213,21 +214,21 @@ class _Loader:
             for year_back in (1, 0):
                 on = date(self.today.year - year_back, 1, 20)
                 if filed <= on <= self.today:
-                    aid.record_visit(self.ctx, c.id, on=on, occasion="festival", helper="县委组织部慰问组", amount_fen=500_00, goods="米、油", approver="县委组织部部务会", fund_id=county_fund)  # type: ignore[arg-type]
+                    aid.record_visit(self.ctx, c.id, on=on, occasion="festival", helper="县委组织部慰问组", amount_fen=500_00, goods="米、油", approver="县委组织部部务会", fund_id=county_fund)
             occasion = ["illness", "difficulty", "family_dispute", "wedding_funeral", "illness"][i % 5]
             on = min(self.today, filed + timedelta(days=40 + 20 * i))
             in_township = c.org_path.startswith(township.path)
             aid.record_visit(
-                self.ctx, c.id, on=on, occasion=occasion, helper="村党支部书记",  # type: ignore[arg-type]
+                self.ctx, c.id, on=on, occasion=occasion, helper="村党支部书记",
                 amount_fen=300_00 if in_township else 0, approver="乡镇党委" if in_township else None,
                 fund_id=township_fund if in_township else None, goods=None if in_township else "慰问品一份",
             )  # fmt: skip
             if i % 2 == 0:
-                aid.grant(self.ctx, c.id, fund_id=county_fund, amount_fen=r.choice([1500_00, 2000_00, 3000_00]), on=min(self.today, filed + timedelta(days=60)), approver="县委组织部部务会", note="生活救助")  # type: ignore[arg-type]
+                aid.grant(self.ctx, c.id, fund_id=county_fund, amount_fen=r.choice([1500_00, 2000_00, 3000_00]), on=min(self.today, filed + timedelta(days=60)), approver="县委组织部部务会", note="生活救助")
             if i == 1:
-                aid.record_help(self.ctx, c.id, kind="training", on=min(self.today, filed + timedelta(days=90)), helper="县农业农村局", note="参加花椒种植技术培训三天")  # type: ignore[arg-type]
+                aid.record_help(self.ctx, c.id, kind="training", on=min(self.today, filed + timedelta(days=90)), helper="县农业农村局", note="参加花椒种植技术培训三天")
             if i == 3:
-                aid.record_help(self.ctx, c.id, kind="job", on=min(self.today, filed + timedelta(days=30)), helper="县人社局", note="推荐到县城物业公司做保洁")  # type: ignore[arg-type]
+                aid.record_help(self.ctx, c.id, kind="job", on=min(self.today, filed + timedelta(days=30)), helper="县人社局", note="推荐到县城物业公司做保洁")
 
     def loans(self, helping: list[AssistanceCase], county_fund: int) -> None:
         """One repaid, one overdue, one running: the money revolves."""
@@ -235,16 +236,16 @@ class _Loader:
         oldest, older = by_age[0], by_age[1]
         # Repaid: lent two years ago, two yearly installments, both paid on time.
         lent = max(oldest.filed_on or oldest.applied_on, self.days_ago(740))
-        loan = aid.lend(self.ctx, oldest.id, fund_id=county_fund, amount_fen=5000_00, on=lent, approver="县委组织部部务会", installments=2, purpose="购买种羊 10 只")  # type: ignore[arg-type]
+        loan = aid.lend(self.ctx, oldest.id, fund_id=county_fund, amount_fen=5000_00, on=lent, approver="县委组织部部务会", installments=2, purpose="购买种羊 10 只")
         for inst in loan.schedule:
             due = date.fromisoformat(inst["due_on"])
-            aid.repay(self.ctx, loan.id, amount_fen=int(inst["amount_fen"]), on=min(self.today, due - timedelta(days=5)), received_by="县委组织部出纳")  # type: ignore[arg-type]
+            aid.repay(self.ctx, loan.id, amount_fen=int(inst["amount_fen"]), on=min(self.today, due - timedelta(days=5)), received_by="县委组织部出纳")
         # Overdue: lent 16 months ago, the first installment (12 months) never paid.
         lent = max(older.filed_on or older.applied_on, self.days_ago(490))
-        aid.lend(self.ctx, older.id, fund_id=county_fund, amount_fen=3000_00, on=lent, approver="县委组织部部务会", installments=2, purpose="发展林下养鸡")  # type: ignore[arg-type]
+        aid.lend(self.ctx, older.id, fund_id=county_fund, amount_fen=3000_00, on=lent, approver="县委组织部部务会", installments=2, purpose="发展林下养鸡")
         # Running: lent three months ago, the first of four installments not yet due.
         newest = by_age[-1]
-        aid.lend(self.ctx, newest.id, fund_id=county_fund, amount_fen=4000_00, on=max(newest.filed_on or newest.applied_on, self.days_ago(90)), approver="县委组织部部务会", purpose="购买花椒苗")  # type: ignore[arg-type]
+        aid.lend(self.ctx, newest.id, fund_id=county_fund, amount_fen=4000_00, on=max(newest.filed_on or newest.applied_on, self.days_ago(90)), approver="县委组织部部务会", purpose="购买花椒苗")
         self.summary.loans = 3
 
     # -- pairings -------------------------------------------------------------------------------------
@@ -252,36 +253,36 @@ class _Loader:
     def pairings(self, township: Organization, helping: list[AssistanceCase]) -> None:
         agency = self.session.execute(
             select(Organization)
-            .where(path_range(Organization.path, township.path), Organization.branch_type == BranchType.agency.value)
-            .order_by(Organization.path)
+            .where(path_range(col(Organization.path), township.path), col(Organization.branch_type) == BranchType.agency.value)
+            .order_by(col(Organization.path))
         ).scalars().first()
         village = self.session.execute(
             select(Organization)
-            .where(path_range(Organization.path, township.path), Organization.branch_type == BranchType.village.value)
-            .order_by(Organization.path)
+            .where(path_range(col(Organization.path), township.path), col(Organization.branch_type) == BranchType.village.value)
+            .order_by(col(Organization.path))
         ).scalars().first()
         if agency is None or village is None:
             return
         started = self.days_ago(300)
         p = aid.create_pairing(self.ctx, kind="branches", started_on=started, agency_org_id=agency.id, village_org_id=village.id, covers=["technology", "project"], note="机关支部联村")
         self.summary.pairings += 1
-        aid.add_promise(self.ctx, p.id, text="协调修建村组便道 1.2 公里", made_on=started, due_on=started + timedelta(days=180))  # type: ignore[arg-type]
-        pr = aid.add_promise(self.ctx, p.id, text="引进花椒深加工项目", made_on=started, due_on=started + timedelta(days=240))  # type: ignore[arg-type]
-        aid.keep_promise(self.ctx, pr.id, kept_on=started + timedelta(days=200), note="合作社已签约投产", version=None)  # type: ignore[arg-type]
+        aid.add_promise(self.ctx, p.id, text="协调修建村组便道 1.2 公里", made_on=started, due_on=started + timedelta(days=180))
+        pr = aid.add_promise(self.ctx, p.id, text="引进花椒深加工项目", made_on=started, due_on=started + timedelta(days=240))
+        aid.keep_promise(self.ctx, pr.id, kept_on=started + timedelta(days=200), note="合作社已签约投产", version=None)
         self.summary.promises += 2
         helpers = list(
             self.session.execute(
                 select(Member)
-                .where(path_range(Member.org_path, agency.path), Member.status.in_([s.value for s in ACTIVE_STATUSES]))
-                .order_by(Member.id)
+                .where(path_range(col(Member.org_path), agency.path), col(Member.status).in_([s.value for s in ACTIVE_STATUSES]))
+                .order_by(col(Member.id))
             ).scalars()
         )
         cases = [c for c in helping if c.org_path.startswith(township.path)] or []
         for helper, c in zip(helpers, cases, strict=False):
             made = max(c.filed_on or c.applied_on, self.days_ago(200))
             pm = aid.create_pairing(self.ctx, kind="members", started_on=made, case_id=c.id, helper_member_id=helper.id, covers=["until_out"])
-            aid.add_promise(self.ctx, pm.id, text="帮助联系农产品销路", made_on=made, due_on=min(self.today + timedelta(days=60), made + timedelta(days=120)))  # type: ignore[arg-type]
-            aid.add_promise(self.ctx, pm.id, text="每季度至少入户走访一次", made_on=made, due_on=self.today + timedelta(days=90))  # type: ignore[arg-type]
+            aid.add_promise(self.ctx, pm.id, text="帮助联系农产品销路", made_on=made, due_on=min(self.today + timedelta(days=60), made + timedelta(days=120)))
+            aid.add_promise(self.ctx, pm.id, text="每季度至少入户走访一次", made_on=made, due_on=self.today + timedelta(days=90))
             self.summary.pairings += 1
             self.summary.promises += 2
 
@@ -293,24 +294,24 @@ class _Loader:
         villages = list(
             self.session.execute(
                 select(Organization)
-                .where(path_range(Organization.path, township.path), Organization.branch_type == BranchType.village.value)
-                .order_by(Organization.path)
+                .where(path_range(col(Organization.path), township.path), col(Organization.branch_type) == BranchType.village.value)
+                .order_by(col(Organization.path))
             ).scalars()
         )
         month = f"{year}-05"
-        villages = [v for v in villages if aid.eligibility(self.ctx, org_id=v.id, kind="age80", month=month)]  # type: ignore[arg-type]
+        villages = [v for v in villages if aid.eligibility(self.ctx, org_id=v.id, kind="age80", month=month)]
         for i, village in enumerate(villages[:2]):
-            roll = aid.declare_roll(self.ctx, org_id=village.id, year=year, kind="age80", on=date(year, 5, 8))  # type: ignore[arg-type]
+            roll = aid.declare_roll(self.ctx, org_id=village.id, year=year, kind="age80", on=date(year, 5, 8))
             self.summary.rolls += 1
             if i == 0:
-                aid.advance_roll(self.ctx, roll.id, step="verify", on=date(year, 5, 15), version=None, note="入户核实无误")  # type: ignore[arg-type]
-                aid.advance_roll(self.ctx, roll.id, step="confirm", on=date(year, 5, 22), version=None)  # type: ignore[arg-type]
-                aid.advance_roll(self.ctx, roll.id, step="post", on=date(year, 5, 28), version=None, note="在村务公开栏张榜公示")  # type: ignore[arg-type]
+                aid.advance_roll(self.ctx, roll.id, step="verify", on=date(year, 5, 15), version=None, note="入户核实无误")
+                aid.advance_roll(self.ctx, roll.id, step="confirm", on=date(year, 5, 22), version=None)
+                aid.advance_roll(self.ctx, roll.id, step="post", on=date(year, 5, 28), version=None, note="在村务公开栏张榜公示")
 
     def allowances(self, county: Organization) -> None:
         last_month = add_months(self.today.replace(day=1), -1).strftime("%Y-%m")
         for kind in ("age80", "retired_cadre", "seniority"):
-            run = aid.pay_allowances(self.ctx, org_id=county.id, kind=kind, month=last_month)  # type: ignore[arg-type]
+            run = aid.pay_allowances(self.ctx, org_id=county.id, kind=kind, month=last_month)
             self.summary.allowance_payments += run.payment_count
 
 

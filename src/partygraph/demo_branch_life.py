@@ -25,9 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
@@ -81,44 +83,44 @@ class _Loader:
     # --- helpers ---------------------------------------------------------------------------
 
     def orgs(self, root: Organization | None = None) -> list[Organization]:
-        stmt = select(Organization).where(Organization.status == OrgStatus.active.value).order_by(Organization.path)
+        stmt = select(Organization).where(col(Organization.status) == OrgStatus.active.value).order_by(col(Organization.path))
         if root is not None:
-            stmt = stmt.where(path_range(Organization.path, root.path))
+            stmt = stmt.where(path_range(col(Organization.path), root.path))
         return list(self.session.execute(stmt).scalars())
 
     def roster(self, org: Organization) -> list[Member]:
         return list(
             self.session.execute(
                 select(Member)
-                .where(path_range(Member.org_path, org.path), Member.status.in_([MemberStatus.full.value, MemberStatus.probationary.value]))
-                .order_by(Member.id)
+                .where(path_range(col(Member.org_path), org.path), col(Member.status).in_([MemberStatus.full.value, MemberStatus.probationary.value]))
+                .order_by(col(Member.id))
             ).scalars()
         )
 
     def full_count(self, org: Organization) -> int:
         return int(
             self.session.execute(
-                select(func.count()).select_from(Member).where(path_range(Member.org_path, org.path), Member.status == MemberStatus.full.value)
+                select(func.count()).select_from(Member).where(path_range(col(Member.org_path), org.path), col(Member.status) == MemberStatus.full.value)
             ).scalar_one()
         )
 
     def secretary(self, org: Organization, on: date) -> int | None:
         """The secretary in post on the day, if on the branch's roster (they lecture, R-LIFE-10)."""
         return self.session.execute(
-            select(Position.member_id)
-            .join(Member, Member.id == Position.member_id)
+            select(col(Position.member_id))
+            .join(Member, col(Member.id) == Position.member_id)
             .where(
-                Position.org_id == org.id, Position.kind == PositionKind.secretary.value, Position.start_on <= on,
-                or_(Position.end_on.is_(None), Position.end_on >= on),
-                path_range(Member.org_path, org.path), Member.status.in_([MemberStatus.full.value, MemberStatus.probationary.value]),
+                col(Position.org_id) == org.id, col(Position.kind) == PositionKind.secretary.value, col(Position.start_on) <= on,
+                or_(col(Position.end_on).is_(None), col(Position.end_on) >= on),
+                path_range(col(Member.org_path), org.path), col(Member.status).in_([MemberStatus.full.value, MemberStatus.probationary.value]),
             )
-            .order_by(Position.id)
+            .order_by(col(Position.id))
             .limit(1)
         ).scalar_one_or_none()
 
-    def meeting(self, org: Organization, kind: str, on: date, **kw: object) -> Meeting:
+    def meeting(self, org: Organization, kind: str, on: date, **kw: Any) -> Meeting:
         self.meetings += 1
-        return meetings.record_meeting(self.ctx, org_id=org.id, kind=kind, held_on=on, **kw)  # type: ignore[arg-type]
+        return meetings.record_meeting(self.ctx, org_id=org.id, kind=kind, held_on=on, **kw)
 
     # --- the year of meetings --------------------------------------------------------------
 
@@ -141,9 +143,9 @@ class _Loader:
                 att = None
                 if req.kind == "general_meeting" and roster:
                     att = [
-                        meetings.AttendanceInput(m.id, "absent") if absentee is not None and m.id == absentee.id  # type: ignore[arg-type]
-                        else meetings.AttendanceInput(m.id, "excused", "外出务工") if m.flowing  # type: ignore[arg-type]
-                        else meetings.AttendanceInput(m.id, "present")  # type: ignore[arg-type]
+                        meetings.AttendanceInput(m.id, "absent") if absentee is not None and m.id == absentee.id
+                        else meetings.AttendanceInput(m.id, "excused", "外出务工") if m.flowing
+                        else meetings.AttendanceInput(m.id, "present")
                         for m in roster
                     ]  # fmt: skip
                 lecturer = self.secretary(org, on) if req.kind == "party_lecture" else None  # R-LIFE-10
@@ -205,13 +207,13 @@ class _Loader:
                 service.TermMemberInput(post=p, member_id=m.id)
                 for p, m in zip(("secretary", "organisation_officer", "publicity_officer"), posts, strict=False)
             ]
-            service.start_term(self.ctx, org_id=org.id, starts_on=starts, members_in=members_in)  # type: ignore[arg-type]
+            service.start_term(self.ctx, org_id=org.id, starts_on=starts, members_in=members_in)
             count += 1
         # the home village: an election at its general meeting (one more candidate than seats)
         full = [m for m in self.roster(home) if m.status == MemberStatus.full.value]
         on = add_months(self.today, -5).replace(day=12)
         held = self.session.execute(
-            select(Meeting).where(Meeting.org_id == home.id, Meeting.kind == "general_meeting", Meeting.held_on == on)
+            select(Meeting).where(col(Meeting.org_id) == home.id, col(Meeting.kind) == "general_meeting", col(Meeting.held_on) == on)
         ).scalar_one_or_none()
         should = meetings.voting_members(self.ctx, home, on)
         present = should  # everyone came
@@ -220,16 +222,16 @@ class _Loader:
             votes = [present, present - 1, max(present // 2 + 1, 1), max(present // 3, 0)][: seats + 1]
             if seats == 1:
                 votes = [present - 1, 1]
-            posts = ["secretary", "organisation_officer", "publicity_officer", "committee_member"]
+            post_names = ["secretary", "organisation_officer", "publicity_officer", "committee_member"]
             service.record_election(
                 self.ctx,
-                org_id=home.id,  # type: ignore[arg-type]
+                org_id=home.id,
                 held_on=on,
                 seats=seats,
                 present=present,
                 should_attend=should,
                 meeting_id=held.id if held else None,
-                candidates=[service.ElectionCandidateInput(votes=v, member_id=m.id, post=p) for v, m, p in zip(votes, full, posts, strict=False)],
+                candidates=[service.ElectionCandidateInput(votes=v, member_id=m.id, post=p) for v, m, p in zip(votes, full, post_names, strict=False)],
             )
             count += 1
         return count
@@ -237,24 +239,24 @@ class _Loader:
     def four_step(self, home: Organization) -> int:
         """The seed's case, and one item carried through both public notices."""
         base = add_months(self.today, -8).replace(day=1)
-        seed = service.create_item(self.ctx, org_id=home.id, title="村组道路硬化项目（每户集资 800 元）",  # type: ignore[arg-type]
+        seed = service.create_item(self.ctx, org_id=home.id, title="村组道路硬化项目（每户集资 800 元）",
                                    description="两委提议修建村组道路，资金由村集体和农户共同承担。")  # fmt: skip
         for i, step in enumerate(("proposal", "joint_discussion", "members_review")):
-            service.record_four_step(self.ctx, seed.id, step=step, on=base + timedelta(days=3 * i), passed=True,  # type: ignore[arg-type]
+            service.record_four_step(self.ctx, seed.id, step=step, on=base + timedelta(days=3 * i), passed=True,
                                      record_text="会议同意提交下一程序")  # fmt: skip
         service.record_four_step(
-            self.ctx, seed.id, step="assembly_resolution", on=base + timedelta(days=12),  # type: ignore[arg-type]
+            self.ctx, seed.id, step="assembly_resolution", on=base + timedelta(days=12),
             tally=rules.AssemblyTally(should_attend=35, present=33, yes=14, no=19),
             record_text="村民代表会议以 19 票反对、14 票赞成否决该项目",
         )  # fmt: skip
-        done = service.create_item(self.ctx, org_id=home.id, title="集体林地流转收益分配方案")  # type: ignore[arg-type]
+        done = service.create_item(self.ctx, org_id=home.id, title="集体林地流转收益分配方案")
         start = base + timedelta(days=30)
         for i, step in enumerate(("proposal", "joint_discussion", "members_review")):
-            service.record_four_step(self.ctx, done.id, step=step, on=start + timedelta(days=2 * i), passed=True)  # type: ignore[arg-type]
-        service.record_four_step(self.ctx, done.id, step="assembly_resolution", on=start + timedelta(days=8),  # type: ignore[arg-type]
+            service.record_four_step(self.ctx, done.id, step=step, on=start + timedelta(days=2 * i), passed=True)
+        service.record_four_step(self.ctx, done.id, step="assembly_resolution", on=start + timedelta(days=8),
                                  tally=rules.AssemblyTally(should_attend=35, present=31, yes=27, no=3, abstain=1))  # fmt: skip
-        service.record_four_step(self.ctx, done.id, step="notice_resolution", on=start + timedelta(days=9), record_text="村务公开栏公示 7 天")  # type: ignore[arg-type]
-        service.record_four_step(self.ctx, done.id, step="notice_result", on=start + timedelta(days=60), record_text="分配结果张榜公布")  # type: ignore[arg-type]
+        service.record_four_step(self.ctx, done.id, step="notice_resolution", on=start + timedelta(days=9), record_text="村务公开栏公示 7 天")
+        service.record_four_step(self.ctx, done.id, step="notice_result", on=start + timedelta(days=60), record_text="分配结果张榜公布")
         return 2
 
     def flowing(self, township: Organization, townships: list[Organization], home: Organization) -> int:
@@ -272,13 +274,13 @@ class _Loader:
             life = away_branch if i == 0 else None
             contact = next((c for c in self.roster(township) if c.org_id == m.org_id and c.id != m.id), None)
             service.set_flowing(
-                self.ctx, m.id, workplace=places[i], certificate=f"LD-{self.today.year}-{101 + i:03d}",  # type: ignore[arg-type]
+                self.ctx, m.id, workplace=places[i], certificate=f"LD-{self.today.year}-{101 + i:03d}",
                 contact_member_id=contact.id if contact else None, life_org_id=life.id if life else None,
             )  # fmt: skip
             if life is not None:
                 # their participation away: the theme days of the last three months
                 for d in _dates(add_months(self.today, -3), self.today - timedelta(days=1), rules.MONTH, 6):
-                    self.meeting(life, "theme_day", d, place="流动党员活动站", attendance=[meetings.AttendanceInput(m.id, "present")])  # type: ignore[arg-type]
+                    self.meeting(life, "theme_day", d, place="流动党员活动站", attendance=[meetings.AttendanceInput(m.id, "present")])
         return len(candidates)
 
     def lost_contact(self, township: Organization, home: Organization, absentee: Member | None) -> int:
@@ -292,20 +294,20 @@ class _Loader:
         count = 0
         if pool:
             recent = pool[-1]
-            rec = service.mark_lost_contact(self.ctx, recent.id, lost_on=add_months(self.today, -8), note="外出务工后手机停机")  # type: ignore[arg-type]
-            service.add_contact_attempt(self.ctx, rec.id, on=add_months(self.today, -6), method="电话", outcome="空号")  # type: ignore[arg-type]
-            service.add_contact_attempt(self.ctx, rec.id, on=add_months(self.today, -4), method="走访家属", outcome="家属也联系不上")  # type: ignore[arg-type]
+            rec = service.mark_lost_contact(self.ctx, recent.id, lost_on=add_months(self.today, -8), note="外出务工后手机停机")
+            service.add_contact_attempt(self.ctx, rec.id, on=add_months(self.today, -6), method="电话", outcome="空号")
+            service.add_contact_attempt(self.ctx, rec.id, on=add_months(self.today, -4), method="走访家属", outcome="家属也联系不上")
             count += 1
         if len(pool) > 1:
             old = pool[-2]
             lost_on = add_months(self.today, -33)
-            rec = service.mark_lost_contact(self.ctx, old.id, lost_on=lost_on, note="2023 年外出后失去联系")  # type: ignore[arg-type]
-            service.add_contact_attempt(self.ctx, rec.id, on=add_months(lost_on, 2), method="登报寻找", outcome="无回音")  # type: ignore[arg-type]
+            rec = service.mark_lost_contact(self.ctx, old.id, lost_on=lost_on, note="2023 年外出后失去联系")
+            service.add_contact_attempt(self.ctx, rec.id, on=add_months(lost_on, 2), method="登报寻找", outcome="无回音")
             decided = add_months(lost_on, 7)
             self.clock.today = decided
             try:
                 service.decide_flag(
-                    self.ctx, old.id, flag=rules.FLAG_SUSPEND, raised_on=add_months(lost_on, 6),  # type: ignore[arg-type]
+                    self.ctx, old.id, flag=rules.FLAG_SUSPEND, raised_on=add_months(lost_on, 6),
                     decision="suspend", on=decided, note="经多方查找仍无音讯，支部大会决定停止党籍",
                 )  # fmt: skip
             finally:
@@ -313,7 +315,7 @@ class _Loader:
             count += 1
         if absentee is not None:
             since = add_months(self.today, -10)
-            service.record_duty_lapse(self.ctx, absentee.id, no_dues_since=since, no_work_since=since)  # type: ignore[arg-type]
+            service.record_duty_lapse(self.ctx, absentee.id, no_dues_since=since, no_work_since=since)
         return count
 
 

@@ -25,6 +25,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
@@ -67,30 +68,31 @@ class _Loader:
         self.summary = EvaluationDemoSummary()
         home = session.execute(
             select(Organization)
-            .join(Account, Account.org_id == Organization.id)
-            .where(Account.role == Role.village.value, Organization.kind == OrgKind.branch.value)
-            .order_by(Account.id)
+            .join(Account, col(Account.org_id) == Organization.id)
+            .where(col(Account.role) == Role.village.value, col(Organization.kind) == OrgKind.branch.value)
+            .order_by(col(Account.id))
         ).scalars().first()
         if home is None:
             home = session.execute(
-                select(Organization).where(Organization.kind == OrgKind.branch.value, Organization.branch_type == "village").order_by(Organization.path)
+                select(Organization).where(col(Organization.kind) == OrgKind.branch.value, col(Organization.branch_type) == "village").order_by(col(Organization.path))
             ).scalars().first()
         if home is None:
             raise ValueError("Load the demo county first: no village branch found")
         self.home = home
-        self.township = session.get(Organization, home.parent_id)
-        assert self.township is not None
+        township = session.get(Organization, home.parent_id)
+        assert township is not None
+        self.township = township
         self.villages = [
             o
             for o in session.execute(
                 select(Organization)
                 .where(
-                    Organization.parent_id == self.township.id,
-                    Organization.kind == OrgKind.branch.value,
-                    Organization.branch_type == "village",
-                    Organization.status == "active",
+                    col(Organization.parent_id) == self.township.id,
+                    col(Organization.kind) == OrgKind.branch.value,
+                    col(Organization.branch_type) == "village",
+                    col(Organization.status) == "active",
                 )
-                .order_by(Organization.path)
+                .order_by(col(Organization.path))
             ).scalars()
         ]
 
@@ -111,8 +113,8 @@ class _Loader:
         self._org_assessments((y - 2, y - 1))
         self._model_sites(y - 1)
         self._talks_held()
-        self.summary.flags = len(list(self.s.execute(select(Flag.id).where(path_range(Flag.org_path, self.township.path))).scalars()))  # type: ignore[union-attr]
-        self.summary.alerts = len(evaluations.alerts(self.ctx, self.township.path))  # type: ignore[union-attr]
+        self.summary.flags = len(list(self.s.execute(select(col(Flag.id)).where(path_range(col(Flag.org_path), self.township.path))).scalars()))
+        self.summary.alerts = len(evaluations.alerts(self.ctx, self.township.path))
         return self.summary
 
     # --- member rounds --------------------------------------------------------------------------
@@ -121,8 +123,8 @@ class _Loader:
         return list(
             self.s.execute(
                 select(Member)
-                .where(path_range(Member.org_path, org.path), Member.status.in_([s.value for s in ACTIVE_STATUSES]), Member.joined_on <= on)
-                .order_by(Member.name, Member.id)
+                .where(path_range(col(Member.org_path), org.path), col(Member.status).in_([s.value for s in ACTIVE_STATUSES]), col(Member.joined_on) <= on)
+                .order_by(col(Member.name), col(Member.id))
             ).scalars()
         )
 
@@ -152,9 +154,9 @@ class _Loader:
             opened = max(date(year, 1, 1), self.today - timedelta(days=14))
         else:
             opened = date(year, 12, 10)
-        rnd = evaluations.open_round(self.ctx, org_id=org.id, year=year, opened_on=opened)  # type: ignore[arg-type]
+        rnd = evaluations.open_round(self.ctx, org_id=org.id, year=year, opened_on=opened)
         subjects = sorted(
-            self.s.execute(select(EvaluationSubject).where(EvaluationSubject.round_id == rnd.id)).scalars(),
+            self.s.execute(select(EvaluationSubject).where(col(EvaluationSubject.round_id) == rnd.id)).scalars(),
             key=lambda x: x.id or 0,
         )
         decided = min(opened + timedelta(days=10), self.today)
@@ -182,12 +184,12 @@ class _Loader:
                     decided_on=decided,
                     decision="correction" if final == Grade.unqualified else None,
                     decision_note="支部大会决定限期半年改正，由支部书记帮扶" if final == Grade.unqualified else None,
-                    signed_off_by=f"{self.township.name}" if close else None,  # type: ignore[union-attr]
+                    signed_off_by=f"{self.township.name}" if close else None,
                 )
                 self.summary.outcomes += 1
-            evaluations.record_entry(self.ctx, subject.id, version=None, sources=sources, outcome=outcome)  # type: ignore[arg-type]
+            evaluations.record_entry(self.ctx, subject.id, version=None, sources=sources, outcome=outcome)
         if close:
-            evaluations.close_round(self.ctx, rnd.id, closed_on=min(date(year, 12, 28), self.today), version=None)  # type: ignore[arg-type]
+            evaluations.close_round(self.ctx, rnd.id, closed_on=min(date(year, 12, 28), self.today), version=None)
             self.summary.rounds_closed += 1
         else:
             self.summary.rounds_open += 1
@@ -197,20 +199,20 @@ class _Loader:
         tasks = list(
             self.s.execute(
                 select(FollowUp)
-                .where(FollowUp.kind == FollowUpKind.warning_talk.value, FollowUp.done_on.is_(None), FollowUp.due_on < self.today)
-                .order_by(FollowUp.due_on, FollowUp.id)
+                .where(col(FollowUp.kind) == FollowUpKind.warning_talk.value, col(FollowUp.done_on).is_(None), col(FollowUp.due_on) < self.today)
+                .order_by(col(FollowUp.due_on), col(FollowUp.id))
             ).scalars()
         )
         for task in tasks[:-1]:
             evaluations.complete_follow_up(
-                self.ctx, task.id, done_on=task.due_on - timedelta(days=self.rng.randint(1, 20)),  # type: ignore[arg-type]
+                self.ctx, task.id, done_on=task.due_on - timedelta(days=self.rng.randint(1, 20)),
                 note="支部书记谈心谈话，指出问题，明确改进措施", corrected=None, version=None,
             )  # fmt: skip
 
     # --- cadres -----------------------------------------------------------------------------------
 
     def _candidates(self, org: Organization, n: int) -> list[Member]:
-        taken = set(self.s.execute(select(Flag.member_id)).scalars())
+        taken = set(self.s.execute(select(col(Flag.member_id))).scalars())
         people = [m for m in self._roster(org, self.today) if m.status == "full" and m.id not in taken]
         return people[-n:] if len(people) >= n else people
 
@@ -218,19 +220,19 @@ class _Loader:
         overdue_on = add_months(self.today, -4)
         home_people = self._candidates(self.home, 2)
         if home_people:
-            cadre.appoint(self.ctx, member_id=home_people[0].id, org_id=self.home.id, post=PositionKind.village_cadre.value,  # type: ignore[arg-type]
+            cadre.appoint(self.ctx, member_id=home_people[0].id, org_id=self.home.id, post=PositionKind.village_cadre.value,
                           title="村委会副主任", appointed_on=overdue_on)  # fmt: skip
             self.summary.appointments += 1
         others = [v for v in self.villages if v.id != self.home.id]
         if len(others) > 1:
             person = self._candidates(others[1], 1)
             if person:
-                appt = cadre.appoint(self.ctx, member_id=person[0].id, org_id=others[1].id, post=PositionKind.committee_member.value,  # type: ignore[arg-type]
+                appt = cadre.appoint(self.ctx, member_id=person[0].id, org_id=others[1].id, post=PositionKind.committee_member.value,
                                      appointed_on=add_months(self.today, -7))  # fmt: skip
-                cps = cadre.checkpoints_of(self.ctx, appt.id)  # type: ignore[arg-type]
-                cadre.record_checkpoint(self.ctx, cps[0].id, done_on=cps[0].due_on + timedelta(days=5), result="passed",  # type: ignore[arg-type]
+                cps = cadre.checkpoints_of(self.ctx, appt.id)
+                cadre.record_checkpoint(self.ctx, cps[0].id, done_on=cps[0].due_on + timedelta(days=5), result="passed",
                                         evidence="述职报告：工作思路清晰，群众认可", version=None)  # fmt: skip
-                cadre.record_checkpoint(self.ctx, cps[1].id, done_on=min(cps[1].due_on + timedelta(days=3), self.today), result="passed",  # type: ignore[arg-type]
+                cadre.record_checkpoint(self.ctx, cps[1].id, done_on=min(cps[1].due_on + timedelta(days=3), self.today), result="passed",
                                         evidence="专项考核：完成产业路修建和集体经济项目", version=None)  # fmt: skip
                 self.summary.appointments += 1
 
@@ -238,21 +240,21 @@ class _Loader:
         """Village secretaries serving since before the year: yearly assessment with a ranking."""
         rows = self.s.execute(
             select(Position, Organization)
-            .join(Organization, Organization.id == Position.org_id)
+            .join(Organization, col(Organization.id) == Position.org_id)
             .where(
-                Organization.parent_id == self.township.id,  # type: ignore[union-attr]
-                Organization.branch_type == "village",
-                Position.kind == PositionKind.secretary.value,
-                Position.end_on.is_(None),
-                Position.start_on <= date(year, 1, 1),
+                col(Organization.parent_id) == self.township.id,
+                col(Organization.branch_type) == "village",
+                col(Position.kind) == PositionKind.secretary.value,
+                col(Position.end_on).is_(None),
+                col(Position.start_on) <= date(year, 1, 1),
             )
-            .order_by(Organization.path)
+            .order_by(col(Organization.path))
         ).all()
         rows = rows[:8]
         n = len(rows)
         assessed_on = min(date(year + 1, 1, 20), self.today)
         for rank, (pos, org) in enumerate(rows, start=1):
-            cadre.appoint(self.ctx, member_id=pos.member_id, org_id=org.id, post=PositionKind.secretary.value, appointed_on=pos.start_on, trial=False)  # type: ignore[arg-type]
+            cadre.appoint(self.ctx, member_id=pos.member_id, org_id=org.id, post=PositionKind.secretary.value, appointed_on=pos.start_on, trial=False)
             self.summary.appointments += 1
             last = rank == n and n > 1
             rating = "incompetent" if last else ("excellent" if rank <= max(1, n // 4) else "competent")
@@ -274,7 +276,7 @@ class _Loader:
             for rank, org in enumerate(order, start=1):
                 goods = {k: self.rng.random() < (0.9 if rank <= n // 2 else 0.5) for k in ("leadership", "mechanism", "members", "masses", "results")}
                 evaluations.record_org_assessment(
-                    self.ctx, org_id=org.id, year=year, rating=ratings[min(rank - 1, len(ratings) - 1)],  # type: ignore[arg-type]
+                    self.ctx, org_id=org.id, year=year, rating=ratings[min(rank - 1, len(ratings) - 1)],
                     assessed_on=min(date(year + 1, 1, 25), self.today), five_goods=goods, rank=rank, ranked=n,
                     note="书记述职，党员和群众代表测评" if rank == 1 else None,
                 )  # fmt: skip
@@ -282,16 +284,16 @@ class _Loader:
     def _model_sites(self, year: int) -> None:
         designated = date(year, 3, 1)
         criteria = {"八有": True, "活动场所面积（㎡）": 160, "五好": ["leadership", "mechanism", "members", "masses", "results"], "群众满意度": 0.93}
-        site = evaluations.designate_model_site(self.ctx, org_id=self.home.id, year=year, designated_on=designated, criteria=criteria)  # type: ignore[arg-type]
+        site = evaluations.designate_model_site(self.ctx, org_id=self.home.id, year=year, designated_on=designated, criteria=criteria)
         review_on = max(designated + timedelta(days=1), min(date(year + 1, 1, 15), self.today))
-        evaluations.review_model_site(self.ctx, site.id, reviewed_on=review_on, passed=True, note="八有齐全，群众满意度 93%", version=None)  # type: ignore[arg-type]
+        evaluations.review_model_site(self.ctx, site.id, reviewed_on=review_on, passed=True, note="八有齐全，群众满意度 93%", version=None)
         self.summary.model_sites += 1
         if len(self.villages) > 2:
             slipped = self.villages[2]
             old = evaluations.designate_model_site(
-                self.ctx, org_id=slipped.id, year=year - 1, designated_on=date(year - 1, 3, 1),  # type: ignore[arg-type]
+                self.ctx, org_id=slipped.id, year=year - 1, designated_on=date(year - 1, 3, 1),
                 criteria={"八有": True, "活动场所面积（㎡）": 130},
             )  # fmt: skip
-            evaluations.review_model_site(self.ctx, old.id, reviewed_on=date(year, 2, 20), passed=False, note="活动场所挪作他用，制度未上墙", version=None)  # type: ignore[arg-type]
-            evaluations.delist_model_site(self.ctx, old.id, on=date(year, 3, 1), reason="年度复查不合格，撤销示范点称号（不搞终身制）", version=None)  # type: ignore[arg-type]
+            evaluations.review_model_site(self.ctx, old.id, reviewed_on=date(year, 2, 20), passed=False, note="活动场所挪作他用，制度未上墙", version=None)
+            evaluations.delist_model_site(self.ctx, old.id, on=date(year, 3, 1), reason="年度复查不合格，撤销示范点称号（不搞终身制）", version=None)
             self.summary.model_sites += 1

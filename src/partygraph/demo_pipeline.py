@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
@@ -123,8 +124,8 @@ class _Loader:
         long_ago = add_months(self.today, -12 * 4)
         rows = self.session.execute(
             select(Organization)
-            .where(Organization.kind == OrgKind.branch.value, Organization.branch_type == BranchType.village.value)
-            .order_by(Organization.path)
+            .where(col(Organization.kind) == OrgKind.branch.value, col(Organization.branch_type) == BranchType.village.value)
+            .order_by(col(Organization.path))
         ).scalars()
         out = []
         for org in rows:
@@ -132,9 +133,9 @@ class _Loader:
                 select(func.count())
                 .select_from(Member)
                 .where(
-                    path_range(Member.org_path, org.path),
-                    Member.status == MemberStatus.full.value,
-                    or_(Member.converted_on.is_(None), Member.converted_on <= long_ago),
+                    path_range(col(Member.org_path), org.path),
+                    col(Member.status) == MemberStatus.full.value,
+                    or_(col(Member.converted_on).is_(None), col(Member.converted_on) <= long_ago),
                 )
             ).scalar_one()
             if n >= 3:
@@ -144,13 +145,13 @@ class _Loader:
     def full_members(self, org: Organization, on: date, n: int) -> list[int]:
         return list(
             self.session.execute(
-                select(Member.id)
+                select(col(Member.id))
                 .where(
-                    path_range(Member.org_path, org.path),
-                    Member.status == MemberStatus.full.value,
-                    or_(Member.converted_on.is_(None), Member.converted_on <= on),
+                    path_range(col(Member.org_path), org.path),
+                    col(Member.status) == MemberStatus.full.value,
+                    or_(col(Member.converted_on).is_(None), col(Member.converted_on) <= on),
                 )
-                .order_by(Member.joined_on, Member.id)
+                .order_by(col(Member.joined_on), col(Member.id))
                 .limit(n)
             ).scalars()
         )
@@ -159,7 +160,7 @@ class _Loader:
         should = meetings.voting_members(self.ctx, org, on)
         meeting = meetings.record_meeting(
             self.ctx,
-            org_id=org.id,  # type: ignore[arg-type]
+            org_id=org.id,
             kind="general_meeting",
             held_on=on,
             place="村党员活动室",
@@ -180,7 +181,7 @@ class _Loader:
         self.session.flush()
         # the step cites the decision, not the meeting (their ids only match by chance)
         return self.session.execute(
-            select(MeetingDecision.id).where(MeetingDecision.meeting_id == meeting.id, MeetingDecision.candidate_id == cand_id)
+            select(col(MeetingDecision.id)).where(col(MeetingDecision.meeting_id) == meeting.id, col(MeetingDecision.candidate_id) == cand_id)
         ).scalar_one()
 
     def step(self, org: Organization, cand_id: int, step: str, on: date, **extra: Any) -> None:
@@ -228,7 +229,7 @@ class _Loader:
         self.clock.today = applied
         cand = candidates.apply(
             self.ctx,
-            org_id=org.id,  # type: ignore[arg-type]
+            org_id=org.id,
             applied_on=applied,
             name=name,
             gender=gender,
@@ -248,11 +249,11 @@ class _Loader:
                     break
             if on > self.today:
                 break
-            self.step(org, cand.id, step, on)  # type: ignore[arg-type]
+            self.step(org, cand.id, step, on)
         if then is not None:
-            then(cand.id)  # type: ignore[arg-type]
+            then(cand.id)
         self.clock.today = self.today
-        return cand.id  # type: ignore[return-value]
+        return cand.id
 
     def run(self) -> PipelineDemoSummary:
         villages = self.villages()
@@ -300,7 +301,7 @@ class _Loader:
         from partygraph.models.candidate import Candidate
 
         stages = dict(
-            self.session.execute(select(Candidate.stage, func.count()).group_by(Candidate.stage)).all()  # type: ignore[arg-type]
+            self.session.execute(select(col(Candidate.stage), func.count()).group_by(col(Candidate.stage))).all()
         )
         n_plans = self.plans(home)
         return PipelineDemoSummary(self.count, self.meetings, {str(k): int(v) for k, v in stages.items()}, n_plans)
@@ -308,23 +309,23 @@ class _Loader:
     def plans(self, home: Organization) -> int:
         """The year's plans, county → townships → villages (see the module's docstring)."""
         year, today = self.today.year, self.today
-        root = self.session.execute(select(Organization).where(Organization.parent_id.is_(None)).order_by(Organization.id)).scalars().first()
+        root = self.session.execute(select(Organization).where(col(Organization.parent_id).is_(None)).order_by(col(Organization.id))).scalars().first()
         if root is None:
             return 0
         townships = list(
             self.session.execute(
                 select(Organization)
-                .where(Organization.parent_id == root.id, Organization.kind == OrgKind.committee.value)
-                .order_by(Organization.code)
+                .where(col(Organization.parent_id) == root.id, col(Organization.kind) == OrgKind.committee.value)
+                .order_by(col(Organization.code))
             ).scalars()
         )
         n = 0
 
         def make(org: Organization, numbers: dict[str, int], *, kind: str = "yearly", first: int = year, adopt_on: date | None = None, notes: str | None = None) -> None:
             nonlocal n
-            plan = plans.create(self.ctx, org_id=org.id, kind=kind, first_year=first, notes=notes, **numbers)  # type: ignore[arg-type]
+            plan = plans.create(self.ctx, org_id=org.id, kind=kind, first_year=first, notes=notes, **numbers)
             if adopt_on is not None:
-                plans.adopt(self.ctx, plan.id, version=plan.version, on=min(adopt_on, today))  # type: ignore[arg-type]
+                plans.adopt(self.ctx, plan.id, version=plan.version, on=min(adopt_on, today))
             n += 1
 
         county_total = dict.fromkeys(("new_activists", "new_targets", "admissions", "conversions"), 0)
@@ -333,11 +334,11 @@ class _Loader:
                 self.session.execute(
                     select(Organization)
                     .where(
-                        Organization.parent_id == township.id,
-                        Organization.kind == OrgKind.branch.value,
-                        Organization.branch_type == BranchType.village.value,
+                        col(Organization.parent_id) == township.id,
+                        col(Organization.kind) == OrgKind.branch.value,
+                        col(Organization.branch_type) == BranchType.village.value,
                     )
-                    .order_by(Organization.code)
+                    .order_by(col(Organization.code))
                 ).scalars()
             )
             total = dict.fromkeys(county_total, 0)

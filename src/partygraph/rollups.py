@@ -25,7 +25,9 @@ from sqlalchemy import Connection, bindparam, delete, event, func, inspect, sele
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
+from partygraph.models.common import table_of
 from partygraph.models.member import ACTIVE_STATUSES, Member
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, Organization
 from partygraph.models.rollup import MemberTally
@@ -122,10 +124,10 @@ def apply(conn: Connection, deltas: Counter, paths: dict[int, str]) -> None:
     if not rows:
         return
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(MemberTally.__table__)
+    stmt = insert(table_of(MemberTally))
     stmt = stmt.on_conflict_do_update(
         index_elements=["org_id", "dim", "value"],
-        set_={"n": MemberTally.__table__.c.n + stmt.excluded.n},
+        set_={"n": table_of(MemberTally).c.n + stmt.excluded.n},
     )
     conn.execute(stmt, rows)
 
@@ -135,8 +137,8 @@ def move_subtree(session: Session, org: Organization, new_path: str) -> None:
     session.flush()
     old_above = ancestor_paths(org.path)
     new_above = ancestor_paths(new_path)
-    del old_above[org.id], new_above[org.id]  # type: ignore[arg-type]
-    counts = session.execute(select(MemberTally.dim, MemberTally.value, MemberTally.n).where(MemberTally.org_id == org.id)).all()
+    del old_above[org.id], new_above[org.id]
+    counts = session.execute(select(col(MemberTally.dim), col(MemberTally.value), col(MemberTally.n)).where(col(MemberTally.org_id) == org.id)).all()
     deltas: Counter = Counter()
     for dim, value, n in counts:
         for a in old_above:
@@ -155,8 +157,8 @@ def read(session: Session, org_ids: Iterable[int]) -> dict[int, Counter]:
         out[org_id] = Counter()
     if ids:
         rows = session.execute(
-            select(MemberTally.org_id, MemberTally.dim, MemberTally.value, MemberTally.n).where(
-                MemberTally.org_id.in_(ids), MemberTally.n != 0
+            select(col(MemberTally.org_id), col(MemberTally.dim), col(MemberTally.value), col(MemberTally.n)).where(
+                col(MemberTally.org_id).in_(ids), col(MemberTally.n) != 0
             )
         )
         for org_id, dim, value, n in rows:
@@ -168,7 +170,7 @@ def rebuild(conn: Connection) -> None:
     """Recount everything from the member table: direct counts per organisation, then each
     depth's subtree counts added to its parents, deepest first (one statement per figure and
     one per level)."""
-    conn.execute(delete(MemberTally.__table__))
+    conn.execute(delete(table_of(MemberTally)))
     year = "substr(cast(birth_date AS TEXT), 1, 4)"
     on_roster = "status IN ('" + "', '".join(sorted(ACTIVE)) + "')"
     yes = "CASE WHEN {} THEN 'yes' ELSE 'no' END"
@@ -189,7 +191,7 @@ def rebuild(conn: Connection) -> None:
                 f"SELECT org_id, org_path, '{dim}', {value}, count(*) FROM member WHERE {where} GROUP BY 1, 2, 4"
             )
         )
-    deepest = conn.execute(select(func.max(Organization.depth))).scalar() or 0
+    deepest = conn.execute(select(func.max(col(Organization.depth)))).scalar() or 0
     # A parent's path is its child's without the last segment.
     up = text(
         "INSERT INTO member_tally (org_id, org_path, dim, value, n) "

@@ -29,18 +29,21 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, case, event, func, literal, select, text
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from partygraph import config, rollups
 from partygraph.context import Context
 from partygraph.models.assistance import AssistanceCase, Fund, HelpEntry, Loan, Pairing
 from partygraph.models.candidate import Candidate, CandidateStep
+from partygraph.models.common import table_of
 from partygraph.models.evaluation import Flag, FollowUp, Outcome
 from partygraph.models.member import EDUCATION_RANK, Education, Member
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, Organization
@@ -250,8 +253,8 @@ class _Runner:
     # -- members: whole subtrees from the roster rollup (rollups.py), this organisation and
     # each child; the 直属 row is the difference
     def members(self) -> None:
-        parent = Organization.parent_id == self.org.id if self.org.path else Organization.parent_id.is_(None)
-        kids = self.session.execute(select(Organization.id, Organization.path).where(parent)).all()
+        parent = col(Organization.parent_id) == self.org.id if self.org.path else col(Organization.parent_id).is_(None)
+        kids = self.session.execute(select(col(Organization.id), col(Organization.path)).where(parent)).all()
         tallies = rollups.read(self.session, [k for k, _ in kids] + ([self.org.id] if self.org.path else []))
         direct = Counter(tallies.get(self.org.id, Counter()))
         for kid_id, path in kids:
@@ -269,8 +272,8 @@ class _Runner:
     # -- population: the finest organisations with a population figure (none below them has
     # one, so nested figures are never counted twice) and the roster of their subtrees
     def population(self) -> None:
-        anchor = Organization.__table__.alias("anchor")
-        inner = Organization.__table__.alias("inner_org")
+        anchor = table_of(Organization).alias("anchor")
+        inner = table_of(Organization).alias("inner_org")
         upper = func.substr(anchor.c.path, 1, func.length(anchor.c.path) - 1) + literal("/")
         finer = (
             select(inner.c.id)
@@ -278,9 +281,9 @@ class _Runner:
             .exists()
         )
         b = self.bucket(anchor.c.path)
-        roster = and_(MemberTally.org_id == anchor.c.id, MemberTally.dim == "roster", MemberTally.value == "total")
+        roster = and_(col(MemberTally.org_id) == anchor.c.id, col(MemberTally.dim) == "roster", col(MemberTally.value) == "total")
         rows = self.session.execute(
-            select(b, anchor.c.id, anchor.c.population, func.coalesce(MemberTally.n, 0))
+            select(b, anchor.c.id, anchor.c.population, func.coalesce(col(MemberTally.n), 0))
             .select_from(anchor)
             .outerjoin(MemberTally, roster)
             .where(self.scope(anchor.c.path), anchor.c.population.is_not(None), ~finer)
@@ -294,7 +297,7 @@ class _Runner:
     def candidates(self) -> None:
         b = self.bucket(Candidate.org_path)
         rows = self.session.execute(
-            select(b, Candidate.stage, func.count()).where(self.scope(Candidate.org_path)).group_by(b, Candidate.stage)
+            select(b, col(Candidate.stage), func.count()).where(self.scope(Candidate.org_path)).group_by(b, col(Candidate.stage))
         ).all()
         for raw, stage, n in rows:
             self.add(raw, "stage", stage, n)
@@ -304,16 +307,16 @@ class _Runner:
         b = self.bucket(Candidate.org_path)
         steps = [*FLOW_STEPS, "conversion_approved"]
         rows = self.session.execute(
-            select(b, CandidateStep.step, CandidateStep.outcome, CandidateStep.on, func.count())
+            select(b, col(CandidateStep.step), col(CandidateStep.outcome), col(CandidateStep.on), func.count())
             .select_from(CandidateStep)
-            .join(Candidate, Candidate.id == CandidateStep.candidate_id)
+            .join(Candidate, col(Candidate.id) == CandidateStep.candidate_id)
             .where(
                 self.scope(Candidate.org_path),
-                CandidateStep.step.in_(steps),
-                CandidateStep.on >= self.start,
-                CandidateStep.on <= self.end,
+                col(CandidateStep.step).in_(steps),
+                col(CandidateStep.on) >= self.start,
+                col(CandidateStep.on) <= self.end,
             )
-            .group_by(b, CandidateStep.step, CandidateStep.outcome, CandidateStep.on)
+            .group_by(b, col(CandidateStep.step), col(CandidateStep.outcome), col(CandidateStep.on))
         ).all()
         for raw, step, outcome, on, n in rows:
             if step == "conversion_approved":
@@ -329,9 +332,9 @@ class _Runner:
     def cohort(self) -> None:
         b = self.bucket(Member.org_path)
         rows = self.session.execute(
-            select(b, Member.gender, Member.education, Member.front_line, Member.birth_date, Member.joined_on, func.count())
-            .where(self.scope(Member.org_path), Member.joined_on >= self.start, Member.joined_on <= self.end)
-            .group_by(b, Member.gender, Member.education, Member.front_line, Member.birth_date, Member.joined_on)
+            select(b, col(Member.gender), col(Member.education), col(Member.front_line), col(Member.birth_date), col(Member.joined_on), func.count())
+            .where(self.scope(Member.org_path), col(Member.joined_on) >= self.start, col(Member.joined_on) <= self.end)
+            .group_by(b, col(Member.gender), col(Member.education), col(Member.front_line), col(Member.birth_date), col(Member.joined_on))
         ).all()
         jh, sh, jc = (EDUCATION_RANK[e] for e in (Education.junior_high, Education.senior_high, Education.junior_college))
         for raw, gender, edu, front, born, joined, n in rows:
@@ -350,14 +353,14 @@ class _Runner:
     def evaluation(self) -> None:
         b = self.bucket(Outcome.org_path)
         for raw, grade, n in self.session.execute(
-            select(b, Outcome.grade, func.count())
-            .where(self.scope(Outcome.org_path), Outcome.year >= self.start.year, Outcome.year <= self.end.year)
-            .group_by(b, Outcome.grade)
+            select(b, col(Outcome.grade), func.count())
+            .where(self.scope(Outcome.org_path), col(Outcome.year) >= self.start.year, col(Outcome.year) <= self.end.year)
+            .group_by(b, col(Outcome.grade))
         ).all():
             self.add(raw, "grade", grade, n)
         b = self.bucket(Flag.org_path)
         for raw, kind, n in self.session.execute(
-            select(b, Flag.kind, func.count()).where(self.scope(Flag.org_path), Flag.resolved_on.is_(None)).group_by(b, Flag.kind)
+            select(b, col(Flag.kind), func.count()).where(self.scope(Flag.org_path), col(Flag.resolved_on).is_(None)).group_by(b, col(Flag.kind))
         ).all():
             self.add(raw, "open_flag", kind, n)
 
@@ -366,23 +369,23 @@ class _Runner:
         today = self.ctx.today()
         b = self.bucket(AssistanceCase.org_path)
         for raw, cause, status, n in self.session.execute(
-            select(b, AssistanceCase.cause, AssistanceCase.status, func.count())
+            select(b, col(AssistanceCase.cause), col(AssistanceCase.status), func.count())
             .where(self.scope(AssistanceCase.org_path))
-            .group_by(b, AssistanceCase.cause, AssistanceCase.status)
+            .group_by(b, col(AssistanceCase.cause), col(AssistanceCase.status))
         ).all():
             self.add(raw, "case_cause", cause, n)
             self.add(raw, "case_status", status, n)
         b = self.bucket(HelpEntry.org_path)
         for raw, kind, n, fen in self.session.execute(
-            select(b, HelpEntry.kind, func.count(), func.coalesce(func.sum(HelpEntry.amount_fen), 0))
-            .where(self.scope(HelpEntry.org_path), HelpEntry.on >= self.start, HelpEntry.on <= self.end)
-            .group_by(b, HelpEntry.kind)
+            select(b, col(HelpEntry.kind), func.count(), func.coalesce(func.sum(col(HelpEntry.amount_fen)), 0))
+            .where(self.scope(HelpEntry.org_path), col(HelpEntry.on) >= self.start, col(HelpEntry.on) <= self.end)
+            .group_by(b, col(HelpEntry.kind))
         ).all():
             self.add(raw, "help_count", kind, n)
             self.add(raw, "help_fen", kind, fen)
         b = self.bucket(Fund.org_path)
         for raw, n, balance, principal in self.session.execute(
-            select(b, func.count(), func.coalesce(func.sum(Fund.balance_fen), 0), func.coalesce(func.sum(Fund.principal_fen), 0))
+            select(b, func.count(), func.coalesce(func.sum(col(Fund.balance_fen)), 0), func.coalesce(func.sum(col(Fund.principal_fen)), 0))
             .where(self.scope(Fund.org_path))
             .group_by(b)
         ).all():
@@ -390,9 +393,9 @@ class _Runner:
             self.add(raw, "fund", "balance_fen", balance)
             self.add(raw, "fund", "principal_fen", principal)
         b = self.bucket(Loan.org_path)
-        active = Loan.status == "active"
-        overdue = and_(active, Loan.next_due_on < today)
-        outstanding = Loan.amount_fen - Loan.repaid_fen
+        active = col(Loan.status) == "active"
+        overdue = and_(active, col(Loan.next_due_on) < today)
+        outstanding = col(Loan.amount_fen) - Loan.repaid_fen
         for raw, n_out, fen_out, n_over, fen_over in self.session.execute(
             select(
                 b,
@@ -420,12 +423,12 @@ def compute(ctx: Context, org: Organization, start: date, end: date, groups: tup
         total.add(figs)
     children = list(
         ctx.session.execute(
-            select(Organization).where(Organization.parent_id == org.id).order_by(Organization.code, Organization.id)
+            select(Organization).where(col(Organization.parent_id) == org.id).order_by(col(Organization.code), col(Organization.id))
         ).scalars()
     )
     if not org.path:  # the system viewer's root: the tree's roots are the children
         children = list(
-            ctx.session.execute(select(Organization).where(Organization.parent_id.is_(None)).order_by(Organization.code)).scalars()
+            ctx.session.execute(select(Organization).where(col(Organization.parent_id).is_(None)).order_by(col(Organization.code))).scalars()
         )
     return Breakdown(org, start, end, total, dict(r.buckets), children, dict(r.monthly))
 
@@ -679,6 +682,13 @@ def rows_by_child(
 
 # --------------------------------------------------------------------------- labels
 
+E = TypeVar("E", bound=StrEnum)
+
+
+def _by_value(labels: Mapping[E, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """A label table keyed by the enum values (the keys a figure's counter holds)."""
+    return {k.value: v for k, v in labels.items()}
+
 
 def _labels() -> dict[str, dict[str, tuple[str, str]]]:
     from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS, MEMBER_STATUS_LABELS
@@ -689,13 +699,13 @@ def _labels() -> dict[str, dict[str, tuple[str, str]]]:
 
     yes_no = {"yes": ("是", "Yes"), "no": ("否", "No")}
     return {
-        "status": dict(MEMBER_STATUS_LABELS),
-        "gender": dict(GENDER_LABELS),
-        "education": dict(EDUCATION_LABELS),
+        "status": _by_value(MEMBER_STATUS_LABELS),
+        "gender": _by_value(GENDER_LABELS),
+        "education": _by_value(EDUCATION_LABELS),
         "age_band": AGE_BAND_LABELS,
         "front_line": yes_no,
         "rural": yes_no,
-        "stage": dict(STAGE_LABELS),
+        "stage": _by_value(STAGE_LABELS),
         "flow": FLOW_LABELS,
         "cohort": {
             "total": ("新党员", "New members"),
@@ -706,12 +716,12 @@ def _labels() -> dict[str, dict[str, tuple[str, str]]]:
             "junior_college_plus": ("大专及以上", "Junior college or above"),
             "front_line": ("生产工作一线", "Front-line"),
         },
-        "grade": dict(GRADE_LABELS),
-        "open_flag": dict(FLAG_LABELS),
-        "case_cause": dict(CAUSE_LABELS),
-        "case_status": dict(CASE_STATUS_LABELS),
-        "help_count": dict(HELP_LABELS),
-        "help_fen": dict(HELP_LABELS),
+        "grade": _by_value(GRADE_LABELS),
+        "open_flag": _by_value(FLAG_LABELS),
+        "case_cause": _by_value(CAUSE_LABELS),
+        "case_status": _by_value(CASE_STATUS_LABELS),
+        "help_count": _by_value(HELP_LABELS),
+        "help_fen": _by_value(HELP_LABELS),
         "alert": {code: (r.zh, r.en) for code, r in CATALOGUE.items()},
     }
 

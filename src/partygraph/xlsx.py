@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS, MEMBER_STATUS_LABELS, Member
@@ -69,14 +70,14 @@ MEMBER_HEADERS = [
 def member_rows(ctx: Context, conditions: list[Any], *, batch: int = 1000) -> Iterator[list[Any]]:
     stmt = (
         select(
-            Member.name, Member.gender, Member.ethnicity, Member.birth_date, Member.education, Member.occupation,
-            Member.front_line, Member.rural, Member.joined_on, Member.converted_on, Member.status, Member.id_number,
-            Member.phone, Organization.name, Organization.code, Member.flowing, Member.flow_destination,
-            Member.flow_certificate, Member.lost_contact, Member.lost_contact_since, Member.in_difficulty, Member.notes,
+            col(Member.name), col(Member.gender), col(Member.ethnicity), col(Member.birth_date), col(Member.education), col(Member.occupation),
+            col(Member.front_line), col(Member.rural), col(Member.joined_on), col(Member.converted_on), col(Member.status), col(Member.id_number),
+            col(Member.phone), col(Organization.name), col(Organization.code), col(Member.flowing), col(Member.flow_destination),
+            col(Member.flow_certificate), col(Member.lost_contact), col(Member.lost_contact_since), col(Member.in_difficulty), col(Member.notes),
         )  # fmt: skip
-        .join(Organization, Organization.id == Member.org_id)
-        .where(within(Member.org_path, ctx.viewer), *conditions)
-        .order_by(Member.org_path, Member.name, Member.id)
+        .join(Organization, col(Organization.id) == Member.org_id)
+        .where(within(col(Member.org_path), ctx.viewer), *conditions)
+        .order_by(col(Member.org_path), col(Member.name), col(Member.id))
         .execution_options(yield_per=batch)
     )
     for r in ctx.session.execute(stmt):
@@ -94,18 +95,11 @@ def members_dataset(ctx: Context, member_filter: Any = None) -> Dataset:
     from partygraph.graphql.filters import member_conditions
 
     conds = member_conditions(ctx, member_filter)
-    total = ctx.session.execute(select(func.count()).select_from(Member).where(within(Member.org_path, ctx.viewer), *conds)).scalar_one()
+    total = ctx.session.execute(select(func.count()).select_from(Member).where(within(col(Member.org_path), ctx.viewer), *conds)).scalar_one()
     return Dataset("党员名册", MEMBER_HEADERS, member_rows(ctx, conds), total)
 
 
 # --------------------------------------------------------------------------- other lists
-
-
-class _InfoShim:
-    """`candidate_conditions` reads the context from a resolver's `info`."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.context = ctx
 
 
 # The candidate ledger's columns, named by the fields of `imports.candidates` (the export is
@@ -210,25 +204,26 @@ def candidates_dataset(ctx: Context, candidate_filter: Any = None) -> Dataset:
     `imports.candidates` rebuilds the files from it in a database with the same tree and roster."""
     from itertools import groupby
 
-    from partygraph.graphql.queries.candidate import candidate_conditions
+    from partygraph.graphql.queries.candidate import candidate_conditions_in
     from partygraph.imports.candidates import COLUMNS
     from partygraph.models.candidate import Candidate, CandidateStep
     from partygraph.rules.pipeline import RECOMMENDATION_LABELS, STAGE_LABELS
 
-    conds = candidate_conditions(_InfoShim(ctx), candidate_filter)  # type: ignore[arg-type]
+    conds = candidate_conditions_in(ctx, candidate_filter)
     # One streamed statement: each file's rows with its steps, in recorded order.
     stmt = (
-        select(Candidate, Organization.name, Organization.code, CandidateStep)
-        .join(Organization, Organization.id == Candidate.org_id)
-        .outerjoin(CandidateStep, CandidateStep.candidate_id == Candidate.id)
+        select(Candidate, col(Organization.name), col(Organization.code), CandidateStep)
+        .join(Organization, col(Organization.id) == Candidate.org_id)
+        .outerjoin(CandidateStep, col(CandidateStep.candidate_id) == Candidate.id)
         .where(*conds)
-        .order_by(Candidate.org_path, Candidate.applied_on, Candidate.id, CandidateStep.id)
+        .order_by(col(Candidate.org_path), col(Candidate.applied_on), col(Candidate.id), col(CandidateStep.id))
         .execution_options(yield_per=1000)
     )
 
     def rows() -> Iterator[list[Any]]:
-        for _cid, group in groupby(ctx.session.execute(stmt), key=lambda r: r[0].id):
-            records = list(group)
+        for _cid, group in groupby(ctx.session.execute(stmt).tuples(), key=lambda r: r[0].id):
+            # The step is None for a file without one (outer join).
+            records: list[tuple[Candidate, str, str, CandidateStep | None]] = list(group)
             c, org_name, code = records[0][0], records[0][1], records[0][2]
             cells = candidate_ledger_steps([r[3] for r in records if r[3] is not None])
             cells.update(
@@ -263,7 +258,7 @@ CASE_FIELDS = [
 ]  # fmt: skip
 
 
-def family_text(family: list[dict[str, Any]] | None) -> str:
+def family_text(family: Sequence[object] | None) -> str:
     """ "李秀英（配偶）、李强（儿子）": the household besides the member, as the importer reads it."""
     return "、".join(f"{f.get('name', '')}（{f.get('relation', '')}）" for f in family or [] if isinstance(f, dict))
 
@@ -315,28 +310,29 @@ def cases_dataset(ctx: Context, under_id: int | None = None, status: list[str] |
     from partygraph.models.assistance import AssistanceCase, CaseStep
     from partygraph.rules.assistance import CASE_STATUS_LABELS, CAUSE_LABELS, STANDARD_LABELS
 
-    conds: list[Any] = [within(AssistanceCase.org_path, ctx.viewer)]
+    conds: list[Any] = [within(col(AssistanceCase.org_path), ctx.viewer)]
     path = _under_path(ctx, under_id)
     if path is not None:
-        conds.append(path_range(AssistanceCase.org_path, path))
+        conds.append(path_range(col(AssistanceCase.org_path), path))
     if status:
-        conds.append(AssistanceCase.status.in_(status))
+        conds.append(col(AssistanceCase.status).in_(status))
     if cause:
-        conds.append(AssistanceCase.cause.in_(cause))
+        conds.append(col(AssistanceCase.cause).in_(cause))
     # One streamed statement: each case with its steps, in recorded order.
     stmt = (
-        select(AssistanceCase, Member.name, Member.id_number, Organization.name, Organization.code, CaseStep)
-        .join(Member, Member.id == AssistanceCase.member_id)
-        .join(Organization, Organization.id == AssistanceCase.org_id)
-        .outerjoin(CaseStep, CaseStep.case_id == AssistanceCase.id)
+        select(AssistanceCase, col(Member.name), col(Member.id_number), col(Organization.name), col(Organization.code), CaseStep)
+        .join(Member, col(Member.id) == AssistanceCase.member_id)
+        .join(Organization, col(Organization.id) == AssistanceCase.org_id)
+        .outerjoin(CaseStep, col(CaseStep.case_id) == AssistanceCase.id)
         .where(*conds)
-        .order_by(AssistanceCase.org_path, AssistanceCase.applied_on, AssistanceCase.id, CaseStep.id)
+        .order_by(col(AssistanceCase.org_path), col(AssistanceCase.applied_on), col(AssistanceCase.id), col(CaseStep.id))
         .execution_options(yield_per=1000)
     )
 
     def rows() -> Iterator[list[Any]]:
-        for _cid, group in groupby(ctx.session.execute(stmt), key=lambda r: r[0].id):
-            records = list(group)
+        for _cid, group in groupby(ctx.session.execute(stmt).tuples(), key=lambda r: r[0].id):
+            # The step is None for a case without one (outer join).
+            records: list[tuple[AssistanceCase, str, str | None, str, str, CaseStep | None]] = list(group)
             c, name, idn, org_name, code = records[0][:5]
             cells = case_ledger_steps([r[5] for r in records if r[5] is not None])
             cells.update(
@@ -359,18 +355,18 @@ def outcomes_dataset(ctx: Context, under_id: int | None = None, year: int | None
     from partygraph.models.evaluation import Outcome
     from partygraph.rules.evaluation import DECISION_LABELS, GRADE_LABELS
 
-    conds: list[Any] = [within(Outcome.org_path, ctx.viewer)]
+    conds: list[Any] = [within(col(Outcome.org_path), ctx.viewer)]
     path = _under_path(ctx, under_id)
     if path is not None:
-        conds.append(path_range(Outcome.org_path, path))
+        conds.append(path_range(col(Outcome.org_path), path))
     if year is not None:
-        conds.append(Outcome.year == year)
+        conds.append(col(Outcome.year) == year)
     stmt = (
-        select(Outcome, Member.name, Organization.name)
-        .join(Member, Member.id == Outcome.member_id)
-        .join(Organization, Organization.id == Member.org_id)
+        select(Outcome, col(Member.name), col(Organization.name))
+        .join(Member, col(Member.id) == Outcome.member_id)
+        .join(Organization, col(Organization.id) == Member.org_id)
         .where(*conds)
-        .order_by(Outcome.year.desc(), Outcome.org_path, Member.name, Outcome.id)
+        .order_by(col(Outcome.year).desc(), col(Outcome.org_path), col(Member.name), col(Outcome.id))
         .execution_options(yield_per=500)
     )
 
@@ -389,19 +385,19 @@ def fund_ledger_dataset(ctx: Context, under_id: int | None = None, start: date |
     from partygraph.models.assistance import Fund, FundEntry
     from partygraph.rules.assistance import ENTRY_LABELS
 
-    conds: list[Any] = [within(FundEntry.org_path, ctx.viewer)]
+    conds: list[Any] = [within(col(FundEntry.org_path), ctx.viewer)]
     path = _under_path(ctx, under_id)
     if path is not None:
-        conds.append(path_range(FundEntry.org_path, path))
+        conds.append(path_range(col(FundEntry.org_path), path))
     if start is not None:
-        conds.append(FundEntry.on >= start)
+        conds.append(col(FundEntry.on) >= start)
     if end is not None:
-        conds.append(FundEntry.on <= end)
+        conds.append(col(FundEntry.on) <= end)
     stmt = (
-        select(FundEntry, Fund.name)
-        .join(Fund, Fund.id == FundEntry.fund_id)
+        select(FundEntry, col(Fund.name))
+        .join(Fund, col(Fund.id) == FundEntry.fund_id)
         .where(*conds)
-        .order_by(FundEntry.fund_id, FundEntry.id)
+        .order_by(col(FundEntry.fund_id), col(FundEntry.id))
         .execution_options(yield_per=500)
     )
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from functools import cache, lru_cache, wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from partygraph.auth import CSRF_HEADER, SESSION_CSRF_KEY, request_language, viewer_from_session
-from partygraph.context import Context
+from partygraph.context import Context, Viewer
 from partygraph.i18n import translate
 from partygraph.observability import ACCOUNT_ID
 
@@ -67,6 +67,12 @@ class Page:
         if self.viewer is not None:  # the request log's account (partygraph.observability)
             setattr(request.state, ACCOUNT_ID, self.viewer.account_id)
         self.lang = request_language(request)
+
+    @property
+    def signed_in(self) -> Viewer:
+        """The viewer, in a handler: `page` lets only signed-in requests reach one."""
+        assert self.viewer is not None
+        return self.viewer
 
     def context(self) -> Context:
         return Context(
@@ -171,14 +177,27 @@ ERROR_STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFo
 E = TypeVar("E", bound=dict[str, Any])
 
 
+@overload
+async def submit(
+    p: Page, name: str, field: str, variables: dict[str, Any], invalid: dict[str, str] | None = None
+) -> tuple[dict[str, Any] | None, dict[str, str], int]: ...
+@overload
 async def submit(
     p: Page,
     name: str,
     field: str,
     variables: dict[str, Any],
-    invalid: E | None = None,
-    errors: Callable[[dict[str, Any]], E] = form_errors,  # type: ignore[assignment]
-) -> tuple[dict[str, Any] | None, E, int]:
+    invalid: E | None,
+    errors: Callable[[dict[str, Any]], E],
+) -> tuple[dict[str, Any] | None, E, int]: ...
+async def submit(
+    p: Page,
+    name: str,
+    field: str,
+    variables: dict[str, Any],
+    invalid: dict[str, Any] | None = None,
+    errors: Callable[[dict[str, Any]], dict[str, Any]] = form_errors,
+) -> tuple[dict[str, Any] | None, dict[str, Any], int]:
     """A form's mutation: (its payload, {}, 200) when done, else (None, the errors to show,
     the HTTP status). Errors the form already found (`invalid`) answer 422 without running it;
     `errors` turns the mutation's error union into the page's own error shape."""

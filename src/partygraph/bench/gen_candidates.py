@@ -467,10 +467,10 @@ def _unit(
     n = _count(r, u.size, P["activists"])
     for _ in range(max(n, 1) if anchor else n):
         decided = today - (r.randint(5, 540) if r.random() < 0.75 else r.randint(541, 900))
-        steps = _journey_to(files, u, pool, full, region, "activist_decided", decided, "activist")
-        if steps is None:
+        got = _journey_to(files, u, pool, full, region, "activist_decided", decided, "activist")
+        if got is None:
             continue
-        who, plan = steps
+        who, plan = got
         keep = _cut(plan, ix(plan, "notice", 2), today)
         keep = [s for s in keep if s[0] != "activist_review"]
         files.reviews(keep, today + 1)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from partygraph.rules.base import add_months
 
@@ -61,6 +61,12 @@ class County:
         return self.people.get(u.org_id, [])
 
 
+@overload
+def _ord(value: None) -> None: ...
+@overload
+def _ord(value: date | str) -> int: ...
+@overload
+def _ord(value: Any) -> int | None: ...
 def _ord(value: Any) -> int | None:
     if value is None:
         return None
@@ -115,8 +121,8 @@ def read_county(sink: Sink, units: list[Unit]) -> County:
             group = county.people.setdefault(bounds[k][1], [])
         group.append(
             Person(
-                r[0], r[1], r[2], r[3], r[4], r[5], _ord(r[6]), r[7], r[8], r[9], bool(r[10]), bool(r[11]),  # type: ignore[arg-type]
-                r[12], r[13], _ord(r[14]), _ord(r[15]), bool(r[16]), bool(r[17]),  # type: ignore[arg-type]
+                r[0], r[1], r[2], r[3], r[4], r[5], _ord(r[6]), r[7], r[8], r[9], bool(r[10]), bool(r[11]),
+                r[12], r[13], _ord(r[14]), _ord(r[15]), bool(r[16]), bool(r[17]),
             )
         )  # fmt: skip
     return county

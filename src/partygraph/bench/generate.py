@@ -90,7 +90,7 @@ _COUNTY_BRANCHES = {
     BranchType.flowing: 1,
     BranchType.two_new: 4,
 }
-_COUNTY = dict(
+_COUNTY: dict[str, Any] = dict(
     townships=(13, 15),
     villages=(9, 14),
     county_agencies=36,
@@ -104,9 +104,9 @@ SCALES: dict[str, Scale] = {
         county_branches={BranchType.school: 1, BranchType.retired: 1, BranchType.flowing: 1},
         members_per_county=400,
     ),
-    "county": Scale("county", OrgKind.county, 0, 1, **_COUNTY),  # type: ignore[arg-type]
-    "prefecture": Scale("prefecture", OrgKind.prefecture, 0, 10, **_COUNTY),  # type: ignore[arg-type]
-    "province": Scale("province", OrgKind.province, 20, 10, **_COUNTY),  # type: ignore[arg-type]
+    "county": Scale("county", OrgKind.county, 0, 1, **_COUNTY),
+    "prefecture": Scale("prefecture", OrgKind.prefecture, 0, 10, **_COUNTY),
+    "province": Scale("province", OrgKind.province, 20, 10, **_COUNTY),
 }  # fmt: skip
 
 # --- proportions and plug-in points for the tables generated after the members ---------------
@@ -496,9 +496,9 @@ class Sink:
         n = 0
         names = ", ".join(f'"{c}"' for c in columns)  # some columns are keywords ("on")
         if self.dialect == "postgresql":
-            dbapi = self.conn.connection.dbapi_connection
+            dbapi = self.conn.connection.driver_connection  # psycopg's connection
             assert dbapi is not None
-            with dbapi.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:  # type: ignore[attr-defined]
+            with dbapi.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
                 for row in rows:
                     copy.write_row(row)
                     n += 1
@@ -670,7 +670,7 @@ class _Generator:
         s = self.scale
         if s.root == OrgKind.province:
             root = self._org(None, "BP", "川西省委", OrgKind.province)
-            prefs = [
+            prefs: list[tuple[int, str, int] | None] = [
                 self._org(
                     root,
                     f"BP-F{i + 1:02d}",
@@ -684,16 +684,16 @@ class _Generator:
             prefs = [root]
         else:
             root = None
-            prefs = [None]  # type: ignore[list-item]
+            prefs = [None]
         county_index = 0
         for pref in prefs:
             for ci in range(s.counties):
                 code = (
-                    f"{pref and self.orgs[pref[0] - 1][4] or 'B'}-C{ci + 1:02d}" if pref else "BC"
+                    f"{self.orgs[pref[0] - 1][4] or 'B'}-C{ci + 1:02d}" if pref else "BC"
                 )
                 self._county(pref, code, county_index)
                 county_index += 1
-        self.anchors["root"] = root[:2] if root else self.anchors["county"]  # type: ignore[assignment]
+        self.anchors["root"] = root[:2] if root else self.anchors["county"]
 
     def _county(self, parent: tuple[int, str, int] | None, code: str, ci: int) -> None:
         s, r = self.scale, self.rng
@@ -703,12 +703,12 @@ class _Generator:
         county = self._org(
             parent, code, f"{cname}委", OrgKind.county, population=r.randint(150_000, 400_000)
         )
-        self.anchors.setdefault("county", county[:2])  # type: ignore[arg-type]
+        self.anchors.setdefault("county", county[:2])
         for ti in range(r.randint(*s.townships)):
             tname = self._place() + ("镇" if r.random() < 0.6 else "乡")
             tcode = f"{code}-T{ti + 1:02d}"
             committee = self._org(county, tcode, f"{tname}党委", OrgKind.committee)
-            self.anchors.setdefault("township", committee[:2])  # type: ignore[arg-type]
+            self.anchors.setdefault("township", committee[:2])
             agency = self._org(
                 committee, f"{tcode}-J1", f"{tname}机关党支部", OrgKind.branch, BranchType.agency
             )
@@ -730,8 +730,8 @@ class _Generator:
                     )
                     for gi in range(2 if pop < 1200 else 3 if pop < 2000 else 4)
                 ]
-                self.anchors.setdefault("village", village[:2])  # type: ignore[arg-type]
-                self.anchors.setdefault("group", groups[0][:2])  # type: ignore[arg-type]
+                self.anchors.setdefault("village", village[:2])
+                self.anchors.setdefault("group", groups[0][:2])
                 self._unit(village, BranchType.village, ci, groups, weight=pop / 1600)
             if r.random() < 0.4:
                 general = self._org(
@@ -753,7 +753,8 @@ class _Generator:
                     )
                     u = self._unit(comm, BranchType.community, ci)
                     first = u if first is None else first
-                self.committee_posts.append((general[0], first, "general"))  # type: ignore[arg-type]
+                assert first is not None  # two or three branches were made
+                self.committee_posts.append((general[0], first, "general"))
             if r.random() < 0.6:
                 kind = r.choice([BranchType.enterprise, BranchType.two_new])
                 b = self._org(

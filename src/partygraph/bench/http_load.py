@@ -226,7 +226,6 @@ async def _measure_server(
     targets: tuple[str, ...],
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    bounds = {"clients": clients, "max_requests": max_requests, "max_seconds": max_seconds}
 
     def post(query: str, variables: Any = None) -> bytes:
         return orjson.dumps({"query": query, "variables": variables})
@@ -254,7 +253,7 @@ async def _measure_server(
     bearer = {"Authorization": f"Bearer {token}"}
     for name, (target, request) in api.items():
         if name in targets:
-            out.append({"target": target, **await load(base, bearer, request, **bounds)})
+            out.append({"target": target, **await load(base, bearer, request, clients=clients, max_requests=max_requests, max_seconds=max_seconds)})
 
     pages = {
         "admin_members": ("admin /admin/members", "/admin/members", lambda i: {"under": county_gid, "q": SEARCHES[i % len(SEARCHES)]}),
@@ -278,7 +277,7 @@ async def _measure_server(
             async def page(c: Connection, i: int, paths: list[str] = paths) -> tuple[int, bytes]:
                 return await c.request("GET", paths[i % len(paths)])
 
-            out.append({"target": target, **await load(base, cookie, page, **bounds)})
+            out.append({"target": target, **await load(base, cookie, page, clients=clients, max_requests=max_requests, max_seconds=max_seconds)})
     return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from partygraph.models.organization import subtree_upper_bound
 from partygraph.rules import assistance as aid
@@ -37,6 +37,12 @@ BRANCH_KINDS = ("branch", "general_branch")
 BLANK_VILLAGE_YEARS, OLD_AGE = 3, 60  # services.candidate
 
 
+@overload
+def _d(value: None) -> None: ...
+@overload
+def _d(value: date | str) -> date: ...
+@overload
+def _d(value: Any) -> date | None: ...
 def _d(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -95,7 +101,7 @@ class AlertsFloor:
         for cid, org_id, path, step, on, outcome, data in rows:
             files.setdefault(cid, (org_id, path, []))[2].append(
                 rp.StepRecord(rp.Step(step), _d(on), outcome, _json(data) or {})
-            )  # type: ignore[arg-type]
+            )
         for cid, (org_id, path, records) in files.items():
             out += [
                 (a, org_id, cid, (path,))
@@ -188,16 +194,16 @@ class AlertsFloor:
             f"SELECT org_id, kind, held_on, chair_member_id FROM meeting WHERE {self.range('org_path')} AND held_on >= ? AND held_on <= ?",
             (self.path, self.bound, first, today),
         ):
-            held[oid][kind].append(_d(on))  # type: ignore[arg-type]
+            held[oid][kind].append(_d(on))
             if kind == "party_lecture":
-                lectures[oid].append((_d(on), chair))  # type: ignore[arg-type]
+                lectures[oid].append((_d(on), chair))
         secretaries: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
         for oid, mid, start, end in self.sql(
             "SELECT p.org_id, p.member_id, p.start_on, p.end_on FROM position p JOIN organization o ON o.id = p.org_id "
             f"WHERE {self.range('o.path')} AND p.kind = 'secretary' AND (p.end_on IS NULL OR p.end_on >= ?)",
             (self.path, self.bound, first),
         ):
-            secretaries[oid].append((mid, _d(start), _d(end)))  # type: ignore[arg-type]
+            secretaries[oid].append((mid, _d(start), _d(end)))
         out: list[tuple[Alert, int, int, tuple[str, ...]]] = []
         active: dict[int, str] = {}
         for oid, kind, path, established in orgs:
@@ -225,7 +231,7 @@ class AlertsFloor:
                 (self.path, self.bound),
             )
         ):
-            a = life.term_alert(_d(ends), today, settings) if oid in active else None  # type: ignore[arg-type]
+            a = life.term_alert(_d(ends), today, settings) if oid in active else None
             if a:
                 out.append((a, oid, 0, (active[oid],)))
         out += self.member_flags()
@@ -263,7 +269,7 @@ class AlertsFloor:
                 f"WHERE a.member_id IN ({_marks(list(lapses))})",
                 tuple(lapses),
             ):
-                attendance[mid].append((_d(on), status))  # type: ignore[arg-type]
+                attendance[mid].append((_d(on), status))
         org_of = {
             mid: (oid, path)
             for mid, oid, path in self.sql(
@@ -282,7 +288,7 @@ class AlertsFloor:
             ]  # fmt: skip
             a = life.r_mem_02(
                 _d(lost_on), min(suspensions) if suspensions else None, today, settings
-            )  # type: ignore[arg-type]
+            )
             if a and (mid, a.extra["flag"], date.fromisoformat(a.extra["raisedOn"])) not in decided:
                 out.append((a, org_of[mid][0], mid, (org_of[mid][1],)))
         return out
@@ -310,7 +316,7 @@ class AlertsFloor:
         ):
             for a in ev.checkpoint_alerts(
                 [ev.CheckpointState(ev.Checkpoint(kind), _d(due))], today, s
-            ):  # type: ignore[arg-type]
+            ):
                 out.append((a.code, f"{mname}：{a.message_zh}", a.due_on, (path,)))
         labels = {
             "warning_talk": ("R-EVAL-03", "警示谈话"),
@@ -360,7 +366,7 @@ class AlertsFloor:
                 f'SELECT loan_id, "on", amount_fen FROM assistance_repayment WHERE loan_id IN ({_marks(ids)})',
                 tuple(ids),
             ):
-                paid[lid].append((_d(on), amount))  # type: ignore[arg-type]
+                paid[lid].append((_d(on), amount))
         for lid, schedule, path in loans:
             plan = [
                 aid.Installment(int(i["n"]), date.fromisoformat(i["due_on"]), int(i["amount_fen"]))
@@ -375,7 +381,7 @@ class AlertsFloor:
             "ORDER BY pr.due_on, pr.id",
             (self.path, self.bound, self.path, self.bound, today),
         ):
-            a = aid.promise_alert(_d(due), _d(kept), today)  # type: ignore[arg-type]
+            a = aid.promise_alert(_d(due), _d(kept), today)
             if a:
                 out.append((a.code, a.message_zh, a.due_on, (helped, agency)))
         return out

@@ -35,7 +35,7 @@ def _activist(bench: Bench, anchor: Anchor) -> tuple[int, int, Any, Any] | None:
         "AND stage = 'activist' ORDER BY id LIMIT 1",
         (anchor.path, subtree_upper_bound(anchor.path)),
     )
-    return tuple(rows[0]) if rows else None  # type: ignore[return-value]
+    return tuple(rows[0]) if rows else None
 
 
 def measure_pipeline_step(bench: Bench, anchors: list[Anchor]) -> OpResult:
@@ -71,7 +71,7 @@ def measure_pipeline_step(bench: Bench, anchors: list[Anchor]) -> OpResult:
             "SELECT id, org_path, stage, version, birth_date FROM candidate WHERE id = ?", (cid,)
         )[0]
         history = [
-            rp.StepRecord(rp.Step(step), _d(on), outcome, _json(data) or {})  # type: ignore[arg-type]
+            rp.StepRecord(rp.Step(step), _d(on), outcome, _json(data) or {})
             for step, on, outcome, data in bench.sql(
                 'SELECT step, "on", outcome, data FROM candidate_step WHERE candidate_id = ? ORDER BY id',
                 (cid,),
@@ -80,7 +80,7 @@ def measure_pipeline_step(bench: Bench, anchors: list[Anchor]) -> OpResult:
         new = rp.StepRecord(rp.Step.activist_review, today, None, {"passed": True})
         problem = rp.check_step(
             history, new, birth_date=_d(row[4]), settings=bench.settings.pipeline, today=today
-        )  # type: ignore[arg-type]
+        )
         if problem:
             raise RuntimeError(problem.message_en)
         now = time.strftime("%Y-%m-%d %H:%M:%S")

@@ -162,7 +162,7 @@ class StatsFloor:
             if kind is None:
                 continue
             self.add(raw, "flow", kind, n)
-            self.monthly[_d(on).strftime("%Y-%m")][kind] += int(n)  # type: ignore[union-attr]
+            self.monthly[_d(on).strftime("%Y-%m")][kind] += int(n)
 
     def cohort(self) -> None:
         where, scope = self.scoped("org_path")
@@ -183,12 +183,12 @@ class StatsFloor:
         for raw, gender, edu, front, born, joined, n in rows:
             r = rank.get(edu, -1)
             joined, born = _d(joined), _d(born)
-            age = joined.year - born.year - ((joined.month, joined.day) < (born.month, born.day))  # type: ignore[union-attr]
+            age = joined.year - born.year - ((joined.month, joined.day) < (born.month, born.day))
             for key, hit in (("total", True), ("women", gender == "female"), ("age_le35", age <= 35), ("junior_high_plus", r >= 1),
                              ("senior_high_plus", r >= 2), ("junior_college_plus", r >= 3), ("front_line", front)):  # fmt: skip
                 if hit:
                     self.add(raw, "cohort", key, n)
-            self.monthly[joined.strftime("%Y-%m")]["new_members"] += int(n)  # type: ignore[union-attr]
+            self.monthly[joined.strftime("%Y-%m")]["new_members"] += int(n)
 
     def evaluation(self) -> None:
         where, scope = self.scoped("org_path")
@@ -334,10 +334,10 @@ class StatsFloor:
 
         rows = []
         for cid, name, code, kind, path, status in children:
-            figs = self.buckets.get(path)
-            if figs is None and status != "active" and path not in alerts:
+            child_figs = self.buckets.get(path)
+            if child_figs is None and status != "active" and path not in alerts:
                 continue
-            row = self.figures(figs or defaultdict(Counter), child=True)
+            row = self.figures(child_figs or defaultdict(Counter), child=True)
             if self.with_alerts:
                 row["alerts"] = counts(alerts.get(path, Counter()))
             rows.append(

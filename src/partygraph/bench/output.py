@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from partygraph.bench.run import Report
@@ -20,10 +20,13 @@ def print_report(report: Report, console: Console | None = None) -> None:
         f"{counts.get('member', 0):,} members (in-process, ms; CPU = this process's CPU time)",
         title_justify="left",
     )
-    for col, justify in (("operation", "left"), ("p50", "right"), ("p95", "right"), ("SQL", "right"),
-                         ("floor p50", "right"), ("floor p95", "right"), ("floor SQL", "right"), ("ratio", "right"),
-                         ("CPU p50", "right"), ("floor CPU", "right")):  # fmt: skip
-        t.add_column(col, justify=justify)  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("operation", "left"), ("p50", "right"), ("p95", "right"), ("SQL", "right"),
+        ("floor p50", "right"), ("floor p95", "right"), ("floor SQL", "right"), ("ratio", "right"),
+        ("CPU p50", "right"), ("floor CPU", "right"),
+    )  # fmt: skip
+    for col, justify in columns:
+        t.add_column(col, justify=justify)
     for r in report.operations:
         t.add_row(
             r.name, _ms(r.p50_ms), _ms(r.p95_ms), str(r.statements), _ms(r.floor_p50_ms), _ms(r.floor_p95_ms),

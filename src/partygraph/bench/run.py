@@ -41,6 +41,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, event, select, text
+from sqlmodel import col
 from strawberry.relay import GlobalID
 
 from partygraph import rollups
@@ -233,12 +234,17 @@ class Bench:
             # after 5 executions and PostgreSQL may then switch it to a generic plan, which for
             # a path-range join is catastrophic (3.7 s instead of 3 ms, measured); a floor
             # sends its parameters without server-side preparation.
-            self.raw.driver_connection.prepare_threshold = None  # type: ignore[union-attr]
+            self._psycopg().prepare_threshold = None
         self.anchors = self._anchors()
+
+    def _psycopg(self) -> Any:
+        driver = self.raw.driver_connection
+        assert driver is not None  # a connection checked out of the pool
+        return driver
 
     def close(self) -> None:
         if self.pg:
-            self.raw.driver_connection.prepare_threshold = 5  # type: ignore[union-attr]
+            self._psycopg().prepare_threshold = 5
         self.raw.close()
         self.loop.close()
 
@@ -252,13 +258,13 @@ class Bench:
         out: dict[str, Anchor] = {}
         with self.factory() as s:
             for account in s.execute(
-                select(Account).where(Account.username.like("bench-%"))
+                select(Account).where(col(Account.username).like("bench-%"))
             ).scalars():
                 org = s.get(Organization, account.org_id)
                 assert org is not None
                 out[account.username.removeprefix("bench-")] = Anchor(
                     account.username, viewer_for(s, account), org.id, org.path
-                )  # type: ignore[arg-type]
+                )
         if "county" not in out:
             raise RuntimeError(
                 "no bench accounts: run `partygraph bench generate` on this database first"
@@ -465,7 +471,7 @@ class Bench:
                         "SELECT a.id, count(*) " + lateral.format(limit="") + " GROUP BY a.id",
                         (*ACTIVE, anchor.org_id),
                     )
-                )  # type: ignore[arg-type]
+                )
             else:
                 page = self.sql(
                     "SELECT aid, id, name FROM (SELECT a.id AS aid, m.id, m.name, "
@@ -477,7 +483,7 @@ class Bench:
                     self.sql(
                         f"SELECT a.id, count(*) {subtree} GROUP BY a.id", (anchor.org_id, *ACTIVE)
                     )
-                )  # type: ignore[arg-type]
+                )
             ids = [r[1] for r in page]
             posts: dict[int, list[dict[str, Any]]] = {}
             if ids:
@@ -844,7 +850,8 @@ def profile_op(
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    fields = sum(v[1] for k, v in stats.stats.items() if k[2] == "execute_field") / iterations  # type: ignore[attr-defined]
+    table = stats.stats  # type: ignore[attr-defined]  # the raw table, which typeshed's pstats leaves out
+    fields = sum(v[1] for k, v in table.items() if k[2] == "execute_field") / iterations
     stats.sort_stats("tottime").print_stats(top)
     rest = total - sql
     head = (

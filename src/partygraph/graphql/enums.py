@@ -6,25 +6,21 @@ from enum import Enum
 
 import strawberry
 
-from partygraph.models.account import Role as _Role
-from partygraph.models.member import Education as _Education
-from partygraph.models.member import Gender as _Gender
-from partygraph.models.member import MemberStatus as _MemberStatus
-from partygraph.models.member import PositionKind as _PositionKind
-from partygraph.models.member import TransferStatus as _TransferStatus
-from partygraph.models.organization import BranchType as _BranchType
-from partygraph.models.organization import OrgKind as _OrgKind
-from partygraph.models.organization import OrgStatus as _OrgStatus
+from partygraph.models.account import Role
+from partygraph.models.member import Education, Gender, MemberStatus, PositionKind, TransferStatus
+from partygraph.models.organization import BranchType, OrgKind, OrgStatus
 
-OrgKind = strawberry.enum(_OrgKind, name="OrgKind")
-BranchType = strawberry.enum(_BranchType, name="BranchType")
-OrgStatus = strawberry.enum(_OrgStatus, name="OrgStatus")
-Gender = strawberry.enum(_Gender, name="Gender")
-Education = strawberry.enum(_Education, name="Education")
-MemberStatus = strawberry.enum(_MemberStatus, name="MemberStatus")
-PositionKind = strawberry.enum(_PositionKind, name="PositionKind")
-TransferStatus = strawberry.enum(_TransferStatus, name="TransferStatus")
-Role = strawberry.enum(_Role, name="Role")
+# Registered in place: strawberry.enum returns the class it is given, so the model enum itself
+# is the GraphQL enum (and a class to type checkers, not a variable).
+strawberry.enum(OrgKind, name="OrgKind")
+strawberry.enum(BranchType, name="BranchType")
+strawberry.enum(OrgStatus, name="OrgStatus")
+strawberry.enum(Gender, name="Gender")
+strawberry.enum(Education, name="Education")
+strawberry.enum(MemberStatus, name="MemberStatus")
+strawberry.enum(PositionKind, name="PositionKind")
+strawberry.enum(TransferStatus, name="TransferStatus")
+strawberry.enum(Role, name="Role")
 
 
 @strawberry.enum

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.exc import IntegrityError
@@ -43,9 +43,12 @@ class Conflict(Error):
 
 
 ERROR_TYPES = (RuleViolation, NotFound, NotAllowed, Conflict)
+# The error half of every mutation's result union:
+# `Result = Annotated[Payload | MutationError, strawberry.union("Result")]`.
+MutationError = RuleViolation | NotFound | NotAllowed | Conflict
 
 
-def to_error(exc: DomainError, lang: str) -> Error:
+def to_error(exc: DomainError, lang: str) -> MutationError:
     common: dict[str, Any] = {
         "code": exc.code,
         "message": exc.message_zh if lang == "zh" else exc.message_en,
@@ -65,15 +68,7 @@ def to_error(exc: DomainError, lang: str) -> Error:
 P = TypeVar("P")
 
 
-def result_union(name: str, payload: type) -> Any:
-    """`Payload | RuleViolation | NotFound | NotAllowed | Conflict`, named for the mutation."""
-    return Annotated[
-        payload | RuleViolation | NotFound | NotAllowed | Conflict,  # type: ignore[valid-type]
-        strawberry.union(name),
-    ]
-
-
-def run_mutation(info: Info, use_case: Callable[[Context], P]) -> P | Error:
+def run_mutation(info: Info, use_case: Callable[[Context], P]) -> P | MutationError:
     """Run one use case in one transaction: commit on success, roll back on any error."""
     ctx: Context = info.context
     try:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, or_, select, union_all
+from sqlmodel import col
 from strawberry import relay
 
 from partygraph.context import Context
 from partygraph.graphql import enums
-from partygraph.graphql.pagination import SortKey
+from partygraph.graphql.pagination import KeyOf, SortKey
 from partygraph.models.member import ACTIVE_STATUSES, Member
 from partygraph.models.organization import Organization
 from partygraph.scope import path_range
@@ -83,23 +85,23 @@ def member_conditions(ctx: Context, f: MemberFilter | None) -> list[ColumnElemen
     conds: list[ColumnElement[bool]] = []
     if f.under is not None:
         org = org_service.get(ctx, int(f.under.node_id))
-        conds.append(path_range(Member.org_path, org.path))
+        conds.append(path_range(col(Member.org_path), org.path))
     statuses = [s.value for s in f.status] if f.status else [s.value for s in ACTIVE_STATUSES]
-    conds.append(Member.status.in_(statuses))
+    conds.append(col(Member.status).in_(statuses))
     if f.search and f.search.strip():
         conds.append(name_search(ctx, Member, f.search))
     if f.gender is not None:
-        conds.append(Member.gender == f.gender.value)
+        conds.append(col(Member.gender) == f.gender.value)
     if f.education:
-        conds.append(Member.education.in_([e.value for e in f.education]))
+        conds.append(col(Member.education).in_([e.value for e in f.education]))
     today = ctx.today()
     if f.age_min is not None:
-        conds.append(Member.birth_date <= _years_before(today, f.age_min))
+        conds.append(col(Member.birth_date) <= _years_before(today, f.age_min))
     if f.age_max is not None:
         # age <= max  <=>  born after the day (max + 1) years ago
-        conds.append(Member.birth_date > _years_before(today, f.age_max + 1))
+        conds.append(col(Member.birth_date) > _years_before(today, f.age_max + 1))
     if f.ethnicity:
-        conds.append(Member.ethnicity == f.ethnicity.strip())
+        conds.append(col(Member.ethnicity) == f.ethnicity.strip())
     for attr in ("flowing", "lost_contact", "in_difficulty", "front_line", "rural"):
         value = getattr(f, attr)
         if value is not None:
@@ -109,15 +111,16 @@ def member_conditions(ctx: Context, f: MemberFilter | None) -> list[ColumnElemen
 
 def member_sort(order: enums.MemberOrder | None) -> SortKey:
     order = order or enums.MemberOrder.NAME_ASC
-    column, parse = {
-        "name": (Member.name, str),
-        "joined": (Member.joined_on, date.fromisoformat),
-        "birth": (Member.birth_date, date.fromisoformat),
-    }[order.value.split("_")[0]]
-    return SortKey((column, Member.id), descending=order.value.endswith("desc"), parse=(parse, int))
+    sorts: dict[str, tuple[SQLColumnExpression[Any], Callable[[str], Any]]] = {
+        "name": (col(Member.name), str),
+        "joined": (col(Member.joined_on), date.fromisoformat),
+        "birth": (col(Member.birth_date), date.fromisoformat),
+    }
+    column, parse = sorts[order.value.split("_")[0]]
+    return SortKey((column, col(Member.id)), descending=order.value.endswith("desc"), parse=(parse, int))
 
 
-def member_key(order: enums.MemberOrder | None):  # type: ignore[no-untyped-def]
+def member_key(order: enums.MemberOrder | None) -> KeyOf:
     attr = {"name": "name", "joined": "joined_on", "birth": "birth_date"}[(order or enums.MemberOrder.NAME_ASC).value.split("_")[0]]
     return lambda m: (getattr(m, attr), m.id)
 
@@ -140,23 +143,23 @@ def org_conditions(ctx: Context, f: OrgFilter | None) -> list[ColumnElement[bool
     conds: list[ColumnElement[bool]] = []
     if f.under is not None:
         org = org_service.get(ctx, int(f.under.node_id))
-        conds.append(path_range(Organization.path, org.path))
+        conds.append(path_range(col(Organization.path), org.path))
     if f.kind:
-        conds.append(Organization.kind.in_([k.value for k in f.kind]))
+        conds.append(col(Organization.kind).in_([k.value for k in f.kind]))
     if f.branch_type:
-        conds.append(Organization.branch_type.in_([b.value for b in f.branch_type]))
+        conds.append(col(Organization.branch_type).in_([b.value for b in f.branch_type]))
     if f.search and f.search.strip():
         q = f"%{_escape_like(f.search.strip())}%"
-        conds.append(or_(Organization.name.ilike(q, escape="\\"), Organization.code.ilike(q, escape="\\")))
+        conds.append(or_(col(Organization.name).ilike(q, escape="\\"), col(Organization.code).ilike(q, escape="\\")))
     if not f.include_dissolved:
-        conds.append(Organization.status == "active")
+        conds.append(col(Organization.status) == "active")
     return conds
 
 
-def org_sort(order: enums.OrgOrder | None) -> tuple[SortKey, object]:
+def org_sort(order: enums.OrgOrder | None) -> tuple[SortKey, KeyOf]:
     order = order or enums.OrgOrder.TREE
     if order == enums.OrgOrder.NAME:
-        return SortKey((Organization.name, Organization.id), parse=(str, int)), lambda o: (o.name, o.id)
+        return SortKey((col(Organization.name), col(Organization.id)), parse=(str, int)), lambda o: (o.name, o.id)
     if order == enums.OrgOrder.CODE:
-        return SortKey((Organization.code, Organization.id), parse=(str, int)), lambda o: (o.code, o.id)
-    return SortKey((Organization.path, Organization.id), parse=(str, int)), lambda o: (o.path, o.id)
+        return SortKey((col(Organization.code), col(Organization.id)), parse=(str, int)), lambda o: (o.code, o.id)
+    return SortKey((col(Organization.path), col(Organization.id)), parse=(str, int)), lambda o: (o.path, o.id)

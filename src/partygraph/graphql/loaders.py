@@ -12,10 +12,12 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, select
+from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from partygraph import rollups
 from partygraph.context import Context
+from partygraph.models.common import table_of
 from partygraph.models.member import Member, Position
 from partygraph.models.organization import Organization
 from partygraph.scope import within
@@ -73,12 +75,12 @@ def children(ctx: Context) -> DataLoader:
         parents = {k[0] for k in keys}
         rows = ctx.session.execute(
             select(Organization)
-            .where(Organization.parent_id.in_(parents), within(Organization.path, ctx.viewer))
-            .order_by(Organization.parent_id, Organization.code)
+            .where(col(Organization.parent_id).in_(parents), within(col(Organization.path), ctx.viewer))
+            .order_by(col(Organization.parent_id), col(Organization.code))
         ).scalars()
-        grouped: dict[int, list[Organization]] = defaultdict(list)
+        grouped: dict[int | None, list[Organization]] = defaultdict(list)
         for r in rows:
-            grouped[r.parent_id].append(r)  # type: ignore[index]
+            grouped[r.parent_id].append(r)
         return [
             [
                 o
@@ -113,9 +115,9 @@ def current_positions_at(ctx: Context) -> DataLoader:
     def batch(keys: list[int]) -> list[list[Position]]:
         rows = ctx.session.execute(
             select(Position)
-            .join(Member, Member.id == Position.member_id)
-            .where(Position.org_id.in_(keys), Position.end_on.is_(None), within(Member.org_path, ctx.viewer))
-            .order_by(Position.org_id, Position.start_on, Position.id)
+            .join(Member, col(Member.id) == Position.member_id)
+            .where(col(Position.org_id).in_(keys), col(Position.end_on).is_(None), within(col(Member.org_path), ctx.viewer))
+            .order_by(col(Position.org_id), col(Position.start_on), col(Position.id))
         ).scalars()
         grouped: dict[int, list[Position]] = defaultdict(list)
         for p in rows:
@@ -131,7 +133,7 @@ def prime_positions(ctx: Context, member_ids: Iterable[int]) -> None:
 
 def _positions(ctx: Context, keys: list[int]) -> list[list[Position]]:
     rows = ctx.session.execute(
-        select(Position).where(Position.member_id.in_(keys)).order_by(Position.member_id, Position.start_on.desc(), Position.id)
+        select(Position).where(col(Position.member_id).in_(keys)).order_by(col(Position.member_id), col(Position.start_on).desc(), col(Position.id))
     ).scalars()
     grouped: dict[int, list[Position]] = defaultdict(list)
     for p in rows:
@@ -160,12 +162,12 @@ def members_under(
     def batch(keys: list[tuple[int, int]]) -> list[tuple[list[Member], int]]:
         ids = list({k[0] for k in keys})
         limit = max(k[1] for k in keys)
-        anchor = Organization.__table__.alias("anchor")
+        anchor = table_of(Organization).alias("anchor")
         base = build(
-            select(Member.id.label("mid"), anchor.c.id.label("anchor_id"))
+            select(col(Member.id).label("mid"), anchor.c.id.label("anchor_id"))
             .select_from(anchor)
             .join(Member, _subtree_join(anchor.c, Member.org_path))
-            .where(anchor.c.id.in_(ids), within(Member.org_path, ctx.viewer))
+            .where(anchor.c.id.in_(ids), within(col(Member.org_path), ctx.viewer))
         )
         ranked = base.add_columns(
             func.row_number().over(partition_by=anchor.c.id, order_by=list(order)).label("rn")
@@ -177,7 +179,7 @@ def members_under(
             .order_by(ranked.c.anchor_id, ranked.c.rn)
         ).all()
         counted = base.subquery()
-        totals = dict(
+        totals: dict[int, int] = dict(
             ctx.session.execute(select(counted.c.anchor_id, func.count()).group_by(counted.c.anchor_id)).all()
         )
         grouped: dict[int, list[Member]] = defaultdict(list)
@@ -191,7 +193,7 @@ def members_under(
 
 
 def _names(ctx: Context, model: Any, keys: list[int]) -> list[str | None]:
-    rows = dict(ctx.session.execute(select(model.id, model.name).where(model.id.in_(keys))).all())
+    rows: dict[int, str] = dict(ctx.session.execute(select(model.id, model.name).where(model.id.in_(keys))).all())
     return [rows.get(k) for k in keys]
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select, tuple_
 from strawberry.relay import PageInfo
 from strawberry.types import Info
 
@@ -61,11 +61,15 @@ def page_size(ctx: Context, first: int | None) -> int:
     return first
 
 
+# A row's values of the sort columns, in order: the cursor of the row.
+KeyOf = Callable[[Any], Sequence[Any]]
+
+
 @dataclass(frozen=True)
 class SortKey:
     """Columns the list is ordered by; the last is the unique tie-breaker (id)."""
 
-    columns: tuple[ColumnElement, ...]
+    columns: tuple[SQLColumnExpression[Any], ...]
     descending: bool = False
     parse: tuple[Callable[[Any], Any], ...] = ()
 
@@ -108,7 +112,7 @@ def paginate(
     info: Info,
     stmt: Select,
     sort: SortKey,
-    key_of: Callable[[Any], Sequence[Any]],
+    key_of: KeyOf,
     *,
     first: int | None,
     after: str | None,

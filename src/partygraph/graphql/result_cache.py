@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import orjson
 import strawberry
@@ -60,9 +60,10 @@ def reuse(query: str, operation_name: str | None) -> Reuse:
     if len(ops) != 1 or ops[0].operation != OperationType.QUERY:
         return None
     selections = ops[0].selection_set.selections
-    if not all(isinstance(s, FieldNode) for s in selections):
+    fields = [s for s in selections if isinstance(s, FieldNode)]
+    if len(fields) != len(selections):
         return None
-    names = {s.name.value for s in selections}  # type: ignore[union-attr]
+    names = {f.name.value for f in fields}
     if names & NEVER_KEPT_ROOT_FIELDS:
         return None
     return "shared" if names <= SHARED_ROOT_FIELDS else "account"
@@ -83,7 +84,7 @@ def _key(ctx: Context, how: Reuse, query: str, variables: dict[str, Any] | None,
 
 
 class CachingSchema(strawberry.Schema):
-    async def execute(  # type: ignore[override]
+    async def execute(
         self,
         query: str | None,
         variable_values: dict[str, Any] | None = None,
@@ -94,17 +95,19 @@ class CachingSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         key = None
-        if query and isinstance(context_value, Context) and context_value.settings.result_cache:
-            key = _key(context_value, reuse(query, operation_name), query, variable_values, operation_name)
-        if key is not None:
+        ctx = context_value if isinstance(context_value, Context) else None
+        if query and ctx is not None and ctx.settings.result_cache:
+            key = _key(ctx, reuse(query, operation_name), query, variable_values, operation_name)
+        if ctx is not None and key is not None:
             now = time.monotonic()
             with _lock:
                 hit = _results.get(key)
             if hit is not None and now - hit[0] < stats.CACHE_TTL:
                 # kept serialised: every caller gets its own copy to change as it likes, and
                 # the HTTP endpoint the bytes themselves
-                data = orjson.Fragment(hit[1]) if context_value.encoded_results else orjson.loads(hit[1])
-                return ExecutionResult(data=data, errors=None)
+                data = orjson.Fragment(hit[1]) if ctx.encoded_results else orjson.loads(hit[1])
+                # A Fragment is not the declared dict: the HTTP view writes it out as it is.
+                return ExecutionResult(data=cast("dict[str, Any]", data), errors=None)
         result = await super().execute(
             query, variable_values, context_value, root_value, operation_name, allowed_operation_types, operation_extensions
         )

@@ -12,6 +12,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from partygraph.config import Settings
@@ -35,6 +36,7 @@ from partygraph.graphql.queries.plan import PlanQuery
 from partygraph.graphql.queries.settings import SettingsQuery
 from partygraph.graphql.queries.stats import StatsQuery
 from partygraph.graphql.result_cache import CachingSchema
+from partygraph.graphql.types.assistance import FEN_SCALAR, Fen
 from partygraph.graphql.types.assistance import NODE_TYPES as ASSISTANCE_NODE_TYPES
 from partygraph.graphql.types.branch_life import NODE_TYPES as BRANCH_LIFE_NODE_TYPES
 from partygraph.graphql.types.candidate import CandidateType, MeetingDecisionType, MeetingType
@@ -64,12 +66,15 @@ def _schema(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Sch
         mutation=Mutation,
         types=NODE_TYPES,
         execution_context_class=ExecutionContext,
+        config=StrawberryConfig(scalar_map={Fen: FEN_SCALAR}),
+        # Factories, as Strawberry asks: one extension object per request. The parser and
+        # validation caches live at module level (keyed by maxsize), so they are still shared.
         extensions=[
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxAliasesLimiter(max_alias_count=max_aliases),
-            MaxTokensLimiter(max_token_count=max_tokens),
-            ParserCache(maxsize=256),
-            ValidationCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
         ],
     )
 

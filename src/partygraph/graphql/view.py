@@ -31,7 +31,7 @@ def _unauthenticated(message_en: str, message_zh: str, status: int = 401) -> JSO
     )
 
 
-class GraphQLView(GraphQL):
+class GraphQLView(GraphQL[Context, None]):
     """Every operation needs a signed-in viewer; introspection included."""
 
     def __init__(self, app_state: Any, **kwargs: Any) -> None:
@@ -86,7 +86,7 @@ class GraphQLView(GraphQL):
         # orjson: several times faster than json.dumps on a 50-row page, and UTF-8, not \u escapes
         return orjson.dumps(data)
 
-    async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Any, response: Any) -> Context:
         ctx: Context = request.state.pg_context
         ctx.request, ctx.response = request, response
         return ctx

@@ -31,12 +31,14 @@ name; a masked number cannot open a new file.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import DomainError
@@ -242,6 +244,19 @@ _TALLY = {
     "书面意见": "written_opinions", "书面": "written_opinions", "written": "written_opinions",
     "赞成": "yes", "同意": "yes", "yes": "yes", "反对": "no", "no": "no", "弃权": "abstain", "abstain": "abstain",
 }  # fmt: skip
+
+
+class VoteCounts(TypedDict, total=False):
+    """A vote's numbers as parsed from a cell: DecisionInput's fields (the values of _TALLY)."""
+
+    should_attend: int
+    present: int
+    written_opinions: int
+    yes: int
+    no: int
+    abstain: int
+
+
 _TALLY_RE = re.compile(
     r"(" + "|".join(sorted(_TALLY, key=len, reverse=True)) + r")[^0-9]*?(\d+)", re.IGNORECASE
 )
@@ -280,9 +295,9 @@ class PlannedStep:
     step: Step
     on: date
     order: int
-    extra: dict[str, Any] = field(default_factory=dict)  # StepInput fields
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # StepInput fields
     people: tuple[str, list[str]] | None = None  # ("contact_ids" / "introducer_ids", names)
-    tally: dict[str, int] | None = None  # a vote: the meeting's numbers
+    tally: VoteCounts | None = None  # a vote: the meeting's numbers
 
 
 @dataclass
@@ -303,12 +318,13 @@ def _step_label(p: PlannedStep) -> tuple[str, str]:
     return f"{zh}（{p.on.isoformat()}）", f"{en} ({p.on.isoformat()})"
 
 
-def parse_tally(raw: str, fld: str, label: str) -> dict[str, int]:
+def parse_tally(raw: str, fld: str, label: str) -> VoteCounts:
     """ "应到 23，实到 20，赞成 18，反对 1，弃权 1" → the decision's numbers."""
-    out = {
+    # The keys are _TALLY's values, which VoteCounts lists.
+    out = cast(VoteCounts, {
         _TALLY.get(m.group(1)) or _TALLY[m.group(1).lower()]: int(m.group(2))
         for m in _TALLY_RE.finditer(raw)
-    }
+    })
     if "present" not in out or "yes" not in out:
         raise Bad(fld, "R-VOTE-00", f"{label}须写明实到人数和赞成票数，如“应到 23，实到 20，赞成 18，反对 1，弃权 1”（R-VOTE-00）",
                   f"{label} must give at least the members present and the yes votes, e.g. “应到 23，实到 20，赞成 18，反对 1，弃权 1” (R-VOTE-00)")  # fmt: skip
@@ -383,8 +399,8 @@ def _plan(row: Row) -> list[PlannedStep]:
                       f"{fld} given: give the date of {step_fld} too")  # fmt: skip
     exit_text, exit_on = row.text("exit"), row.date("exit_on")
     if exit_text or exit_on:
-        step = EXITS.get(exit_text) or EXITS.get(exit_text.replace(" ", ""))
-        if step is None:
+        exit_step = EXITS.get(exit_text) or EXITS.get(exit_text.replace(" ", ""))
+        if exit_step is None:
             raise Bad("exit", "INVALID_INPUT" if exit_text else "REQUIRED",
                       f"退出方式应为撤回申请、调整出积极分子队伍、不予接收或取消预备党员资格，而不是“{exit_text}”",
                       f"The exit must be withdrawn, removed from the pool, not admitted or probation cancelled, not {exit_text!r}")  # fmt: skip
@@ -392,7 +408,7 @@ def _plan(row: Row) -> list[PlannedStep]:
             raise Bad("exit_on", "REQUIRED", "退出日期不能为空", "exit_on is required")
         out.append(
             PlannedStep(
-                "exit_on", step, exit_on, EXIT_ORDER, {"reason": row.optional("exit_reason")}
+                "exit_on", exit_step, exit_on, EXIT_ORDER, {"reason": row.optional("exit_reason")}
             )
         )
     out.sort(key=lambda p: (p.on, p.order))
@@ -451,8 +467,8 @@ class _People:
         self.by_name: dict[str, list[Any]] = {}
         for chunk in chunks(names, 500):
             for m in ctx.session.execute(
-                select(Member.id, Member.name, Member.org_path, Member.status).where(
-                    Member.name.in_(chunk), within(Member.org_path, ctx.viewer)
+                select(col(Member.id), col(Member.name), col(Member.org_path), col(Member.status)).where(
+                    col(Member.name).in_(chunk), within(col(Member.org_path), ctx.viewer)
                 )
             ).all():
                 self.by_name.setdefault(m.name, []).append(m)
@@ -501,12 +517,12 @@ def _vote(ctx: Context, cand: Candidate, p: PlannedStep) -> int:
     )
     return int(
         ctx.session.execute(
-            select(MeetingDecision.id).where(MeetingDecision.meeting_id == meeting.id)
+            select(col(MeetingDecision.id)).where(col(MeetingDecision.meeting_id) == meeting.id)
         ).scalar_one()
     )
 
 
-def _writer(people: _People):  # type: ignore[no-untyped-def]
+def _writer(people: _People):
     def write(ctx: Context, r: Parsed) -> None:
         from partygraph.services import candidate as candidates
 
@@ -533,7 +549,7 @@ def _writer(people: _People):  # type: ignore[no-untyped-def]
                 s = candidates.StepInput(step=p.step.value, on=p.on, **extra)
                 if p.tally is not None:
                     s.decision_id = _vote(ctx, cand, p)
-                candidates.record_step(ctx, cand.id, s)  # type: ignore[arg-type]
+                candidates.record_step(ctx, cand.id, s)
             except DomainError as e:
                 raise Bad.of(e, p.field, _step_label(p)) from None
             except Bad as b:

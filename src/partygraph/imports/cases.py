@@ -26,12 +26,14 @@ without duplicates.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import DomainError
@@ -144,7 +146,7 @@ class PlannedStep:
     kind: CaseStepKind
     on: date
     order: int
-    kwargs: dict[str, Any] = field(default_factory=dict)  # services.assistance.advance arguments
+    kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)  # services.assistance.advance arguments
     closing: bool = False
 
 
@@ -279,20 +281,20 @@ def _resolve(ctx: Context, parsed: list[Parsed], report: ImportReport) -> list[P
     by_id: dict[str, Any] = {}
     for chunk in chunks(ids, 500):
         for m in ctx.session.execute(
-            select(Member.id, Member.name, Member.id_number).where(
-                Member.id_number.in_(chunk), within(Member.org_path, ctx.viewer)
+            select(col(Member.id), col(Member.name), col(Member.id_number)).where(
+                col(Member.id_number).in_(chunk), within(col(Member.org_path), ctx.viewer)
             )
         ).all():
             by_id[m.id_number] = m
     names = sorted({r.name for r in parsed if not r.data.id_number})
     by_name: dict[str, list[Any]] = {}
     for chunk in chunks(names, 500):
-        for m in ctx.session.execute(
-            select(Member.id, Member.name, Member.org_id, Member.org_path, Member.status).where(
-                Member.name.in_(chunk), within(Member.org_path, ctx.viewer)
+        for row in ctx.session.execute(
+            select(col(Member.id), col(Member.name), col(Member.org_id), col(Member.org_path), col(Member.status)).where(
+                col(Member.name).in_(chunk), within(col(Member.org_path), ctx.viewer)
             )
         ).all():
-            by_name.setdefault(m.name, []).append(m)
+            by_name.setdefault(row.name, []).append(row)
     out = []
     for r in parsed:
         try:
@@ -356,8 +358,8 @@ def _existing(ctx: Context, unique: list[Parsed], report: ImportReport) -> list[
     have: set[tuple[int, date]] = set()
     for chunk in chunks(sorted({mid for r in unique for mid in r.data.member_ids}), 500):
         for mid, applied in ctx.session.execute(
-            select(AssistanceCase.member_id, AssistanceCase.applied_on).where(
-                AssistanceCase.member_id.in_(chunk)
+            select(col(AssistanceCase.member_id), col(AssistanceCase.applied_on)).where(
+                col(AssistanceCase.member_id).in_(chunk)
             )
         ).all():
             have.add((mid, as_date(applied)))
@@ -378,10 +380,11 @@ def _write(ctx: Context, r: Parsed) -> None:
     from partygraph.services import assistance as aid
 
     d: CaseRow = r.data
+    assert d.member_id is not None  # only rows matched to one member are written
     applied = d.case["applied_on"]
     zh, en = STEP_LABELS[CaseStepKind.apply]
     try:
-        c = aid.open_case(ctx, member_id=d.member_id, **d.case)  # type: ignore[arg-type]
+        c = aid.open_case(ctx, member_id=d.member_id, **d.case)
     except DomainError as e:
         raise Bad.of(
             e,
@@ -391,7 +394,7 @@ def _write(ctx: Context, r: Parsed) -> None:
     for p in d.steps:
         zh, en = ("结案", "Closing") if p.closing else STEP_LABELS[p.kind]
         try:
-            aid.advance(ctx, c.id, step=p.kind.value, on=p.on, version=None, **p.kwargs)  # type: ignore[arg-type]
+            aid.advance(ctx, c.id, step=p.kind.value, on=p.on, version=None, **p.kwargs)
         except DomainError as e:
             raise Bad.of(
                 e, _FIELDS.get(e.field or "") or p.field, (f"{zh}（{p.on}）", f"{en} ({p.on})")

@@ -21,15 +21,17 @@ outside a transaction is committed when released — which would break all-or-no
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import select, tuple_
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import DomainError
@@ -196,7 +198,7 @@ class Row:
     def date(self, f: str) -> date | None:
         return parse_date(self.raw.get(f), f, self.columns.label(f))
 
-    def dates(self, f: str) -> list[date]:
+    def dates(self, f: str) -> list[dt.date]:  # `date` here is the method above
         return parse_dates(self.raw.get(f), f, self.columns.label(f))
 
     def flag(self, f: str) -> bool | None:
@@ -222,7 +224,7 @@ def read_rows(
     if name.endswith(".xlsx") or (data is not None and data[:2] == b"PK"):
         return _header_split(_xlsx_rows(source))
     if name.endswith(".csv") or data is not None:
-        raw = data if data is not None else Path(source).read_bytes()  # type: ignore[arg-type]
+        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
         for enc in ("utf-8-sig", "gb18030"):
             try:
                 decoded = raw.decode(enc)
@@ -307,6 +309,10 @@ def text(v: Any) -> str:
     return str(v).strip()
 
 
+@overload
+def parse_date(v: date, fld: str, label: str) -> date: ...
+@overload
+def parse_date(v: Any, fld: str, label: str) -> date | None: ...
 def parse_date(v: Any, fld: str, label: str) -> date | None:
     if v is None or v == "":
         return None
@@ -342,7 +348,7 @@ def parse_date(v: Any, fld: str, label: str) -> date | None:
 def parse_dates(v: Any, fld: str, label: str) -> list[date]:
     """Several dates in one cell ("2024-03-01、2024-09-01"), in the order written."""
     if isinstance(v, date | datetime):
-        return [parse_date(v, fld, label)]  # type: ignore[list-item]
+        return [parse_date(v, fld, label)]
     out = []
     for part in _LIST_SPLIT.split(text(v)):
         d = parse_date(part, fld, label)
@@ -472,13 +478,13 @@ class Orgs:
     def __init__(self, ctx: Context) -> None:
         rows = ctx.session.execute(
             select(
-                Organization.id,
-                Organization.code,
-                Organization.name,
-                Organization.kind,
-                Organization.status,
-                Organization.path,
-            ).where(within(Organization.path, ctx.viewer))
+                col(Organization.id),
+                col(Organization.code),
+                col(Organization.name),
+                col(Organization.kind),
+                col(Organization.status),
+                col(Organization.path),
+            ).where(within(col(Organization.path), ctx.viewer))
         ).all()
         self.by_code = {r.code: r for r in rows}
         self.by_name: dict[str, list[Any]] = {}
@@ -642,7 +648,7 @@ def skip_existing(
             ctx.session.execute(
                 select(model.id_number, model.name).where(model.id_number.in_(chunk))
             ).all()
-        )  # type: ignore[arg-type]
+        )
     existing_key: set[tuple] = set()
     for chunk in chunks([(r.name, person(r)["birth_date"], r.data.org_id) for r in unique], 300):
         existing_key.update(
@@ -674,8 +680,11 @@ def skip_existing(
 def _begin(ctx: Context) -> None:
     """Begin the transaction now (see the module docstring: savepoints on pysqlite)."""
     conn = ctx.session.connection()
-    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
-        conn.exec_driver_sql("BEGIN")
+    if conn.dialect.name == "sqlite":
+        driver = conn.connection.driver_connection
+        assert driver is not None  # the pysqlite connection of a checked-out connection
+        if not driver.in_transaction:
+            conn.exec_driver_sql("BEGIN")
 
 
 def replay(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from partygraph.context import Context
 from partygraph.errors import DomainError
@@ -170,7 +170,7 @@ def _check_member(ctx: Context, org: Any, status: str, fields: dict[str, Any]) -
     )
     try:
         with ctx.session.no_autoflush:
-            _validate(ctx, m)  # type: ignore[arg-type]
+            _validate(ctx, cast(Member, m))  # the plain record above stands in for a Member
     except DomainError as e:
         if getattr(e, "code", "") != "DUPLICATE":
             raise Bad.of(e) from None

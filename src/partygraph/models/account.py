@@ -33,7 +33,7 @@ WRITING_ROLES = frozenset({Role.county, Role.township, Role.village})
 class Account(SQLModel, table=True):
     __tablename__ = "account"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     username: str = Field(max_length=60, unique=True, nullable=False)
     display_name: str = Field(max_length=60, nullable=False)
     password_hash: str = Field(max_length=200, nullable=False)
@@ -47,7 +47,7 @@ class Account(SQLModel, table=True):
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", nullable=False, index=True)
     token_hash: str = Field(max_length=64, unique=True, nullable=False)
     label: str | None = Field(default=None, max_length=60)

@@ -31,7 +31,7 @@ class AssistanceCase(Versioned, table=True):
         Index("ix_assistance_case_review", "status", "review_due_on"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
@@ -56,7 +56,7 @@ class CaseStep(SQLModel, table=True):
 
     __tablename__ = "assistance_case_step"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="assistance_case.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the case's (distribution key)
     kind: str = Field(max_length=16, nullable=False)
@@ -81,7 +81,7 @@ class HelpEntry(SQLModel, table=True):
         CheckConstraint("amount_fen >= 0", name="ck_assistance_help_amount"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="assistance_case.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
     kind: str = Field(max_length=16, nullable=False)
@@ -107,7 +107,7 @@ class Fund(Versioned, table=True):
     __tablename__ = "assistance_fund"
     __table_args__ = (CheckConstraint("balance_fen >= 0", name="ck_assistance_fund_balance"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False, unique=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
     name: str = Field(max_length=120, nullable=False)
@@ -128,7 +128,7 @@ class FundEntry(SQLModel, table=True):
         CheckConstraint("direction in ('in', 'out')", name="ck_assistance_fund_entry_direction"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     fund_id: int = Field(foreign_key="assistance_fund.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     on: date = Field(nullable=False)
@@ -154,7 +154,7 @@ class Loan(Versioned, table=True):
     __tablename__ = "assistance_loan"
     __table_args__ = (CheckConstraint("repaid_fen <= amount_fen", name="ck_assistance_loan_repaid"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="assistance_case.id", nullable=False, index=True)
     fund_id: int = Field(foreign_key="assistance_fund.id", nullable=False, index=True)
     member_id: int = Field(foreign_key="member.id", nullable=False)
@@ -178,7 +178,7 @@ class Loan(Versioned, table=True):
 class Repayment(SQLModel, table=True):
     __tablename__ = "assistance_repayment"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     loan_id: int = Field(foreign_key="assistance_loan.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the loan's (distribution key)
     on: date = Field(nullable=False)
@@ -196,7 +196,7 @@ class Pairing(Versioned, table=True):
 
     __tablename__ = "assistance_pairing"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16, nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
     agency_org_id: int = Field(foreign_key="organization.id", nullable=False)
@@ -216,7 +216,7 @@ class Promise(Versioned, table=True):
 
     __tablename__ = "assistance_promise"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     pairing_id: int = Field(foreign_key="assistance_pairing.id", nullable=False, index=True)
     # the pairing's org_path, the helped side (distribution key)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
@@ -234,7 +234,7 @@ class AllowanceRun(SQLModel, table=True):
     __tablename__ = "allowance_run"
     __table_args__ = (Index("ix_allowance_run_path", "org_path", "month"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     kind: str = Field(max_length=16, nullable=False)
@@ -257,7 +257,7 @@ class AllowancePayment(SQLModel, table=True):
         Index("ix_allowance_payment_run", "run_id", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="allowance_run.id", nullable=False)
     member_id: int = Field(foreign_key="member.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
@@ -278,7 +278,7 @@ class AllowanceRoll(Versioned, table=True):
     __tablename__ = "allowance_roll"
     __table_args__ = (UniqueConstraint("org_id", "year", "kind", name="uq_allowance_roll_org_year_kind"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
     year: int = Field(nullable=False)

@@ -15,7 +15,7 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_object", "object_type", "object_id", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, nullable=False)
     actor_id: int | None = Field(default=None, foreign_key="account.id")
     actor_name: str | None = Field(default=None, max_length=60)

@@ -27,7 +27,7 @@ class Candidate(Versioned, table=True):
         Index("ix_candidate_phone", "phone"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     name: str = Field(max_length=60, nullable=False)
@@ -58,7 +58,7 @@ class CandidateStep(SQLModel, table=True):
     __tablename__ = "candidate_step"
     __table_args__ = (Index("ix_candidate_step_candidate", "candidate_id", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the candidate's (distribution key)
     step: str = Field(max_length=32, nullable=False)

@@ -24,7 +24,7 @@ class MemberSanction(Versioned, table=True):
     __tablename__ = "member_sanction"
     __table_args__ = (Index("ix_member_sanction_member", "member_id", "effective_from", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the member's (distribution key)
     kind: str = Field(max_length=24, nullable=False)  # rules.discipline.SanctionKind

@@ -60,7 +60,7 @@ class EvaluationRound(Versioned, table=True):
         Index("ix_evaluation_round_org_path_year", "org_path", "year", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     year: int = Field(nullable=False, index=True)
@@ -80,7 +80,7 @@ class EvaluationSubject(Versioned, table=True):
         Index("ix_evaluation_subject_member", "member_id", "year"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="evaluation_round.id", nullable=False, index=True)
     member_id: int = Field(foreign_key="member.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
@@ -100,7 +100,7 @@ class SourceResult(Versioned, table=True):
     __tablename__ = "evaluation_source_result"
     __table_args__ = (UniqueConstraint("subject_id", "source", name="uq_evaluation_source_subject"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     subject_id: int = Field(foreign_key="evaluation_subject.id", nullable=False, index=True)
     round_id: int = Field(foreign_key="evaluation_round.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
@@ -116,7 +116,7 @@ class Outcome(Versioned, table=True):
 
     __tablename__ = "evaluation_outcome"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     subject_id: int = Field(foreign_key="evaluation_subject.id", nullable=False, unique=True)
     round_id: int = Field(foreign_key="evaluation_round.id", nullable=False, index=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
@@ -138,7 +138,7 @@ class FollowUp(Versioned, table=True):
     __tablename__ = "evaluation_follow_up"
     __table_args__ = (Index("ix_evaluation_follow_up_org_path_due", "org_path", "due_on"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=20, nullable=False)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
     subject_id: int | None = Field(default=None, foreign_key="evaluation_subject.id", index=True)
@@ -157,7 +157,7 @@ class Flag(Versioned, table=True):
     __tablename__ = "evaluation_flag"
     __table_args__ = (Index("ix_evaluation_flag_org_path", "org_path", "resolved_on"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32, nullable=False)
     code: str = Field(max_length=16, nullable=False)
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
@@ -179,7 +179,7 @@ class CadreAppointment(Versioned, table=True):
     __tablename__ = "cadre_appointment"
     __table_args__ = (Index("ix_cadre_appointment_org_path", "org_path", "status"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
@@ -202,7 +202,7 @@ class TrialCheckpoint(Versioned, table=True):
         Index("ix_cadre_checkpoint_org_path_due", "org_path", "due_on"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     appointment_id: int = Field(foreign_key="cadre_appointment.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     kind: str = Field(max_length=24, nullable=False)
@@ -219,7 +219,7 @@ class CadreAssessment(Versioned, table=True):
     __tablename__ = "cadre_assessment"
     __table_args__ = (UniqueConstraint("member_id", "year", name="uq_cadre_assessment_member_year"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
     appointment_id: int | None = Field(default=None, foreign_key="cadre_appointment.id")
     org_id: int = Field(foreign_key="organization.id", nullable=False)
@@ -240,7 +240,7 @@ class CareerEvent(SQLModel, table=True):
 
     __tablename__ = "cadre_career_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
     appointment_id: int | None = Field(default=None, foreign_key="cadre_appointment.id")
     org_id: int = Field(foreign_key="organization.id", nullable=False)
@@ -260,7 +260,7 @@ class OrgAssessment(Versioned, table=True):
     __tablename__ = "org_assessment"
     __table_args__ = (UniqueConstraint("org_id", "year", name="uq_org_assessment_org_year"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
     year: int = Field(nullable=False)
@@ -279,7 +279,7 @@ class ModelSite(Versioned, table=True):
     __tablename__ = "model_site"
     __table_args__ = (UniqueConstraint("org_id", "year", name="uq_model_site_org_year"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
     year: int = Field(nullable=False)

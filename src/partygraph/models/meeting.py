@@ -56,7 +56,7 @@ class Meeting(Versioned, table=True):
     __tablename__ = "meeting"
     __table_args__ = (Index("ix_meeting_org_path_held", "org_path", "held_on", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     kind: str = Field(max_length=32, nullable=False)
@@ -78,7 +78,7 @@ class MeetingDecision(SQLModel, table=True):
 
     __tablename__ = "meeting_decision"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the meeting's (distribution key)
     subject: str = Field(max_length=24, nullable=False)
@@ -126,7 +126,7 @@ class MeetingAttendance(SQLModel, table=True):
         Index("ix_meeting_attendance_member", "member_id", "meeting_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", nullable=False, index=True)
     member_id: int = Field(foreign_key="member.id", nullable=False)
     member_org_path: str = Field(sa_column=Column(PathType, nullable=False))
@@ -142,7 +142,7 @@ class Term(Versioned, table=True):
     __tablename__ = "term"
     __table_args__ = (Index("ix_term_org_path_ends", "org_path", "ends_on", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     starts_on: date = Field(nullable=False)
@@ -160,7 +160,7 @@ class TermMember(SQLModel, table=True):
 
     __tablename__ = "term_member"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     term_id: int = Field(foreign_key="term.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the term's (distribution key)
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
@@ -174,7 +174,7 @@ class Election(SQLModel, table=True):
     __tablename__ = "election"
     __table_args__ = (Index("ix_election_org_path_held", "org_path", "held_on", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     meeting_id: int = Field(foreign_key="meeting.id", nullable=False, index=True)
@@ -192,7 +192,7 @@ class Election(SQLModel, table=True):
 class ElectionCandidate(SQLModel, table=True):
     __tablename__ = "election_candidate"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     election_id: int = Field(foreign_key="election.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the election's (distribution key)
     member_id: int | None = Field(default=None, foreign_key="member.id")
@@ -208,7 +208,7 @@ class FourStepItem(Versioned, table=True):
     __tablename__ = "four_step_item"
     __table_args__ = (Index("ix_four_step_item_org_path", "org_path", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     title: str = Field(max_length=200, nullable=False)
@@ -223,7 +223,7 @@ class FourStepRecord(SQLModel, table=True):
 
     __tablename__ = "four_step_record"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="four_step_item.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the item's (distribution key)
     step: str = Field(max_length=24, nullable=False)
@@ -249,7 +249,7 @@ class FlowingProfile(Versioned, table=True):
 
     __tablename__ = "flowing_profile"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, unique=True)
     member_org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
     contact_member_id: int | None = Field(default=None, foreign_key="member.id")
@@ -265,7 +265,7 @@ class LostContactRecord(Versioned, table=True):
 
     __tablename__ = "lost_contact_record"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
     member_org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
     lost_on: date = Field(nullable=False)
@@ -277,7 +277,7 @@ class LostContactRecord(Versioned, table=True):
 class ContactAttempt(SQLModel, table=True):
     __tablename__ = "contact_attempt"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="lost_contact_record.id", nullable=False, index=True)
     # the record's member_org_path (distribution key)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
@@ -295,7 +295,7 @@ class DutyLapse(SQLModel, table=True):
 
     __tablename__ = "duty_lapse"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
     member_org_path: str = Field(sa_column=Column(PathType, nullable=False))
     no_dues_since: date | None = None
@@ -311,7 +311,7 @@ class MemberFlag(SQLModel, table=True):
     __tablename__ = "member_flag"
     __table_args__ = (Index("ix_member_flag_member_code", "member_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False)
     member_org_path: str = Field(sa_column=Column(PathType, nullable=False, index=True))
     code: str = Field(max_length=24, nullable=False)  # R-MEM-01, R-MEM-02-SUSPEND, R-MEM-02-REMOVE

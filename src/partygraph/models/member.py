@@ -118,7 +118,7 @@ class Member(Versioned, table=True):
         Index("ix_member_phone", "phone"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     name: str = Field(max_length=60, nullable=False)
@@ -152,7 +152,7 @@ class MemberEvent(SQLModel, table=True):
 
     __tablename__ = "member_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))  # the member's (distribution key)
     on: date = Field(nullable=False)
@@ -168,7 +168,7 @@ class MemberEvent(SQLModel, table=True):
 class Position(Versioned, table=True):
     __tablename__ = "position"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
     # the member's path (distribution key), not the path of `org_id` where the post is held
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
@@ -192,7 +192,7 @@ class Transfer(Versioned, table=True):
 
     __tablename__ = "transfer"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", nullable=False, index=True)
     from_org_id: int = Field(foreign_key="organization.id", nullable=False, index=True)
     from_org_path: str = Field(sa_column=Column(PathType, nullable=False))

@@ -95,7 +95,7 @@ class Organization(Versioned, table=True):
     __tablename__ = "organization"
     __table_args__ = (Index("ix_organization_parent_name", "parent_id", "name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     parent_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     path: str = Field(sa_column=Column(PathType, nullable=False, unique=True))
     depth: int = Field(default=0, nullable=False)

@@ -38,7 +38,7 @@ class DevelopmentPlan(Versioned, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id", nullable=False, index=True)
     org_path: str = Field(sa_column=Column(PathType, nullable=False))
     kind: str = Field(max_length=12, nullable=False)  # rules.plan.PlanKind

@@ -266,7 +266,7 @@ def tally_of(raters: Iterable[Mapping[str, str]]) -> dict[Grade, int]:
     return out
 
 
-def check_tallies(tallies: Mapping[str, int]) -> Violation | None:
+def check_tallies(tallies: Mapping[str, object]) -> Violation | None:
     for key, n in tallies.items():
         if key not in Grade.__members__:
             return Violation("INVALID_INPUT", f"未知的等次：{key}", f"Unknown grade: {key}", "tallies")
@@ -399,7 +399,7 @@ def correction_deadline(decided_on: date, s: EvaluationSettings = DEFAULT_EVALUA
     return add_months(decided_on, s.correction_months)
 
 
-def warning_talk_due(decided_on: date, s: EvaluationSettings = DEFAULT_EVALUATION_SETTINGS) -> date | None:
+def warning_talk_due(decided_on: date, s: EvaluationSettings = DEFAULT_EVALUATION_SETTINGS) -> date:
     """R-EVAL-03: when a 基本合格 outcome's warning talk is due."""
     return decided_on + timedelta(days=s.warning_talk_days)
 

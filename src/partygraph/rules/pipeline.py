@@ -1595,14 +1595,14 @@ def alerts(
 
     notice = _current_notice(f)
     if notice is not None:
-        end = _notice_end(notice, settings)
-        if today <= end <= today + timedelta(days=settings.notice_alert_days):
+        notice_ends = _notice_end(notice, settings)
+        if today <= notice_ends <= today + timedelta(days=settings.notice_alert_days):
             out.append(
                 _alert(
                     "A-NOTICE-ENDING",
-                    f"公示将于 {end.isoformat()} 结束",
-                    f"The public notice ends on {end.isoformat()}",
-                    end,
+                    f"公示将于 {notice_ends.isoformat()} 结束",
+                    f"The public notice ends on {notice_ends.isoformat()}",
+                    notice_ends,
                 )
             )
         objections = int(notice.data.get("open_objections") or 0)

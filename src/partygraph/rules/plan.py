@@ -130,8 +130,8 @@ def plan_problem(
     kind: str,
     first_year: int,
     last_year: int,
-    numbers: Mapping[str, int | None],
-    percents: Mapping[str, int | None],
+    numbers: Mapping[str, object],
+    percents: Mapping[str, object],
     this_year: int,
 ) -> Violation | None:
     """R-PLAN-01..04 for the plan's own fields (field names are the API's camelCase)."""

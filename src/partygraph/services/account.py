@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from partygraph.context import Viewer
 from partygraph.errors import violation
@@ -35,11 +36,11 @@ def viewer_for(session: Session, account: Account, *, read_only: bool = False) -
     org = session.get(Organization, account.org_id)
     assert org is not None
     return Viewer(
-        account_id=account.id,  # type: ignore[arg-type]
+        account_id=account.id,
         username=account.username,
         display_name=account.display_name,
         role=Role(account.role),
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
         read_only=read_only or account.role == Role.viewer,
     )
@@ -57,7 +58,7 @@ def create_account(
         Role(role)
     except ValueError:
         raise violation("INVALID_INPUT", f"未知角色：{role}", f"Unknown role: {role}", "role") from None
-    if session.execute(select(Account.id).where(Account.username == username)).scalar() is not None:
+    if session.execute(select(col(Account.id)).where(col(Account.username) == username)).scalar() is not None:
         raise violation("DUPLICATE", f"用户名 {username} 已存在", f"Username {username} exists", "username")
     if session.get(Organization, org_id) is None:
         raise violation("INVALID_INPUT", "所属组织不存在", "Home organisation does not exist", "orgId")
@@ -75,7 +76,7 @@ def create_account(
 
 def authenticate(session: Session, username: str, password: str) -> Account | None:
     account = session.execute(
-        select(Account).where(Account.username == username.strip(), Account.active.is_(True))
+        select(Account).where(col(Account.username) == username.strip(), col(Account.active).is_(True))
     ).scalar()
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
@@ -88,11 +89,11 @@ def authenticate(session: Session, username: str, password: str) -> Account | No
 
 
 def create_token(session: Session, username: str, *, label: str | None = None, read_only: bool = False) -> str:
-    account = session.execute(select(Account).where(Account.username == username)).scalar()
+    account = session.execute(select(Account).where(col(Account.username) == username)).scalar()
     if account is None:
         raise violation("NOT_FOUND", f"没有用户 {username}", f"No account named {username}", "username")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(account_id=account.id, token_hash=token_digest(token), label=label, read_only=read_only))  # type: ignore[arg-type]
+    session.add(ApiToken(account_id=account.id, token_hash=token_digest(token), label=label, read_only=read_only))
     session.flush()
     return token
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, or_, select, true
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import NotAllowedError, NotFoundError, RuleViolationError, violation
@@ -92,7 +93,7 @@ def _family(raw: Any) -> list[dict[str, Any]]:
         relation = clean_text(item.get("relation"), "familyMembers", f"第 {i + 1} 位家庭成员关系", f"Family member {i + 1}'s relation", required=True, max_len=20)
         entry: dict[str, Any] = {"name": name, "relation": relation}
         if item.get("birthYear") is not None or item.get("birth_year") is not None:
-            entry["birth_year"] = int(item.get("birthYear") or item.get("birth_year"))
+            entry["birth_year"] = int(item.get("birthYear") or item["birth_year"])
         if item.get("note"):
             entry["note"] = clean_text(str(item["note"]), "familyMembers", "备注", "Note", required=False, max_len=200)
         out.append(entry)
@@ -121,8 +122,8 @@ def _set_difficulty(ctx: Context, member: Member, flag: bool) -> None:
         return
     if not flag:
         still_open = ctx.session.execute(
-            select(AssistanceCase.id).where(
-                AssistanceCase.member_id == member.id, AssistanceCase.status.in_([s.value for s in rules.OPEN_STATUSES])
+            select(col(AssistanceCase.id)).where(
+                col(AssistanceCase.member_id) == member.id, col(AssistanceCase.status).in_([s.value for s in rules.OPEN_STATUSES])
             )
         ).first()
         if still_open:
@@ -130,7 +131,7 @@ def _set_difficulty(ctx: Context, member: Member, flag: bool) -> None:
     before = {"in_difficulty": member.in_difficulty}
     member.in_difficulty = flag
     bump_version(ctx, member, None, members.LABEL)
-    record(ctx, "member.update", "Member", member.id, member.org_path, before, {"in_difficulty": flag})  # type: ignore[arg-type]
+    record(ctx, "member.update", "Member", member.id, member.org_path, before, {"in_difficulty": flag})
 
 
 def open_case(
@@ -152,15 +153,15 @@ def open_case(
     if member.status not in ACTIVE_STATUSES:
         raise violation("R-MEM-CLOSED", "只有在册党员可以申请帮扶", "Only members on the roster can apply", "memberId")
     open_case_id = ctx.session.execute(
-        select(AssistanceCase.id).where(
-            AssistanceCase.member_id == member.id, AssistanceCase.status.in_([s.value for s in rules.OPEN_STATUSES])
+        select(col(AssistanceCase.id)).where(
+            col(AssistanceCase.member_id) == member.id, col(AssistanceCase.status).in_([s.value for s in rules.OPEN_STATUSES])
         )
     ).scalar()
     if open_case_id is not None:
         raise violation("R-AID-15", "该党员已有未结的帮扶案（R-AID-15）", "This member already has an open case (R-AID-15)", "memberId")
     check_date(applied_on, "appliedOn", "申请日期", "Application date", today=ctx.today())
     c = AssistanceCase(
-        member_id=member.id,  # type: ignore[arg-type]
+        member_id=member.id,
         org_id=member.org_id,
         org_path=member.org_path,
         cause=cause,
@@ -177,7 +178,7 @@ def open_case(
     ctx.session.flush()
     ctx.session.add(
         CaseStep(
-            case_id=c.id,  # type: ignore[arg-type]
+            case_id=c.id,
             org_path=c.org_path,
             kind=rules.CaseStepKind.apply.value,
             on=applied_on,
@@ -188,7 +189,7 @@ def open_case(
         )
     )
     _set_difficulty(ctx, member, True)
-    record(ctx, "assistance.open", "AssistanceCase", c.id, c.org_path, None, snapshot(c, CASE_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "assistance.open", "AssistanceCase", c.id, c.org_path, None, snapshot(c, CASE_FIELDS))
     ctx.session.flush()
     return c
 
@@ -206,14 +207,14 @@ def update_case(ctx: Context, case_id: int, *, version: int | None, changes: dic
         setattr(c, k, v)
     _validate_case(ctx, c)
     bump_version(ctx, c, version, LABEL)
-    record(ctx, "assistance.update", "AssistanceCase", c.id, c.org_path, before, snapshot(c, CASE_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "assistance.update", "AssistanceCase", c.id, c.org_path, before, snapshot(c, CASE_FIELDS))
     ctx.session.flush()
     return c
 
 
 def case_facts(ctx: Context, c: AssistanceCase) -> rules.CaseFacts:
     last = ctx.session.execute(
-        select(CaseStep.on).where(CaseStep.case_id == c.id).order_by(CaseStep.on.desc(), CaseStep.id.desc()).limit(1)
+        select(col(CaseStep.on)).where(col(CaseStep.case_id) == c.id).order_by(col(CaseStep.on).desc(), col(CaseStep.id).desc()).limit(1)
     ).scalar()
     member = ctx.session.get(Member, c.member_id)
     return rules.CaseFacts(
@@ -292,7 +293,7 @@ def advance(
         data["objection_resolution"] = ev.objection_resolution
     ctx.session.add(
         CaseStep(
-            case_id=c.id,  # type: ignore[arg-type]
+            case_id=c.id,
             org_path=c.org_path,
             kind=kind.value,
             on=on,
@@ -312,7 +313,7 @@ def advance(
         member = ctx.session.get(Member, c.member_id)
         if member is not None:
             _set_difficulty(ctx, member, False)
-    record(ctx, f"assistance.{kind.value}", "AssistanceCase", c.id, c.org_path, before, snapshot(c, CASE_FIELDS))  # type: ignore[arg-type]
+    record(ctx, f"assistance.{kind.value}", "AssistanceCase", c.id, c.org_path, before, snapshot(c, CASE_FIELDS))
     ctx.session.flush()
     return c
 
@@ -348,11 +349,11 @@ def _help_entry(ctx: Context, c: AssistanceCase, kind: rules.HelpKind, on: date,
     if on < c.applied_on:
         raise violation("INVALID_DATE", "日期不能早于申请日期", "The date cannot precede the application", "on")
     entry = HelpEntry(
-        case_id=c.id,  # type: ignore[arg-type]
+        case_id=c.id,
         org_path=c.org_path,
         kind=kind.value,
         on=on,
-        helper=clean_text(helper, "helper", "帮扶人", "Helper", required=True, max_len=120),  # type: ignore[arg-type]
+        helper=clean_text(helper, "helper", "帮扶人", "Helper", required=True, max_len=120),
         actor_id=actor_id,
         actor_name=actor_name,
         **kw,
@@ -367,7 +368,7 @@ def _help_entry(ctx: Context, c: AssistanceCase, kind: rules.HelpKind, on: date,
 
 def _audit_help(ctx: Context, c: AssistanceCase, e: HelpEntry) -> None:
     record(
-        ctx, f"assistance.help.{e.kind}", "AssistanceCase", c.id, c.org_path, None,  # type: ignore[arg-type]
+        ctx, f"assistance.help.{e.kind}", "AssistanceCase", c.id, c.org_path, None,
         {"help": e.id, "kind": e.kind, "on": e.on.isoformat(), "amount_fen": e.amount_fen, "approver": e.approver, "fund": e.fund_id},
     )  # fmt: skip
 
@@ -478,7 +479,7 @@ def next_unpaid_due(loan: Loan) -> date | None:
 
 def repayments_of(ctx: Context, loan_id: int) -> list[Repayment]:
     return list(
-        ctx.session.execute(select(Repayment).where(Repayment.loan_id == loan_id).order_by(Repayment.on, Repayment.id)).scalars()
+        ctx.session.execute(select(Repayment).where(col(Repayment.loan_id) == loan_id).order_by(col(Repayment.on), col(Repayment.id))).scalars()
     )
 
 
@@ -509,8 +510,8 @@ def lend(
     check_date(on, "on", "借款日期", "Loan date", today=ctx.today())
     schedule = rules.loan_schedule(amount_fen, on, term, count)
     loan = Loan(
-        case_id=c.id,  # type: ignore[arg-type]
-        fund_id=fund.id,  # type: ignore[arg-type]
+        case_id=c.id,
+        fund_id=fund.id,
         member_id=c.member_id,
         org_path=c.org_path,
         amount_fen=amount_fen,
@@ -521,7 +522,7 @@ def lend(
         final_due_on=schedule[-1].due_on,
         next_due_on=schedule[0].due_on,
         status=rules.LoanStatus.active.value,
-        approver=clean_text(approver, "approver", "审批人", "Approver", required=True, max_len=60),  # type: ignore[arg-type]
+        approver=clean_text(approver, "approver", "审批人", "Approver", required=True, max_len=60),
         purpose=clean_text(purpose, "purpose", "用途", "Purpose", required=False, max_len=500),
     )
     ctx.session.add(loan)
@@ -531,7 +532,7 @@ def lend(
         ctx, fund, on=on, kind=rules.EntryKind.loan, amount_fen=amount_fen, approver=loan.approver,
         counterparty=_member_name(ctx, c), note=loan.purpose, case_id=c.id, help_entry_id=entry.id, loan_id=loan.id,
     )  # fmt: skip
-    record(ctx, "loan.lend", "Loan", loan.id, loan.org_path, None, {"amount_fen": amount_fen, "term_months": term, "fund": fund.id, "case": c.id})  # type: ignore[arg-type]
+    record(ctx, "loan.lend", "Loan", loan.id, loan.org_path, None, {"amount_fen": amount_fen, "term_months": term, "fund": fund.id, "case": c.id})
     _audit_help(ctx, c, entry)
     return loan
 
@@ -551,7 +552,7 @@ def repay(ctx: Context, loan_id: int, *, amount_fen: int, on: date, received_by:
     if on < loan.lent_on:
         raise violation("INVALID_DATE", "还款日期不能早于借款日期", "A repayment cannot precede the loan", "on")
     before = {"repaid_fen": loan.repaid_fen, "status": loan.status}
-    rep = Repayment(loan_id=loan.id, org_path=loan.org_path, on=on, amount_fen=amount_fen, received_by=clean_text(received_by, "receivedBy", "经手人", "Received by", required=False, max_len=60), actor_id=viewer.account_id)  # type: ignore[arg-type]
+    rep = Repayment(loan_id=loan.id, org_path=loan.org_path, on=on, amount_fen=amount_fen, received_by=clean_text(received_by, "receivedBy", "经手人", "Received by", required=False, max_len=60), actor_id=viewer.account_id)
     ctx.session.add(rep)
     ctx.session.flush()
     loan.repaid_fen += amount_fen
@@ -564,7 +565,7 @@ def repay(ctx: Context, loan_id: int, *, amount_fen: int, on: date, received_by:
         ctx, fund, on=on, kind=rules.EntryKind.repayment, amount_fen=amount_fen, approver=rep.received_by or viewer.username,
         counterparty=_member_name(ctx, c) if c else None, case_id=loan.case_id, loan_id=loan.id, repayment_id=rep.id,
     )  # fmt: skip
-    record(ctx, "loan.repay", "Loan", loan.id, loan.org_path, before, {"repaid_fen": loan.repaid_fen, "status": loan.status})  # type: ignore[arg-type]
+    record(ctx, "loan.repay", "Loan", loan.id, loan.org_path, before, {"repaid_fen": loan.repaid_fen, "status": loan.status})
     ctx.session.flush()
     return loan
 
@@ -646,18 +647,19 @@ def create_pairing(
         helper = members.get(ctx, helper_member_id)
         if helper.status not in ACTIVE_STATUSES:
             raise violation("R-AID-14", "帮扶人须为在册党员（R-AID-14）", "The helper must be a member on the roster (R-AID-14)", "helperMemberId")
-        agency = ctx.session.get(Organization, helper.org_id)  # type: ignore[assignment]
-        if agency is not None and not _is_agency(agency) and agency.kind == OrgKind.group and agency.parent_id:
-            agency = ctx.session.get(Organization, agency.parent_id)  # type: ignore[assignment]
-        if agency is None or not _is_agency(agency):
+        found = ctx.session.get(Organization, helper.org_id)
+        if found is not None and not _is_agency(found) and found.kind == OrgKind.group and found.parent_id:
+            found = ctx.session.get(Organization, found.parent_id)
+        if found is None or not _is_agency(found):
             raise violation("R-AID-14", "帮扶人须为机关党支部的党员（R-AID-14）", "The helper must belong to an agency branch (R-AID-14)", "helperMemberId")
+        agency = found
         if helper.id == c.member_id:
             raise violation("R-AID-14", "不能自己帮扶自己（R-AID-14）", "A member cannot pair with themselves (R-AID-14)", "helperMemberId")
         helped_path, village_id, helper_id = c.org_path, c.org_id, helper.id
     p = Pairing(
         kind=k.value,
         org_path=helped_path,
-        agency_org_id=agency.id,  # type: ignore[arg-type]
+        agency_org_id=agency.id,
         agency_org_path=agency.path,
         village_org_id=village_id,
         helper_member_id=helper_id,
@@ -672,7 +674,7 @@ def create_pairing(
         helper_row = ctx.session.get(Member, helper_id)
         entry = _help_entry(ctx, c, rules.HelpKind.pairing, started_on, f"{helper_row.name if helper_row else ''}（{agency.name}）", pairing_id=p.id, note=p.note)
         _audit_help(ctx, c, entry)
-    record(ctx, "pairing.create", "Pairing", p.id, p.org_path, None, {"kind": k.value, "agency": agency.id, "village": village_id, "case": p.case_id, "helper": helper_id, "covers": covers})  # type: ignore[arg-type]
+    record(ctx, "pairing.create", "Pairing", p.id, p.org_path, None, {"kind": k.value, "agency": agency.id, "village": village_id, "case": p.case_id, "helper": helper_id, "covers": covers})
     return p
 
 
@@ -686,7 +688,7 @@ def end_pairing(ctx: Context, pairing_id: int, *, ended_on: date, version: int |
         raise violation("INVALID_DATE", "结束日期不能早于结对日期", "The end cannot precede the start", "endedOn")
     p.ended_on = ended_on
     bump_version(ctx, p, version, "结对帮扶")
-    record(ctx, "pairing.end", "Pairing", p.id, p.org_path, {"ended_on": None}, {"ended_on": ended_on.isoformat()})  # type: ignore[arg-type]
+    record(ctx, "pairing.end", "Pairing", p.id, p.org_path, {"ended_on": None}, {"ended_on": ended_on.isoformat()})
     ctx.session.flush()
     return p
 
@@ -705,15 +707,15 @@ def add_promise(ctx: Context, pairing_id: int, *, text: str, made_on: date, due_
     if problem:
         raise RuleViolationError(problem)
     pr = Promise(
-        pairing_id=p.id,  # type: ignore[arg-type]
+        pairing_id=p.id,
         org_path=p.org_path,
-        text=clean_text(text, "text", "承诺内容", "Promise", required=True, max_len=500),  # type: ignore[arg-type]
+        text=clean_text(text, "text", "承诺内容", "Promise", required=True, max_len=500),
         made_on=made_on,
         due_on=due_on,
     )
     ctx.session.add(pr)
     ctx.session.flush()
-    record(ctx, "promise.add", "Pairing", p.id, p.org_path, None, {"promise": pr.id, "text": pr.text, "due_on": due_on.isoformat()})  # type: ignore[arg-type]
+    record(ctx, "promise.add", "Pairing", p.id, p.org_path, None, {"promise": pr.id, "text": pr.text, "due_on": due_on.isoformat()})
     return pr
 
 
@@ -739,7 +741,7 @@ def keep_promise(ctx: Context, promise_id: int, *, kept_on: date, note: str | No
     pr.kept_on = kept_on
     pr.outcome_note = clean_text(note, "note", "兑现情况", "Note", required=False, max_len=500)
     bump_version(ctx, pr, version, "承诺")
-    record(ctx, "promise.keep", "Pairing", p.id, p.org_path, {"promise": pr.id, "kept_on": None}, {"promise": pr.id, "kept_on": kept_on.isoformat()})  # type: ignore[arg-type]
+    record(ctx, "promise.keep", "Pairing", p.id, p.org_path, {"promise": pr.id, "kept_on": None}, {"promise": pr.id, "kept_on": kept_on.isoformat()})
     ctx.session.flush()
     return pr
 
@@ -751,7 +753,7 @@ def break_promise(ctx: Context, promise_id: int, *, broken_on: date, reason: str
     pr.outcome_note = clean_text(reason, "reason", "未兑现原因", "Reason", required=True, max_len=500)
     bump_version(ctx, pr, version, "承诺")
     record(
-        ctx, "promise.break", "Pairing", p.id, p.org_path,  # type: ignore[arg-type]
+        ctx, "promise.break", "Pairing", p.id, p.org_path,
         {"promise": pr.id, "broken_on": None}, {"promise": pr.id, "broken_on": broken_on.isoformat(), "reason": pr.outcome_note},
     )  # fmt: skip
     ctx.session.flush()
@@ -776,13 +778,13 @@ def _cadre_posts(ctx: Context, member_ids: list[int]) -> dict[int, list[tuple[da
     if not member_ids:
         return out
     rows = ctx.session.execute(
-        select(PositionRow.member_id, PositionRow.start_on, PositionRow.end_on)
-        .join(Organization, Organization.id == PositionRow.org_id)
+        select(col(PositionRow.member_id), col(PositionRow.start_on), col(PositionRow.end_on))
+        .join(Organization, col(Organization.id) == PositionRow.org_id)
         .where(
-            PositionRow.member_id.in_(member_ids),
+            col(PositionRow.member_id).in_(member_ids),
             or_(
-                PositionRow.kind.in_([k.value for k in CADRE_POST_KINDS]),
-                and_(PositionRow.kind.in_([k.value for k in COMMITTEE_KINDS]), Organization.branch_type.in_(VILLAGE_TYPES)),
+                col(PositionRow.kind).in_([k.value for k in CADRE_POST_KINDS]),
+                and_(col(PositionRow.kind).in_([k.value for k in COMMITTEE_KINDS]), col(Organization.branch_type).in_(VILLAGE_TYPES)),
             ),
         )
     ).all()
@@ -792,29 +794,29 @@ def _cadre_posts(ctx: Context, member_ids: list[int]) -> dict[int, list[tuple[da
 
 
 def _candidates(ctx: Context, org_path: str, kind: rules.AllowanceKind, first: date) -> list[Member]:
-    stmt = select(Member).where(path_range(Member.org_path, org_path), _within(Member.org_path, ctx.viewer))
+    stmt = select(Member).where(path_range(col(Member.org_path), org_path), _within(Member.org_path, ctx.viewer))
     settings = settings_of(ctx)
     if kind == rules.AllowanceKind.survivor:
-        stmt = stmt.where(Member.status == MemberStatus.deceased.value)
+        stmt = stmt.where(col(Member.status) == MemberStatus.deceased.value)
     else:
-        stmt = stmt.where(Member.status.in_([s.value for s in ACTIVE_STATUSES]))
+        stmt = stmt.where(col(Member.status).in_([s.value for s in ACTIVE_STATUSES]))
     if kind == rules.AllowanceKind.age80:
-        stmt = stmt.where(Member.birth_date <= add_months(first, -12 * settings.age_allowance_years))
+        stmt = stmt.where(col(Member.birth_date) <= add_months(first, -12 * settings.age_allowance_years))
     elif kind == rules.AllowanceKind.seniority:
-        stmt = stmt.where(Member.birth_date <= add_months(first, -12 * settings.seniority_min_age))
+        stmt = stmt.where(col(Member.birth_date) <= add_months(first, -12 * settings.seniority_min_age))
     if kind != rules.AllowanceKind.age80:
         posts = (
-            select(PositionRow.member_id)
-            .join(Organization, Organization.id == PositionRow.org_id)
+            select(col(PositionRow.member_id))
+            .join(Organization, col(Organization.id) == PositionRow.org_id)
             .where(
                 or_(
-                    PositionRow.kind.in_([k.value for k in CADRE_POST_KINDS]),
-                    and_(PositionRow.kind.in_([k.value for k in COMMITTEE_KINDS]), Organization.branch_type.in_(VILLAGE_TYPES)),
+                    col(PositionRow.kind).in_([k.value for k in CADRE_POST_KINDS]),
+                    and_(col(PositionRow.kind).in_([k.value for k in COMMITTEE_KINDS]), col(Organization.branch_type).in_(VILLAGE_TYPES)),
                 )
             )
         )
-        stmt = stmt.where(Member.id.in_(posts))
-    return list(ctx.session.execute(stmt.order_by(Member.org_path, Member.name, Member.id)).scalars())
+        stmt = stmt.where(col(Member.id).in_(posts))
+    return list(ctx.session.execute(stmt.order_by(col(Member.org_path), col(Member.name), col(Member.id))).scalars())
 
 
 def _allowance_input(ctx: Context, org_id: int, kind: str, month: str) -> tuple[Organization, rules.AllowanceKind, str]:
@@ -834,15 +836,15 @@ def eligibility(ctx: Context, *, org_id: int, kind: str, month: str) -> list[Eli
     org, k, month = _allowance_input(ctx, org_id, kind, month)
     first, _ = rules.month_bounds(month)
     people = _candidates(ctx, org.path, k, first)
-    posts = _cadre_posts(ctx, [m.id for m in people]) if k != rules.AllowanceKind.age80 else {}  # type: ignore[misc]
+    posts = _cadre_posts(ctx, [m.id for m in people]) if k != rules.AllowanceKind.age80 else {}
     settings = settings_of(ctx)
     period = rules.allowance_period(k, month)
     paid = set(
         ctx.session.execute(
-            select(AllowancePayment.member_id).where(
-                AllowancePayment.kind == k.value,
-                AllowancePayment.period == period,
-                AllowancePayment.member_id.in_([m.id for m in people]),
+            select(col(AllowancePayment.member_id)).where(
+                col(AllowancePayment.kind) == k.value,
+                col(AllowancePayment.period) == period,
+                col(AllowancePayment.member_id).in_([m.id for m in people]),
             )
         ).scalars()
     ) if people else set()  # fmt: skip
@@ -852,11 +854,11 @@ def eligibility(ctx: Context, *, org_id: int, kind: str, month: str) -> list[Eli
         if listed is not None and m.id not in listed:
             continue
         facts = rules.PersonFacts(
-            member_id=m.id,  # type: ignore[arg-type]
+            member_id=m.id,
             birth_date=m.birth_date,
             on_roster=m.status in ACTIVE_STATUSES,
             deceased_on=m.status_since if m.status == MemberStatus.deceased else None,
-            cadre_posts=tuple(posts.get(m.id, ())),  # type: ignore[arg-type]
+            cadre_posts=tuple(posts.get(m.id, ())),
         )
         e = rules.allowance_eligibility(facts, k, month, settings)
         if e is not None:
@@ -867,10 +869,10 @@ def eligibility(ctx: Context, *, org_id: int, kind: str, month: str) -> list[Eli
 def _posted_roll_members(ctx: Context, kind: rules.AllowanceKind, month: str) -> set[int]:
     """Members on a posted, unstruck line of the month's year list of this allowance."""
     rolls = ctx.session.execute(
-        select(AllowanceRoll.entries).where(
-            AllowanceRoll.kind == kind.value,
-            AllowanceRoll.year == int(month[:4]),
-            AllowanceRoll.stage == rules.RollStage.posted.value,
+        select(col(AllowanceRoll.entries)).where(
+            col(AllowanceRoll.kind) == kind.value,
+            col(AllowanceRoll.year) == int(month[:4]),
+            col(AllowanceRoll.stage) == rules.RollStage.posted.value,
         )
     ).scalars()
     return {int(e["member_id"]) for entries in rolls for e in entries if not e.get("struck")}
@@ -885,7 +887,7 @@ def pay_allowances(ctx: Context, *, org_id: int, kind: str, month: str) -> Allow
     viewer = require_writer(ctx, org.path)
     rows = eligibility(ctx, org_id=org_id, kind=kind, month=month)
     run = AllowanceRun(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
         kind=k.value,
         month=month,
@@ -902,8 +904,8 @@ def pay_allowances(ctx: Context, *, org_id: int, kind: str, month: str) -> Allow
             continue
         ctx.session.add(
             AllowancePayment(
-                run_id=run.id,  # type: ignore[arg-type]
-                member_id=r.member.id,  # type: ignore[arg-type]
+                run_id=run.id,
+                member_id=r.member.id,
                 org_path=r.member.org_path,
                 kind=k.value,
                 period=period,
@@ -916,7 +918,7 @@ def pay_allowances(ctx: Context, *, org_id: int, kind: str, month: str) -> Allow
         run.total_fen += r.eligibility.amount_fen
     ctx.session.flush()
     record(
-        ctx, "allowance.pay", "AllowanceRun", run.id, run.org_path, None,  # type: ignore[arg-type]
+        ctx, "allowance.pay", "AllowanceRun", run.id, run.org_path, None,
         {"kind": k.value, "month": month, "paid": run.payment_count, "skipped": run.skipped_count, "total_fen": run.total_fen},
     )  # fmt: skip
     return run
@@ -949,14 +951,14 @@ def declare_roll(ctx: Context, *, org_id: int, year: int, kind: str, on: date) -
     if problem:
         raise RuleViolationError(problem)
     exists = ctx.session.execute(
-        select(AllowanceRoll.id).where(AllowanceRoll.org_id == org.id, AllowanceRoll.year == year, AllowanceRoll.kind == k.value)
+        select(col(AllowanceRoll.id)).where(col(AllowanceRoll.org_id) == org.id, col(AllowanceRoll.year) == year, col(AllowanceRoll.kind) == k.value)
     ).scalar()
     if exists is not None:
         raise violation("DUPLICATE", "该支部本年度此项名单已申报", "This branch has already declared this year's list", "year")
     month = f"{year}-{settings.declaration_month:02d}"
-    rows = eligibility(ctx, org_id=org.id, kind=k.value, month=month)  # type: ignore[arg-type]
+    rows = eligibility(ctx, org_id=org.id, kind=k.value, month=month)
     roll = AllowanceRoll(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
         year=year,
         kind=k.value,
@@ -973,7 +975,7 @@ def declare_roll(ctx: Context, *, org_id: int, year: int, kind: str, on: date) -
     )
     ctx.session.add(roll)
     ctx.session.flush()
-    record(ctx, "allowance_roll.declare", "AllowanceRoll", roll.id, roll.org_path, None, {"year": year, "kind": k.value, "members": len(roll.entries)})  # type: ignore[arg-type]
+    record(ctx, "allowance_roll.declare", "AllowanceRoll", roll.id, roll.org_path, None, {"year": year, "kind": k.value, "members": len(roll.entries)})
     return roll
 
 
@@ -1023,7 +1025,7 @@ def advance_roll(
     after = snapshot(roll, ROLL_FIELDS)
     if strike:
         after["struck"] = sorted(strike)
-    record(ctx, f"allowance_roll.{step}", "AllowanceRoll", roll.id, roll.org_path, before, after)  # type: ignore[arg-type]
+    record(ctx, f"allowance_roll.{step}", "AllowanceRoll", roll.id, roll.org_path, before, after)
     ctx.session.flush()
     return roll
 
@@ -1046,51 +1048,51 @@ def alerts(ctx: Context, *, org_id: int) -> list[AlertRow]:
     settings = settings_of(ctx)
     out: list[AlertRow] = []
     cases = ctx.session.execute(
-        select(AssistanceCase, Member.name)
-        .join(Member, Member.id == AssistanceCase.member_id)
+        select(AssistanceCase, col(Member.name))
+        .join(Member, col(Member.id) == AssistanceCase.member_id)
         .where(
-            path_range(AssistanceCase.org_path, org.path),
+            path_range(col(AssistanceCase.org_path), org.path),
             _within(AssistanceCase.org_path, ctx.viewer),
-            AssistanceCase.status == rules.CaseStatus.helping.value,
-            AssistanceCase.review_due_on < today,
+            col(AssistanceCase.status) == rules.CaseStatus.helping.value,
+            col(AssistanceCase.review_due_on) < today,
         )
-        .order_by(AssistanceCase.review_due_on, AssistanceCase.id)
+        .order_by(col(AssistanceCase.review_due_on), col(AssistanceCase.id))
     ).all()
     for c, name in cases:
         a = rules.review_alert(c.filed_on, c.last_review_on, today, settings)
         if a:
-            out.append(AlertRow(a, "AssistanceCase", c.id, name))  # type: ignore[arg-type]
+            out.append(AlertRow(a, "AssistanceCase", c.id, name))
     loans = list(
         ctx.session.execute(
-            select(Loan, Member.name)
-            .join(Member, Member.id == Loan.member_id)
+            select(Loan, col(Member.name))
+            .join(Member, col(Member.id) == Loan.member_id)
             .where(
-                path_range(Loan.org_path, org.path),
+                path_range(col(Loan.org_path), org.path),
                 _within(Loan.org_path, ctx.viewer),
-                Loan.status == rules.LoanStatus.active.value,
+                col(Loan.status) == rules.LoanStatus.active.value,
             )
-            .order_by(Loan.lent_on, Loan.id)
+            .order_by(col(Loan.lent_on), col(Loan.id))
         ).all()
     )
     reps: dict[int, list[Repayment]] = defaultdict(list)
     if loans:
-        for r in ctx.session.execute(select(Repayment).where(Repayment.loan_id.in_([lo.id for lo, _ in loans]))).scalars():
+        for r in ctx.session.execute(select(Repayment).where(col(Repayment.loan_id).in_([lo.id for lo, _ in loans]))).scalars():
             reps[r.loan_id].append(r)
     for loan, name in loans:
-        a = rules.loan_alert(state_of(loan, reps[loan.id], today))  # type: ignore[index]
+        a = rules.loan_alert(state_of(loan, reps[loan.id], today))
         if a:
-            out.append(AlertRow(a, "Loan", loan.id, name))  # type: ignore[arg-type]
+            out.append(AlertRow(a, "Loan", loan.id, name))
     promises = ctx.session.execute(
         select(Promise, Pairing)
-        .join(Pairing, Pairing.id == Promise.pairing_id)
+        .join(Pairing, col(Pairing.id) == Promise.pairing_id)
         .where(
-            or_(path_range(Pairing.org_path, org.path), path_range(Pairing.agency_org_path, org.path)),
+            or_(path_range(col(Pairing.org_path), org.path), path_range(col(Pairing.agency_org_path), org.path)),
             pairing_scope(ctx.viewer),
-            Promise.kept_on.is_(None),
-            Promise.broken_on.is_(None),
-            Promise.due_on < today,
+            col(Promise.kept_on).is_(None),
+            col(Promise.broken_on).is_(None),
+            col(Promise.due_on) < today,
         )
-        .order_by(Promise.due_on, Promise.id)
+        .order_by(col(Promise.due_on), col(Promise.id))
     ).all()
     for pr, _p in promises:
         a = rules.promise_alert(pr.due_on, pr.kept_on or pr.broken_on, today)

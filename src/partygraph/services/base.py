@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast, overload
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import SQLModel
@@ -100,12 +100,13 @@ def bump_version(ctx: Context, obj: Any, expected: int | None, label: str) -> No
     if expected is not None and expected != current:
         raise ConflictError(label, expected, current, type_en=type(obj).__name__)
     model = type(obj)
-    result = ctx.session.execute(
+    # An UPDATE's result is a CursorResult, which has the row count.
+    result = cast(CursorResult[Any], ctx.session.execute(
         update(model)
         .where(model.id == obj.id, model.version == current)
         .values(version=current + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         raise ConflictError(label, current, current + 1, type_en=type(obj).__name__)
     # The row already holds the new version; tell the ORM so it does not write it again.
@@ -153,6 +154,10 @@ def record(
     return event
 
 
+@overload
+def clean_text(value: str | None, field: str, label_zh: str, label_en: str, *, required: Literal[True], max_len: int) -> str: ...
+@overload
+def clean_text(value: str | None, field: str, label_zh: str, label_en: str, *, required: bool, max_len: int) -> str | None: ...
 def clean_text(value: str | None, field: str, label_zh: str, label_en: str, *, required: bool, max_len: int) -> str | None:
     text = (value or "").strip()
     if not text:

@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import ConflictError, NotFoundError, RuleViolationError, violation
@@ -80,9 +82,9 @@ def life_settings(ctx: Context) -> rules.LifeSettings:
 def _full_counts(ctx: Context, root: Organization) -> dict[str, int]:
     """Full members of each organisation's whole subtree, keyed by its path (one statement)."""
     rows = ctx.session.execute(
-        select(Member.org_path, func.count())
-        .where(path_range(Member.org_path, root.path), Member.status == MemberStatus.full.value)
-        .group_by(Member.org_path)
+        select(col(Member.org_path), func.count())
+        .where(path_range(col(Member.org_path), root.path), col(Member.status) == MemberStatus.full.value)
+        .group_by(col(Member.org_path))
     ).all()
     out: dict[str, int] = defaultdict(int)
     for path, n in rows:
@@ -101,11 +103,11 @@ def has_committee(org: Organization, full_counts: dict[str, int], committee_orgs
 def committee_orgs(ctx: Context, root: Organization) -> set[int]:
     """Organisations of the subtree whose current term has at least three members."""
     rows = ctx.session.execute(
-        select(Term.org_id)
-        .join(TermMember, TermMember.term_id == Term.id)
-        .where(path_range(Term.org_path, root.path), Term.status == "current")
-        .group_by(Term.org_id)
-        .having(func.count(TermMember.id) >= 3)
+        select(col(Term.org_id))
+        .join(TermMember, col(TermMember.term_id) == Term.id)
+        .where(path_range(col(Term.org_path), root.path), col(Term.status) == "current")
+        .group_by(col(Term.org_id))
+        .having(func.count(col(TermMember.id)) >= 3)
     ).scalars()
     return set(rows)
 
@@ -117,8 +119,8 @@ def _held(
     if not org_ids:
         return out
     rows = ctx.session.execute(
-        select(Meeting.org_id, Meeting.kind, Meeting.held_on).where(
-            Meeting.org_id.in_(org_ids), Meeting.held_on >= first, Meeting.held_on <= last
+        select(col(Meeting.org_id), col(Meeting.kind), col(Meeting.held_on)).where(
+            col(Meeting.org_id).in_(org_ids), col(Meeting.held_on) >= first, col(Meeting.held_on) <= last
         )
     ).all()
     for oid, kind, held_on in rows:
@@ -128,7 +130,7 @@ def _held(
 
 def _current_term_orgs(ctx: Context, root: Organization) -> dict[int, Term]:
     rows = ctx.session.execute(
-        select(Term).where(path_range(Term.org_path, root.path), Term.status == "current")
+        select(Term).where(path_range(col(Term.org_path), root.path), col(Term.status) == "current")
     ).scalars()
     return {t.org_id: t for t in rows}
 
@@ -147,7 +149,7 @@ def calendar(ctx: Context, org_id: int, year: int) -> tuple[Organization, list[C
     org = orgs.get(ctx, org_id)
     settings = life_settings(ctx)
     first, last = date(year, 1, 1), date(year, 12, 31)
-    held = _held(ctx, [org.id], first, last).get(org.id, {})  # type: ignore[list-item]
+    held = _held(ctx, [org.id], first, last).get(org.id, {})
     reqs = rules.requirements_for(
         org.kind, has_committee(org, _full_counts(ctx, org), committee_orgs(ctx, org)), settings
     )
@@ -175,10 +177,10 @@ def _subtree_orgs(ctx: Context, root: Organization) -> list[Organization]:
         ctx.session.execute(
             select(Organization)
             .where(
-                path_range(Organization.path, root.path),
-                Organization.status == OrgStatus.active.value,
+                path_range(col(Organization.path), root.path),
+                col(Organization.status) == OrgStatus.active.value,
             )
-            .order_by(Organization.path)
+            .order_by(col(Organization.path))
         ).scalars()
     )
 
@@ -190,25 +192,25 @@ def meeting_alerts(ctx: Context, root: Organization, today: date) -> list[Subtre
     counts = _full_counts(ctx, root)
     terms = committee_orgs(ctx, root)
     first = date(today.year - 2, 1, 1)  # generous: the look-back window is inside it
-    held = _held(ctx, [o.id for o in life_orgs], first, today)  # type: ignore[misc]
+    held = _held(ctx, [o.id for o in life_orgs], first, today)
     lecturers, secretaries = _secretary_lectures(
         ctx, [o.id for o in life_orgs if o.kind in BRANCH_KINDS], first, today
-    )  # type: ignore[misc]
-    out = []
+    )
+    out: list[SubtreeAlert] = []
     for o in life_orgs:
         reqs = rules.requirements_for(o.kind, has_committee(o, counts, terms), settings)
         found = rules.missed_meetings(
             reqs, held.get(o.id, {}), today=today, since=o.established_on, settings=settings
-        )  # type: ignore[arg-type]
+        )
         if o.kind in BRANCH_KINDS:
             found += rules.secretary_lecture_missed(
                 lecturers.get(o.id, []),
                 secretaries.get(o.id, []),
                 today=today,
                 since=o.established_on,
-                settings=settings,  # type: ignore[arg-type]
+                settings=settings,
             )
-        out.extend(SubtreeAlert(a, o.id) for a in found)  # type: ignore[arg-type]
+        out.extend(SubtreeAlert(a, o.id) for a in found)
     return out
 
 
@@ -226,19 +228,19 @@ def _secretary_lectures(
     if not org_ids:
         return lectures, secretaries
     for oid, on, lecturer in ctx.session.execute(
-        select(Meeting.org_id, Meeting.held_on, Meeting.chair_member_id).where(
-            Meeting.org_id.in_(org_ids),
-            Meeting.kind == MeetingKind.party_lecture.value,
-            Meeting.held_on >= first,
-            Meeting.held_on <= last,
+        select(col(Meeting.org_id), col(Meeting.held_on), col(Meeting.chair_member_id)).where(
+            col(Meeting.org_id).in_(org_ids),
+            col(Meeting.kind) == MeetingKind.party_lecture.value,
+            col(Meeting.held_on) >= first,
+            col(Meeting.held_on) <= last,
         )
     ).all():
         lectures[oid].append((on, lecturer))
     for oid, mid, start, end in ctx.session.execute(
-        select(Position.org_id, Position.member_id, Position.start_on, Position.end_on).where(
-            Position.org_id.in_(org_ids),
-            Position.kind == PositionKind.secretary.value,
-            or_(Position.end_on.is_(None), Position.end_on >= first),
+        select(col(Position.org_id), col(Position.member_id), col(Position.start_on), col(Position.end_on)).where(
+            col(Position.org_id).in_(org_ids),
+            col(Position.kind) == PositionKind.secretary.value,
+            or_(col(Position.end_on).is_(None), col(Position.end_on) >= first),
         )
     ).all():
         secretaries[oid].append((mid, start, end))
@@ -313,11 +315,11 @@ class MeetingCitations:
 
 def citations_of(ctx: Context, meeting_ids: list[int]) -> dict[int, MeetingCitations]:
     """What cites each meeting (three statements for any number of meetings)."""
-    counts: dict[str, dict[int, int]] = {}
+    counts: dict[str, dict[int | None, int]] = {}
     for name, column in (
-        ("decisions", MeetingDecision.meeting_id),
-        ("elections", Election.meeting_id),
-        ("four_steps", FourStepRecord.meeting_id),
+        ("decisions", col(MeetingDecision.meeting_id)),
+        ("elections", col(Election.meeting_id)),
+        ("four_steps", col(FourStepRecord.meeting_id)),
     ):
         rows = (
             ctx.session.execute(
@@ -352,8 +354,8 @@ def _meeting_person(
             and m.status in ACTIVE_STATUSES
         )
         attended = ctx.session.execute(
-            select(MeetingAttendance.id).where(
-                MeetingAttendance.meeting_id == meeting.id, MeetingAttendance.member_id == m.id
+            select(col(MeetingAttendance.id)).where(
+                col(MeetingAttendance.meeting_id) == meeting.id, col(MeetingAttendance.member_id) == m.id
             )
         ).first()
         if on_roster or attended is not None:
@@ -362,7 +364,7 @@ def _meeting_person(
 
 
 def update_meeting(
-    ctx: Context, meeting_id: int, *, version: int | None, changes: dict[str, object]
+    ctx: Context, meeting_id: int, *, version: int | None, changes: dict[str, Any]
 ) -> Meeting:
     """Correct a recorded meeting: only the fields named change; a stale version is a Conflict.
     A meeting that carries votes, an election or four-step steps keeps its date and kind
@@ -402,11 +404,11 @@ def update_meeting(
         values["held_on"] = held_on
     for name, (zh, en, n) in MEETING_TEXTS.items():
         if name in changes:
-            values[name] = clean_text(changes[name], name, zh, en, required=False, max_len=n)  # type: ignore[arg-type]
+            values[name] = clean_text(changes[name], name, zh, en, required=False, max_len=n)
     if "attachments" in changes:
         refs = changes["attachments"] or []
         values["attachments"] = [
-            t for i, ref in enumerate(refs)  # type: ignore[attr-defined]
+            t for i, ref in enumerate(refs)
             if (t := clean_text(ref, f"attachments.{i}", "附件", "Attachment", required=False, max_len=200))
         ]  # fmt: skip
     for attr, field in (("chair", "chairMemberId"), ("recorder", "recorderMemberId")):
@@ -416,7 +418,7 @@ def update_meeting(
         member_id = changes[key]
         values[key] = member_id
         if member_id is not None and member_id != getattr(meeting, key):
-            person = _meeting_person(ctx, meeting, org, member_id, field)  # type: ignore[arg-type]
+            person = _meeting_person(ctx, meeting, org, member_id, field)
             # The person chosen names the chair, unless another name is typed with them: a
             # name left as it was belonged to the person before.
             typed = values.get(attr, getattr(meeting, attr))
@@ -428,7 +430,7 @@ def update_meeting(
             raise ConflictError("会议", version, meeting.version, type_en="Meeting")
         return meeting
     if "kind" in changed or "held_on" in changed:
-        cited = meeting_citations(ctx, meeting.id)  # type: ignore[arg-type]
+        cited = meeting_citations(ctx, meeting.id)
         if cited:
             what_zh, what_en = cited.text()
             field = "heldOn" if "held_on" in changed else "kind"
@@ -452,7 +454,7 @@ def update_meeting(
         meeting.org_path,
         before,
         snapshot(meeting, MEETING_FIELDS),
-    )  # type: ignore[arg-type]
+    )
     return meeting
 
 
@@ -494,7 +496,7 @@ def start_term(
     if not 1 <= length <= 5:
         raise violation("INVALID_INPUT", "任期须为 1 至 5 年", "A term is 1 to 5 years", "years")
     current = (
-        ctx.session.execute(select(Term).where(Term.org_id == org.id, Term.status == "current"))
+        ctx.session.execute(select(Term).where(col(Term.org_id) == org.id, col(Term.status) == "current"))
         .scalars()
         .all()
     )
@@ -516,9 +518,9 @@ def start_term(
             t.org_path,
             {"status": "current"},
             {"status": "ended", "ended_on": t.ended_on.isoformat()},
-        )  # type: ignore[arg-type,union-attr]
+        )
     term = Term(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
         starts_on=starts_on,
         years=length,
@@ -546,13 +548,14 @@ def start_term(
         if tm.member_id is not None:
             m = members.get(ctx, tm.member_id)
             name = m.name
+        assert name is not None  # required when no member is named
         ctx.session.add(
             TermMember(term_id=term.id, org_path=term.org_path, member_id=tm.member_id, name=name, post=post.value)
-        )  # type: ignore[arg-type]
+        )
         posts.append({"member_id": tm.member_id, "name": name, "post": post.value})
     ctx.session.flush()
     record(
-        ctx, "term.start", "Term", term.id, term.org_path, None,  # type: ignore[arg-type]
+        ctx, "term.start", "Term", term.id, term.org_path, None,
         {"org_id": org.id, "starts_on": starts_on.isoformat(), "years": length, "ends_on": term.ends_on.isoformat(), "members": posts},
     )  # fmt: skip
     return term
@@ -562,7 +565,7 @@ def term_members(ctx: Context, term_ids: list[int]) -> dict[int, list[TermMember
     out: dict[int, list[TermMember]] = {t: [] for t in term_ids}
     if term_ids:
         for r in ctx.session.execute(
-            select(TermMember).where(TermMember.term_id.in_(term_ids)).order_by(TermMember.id)
+            select(TermMember).where(col(TermMember.term_id).in_(term_ids)).order_by(col(TermMember.id))
         ).scalars():
             out[r.term_id].append(r)
     return out
@@ -631,7 +634,7 @@ def record_election(
             name = clean_text(
                 c.name, f"{field}.name", "候选人姓名", "Candidate name", required=True, max_len=60
             )
-            names.append(name)  # type: ignore[arg-type]
+            names.append(name)
             keys.append(f"n{name}")
     tally = ElectionTally(
         seats=seats,
@@ -641,7 +644,8 @@ def record_election(
     )
     result = election_result(tally, settings=life_settings(ctx).votes)
     if not result.valid:
-        raise RuleViolationError(result.reason)  # type: ignore[arg-type]
+        assert result.reason is not None  # an election that is not valid carries its reason
+        raise RuleViolationError(result.reason)
     if meeting_id is not None:
         meeting = meetings.get(ctx, meeting_id)
         if (
@@ -662,11 +666,11 @@ def record_election(
             kind=MeetingKind.general_meeting.value,
             held_on=held_on,
             agenda="换届选举",
-        )  # type: ignore[arg-type]
+        )
     election = Election(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
-        meeting_id=meeting.id,  # type: ignore[arg-type]
+        meeting_id=meeting.id,
         held_on=held_on,
         seats=seats,
         should_attend=should_attend,
@@ -683,7 +687,7 @@ def record_election(
     for key, name, c in zip(keys, names, candidates, strict=True):
         ctx.session.add(
             ElectionCandidate(
-                election_id=election.id,  # type: ignore[arg-type]
+                election_id=election.id,
                 org_path=election.org_path,
                 member_id=c.member_id,
                 name=name,
@@ -702,7 +706,7 @@ def record_election(
             )
     ctx.session.flush()
     record(
-        ctx, "election.record", "Election", election.id, org.path, None,  # type: ignore[arg-type]
+        ctx, "election.record", "Election", election.id, org.path, None,
         {"held_on": held_on.isoformat(), "seats": seats, "should_attend": should_attend, "present": present,
          "votes": {n: c.votes for n, c in zip(names, candidates, strict=True)},
          "elected": [n for k, n in zip(keys, names, strict=True) if k in elected],
@@ -711,7 +715,7 @@ def record_election(
     if start_new_term:
         start_term(
             ctx, org_id=org.id, starts_on=held_on, members_in=term_in, election_id=election.id
-        )  # type: ignore[arg-type]
+        )
     return election
 
 
@@ -722,8 +726,8 @@ def election_candidates(
     if election_ids:
         rows = ctx.session.execute(
             select(ElectionCandidate)
-            .where(ElectionCandidate.election_id.in_(election_ids))
-            .order_by(ElectionCandidate.votes.desc(), ElectionCandidate.id)
+            .where(col(ElectionCandidate.election_id).in_(election_ids))
+            .order_by(col(ElectionCandidate.votes).desc(), col(ElectionCandidate.id))
         ).scalars()
         for r in rows:
             out[r.election_id].append(r)
@@ -750,9 +754,9 @@ def create_item(
             "orgId",
         )
     item = FourStepItem(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
-        title=clean_text(title, "title", "事项", "Title", required=True, max_len=200),  # type: ignore[arg-type]
+        title=clean_text(title, "title", "事项", "Title", required=True, max_len=200),
         description=clean_text(
             description, "description", "说明", "Description", required=False, max_len=4000
         ),
@@ -769,7 +773,7 @@ def create_item(
         item.org_path,
         None,
         {"title": item.title, "org_id": org.id},
-    )  # type: ignore[arg-type]
+    )
     return item
 
 
@@ -778,8 +782,8 @@ def item_steps(ctx: Context, item_ids: list[int]) -> dict[int, list[FourStepReco
     if item_ids:
         rows = ctx.session.execute(
             select(FourStepRecord)
-            .where(FourStepRecord.item_id.in_(item_ids))
-            .order_by(FourStepRecord.item_id, FourStepRecord.id)
+            .where(col(FourStepRecord.item_id).in_(item_ids))
+            .order_by(col(FourStepRecord.item_id), col(FourStepRecord.id))
         ).scalars()
         for r in rows:
             out[r.item_id].append(r)
@@ -806,7 +810,7 @@ def record_four_step(
     item = get_item(ctx, item_id)
     viewer = require_writer(ctx, item.org_path)
     check_date(on, "on", "日期", "Date", today=ctx.today())
-    rows = item_steps(ctx, [item.id]).get(item.id, [])  # type: ignore[list-item]
+    rows = item_steps(ctx, [item.id]).get(item.id, [])
     settings = life_settings(ctx)
     problem, verdict = rules.check_four_step(
         entries_of(rows), step, on, passed=passed, tally=tally, settings=settings
@@ -818,7 +822,7 @@ def record_four_step(
         if meeting.org_id != item.org_id:
             raise NotFoundError("会议", meeting_id, "meetingId")
     row = FourStepRecord(
-        item_id=item.id,  # type: ignore[arg-type]
+        item_id=item.id,
         org_path=item.org_path,
         step=step,
         on=on,
@@ -842,7 +846,7 @@ def record_four_step(
     bump_version(ctx, item, version, "四议两公开事项")
     ctx.session.flush()
     record(
-        ctx, "four_step.step", "FourStepItem", item.id, item.org_path, {"status": before},  # type: ignore[arg-type]
+        ctx, "four_step.step", "FourStepItem", item.id, item.org_path, {"status": before},
         {"status": item.status, "step": step, "on": on.isoformat(), "passed": verdict,
          "tally": None if tally is None else {"should_attend": tally.should_attend, "present": tally.present,
                                               "yes": tally.yes, "no": tally.no, "abstain": tally.abstain}},
@@ -871,7 +875,7 @@ def set_flowing(
     require_writer(ctx, m.org_path)
     workplace = clean_text(
         workplace, "workplace", "外出工作地点", "Where they work", required=True, max_len=120
-    )  # type: ignore[assignment]
+    )
     life_org = None
     if life_org_id is not None:
         life_org = ctx.session.get(Organization, life_org_id)
@@ -895,14 +899,14 @@ def set_flowing(
         contact_name = contact.name
         contact_phone = contact_phone or contact.phone
     members.update(
-        ctx, m.id, version=version,  # type: ignore[arg-type]
+        ctx, m.id, version=version,
         changes={"flowing": True, "flow_destination": workplace, "flow_certificate": certificate or None},
     )  # fmt: skip
     profile = ctx.session.execute(
-        select(FlowingProfile).where(FlowingProfile.member_id == m.id)
+        select(FlowingProfile).where(col(FlowingProfile.member_id) == m.id)
     ).scalar_one_or_none()
     if profile is None:
-        profile = FlowingProfile(member_id=m.id, member_org_path=m.org_path)  # type: ignore[arg-type]
+        profile = FlowingProfile(member_id=m.id, member_org_path=m.org_path)
         ctx.session.add(profile)
     else:
         bump_version(ctx, profile, None, "流动党员")
@@ -919,7 +923,7 @@ def set_flowing(
     profile.left_on = None
     ctx.session.flush()
     record(
-        ctx, "member.flowing", "Member", m.id, m.org_path, None,  # type: ignore[arg-type]
+        ctx, "member.flowing", "Member", m.id, m.org_path, None,
         {"workplace": workplace, "certificate": certificate, "contact": profile.contact_name, "life_org_id": profile.life_org_id},
     )  # fmt: skip
     return profile
@@ -930,12 +934,12 @@ def end_flowing(ctx: Context, member_id: int, *, on: date, version: int | None =
     require_writer(ctx, m.org_path)
     check_date(on, "on", "返回日期", "Date of return", today=ctx.today())
     profile = ctx.session.execute(
-        select(FlowingProfile).where(FlowingProfile.member_id == m.id)
+        select(FlowingProfile).where(col(FlowingProfile.member_id) == m.id)
     ).scalar_one_or_none()
     if profile is not None:
         profile.left_on = on
         bump_version(ctx, profile, None, "流动党员")
-    members.update(ctx, m.id, version=version, changes={"flowing": False})  # type: ignore[arg-type]
+    members.update(ctx, m.id, version=version, changes={"flowing": False})
     record(
         ctx,
         "member.flowing_end",
@@ -944,17 +948,17 @@ def end_flowing(ctx: Context, member_id: int, *, on: date, version: int | None =
         m.org_path,
         {"flowing": True},
         {"flowing": False, "on": on.isoformat()},
-    )  # type: ignore[arg-type]
+    )
     return m
 
 
-def flowing_visible(ctx: Context):  # type: ignore[no-untyped-def]
+def flowing_visible(ctx: Context):
     """Flowing members the viewer sees: at home in scope, or taking part in life in scope."""
     from partygraph.scope import within
 
     viewer = require_viewer(ctx)
     return or_(
-        within(FlowingProfile.member_org_path, viewer), within(FlowingProfile.life_org_path, viewer)
+        within(col(FlowingProfile.member_org_path), viewer), within(col(FlowingProfile.life_org_path), viewer)
     )
 
 
@@ -973,7 +977,7 @@ def mark_lost_contact(
     check_date(lost_on, "lostOn", "失去联系日期", "Date contact was lost", today=ctx.today())
     open_rec = ctx.session.execute(
         select(LostContactRecord).where(
-            LostContactRecord.member_id == m.id, LostContactRecord.found_on.is_(None)
+            col(LostContactRecord.member_id) == m.id, col(LostContactRecord.found_on).is_(None)
         )
     ).scalar_one_or_none()
     if open_rec is not None:
@@ -988,7 +992,7 @@ def mark_lost_contact(
             "R-MEM-CLOSED", "该党员已不在册", "This member is not on the roster", "memberId"
         )
     rec = LostContactRecord(
-        member_id=m.id,  # type: ignore[arg-type]
+        member_id=m.id,
         member_org_path=m.org_path,
         lost_on=lost_on,
         note=clean_text(note, "note", "说明", "Note", required=False, max_len=1000),
@@ -997,7 +1001,7 @@ def mark_lost_contact(
     ctx.session.add(rec)
     members.update(
         ctx, m.id, version=None, changes={"lost_contact": True, "lost_contact_since": lost_on}
-    )  # type: ignore[arg-type]
+    )
     ctx.session.flush()
     record(
         ctx,
@@ -1007,7 +1011,7 @@ def mark_lost_contact(
         m.org_path,
         None,
         {"member_id": m.id, "lost_on": lost_on.isoformat()},
-    )  # type: ignore[arg-type]
+    )
     return rec
 
 
@@ -1018,10 +1022,10 @@ def add_contact_attempt(
     viewer = require_writer(ctx, rec.member_org_path)
     check_date(on, "on", "查找日期", "Date of the attempt", today=ctx.today(), earliest=rec.lost_on)
     row = ContactAttempt(
-        record_id=rec.id,  # type: ignore[arg-type]
+        record_id=rec.id,
         org_path=rec.member_org_path,
         on=on,
-        method=clean_text(method, "method", "查找方式", "Method", required=True, max_len=60),  # type: ignore[arg-type]
+        method=clean_text(method, "method", "查找方式", "Method", required=True, max_len=60),
         outcome=clean_text(outcome, "outcome", "结果", "Outcome", required=False, max_len=500),
         recorded_by=viewer.account_id,
     )
@@ -1035,7 +1039,7 @@ def add_contact_attempt(
         rec.member_org_path,
         None,
         {"on": on.isoformat(), "method": row.method, "outcome": row.outcome},
-    )  # type: ignore[arg-type]
+    )
     return row
 
 
@@ -1064,7 +1068,7 @@ def mark_found(
         # member as lost again. The spell itself (lost_on → found_on) keeps the history.
         members.update(
             ctx, m.id, version=None, changes={"lost_contact": False, "lost_contact_since": None}
-        )  # type: ignore[arg-type]
+        )
     record(
         ctx,
         "member.found",
@@ -1073,7 +1077,7 @@ def mark_found(
         rec.member_org_path,
         {"found_on": None},
         {"found_on": on.isoformat()},
-    )  # type: ignore[arg-type]
+    )
     return rec
 
 
@@ -1082,8 +1086,8 @@ def contact_attempts(ctx: Context, record_ids: list[int]) -> dict[int, list[Cont
     if record_ids:
         for a in ctx.session.execute(
             select(ContactAttempt)
-            .where(ContactAttempt.record_id.in_(record_ids))
-            .order_by(ContactAttempt.on, ContactAttempt.id)
+            .where(col(ContactAttempt.record_id).in_(record_ids))
+            .order_by(col(ContactAttempt.on), col(ContactAttempt.id))
         ).scalars():
             out[a.record_id].append(a)
     return out
@@ -1120,7 +1124,7 @@ def record_duty_lapse(
         earliest=m.joined_on,
     )
     row = DutyLapse(
-        member_id=m.id,  # type: ignore[arg-type]
+        member_id=m.id,
         member_org_path=m.org_path,
         no_dues_since=no_dues_since,
         no_work_since=no_work_since,
@@ -1130,7 +1134,7 @@ def record_duty_lapse(
     ctx.session.add(row)
     ctx.session.flush()
     record(
-        ctx, "member.duty_lapse", "Member", m.id, m.org_path, None,  # type: ignore[arg-type]
+        ctx, "member.duty_lapse", "Member", m.id, m.org_path, None,
         {"no_dues_since": no_dues_since.isoformat() if no_dues_since else None, "no_work_since": no_work_since.isoformat() if no_work_since else None},
     )  # fmt: skip
     return row
@@ -1141,7 +1145,7 @@ def duty_lapses(ctx: Context, member_id: int) -> list[DutyLapse]:
     m = members.get(ctx, member_id)
     return list(
         ctx.session.execute(
-            select(DutyLapse).where(DutyLapse.member_id == m.id).order_by(DutyLapse.id.desc())
+            select(DutyLapse).where(col(DutyLapse.member_id) == m.id).order_by(col(DutyLapse.id).desc())
         ).scalars()
     )
 
@@ -1150,7 +1154,7 @@ def _decided(ctx: Context, member_ids: list[int]) -> dict[tuple[int, str, date],
     if not member_ids:
         return {}
     rows = ctx.session.execute(
-        select(MemberFlag).where(MemberFlag.member_id.in_(member_ids))
+        select(MemberFlag).where(col(MemberFlag.member_id).in_(member_ids))
     ).scalars()
     return {(f.member_id, f.code, f.raised_on): f for f in rows}
 
@@ -1164,19 +1168,19 @@ def member_flag_alerts(ctx: Context, root: Organization, today: date) -> list[Su
     lapses: dict[int, DutyLapse] = {}
     for row in ctx.session.execute(
         select(DutyLapse)
-        .join(Member, Member.id == DutyLapse.member_id)
-        .where(path_range(Member.org_path, root.path), Member.status.in_(active))
-        .order_by(DutyLapse.member_id, DutyLapse.id)
+        .join(Member, col(Member.id) == DutyLapse.member_id)
+        .where(path_range(col(Member.org_path), root.path), col(Member.status).in_(active))
+        .order_by(col(DutyLapse.member_id), col(DutyLapse.id))
     ).scalars():
         lapses[row.member_id] = row  # the newest recording counts
     lost = list(
         ctx.session.execute(
             select(LostContactRecord)
-            .join(Member, Member.id == LostContactRecord.member_id)
+            .join(Member, col(Member.id) == LostContactRecord.member_id)
             .where(
-                path_range(Member.org_path, root.path),
-                LostContactRecord.found_on.is_(None),
-                Member.status.in_([*active, MemberStatus.suspended.value]),
+                path_range(col(Member.org_path), root.path),
+                col(LostContactRecord.found_on).is_(None),
+                col(Member.status).in_([*active, MemberStatus.suspended.value]),
             )
         ).scalars()
     )
@@ -1185,13 +1189,13 @@ def member_flag_alerts(ctx: Context, root: Organization, today: date) -> list[Su
     attendance: dict[int, list[tuple[date, str]]] = defaultdict(list)
     if lapses:
         for mid, held_on, status in ctx.session.execute(
-            select(MeetingAttendance.member_id, Meeting.held_on, MeetingAttendance.status)
-            .join(Meeting, Meeting.id == MeetingAttendance.meeting_id)
-            .where(MeetingAttendance.member_id.in_(list(lapses)))
+            select(col(MeetingAttendance.member_id), col(Meeting.held_on), col(MeetingAttendance.status))
+            .join(Meeting, col(Meeting.id) == MeetingAttendance.meeting_id)
+            .where(col(MeetingAttendance.member_id).in_(list(lapses)))
         ).all():
             attendance[mid].append((held_on, status))
     members_by_id = (
-        {m.id: m for m in ctx.session.execute(select(Member).where(Member.id.in_(ids))).scalars()}
+        {m.id: m for m in ctx.session.execute(select(Member).where(col(Member.id).in_(ids))).scalars()}
         if ids
         else {}
     )
@@ -1233,7 +1237,7 @@ def decide_flag(
         )
     note = clean_text(
         note, "note", "决定理由", "Reason for the decision", required=True, max_len=1000
-    )  # type: ignore[assignment]
+    )
     check_date(on, "on", "决定日期", "Date of the decision", today=ctx.today())
     current = {
         (a.member_id, a.alert.extra.get("flag"), a.alert.extra.get("raisedOn"))
@@ -1247,7 +1251,7 @@ def decide_flag(
             "flag",
         )
     row = MemberFlag(
-        member_id=m.id,  # type: ignore[arg-type]
+        member_id=m.id,
         member_org_path=m.org_path,
         code=flag,
         raised_on=raised_on,
@@ -1267,7 +1271,7 @@ def decide_flag(
         m.org_path,
         None,
         {"flag": flag, "decision": decision, "on": on.isoformat(), "note": note},
-    )  # type: ignore[arg-type]
+    )
     if decision in rules.DECISION_STATUS:
         code = flag.split("-SUSPEND")[0].split("-REMOVE")[0]
         members.change_status(
@@ -1277,5 +1281,5 @@ def decide_flag(
             on=on,
             reason=f"{note}（{code}）",
             version=None,
-        )  # type: ignore[arg-type]
+        )
     return row

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import RuleViolationError, violation
@@ -115,15 +116,15 @@ def appoint(
     check_date(appointed_on, "appointedOn", "任职日期", "Appointment date", today=ctx.today())
     previous = ctx.session.execute(
         select(CadreAppointment)
-        .where(CadreAppointment.member_id == m.id)
-        .order_by(CadreAppointment.appointed_on.desc(), CadreAppointment.id.desc())
+        .where(col(CadreAppointment.member_id) == m.id)
+        .order_by(col(CadreAppointment.appointed_on).desc(), col(CadreAppointment.id).desc())
     ).scalars().first()
     stepped_down = ctx.session.execute(
-        select(CareerEvent.id).where(CareerEvent.member_id == m.id, CareerEvent.kind == CareerEventKind.stepped_down.value)
+        select(col(CareerEvent.id)).where(col(CareerEvent.member_id) == m.id, col(CareerEvent.kind) == CareerEventKind.stepped_down.value)
     ).first() is not None
     appt = CadreAppointment(
-        member_id=m.id,  # type: ignore[arg-type]
-        org_id=org.id,  # type: ignore[arg-type]
+        member_id=m.id,
+        org_id=org.id,
         org_path=org.path,
         post=kind.value,
         title=clean_text(title, "title", "职务名称", "Title", required=False, max_len=60),
@@ -136,15 +137,15 @@ def appoint(
     ctx.session.flush()
     if trial:
         for cp_kind, due in rules.trial_checkpoints(appointed_on, settings_of(ctx)):
-            ctx.session.add(TrialCheckpoint(appointment_id=appt.id, org_path=org.path, kind=cp_kind.value, due_on=due))  # type: ignore[arg-type]
+            ctx.session.add(TrialCheckpoint(appointment_id=appt.id, org_path=org.path, kind=cp_kind.value, due_on=due))
     _event(ctx, appt, CareerEventKind.reappointed if stepped_down else CareerEventKind.appointed, appointed_on)
     ctx.session.flush()
-    record(ctx, "cadre.appoint", "CadreAppointment", appt.id, appt.org_path, None, snapshot(appt, APPOINTMENT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "cadre.appoint", "CadreAppointment", appt.id, appt.org_path, None, snapshot(appt, APPOINTMENT_FIELDS))
     return appt
 
 
 def checkpoints_of(ctx: Context, appointment_id: int) -> list[TrialCheckpoint]:
-    rows = ctx.session.execute(select(TrialCheckpoint).where(TrialCheckpoint.appointment_id == appointment_id)).scalars()
+    rows = ctx.session.execute(select(TrialCheckpoint).where(col(TrialCheckpoint.appointment_id) == appointment_id)).scalars()
     order = {k.value: i for i, k in enumerate(rules.CHECKPOINT_ORDER)}
     return sorted(rows, key=lambda c: order[c.kind])
 
@@ -161,7 +162,7 @@ def record_checkpoint(
     res = _enum(CheckpointResult, result, "result", "考核结果", "result")
     states = [
         CheckpointState(Checkpoint(c.kind), c.due_on, c.done_on, CheckpointResult(c.result) if c.result else None)
-        for c in checkpoints_of(ctx, appt.id)  # type: ignore[arg-type]
+        for c in checkpoints_of(ctx, appt.id)
     ]
     problem = rules.check_checkpoint(states, Checkpoint(cp.kind), done_on, res, ctx.today(), settings_of(ctx))
     if problem is not None:
@@ -170,15 +171,15 @@ def record_checkpoint(
     cp.done_on, cp.result, cp.recorded_by = done_on, res.value, _actor(ctx)
     cp.evidence = clean_text(evidence, "evidence", "考核材料", "Evidence", required=False, max_len=2000)
     bump_version(ctx, cp, version, CHECKPOINT)
-    record(ctx, "cadre.checkpoint", "TrialCheckpoint", cp.id, cp.org_path, before, snapshot(cp, CHECKPOINT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "cadre.checkpoint", "TrialCheckpoint", cp.id, cp.org_path, before, snapshot(cp, CHECKPOINT_FIELDS))
     if res in rules.FAILED_TRIAL_RESULTS:
-        flag_step_down(ctx, appt.id, [StepDownReason.failed_trial], on=done_on)  # type: ignore[arg-type]
+        flag_step_down(ctx, appt.id, [StepDownReason.failed_trial], on=done_on)
     if cp.kind == Checkpoint.final_decision and res in FINAL_EVENTS:
         a_before = snapshot(appt, APPOINTMENT_FIELDS)
         appt.status = AppointmentStatus.serving.value
         bump_version(ctx, appt, None, APPOINTMENT)
         _event(ctx, appt, FINAL_EVENTS[res], done_on, cp.evidence)
-        record(ctx, "cadre.trial_end", "CadreAppointment", appt.id, appt.org_path, a_before, snapshot(appt, APPOINTMENT_FIELDS))  # type: ignore[arg-type]
+        record(ctx, "cadre.trial_end", "CadreAppointment", appt.id, appt.org_path, a_before, snapshot(appt, APPOINTMENT_FIELDS))
     ctx.session.flush()
     return cp
 
@@ -207,8 +208,8 @@ def flag_step_down(ctx: Context, appointment_id: int, reasons: list[StepDownReas
 def current_appointment(ctx: Context, member_id: int) -> CadreAppointment | None:
     return ctx.session.execute(
         select(CadreAppointment)
-        .where(CadreAppointment.member_id == member_id, CadreAppointment.status != AppointmentStatus.ended.value)
-        .order_by(CadreAppointment.appointed_on.desc(), CadreAppointment.id.desc())
+        .where(col(CadreAppointment.member_id) == member_id, col(CadreAppointment.status) != AppointmentStatus.ended.value)
+        .order_by(col(CadreAppointment.appointed_on).desc(), col(CadreAppointment.id).desc())
     ).scalars().first()
 
 
@@ -229,7 +230,7 @@ def record_assessment(
 ) -> CadreAssessment:
     """The yearly assessment (考、评、定); 不称职 or last place flags the cadre (R-CAD-02)."""
     m = members.get(ctx, member_id)
-    appt = current_appointment(ctx, m.id)  # type: ignore[arg-type]
+    appt = current_appointment(ctx, m.id)
     if appt is None:
         raise violation("INVALID_INPUT", "该党员当前没有干部任职记录", "This member holds no cadre appointment", "memberId")
     require_writer(ctx, appt.org_path)
@@ -243,11 +244,11 @@ def record_assessment(
         if value is not None and not 0 <= value <= 100:
             raise violation("INVALID_INPUT", "得分须在 0 到 100 之间", "Scores lie between 0 and 100", name)
     row = ctx.session.execute(
-        select(CadreAssessment).where(CadreAssessment.member_id == m.id, CadreAssessment.year == year)
+        select(CadreAssessment).where(col(CadreAssessment.member_id) == m.id, col(CadreAssessment.year) == year)
     ).scalar()
     before = None
     if row is None:
-        row = CadreAssessment(member_id=m.id, appointment_id=appt.id, org_id=appt.org_id, org_path=appt.org_path, year=year, rating=r.value, assessed_on=assessed_on)  # type: ignore[arg-type]
+        row = CadreAssessment(member_id=m.id, appointment_id=appt.id, org_id=appt.org_id, org_path=appt.org_path, year=year, rating=r.value, assessed_on=assessed_on)
         ctx.session.add(row)
     else:
         before = snapshot(row, ASSESSMENT_FIELDS)
@@ -257,9 +258,9 @@ def record_assessment(
     if before is not None:
         bump_version(ctx, row, version, ASSESSMENT)
     ctx.session.flush()
-    record(ctx, "cadre.assessment", "CadreAssessment", row.id, row.org_path, before, snapshot(row, ASSESSMENT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "cadre.assessment", "CadreAssessment", row.id, row.org_path, before, snapshot(row, ASSESSMENT_FIELDS))
     reasons = rules.step_down_reasons(CadreFacts(rating=r, rank=rank, ranked=ranked))
-    flag_step_down(ctx, appt.id, reasons, on=assessed_on, year=year)  # type: ignore[arg-type]
+    flag_step_down(ctx, appt.id, reasons, on=assessed_on, year=year)
     return row
 
 
@@ -283,7 +284,7 @@ def warn(ctx: Context, appointment_id: int, *, on: date, due_on: date, reason: s
     )
     ctx.session.add(task)
     ctx.session.flush()
-    record(ctx, "cadre.warn", "FollowUp", task.id, task.org_path, None, snapshot(task, FOLLOW_UP_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "cadre.warn", "FollowUp", task.id, task.org_path, None, snapshot(task, FOLLOW_UP_FIELDS))
     return task
 
 
@@ -299,7 +300,7 @@ def step_down(ctx: Context, appointment_id: int, *, on: date, reason: str, versi
     appt.status, appt.ended_on, appt.end_reason = AppointmentStatus.ended.value, on, text
     bump_version(ctx, appt, version, APPOINTMENT)
     _event(ctx, appt, CareerEventKind.stepped_down, on, text)
-    record(ctx, "cadre.step_down", "CadreAppointment", appt.id, appt.org_path, before, snapshot(appt, APPOINTMENT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "cadre.step_down", "CadreAppointment", appt.id, appt.org_path, before, snapshot(appt, APPOINTMENT_FIELDS))
     ctx.session.flush()
     return appt
 
@@ -312,22 +313,22 @@ def career(ctx: Context, member_id: int) -> tuple[Member, list[CadreAppointment]
     appts = list(
         ctx.session.execute(
             select(CadreAppointment)
-            .where(CadreAppointment.member_id == m.id, within(CadreAppointment.org_path, ctx.viewer))
-            .order_by(CadreAppointment.appointed_on, CadreAppointment.id)
+            .where(col(CadreAppointment.member_id) == m.id, within(col(CadreAppointment.org_path), ctx.viewer))
+            .order_by(col(CadreAppointment.appointed_on), col(CadreAppointment.id))
         ).scalars()
     )
     assessments = list(
         ctx.session.execute(
             select(CadreAssessment)
-            .where(CadreAssessment.member_id == m.id, within(CadreAssessment.org_path, ctx.viewer))
-            .order_by(CadreAssessment.year)
+            .where(col(CadreAssessment.member_id) == m.id, within(col(CadreAssessment.org_path), ctx.viewer))
+            .order_by(col(CadreAssessment.year))
         ).scalars()
     )
     events = list(
         ctx.session.execute(
             select(CareerEvent)
-            .where(CareerEvent.member_id == m.id, within(CareerEvent.org_path, ctx.viewer))
-            .order_by(CareerEvent.on, CareerEvent.id)
+            .where(col(CareerEvent.member_id) == m.id, within(col(CareerEvent.org_path), ctx.viewer))
+            .order_by(col(CareerEvent.on), col(CareerEvent.id))
         ).scalars()
     )
     return m, appts, assessments, events

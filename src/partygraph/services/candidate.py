@@ -50,12 +50,14 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, select
+from sqlmodel import col
 from stdnum.cn import ric
 
 from partygraph.config import settings_key
 from partygraph.context import Context
 from partygraph.errors import DomainError, RuleViolationError, violation
 from partygraph.models.candidate import Candidate, CandidateStep
+from partygraph.models.common import table_of
 from partygraph.models.meeting import DecisionSubject, Meeting, MeetingDecision, MeetingKind
 from partygraph.models.member import (
     ACTIVE_STATUSES,
@@ -164,8 +166,8 @@ def steps_of(ctx: Context, candidate_ids: Sequence[int]) -> dict[int, list[Candi
         return out
     rows = ctx.session.execute(
         select(CandidateStep)
-        .where(CandidateStep.candidate_id.in_(list(candidate_ids)))
-        .order_by(CandidateStep.candidate_id, CandidateStep.id)
+        .where(col(CandidateStep.candidate_id).in_(list(candidate_ids)))
+        .order_by(col(CandidateStep.candidate_id), col(CandidateStep.id))
     ).scalars()
     for r in rows:
         out[r.candidate_id].append(r)
@@ -178,7 +180,7 @@ def step_records_of(ctx: Context, candidate_ids: Sequence[int]) -> dict[int, lis
     out: dict[int, list[StepRecord]] = defaultdict(list)
     if not candidate_ids:
         return out
-    t = CandidateStep.__table__.c  # type: ignore[attr-defined]
+    t = table_of(CandidateStep).c
     rows = ctx.session.execute(
         select(t.candidate_id, t.step, t.on, t.outcome, t.data)
         .where(t.candidate_id.in_(list(candidate_ids)))
@@ -217,12 +219,12 @@ def _org_for_candidates(ctx: Context, org_id: int) -> Organization:
 
 
 def _check_person(ctx: Context, c: Candidate) -> None:
-    c.name = clean_text(c.name, "name", "姓名", "Name", required=True, max_len=60)  # type: ignore[assignment]
+    c.name = clean_text(c.name, "name", "姓名", "Name", required=True, max_len=60)
     if c.gender not in {g.value for g in Gender}:
         raise violation("INVALID_INPUT", "性别须为男或女", "Gender must be male or female", "gender")
     if c.education not in {e.value for e in Education}:
         raise violation("INVALID_INPUT", f"未知的学历：{c.education}", f"Unknown education: {c.education}", "education")
-    c.ethnicity = clean_text(c.ethnicity, "ethnicity", "民族", "Ethnicity", required=True, max_len=20)  # type: ignore[assignment]
+    c.ethnicity = clean_text(c.ethnicity, "ethnicity", "民族", "Ethnicity", required=True, max_len=20)
     check_date(c.birth_date, "birthDate", "出生日期", "Birth date", today=ctx.today())
     for attr, zh, en, n in (
         ("occupation", "职业", "Occupation", 60),
@@ -240,10 +242,10 @@ def _check_person(ctx: Context, c: Candidate) -> None:
                 "idNumber",
             )
         open_file = ctx.session.execute(
-            select(Candidate.id).where(
-                Candidate.id_number == c.id_number,
-                Candidate.id != (c.id or -1),
-                Candidate.stage.in_([s.value for s in (*_ACTIVE, Stage.full)]),
+            select(col(Candidate.id)).where(
+                col(Candidate.id_number) == c.id_number,
+                col(Candidate.id) != (c.id or -1),
+                col(Candidate.stage).in_([s.value for s in (*_ACTIVE, Stage.full)]),
             )
         ).scalar()
         if open_file is not None:
@@ -285,14 +287,14 @@ def _statuses_on(ctx: Context, people: Sequence[Member], on: date) -> dict[int, 
     """Each member's roster status on the day: the current one unless it changed after the
     day, then the one their status events give (None: not yet a member). One statement,
     only for back-dated steps."""
-    out: dict[int, str | None] = {m.id: m.status for m in people if m.status_since is None or m.status_since <= on}  # type: ignore[misc]
+    out: dict[int, str | None] = {m.id: m.status for m in people if m.status_since is None or m.status_since <= on}
     later = [m.id for m in people if m.id not in out]
     if later:
         out.update(dict.fromkeys(later))
         rows = ctx.session.execute(
-            select(MemberEvent.member_id, MemberEvent.to_status)
-            .where(MemberEvent.member_id.in_(later), MemberEvent.to_status.is_not(None), MemberEvent.on <= on)
-            .order_by(MemberEvent.member_id, MemberEvent.on, MemberEvent.id)
+            select(col(MemberEvent.member_id), col(MemberEvent.to_status))
+            .where(col(MemberEvent.member_id).in_(later), col(MemberEvent.to_status).is_not(None), col(MemberEvent.on) <= on)
+            .order_by(col(MemberEvent.member_id), col(MemberEvent.on), col(MemberEvent.id))
         ).all()
         for mid, status in rows:  # the last one of each member wins
             out[mid] = status
@@ -302,11 +304,11 @@ def _statuses_on(ctx: Context, people: Sequence[Member], on: date) -> dict[int, 
 def _as_people(ctx: Context, found: Sequence[Member], on: date) -> list[dict[str, Any]]:
     """Contacts or introducers as the rules read them, with their standing on the day; a
     refused standing also names the roster status (the message says why)."""
-    sanctioned = discipline.under_party_probation(ctx, [m.id for m in found], on)  # type: ignore[misc]
+    sanctioned = discipline.under_party_probation(ctx, [m.id for m in found], on)
     statuses = _statuses_on(ctx, found, on)
     out = []
     for m in found:
-        status = statuses[m.id]  # type: ignore[index]
+        status = statuses[m.id]
         standing = _standing(status, m.id in sanctioned)
         person: dict[str, Any] = {"key": str(m.id), "member_id": m.id, "name": m.name, "standing": standing.value}
         if standing in (Standing.off_roster, Standing.probationary):
@@ -334,10 +336,10 @@ def _introducers_at_vote(ctx: Context, history: Sequence[StepRecord], on: date) 
     names are already on the file; one may since have been transferred elsewhere."""
     assigned = assigned_introducers(history)
     ids = [p["member_id"] for p in assigned if isinstance(p.get("member_id"), int)]
-    found = list(ctx.session.execute(select(Member).where(Member.id.in_(ids))).scalars()) if ids else []
+    found = list(ctx.session.execute(select(Member).where(col(Member.id).in_(ids))).scalars()) if ids else []
     now = {p["member_id"]: p for p in _as_people(ctx, found, on)}
     # one without a member id (never recorded so by this service) is judged as recorded
-    return [now.get(p.get("member_id"), p) for p in assigned]  # type: ignore[call-overload]
+    return [now.get(p.get("member_id"), p) for p in assigned]
 
 
 def _require_approval_power(ctx: Context, cand: Candidate, code: str) -> None:
@@ -476,7 +478,7 @@ def apply(
     viewer = ctx.viewer
     assert viewer is not None
     cand = Candidate(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
         name=name,
         gender=gender,
@@ -502,7 +504,7 @@ def apply(
     ctx.session.flush()
     ctx.session.add(
         CandidateStep(
-            candidate_id=cand.id,  # type: ignore[arg-type]
+            candidate_id=cand.id,
             org_path=cand.org_path,
             step=Step.application.value,
             on=applied_on,
@@ -513,7 +515,7 @@ def apply(
         )
     )
     ctx.session.flush()
-    record(ctx, "candidate.apply", "Candidate", cand.id, cand.org_path, None, snapshot(cand, AUDIT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "candidate.apply", "Candidate", cand.id, cand.org_path, None, snapshot(cand, AUDIT_FIELDS))
     return cand
 
 
@@ -540,7 +542,7 @@ def record_step(ctx: Context, candidate_id: int, s: StepInput, *, version: int |
     data, decision_id = _step_data(ctx, cand, s, step)
     if reason:
         data["reason"] = reason
-    rows = steps_of(ctx, [cand.id])[cand.id]  # type: ignore[index]
+    rows = steps_of(ctx, [cand.id])[cand.id]
     history = records_of(rows)
     if step == Step.admission_vote:
         # R-DEV-09 again: an introducer sanctioned, gone or no longer full since the assignment
@@ -552,7 +554,7 @@ def record_step(ctx: Context, candidate_id: int, s: StepInput, *, version: int |
         _raise(problem)
     before = snapshot(cand, AUDIT_FIELDS)
     row = CandidateStep(
-        candidate_id=cand.id,  # type: ignore[arg-type]
+        candidate_id=cand.id,
         org_path=cand.org_path,
         step=step.value,
         on=s.on,
@@ -586,7 +588,7 @@ def record_step(ctx: Context, candidate_id: int, s: StepInput, *, version: int |
         if replaced:
             before["introducers"] = [p.get("name") or p.get("key") for p in replaced]
             after["step"]["reason"] = reason
-    record(ctx, f"candidate.step.{step.value}", "Candidate", cand.id, cand.org_path, before, after)  # type: ignore[arg-type]
+    record(ctx, f"candidate.step.{step.value}", "Candidate", cand.id, cand.org_path, before, after)
     return cand, row
 
 
@@ -627,7 +629,7 @@ def record_vote(ctx: Context, candidate_id: int, s: StepInput, vote: VoteInput, 
     if step == Step.admission_vote and cand.stage == Stage.target:
         # The introducers first: a tally that no longer adds up because one of them died
         # must not hide the reason (record_step checks them again, with everything else).
-        history = records_of(steps_of(ctx, [cand.id])[cand.id])  # type: ignore[index]
+        history = records_of(steps_of(ctx, [cand.id])[cand.id])
         people = _introducers_at_vote(ctx, history, s.on)
         problem = introducers_at_vote_problem(StepRecord(step=step, on=s.on, data={"introducers_at_vote": people}))
         if problem:
@@ -660,7 +662,7 @@ def record_vote(ctx: Context, candidate_id: int, s: StepInput, vote: VoteInput, 
         elif exc.field == "heldOn":
             exc.field = "on"
         raise
-    decision = ctx.session.execute(select(MeetingDecision).where(MeetingDecision.meeting_id == meeting.id)).scalar_one()
+    decision = ctx.session.execute(select(MeetingDecision).where(col(MeetingDecision.meeting_id) == meeting.id)).scalar_one()
     s.decision_id = decision.id
     cand, row = record_step(ctx, candidate_id, s, version=version)
     return cand, row, meeting
@@ -748,12 +750,12 @@ def candidate_alerts(ctx: Context, org: Organization, today: date) -> list[Subtr
     from partygraph.rules.pipeline import alerts as file_alerts
 
     cands = ctx.session.execute(
-        select(Candidate.id, Candidate.org_id, Candidate.version, Candidate.updated_at)
+        select(col(Candidate.id), col(Candidate.org_id), col(Candidate.version), col(Candidate.updated_at))
         .where(
-            path_range(Candidate.org_path, org.path),  # `org` was loaded in scope
-            Candidate.stage.in_([s.value for s in _ACTIVE]),
+            path_range(col(Candidate.org_path), org.path),  # `org` was loaded in scope
+            col(Candidate.stage).in_([s.value for s in _ACTIVE]),
         )
-        .order_by(Candidate.org_path, Candidate.id)
+        .order_by(col(Candidate.org_path), col(Candidate.id))
     ).all()
     settings = pipeline_settings(ctx)
     fixed = (today, settings_key(settings))
@@ -761,11 +763,11 @@ def candidate_alerts(ctx: Context, org: Organization, today: date) -> list[Subtr
     with _file_alerts_lock:
         known = {cid: _file_alerts_memo.get(k) for cid, k in keys.items()}
     records = step_records_of(ctx, [cid for cid, hit in known.items() if hit is None])
-    out = []
+    out: list[SubtreeAlert] = []
     for c in cands:
         found = known[c.id]
         if found is None:
-            found = known[c.id] = tuple(file_alerts(records[c.id], settings=settings, today=today))  # type: ignore[index]
+            found = known[c.id] = tuple(file_alerts(records[c.id], settings=settings, today=today))
             with _file_alerts_lock:
                 if len(_file_alerts_memo) >= FILE_ALERTS_MEMO_MAX:
                     del _file_alerts_memo[next(iter(_file_alerts_memo))]
@@ -791,20 +793,20 @@ def _years_before(today: date, years: int) -> date:
 def village_alerts(ctx: Context, org: Organization, today: date) -> list[SubtreeAlert]:
     """Blank villages (no new member in 3 years) and villages where over half of the
     members on the roster are 60 or older: one grouped statement over the subtree."""
-    anchor = Organization.__table__.alias("anchor")
+    anchor = table_of(Organization).alias("anchor")
     bound = func.substr(anchor.c.path, 1, func.length(anchor.c.path) - 1) + literal("/")
     old_cutoff = _years_before(today, OLD_AGE)
-    active = Member.status.in_([s.value for s in ACTIVE_STATUSES])
+    active = col(Member.status).in_([s.value for s in ACTIVE_STATUSES])
     rows = ctx.session.execute(
         select(
             anchor.c.id,
             anchor.c.name,
-            func.max(Member.joined_on),
+            func.max(col(Member.joined_on)),
             func.sum(case((active, 1), else_=0)),
-            func.sum(case((and_(active, Member.birth_date <= old_cutoff), 1), else_=0)),
+            func.sum(case((and_(active, col(Member.birth_date) <= old_cutoff), 1), else_=0)),
         )
         .select_from(anchor)
-        .outerjoin(Member, and_(Member.org_path >= anchor.c.path, Member.org_path < bound))
+        .outerjoin(Member, and_(col(Member.org_path) >= anchor.c.path, col(Member.org_path) < bound))
         .where(
             path_range(anchor.c.path, org.path),  # `org` was loaded in scope
             anchor.c.kind == OrgKind.branch.value,

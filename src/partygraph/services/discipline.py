@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import or_, select
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import NotFoundError, RuleViolationError
@@ -77,9 +78,9 @@ def of_members(ctx: Context, member_ids: Sequence[int]) -> dict[int, list[Member
         return out
     rows = ctx.session.execute(
         select(MemberSanction)
-        .where(MemberSanction.member_id.in_(list(member_ids)))
+        .where(col(MemberSanction.member_id).in_(list(member_ids)))
         .order_by(
-            MemberSanction.member_id, MemberSanction.effective_from.desc(), MemberSanction.id.desc()
+            col(MemberSanction.member_id), col(MemberSanction.effective_from).desc(), col(MemberSanction.id).desc()
         )
     ).scalars()
     for r in rows:
@@ -92,12 +93,12 @@ def under_party_probation(ctx: Context, member_ids: Sequence[int], on: date) -> 
     if not member_ids:
         return set()
     rows = ctx.session.execute(
-        select(MemberSanction.member_id).where(
-            MemberSanction.member_id.in_(list(member_ids)),
-            MemberSanction.kind == SanctionKind.party_probation.value,
-            MemberSanction.withdrawn_at.is_(None),
-            MemberSanction.effective_from <= on,
-            or_(MemberSanction.lifted_on.is_(None), MemberSanction.lifted_on > on),
+        select(col(MemberSanction.member_id)).where(
+            col(MemberSanction.member_id).in_(list(member_ids)),
+            col(MemberSanction.kind) == SanctionKind.party_probation.value,
+            col(MemberSanction.withdrawn_at).is_(None),
+            col(MemberSanction.effective_from) <= on,
+            or_(col(MemberSanction.lifted_on).is_(None), col(MemberSanction.lifted_on) > on),
         )
     ).scalars()
     return set(rows)
@@ -124,7 +125,7 @@ def record_sanction(
     )
     _raise(record_problem(kind, decided_on, effective_from, probation_years, today))
     s = MemberSanction(
-        member_id=m.id,  # type: ignore[arg-type]
+        member_id=m.id,
         org_path=m.org_path,
         kind=kind,
         decided_on=decided_on,
@@ -134,7 +135,7 @@ def record_sanction(
         else None,
         decided_by=clean_text(
             decided_by, "decidedBy", "决定机关", "Deciding body", required=True, max_len=120
-        ),  # type: ignore[arg-type]
+        ),
         document=clean_text(
             document, "document", "处分决定文号", "Decision reference", required=False, max_len=120
         ),
@@ -145,7 +146,7 @@ def record_sanction(
     ctx.session.flush()
     record(
         ctx, "sanction.record", "MemberSanction", s.id, m.org_path, None, snapshot(s, AUDIT_FIELDS)
-    )  # type: ignore[arg-type]
+    )
     return s
 
 
@@ -165,7 +166,7 @@ def lift(
     ctx.session.flush()
     record(
         ctx, "sanction.lift", "MemberSanction", s.id, m.org_path, before, snapshot(s, AUDIT_FIELDS)
-    )  # type: ignore[arg-type]
+    )
     return s
 
 
@@ -188,5 +189,5 @@ def withdraw(ctx: Context, sanction_id: int, *, reason: str, version: int | None
         m.org_path,
         before,
         snapshot(s, AUDIT_FIELDS),
-    )  # type: ignore[arg-type]
+    )
     return s

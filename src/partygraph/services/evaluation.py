@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import RuleViolationError, violation
@@ -119,7 +120,7 @@ def open_round(ctx: Context, *, org_id: int, year: int, opened_on: date, notes: 
             "openedOn",
         )
     exists = ctx.session.execute(
-        select(EvaluationRound.id).where(EvaluationRound.org_id == org.id, EvaluationRound.year == year)
+        select(col(EvaluationRound.id)).where(col(EvaluationRound.org_id) == org.id, col(EvaluationRound.year) == year)
     ).scalar()
     if exists is not None:
         raise violation(
@@ -132,17 +133,17 @@ def open_round(ctx: Context, *, org_id: int, year: int, opened_on: date, notes: 
         ctx.session.execute(
             select(Member)
             .where(
-                path_range(Member.org_path, org.path),
-                Member.status.in_([s.value for s in ACTIVE_STATUSES]),
-                Member.joined_on <= opened_on,
+                path_range(col(Member.org_path), org.path),
+                col(Member.status).in_([s.value for s in ACTIVE_STATUSES]),
+                col(Member.joined_on) <= opened_on,
             )
-            .order_by(Member.name, Member.id)
+            .order_by(col(Member.name), col(Member.id))
         ).scalars()
     )
     if not people:
         raise violation("INVALID_INPUT", "该支部没有在册党员", "The branch has no members on the roster", "orgId")
     rnd = EvaluationRound(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
         year=year,
         opened_on=opened_on,
@@ -153,8 +154,8 @@ def open_round(ctx: Context, *, org_id: int, year: int, opened_on: date, notes: 
     for m in people:
         ctx.session.add(
             EvaluationSubject(
-                round_id=rnd.id,  # type: ignore[arg-type]
-                member_id=m.id,  # type: ignore[arg-type]
+                round_id=rnd.id,
+                member_id=m.id,
                 org_path=org.path,
                 year=year,
                 member_name=m.name,
@@ -163,7 +164,7 @@ def open_round(ctx: Context, *, org_id: int, year: int, opened_on: date, notes: 
         )
     ctx.session.flush()
     after = snapshot(rnd, ROUND_FIELDS) | {"subjects": len(people)}
-    record(ctx, "evaluation.open", "EvaluationRound", rnd.id, rnd.org_path, None, after)  # type: ignore[arg-type]
+    record(ctx, "evaluation.open", "EvaluationRound", rnd.id, rnd.org_path, None, after)
     return rnd
 
 
@@ -184,13 +185,13 @@ def add_subject(ctx: Context, round_id: int, *, member_id: int, on: date) -> Eva
             "memberId",
         )
     if ctx.session.execute(
-        select(EvaluationSubject.id).where(EvaluationSubject.round_id == rnd.id, EvaluationSubject.member_id == m.id)
+        select(col(EvaluationSubject.id)).where(col(EvaluationSubject.round_id) == rnd.id, col(EvaluationSubject.member_id) == m.id)
     ).scalar() is not None:
         raise violation("DUPLICATE", f"{m.name} 已在本轮评议中", f"{m.name} is already in the round", "memberId")
     check_date(on, "on", "加入日期", "Date", today=ctx.today(), earliest=rnd.opened_on)
     subject = EvaluationSubject(
-        round_id=rnd.id,  # type: ignore[arg-type]
-        member_id=m.id,  # type: ignore[arg-type]
+        round_id=rnd.id,
+        member_id=m.id,
         org_path=rnd.org_path,
         year=rnd.year,
         member_name=m.name,
@@ -199,7 +200,7 @@ def add_subject(ctx: Context, round_id: int, *, member_id: int, on: date) -> Eva
     )
     ctx.session.add(subject)
     ctx.session.flush()
-    record(ctx, "evaluation.add_subject", "EvaluationSubject", subject.id, subject.org_path, None, snapshot(subject, SUBJECT_FIELDS_ROSTER))  # type: ignore[arg-type]
+    record(ctx, "evaluation.add_subject", "EvaluationSubject", subject.id, subject.org_path, None, snapshot(subject, SUBJECT_FIELDS_ROSTER))
     return subject
 
 
@@ -212,7 +213,7 @@ def withdraw_subject(ctx: Context, subject_id: int, *, on: date, reason: str, ve
     _require_open(rnd)
     if subject.withdrawn_on is not None:
         raise violation("R-EVAL-WITHDRAWN", "该党员已移出本轮评议", "This member was already taken out of the round")
-    if ctx.session.execute(select(Outcome.id).where(Outcome.subject_id == subject.id)).scalar() is not None:
+    if ctx.session.execute(select(col(Outcome.id)).where(col(Outcome.subject_id) == subject.id)).scalar() is not None:
         raise violation(
             "R-EVAL-01",
             "该党员已有评议结果，不能移出",
@@ -224,7 +225,7 @@ def withdraw_subject(ctx: Context, subject_id: int, *, on: date, reason: str, ve
     before = snapshot(subject, SUBJECT_FIELDS_ROSTER)
     subject.withdrawn_on, subject.withdrawn_reason = on, text
     bump_version(ctx, subject, version, SUBJECT)
-    record(ctx, "evaluation.withdraw_subject", "EvaluationSubject", subject.id, subject.org_path, before, snapshot(subject, SUBJECT_FIELDS_ROSTER))  # type: ignore[arg-type]
+    record(ctx, "evaluation.withdraw_subject", "EvaluationSubject", subject.id, subject.org_path, before, snapshot(subject, SUBJECT_FIELDS_ROSTER))
     ctx.session.flush()
     return subject
 
@@ -239,18 +240,19 @@ def _require_open(rnd: EvaluationRound) -> None:
 
 
 def subject_states(ctx: Context, round_id: int) -> list[SubjectState]:
-    rows = ctx.session.execute(
+    # The outcome is None where the outer join found none.
+    rows: Sequence[tuple[EvaluationSubject, Outcome | None]] = ctx.session.execute(
         select(EvaluationSubject, Outcome)
-        .outerjoin(Outcome, Outcome.subject_id == EvaluationSubject.id)
-        .where(EvaluationSubject.round_id == round_id, EvaluationSubject.withdrawn_on.is_(None))
-        .order_by(EvaluationSubject.member_name, EvaluationSubject.id)
-    ).all()
+        .outerjoin(Outcome, col(Outcome.subject_id) == EvaluationSubject.id)
+        .where(col(EvaluationSubject.round_id) == round_id, col(EvaluationSubject.withdrawn_on).is_(None))
+        .order_by(col(EvaluationSubject.member_name), col(EvaluationSubject.id))
+    ).tuples().all()
     return [
         SubjectState(
             member_id=s.member_id,
             name=s.member_name,
-            grade=Grade(o.grade) if o else None,
-            decision=Decision(o.decision) if o and o.decision else None,
+            grade=Grade(o.grade) if o is not None else None,
+            decision=Decision(o.decision) if o is not None and o.decision else None,
         )
         for s, o in rows
     ]
@@ -303,12 +305,12 @@ def record_entry(
         seen.add(src)
         tallies, raters = _normalise_source(entry)
         existing = ctx.session.execute(
-            select(SourceResult).where(SourceResult.subject_id == subject.id, SourceResult.source == src.value)
+            select(SourceResult).where(col(SourceResult.subject_id) == subject.id, col(SourceResult.source) == src.value)
         ).scalar()
         if existing is None:
             existing = SourceResult(
-                subject_id=subject.id,  # type: ignore[arg-type]
-                round_id=rnd.id,  # type: ignore[arg-type]
+                subject_id=subject.id,
+                round_id=rnd.id,
                 org_path=subject.org_path,
                 source=src.value,
                 entered_on=today,
@@ -325,7 +327,7 @@ def record_entry(
         after |= o_after
     bump_version(ctx, subject, version, SUBJECT)
     ctx.session.flush()
-    record(ctx, "evaluation.entry", "EvaluationSubject", subject.id, subject.org_path, before or None, after)  # type: ignore[arg-type]
+    record(ctx, "evaluation.entry", "EvaluationSubject", subject.id, subject.org_path, before or None, after)
     return subject
 
 
@@ -358,12 +360,12 @@ def _set_outcome(
         deadline = rules.correction_deadline(inp.decided_on, s)
     if decision != Decision.correction:
         deadline = None
-    out = ctx.session.execute(select(Outcome).where(Outcome.subject_id == subject.id)).scalar()
+    out = ctx.session.execute(select(Outcome).where(col(Outcome.subject_id) == subject.id)).scalar()
     before: dict[str, Any] = {}
     if out is None:
         out = Outcome(
-            subject_id=subject.id,  # type: ignore[arg-type]
-            round_id=rnd.id,  # type: ignore[arg-type]
+            subject_id=subject.id,
+            round_id=rnd.id,
             member_id=subject.member_id,
             org_path=subject.org_path,
             year=rnd.year,
@@ -385,7 +387,7 @@ def _set_outcome(
     ctx.session.flush()
     # R-EVAL-03: a warning talk for 基本合格; R-EVAL-02: a correction task with its deadline.
     if rules.needs_warning_talk(grade):
-        _ensure_follow_up(ctx, subject, FollowUpKind.warning_talk, inp.decided_on, rules.warning_talk_due(inp.decided_on, s))  # type: ignore[arg-type]
+        _ensure_follow_up(ctx, subject, FollowUpKind.warning_talk, inp.decided_on, rules.warning_talk_due(inp.decided_on, s))
     if decision == Decision.correction and deadline is not None:
         _ensure_follow_up(ctx, subject, FollowUpKind.correction, inp.decided_on, deadline)
     # R-EVAL-04: three consecutive years not up to standard.
@@ -406,7 +408,7 @@ def _set_outcome(
 
 
 def member_grades(ctx: Context, member_id: int) -> dict[int, Grade]:
-    rows = ctx.session.execute(select(Outcome.year, Outcome.grade).where(Outcome.member_id == member_id)).all()
+    rows = ctx.session.execute(select(col(Outcome.year), col(Outcome.grade)).where(col(Outcome.member_id) == member_id)).all()
     out: dict[int, Grade] = {}
     for year, grade in rows:
         g = Grade(grade)
@@ -418,7 +420,7 @@ def member_grades(ctx: Context, member_id: int) -> dict[int, Grade]:
 
 def _ensure_follow_up(ctx: Context, subject: EvaluationSubject, kind: FollowUpKind, on: date, due: date) -> FollowUp:
     task = ctx.session.execute(
-        select(FollowUp).where(FollowUp.subject_id == subject.id, FollowUp.kind == kind.value, FollowUp.done_on.is_(None))
+        select(FollowUp).where(col(FollowUp.subject_id) == subject.id, col(FollowUp.kind) == kind.value, col(FollowUp.done_on).is_(None))
     ).scalar()
     if task is not None:
         if task.due_on != due:
@@ -435,7 +437,7 @@ def _ensure_follow_up(ctx: Context, subject: EvaluationSubject, kind: FollowUpKi
     )
     ctx.session.add(task)
     ctx.session.flush()
-    record(ctx, "evaluation.follow_up", "FollowUp", task.id, task.org_path, None, snapshot(task, FOLLOW_UP_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "evaluation.follow_up", "FollowUp", task.id, task.org_path, None, snapshot(task, FOLLOW_UP_FIELDS))
     return task
 
 
@@ -449,13 +451,13 @@ def close_round(ctx: Context, round_id: int, *, closed_on: date, version: int | 
     require_writer(ctx, rnd.org_path)
     _require_open(rnd)
     check_date(closed_on, "closedOn", "结束日期", "Closing date", today=ctx.today(), earliest=rnd.opened_on)
-    blockers = rules.close_blockers(subject_states(ctx, rnd.id))  # type: ignore[arg-type]
+    blockers = rules.close_blockers(subject_states(ctx, rnd.id))
     if blockers:
         raise RuleViolationError(blockers[0])
     before = snapshot(rnd, ROUND_FIELDS)
     rnd.status, rnd.closed_on, rnd.closed_by = RoundStatus.closed.value, closed_on, _actor(ctx)
     bump_version(ctx, rnd, version, ROUND)
-    record(ctx, "evaluation.close", "EvaluationRound", rnd.id, rnd.org_path, before, snapshot(rnd, ROUND_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "evaluation.close", "EvaluationRound", rnd.id, rnd.org_path, before, snapshot(rnd, ROUND_FIELDS))
     ctx.session.flush()
     return rnd
 
@@ -482,11 +484,13 @@ def complete_follow_up(
     task.done_on, task.corrected = done_on, corrected
     task.note = clean_text(note, "note", "情况说明", "Note", required=False, max_len=1000)
     bump_version(ctx, task, version, FOLLOW_UP)
-    record(ctx, "evaluation.follow_up_done", "FollowUp", task.id, task.org_path, before, snapshot(task, FOLLOW_UP_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "evaluation.follow_up_done", "FollowUp", task.id, task.org_path, before, snapshot(task, FOLLOW_UP_FIELDS))
     if task.kind == FollowUpKind.cadre_warning and corrected is False:
         from partygraph.services import cadre
 
-        cadre.flag_step_down(ctx, task.appointment_id, [rules.StepDownReason.warned_not_corrected], on=done_on)  # type: ignore[arg-type]
+        assert task.appointment_id is not None  # a cadre warning belongs to an appointment
+
+        cadre.flag_step_down(ctx, task.appointment_id, [rules.StepDownReason.warned_not_corrected], on=done_on)
     ctx.session.flush()
     return task
 
@@ -505,10 +509,10 @@ def raise_flag(
     details: str | None = None,
 ) -> Flag:
     """One open flag per case: raising it again adds its reasons to the open one."""
-    stmt = select(Flag).where(Flag.kind == kind.value, Flag.resolved_on.is_(None))
-    stmt = stmt.where(Flag.member_id == member_id) if member_id is not None else stmt.where(Flag.member_id.is_(None))
+    stmt = select(Flag).where(col(Flag.kind) == kind.value, col(Flag.resolved_on).is_(None))
+    stmt = stmt.where(col(Flag.member_id) == member_id) if member_id is not None else stmt.where(col(Flag.member_id).is_(None))
     if kind == FlagKind.last_ranked_twice:
-        stmt = stmt.where(Flag.org_id == org_id)
+        stmt = stmt.where(col(Flag.org_id) == org_id)
     existing = ctx.session.execute(stmt).scalar()
     if existing is not None:
         merged = list(dict.fromkeys([*existing.reasons, *(reasons or [])]))
@@ -518,7 +522,7 @@ def raise_flag(
             existing.year = max(existing.year or 0, year or 0) or None
             existing.details = details or existing.details
             bump_version(ctx, existing, None, FLAG)
-            record(ctx, "evaluation.flag", "Flag", existing.id, existing.org_path, before, snapshot(existing, FLAG_FIELDS))  # type: ignore[arg-type]
+            record(ctx, "evaluation.flag", "Flag", existing.id, existing.org_path, before, snapshot(existing, FLAG_FIELDS))
         return existing
     flag = Flag(
         kind=kind.value,
@@ -534,7 +538,7 @@ def raise_flag(
     )
     ctx.session.add(flag)
     ctx.session.flush()
-    record(ctx, "evaluation.flag", "Flag", flag.id, flag.org_path, None, snapshot(flag, FLAG_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "evaluation.flag", "Flag", flag.id, flag.org_path, None, snapshot(flag, FLAG_FIELDS))
     return flag
 
 
@@ -549,7 +553,7 @@ def resolve_flag(ctx: Context, flag_id: int, *, resolution: str, resolved_on: da
     before = snapshot(flag, FLAG_FIELDS)
     flag.resolution, flag.resolved_on, flag.resolved_by = text, resolved_on, _actor(ctx)
     bump_version(ctx, flag, version, FLAG)
-    record(ctx, "evaluation.flag_resolve", "Flag", flag.id, flag.org_path, before, snapshot(flag, FLAG_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "evaluation.flag_resolve", "Flag", flag.id, flag.org_path, before, snapshot(flag, FLAG_FIELDS))
     ctx.session.flush()
     return flag
 
@@ -599,11 +603,11 @@ def record_org_assessment(
         sec = get_scoped(ctx, Member, secretary_id, "org_path", "党员")
         secretary_id = sec.id
     row = ctx.session.execute(
-        select(OrgAssessment).where(OrgAssessment.org_id == org.id, OrgAssessment.year == year)
+        select(OrgAssessment).where(col(OrgAssessment.org_id) == org.id, col(OrgAssessment.year) == year)
     ).scalar()
     before = None
     if row is None:
-        row = OrgAssessment(org_id=org.id, org_path=org.path, year=year, rating=r.value, assessed_on=assessed_on)  # type: ignore[arg-type]
+        row = OrgAssessment(org_id=org.id, org_path=org.path, year=year, rating=r.value, assessed_on=assessed_on)
         ctx.session.add(row)
     else:
         before = snapshot(row, ORG_ASSESSMENT_FIELDS)
@@ -614,11 +618,11 @@ def record_org_assessment(
     if before is not None:
         bump_version(ctx, row, version, ORG_ASSESSMENT)
     ctx.session.flush()
-    record(ctx, "org_assessment.record", "OrgAssessment", row.id, row.org_path, before, snapshot(row, ORG_ASSESSMENT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "org_assessment.record", "OrgAssessment", row.id, row.org_path, before, snapshot(row, ORG_ASSESSMENT_FIELDS))
     ranks = {
         y: (rk, n)
         for y, rk, n in ctx.session.execute(
-            select(OrgAssessment.year, OrgAssessment.rank, OrgAssessment.ranked).where(OrgAssessment.org_id == org.id)
+            select(col(OrgAssessment.year), col(OrgAssessment.rank), col(OrgAssessment.ranked)).where(col(OrgAssessment.org_id) == org.id)
         ).all()
     }
     if rules.last_ranked_running(ranks, year, s):
@@ -645,10 +649,10 @@ def designate_model_site(
     org = _assessable_org(ctx, org_id)
     _check_year(year)
     check_date(designated_on, "designatedOn", "命名日期", "Designation date", today=ctx.today())
-    if ctx.session.execute(select(ModelSite.id).where(ModelSite.org_id == org.id, ModelSite.year == year)).scalar():
+    if ctx.session.execute(select(col(ModelSite.id)).where(col(ModelSite.org_id) == org.id, col(ModelSite.year) == year)).scalar():
         raise violation("DUPLICATE", f"{org.name} 已是 {year} 年度示范点", f"{org.name} is already a {year} model site", "year")
     site = ModelSite(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
         year=year,
         designated_on=designated_on,
@@ -656,7 +660,7 @@ def designate_model_site(
     )
     ctx.session.add(site)
     ctx.session.flush()
-    record(ctx, "model_site.designate", "ModelSite", site.id, site.org_path, None, snapshot(site, MODEL_SITE_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "model_site.designate", "ModelSite", site.id, site.org_path, None, snapshot(site, MODEL_SITE_FIELDS))
     return site
 
 
@@ -678,7 +682,7 @@ def review_model_site(
     }
     site.reviews = [*site.reviews, entry]
     bump_version(ctx, site, version, MODEL_SITE)
-    record(ctx, "model_site.review", "ModelSite", site.id, site.org_path, before, snapshot(site, MODEL_SITE_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "model_site.review", "ModelSite", site.id, site.org_path, before, snapshot(site, MODEL_SITE_FIELDS))
     ctx.session.flush()
     return site
 
@@ -693,7 +697,7 @@ def delist_model_site(ctx: Context, site_id: int, *, on: date, reason: str, vers
     before = snapshot(site, MODEL_SITE_FIELDS)
     site.status, site.delisted_on, site.delisted_reason = ModelSiteStatus.delisted.value, on, text
     bump_version(ctx, site, version, MODEL_SITE)
-    record(ctx, "model_site.delist", "ModelSite", site.id, site.org_path, before, snapshot(site, MODEL_SITE_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "model_site.delist", "ModelSite", site.id, site.org_path, before, snapshot(site, MODEL_SITE_FIELDS))
     ctx.session.flush()
     return site
 
@@ -724,25 +728,25 @@ def alerts(ctx: Context, under_path: str) -> list[AlertRow]:
     today = ctx.today()
     out: list[AlertRow] = []
     for rnd, name in ctx.session.execute(
-        select(EvaluationRound, Organization.name)
-        .join(Organization, Organization.id == EvaluationRound.org_id)
-        .where(path_range(EvaluationRound.org_path, under_path), EvaluationRound.status == RoundStatus.open.value)
-        .order_by(EvaluationRound.year, EvaluationRound.org_path)
+        select(EvaluationRound, col(Organization.name))
+        .join(Organization, col(Organization.id) == EvaluationRound.org_id)
+        .where(path_range(col(EvaluationRound.org_path), under_path), col(EvaluationRound.status) == RoundStatus.open.value)
+        .order_by(col(EvaluationRound.year), col(EvaluationRound.org_path))
     ).all():
         a = rules.round_alert(rnd.year, False, today, s)
         if a is not None:
             out.append(AlertRow(a.code, f"{name}：{a.message_zh}", f"{name}: {a.message_en}", a.due_on, "round", org_id=rnd.org_id, round_id=rnd.id))
     for cp, appt, mname in ctx.session.execute(
-        select(TrialCheckpoint, CadreAppointment, Member.name)
-        .join(CadreAppointment, CadreAppointment.id == TrialCheckpoint.appointment_id)
-        .join(Member, Member.id == CadreAppointment.member_id)
+        select(TrialCheckpoint, CadreAppointment, col(Member.name))
+        .join(CadreAppointment, col(CadreAppointment.id) == TrialCheckpoint.appointment_id)
+        .join(Member, col(Member.id) == CadreAppointment.member_id)
         .where(
-            path_range(TrialCheckpoint.org_path, under_path),
-            TrialCheckpoint.done_on.is_(None),
-            TrialCheckpoint.due_on < today,
-            CadreAppointment.status != "ended",
+            path_range(col(TrialCheckpoint.org_path), under_path),
+            col(TrialCheckpoint.done_on).is_(None),
+            col(TrialCheckpoint.due_on) < today,
+            col(CadreAppointment.status) != "ended",
         )
-        .order_by(TrialCheckpoint.due_on, TrialCheckpoint.id)
+        .order_by(col(TrialCheckpoint.due_on), col(TrialCheckpoint.id))
     ).all():
         for a in rules.checkpoint_alerts([rules.CheckpointState(rules.Checkpoint(cp.kind), cp.due_on)], today, s):
             out.append(
@@ -755,10 +759,10 @@ def alerts(ctx: Context, under_path: str) -> list[AlertRow]:
         FollowUpKind.cadre_warning: ("R-CAD-02", "干部警示整改", "Cadre warning"),
     }
     for task, mname in ctx.session.execute(
-        select(FollowUp, Member.name)
-        .join(Member, Member.id == FollowUp.member_id)
-        .where(path_range(FollowUp.org_path, under_path), FollowUp.done_on.is_(None), FollowUp.due_on < today)
-        .order_by(FollowUp.due_on, FollowUp.id)
+        select(FollowUp, col(Member.name))
+        .join(Member, col(Member.id) == FollowUp.member_id)
+        .where(path_range(col(FollowUp.org_path), under_path), col(FollowUp.done_on).is_(None), col(FollowUp.due_on) < today)
+        .order_by(col(FollowUp.due_on), col(FollowUp.id))
     ).all():
         code, zh, en = labels[FollowUpKind(task.kind)]
         out.append(
@@ -766,11 +770,11 @@ def alerts(ctx: Context, under_path: str) -> list[AlertRow]:
                      task.due_on, "follow_up", member_id=task.member_id, follow_up_id=task.id)
         )  # fmt: skip
     for flag, mname, oname in ctx.session.execute(
-        select(Flag, Member.name, Organization.name)
-        .outerjoin(Member, Member.id == Flag.member_id)
-        .outerjoin(Organization, Organization.id == Flag.org_id)
-        .where(path_range(Flag.org_path, under_path), Flag.resolved_on.is_(None))
-        .order_by(Flag.raised_on, Flag.id)
+        select(Flag, col(Member.name), col(Organization.name))
+        .outerjoin(Member, col(Member.id) == Flag.member_id)
+        .outerjoin(Organization, col(Organization.id) == Flag.org_id)
+        .where(path_range(col(Flag.org_path), under_path), col(Flag.resolved_on).is_(None))
+        .order_by(col(Flag.raised_on), col(Flag.id))
     ).all():
         zh, en = rules.FLAG_LABELS[FlagKind(flag.kind)]
         who = (mname if flag.member_id is not None else oname) or ""

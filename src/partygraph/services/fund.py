@@ -22,6 +22,7 @@ from datetime import date
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import NotFoundError, RuleViolationError, violation
@@ -66,28 +67,28 @@ def create(
             "A help fund is held by a county or a township (base) committee",
             "orgId",
         )
-    if ctx.session.execute(select(Fund.id).where(Fund.org_id == org.id)).scalar() is not None:
+    if ctx.session.execute(select(col(Fund.id)).where(col(Fund.org_id) == org.id)).scalar() is not None:
         raise violation("DUPLICATE", "该组织已设立帮扶基金", "That organisation already holds a fund", "orgId")
     check_date(established_on, "establishedOn", "设立日期", "Established date", today=ctx.today())
     if principal_fen < 0:
         raise violation("INVALID_INPUT", "本金不能为负数", "The principal cannot be negative", "principal")
     fund = Fund(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
-        name=clean_text(name, "name", "基金名称", "Name", required=True, max_len=120),  # type: ignore[arg-type]
+        name=clean_text(name, "name", "基金名称", "Name", required=True, max_len=120),
         established_on=established_on,
         principal_fen=principal_fen,
     )
     ctx.session.add(fund)
     ctx.session.flush()
-    record(ctx, "fund.create", "Fund", fund.id, fund.org_path, None, snapshot(fund, AUDIT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "fund.create", "Fund", fund.id, fund.org_path, None, snapshot(fund, AUDIT_FIELDS))
     return fund
 
 
 def lock(ctx: Context, fund_id: int) -> Fund:
     """The fund row, locked for the rest of the transaction, with its committed balance."""
     fund = ctx.session.execute(
-        select(Fund).where(Fund.id == fund_id).with_for_update().execution_options(populate_existing=True)
+        select(Fund).where(col(Fund.id) == fund_id).with_for_update().execution_options(populate_existing=True)
     ).scalar()
     if fund is None or ctx.viewer is None or not ctx.viewer.sees(fund.org_path):
         raise NotFoundError(LABEL, fund_id, "fundId")
@@ -110,7 +111,7 @@ def post(
     repayment_id: int | None = None,
 ) -> FundEntry:
     """Write one line of the book and move the cached balance with it. `fund` must come from `lock`."""
-    approver = clean_text(approver, "approver", "审批人", "Approver", required=True, max_len=60)  # type: ignore[assignment]
+    approver = clean_text(approver, "approver", "审批人", "Approver", required=True, max_len=60)
     check_date(on, "on", "日期", "Date", today=ctx.today())
     if on < fund.established_on:
         raise violation("INVALID_DATE", "日期不能早于基金设立日期", "The date cannot precede the fund's establishment", "on")
@@ -123,16 +124,16 @@ def post(
     if problem:
         raise RuleViolationError(problem)
     delta = -amount_fen if outflow else amount_fen
-    stmt = update(Fund).where(Fund.id == fund.id).values(balance_fen=Fund.balance_fen + delta)
+    stmt = update(Fund).where(col(Fund.id) == fund.id).values(balance_fen=col(Fund.balance_fen) + delta)
     if outflow:
         floor = fund.principal_fen if settings.principal_protection and kind != rules.EntryKind.loan else 0
-        stmt = stmt.where(Fund.balance_fen - amount_fen >= floor)
+        stmt = stmt.where(col(Fund.balance_fen) - amount_fen >= floor)
     new_balance = ctx.session.execute(
-        stmt.returning(Fund.balance_fen).execution_options(synchronize_session=False)
+        stmt.returning(col(Fund.balance_fen)).execution_options(synchronize_session=False)
     ).scalar()
     if new_balance is None:
         # Another transaction spent the money between our read and our write.
-        current = ctx.session.execute(select(Fund.balance_fen).where(Fund.id == fund.id)).scalar_one()
+        current = ctx.session.execute(select(col(Fund.balance_fen)).where(col(Fund.id) == fund.id)).scalar_one()
         raise RuleViolationError(
             rules.check_outflow(current, amount_fen, kind, principal_fen=fund.principal_fen, settings=settings)
             or rules.Violation("R-AID-04", "基金余额不足（R-AID-04）", "The fund's balance is too low (R-AID-04)", "amount")
@@ -140,7 +141,7 @@ def post(
     set_committed_value(fund, "balance_fen", new_balance)
     viewer = ctx.viewer
     entry = FundEntry(
-        fund_id=fund.id,  # type: ignore[arg-type]
+        fund_id=fund.id,
         org_path=fund.org_path,
         on=on,
         direction=(rules.Direction.outflow if outflow else rules.Direction.inflow).value,
@@ -160,7 +161,7 @@ def post(
     ctx.session.add(entry)
     ctx.session.flush()
     record(
-        ctx, f"fund.{entry.direction}", "Fund", fund.id, fund.org_path,  # type: ignore[arg-type]
+        ctx, f"fund.{entry.direction}", "Fund", fund.id, fund.org_path,
         {"balance_fen": new_balance - delta},
         {"balance_fen": new_balance, "entry": entry.id, "kind": kind.value, "amount_fen": amount_fen, "approver": approver},
     )  # fmt: skip
@@ -193,5 +194,5 @@ def record_inflow(
 
 def book_balance(ctx: Context, fund_id: int) -> int:
     """The balance the book itself adds up to (Σ in − Σ out), to compare with the cache."""
-    signed = case((FundEntry.direction == rules.Direction.inflow.value, FundEntry.amount_fen), else_=-FundEntry.amount_fen)
-    return int(ctx.session.execute(select(func.coalesce(func.sum(signed), 0)).where(FundEntry.fund_id == fund_id)).scalar_one())
+    signed = case((col(FundEntry.direction) == rules.Direction.inflow.value, FundEntry.amount_fen), else_=-FundEntry.amount_fen)
+    return int(ctx.session.execute(select(func.coalesce(func.sum(signed), 0)).where(col(FundEntry.fund_id) == fund_id)).scalar_one())

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, or_, select
+from sqlmodel import col
 
 from partygraph.context import Context
 from partygraph.errors import NotFoundError, RuleViolationError, violation
@@ -96,10 +97,10 @@ def voting_members(ctx: Context, org: Organization, on: date) -> int:
         select(func.count())
         .select_from(Member)
         .where(
-            path_range(Member.org_path, org.path),
-            Member.status == MemberStatus.full.value,
-            Member.joined_on <= on,
-            or_(Member.converted_on.is_(None), Member.converted_on <= on),
+            path_range(col(Member.org_path), org.path),
+            col(Member.status) == MemberStatus.full.value,
+            col(Member.joined_on) <= on,
+            or_(col(Member.converted_on).is_(None), col(Member.converted_on) <= on),
         )
     )
     return int(ctx.session.execute(stmt).scalar_one())
@@ -156,7 +157,7 @@ def record_meeting(
             "decisions",
         )
     meeting = Meeting(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
         kind=k.value,
         held_on=held_on,
@@ -182,7 +183,7 @@ def record_meeting(
     ctx.session.add(meeting)
     ctx.session.flush()
     for r in rows:
-        r.meeting_id = meeting.id  # type: ignore[assignment]
+        r.meeting_id = meeting.id
         ctx.session.add(r)
     default_should_attend: int | None = None
     seen: set[tuple[str, int | None]] = set()
@@ -245,7 +246,7 @@ def record_meeting(
             )
         outcome = general_meeting_outcome(tally)
         row = MeetingDecision(
-            meeting_id=meeting.id,  # type: ignore[arg-type]
+            meeting_id=meeting.id,
             org_path=meeting.org_path,
             subject=subject.value,
             candidate_id=d.candidate_id,
@@ -271,7 +272,7 @@ def record_meeting(
         ctx,
         "meeting.record",
         "Meeting",
-        meeting.id,  # type: ignore[arg-type]
+        meeting.id,
         meeting.org_path,
         None,
         {"org_id": org.id, "kind": k.value, "held_on": held_on.isoformat(), "decisions": after_decisions,
@@ -309,16 +310,16 @@ def flowing_here(ctx: Context, org: Organization, member_ids: list[int]) -> dict
         return {}
     rows = ctx.session.execute(
         select(Member)
-        .join(FlowingProfile, FlowingProfile.member_id == Member.id)
+        .join(FlowingProfile, col(FlowingProfile.member_id) == Member.id)
         .where(
-            Member.id.in_(member_ids),
-            FlowingProfile.life_org_id == org.id,
-            FlowingProfile.left_on.is_(None),
-            Member.flowing.is_(True),
-            Member.status.in_([s.value for s in ACTIVE_STATUSES]),
+            col(Member.id).in_(member_ids),
+            col(FlowingProfile.life_org_id) == org.id,
+            col(FlowingProfile.left_on).is_(None),
+            col(Member.flowing).is_(True),
+            col(Member.status).in_([s.value for s in ACTIVE_STATUSES]),
         )
     ).scalars()
-    return {m.id: m for m in rows}  # type: ignore[misc]
+    return {m.id: m for m in rows}
 
 
 def _attendance_rows(ctx: Context, org: Organization, attendance: list[AttendanceInput]) -> list[MeetingAttendance]:
@@ -358,7 +359,7 @@ def _attendance_rows(ctx: Context, org: Organization, attendance: list[Attendanc
         rows.append(
             MeetingAttendance(
                 meeting_id=0,
-                member_id=m.id,  # type: ignore[arg-type]
+                member_id=m.id,
                 member_org_path=m.org_path,
                 status=status.value,
                 reason=reason,
@@ -376,8 +377,8 @@ def attendance_of(ctx: Context, meeting_ids: list[int]) -> dict[int, list[Meetin
         return out
     rows = ctx.session.execute(
         select(MeetingAttendance)
-        .where(MeetingAttendance.meeting_id.in_(meeting_ids))
-        .order_by(MeetingAttendance.meeting_id, MeetingAttendance.id)
+        .where(col(MeetingAttendance.meeting_id).in_(meeting_ids))
+        .order_by(col(MeetingAttendance.meeting_id), col(MeetingAttendance.id))
     ).scalars()
     for r in rows:
         out[r.meeting_id].append(r)
@@ -392,12 +393,13 @@ def set_attendance(ctx: Context, meeting_id: int, attendance: list[AttendanceInp
     org = ctx.session.get(Organization, meeting.org_id)
     assert org is not None
     rows = _attendance_rows(ctx, org, attendance)
-    existing = {r.member_id: r for r in attendance_of(ctx, [meeting.id]).get(meeting.id, [])}  # type: ignore[list-item]
-    before, after = {}, {}
+    existing = {r.member_id: r for r in attendance_of(ctx, [meeting.id]).get(meeting.id, [])}
+    before: dict[str, dict[str, str | None] | None] = {}
+    after: dict[str, dict[str, str | None]] = {}
     for r in rows:
         old = existing.get(r.member_id)
         if old is None:
-            r.meeting_id = meeting.id  # type: ignore[assignment]
+            r.meeting_id = meeting.id
             ctx.session.add(r)
             before[str(r.member_id)] = None
         else:
@@ -408,5 +410,5 @@ def set_attendance(ctx: Context, meeting_id: int, attendance: list[AttendanceInp
         after[str(r.member_id)] = {"status": r.status, "reason": r.reason}
     bump_version(ctx, meeting, version, LABEL)
     ctx.session.flush()
-    record(ctx, "meeting.attendance", "Meeting", meeting.id, meeting.org_path, {"attendance": before}, {"attendance": after})  # type: ignore[arg-type]
+    record(ctx, "meeting.attendance", "Meeting", meeting.id, meeting.org_path, {"attendance": before}, {"attendance": after})
     return meeting

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
+from sqlmodel import col
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
@@ -163,12 +165,12 @@ def _check(ctx: Context, m: Member) -> None:
     for attr, (zh, en) in REQUIRED.items():
         if getattr(m, attr) is None:
             raise violation("INVALID_INPUT", f"{zh}不能为空", f"{en} must not be empty", _camel(attr))
-    m.name = clean_text(m.name, "name", "姓名", "Name", required=True, max_len=60)  # type: ignore[assignment]
+    m.name = clean_text(m.name, "name", "姓名", "Name", required=True, max_len=60)
     if m.gender not in {g.value for g in Gender}:
         raise violation("INVALID_INPUT", "性别须为男或女", "Gender must be male or female", "gender")
     if m.education not in {e.value for e in Education}:
         raise violation("INVALID_INPUT", f"未知的学历：{m.education}", f"Unknown education: {m.education}", "education")
-    m.ethnicity = clean_text(m.ethnicity, "ethnicity", "民族", "Ethnicity", required=True, max_len=20)  # type: ignore[assignment]
+    m.ethnicity = clean_text(m.ethnicity, "ethnicity", "民族", "Ethnicity", required=True, max_len=20)
     check_date(m.birth_date, "birthDate", "出生日期", "Birth date", today=today)
     check_date(m.joined_on, "joinedOn", "入党日期", "Joining date", today=today, earliest=date(1921, 7, 1))
     if age_on(m.birth_date, m.joined_on) < 18:
@@ -214,7 +216,7 @@ def _check(ctx: Context, m: Member) -> None:
                 "idNumber",
             )
         clash = ctx.session.execute(
-            select(Member.id).where(Member.id_number == m.id_number, Member.id != (m.id or -1))
+            select(col(Member.id)).where(col(Member.id_number) == m.id_number, col(Member.id) != (m.id or -1))
         ).scalar()
         if clash is not None:
             raise violation(
@@ -226,7 +228,7 @@ def _check(ctx: Context, m: Member) -> None:
     m.name_pinyin, m.name_initials = name_keys(m.name)
 
 
-def register(ctx: Context, *, org_id: int, status: str = "full", **fields: object) -> Member:
+def register(ctx: Context, *, org_id: int, status: str = "full", **fields: Any) -> Member:
     org = _holding_org(ctx, org_id)
     if status not in (MemberStatus.full, MemberStatus.probationary):
         raise violation(
@@ -238,13 +240,13 @@ def register(ctx: Context, *, org_id: int, status: str = "full", **fields: objec
     unknown = set(fields) - EDITABLE
     if unknown:
         raise violation("INVALID_INPUT", f"未知字段：{sorted(unknown)}", f"Unknown fields: {sorted(unknown)}")
-    m = Member(org_id=org.id, org_path=org.path, status=status, status_since=fields.get("converted_on") or fields.get("joined_on"), **fields)  # type: ignore[arg-type]
+    m = Member(org_id=org.id, org_path=org.path, status=status, status_since=fields.get("converted_on") or fields.get("joined_on"), **fields)
     _validate(ctx, m)
     ctx.session.add(m)
     ctx.session.flush()
     ctx.session.add(
         MemberEvent(
-            member_id=m.id,  # type: ignore[arg-type]
+            member_id=m.id,
             org_path=m.org_path,
             on=m.joined_on,
             kind="registered",
@@ -253,11 +255,11 @@ def register(ctx: Context, *, org_id: int, status: str = "full", **fields: objec
             actor_id=ctx.viewer.account_id if ctx.viewer else None,
         )
     )
-    record(ctx, "member.register", "Member", m.id, m.org_path, None, snapshot(m, AUDIT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "member.register", "Member", m.id, m.org_path, None, snapshot(m, AUDIT_FIELDS))
     return m
 
 
-def update(ctx: Context, member_id: int, *, version: int | None, changes: dict[str, object]) -> Member:
+def update(ctx: Context, member_id: int, *, version: int | None, changes: dict[str, Any]) -> Member:
     m = get(ctx, member_id)
     require_writer(ctx, m.org_path)
     if m.status not in ACTIVE_STATUSES and m.status != MemberStatus.suspended:
@@ -275,16 +277,16 @@ def update(ctx: Context, member_id: int, *, version: int | None, changes: dict[s
         setattr(m, key, value)
     moved_from = None
     if new_org_id is not None and new_org_id != m.org_id:
-        org = _holding_org(ctx, new_org_id)  # type: ignore[arg-type]
+        org = _holding_org(ctx, new_org_id)
         moved_from = m.org_id
-        m.org_id, m.org_path = org.id, org.path  # type: ignore[assignment]
+        m.org_id, m.org_path = org.id, org.path
     _validate(ctx, m)
     bump_version(ctx, m, version, LABEL)
     if moved_from is not None:
-        repath_children(ctx.session, Member, m.id, m.org_path)  # type: ignore[arg-type]
+        repath_children(ctx.session, Member, m.id, m.org_path)
         ctx.session.add(
             MemberEvent(
-                member_id=m.id,  # type: ignore[arg-type]
+                member_id=m.id,
                 org_path=m.org_path,
                 on=ctx.today(),
                 kind="moved",
@@ -293,7 +295,7 @@ def update(ctx: Context, member_id: int, *, version: int | None, changes: dict[s
                 actor_id=ctx.viewer.account_id if ctx.viewer else None,
             )
         )
-    record(ctx, "member.update", "Member", m.id, m.org_path, before, snapshot(m, AUDIT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "member.update", "Member", m.id, m.org_path, before, snapshot(m, AUDIT_FIELDS))
     ctx.session.flush()
     return m
 
@@ -317,7 +319,7 @@ def change_status(
             f"Cannot change from {ce} to {te}" + (" (use a relation transfer)" if target == MemberStatus.transferred_out else ""),
             "toStatus",
         )
-    reason = clean_text(reason, "reason", "原因", "Reason", required=True, max_len=1000)  # type: ignore[assignment]
+    reason = clean_text(reason, "reason", "原因", "Reason", required=True, max_len=1000)
     check_date(on, "on", "变更日期", "Date", today=ctx.today())
     if on < m.joined_on:
         raise violation("INVALID_DATE", "变更日期不能早于入党日期", "The date cannot precede joining", "on")
@@ -328,7 +330,7 @@ def change_status(
     bump_version(ctx, m, version, LABEL)
     ctx.session.add(
         MemberEvent(
-            member_id=m.id,  # type: ignore[arg-type]
+            member_id=m.id,
             org_path=m.org_path,
             on=on,
             kind="status",
@@ -339,7 +341,7 @@ def change_status(
             actor_id=ctx.viewer.account_id if ctx.viewer else None,
         )
     )
-    record(ctx, "member.status", "Member", m.id, m.org_path, before, snapshot(m, AUDIT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "member.status", "Member", m.id, m.org_path, before, snapshot(m, AUDIT_FIELDS))
     ctx.session.flush()
     return m
 
@@ -362,7 +364,7 @@ def add_position(
     check_date(start_on, "startOn", "任职日期", "Start date", today=ctx.today())
     if k == PositionKind.secretary:
         holder = ctx.session.execute(
-            select(Position.id).where(Position.org_id == org.id, Position.kind == k, Position.end_on.is_(None))
+            select(col(Position.id)).where(col(Position.org_id) == org.id, col(Position.kind) == k, col(Position.end_on).is_(None))
         ).scalar()
         if holder is not None:
             raise violation(
@@ -372,16 +374,16 @@ def add_position(
                 "kind",
             )
     p = Position(
-        member_id=m.id,  # type: ignore[arg-type]
+        member_id=m.id,
         org_path=m.org_path,
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         kind=k.value,
         title=clean_text(title, "title", "职务名称", "Title", required=False, max_len=60) or POSITION_LABELS[k][0],
         start_on=start_on,
     )
     ctx.session.add(p)
     ctx.session.flush()
-    record(ctx, "position.add", "Member", m.id, m.org_path, None, {"position": p.id, "org_id": org.id, "kind": k.value, "start_on": start_on.isoformat()})  # type: ignore[arg-type]
+    record(ctx, "position.add", "Member", m.id, m.org_path, None, {"position": p.id, "org_id": org.id, "kind": k.value, "start_on": start_on.isoformat()})
     return p
 
 
@@ -399,7 +401,7 @@ def end_position(ctx: Context, position_id: int, *, end_on: date, version: int |
         raise violation("INVALID_DATE", "离任日期不能早于任职日期", "The end date cannot precede the start", "endOn")
     p.end_on = end_on
     bump_version(ctx, p, version, "职务")
-    record(ctx, "position.end", "Member", m.id, m.org_path, {"position": p.id, "end_on": None}, {"position": p.id, "end_on": end_on.isoformat()})  # type: ignore[arg-type]
+    record(ctx, "position.end", "Member", m.id, m.org_path, {"position": p.id, "end_on": None}, {"position": p.id, "end_on": end_on.isoformat()})
     ctx.session.flush()
     return p
 
@@ -408,13 +410,13 @@ def end_position(ctx: Context, position_id: int, *, end_on: date, version: int |
 
 def _pending_transfer(ctx: Context, member_id: int) -> Transfer | None:
     return ctx.session.execute(
-        select(Transfer).where(Transfer.member_id == member_id, Transfer.status == TransferStatus.pending)
+        select(Transfer).where(col(Transfer.member_id) == member_id, col(Transfer.status) == TransferStatus.pending)
     ).scalar()
 
 
 def _end_posts(ctx: Context, member_id: int, on: date) -> None:
     for p in ctx.session.execute(
-        select(Position).where(Position.member_id == member_id, Position.end_on.is_(None))
+        select(Position).where(col(Position.member_id) == member_id, col(Position.end_on).is_(None))
     ).scalars():
         p.end_on = max(on, p.start_on)
 
@@ -422,7 +424,7 @@ def _end_posts(ctx: Context, member_id: int, on: date) -> None:
 def find_receiving_org(ctx: Context, code: str) -> Organization:
     """The receiving side may be anywhere in the system: look it up by its code, not by scope."""
     require_viewer(ctx)
-    org = ctx.session.execute(select(Organization).where(Organization.code == code.strip())).scalar()
+    org = ctx.session.execute(select(Organization).where(col(Organization.code) == code.strip())).scalar()
     if org is None or org.status != OrgStatus.active or OrgKind(org.kind) not in MEMBER_HOLDING_KINDS:
         raise violation(
             "R-MEM-TRANSFER",
@@ -438,14 +440,14 @@ def send_transfer(ctx: Context, member_id: int, *, to_org_code: str, on: date, r
     viewer = require_writer(ctx, m.org_path)
     if m.status not in ACTIVE_STATUSES:
         raise violation("R-MEM-CLOSED", "只有在册党员可以转接组织关系", "Only members on the roster can be transferred", "memberId")
-    if _pending_transfer(ctx, m.id) is not None:  # type: ignore[arg-type]
+    if _pending_transfer(ctx, m.id) is not None:
         raise violation("R-MEM-TRANSFER", "该党员已有一项待接收的转接", "A transfer of this member is already waiting", "memberId")
     to = find_receiving_org(ctx, to_org_code)
     if to.id == m.org_id:
         raise violation("R-MEM-TRANSFER", "转入组织与当前组织相同", "The receiving organisation is the current one", "toOrgCode")
     check_date(on, "on", "转出日期", "Date sent", today=ctx.today())
     t = Transfer(
-        member_id=m.id,  # type: ignore[arg-type]
+        member_id=m.id,
         from_org_id=m.org_id,
         from_org_path=m.org_path,
         to_org_id=to.id,
@@ -458,8 +460,8 @@ def send_transfer(ctx: Context, member_id: int, *, to_org_code: str, on: date, r
     )
     ctx.session.add(t)
     ctx.session.flush()
-    ctx.session.add(MemberEvent(member_id=m.id, org_path=m.org_path, on=on, kind="transfer_sent", org_id=to.id, reason=t.reason, actor_id=viewer.account_id))  # type: ignore[arg-type]
-    record(ctx, "transfer.send", "Member", m.id, m.org_path, None, {"transfer": t.id, "to_org_id": to.id})  # type: ignore[arg-type]
+    ctx.session.add(MemberEvent(member_id=m.id, org_path=m.org_path, on=on, kind="transfer_sent", org_id=to.id, reason=t.reason, actor_id=viewer.account_id))
+    record(ctx, "transfer.send", "Member", m.id, m.org_path, None, {"transfer": t.id, "to_org_id": to.id})
     return t
 
 
@@ -479,6 +481,7 @@ def decide_transfer(
     viewer = require_viewer(ctx)
     if not viewer.sees(t.to_org_path):
         raise NotAllowedError("只有接收方可以接收或退回", "Only the receiving side can accept or refuse")
+    assert t.to_org_path is not None  # an outside transfer has no receiving side: refused above
     require_writer(ctx, t.to_org_path)
     if t.status != TransferStatus.pending:
         raise violation("R-MEM-TRANSFER", "该转接已办结", "That transfer is already settled")
@@ -501,17 +504,17 @@ def decide_transfer(
     if accept:
         target = orgs.get(ctx, to_org_id) if to_org_id else ctx.session.get(Organization, t.to_org_id)
         assert target is not None
-        if not target.path.startswith(t.to_org_path or "") or OrgKind(target.kind) not in MEMBER_HOLDING_KINDS:  # type: ignore[arg-type]
+        if not target.path.startswith(t.to_org_path or "") or OrgKind(target.kind) not in MEMBER_HOLDING_KINDS:
             raise violation("R-MEM-TRANSFER", "只能接收到接收组织或其党小组", "Receive into the receiving organisation or one of its groups", "toOrgId")
         before = snapshot(m, AUDIT_FIELDS)
-        _end_posts(ctx, m.id, on)  # type: ignore[arg-type]
-        m.org_id, m.org_path = target.id, target.path  # type: ignore[assignment]
+        _end_posts(ctx, m.id, on)
+        m.org_id, m.org_path = target.id, target.path
         bump_version(ctx, m, None, LABEL)
-        repath_children(ctx.session, Member, m.id, m.org_path)  # type: ignore[arg-type]
-        record(ctx, "member.transfer_in", "Member", m.id, m.org_path, before, snapshot(m, AUDIT_FIELDS))  # type: ignore[arg-type]
+        repath_children(ctx.session, Member, m.id, m.org_path)
+        record(ctx, "member.transfer_in", "Member", m.id, m.org_path, before, snapshot(m, AUDIT_FIELDS))
     ctx.session.add(
         MemberEvent(
-            member_id=m.id,  # type: ignore[arg-type]
+            member_id=m.id,
             org_path=m.org_path,
             on=on,
             kind="transfer_accepted" if accept else "transfer_refused",
@@ -520,7 +523,7 @@ def decide_transfer(
             actor_id=viewer.account_id,
         )
     )
-    record(ctx, "transfer.decide", "Transfer", t.id, t.to_org_path, {"status": "pending"}, {"status": t.status, "note": note})  # type: ignore[arg-type]
+    record(ctx, "transfer.decide", "Transfer", t.id, t.to_org_path, {"status": "pending"}, {"status": t.status, "note": note})
     ctx.session.flush()
     return t
 
@@ -540,7 +543,7 @@ def cancel_transfer(ctx: Context, transfer_id: int, *, reason: str, version: int
     m = ctx.session.get(Member, t.member_id)
     assert m is not None
     ctx.session.add(MemberEvent(member_id=t.member_id, org_path=m.org_path, on=ctx.today(), kind="transfer_cancelled", reason=t.decision_note, actor_id=viewer.account_id))
-    record(ctx, "transfer.cancel", "Transfer", t.id, t.from_org_path, {"status": "pending"}, {"status": t.status})  # type: ignore[arg-type]
+    record(ctx, "transfer.cancel", "Transfer", t.id, t.from_org_path, {"status": "pending"}, {"status": t.status})
     ctx.session.flush()
     return t
 
@@ -553,11 +556,11 @@ def transfer_out(
     viewer = require_writer(ctx, m.org_path)
     if m.status not in ACTIVE_STATUSES:
         raise violation("R-MEM-CLOSED", "只有在册党员可以转出", "Only members on the roster can be transferred out", "memberId")
-    if _pending_transfer(ctx, m.id) is not None:  # type: ignore[arg-type]
+    if _pending_transfer(ctx, m.id) is not None:
         raise violation("R-MEM-TRANSFER", "该党员已有一项待接收的转接", "A transfer of this member is already waiting", "memberId")
     check_date(on, "on", "转出日期", "Date sent", today=ctx.today())
     t = Transfer(
-        member_id=m.id,  # type: ignore[arg-type]
+        member_id=m.id,
         from_org_id=m.org_id,
         from_org_path=m.org_path,
         external_org_name=clean_text(external_org_name, "externalOrgName", "接收单位", "Receiving organisation", required=True, max_len=200),
@@ -572,12 +575,12 @@ def transfer_out(
     before = snapshot(m, AUDIT_FIELDS)
     previous = m.status
     m.status, m.status_since = MemberStatus.transferred_out.value, on
-    _end_posts(ctx, m.id, on)  # type: ignore[arg-type]
+    _end_posts(ctx, m.id, on)
     bump_version(ctx, m, version, LABEL)
     ctx.session.flush()
     ctx.session.add(
         MemberEvent(
-            member_id=m.id,  # type: ignore[arg-type]
+            member_id=m.id,
             org_path=m.org_path,
             on=on,
             kind="transfer_out",
@@ -587,5 +590,5 @@ def transfer_out(
             actor_id=viewer.account_id,
         )
     )
-    record(ctx, "member.transfer_out", "Member", m.id, m.org_path, before, snapshot(m, AUDIT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "member.transfer_out", "Member", m.id, m.org_path, before, snapshot(m, AUDIT_FIELDS))
     return t

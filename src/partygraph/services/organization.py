@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, literal, select, update
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from partygraph import rollups
 from partygraph.context import Context
@@ -94,7 +95,7 @@ def _check_parent(kind: OrgKind, parent: Organization | None, field: str = "pare
 
 
 def _check_code(ctx: Context, code: str, own_id: int | None = None) -> None:
-    existing = ctx.session.execute(select(Organization.id).where(Organization.code == code)).scalar()
+    existing = ctx.session.execute(select(col(Organization.id)).where(col(Organization.code) == code)).scalar()
     if existing is not None and existing != own_id:
         raise violation("DUPLICATE", f"组织编码 {code} 已被使用", f"Organisation code {code} is already used", "code")
 
@@ -123,8 +124,8 @@ def create(
     else:
         # Only the system (CLI set-up, imports run by an operator) plants a new root.
         require_writer(ctx, "")
-    code = clean_text(code, "code", "组织编码", "Code", required=True, max_len=32)  # type: ignore[assignment]
-    name = clean_text(name, "name", "组织名称", "Name", required=True, max_len=120)  # type: ignore[assignment]
+    code = clean_text(code, "code", "组织编码", "Code", required=True, max_len=32)
+    name = clean_text(name, "name", "组织名称", "Name", required=True, max_len=120)
     k, branch_type = _check_kind(kind, branch_type)
     _check_parent(k, parent)
     _check_code(ctx, code)
@@ -143,9 +144,9 @@ def create(
     )
     ctx.session.add(org)
     ctx.session.flush()
-    org.path = (parent.path if parent else "") + path_segment(org.id)  # type: ignore[arg-type]
+    org.path = (parent.path if parent else "") + path_segment(org.id)
     ctx.session.flush()
-    record(ctx, "organization.create", "Organization", org.id, org.path, None, snapshot(org, AUDIT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "organization.create", "Organization", org.id, org.path, None, snapshot(org, AUDIT_FIELDS))
     return org
 
 
@@ -154,7 +155,7 @@ def update_fields(
     org_id: int,
     *,
     version: int | None,
-    changes: dict[str, object],
+    changes: dict[str, Any],
 ) -> Organization:
     """Change any of code, name, kind, branch_type, established_on, population, address."""
     org = get(ctx, org_id)
@@ -163,18 +164,18 @@ def update_fields(
         raise violation("R-ORG-DISSOLVED", "已撤销的组织不能修改", "A dissolved organisation cannot be changed")
     before = snapshot(org, AUDIT_FIELDS)
     if "code" in changes:
-        code = clean_text(changes["code"], "code", "组织编码", "Code", required=True, max_len=32)  # type: ignore[arg-type]
-        _check_code(ctx, code, org.id)  # type: ignore[arg-type]
-        org.code = code  # type: ignore[assignment]
+        code = clean_text(changes["code"], "code", "组织编码", "Code", required=True, max_len=32)
+        _check_code(ctx, code, org.id)
+        org.code = code
     if "name" in changes:
-        org.name = clean_text(changes["name"], "name", "组织名称", "Name", required=True, max_len=120)  # type: ignore[arg-type,assignment]
+        org.name = clean_text(changes["name"], "name", "组织名称", "Name", required=True, max_len=120)
     kind = changes.get("kind", org.kind)
     branch_type = changes.get("branch_type", org.branch_type)
-    k, bt = _check_kind(kind, branch_type)  # type: ignore[arg-type]
+    k, bt = _check_kind(kind, branch_type)
     if k.value != org.kind:
         parent = ctx.session.get(Organization, org.parent_id) if org.parent_id else None
         _check_parent(k, parent)
-        for child in _children(ctx, org.id):  # type: ignore[arg-type]
+        for child in _children(ctx, org.id):
             if k not in ALLOWED_PARENTS[OrgKind(child.kind)]:
                 raise violation(
                     "R-ORG-TREE",
@@ -184,14 +185,14 @@ def update_fields(
                 )
     org.kind, org.branch_type = k.value, bt
     if "established_on" in changes:
-        org.established_on = changes["established_on"]  # type: ignore[assignment]
+        org.established_on = changes["established_on"]
     if "population" in changes:
-        org.population = changes["population"]  # type: ignore[assignment]
+        org.population = changes["population"]
     if "address" in changes:
-        org.address = clean_text(changes["address"], "address", "地址", "Address", required=False, max_len=200)  # type: ignore[arg-type]
+        org.address = clean_text(changes["address"], "address", "地址", "Address", required=False, max_len=200)
     _check_common(ctx, org.established_on, org.population)
     bump_version(ctx, org, version, LABEL)
-    record(ctx, "organization.update", "Organization", org.id, org.path, before, snapshot(org, AUDIT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "organization.update", "Organization", org.id, org.path, before, snapshot(org, AUDIT_FIELDS))
     ctx.session.flush()
     return org
 
@@ -199,7 +200,7 @@ def update_fields(
 def _children(ctx: Context, org_id: int) -> list[Organization]:
     return list(
         ctx.session.execute(
-            select(Organization).where(Organization.parent_id == org_id, Organization.status == OrgStatus.active)
+            select(Organization).where(col(Organization.parent_id) == org_id, col(Organization.status) == OrgStatus.active)
         ).scalars()
     )
 
@@ -208,9 +209,9 @@ def path_columns() -> list:
     """Every column that stores an organisation path, by the naming convention `*org_path`."""
     cols = []
     for table in SQLModel.metadata.sorted_tables:
-        for col in table.columns:
-            if col.name.endswith("org_path") or (table.name == "organization" and col.name == "path"):
-                cols.append((table, col))
+        for column in table.columns:
+            if column.name.endswith("org_path") or (table.name == "organization" and column.name == "path"):
+                cols.append((table, column))
     return cols
 
 
@@ -232,19 +233,19 @@ def move(ctx: Context, org_id: int, *, new_parent_id: int, version: int | None) 
         )
     _check_parent(OrgKind(org.kind), parent, "newParentId")
     before = snapshot(org, AUDIT_FIELDS)
-    old, new = org.path, parent.path + path_segment(org.id)  # type: ignore[arg-type]
+    old, new = org.path, parent.path + path_segment(org.id)
     delta = parent.depth + 1 - org.depth
     bump_version(ctx, org, version, LABEL)
     rollups.move_subtree(ctx.session, org, new)
-    for table, col in path_columns():
-        values = {col.name: literal(new) + func.substr(col, len(old) + 1)}
+    for table, column in path_columns():
+        values = {column.name: literal(new) + func.substr(column, len(old) + 1)}
         if table.name == "organization":
             values["depth"] = table.c.depth + delta
-        ctx.session.execute(update(table).where(col >= old, col < subtree_upper_bound(old)).values(**values))
-    ctx.session.execute(update(Organization).where(Organization.id == org.id).values(parent_id=parent.id))
+        ctx.session.execute(update(table).where(column >= old, column < subtree_upper_bound(old)).values(**values))
+    ctx.session.execute(update(Organization).where(col(Organization.id) == org.id).values(parent_id=parent.id))
     ctx.session.expire_all()
-    org = ctx.session.get(Organization, org_id)  # type: ignore[assignment]
-    record(ctx, "organization.move", "Organization", org.id, org.path, before, snapshot(org, AUDIT_FIELDS))  # type: ignore[arg-type]
+    org = ctx.session.get_one(Organization, org_id)
+    record(ctx, "organization.move", "Organization", org.id, org.path, before, snapshot(org, AUDIT_FIELDS))
     return org
 
 
@@ -255,16 +256,16 @@ def dissolve(ctx: Context, org_id: int, *, on: date, reason: str, version: int |
         raise violation("R-ORG-TREE", "顶级组织不能撤销", "The top organisation cannot be dissolved")
     if org.status != OrgStatus.active:
         raise violation("R-ORG-DISSOLVED", "该组织已撤销", "The organisation is already dissolved")
-    reason = clean_text(reason, "reason", "撤销原因", "Reason", required=True, max_len=500)  # type: ignore[assignment]
+    reason = clean_text(reason, "reason", "撤销原因", "Reason", required=True, max_len=500)
     check_date(on, "on", "撤销日期", "Dissolution date", today=ctx.today())
-    if _children(ctx, org.id):  # type: ignore[arg-type]
+    if _children(ctx, org.id):
         raise violation(
             "R-ORG-DISSOLVE",
             "该组织还有未撤销的下级组织，请先撤销或移走",
             "It still has active child organisations: dissolve or move them first",
         )
     active = ctx.session.execute(
-        select(func.count()).select_from(Member).where(path_range(Member.org_path, org.path), Member.status.in_(list(ACTIVE_STATUSES)))
+        select(func.count()).select_from(Member).where(path_range(col(Member.org_path), org.path), col(Member.status).in_(list(ACTIVE_STATUSES)))
     ).scalar_one()
     if active:
         raise violation(
@@ -275,6 +276,6 @@ def dissolve(ctx: Context, org_id: int, *, on: date, reason: str, version: int |
     before = snapshot(org, AUDIT_FIELDS)
     org.status, org.dissolved_on, org.dissolved_reason = OrgStatus.dissolved.value, on, reason
     bump_version(ctx, org, version, LABEL)
-    record(ctx, "organization.dissolve", "Organization", org.id, org.path, before, snapshot(org, AUDIT_FIELDS))  # type: ignore[arg-type]
+    record(ctx, "organization.dissolve", "Organization", org.id, org.path, before, snapshot(org, AUDIT_FIELDS))
     ctx.session.flush()
     return org

@@ -34,6 +34,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlmodel import col
 
 from partygraph import stats
 from partygraph.context import Context
@@ -120,12 +121,12 @@ def get(ctx: Context, plan_id: int) -> DevelopmentPlan:
 def _live_others(ctx: Context, org_id: int, exclude_id: int | None) -> list[OtherPlan]:
     rows = ctx.session.execute(
         select(DevelopmentPlan).where(
-            DevelopmentPlan.org_id == org_id,
-            DevelopmentPlan.status.in_([s.value for s in LIVE_STATUSES]),
-            DevelopmentPlan.id != (exclude_id or -1),
+            col(DevelopmentPlan.org_id) == org_id,
+            col(DevelopmentPlan.status).in_([s.value for s in LIVE_STATUSES]),
+            col(DevelopmentPlan.id) != (exclude_id or -1),
         )
     ).scalars()
-    return [OtherPlan(p.id, p.kind, p.first_year, p.last_year, numbers_of(p)) for p in rows]  # type: ignore[arg-type]
+    return [OtherPlan(p.id, p.kind, p.first_year, p.last_year, numbers_of(p)) for p in rows]
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -144,7 +145,7 @@ def _check(ctx: Context, plan: DevelopmentPlan, org: Organization) -> None:
         )
     )
     plan.notes = clean_text(plan.notes, "notes", "说明", "Notes", required=False, max_len=2000)
-    others = _live_others(ctx, org.id, plan.id)  # type: ignore[arg-type]
+    others = _live_others(ctx, org.id, plan.id)
     _raise(overlap_problem(plan.kind, plan.first_year, plan.last_year, others))
     _raise(inside_problem(plan.kind, plan.first_year, plan.last_year, numbers_of(plan), others))
 
@@ -167,8 +168,10 @@ def create(
     viewer = require_writer(ctx, org.path)
     if last_year is None and kind in {k.value for k in PlanKind}:
         last_year = first_year + PLAN_SPAN_YEARS[PlanKind(kind)] - 1
+    numbers: dict[str, Any] = {k: (targets.get(k) if targets.get(k) is not None else 0) for k in NUMBER_FIELDS}
+    pcts: dict[str, Any] = {k: targets.get(k) for k in PCT_FIELDS}
     plan = DevelopmentPlan(
-        org_id=org.id,  # type: ignore[arg-type]
+        org_id=org.id,
         org_path=org.path,
         kind=kind,
         first_year=first_year,
@@ -176,8 +179,8 @@ def create(
         notes=notes,
         status=PlanStatus.draft.value,
         created_by=viewer.account_id,
-        **{k: (targets.get(k) if targets.get(k) is not None else 0) for k in NUMBER_FIELDS},
-        **{k: targets.get(k) for k in PCT_FIELDS},
+        **numbers,
+        **pcts,
     )
     _check(ctx, plan, org)
     ctx.session.add(plan)
@@ -190,7 +193,7 @@ def create(
         plan.org_path,
         None,
         snapshot(plan, AUDIT_FIELDS),
-    )  # type: ignore[arg-type]
+    )
     return plan
 
 
@@ -230,7 +233,7 @@ def update(
         plan.org_path,
         before,
         snapshot(plan, AUDIT_FIELDS),
-    )  # type: ignore[arg-type]
+    )
     return plan
 
 
@@ -257,7 +260,7 @@ def adopt(
         plan.org_path,
         before,
         snapshot(plan, AUDIT_FIELDS),
-    )  # type: ignore[arg-type]
+    )
     return plan
 
 
@@ -282,7 +285,7 @@ def withdraw(ctx: Context, plan_id: int, *, version: int | None, reason: str) ->
         plan.org_path,
         before,
         snapshot(plan, AUDIT_FIELDS),
-    )  # type: ignore[arg-type]
+    )
     return plan
 
 
@@ -309,23 +312,23 @@ def flow_rows(
     by_period: dict[tuple[int, int], list[DevelopmentPlan]] = defaultdict(list)
     for p in plans:
         by_period[(p.first_year, p.last_year)].append(p)
-    out: dict[int, list[tuple[str, str, int]]] = {p.id: [] for p in plans}  # type: ignore[misc]
+    out: dict[int, list[tuple[str, str, int]]] = {p.id: [] for p in plans}
     for (first, last), group in by_period.items():
         start, end = period_of(first, last)
         ranges = [
-            path_range(Candidate.org_path, path) for path in _collapse({p.org_path for p in group})
+            path_range(col(Candidate.org_path), path) for path in _collapse({p.org_path for p in group})
         ]
         rows = ctx.session.execute(
-            select(Candidate.org_path, CandidateStep.step, CandidateStep.outcome, func.count())
+            select(col(Candidate.org_path), col(CandidateStep.step), col(CandidateStep.outcome), func.count())
             .select_from(CandidateStep)
-            .join(Candidate, Candidate.id == CandidateStep.candidate_id)
+            .join(Candidate, col(Candidate.id) == CandidateStep.candidate_id)
             .where(
                 or_(*ranges),
-                CandidateStep.step.in_(COUNTED_STEPS),
-                CandidateStep.on >= start,
-                CandidateStep.on <= end,
+                col(CandidateStep.step).in_(COUNTED_STEPS),
+                col(CandidateStep.on) >= start,
+                col(CandidateStep.on) <= end,
             )
-            .group_by(Candidate.org_path, CandidateStep.step, CandidateStep.outcome)
+            .group_by(col(Candidate.org_path), col(CandidateStep.step), col(CandidateStep.outcome))
         ).all()
         counted: list[tuple[str, str, int]] = []
         for path, step, outcome, n in rows:
@@ -333,7 +336,7 @@ def flow_rows(
             if kind is not None:
                 counted.append((path, kind, int(n)))
         for p in group:
-            out[p.id] = [r for r in counted if r[0].startswith(p.org_path)]  # type: ignore[index]
+            out[p.id] = [r for r in counted if r[0].startswith(p.org_path)]
     return out
 
 
@@ -362,7 +365,7 @@ def progress_of(ctx: Context, plans: Sequence[DevelopmentPlan]) -> dict[int, Pro
     out = {}
     for p in plans:
         start, end = period_of(p.first_year, p.last_year)
-        actual = actual_numbers(rows[p.id])  # type: ignore[index]
+        actual = actual_numbers(rows[p.id])
         out[p.id] = Progress(
             plan=p,
             start=start,
@@ -370,7 +373,7 @@ def progress_of(ctx: Context, plans: Sequence[DevelopmentPlan]) -> dict[int, Pro
             elapsed_months=months_elapsed(p.first_year, p.last_year, today),
             total_months=months_total(p.first_year, p.last_year),
             lines=progress_lines(numbers_of(p), actual, p.first_year, p.last_year, today),
-            rows=rows[p.id],  # type: ignore[index]
+            rows=rows[p.id],
         )
     return out
 
@@ -425,6 +428,7 @@ def structure(ctx: Context, plan: DevelopmentPlan) -> list[StructureCheck]:
         zh, en = stats.label("cohort", key, "zh"), stats.label("cohort", key, "en")
         pct = getattr(plan, pct_field(key))
         base = defaults.get(key)
+        target: stats.Target | None
         if pct is not None:
             target = stats.Target(
                 key,
@@ -467,9 +471,9 @@ def children(ctx: Context, progress: Progress) -> list[ChildRow]:
         for o in ctx.session.execute(
             select(Organization)
             .where(
-                Organization.parent_id == plan.org_id, Organization.status == OrgStatus.active.value
+                col(Organization.parent_id) == plan.org_id, col(Organization.status) == OrgStatus.active.value
             )
-            .order_by(Organization.code, Organization.id)
+            .order_by(col(Organization.code), col(Organization.id))
         ).scalars()
         if o.kind in PLANNING_KINDS
     ]
@@ -477,14 +481,14 @@ def children(ctx: Context, progress: Progress) -> list[ChildRow]:
         p.org_id: p
         for p in ctx.session.execute(
             select(DevelopmentPlan).where(
-                DevelopmentPlan.org_id.in_([k.id for k in kids]),
-                DevelopmentPlan.kind == plan.kind,
-                DevelopmentPlan.first_year == plan.first_year,
-                DevelopmentPlan.status.in_([s.value for s in LIVE_STATUSES]),
+                col(DevelopmentPlan.org_id).in_([k.id for k in kids]),
+                col(DevelopmentPlan.kind) == plan.kind,
+                col(DevelopmentPlan.first_year) == plan.first_year,
+                col(DevelopmentPlan.status).in_([s.value for s in LIVE_STATUSES]),
             )
         ).scalars()
     }
-    return [ChildRow(k, plans.get(k.id), actual_numbers(progress.rows, k.path)) for k in kids]  # type: ignore[arg-type]
+    return [ChildRow(k, plans.get(k.id), actual_numbers(progress.rows, k.path)) for k in kids]
 
 
 def children_planned(rows: Sequence[ChildRow]) -> dict[str, int]:

@@ -287,7 +287,7 @@ async def meeting_submit(p: Page) -> Response:
             )
     held_on = _date(values["held_on"])
     if held_on is None:
-        err = {"code": "INVALID_DATE", "message": p.t("日期格式应为 YYYY-MM-DD"), "field": "heldOn"}
+        err: dict[str, Any] | None = {"code": "INVALID_DATE", "message": p.t("日期格式应为 YYYY-MM-DD"), "field": "heldOn"}
         return p.render(
             "branch_life/meeting_form.html",
             kinds=KINDS,

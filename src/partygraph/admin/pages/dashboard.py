@@ -133,7 +133,7 @@ def date_param(p: Page, name: str) -> date | None:
 def _under(p: Page) -> str:
     raw = p.request.query_params.get("under", "").strip()
     if not raw:
-        return str(GlobalID("Organization", str(p.viewer.org_id)))  # type: ignore[union-attr]
+        return str(GlobalID("Organization", str(p.signed_in.org_id)))
     try:
         gid = GlobalID.from_id(raw)
     except Exception:  # noqa: BLE001 - an undecodable id is simply not found
@@ -292,7 +292,7 @@ async def dashboard(p: Page) -> Response:
     start, end = date_param(p, "from"), date_param(p, "to")
     s = await _stats(p, "DashboardStats", under, start, end)
     rows = breakdown_rows(s)
-    values = {
+    values: dict[str, Any] = {
         "s": s,
         "under": under,
         "period": {"from": s["from"], "to": s["to"]},
@@ -420,7 +420,7 @@ async def _report(p: Page, kind: str) -> Response:
         start, end, month = _month_period(q.get("month"), today)
         title = p.t("发展党员工作月报")
         period_text = month
-        picker = {"month": month}
+        picker: dict[str, str | int] = {"month": month}
     else:
         start, end, y, qn = _quarter_period(q.get("year"), q.get("quarter"), today)
         title = p.t("党建工作季度分析")

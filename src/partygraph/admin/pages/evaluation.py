@@ -497,7 +497,7 @@ async def _flags_page(
     p: Page, *, errors: dict[str, dict[str, str]] | None = None, status_code: int = 200
 ) -> Response:
     show_all = p.request.query_params.get("all") == "1"
-    home = str(GlobalID("Organization", str(p.viewer.org_id)))  # type: ignore[union-attr]
+    home = str(GlobalID("Organization", str(p.signed_in.org_id)))
     data = await p.run("EvaluationFlags", {"open": None if show_all else True, "under": home})
     return p.render(
         "evaluation/flags.html",

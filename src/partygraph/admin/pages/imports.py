@@ -338,12 +338,12 @@ async def export_list(p: Page) -> Response:
         raise
     ds.header_lines = xlsx.header_lines(
         p.viewer.display_name if p.viewer else "", None, datetime.now()
-    )  # type: ignore[union-attr]
+    )
     if fmt == "csv":
         state = p.state
         viewer = p.viewer
 
-        def lines():  # type: ignore[no-untyped-def]
+        def lines():
             # The handler's session closes when it returns: the stream reads with its own.
             with state.session_factory() as session:
                 c = Context(

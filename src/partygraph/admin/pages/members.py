@@ -628,7 +628,7 @@ async def member_status(p: Page) -> Response:
     to_status = form.choice("toStatus", _values(targets))
     on = form.date("on", required=True)
     version = form.integer("version")
-    if form.errors or version is None:
+    if form.errors or version is None or to_status is None:
         return render_action(
             p,
             "members/status.html",
@@ -641,7 +641,7 @@ async def member_status(p: Page) -> Response:
         )
     if to_status not in ON_ROSTER and not form.flag("confirm"):
         # Taking a member off the roster is asked twice: show what will happen first.
-        label = dict(STATUSES)[to_status]  # type: ignore[index]
+        label = dict(STATUSES)[to_status]
         return render_action(
             p,
             "members/status.html",

@@ -449,7 +449,7 @@ async def record_step(p: Page) -> Response:
     if step not in {s.value for s in Step} or step in EXITS:
         raise HTTPException(400)
     errors: dict[str, str] = {}
-    values = {k: (v if isinstance(v, str) else "") for k, v in data.items()}
+    values: dict[str, Any] = {k: (v if isinstance(v, str) else "") for k, v in data.items()}
     values["contact_ids"] = data.getlist("contact_ids")
     values["introducer_ids"] = data.getlist("introducer_ids")
     values["archive_documents"] = data.getlist("archive_documents")

@@ -8,12 +8,13 @@ NotAllowed, Conflict.
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id, provided
 from partygraph.graphql.types.assistance import (
     AllowanceKind,
@@ -37,6 +38,7 @@ from partygraph.graphql.types.assistance import (
     ReviewOutcome,
     VisitOccasion,
 )
+from partygraph.graphql.types.common import resolves_as
 from partygraph.models.assistance import AssistanceCase, Fund
 from partygraph.services import assistance as service
 from partygraph.services import fund as fund_service
@@ -91,15 +93,15 @@ class AllowanceRollPayload:
     roll: AllowanceRollType
 
 
-AllowanceRollResult = result_union("AllowanceRollResult", AllowanceRollPayload)
-AssistanceCaseResult = result_union("AssistanceCaseResult", AssistanceCasePayload)
-HelpEntryResult = result_union("HelpEntryResult", HelpEntryPayload)
-LoanResult = result_union("LoanResult", LoanPayload)
-FundResult = result_union("FundResult", FundPayload)
-FundEntryResult = result_union("FundEntryResult", FundEntryPayload)
-PairingResult = result_union("PairingResult", PairingPayload)
-PromiseResult = result_union("PromiseResult", PromisePayload)
-AllowanceRunResult = result_union("AllowanceRunResult", AllowanceRunPayload)
+AllowanceRollResult = Annotated[AllowanceRollPayload | MutationError, strawberry.union("AllowanceRollResult")]
+AssistanceCaseResult = Annotated[AssistanceCasePayload | MutationError, strawberry.union("AssistanceCaseResult")]
+HelpEntryResult = Annotated[HelpEntryPayload | MutationError, strawberry.union("HelpEntryResult")]
+LoanResult = Annotated[LoanPayload | MutationError, strawberry.union("LoanResult")]
+FundResult = Annotated[FundPayload | MutationError, strawberry.union("FundResult")]
+FundEntryResult = Annotated[FundEntryPayload | MutationError, strawberry.union("FundEntryResult")]
+PairingResult = Annotated[PairingPayload | MutationError, strawberry.union("PairingResult")]
+PromiseResult = Annotated[PromisePayload | MutationError, strawberry.union("PromiseResult")]
+AllowanceRunResult = Annotated[AllowanceRunPayload | MutationError, strawberry.union("AllowanceRunResult")]
 
 
 @strawberry.input
@@ -119,12 +121,12 @@ def _family(items: list[FamilyMemberInput] | None) -> list[dict] | None:
 @strawberry.input(description="Open a case in the ledger: the member's application.")
 class OpenAssistanceCaseInput:
     member_id: relay.GlobalID
-    cause: AssistanceCause  # type: ignore[valid-type]
+    cause: AssistanceCause
     applied_on: date
     family_members: list[FamilyMemberInput] | None = None
-    yearly_income_fen: Fen | None = strawberry.field(default=None, description="The household's yearly income, in fen.")  # type: ignore[valid-type]
+    yearly_income_fen: Fen | None = strawberry.field(default=None, description="The household's yearly income, in fen.")
     situation: str | None = None
-    standard: AssistanceStandard | None = None  # type: ignore[valid-type]
+    standard: AssistanceStandard | None = None
     standard_note: str | None = None
     application: str | None = strawberry.field(default=None, description="The application's text or summary.")
 
@@ -133,11 +135,11 @@ class OpenAssistanceCaseInput:
 class UpdateAssistanceCaseInput:
     id: relay.GlobalID
     version: int
-    cause: AssistanceCause | None = strawberry.UNSET  # type: ignore[valid-type]
+    cause: AssistanceCause | None = strawberry.UNSET
     family_members: list[FamilyMemberInput] | None = strawberry.UNSET
-    yearly_income_fen: Fen | None = strawberry.UNSET  # type: ignore[valid-type]
+    yearly_income_fen: Fen | None = strawberry.UNSET
     situation: str | None = strawberry.UNSET
-    standard: AssistanceStandard | None = strawberry.UNSET  # type: ignore[valid-type]
+    standard: AssistanceStandard | None = strawberry.UNSET
     standard_note: str | None = strawberry.UNSET
 
 
@@ -145,7 +147,7 @@ class UpdateAssistanceCaseInput:
 class AdvanceAssistanceCaseInput:
     id: relay.GlobalID
     version: int
-    step: AssistanceStep  # type: ignore[valid-type]
+    step: AssistanceStep
     on: date
     record: str | None = strawberry.field(default=None, description="Appraisal record, committee decision, filing reference, review notes.")
     notice_starts_on: date | None = None
@@ -153,16 +155,16 @@ class AdvanceAssistanceCaseInput:
     objections: str | None = None
     objection_resolution: str | None = None
     reason: str | None = strawberry.field(default=None, description="Refusal, adjustment or closing reason.")
-    outcome: ReviewOutcome | None = None  # type: ignore[valid-type]
+    outcome: ReviewOutcome | None = None
 
 
 @strawberry.input(description="A visit or condolence (慰问): money (from a fund or recorded only) and/or goods.")
 class RecordVisitInput:
     case_id: relay.GlobalID
     on: date
-    occasion: VisitOccasion  # type: ignore[valid-type]
+    occasion: VisitOccasion
     helper: str = strawberry.field(description="Who visited.")
-    amount_fen: Fen = 0  # type: ignore[valid-type]
+    amount_fen: Fen = Fen(0)
     goods: str | None = None
     approver: str | None = None
     fund_id: relay.GlobalID | None = None
@@ -172,7 +174,7 @@ class RecordVisitInput:
 @strawberry.input(description="Training or job placement.")
 class RecordHelpInput:
     case_id: relay.GlobalID
-    kind: HelpKind  # type: ignore[valid-type]
+    kind: HelpKind
     on: date
     helper: str
     note: str
@@ -182,7 +184,7 @@ class RecordHelpInput:
 class GrantAssistanceInput:
     case_id: relay.GlobalID
     fund_id: relay.GlobalID
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     on: date
     approver: str
     note: str | None = None
@@ -192,7 +194,7 @@ class GrantAssistanceInput:
 class LendAssistanceInput:
     case_id: relay.GlobalID
     fund_id: relay.GlobalID
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     on: date
     approver: str
     term_months: int | None = None
@@ -204,7 +206,7 @@ class LendAssistanceInput:
 class RepayLoanInput:
     loan_id: relay.GlobalID
     version: int
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     on: date
     received_by: str | None = None
 
@@ -214,14 +216,14 @@ class CreateFundInput:
     org_id: relay.GlobalID
     name: str
     established_on: date
-    principal_fen: Fen = 0  # type: ignore[valid-type]
+    principal_fen: Fen = Fen(0)
 
 
 @strawberry.input(description="Money into a fund: budget, retained party fees, contributions, donations.")
 class RecordFundInflowInput:
     fund_id: relay.GlobalID
-    kind: FundEntryKind  # type: ignore[valid-type]
-    amount_fen: Fen  # type: ignore[valid-type]
+    kind: FundEntryKind
+    amount_fen: Fen
     on: date
     approver: str
     counterparty: str | None = None
@@ -230,7 +232,7 @@ class RecordFundInflowInput:
 
 @strawberry.input(description="Branches: agencyOrgId + villageOrgId. Members: caseId + helperMemberId.")
 class CreatePairingInput:
-    kind: PairingKind  # type: ignore[valid-type]
+    kind: PairingKind
     started_on: date
     agency_org_id: relay.GlobalID | None = None
     village_org_id: relay.GlobalID | None = None
@@ -274,7 +276,7 @@ class BreakPromiseInput:
 @strawberry.input(description="Pay an allowance for a month over a subtree; members already paid are skipped.")
 class PayAllowancesInput:
     org_id: relay.GlobalID
-    kind: AllowanceKind  # type: ignore[valid-type]
+    kind: AllowanceKind
     month: str = strawberry.field(description="YYYY-MM")
 
 
@@ -282,7 +284,7 @@ class PayAllowancesInput:
 class DeclareAllowanceRollInput:
     org_id: relay.GlobalID
     year: int
-    kind: AllowanceKind  # type: ignore[valid-type]
+    kind: AllowanceKind
     on: date
 
 
@@ -296,10 +298,10 @@ class AdvanceAllowanceRollInput:
     note: str | None = None
 
 
-def _help_payload(ctx, entry) -> HelpEntryPayload:  # type: ignore[no-untyped-def]
+def _help_payload(ctx, entry) -> HelpEntryPayload:
     case = ctx.session.get(AssistanceCase, entry.case_id)
     fund = ctx.session.get(Fund, entry.fund_id) if entry.fund_id else None
-    return HelpEntryPayload(entry=entry, assistance_case=case, fund=fund)  # type: ignore[arg-type]
+    return HelpEntryPayload(entry=entry, assistance_case=case, fund=fund)
 
 
 @strawberry.type
@@ -309,9 +311,9 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: AssistanceCasePayload(
-                assistance_case=service.open_case(
+                assistance_case=resolves_as(AssistanceCaseType, service.open_case(
                     ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    member_id=db_id(input.member_id, "Member", "memberId"),
                     cause=input.cause.value,
                     applied_on=input.applied_on,
                     family_members=_family(input.family_members),
@@ -320,18 +322,18 @@ class AssistanceMutation:
                     standard=input.standard.value if input.standard else None,
                     standard_note=input.standard_note,
                     application=input.application,
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
     @strawberry.mutation
     def update_assistance_case(self, info: Info, input: UpdateAssistanceCaseInput) -> AssistanceCaseResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             changes = provided(input, ["cause", "yearly_income_fen", "situation", "standard", "standard_note"])
             if input.family_members is not strawberry.UNSET:
                 changes["family_members"] = _family(input.family_members) or []
-            c = service.update_case(ctx, db_id(input.id, "AssistanceCase", "id"), version=input.version, changes=changes)  # type: ignore[arg-type]
-            return AssistanceCasePayload(assistance_case=c)  # type: ignore[arg-type]
+            c = service.update_case(ctx, db_id(input.id, "AssistanceCase", "id"), version=input.version, changes=changes)
+            return AssistanceCasePayload(assistance_case=resolves_as(AssistanceCaseType, c))
 
         return run_mutation(info, use_case)
 
@@ -340,9 +342,9 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: AssistanceCasePayload(
-                assistance_case=service.advance(
+                assistance_case=resolves_as(AssistanceCaseType, service.advance(
                     ctx,
-                    db_id(input.id, "AssistanceCase", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "AssistanceCase", "id"),
                     step=input.step.value,
                     on=input.on,
                     version=input.version,
@@ -353,7 +355,7 @@ class AssistanceMutation:
                     objection_resolution=input.objection_resolution,
                     reason=input.reason,
                     outcome=input.outcome.value if input.outcome else None,
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
@@ -365,7 +367,7 @@ class AssistanceMutation:
                 ctx,
                 service.record_visit(
                     ctx,
-                    db_id(input.case_id, "AssistanceCase", "caseId"),  # type: ignore[arg-type]
+                    db_id(input.case_id, "AssistanceCase", "caseId"),
                     on=input.on,
                     occasion=input.occasion.value,
                     helper=input.helper,
@@ -385,7 +387,7 @@ class AssistanceMutation:
             lambda ctx: _help_payload(
                 ctx,
                 service.record_help(
-                    ctx, db_id(input.case_id, "AssistanceCase", "caseId"), kind=input.kind.value, on=input.on, helper=input.helper, note=input.note  # type: ignore[arg-type]
+                    ctx, db_id(input.case_id, "AssistanceCase", "caseId"), kind=input.kind.value, on=input.on, helper=input.helper, note=input.note
                 ),
             ),
         )
@@ -398,8 +400,8 @@ class AssistanceMutation:
                 ctx,
                 service.grant(
                     ctx,
-                    db_id(input.case_id, "AssistanceCase", "caseId"),  # type: ignore[arg-type]
-                    fund_id=db_id(input.fund_id, "Fund", "fundId"),  # type: ignore[arg-type]
+                    db_id(input.case_id, "AssistanceCase", "caseId"),
+                    fund_id=db_id(input.fund_id, "Fund", "fundId"),
                     amount_fen=input.amount_fen,
                     on=input.on,
                     approver=input.approver,
@@ -410,11 +412,11 @@ class AssistanceMutation:
 
     @strawberry.mutation
     def lend_assistance(self, info: Info, input: LendAssistanceInput) -> LoanResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             loan = service.lend(
                 ctx,
-                db_id(input.case_id, "AssistanceCase", "caseId"),  # type: ignore[arg-type]
-                fund_id=db_id(input.fund_id, "Fund", "fundId"),  # type: ignore[arg-type]
+                db_id(input.case_id, "AssistanceCase", "caseId"),
+                fund_id=db_id(input.fund_id, "Fund", "fundId"),
                 amount_fen=input.amount_fen,
                 on=input.on,
                 approver=input.approver,
@@ -422,22 +424,22 @@ class AssistanceMutation:
                 installments=input.installments,
                 purpose=input.purpose,
             )
-            return LoanPayload(loan=loan, fund=ctx.session.get(Fund, loan.fund_id))  # type: ignore[arg-type]
+            return LoanPayload(loan=resolves_as(LoanType, loan), fund=ctx.session.get(Fund, loan.fund_id))
 
         return run_mutation(info, use_case)
 
     @strawberry.mutation(description="A repayment: money back into the fund.")
     def repay_loan(self, info: Info, input: RepayLoanInput) -> LoanResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             loan = service.repay(
                 ctx,
-                db_id(input.loan_id, "Loan", "loanId"),  # type: ignore[arg-type]
+                db_id(input.loan_id, "Loan", "loanId"),
                 amount_fen=input.amount_fen,
                 on=input.on,
                 received_by=input.received_by,
                 version=input.version,
             )
-            return LoanPayload(loan=loan, fund=ctx.session.get(Fund, loan.fund_id))  # type: ignore[arg-type]
+            return LoanPayload(loan=resolves_as(LoanType, loan), fund=ctx.session.get(Fund, loan.fund_id))
 
         return run_mutation(info, use_case)
 
@@ -446,22 +448,22 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: FundPayload(
-                fund=fund_service.create(
+                fund=resolves_as(FundType, fund_service.create(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     name=input.name,
                     established_on=input.established_on,
                     principal_fen=input.principal_fen,
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
     @strawberry.mutation
     def record_fund_inflow(self, info: Info, input: RecordFundInflowInput) -> FundEntryResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             entry = fund_service.record_inflow(
                 ctx,
-                db_id(input.fund_id, "Fund", "fundId"),  # type: ignore[arg-type]
+                db_id(input.fund_id, "Fund", "fundId"),
                 kind=input.kind.value,
                 amount_fen=input.amount_fen,
                 on=input.on,
@@ -469,7 +471,7 @@ class AssistanceMutation:
                 counterparty=input.counterparty,
                 note=input.note,
             )
-            return FundEntryPayload(entry=entry, fund=ctx.session.get(Fund, entry.fund_id))  # type: ignore[arg-type]
+            return FundEntryPayload(entry=resolves_as(FundEntryType, entry), fund=ctx.session.get(Fund, entry.fund_id))
 
         return run_mutation(info, use_case)
 
@@ -478,7 +480,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: PairingPayload(
-                pairing=service.create_pairing(
+                pairing=resolves_as(PairingType, service.create_pairing(
                     ctx,
                     kind=input.kind.value,
                     started_on=input.started_on,
@@ -488,7 +490,7 @@ class AssistanceMutation:
                     helper_member_id=db_id(input.helper_member_id, "Member", "helperMemberId"),
                     covers=input.covers,
                     note=input.note,
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
@@ -497,7 +499,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: PairingPayload(
-                pairing=service.end_pairing(ctx, db_id(input.id, "Pairing", "id"), ended_on=input.ended_on, version=input.version)  # type: ignore[arg-type]
+                pairing=resolves_as(PairingType, service.end_pairing(ctx, db_id(input.id, "Pairing", "id"), ended_on=input.ended_on, version=input.version))
             ),
         )
 
@@ -506,9 +508,9 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: PromisePayload(
-                promise=service.add_promise(
-                    ctx, db_id(input.pairing_id, "Pairing", "pairingId"), text=input.text, made_on=input.made_on, due_on=input.due_on  # type: ignore[arg-type]
-                )  # type: ignore[arg-type]
+                promise=resolves_as(PromiseType, service.add_promise(
+                    ctx, db_id(input.pairing_id, "Pairing", "pairingId"), text=input.text, made_on=input.made_on, due_on=input.due_on
+                ))
             ),
         )
 
@@ -517,7 +519,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: PromisePayload(
-                promise=service.keep_promise(ctx, db_id(input.id, "Promise", "id"), kept_on=input.kept_on, note=input.note, version=input.version)  # type: ignore[arg-type]
+                promise=resolves_as(PromiseType, service.keep_promise(ctx, db_id(input.id, "Promise", "id"), kept_on=input.kept_on, note=input.note, version=input.version))
             ),
         )
 
@@ -526,7 +528,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: PromisePayload(
-                promise=service.break_promise(ctx, db_id(input.id, "Promise", "id"), broken_on=input.broken_on, reason=input.reason, version=input.version)  # type: ignore[arg-type]
+                promise=resolves_as(PromiseType, service.break_promise(ctx, db_id(input.id, "Promise", "id"), broken_on=input.broken_on, reason=input.reason, version=input.version))
             ),
         )
 
@@ -535,7 +537,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: AllowanceRunPayload(
-                run=service.pay_allowances(ctx, org_id=db_id(input.org_id, "Organization", "orgId"), kind=input.kind.value, month=input.month)  # type: ignore[arg-type]
+                run=resolves_as(AllowanceRunType, service.pay_allowances(ctx, org_id=db_id(input.org_id, "Organization", "orgId"), kind=input.kind.value, month=input.month))
             ),
         )
 
@@ -544,9 +546,9 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: AllowanceRollPayload(
-                roll=service.declare_roll(
-                    ctx, org_id=db_id(input.org_id, "Organization", "orgId"), year=input.year, kind=input.kind.value, on=input.on  # type: ignore[arg-type]
-                )  # type: ignore[arg-type]
+                roll=resolves_as(AllowanceRollType, service.declare_roll(
+                    ctx, org_id=db_id(input.org_id, "Organization", "orgId"), year=input.year, kind=input.kind.value, on=input.on
+                ))
             ),
         )
 
@@ -555,14 +557,14 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: AllowanceRollPayload(
-                roll=service.advance_roll(
+                roll=resolves_as(AllowanceRollType, service.advance_roll(
                     ctx,
-                    db_id(input.id, "AllowanceRoll", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "AllowanceRoll", "id"),
                     step=input.step.value,
                     on=input.on,
                     version=input.version,
-                    strike_member_ids=[db_id(g, "Member", "strikeMemberIds") for g in input.strike_member_ids or []],  # type: ignore[misc]
+                    strike_member_ids=[db_id(g, "Member", "strikeMemberIds") for g in input.strike_member_ids or []],
                     note=input.note,
-                )  # type: ignore[arg-type]
+                ))
             ),
         )

@@ -5,12 +5,13 @@ R-MEM flag decisions."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, overload
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.candidate import MeetingDecisionInput
 from partygraph.graphql.mutations.inputs import db_id, provided
 from partygraph.graphql.types.branch_life import (
@@ -25,7 +26,8 @@ from partygraph.graphql.types.branch_life import (
     MemberFlagType,
     TermType,
 )
-from partygraph.graphql.types.candidate import MeetingKind
+from partygraph.graphql.types.candidate import MeetingKind, MeetingType
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.member import MemberType
 from partygraph.models.meeting import FlowingProfile
 from partygraph.rules.branch_life import AssemblyTally
@@ -36,7 +38,7 @@ from partygraph.services import meeting as meetings
 @strawberry.input
 class AttendanceInput:
     member_id: relay.GlobalID
-    status: AttendanceStatus  # type: ignore[valid-type]
+    status: AttendanceStatus
     reason: str | None = strawberry.field(
         default=None, description="Required when excused (R-LIFE-09)."
     )
@@ -47,7 +49,7 @@ class AttendanceInput:
 )
 class RecordBranchMeetingInput:
     org_id: relay.GlobalID
-    kind: MeetingKind  # type: ignore[valid-type]
+    kind: MeetingKind
     held_on: date
     place: str | None = None
     chair: str | None = None
@@ -75,7 +77,7 @@ class MeetingRecordPayload:
 class UpdateMeetingInput:
     id: relay.GlobalID
     version: int
-    kind: MeetingKind | None = strawberry.UNSET  # type: ignore[valid-type]
+    kind: MeetingKind | None = strawberry.UNSET
     held_on: date | None = strawberry.UNSET
     place: str | None = strawberry.UNSET
     chair: str | None = strawberry.UNSET
@@ -170,7 +172,7 @@ class CreateFourStepItemInput:
 class RecordFourStepInput:
     item_id: relay.GlobalID
     version: int | None = None
-    step: FourStep  # type: ignore[valid-type]
+    step: FourStep
     on: date
     passed: bool | None = strawberry.field(
         default=None, description="The two committees and the members' meeting: passed or not."
@@ -234,20 +236,24 @@ class MemberFlagPayload:
     member: MemberType
 
 
-RecordBranchMeetingResult = result_union("RecordBranchMeetingResult", MeetingRecordPayload)
-SetMeetingAttendanceResult = result_union("SetMeetingAttendanceResult", MeetingRecordPayload)
-UpdateMeetingResult = result_union("UpdateMeetingResult", MeetingRecordPayload)
-StartTermResult = result_union("StartTermResult", TermPayload)
-RecordElectionResult = result_union("RecordElectionResult", ElectionPayload)
-CreateFourStepItemResult = result_union("CreateFourStepItemResult", FourStepItemPayload)
-RecordFourStepResult = result_union("RecordFourStepResult", FourStepPayload)
-SetFlowingResult = result_union("SetFlowingResult", FlowingPayload)
-EndFlowingResult = result_union("EndFlowingResult", BranchLifeMemberPayload)
-RecordDutyLapseResult = result_union("RecordDutyLapseResult", BranchLifeMemberPayload)
-LostContactResult = result_union("LostContactResult", LostContactPayload)
-DecideMemberFlagResult = result_union("DecideMemberFlagResult", MemberFlagPayload)
+RecordBranchMeetingResult = Annotated[MeetingRecordPayload | MutationError, strawberry.union("RecordBranchMeetingResult")]
+SetMeetingAttendanceResult = Annotated[MeetingRecordPayload | MutationError, strawberry.union("SetMeetingAttendanceResult")]
+UpdateMeetingResult = Annotated[MeetingRecordPayload | MutationError, strawberry.union("UpdateMeetingResult")]
+StartTermResult = Annotated[TermPayload | MutationError, strawberry.union("StartTermResult")]
+RecordElectionResult = Annotated[ElectionPayload | MutationError, strawberry.union("RecordElectionResult")]
+CreateFourStepItemResult = Annotated[FourStepItemPayload | MutationError, strawberry.union("CreateFourStepItemResult")]
+RecordFourStepResult = Annotated[FourStepPayload | MutationError, strawberry.union("RecordFourStepResult")]
+SetFlowingResult = Annotated[FlowingPayload | MutationError, strawberry.union("SetFlowingResult")]
+EndFlowingResult = Annotated[BranchLifeMemberPayload | MutationError, strawberry.union("EndFlowingResult")]
+RecordDutyLapseResult = Annotated[BranchLifeMemberPayload | MutationError, strawberry.union("RecordDutyLapseResult")]
+LostContactResult = Annotated[LostContactPayload | MutationError, strawberry.union("LostContactResult")]
+DecideMemberFlagResult = Annotated[MemberFlagPayload | MutationError, strawberry.union("DecideMemberFlagResult")]
 
 
+@overload
+def _member(gid: relay.GlobalID, field: str) -> int: ...
+@overload
+def _member(gid: relay.GlobalID | None, field: str) -> int | None: ...
 def _member(gid: relay.GlobalID | None, field: str) -> int | None:
     return db_id(gid, "Member", field)
 
@@ -260,10 +266,10 @@ class BranchLifeMutation:
     def record_branch_meeting(
         self, info: Info, input: RecordBranchMeetingInput
     ) -> RecordBranchMeetingResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             meeting = meetings.record_meeting(
                 ctx,
-                org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                org_id=db_id(input.org_id, "Organization", "orgId"),
                 kind=input.kind.value,
                 held_on=input.held_on,
                 place=input.place,
@@ -276,7 +282,7 @@ class BranchLifeMutation:
                 attachments=input.attachments,
                 attendance=[
                     meetings.AttendanceInput(
-                        member_id=_member(a.member_id, f"attendance.{i}.memberId"),  # type: ignore[arg-type]
+                        member_id=_member(a.member_id, f"attendance.{i}.memberId"),
                         status=a.status.value,
                         reason=a.reason,
                     )
@@ -300,8 +306,8 @@ class BranchLifeMutation:
                 ],
             )
             return MeetingRecordPayload(
-                record=MeetingRecord(meeting=meeting, meeting_id=meeting.id)
-            )  # type: ignore[arg-type]
+                record=MeetingRecord(meeting=resolves_as(MeetingType, meeting), meeting_id=meeting.id)
+            )
 
         return run_mutation(info, use_case)
 
@@ -315,23 +321,23 @@ class BranchLifeMutation:
         attendance: list[AttendanceInput],
         version: int | None = None,
     ) -> SetMeetingAttendanceResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             meeting = meetings.set_attendance(
                 ctx,
-                db_id(meeting_id, "Meeting", "meetingId"),  # type: ignore[arg-type]
+                db_id(meeting_id, "Meeting", "meetingId"),
                 [
                     meetings.AttendanceInput(
                         member_id=_member(a.member_id, f"attendance.{i}.memberId"),
                         status=a.status.value,
                         reason=a.reason,
-                    )  # type: ignore[arg-type]
+                    )
                     for i, a in enumerate(attendance)
                 ],
                 version=version,
             )
             return MeetingRecordPayload(
-                record=MeetingRecord(meeting=meeting, meeting_id=meeting.id)
-            )  # type: ignore[arg-type]
+                record=MeetingRecord(meeting=resolves_as(MeetingType, meeting), meeting_id=meeting.id)
+            )
 
         return run_mutation(info, use_case)
 
@@ -340,7 +346,7 @@ class BranchLifeMutation:
         "version-checked and audited. Date and kind stay fixed once votes, an election or four-step steps cite it."
     )
     def update_meeting(self, info: Info, input: UpdateMeetingInput) -> UpdateMeetingResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             changes = provided(input, MEETING_TEXT_FIELDS)
             for key, field in (
                 ("chair_member_id", "chairMemberId"),
@@ -351,10 +357,10 @@ class BranchLifeMutation:
                     changes[key] = _member(gid, field)
             meeting = service.update_meeting(
                 ctx, db_id(input.id, "Meeting", "id"), version=input.version, changes=changes
-            )  # type: ignore[arg-type]
+            )
             return MeetingRecordPayload(
-                record=MeetingRecord(meeting=meeting, meeting_id=meeting.id)
-            )  # type: ignore[arg-type]
+                record=MeetingRecord(meeting=resolves_as(MeetingType, meeting), meeting_id=meeting.id)
+            )
 
         return run_mutation(info, use_case)
 
@@ -365,9 +371,9 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: TermPayload(
-                term=service.start_term(
+                term=resolves_as(TermType, service.start_term(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     starts_on=input.starts_on,
                     years=input.years,
                     members_in=[
@@ -378,7 +384,7 @@ class BranchLifeMutation:
                         )
                         for i, m in enumerate(input.members)
                     ],
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
@@ -389,9 +395,9 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: ElectionPayload(
-                election=service.record_election(
+                election=resolves_as(ElectionType, service.record_election(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     held_on=input.held_on,
                     seats=input.seats,
                     present=input.present,
@@ -407,7 +413,7 @@ class BranchLifeMutation:
                         )
                         for i, c in enumerate(input.candidates)
                     ],
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
@@ -418,12 +424,12 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: FourStepItemPayload(
-                item=service.create_item(
+                item=resolves_as(FourStepItemType, service.create_item(
                     ctx,
                     org_id=db_id(input.org_id, "Organization", "orgId"),
                     title=input.title,
-                    description=input.description,  # type: ignore[arg-type]
-                )  # type: ignore[arg-type]
+                    description=input.description,
+                ))
             ),
         )
 
@@ -431,7 +437,7 @@ class BranchLifeMutation:
         description="Record the next step of a four-step item; out of order → R-VIL-01."
     )
     def record_four_step(self, info: Info, input: RecordFourStepInput) -> RecordFourStepResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             tally = None
             if (
                 input.should_attend is not None
@@ -447,7 +453,7 @@ class BranchLifeMutation:
                 )
             item, row = service.record_four_step(
                 ctx,
-                db_id(input.item_id, "FourStepItem", "itemId"),  # type: ignore[arg-type]
+                db_id(input.item_id, "FourStepItem", "itemId"),
                 step=input.step.value,
                 on=input.on,
                 passed=input.passed,
@@ -457,7 +463,7 @@ class BranchLifeMutation:
                 documents=input.documents,
                 version=input.version,
             )
-            return FourStepPayload(item=item, step=FourStepRecordType.from_row(row))  # type: ignore[arg-type]
+            return FourStepPayload(item=resolves_as(FourStepItemType, item), step=FourStepRecordType.from_row(row))
 
         return run_mutation(info, use_case)
 
@@ -465,11 +471,11 @@ class BranchLifeMutation:
         description="Mark a member as flowing, with workplace, certificate, contact and branch of life."
     )
     def set_flowing(self, info: Info, input: SetFlowingInput) -> SetFlowingResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             mid = _member(input.member_id, "memberId")
             p: FlowingProfile = service.set_flowing(
                 ctx,
-                mid,  # type: ignore[arg-type]
+                mid,
                 workplace=input.workplace,
                 certificate=input.certificate,
                 contact_member_id=_member(input.contact_member_id, "contactMemberId"),
@@ -480,13 +486,13 @@ class BranchLifeMutation:
             )
             from partygraph.services import member as members
 
-            m = members.get(ctx, mid)  # type: ignore[arg-type]
+            m = members.get(ctx, mid)
             return FlowingPayload(
-                member=m,  # type: ignore[arg-type]
+                member=resolves_as(MemberType, m),
                 flowing=FlowingMemberType(
                     member_name=m.name, workplace=m.flow_destination, certificate=m.flow_certificate,
                     contact_name=p.contact_name, contact_phone=p.contact_phone, away_meetings=0,
-                    member_id=m.id, home_org_id=m.org_id, life_org_id=p.life_org_id,  # type: ignore[arg-type]
+                    member_id=m.id, home_org_id=m.org_id, life_org_id=p.life_org_id,
                 ),
             )  # fmt: skip
 
@@ -499,10 +505,10 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: BranchLifeMemberPayload(
-                member=service.end_flowing(
+                member=resolves_as(MemberType, service.end_flowing(
                     ctx, _member(member_id, "memberId"), on=on, version=version
-                )
-            ),  # type: ignore[arg-type]
+                ))
+            ),
         )
 
     @strawberry.mutation(description="Record that contact with a member was lost, from a date.")
@@ -512,10 +518,10 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: LostContactPayload(
-                record=service.mark_lost_contact(
+                record=resolves_as(LostContactType, service.mark_lost_contact(
                     ctx, _member(member_id, "memberId"), lost_on=lost_on, note=note
-                )
-            ),  # type: ignore[arg-type]
+                ))
+            ),
         )
 
     @strawberry.mutation(description="Record an attempt to reach a member out of contact.")
@@ -527,10 +533,10 @@ class BranchLifeMutation:
         method: str,
         outcome: str | None = None,
     ) -> LostContactResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             rid = db_id(record_id, "LostContact", "recordId")
-            service.add_contact_attempt(ctx, rid, on=on, method=method, outcome=outcome)  # type: ignore[arg-type]
-            return LostContactPayload(record=service.get_lost_contact(ctx, rid))  # type: ignore[arg-type]
+            service.add_contact_attempt(ctx, rid, on=on, method=method, outcome=outcome)
+            return LostContactPayload(record=resolves_as(LostContactType, service.get_lost_contact(ctx, rid)))
 
         return run_mutation(info, use_case)
 
@@ -541,10 +547,10 @@ class BranchLifeMutation:
         return run_mutation(
             info,
             lambda ctx: LostContactPayload(
-                record=service.mark_found(
+                record=resolves_as(LostContactType, service.mark_found(
                     ctx, db_id(record_id, "LostContact", "recordId"), on=on, version=version
-                )
-            ),  # type: ignore[arg-type]
+                ))
+            ),
         )
 
     @strawberry.mutation(
@@ -558,14 +564,14 @@ class BranchLifeMutation:
         no_dues_since: date | None = None,
         no_work_since: date | None = None,
     ) -> RecordDutyLapseResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             mid = _member(member_id, "memberId")
             service.record_duty_lapse(
                 ctx, mid, no_dues_since=no_dues_since, no_work_since=no_work_since
-            )  # type: ignore[arg-type]
+            )
             from partygraph.services import member as members
 
-            return BranchLifeMemberPayload(member=members.get(ctx, mid))  # type: ignore[arg-type]
+            return BranchLifeMemberPayload(member=resolves_as(MemberType, members.get(ctx, mid)))
 
         return run_mutation(info, use_case)
 
@@ -583,11 +589,11 @@ class BranchLifeMutation:
         on: date,
         note: str,
     ) -> DecideMemberFlagResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             mid = _member(member_id, "memberId")
             row = service.decide_flag(
                 ctx, mid, flag=flag, raised_on=raised_on, decision=decision, on=on, note=note
-            )  # type: ignore[arg-type]
+            )
             from partygraph.services import member as members
 
             return MemberFlagPayload(
@@ -595,7 +601,7 @@ class BranchLifeMutation:
                     code=row.code, raised_on=row.raised_on, decision=row.decision, decided_on=row.decided_on,
                     note=row.note, decided_by_name=row.decided_by_name,
                 ),
-                member=members.get(ctx, mid),  # type: ignore[arg-type]
+                member=resolves_as(MemberType, members.get(ctx, mid)),
             )  # fmt: skip
 
         return run_mutation(info, use_case)

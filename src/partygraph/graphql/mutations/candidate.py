@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.graphql import enums
-from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.types.candidate import (
     CandidateStepRecord,
@@ -21,6 +22,7 @@ from partygraph.graphql.types.candidate import (
     Recommendation,
     StepKind,
 )
+from partygraph.graphql.types.common import resolves_as
 from partygraph.rules.pipeline import EXIT_STEPS, Step
 from partygraph.services import candidate as service
 from partygraph.services import meeting as meetings
@@ -53,10 +55,10 @@ class MeetingPayload:
     meeting: MeetingType
 
 
-ApplyForMembershipResult = result_union("ApplyForMembershipResult", CandidatePayload)
-RecordCandidateStepResult = result_union("RecordCandidateStepResult", CandidateStepPayload)
-RecordMeetingResult = result_union("RecordMeetingResult", MeetingPayload)
-ExitCandidateResult = result_union("ExitCandidateResult", CandidatePayload)
+ApplyForMembershipResult = Annotated[CandidatePayload | MutationError, strawberry.union("ApplyForMembershipResult")]
+RecordCandidateStepResult = Annotated[CandidateStepPayload | MutationError, strawberry.union("RecordCandidateStepResult")]
+RecordMeetingResult = Annotated[MeetingPayload | MutationError, strawberry.union("RecordMeetingResult")]
+ExitCandidateResult = Annotated[CandidatePayload | MutationError, strawberry.union("ExitCandidateResult")]
 
 
 @strawberry.input(description="A written application (step 1), registered at the branch.")
@@ -81,12 +83,12 @@ class ApplyForMembershipInput:
 class RecordCandidateStepInput:
     candidate_id: relay.GlobalID
     version: int | None = strawberry.field(default=None, description="The version you read; stale → Conflict.")
-    step: StepKind  # type: ignore[valid-type]
+    step: StepKind
     on: date
     outcome: str | None = strawberry.field(
         default=None, description="political_review: pass / fail; conversion_vote: convert / extend / cancel."
     )
-    recommendation: Recommendation | None = None  # type: ignore[valid-type]
+    recommendation: Recommendation | None = None
     contact_ids: list[relay.GlobalID] | None = strawberry.field(default=None, description="contacts_assigned: 1–2 full members.")
     introducer_ids: list[relay.GlobalID] | None = strawberry.field(default=None, description="introducers_assigned: 2 full members.")
     training_days: float | None = None
@@ -113,7 +115,7 @@ class RecordCandidateStepInput:
 
 @strawberry.input(description="A motion voted at a branch general meeting, with its tally.")
 class MeetingDecisionInput:
-    subject: DecisionSubject  # type: ignore[valid-type]
+    subject: DecisionSubject
     candidate_id: relay.GlobalID | None = None
     present: int
     yes: int = 0
@@ -129,7 +131,7 @@ class MeetingDecisionInput:
 @strawberry.input
 class RecordMeetingInput:
     org_id: relay.GlobalID
-    kind: MeetingKind = MeetingKind.general_meeting  # type: ignore[valid-type]
+    kind: MeetingKind = MeetingKind.general_meeting
     held_on: date
     place: str | None = None
     chair: str | None = None
@@ -143,7 +145,7 @@ class RecordMeetingInput:
 class ExitCandidateInput:
     candidate_id: relay.GlobalID
     version: int | None = None
-    exit: ExitStep  # type: ignore[valid-type]
+    exit: ExitStep
     on: date
     reason: str
 
@@ -151,7 +153,7 @@ class ExitCandidateInput:
 def _ids(gids: list[relay.GlobalID] | None, field: str) -> list[int] | None:
     if gids is None:
         return None
-    return [db_id(g, "Member", field) for g in gids]  # type: ignore[misc]
+    return [db_id(g, "Member", field) for g in gids]
 
 
 @strawberry.type
@@ -161,9 +163,9 @@ class CandidateMutation:
         return run_mutation(
             info,
             lambda ctx: CandidatePayload(
-                candidate=service.apply(
+                candidate=resolves_as(CandidateType, service.apply(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     applied_on=input.applied_on,
                     name=input.name,
                     gender=input.gender.value,
@@ -177,13 +179,13 @@ class CandidateMutation:
                     id_number=input.id_number,
                     notes=input.notes,
                     documents=input.documents,
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
     @strawberry.mutation(description="Record one step of the file; the rules refuse it with their code (R-DEV-xx).")
     def record_candidate_step(self, info: Info, input: RecordCandidateStepInput) -> RecordCandidateStepResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             s = service.StepInput(
                 step=input.step.value,
                 on=input.on,
@@ -208,14 +210,14 @@ class CandidateMutation:
                 reason=input.reason,
                 documents=input.documents,
             )
-            cand, row = service.record_step(ctx, db_id(input.candidate_id, "Candidate", "candidateId"), s, version=input.version)  # type: ignore[arg-type]
-            return CandidateStepPayload(candidate=cand, step=CandidateStepRecord.from_row(row))  # type: ignore[arg-type]
+            cand, row = service.record_step(ctx, db_id(input.candidate_id, "Candidate", "candidateId"), s, version=input.version)
+            return CandidateStepPayload(candidate=resolves_as(CandidateType, cand), step=CandidateStepRecord.from_row(row))
 
         return run_mutation(info, use_case)
 
     @strawberry.mutation(description="Record a meeting; a general meeting may carry votes (decisions) with their tallies.")
     def record_meeting(self, info: Info, input: RecordMeetingInput) -> RecordMeetingResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             decisions = [
                 meetings.DecisionInput(
                     subject=d.subject.value,
@@ -232,7 +234,7 @@ class CandidateMutation:
             ]
             meeting = meetings.record_meeting(
                 ctx,
-                org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                org_id=db_id(input.org_id, "Organization", "orgId"),
                 kind=input.kind.value,
                 held_on=input.held_on,
                 place=input.place,
@@ -242,7 +244,7 @@ class CandidateMutation:
                 minutes=input.minutes,
                 decisions=decisions,
             )
-            return MeetingPayload(meeting=meeting)  # type: ignore[arg-type]
+            return MeetingPayload(meeting=resolves_as(MeetingType, meeting))
 
         return run_mutation(info, use_case)
 
@@ -251,13 +253,13 @@ class CandidateMutation:
         return run_mutation(
             info,
             lambda ctx: CandidatePayload(
-                candidate=service.exit_candidate(
+                candidate=resolves_as(CandidateType, service.exit_candidate(
                     ctx,
-                    db_id(input.candidate_id, "Candidate", "candidateId"),  # type: ignore[arg-type]
+                    db_id(input.candidate_id, "Candidate", "candidateId"),
                     step=input.exit.value,
                     on=input.on,
                     reason=input.reason,
                     version=input.version,
-                )  # type: ignore[arg-type]
+                ))
             ),
         )

@@ -4,12 +4,13 @@ or not at all (a step the rules refuse leaves no meeting behind)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.types.candidate import (
     CandidateStepRecord,
@@ -17,6 +18,7 @@ from partygraph.graphql.types.candidate import (
     MeetingType,
     StepKind,
 )
+from partygraph.graphql.types.common import resolves_as
 from partygraph.services import candidate as service
 
 
@@ -27,7 +29,7 @@ class CandidateVotePayload:
     meeting: MeetingType
 
 
-RecordCandidateVoteResult = result_union("RecordCandidateVoteResult", CandidateVotePayload)
+RecordCandidateVoteResult = Annotated[CandidateVotePayload | MutationError, strawberry.union("RecordCandidateVoteResult")]
 
 
 @strawberry.input(
@@ -39,7 +41,7 @@ class RecordCandidateVoteInput:
     version: int | None = strawberry.field(
         default=None, description="The version you read; stale → Conflict."
     )
-    step: StepKind  # type: ignore[valid-type]
+    step: StepKind
     on: date = strawberry.field(description="The meeting's day, which is the step's.")
     place: str | None = None
     chair: str | None = None
@@ -69,7 +71,7 @@ class CandidateVoteMutation:
     def record_candidate_vote(
         self, info: Info, input: RecordCandidateVoteInput
     ) -> RecordCandidateVoteResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             s = service.StepInput(
                 step=input.step.value,
                 on=input.on,
@@ -91,9 +93,9 @@ class CandidateVoteMutation:
                 chair=input.chair,
             )
             cid = db_id(input.candidate_id, "Candidate", "candidateId")
-            cand, row, meeting = service.record_vote(ctx, cid, s, vote, version=input.version)  # type: ignore[arg-type]
+            cand, row, meeting = service.record_vote(ctx, cid, s, vote, version=input.version)
             return CandidateVotePayload(
-                candidate=cand, step=CandidateStepRecord.from_row(row), meeting=meeting
-            )  # type: ignore[arg-type]
+                candidate=resolves_as(CandidateType, cand), step=CandidateStepRecord.from_row(row), meeting=resolves_as(MeetingType, meeting)
+            )
 
         return run_mutation(info, use_case)

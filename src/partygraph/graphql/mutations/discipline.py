@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.discipline import MemberSanctionType, SanctionKind
 from partygraph.services import discipline as service
 
@@ -19,15 +21,15 @@ class MemberSanctionPayload:
     sanction: MemberSanctionType
 
 
-RecordMemberSanctionResult = result_union("RecordMemberSanctionResult", MemberSanctionPayload)
-LiftMemberSanctionResult = result_union("LiftMemberSanctionResult", MemberSanctionPayload)
-WithdrawMemberSanctionResult = result_union("WithdrawMemberSanctionResult", MemberSanctionPayload)
+RecordMemberSanctionResult = Annotated[MemberSanctionPayload | MutationError, strawberry.union("RecordMemberSanctionResult")]
+LiftMemberSanctionResult = Annotated[MemberSanctionPayload | MutationError, strawberry.union("LiftMemberSanctionResult")]
+WithdrawMemberSanctionResult = Annotated[MemberSanctionPayload | MutationError, strawberry.union("WithdrawMemberSanctionResult")]
 
 
 @strawberry.input(description="A disciplinary decision about a member (R-DISC-01, R-DISC-02).")
 class RecordMemberSanctionInput:
     member_id: relay.GlobalID
-    kind: SanctionKind  # type: ignore[valid-type]
+    kind: SanctionKind
     decided_on: date
     effective_from: date | None = strawberry.field(
         default=None, description="Default: the decision's day."
@@ -62,7 +64,7 @@ class WithdrawMemberSanctionInput:
 
 
 def _sanction_id(gid: relay.GlobalID) -> int:
-    return db_id(gid, "MemberSanction", "id")  # type: ignore[return-value]
+    return db_id(gid, "MemberSanction", "id")
 
 
 @strawberry.type
@@ -74,9 +76,9 @@ class DisciplineMutation:
         return run_mutation(
             info,
             lambda ctx: MemberSanctionPayload(
-                sanction=service.record_sanction(
+                sanction=resolves_as(MemberSanctionType, service.record_sanction(
                     ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    member_id=db_id(input.member_id, "Member", "memberId"),
                     kind=input.kind.value,
                     decided_on=input.decided_on,
                     effective_from=input.effective_from,
@@ -84,7 +86,7 @@ class DisciplineMutation:
                     decided_by=input.decided_by,
                     document=input.document,
                     reason=input.reason,
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
@@ -95,13 +97,13 @@ class DisciplineMutation:
         return run_mutation(
             info,
             lambda ctx: MemberSanctionPayload(
-                sanction=service.lift(
+                sanction=resolves_as(MemberSanctionType, service.lift(
                     ctx,
                     _sanction_id(input.id),
                     on=input.lifted_on,
                     document=input.document,
                     version=input.version,
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
@@ -114,8 +116,8 @@ class DisciplineMutation:
         return run_mutation(
             info,
             lambda ctx: MemberSanctionPayload(
-                sanction=service.withdraw(
+                sanction=resolves_as(MemberSanctionType, service.withdraw(
                     ctx, _sanction_id(input.id), reason=input.reason, version=input.version
-                )  # type: ignore[arg-type]
+                ))
             ),
         )

@@ -4,6 +4,7 @@ organisation assessments and model sites. Each runs one service use case in one 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -11,8 +12,9 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from partygraph.graphql import enums
-from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.evaluation import (
     CadreAppointmentType,
     CadreAssessmentType,
@@ -32,6 +34,11 @@ from partygraph.graphql.types.evaluation import (
 )
 from partygraph.services import cadre as cadre_service
 from partygraph.services import evaluation as service
+
+
+def _json_object(value: object) -> dict[str, Any] | None:
+    """A JSON input that is an object, else None."""
+    return value if isinstance(value, dict) else None
 
 
 @strawberry.type
@@ -79,15 +86,15 @@ class ModelSitePayload:
     site: ModelSiteType
 
 
-EvaluationRoundResult = result_union("EvaluationRoundResult", EvaluationRoundPayload)
-RecordEvaluationResult = result_union("RecordEvaluationResult", EvaluationSubjectPayload)
-FollowUpResult = result_union("FollowUpResult", FollowUpPayload)
-EvaluationFlagResult = result_union("EvaluationFlagResult", EvaluationFlagPayload)
-CadreAppointmentResult = result_union("CadreAppointmentResult", CadreAppointmentPayload)
-RecordTrialCheckpointResult = result_union("RecordTrialCheckpointResult", TrialCheckpointPayload)
-CadreAssessmentResult = result_union("CadreAssessmentResult", CadreAssessmentPayload)
-OrgAssessmentResult = result_union("OrgAssessmentResult", OrgAssessmentPayload)
-ModelSiteResult = result_union("ModelSiteResult", ModelSitePayload)
+EvaluationRoundResult = Annotated[EvaluationRoundPayload | MutationError, strawberry.union("EvaluationRoundResult")]
+RecordEvaluationResult = Annotated[EvaluationSubjectPayload | MutationError, strawberry.union("RecordEvaluationResult")]
+FollowUpResult = Annotated[FollowUpPayload | MutationError, strawberry.union("FollowUpResult")]
+EvaluationFlagResult = Annotated[EvaluationFlagPayload | MutationError, strawberry.union("EvaluationFlagResult")]
+CadreAppointmentResult = Annotated[CadreAppointmentPayload | MutationError, strawberry.union("CadreAppointmentResult")]
+RecordTrialCheckpointResult = Annotated[TrialCheckpointPayload | MutationError, strawberry.union("RecordTrialCheckpointResult")]
+CadreAssessmentResult = Annotated[CadreAssessmentPayload | MutationError, strawberry.union("CadreAssessmentResult")]
+OrgAssessmentResult = Annotated[OrgAssessmentPayload | MutationError, strawberry.union("OrgAssessmentResult")]
+ModelSiteResult = Annotated[ModelSitePayload | MutationError, strawberry.union("ModelSiteResult")]
 
 
 @strawberry.input
@@ -277,7 +284,7 @@ class DelistModelSiteInput:
 def _source(inp: SourceResultInput) -> service.SourceInput:
     tallies = None
     if inp.tallies is not None:
-        tallies = {g.value: getattr(inp.tallies, g.value) for g in Grade}  # type: ignore[attr-defined]
+        tallies = {g.value: getattr(inp.tallies, g.value) for g in Grade}
     raters = [{"rater": x.rater or "", "grade": x.grade.value} for x in inp.raters] if inp.raters else None
     return service.SourceInput(source=inp.source.value, tallies=tallies, raters=raters)
 
@@ -302,13 +309,13 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: EvaluationRoundPayload(
-                round=service.open_round(
+                round=resolves_as(EvaluationRoundType, service.open_round(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     year=input.year,
                     opened_on=input.opened_on,
                     notes=input.notes,
-                )
+                ))
             ),
         )
 
@@ -317,13 +324,13 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: EvaluationSubjectPayload(
-                subject=service.record_entry(
+                subject=resolves_as(EvaluationSubjectType, service.record_entry(
                     ctx,
-                    db_id(input.subject_id, "EvaluationSubject", "subjectId"),  # type: ignore[arg-type]
+                    db_id(input.subject_id, "EvaluationSubject", "subjectId"),
                     version=input.version,
                     sources=[_source(s) for s in input.sources],
                     outcome=_outcome(input.outcome),
-                )
+                ))
             ),
         )
 
@@ -332,12 +339,12 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: EvaluationSubjectPayload(
-                subject=service.add_subject(
+                subject=resolves_as(EvaluationSubjectType, service.add_subject(
                     ctx,
-                    db_id(input.round_id, "EvaluationRound", "roundId"),  # type: ignore[arg-type]
-                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    db_id(input.round_id, "EvaluationRound", "roundId"),
+                    member_id=db_id(input.member_id, "Member", "memberId"),
                     on=input.on,
-                )
+                ))
             ),
         )
 
@@ -346,13 +353,13 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: EvaluationSubjectPayload(
-                subject=service.withdraw_subject(
+                subject=resolves_as(EvaluationSubjectType, service.withdraw_subject(
                     ctx,
-                    db_id(input.id, "EvaluationSubject", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "EvaluationSubject", "id"),
                     on=input.on,
                     reason=input.reason,
                     version=input.version,
-                )
+                ))
             ),
         )
 
@@ -361,9 +368,9 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: EvaluationRoundPayload(
-                round=service.close_round(
-                    ctx, db_id(input.id, "EvaluationRound", "id"), closed_on=input.closed_on, version=input.version  # type: ignore[arg-type]
-                )
+                round=resolves_as(EvaluationRoundType, service.close_round(
+                    ctx, db_id(input.id, "EvaluationRound", "id"), closed_on=input.closed_on, version=input.version
+                ))
             ),
         )
 
@@ -372,14 +379,14 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: FollowUpPayload(
-                follow_up=service.complete_follow_up(
+                follow_up=resolves_as(FollowUpType, service.complete_follow_up(
                     ctx,
-                    db_id(input.id, "EvaluationFollowUp", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "EvaluationFollowUp", "id"),
                     done_on=input.done_on,
                     note=input.note,
                     corrected=input.corrected,
                     version=input.version,
-                )
+                ))
             ),
         )
 
@@ -388,13 +395,13 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: EvaluationFlagPayload(
-                flag=service.resolve_flag(
+                flag=resolves_as(FlagType, service.resolve_flag(
                     ctx,
-                    db_id(input.id, "EvaluationFlag", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "EvaluationFlag", "id"),
                     resolution=input.resolution,
                     resolved_on=input.resolved_on,
                     version=input.version,
-                )
+                ))
             ),
         )
 
@@ -403,15 +410,15 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: CadreAppointmentPayload(
-                appointment=cadre_service.appoint(
+                appointment=resolves_as(CadreAppointmentType, cadre_service.appoint(
                     ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    member_id=db_id(input.member_id, "Member", "memberId"),
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     post=input.post.value,
                     appointed_on=input.appointed_on,
                     title=input.title,
                     trial=input.trial,
-                )
+                ))
             ),
         )
 
@@ -420,14 +427,14 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: TrialCheckpointPayload(
-                checkpoint=cadre_service.record_checkpoint(
+                checkpoint=resolves_as(TrialCheckpointType, cadre_service.record_checkpoint(
                     ctx,
-                    db_id(input.id, "TrialCheckpoint", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "TrialCheckpoint", "id"),
                     done_on=input.done_on,
                     result=input.result.value,
                     evidence=input.evidence,
                     version=input.version,
-                )
+                ))
             ),
         )
 
@@ -436,9 +443,9 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: CadreAssessmentPayload(
-                assessment=cadre_service.record_assessment(
+                assessment=resolves_as(CadreAssessmentType, cadre_service.record_assessment(
                     ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    member_id=db_id(input.member_id, "Member", "memberId"),
                     year=input.year,
                     rating=input.rating.value,
                     assessed_on=input.assessed_on,
@@ -449,7 +456,7 @@ class EvaluationMutation:
                     department_score=input.department_score,
                     note=input.note,
                     version=input.version,
-                )
+                ))
             ),
         )
 
@@ -458,13 +465,13 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: FollowUpPayload(
-                follow_up=cadre_service.warn(
+                follow_up=resolves_as(FollowUpType, cadre_service.warn(
                     ctx,
-                    db_id(input.appointment_id, "CadreAppointment", "appointmentId"),  # type: ignore[arg-type]
+                    db_id(input.appointment_id, "CadreAppointment", "appointmentId"),
                     on=input.on,
                     due_on=input.due_on,
                     reason=input.reason,
-                )
+                ))
             ),
         )
 
@@ -473,9 +480,9 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: CadreAppointmentPayload(
-                appointment=cadre_service.step_down(
-                    ctx, db_id(input.id, "CadreAppointment", "id"), on=input.on, reason=input.reason, version=input.version  # type: ignore[arg-type]
-                )
+                appointment=resolves_as(CadreAppointmentType, cadre_service.step_down(
+                    ctx, db_id(input.id, "CadreAppointment", "id"), on=input.on, reason=input.reason, version=input.version
+                ))
             ),
         )
 
@@ -487,9 +494,9 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: OrgAssessmentPayload(
-                assessment=service.record_org_assessment(
+                assessment=resolves_as(OrgAssessmentType, service.record_org_assessment(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     year=input.year,
                     rating=input.rating.value,
                     assessed_on=input.assessed_on,
@@ -499,7 +506,7 @@ class EvaluationMutation:
                     secretary_id=db_id(input.secretary_id, "Member", "secretaryId"),
                     note=input.note,
                     version=input.version,
-                )
+                ))
             ),
         )
 
@@ -508,13 +515,13 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: ModelSitePayload(
-                site=service.designate_model_site(
+                site=resolves_as(ModelSiteType, service.designate_model_site(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     year=input.year,
                     designated_on=input.designated_on,
-                    criteria=input.criteria if isinstance(input.criteria, dict) else None,
-                )
+                    criteria=_json_object(input.criteria),
+                ))
             ),
         )
 
@@ -523,14 +530,14 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: ModelSitePayload(
-                site=service.review_model_site(
+                site=resolves_as(ModelSiteType, service.review_model_site(
                     ctx,
-                    db_id(input.id, "ModelSite", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "ModelSite", "id"),
                     reviewed_on=input.reviewed_on,
                     passed=input.passed,
                     note=input.note,
                     version=input.version,
-                )
+                ))
             ),
         )
 
@@ -539,8 +546,8 @@ class EvaluationMutation:
         return run_mutation(
             info,
             lambda ctx: ModelSitePayload(
-                site=service.delist_model_site(
-                    ctx, db_id(input.id, "ModelSite", "id"), on=input.on, reason=input.reason, version=input.version  # type: ignore[arg-type]
-                )
+                site=resolves_as(ModelSiteType, service.delist_model_site(
+                    ctx, db_id(input.id, "ModelSite", "id"), on=input.on, reason=input.reason, version=input.version
+                ))
             ),
         )

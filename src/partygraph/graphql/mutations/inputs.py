@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import strawberry
 from strawberry import relay
@@ -10,6 +10,10 @@ from strawberry import relay
 from partygraph.errors import violation
 
 
+@overload
+def db_id(gid: relay.GlobalID, type_name: str, field: str) -> int: ...
+@overload
+def db_id(gid: relay.GlobalID | None, type_name: str, field: str) -> int | None: ...
 def db_id(gid: relay.GlobalID | None, type_name: str, field: str) -> int | None:
     """The row id of a global id, refusing an id of another type."""
     if gid is None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.graphql import enums
-from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id, provided
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.member import MemberType, PositionType, TransferType
 from partygraph.services import member as service
 
@@ -36,12 +38,12 @@ class TransferPayload:
     transfer: TransferType
 
 
-RegisterMemberResult = result_union("RegisterMemberResult", MemberPayload)
-UpdateMemberResult = result_union("UpdateMemberResult", MemberPayload)
-ChangeMemberStatusResult = result_union("ChangeMemberStatusResult", MemberPayload)
-AddPositionResult = result_union("AddPositionResult", PositionPayload)
-EndPositionResult = result_union("EndPositionResult", PositionPayload)
-TransferResult = result_union("TransferResult", TransferPayload)
+RegisterMemberResult = Annotated[MemberPayload | MutationError, strawberry.union("RegisterMemberResult")]
+UpdateMemberResult = Annotated[MemberPayload | MutationError, strawberry.union("UpdateMemberResult")]
+ChangeMemberStatusResult = Annotated[MemberPayload | MutationError, strawberry.union("ChangeMemberStatusResult")]
+AddPositionResult = Annotated[PositionPayload | MutationError, strawberry.union("AddPositionResult")]
+EndPositionResult = Annotated[PositionPayload | MutationError, strawberry.union("EndPositionResult")]
+TransferResult = Annotated[TransferPayload | MutationError, strawberry.union("TransferResult")]
 
 
 @strawberry.input
@@ -163,27 +165,27 @@ def _enum_values(data: dict) -> dict:
 class MemberMutation:
     @strawberry.mutation(description="Register a member in a branch or group of your scope.")
     def register_member(self, info: Info, input: RegisterMemberInput) -> RegisterMemberResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             fields = _enum_values({k: getattr(input, k) for k in MEMBER_FIELDS if k != "lost_contact"})
             return MemberPayload(
-                member=service.register(
+                member=resolves_as(MemberType, service.register(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     status=input.status.value,
                     **fields,
-                )
+                ))
             )
 
         return run_mutation(info, use_case)
 
     @strawberry.mutation
     def update_member(self, info: Info, input: UpdateMemberInput) -> UpdateMemberResult:
-        def use_case(ctx):  # type: ignore[no-untyped-def]
+        def use_case(ctx):
             changes = provided(input, MEMBER_FIELDS)
             if input.org_id is not strawberry.UNSET and input.org_id is not None:
                 changes["org_id"] = db_id(input.org_id, "Organization", "orgId")
             return MemberPayload(
-                member=service.update(ctx, db_id(input.id, "Member", "id"), version=input.version, changes=changes)  # type: ignore[arg-type]
+                member=resolves_as(MemberType, service.update(ctx, db_id(input.id, "Member", "id"), version=input.version, changes=changes))
             )
 
         return run_mutation(info, use_case)
@@ -193,14 +195,14 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: MemberPayload(
-                member=service.change_status(
+                member=resolves_as(MemberType, service.change_status(
                     ctx,
-                    db_id(input.id, "Member", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "Member", "id"),
                     to_status=input.to_status.value,
                     on=input.on,
                     reason=input.reason,
                     version=input.version,
-                )
+                ))
             ),
         )
 
@@ -209,14 +211,14 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: PositionPayload(
-                position=service.add_position(
+                position=resolves_as(PositionType, service.add_position(
                     ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    member_id=db_id(input.member_id, "Member", "memberId"),
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     kind=input.kind.value,
                     start_on=input.start_on,
                     title=input.title,
-                )
+                ))
             ),
         )
 
@@ -225,7 +227,7 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: PositionPayload(
-                position=service.end_position(ctx, db_id(input.id, "Position", "id"), end_on=input.end_on, version=input.version)  # type: ignore[arg-type]
+                position=resolves_as(PositionType, service.end_position(ctx, db_id(input.id, "Position", "id"), end_on=input.end_on, version=input.version))
             ),
         )
 
@@ -234,14 +236,14 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: TransferPayload(
-                transfer=service.send_transfer(
+                transfer=resolves_as(TransferType, service.send_transfer(
                     ctx,
-                    db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    db_id(input.member_id, "Member", "memberId"),
                     to_org_code=input.to_org_code,
                     on=input.on,
                     reason=input.reason,
                     letter_number=input.letter_number,
-                )
+                ))
             ),
         )
 
@@ -250,15 +252,15 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: TransferPayload(
-                transfer=service.decide_transfer(
+                transfer=resolves_as(TransferType, service.decide_transfer(
                     ctx,
-                    db_id(input.id, "Transfer", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "Transfer", "id"),
                     accept=input.accept,
                     on=input.on,
                     note=input.note,
                     version=input.version,
                     to_org_id=db_id(input.to_org_id, "Organization", "toOrgId"),
-                )
+                ))
             ),
         )
 
@@ -267,7 +269,7 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: TransferPayload(
-                transfer=service.cancel_transfer(ctx, db_id(input.id, "Transfer", "id"), reason=input.reason, version=input.version)  # type: ignore[arg-type]
+                transfer=resolves_as(TransferType, service.cancel_transfer(ctx, db_id(input.id, "Transfer", "id"), reason=input.reason, version=input.version))
             ),
         )
 
@@ -276,14 +278,14 @@ class MemberMutation:
         return run_mutation(
             info,
             lambda ctx: TransferPayload(
-                transfer=service.transfer_out(
+                transfer=resolves_as(TransferType, service.transfer_out(
                     ctx,
-                    db_id(input.member_id, "Member", "memberId"),  # type: ignore[arg-type]
+                    db_id(input.member_id, "Member", "memberId"),
                     external_org_name=input.external_org_name,
                     letter_number=input.letter_number,
                     on=input.on,
                     reason=input.reason,
                     version=input.version,
-                )
+                ))
             ),
         )

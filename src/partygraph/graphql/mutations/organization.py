@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.graphql import enums
-from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id, provided
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.services import organization as service
 
@@ -20,10 +22,10 @@ class OrganizationPayload:
     organization: OrganizationType
 
 
-CreateOrganizationResult = result_union("CreateOrganizationResult", OrganizationPayload)
-UpdateOrganizationResult = result_union("UpdateOrganizationResult", OrganizationPayload)
-MoveOrganizationResult = result_union("MoveOrganizationResult", OrganizationPayload)
-DissolveOrganizationResult = result_union("DissolveOrganizationResult", OrganizationPayload)
+CreateOrganizationResult = Annotated[OrganizationPayload | MutationError, strawberry.union("CreateOrganizationResult")]
+UpdateOrganizationResult = Annotated[OrganizationPayload | MutationError, strawberry.union("UpdateOrganizationResult")]
+MoveOrganizationResult = Annotated[OrganizationPayload | MutationError, strawberry.union("MoveOrganizationResult")]
+DissolveOrganizationResult = Annotated[OrganizationPayload | MutationError, strawberry.union("DissolveOrganizationResult")]
 
 
 @strawberry.input
@@ -67,7 +69,7 @@ class DissolveOrganizationInput:
 
 
 def _payload(org: object) -> OrganizationPayload:
-    return OrganizationPayload(organization=org)  # type: ignore[arg-type]
+    return OrganizationPayload(organization=resolves_as(OrganizationType, org))
 
 
 @strawberry.type
@@ -99,7 +101,7 @@ class OrganizationMutation:
             lambda ctx: _payload(
                 service.update_fields(
                     ctx,
-                    db_id(input.id, "Organization", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "Organization", "id"),
                     version=input.version,
                     changes=provided(input, fields),
                 )
@@ -113,8 +115,8 @@ class OrganizationMutation:
             lambda ctx: _payload(
                 service.move(
                     ctx,
-                    db_id(input.id, "Organization", "id"),  # type: ignore[arg-type]
-                    new_parent_id=db_id(input.new_parent_id, "Organization", "newParentId"),  # type: ignore[arg-type]
+                    db_id(input.id, "Organization", "id"),
+                    new_parent_id=db_id(input.new_parent_id, "Organization", "newParentId"),
                     version=input.version,
                 )
             ),
@@ -127,7 +129,7 @@ class OrganizationMutation:
             lambda ctx: _payload(
                 service.dissolve(
                     ctx,
-                    db_id(input.id, "Organization", "id"),  # type: ignore[arg-type]
+                    db_id(input.id, "Organization", "id"),
                     on=input.on,
                     reason=input.reason,
                     version=input.version,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.graphql.errors import result_union, run_mutation
+from partygraph.graphql.errors import MutationError, run_mutation
 from partygraph.graphql.mutations.inputs import db_id, provided
+from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.plan import DevelopmentPlanType, PlanKind
 from partygraph.services import plan as service
 
@@ -19,12 +21,12 @@ class DevelopmentPlanPayload:
     plan: DevelopmentPlanType
 
 
-CreateDevelopmentPlanResult = result_union("CreateDevelopmentPlanResult", DevelopmentPlanPayload)
-UpdateDevelopmentPlanResult = result_union("UpdateDevelopmentPlanResult", DevelopmentPlanPayload)
-AdoptDevelopmentPlanResult = result_union("AdoptDevelopmentPlanResult", DevelopmentPlanPayload)
-WithdrawDevelopmentPlanResult = result_union(
-    "WithdrawDevelopmentPlanResult", DevelopmentPlanPayload
-)
+CreateDevelopmentPlanResult = Annotated[DevelopmentPlanPayload | MutationError, strawberry.union("CreateDevelopmentPlanResult")]
+UpdateDevelopmentPlanResult = Annotated[DevelopmentPlanPayload | MutationError, strawberry.union("UpdateDevelopmentPlanResult")]
+AdoptDevelopmentPlanResult = Annotated[DevelopmentPlanPayload | MutationError, strawberry.union("AdoptDevelopmentPlanResult")]
+WithdrawDevelopmentPlanResult = Annotated[
+    DevelopmentPlanPayload | MutationError, strawberry.union("WithdrawDevelopmentPlanResult")
+]
 
 TARGET_FIELDS = [
     "new_activists", "new_targets", "admissions", "conversions",
@@ -37,7 +39,7 @@ TARGET_FIELDS = [
 )
 class CreateDevelopmentPlanInput:
     org_id: relay.GlobalID
-    kind: PlanKind  # type: ignore[valid-type]
+    kind: PlanKind
     first_year: int
     last_year: int | None = strawberry.field(
         default=None, description="Default: the kind's span (1 or 3 years)."
@@ -93,7 +95,7 @@ class WithdrawDevelopmentPlanInput:
 
 
 def _plan_id(gid: relay.GlobalID) -> int:
-    return db_id(gid, "DevelopmentPlan", "id")  # type: ignore[return-value]
+    return db_id(gid, "DevelopmentPlan", "id")
 
 
 @strawberry.type
@@ -107,15 +109,15 @@ class PlanMutation:
         return run_mutation(
             info,
             lambda ctx: DevelopmentPlanPayload(
-                plan=service.create(
+                plan=resolves_as(DevelopmentPlanType, service.create(
                     ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),  # type: ignore[arg-type]
+                    org_id=db_id(input.org_id, "Organization", "orgId"),
                     kind=input.kind.value,
                     first_year=input.first_year,
                     last_year=input.last_year,
                     notes=input.notes,
                     **{k: getattr(input, k) for k in TARGET_FIELDS},
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
@@ -129,7 +131,7 @@ class PlanMutation:
         return run_mutation(
             info,
             lambda ctx: DevelopmentPlanPayload(
-                plan=service.update(ctx, _plan_id(input.id), version=input.version, changes=changes)  # type: ignore[arg-type]
+                plan=resolves_as(DevelopmentPlanType, service.update(ctx, _plan_id(input.id), version=input.version, changes=changes))
             ),
         )
 
@@ -142,9 +144,9 @@ class PlanMutation:
         return run_mutation(
             info,
             lambda ctx: DevelopmentPlanPayload(
-                plan=service.adopt(
+                plan=resolves_as(DevelopmentPlanType, service.adopt(
                     ctx, _plan_id(input.id), version=input.version, on=input.adopted_on
-                )  # type: ignore[arg-type]
+                ))
             ),
         )
 
@@ -157,8 +159,8 @@ class PlanMutation:
         return run_mutation(
             info,
             lambda ctx: DevelopmentPlanPayload(
-                plan=service.withdraw(
+                plan=resolves_as(DevelopmentPlanType, service.withdraw(
                     ctx, _plan_id(input.id), version=input.version, reason=input.reason
-                )  # type: ignore[arg-type]
+                ))
             ),
         )

@@ -78,7 +78,7 @@ def _found(info: Info, under: relay.GlobalID, directly_under: bool) -> list[tupl
     """(area, alert) for the subtree, computed once per request however many fields ask."""
     ctx = ctx_of(info)
     try:
-        org: Organization = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+        org: Organization = org_service.get(ctx, db_id(under, "Organization", "under"))
     except NotFoundError:
         return []  # out of scope: nothing, exactly as for an unknown id
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, or_, select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
@@ -25,6 +26,7 @@ from partygraph.graphql.types.assistance import (
     AssistanceCaseStatus,
     AssistanceCaseType,
     AssistanceCause,
+    Fen,
     FundDirection,
     FundEntryKind,
     FundEntryType,
@@ -33,7 +35,8 @@ from partygraph.graphql.types.assistance import (
     LoanType,
     PairingType,
 )
-from partygraph.graphql.types.common import ctx_of, label
+from partygraph.graphql.types.common import ctx_of, label, resolves_as, rows_as
+from partygraph.graphql.types.member import MemberType
 from partygraph.models import assistance as m
 from partygraph.models.member import Member
 from partygraph.rules import assistance as rules
@@ -42,18 +45,18 @@ from partygraph.services import assistance as service
 from partygraph.services import organization as org_service
 
 
-def _under(info: Info, under: relay.GlobalID | None, column: ColumnElement) -> list[ColumnElement[bool]]:
+def _under(info: Info, under: relay.GlobalID | None, column: SQLColumnExpression[str | None]) -> list[ColumnElement[bool]]:
     if under is None:
         return []
-    org = org_service.get(ctx_of(info), db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+    org = org_service.get(ctx_of(info), db_id(under, "Organization", "under"))
     return [path_range(column, org.path)]
 
 
 @strawberry.input(description="Ledger filters; every field narrows the list.")
 class AssistanceCaseFilter:
     under: relay.GlobalID | None = strawberry.field(default=None, description="Only this organisation's subtree.")
-    cause: list[AssistanceCause] | None = None  # type: ignore[valid-type]
-    status: list[AssistanceCaseStatus] | None = None  # type: ignore[valid-type]
+    cause: list[AssistanceCause] | None = None
+    status: list[AssistanceCaseStatus] | None = None
     overdue_review: bool | None = strawberry.field(default=None, description="Under help and past the yearly review date.")
     search: str | None = strawberry.field(default=None, description="The member's name contains.")
 
@@ -61,20 +64,20 @@ class AssistanceCaseFilter:
 def case_conditions(info: Info, f: AssistanceCaseFilter | None) -> list[ColumnElement[bool]]:
     f = f or AssistanceCaseFilter()
     C = m.AssistanceCase
-    conds = _under(info, f.under, C.org_path)
+    conds = _under(info, f.under, col(C.org_path))
     if f.cause:
-        conds.append(C.cause.in_([c.value for c in f.cause]))
+        conds.append(col(C.cause).in_([c.value for c in f.cause]))
     if f.status:
-        conds.append(C.status.in_([s.value for s in f.status]))
+        conds.append(col(C.status).in_([s.value for s in f.status]))
     today = ctx_of(info).today()
-    overdue = (C.status == rules.CaseStatus.helping.value) & (C.review_due_on < today)
+    overdue = (col(C.status) == rules.CaseStatus.helping.value) & (col(C.review_due_on) < today)
     if f.overdue_review is True:
         conds.append(overdue)
     elif f.overdue_review is False:
-        conds.append(~overdue | C.review_due_on.is_(None))
+        conds.append(~overdue | col(C.review_due_on).is_(None))
     if f.search and f.search.strip():
         q = f"%{_escape_like(f.search.strip())}%"
-        conds.append(C.member_id.in_(select(Member.id).where(or_(Member.name.like(q, escape="\\"), Member.name_pinyin.like(q.lower(), escape="\\")))))
+        conds.append(col(C.member_id).in_(select(col(Member.id)).where(or_(col(Member.name).like(q, escape="\\"), col(Member.name_pinyin).like(q.lower(), escape="\\")))))
     return conds
 
 
@@ -82,8 +85,8 @@ def case_conditions(info: Info, f: AssistanceCaseFilter | None) -> list[ColumnEl
 class FundEntryFilter:
     fund: relay.GlobalID | None = None
     under: relay.GlobalID | None = strawberry.field(default=None, description="Funds held in this organisation's subtree.")
-    direction: FundDirection | None = None  # type: ignore[valid-type]
-    kind: list[FundEntryKind] | None = None  # type: ignore[valid-type]
+    direction: FundDirection | None = None
+    kind: list[FundEntryKind] | None = None
     from_date: date | None = None
     to_date: date | None = None
     case: relay.GlobalID | None = None
@@ -93,45 +96,45 @@ class FundEntryFilter:
 class LoanFilter:
     under: relay.GlobalID | None = None
     fund: relay.GlobalID | None = None
-    status: list[LoanStatus] | None = strawberry.field(default=None, description="active (repaying, not late), overdue, repaid.")  # type: ignore[valid-type]
+    status: list[LoanStatus] | None = strawberry.field(default=None, description="active (repaying, not late), overdue, repaid.")
 
 
 def entry_conditions(info: Info, f: FundEntryFilter | None) -> list[ColumnElement[bool]]:
     f = f or FundEntryFilter()
     E = m.FundEntry
-    conds = _under(info, f.under, E.org_path)
+    conds = _under(info, f.under, col(E.org_path))
     if f.fund is not None:
-        conds.append(E.fund_id == db_id(f.fund, "Fund", "fund"))
+        conds.append(col(E.fund_id) == db_id(f.fund, "Fund", "fund"))
     if f.direction is not None:
-        conds.append(E.direction == f.direction.value)
+        conds.append(col(E.direction) == f.direction.value)
     if f.kind:
-        conds.append(E.kind.in_([k.value for k in f.kind]))
+        conds.append(col(E.kind).in_([k.value for k in f.kind]))
     if f.from_date:
-        conds.append(E.on >= f.from_date)
+        conds.append(col(E.on) >= f.from_date)
     if f.to_date:
-        conds.append(E.on <= f.to_date)
+        conds.append(col(E.on) <= f.to_date)
     if f.case is not None:
-        conds.append(E.case_id == db_id(f.case, "AssistanceCase", "case"))
+        conds.append(col(E.case_id) == db_id(f.case, "AssistanceCase", "case"))
     return conds
 
 
 def loan_conditions(info: Info, f: LoanFilter | None) -> list[ColumnElement[bool]]:
     f = f or LoanFilter()
     L = m.Loan
-    conds = _under(info, f.under, L.org_path)
+    conds = _under(info, f.under, col(L.org_path))
     if f.fund is not None:
-        conds.append(L.fund_id == db_id(f.fund, "Fund", "fund"))
+        conds.append(col(L.fund_id) == db_id(f.fund, "Fund", "fund"))
     if f.status:
         today = ctx_of(info).today()
         wanted = {s.value for s in f.status}
         parts = []
-        active = L.status == rules.LoanStatus.active.value
+        active = col(L.status) == rules.LoanStatus.active.value
         if "repaid" in wanted:
-            parts.append(L.status == rules.LoanStatus.repaid.value)
+            parts.append(col(L.status) == rules.LoanStatus.repaid.value)
         if "overdue" in wanted:
-            parts.append(active & (L.next_due_on < today))
+            parts.append(active & (col(L.next_due_on) < today))
         if "active" in wanted:
-            parts.append(active & (L.next_due_on >= today))
+            parts.append(active & (col(L.next_due_on) >= today))
         conds.append(or_(*parts))
     return conds
 
@@ -149,15 +152,15 @@ class AssistanceQuery:
     ) -> Connection[AssistanceCaseType]:
         ctx = ctx_of(info)
         C = m.AssistanceCase
-        stmt = select(C).where(within(C.org_path, ctx.viewer), *case_conditions(info, filter))
-        sort = SortKey((C.applied_on, C.id), descending=True, parse=(date.fromisoformat, int))
+        stmt = select(C).where(within(col(C.org_path), ctx.viewer), *case_conditions(info, filter))
+        sort = SortKey((col(C.applied_on), col(C.id)), descending=True, parse=(date.fromisoformat, int))
         return paginate(info, stmt, sort, lambda c: (c.applied_on, c.id), first=first, after=after, offset=offset)
 
     @strawberry.field(description="Help funds in your scope (optionally in one subtree).")
     def funds(self, info: Info, under: relay.GlobalID | None = None) -> list[FundType]:
         ctx = ctx_of(info)
-        stmt = select(m.Fund).where(within(m.Fund.org_path, ctx.viewer), *_under(info, under, m.Fund.org_path))
-        return list(ctx.session.execute(stmt.order_by(m.Fund.org_path)).scalars())  # type: ignore[arg-type]
+        stmt = select(m.Fund).where(within(col(m.Fund.org_path), ctx.viewer), *_under(info, under, col(m.Fund.org_path)))
+        return rows_as(FundType, ctx.session.execute(stmt.order_by(col(m.Fund.org_path))).scalars())
 
     @strawberry.field(description="Lines of the funds' books, newest first.")
     def fund_entries(
@@ -170,8 +173,8 @@ class AssistanceQuery:
     ) -> Connection[FundEntryType]:
         ctx = ctx_of(info)
         E = m.FundEntry
-        stmt = select(E).where(within(E.org_path, ctx.viewer), *entry_conditions(info, filter))
-        sort = SortKey((E.id,), descending=True, parse=(int,))
+        stmt = select(E).where(within(col(E.org_path), ctx.viewer), *entry_conditions(info, filter))
+        sort = SortKey((col(E.id),), descending=True, parse=(int,))
         return paginate(info, stmt, sort, lambda e: (e.id,), first=first, after=after, offset=offset)
 
     @strawberry.field(description="Loans from the funds; `status: [overdue]` uses today's date.")
@@ -185,8 +188,8 @@ class AssistanceQuery:
     ) -> Connection[LoanType]:
         ctx = ctx_of(info)
         L = m.Loan
-        stmt = select(L).where(within(L.org_path, ctx.viewer), *loan_conditions(info, filter))
-        sort = SortKey((L.lent_on, L.id), descending=True, parse=(date.fromisoformat, int))
+        stmt = select(L).where(within(col(L.org_path), ctx.viewer), *loan_conditions(info, filter))
+        sort = SortKey((col(L.lent_on), col(L.id)), descending=True, parse=(date.fromisoformat, int))
         return paginate(info, stmt, sort, lambda lo: (lo.lent_on, lo.id), first=first, after=after, offset=offset)
 
     @strawberry.field(description="Pairings that touch your scope (either side).")
@@ -202,24 +205,24 @@ class AssistanceQuery:
         P = m.Pairing
         stmt = select(P).where(service.pairing_scope(ctx.viewer))
         if under is not None:
-            org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
-            stmt = stmt.where(or_(path_range(P.org_path, org.path), path_range(P.agency_org_path, org.path)))
+            org = org_service.get(ctx, db_id(under, "Organization", "under"))
+            stmt = stmt.where(or_(path_range(col(P.org_path), org.path), path_range(col(P.agency_org_path), org.path)))
         if active_only:
-            stmt = stmt.where(P.ended_on.is_(None))
-        sort = SortKey((P.id,), descending=True, parse=(int,))
+            stmt = stmt.where(col(P.ended_on).is_(None))
+        sort = SortKey((col(P.id),), descending=True, parse=(int,))
         return paginate(info, stmt, sort, lambda p: (p.id,), first=first, after=after)
 
     @strawberry.field(description="Who is owed an allowance for a month in a subtree (R-AID-05): the preview before paying.")
-    def allowance_eligibility(self, info: Info, under: relay.GlobalID, kind: AllowanceKind, month: str) -> AllowancePreview:  # type: ignore[valid-type]
+    def allowance_eligibility(self, info: Info, under: relay.GlobalID, kind: AllowanceKind, month: str) -> AllowancePreview:
         ctx = ctx_of(info)
         try:
-            rows = service.eligibility(ctx, org_id=db_id(under, "Organization", "under"), kind=kind.value, month=month)  # type: ignore[arg-type]
+            rows = service.eligibility(ctx, org_id=db_id(under, "Organization", "under"), kind=kind.value, month=month)
         except DomainError as exc:
             raise ValueError(f"{exc.code}: {exc.message_zh if ctx.lang == 'zh' else exc.message_en}") from exc
         eligible = [
             AllowanceEligible(
-                member=r.member,  # type: ignore[arg-type]
-                amount_fen=r.eligibility.amount_fen,
+                member=resolves_as(MemberType, r.member),
+                amount_fen=Fen(r.eligibility.amount_fen),
                 tier=r.eligibility.tier,
                 reason=r.eligibility.reason_zh if ctx.lang == "zh" else r.eligibility.reason_en,
                 already_paid=r.paid,
@@ -229,11 +232,11 @@ class AssistanceQuery:
         payable = [e for e in eligible if not e.already_paid]
         return AllowancePreview(
             kind=kind,
-            kind_label=label(info, rules.ALLOWANCE_LABELS[rules.AllowanceKind(kind.value)]),  # type: ignore[arg-type]
+            kind_label=label(info, rules.ALLOWANCE_LABELS[rules.AllowanceKind(kind.value)]),
             month=month,
             eligible=eligible,
             payable_count=len(payable),
-            payable_total_fen=sum(e.amount_fen for e in payable),
+            payable_total_fen=Fen(sum(e.amount_fen for e in payable)),
             already_paid_count=len(eligible) - len(payable),
         )
 
@@ -242,19 +245,19 @@ class AssistanceQuery:
         self,
         info: Info,
         under: relay.GlobalID | None = None,
-        kind: AllowanceKind | None = None,  # type: ignore[valid-type]
+        kind: AllowanceKind | None = None,
         month: str | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AllowanceRunType]:
         ctx = ctx_of(info)
         R = m.AllowanceRun
-        stmt = select(R).where(within(R.org_path, ctx.viewer), *_under(info, under, R.org_path))
+        stmt = select(R).where(within(col(R.org_path), ctx.viewer), *_under(info, under, col(R.org_path)))
         if kind is not None:
-            stmt = stmt.where(R.kind == kind.value)
+            stmt = stmt.where(col(R.kind) == kind.value)
         if month:
-            stmt = stmt.where(R.month == month.strip())
-        sort = SortKey((R.id,), descending=True, parse=(int,))
+            stmt = stmt.where(col(R.month) == month.strip())
+        sort = SortKey((col(R.id),), descending=True, parse=(int,))
         return paginate(info, stmt, sort, lambda r: (r.id,), first=first, after=after)
 
     @strawberry.field(description="Yearly allowance lists (declared → verified → confirmed → posted), by branch.")
@@ -263,24 +266,24 @@ class AssistanceQuery:
         info: Info,
         under: relay.GlobalID | None = None,
         year: int | None = None,
-        kind: AllowanceKind | None = None,  # type: ignore[valid-type]
-        stage: list[AllowanceRollStage] | None = None,  # type: ignore[valid-type]
+        kind: AllowanceKind | None = None,
+        stage: list[AllowanceRollStage] | None = None,
     ) -> list[AllowanceRollType]:
         ctx = ctx_of(info)
         R = m.AllowanceRoll
-        stmt = select(R).where(within(R.org_path, ctx.viewer), *_under(info, under, R.org_path))
+        stmt = select(R).where(within(col(R.org_path), ctx.viewer), *_under(info, under, col(R.org_path)))
         if year is not None:
-            stmt = stmt.where(R.year == year)
+            stmt = stmt.where(col(R.year) == year)
         if kind is not None:
-            stmt = stmt.where(R.kind == kind.value)
+            stmt = stmt.where(col(R.kind) == kind.value)
         if stage:
-            stmt = stmt.where(R.stage.in_([s.value for s in stage]))
-        return list(ctx.session.execute(stmt.order_by(R.year.desc(), R.org_path, R.kind).limit(500)).scalars())  # type: ignore[arg-type]
+            stmt = stmt.where(col(R.stage).in_([s.value for s in stage]))
+        return rows_as(AllowanceRollType, ctx.session.execute(stmt.order_by(col(R.year).desc(), col(R.org_path), col(R.kind)).limit(500)).scalars())
 
     @strawberry.field(description="Overdue yearly reviews (R-AID-02), overdue loans (R-AID-03) and promises past due (R-AID-16) in a subtree.")
     def assistance_alerts(self, info: Info, under: relay.GlobalID) -> list[AssistanceAlert]:
         ctx = ctx_of(info)
-        rows = service.alerts(ctx, org_id=db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+        rows = service.alerts(ctx, org_id=db_id(under, "Organization", "under"))
         zh = ctx.lang == "zh"
         if not rows:
             return []

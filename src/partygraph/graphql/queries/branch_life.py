@@ -8,6 +8,7 @@ from datetime import date
 
 import strawberry
 from sqlalchemy import ColumnElement, false, func, select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
@@ -31,7 +32,7 @@ from partygraph.graphql.types.branch_life import (
     calendar_of,
 )
 from partygraph.graphql.types.candidate import MeetingKind, MeetingType
-from partygraph.graphql.types.common import ctx_of
+from partygraph.graphql.types.common import ctx_of, resolves_as
 from partygraph.models import meeting as mm
 from partygraph.models.member import Member
 from partygraph.rules.votes import (
@@ -46,13 +47,13 @@ from partygraph.services import meeting as meetings
 from partygraph.services import organization as org_service
 
 
-def _under(info: Info, under: relay.GlobalID | None, column) -> list[ColumnElement[bool]]:  # type: ignore[no-untyped-def]
+def _under(info: Info, under: relay.GlobalID | None, column) -> list[ColumnElement[bool]]:
     """The viewer's scope, narrowed to a subtree; an out-of-scope `under` matches nothing."""
     ctx = ctx_of(info)
     conds: list[ColumnElement[bool]] = [within(column, ctx.viewer)]
     if under is not None:
         try:
-            org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+            org = org_service.get(ctx, db_id(under, "Organization", "under"))
         except NotFoundError:
             return [false()]
         conds.append(path_range(column, org.path))
@@ -64,25 +65,25 @@ class MeetingFilter:
     under: relay.GlobalID | None = strawberry.field(
         default=None, description="Only this organisation's subtree."
     )
-    kind: list[MeetingKind] | None = None  # type: ignore[valid-type]
+    kind: list[MeetingKind] | None = None
     held_from: date | None = strawberry.field(default=None, description="On or after this date.")
     held_to: date | None = strawberry.field(default=None, description="On or before this date.")
 
 
-def _meeting_stmt(info: Info, f: MeetingFilter | None):  # type: ignore[no-untyped-def]
+def _meeting_stmt(info: Info, f: MeetingFilter | None):
     f = f or MeetingFilter()
-    conds = _under(info, f.under, mm.Meeting.org_path)
+    conds = _under(info, f.under, col(mm.Meeting.org_path))
     if f.kind:
-        conds.append(mm.Meeting.kind.in_([k.value for k in f.kind]))
+        conds.append(col(mm.Meeting.kind).in_([k.value for k in f.kind]))
     if f.held_from:
-        conds.append(mm.Meeting.held_on >= f.held_from)
+        conds.append(col(mm.Meeting.held_on) >= f.held_from)
     if f.held_to:
-        conds.append(mm.Meeting.held_on <= f.held_to)
+        conds.append(col(mm.Meeting.held_on) <= f.held_to)
     return select(mm.Meeting).where(*conds)
 
 
 MEETING_SORT = SortKey(
-    (mm.Meeting.held_on, mm.Meeting.id), descending=True, parse=(date.fromisoformat, int)
+    (col(mm.Meeting.held_on), col(mm.Meeting.id)), descending=True, parse=(date.fromisoformat, int)
 )
 
 
@@ -105,7 +106,7 @@ class BranchLifeQuery:
             lambda m: (m.held_on, m.id),
             first=first,
             after=after,
-        )  # type: ignore[arg-type]
+        )
 
     @strawberry.field(description="Meetings with their attendance; newest first.")
     def meeting_records(
@@ -124,8 +125,8 @@ class BranchLifeQuery:
             after=after,
         )
         for e in conn.edges:
-            e.node = MeetingRecord(meeting=e.node, meeting_id=e.node.id)  # type: ignore[assignment]
-        return conn  # type: ignore[return-value]
+            e.node = MeetingRecord(meeting=e.node, meeting_id=e.node.id)
+        return conn
 
     @strawberry.field(
         description="One meeting with its attendance, attachments and history; null when out of scope."
@@ -133,10 +134,10 @@ class BranchLifeQuery:
     def meeting_record(self, info: Info, id: relay.GlobalID) -> MeetingRecord | None:
         ctx = ctx_of(info)
         try:
-            m = meetings.get(ctx, db_id(id, "Meeting", "id"))  # type: ignore[arg-type]
+            m = meetings.get(ctx, db_id(id, "Meeting", "id"))
         except NotFoundError:
             return None
-        return MeetingRecord(meeting=m, meeting_id=m.id)  # type: ignore[arg-type]
+        return MeetingRecord(meeting=resolves_as(MeetingType, m), meeting_id=m.id)
 
     @strawberry.field(description="Who was present, excused or absent at a meeting.")
     async def meeting_attendance(
@@ -144,10 +145,10 @@ class BranchLifeQuery:
     ) -> list[MeetingAttendanceType]:
         ctx = ctx_of(info)
         try:
-            m = meetings.get(ctx, db_id(meeting_id, "Meeting", "meetingId"))  # type: ignore[arg-type]
+            m = meetings.get(ctx, db_id(meeting_id, "Meeting", "meetingId"))
         except NotFoundError:
             return []
-        return await attendance_of_meeting(info, m.id)  # type: ignore[arg-type]
+        return await attendance_of_meeting(info, m.id)
 
     @strawberry.field(
         description="A year of an organisation's meetings: planned (required) vs held, by kind."
@@ -157,10 +158,10 @@ class BranchLifeQuery:
     ) -> BranchCalendar | None:
         ctx = ctx_of(info)
         try:
-            org, rows = service.calendar(ctx, db_id(org_id, "Organization", "orgId"), year)  # type: ignore[arg-type]
+            org, rows = service.calendar(ctx, db_id(org_id, "Organization", "orgId"), year)
         except NotFoundError:
             return None
-        return calendar_of(org.id, year, rows, ctx.today())  # type: ignore[arg-type]
+        return calendar_of(org.id, year, rows, ctx.today())
 
     @strawberry.field(
         description="Terms of office in a subtree; current ones only unless asked. Soonest end first."
@@ -173,10 +174,10 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[TermType]:
-        conds = _under(info, under, mm.Term.org_path)
+        conds = _under(info, under, col(mm.Term.org_path))
         if not include_ended:
-            conds.append(mm.Term.status == "current")
-        sort = SortKey((mm.Term.ends_on, mm.Term.id), parse=(date.fromisoformat, int))
+            conds.append(col(mm.Term.status) == "current")
+        sort = SortKey((col(mm.Term.ends_on), col(mm.Term.id)), parse=(date.fromisoformat, int))
         return paginate(
             info,
             select(mm.Term).where(*conds),
@@ -184,7 +185,7 @@ class BranchLifeQuery:
             lambda t: (t.ends_on, t.id),
             first=first,
             after=after,
-        )  # type: ignore[arg-type]
+        )
 
     @strawberry.field(description="Elections in a subtree, newest first.")
     def elections(
@@ -194,9 +195,9 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ElectionType]:
-        conds = _under(info, under, mm.Election.org_path)
+        conds = _under(info, under, col(mm.Election.org_path))
         sort = SortKey(
-            (mm.Election.held_on, mm.Election.id), descending=True, parse=(date.fromisoformat, int)
+            (col(mm.Election.held_on), col(mm.Election.id)), descending=True, parse=(date.fromisoformat, int)
         )
         return paginate(
             info,
@@ -205,21 +206,21 @@ class BranchLifeQuery:
             lambda e: (e.held_on, e.id),
             first=first,
             after=after,
-        )  # type: ignore[arg-type]
+        )
 
     @strawberry.field(description="Four-step (四议两公开) items in a subtree, newest first.")
     def four_step_items(
         self,
         info: Info,
         under: relay.GlobalID | None = None,
-        status: list[FourStepStatus] | None = None,  # type: ignore[valid-type]
+        status: list[FourStepStatus] | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[FourStepItemType]:
-        conds = _under(info, under, mm.FourStepItem.org_path)
+        conds = _under(info, under, col(mm.FourStepItem.org_path))
         if status:
-            conds.append(mm.FourStepItem.status.in_([s.value for s in status]))
-        sort = SortKey((mm.FourStepItem.id,), descending=True, parse=(int,))
+            conds.append(col(mm.FourStepItem.status).in_([s.value for s in status]))
+        sort = SortKey((col(mm.FourStepItem.id),), descending=True, parse=(int,))
         return paginate(
             info,
             select(mm.FourStepItem).where(*conds),
@@ -227,7 +228,7 @@ class BranchLifeQuery:
             lambda i: (i.id,),
             first=first,
             after=after,
-        )  # type: ignore[arg-type]
+        )
 
     @strawberry.field(
         description="Flowing members whose home branch, or whose branch of life away, is in the subtree "
@@ -239,40 +240,40 @@ class BranchLifeQuery:
         ctx = ctx_of(info)
         conds = [
             service.flowing_visible(ctx),
-            mm.FlowingProfile.left_on.is_(None),
-            Member.flowing.is_(True),
+            col(mm.FlowingProfile.left_on).is_(None),
+            col(Member.flowing).is_(True),
         ]
         if under is not None:
             try:
-                org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+                org = org_service.get(ctx, db_id(under, "Organization", "under"))
             except NotFoundError:
                 return []
             from sqlalchemy import or_
 
             conds.append(
                 or_(
-                    path_range(mm.FlowingProfile.member_org_path, org.path),
-                    path_range(mm.FlowingProfile.life_org_path, org.path),
+                    path_range(col(mm.FlowingProfile.member_org_path), org.path),
+                    path_range(col(mm.FlowingProfile.life_org_path), org.path),
                 )
             )
         rows = ctx.session.execute(
             select(mm.FlowingProfile, Member)
-            .join(Member, Member.id == mm.FlowingProfile.member_id)
+            .join(Member, col(Member.id) == mm.FlowingProfile.member_id)
             .where(*conds)
-            .order_by(Member.name, Member.id)
+            .order_by(col(Member.name), col(Member.id))
         ).all()
         ids = [m.id for _, m in rows]
         away: dict[int, int] = {}
         if ids:
             away = dict(
-                ctx.session.execute(  # type: ignore[arg-type]
-                    select(mm.MeetingAttendance.member_id, func.count())
+                ctx.session.execute(
+                    select(col(mm.MeetingAttendance.member_id), func.count())
                     .where(
-                        mm.MeetingAttendance.member_id.in_(ids),
-                        mm.MeetingAttendance.away.is_(True),
-                        mm.MeetingAttendance.status == "present",
+                        col(mm.MeetingAttendance.member_id).in_(ids),
+                        col(mm.MeetingAttendance.away).is_(True),
+                        col(mm.MeetingAttendance.status) == "present",
                     )
-                    .group_by(mm.MeetingAttendance.member_id)
+                    .group_by(col(mm.MeetingAttendance.member_id))
                 ).all()
             )
         return [
@@ -282,8 +283,8 @@ class BranchLifeQuery:
                 certificate=m.flow_certificate,
                 contact_name=p.contact_name,
                 contact_phone=p.contact_phone,
-                away_meetings=away.get(m.id, 0),  # type: ignore[arg-type]
-                member_id=m.id,  # type: ignore[arg-type]
+                away_meetings=away.get(m.id, 0),
+                member_id=m.id,
                 home_org_id=m.org_id,
                 life_org_id=p.life_org_id,
             )
@@ -301,21 +302,21 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[LostContactType]:
-        conds = _under(info, under, mm.LostContactRecord.member_org_path)
+        conds = _under(info, under, col(mm.LostContactRecord.member_org_path))
         if not include_found:
-            conds.append(mm.LostContactRecord.found_on.is_(None))
+            conds.append(col(mm.LostContactRecord.found_on).is_(None))
         sort = SortKey(
-            (mm.LostContactRecord.lost_on, mm.LostContactRecord.id), parse=(date.fromisoformat, int)
+            (col(mm.LostContactRecord.lost_on), col(mm.LostContactRecord.id)), parse=(date.fromisoformat, int)
         )
         stmt = select(mm.LostContactRecord).where(*conds)
-        return paginate(info, stmt, sort, lambda r: (r.lost_on, r.id), first=first, after=after)  # type: ignore[arg-type]
+        return paginate(info, stmt, sort, lambda r: (r.lost_on, r.id), first=first, after=after)
 
     @strawberry.field(
         description="A member's R-MEM-01 recordings (no dues, no assigned work since), newest first: the first counts."
     )
     def duty_lapses(self, info: Info, member_id: relay.GlobalID) -> list[DutyLapseType]:
         try:
-            rows = service.duty_lapses(ctx_of(info), db_id(member_id, "Member", "memberId"))  # type: ignore[arg-type]
+            rows = service.duty_lapses(ctx_of(info), db_id(member_id, "Member", "memberId"))
         except NotFoundError:
             return []
         return [DutyLapseType.from_row(r) for r in rows]
@@ -327,7 +328,7 @@ class BranchLifeQuery:
     def branch_life_alerts(self, info: Info, under: relay.GlobalID) -> list[BranchLifeAlert]:
         ctx = ctx_of(info)
         try:
-            found = service.branch_life_alerts(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+            found = service.branch_life_alerts(ctx, db_id(under, "Organization", "under"))
         except NotFoundError:
             return []
         far = date.max
@@ -371,7 +372,8 @@ class BranchLifeQuery:
             )
             text = zh if lang_zh else en
         else:
-            text = res.reason.message_zh if lang_zh else res.reason.message_en  # type: ignore[union-attr]
+            assert res.reason is not None, "an election that is not valid carries its reason"
+            text = res.reason.message_zh if lang_zh else res.reason.message_en
         return ElectionExplanation(
             valid=res.valid,
             code=res.reason.code if res.reason else None,

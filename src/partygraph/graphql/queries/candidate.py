@@ -6,9 +6,11 @@ from datetime import date
 
 import strawberry
 from sqlalchemy import ColumnElement, false, select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
+from partygraph.context import Context
 from partygraph.errors import NotFoundError
 from partygraph.graphql.filters import name_search
 from partygraph.graphql.mutations.inputs import db_id
@@ -26,9 +28,9 @@ from partygraph.services import organization as org_service
 @strawberry.input(description="Candidate list filters; every field narrows the list.")
 class CandidateFilter:
     under: relay.GlobalID | None = strawberry.field(default=None, description="Only this organisation's subtree.")
-    stage: list[Stage] | None = None  # type: ignore[valid-type]
+    stage: list[Stage] | None = None
     overdue: bool | None = strawberry.field(default=None, description="A next step past due, or a late alert.")
-    recommendation: list[Recommendation] | None = None  # type: ignore[valid-type]
+    recommendation: list[Recommendation] | None = None
     search: str | None = strawberry.field(default=None, description="Name, pinyin (zhangsan) or initials (zs).")
 
 
@@ -45,27 +47,31 @@ class VoteExplanation:
 
 
 def candidate_conditions(info: Info, f: CandidateFilter | None) -> list[ColumnElement[bool]]:
-    ctx = ctx_of(info)
+    return candidate_conditions_in(ctx_of(info), f)
+
+
+def candidate_conditions_in(ctx: Context, f: CandidateFilter | None) -> list[ColumnElement[bool]]:
+    """`candidate_conditions` outside a resolver (the ledger export)."""
     f = f or CandidateFilter()
-    conds: list[ColumnElement[bool]] = [within(Candidate.org_path, ctx.viewer)]
+    conds: list[ColumnElement[bool]] = [within(col(Candidate.org_path), ctx.viewer)]
     if f.under is not None:
         try:
-            org = org_service.get(ctx, db_id(f.under, "Organization", "under"))  # type: ignore[arg-type]
+            org = org_service.get(ctx, db_id(f.under, "Organization", "under"))
         except NotFoundError:
             return [false()]  # out of scope: nothing, exactly as for an unknown id
-        conds.append(path_range(Candidate.org_path, org.path))
+        conds.append(path_range(col(Candidate.org_path), org.path))
     if f.stage:
-        conds.append(Candidate.stage.in_([s.value for s in f.stage]))
+        conds.append(col(Candidate.stage).in_([s.value for s in f.stage]))
     if f.recommendation:
-        conds.append(Candidate.recommendation.in_([r.value for r in f.recommendation]))
+        conds.append(col(Candidate.recommendation).in_([r.value for r in f.recommendation]))
     if f.search and f.search.strip():
         conds.append(name_search(ctx, Candidate, f.search))
     if f.overdue is not None:
         # only open files can be late: the others never need their steps read
-        active = Candidate.stage.in_([s.value for s in service.ACTIVE_STAGES])
-        rows = ctx.session.execute(select(Candidate.id, Candidate.birth_date).where(*conds, active)).all()
+        active = col(Candidate.stage).in_([s.value for s in service.ACTIVE_STAGES])
+        rows = ctx.session.execute(select(col(Candidate.id), col(Candidate.birth_date)).where(*conds, active)).all()
         late = service.overdue_ids(ctx, [(r[0], r[1]) for r in rows])
-        conds.append(Candidate.id.in_(late) if f.overdue else Candidate.id.not_in(late))
+        conds.append(col(Candidate.id).in_(late) if f.overdue else col(Candidate.id).not_in(late))
     return conds
 
 
@@ -81,8 +87,8 @@ class CandidateQuery:
         offset: int | None = None,
     ) -> Connection[CandidateType]:
         stmt = select(Candidate).where(*candidate_conditions(info, filter))
-        sort = SortKey((Candidate.applied_on, Candidate.id), parse=(date.fromisoformat, int))
-        return paginate(info, stmt, sort, lambda c: (c.applied_on, c.id), first=first, after=after, offset=offset)  # type: ignore[arg-type]
+        sort = SortKey((col(Candidate.applied_on), col(Candidate.id)), parse=(date.fromisoformat, int))
+        return paginate(info, stmt, sort, lambda c: (c.applied_on, c.id), first=first, after=after, offset=offset)
 
     @strawberry.field(
         description="Alerts for a subtree: every open file's alerts (talk overdue, stalled, approvals "
@@ -91,7 +97,7 @@ class CandidateQuery:
     def alerts(self, info: Info, under: relay.GlobalID) -> list[AlertType]:
         ctx = ctx_of(info)
         try:
-            found = service.subtree_alerts(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+            found = service.subtree_alerts(ctx, db_id(under, "Organization", "under"))
         except NotFoundError:
             return []  # out of scope: nothing, exactly as for an unknown id
         far = date.max
@@ -101,7 +107,7 @@ class CandidateQuery:
     @strawberry.field(description="Who should attend with a vote: full members of the organisation's subtree on a date.")
     def voting_member_count(self, info: Info, org_id: relay.GlobalID, on: date) -> int:
         ctx = ctx_of(info)
-        org = org_service.get(ctx, db_id(org_id, "Organization", "orgId"))  # type: ignore[arg-type]
+        org = org_service.get(ctx, db_id(org_id, "Organization", "orgId"))
         return meetings.voting_members(ctx, org, on)
 
     @strawberry.field(description="The quorum arithmetic as the clerk types (no record is written).")

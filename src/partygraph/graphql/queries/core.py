@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import or_, select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
@@ -21,7 +22,7 @@ from partygraph.graphql.filters import (
     org_sort,
 )
 from partygraph.graphql.pagination import Connection, SortKey, paginate, wants_in_nodes
-from partygraph.graphql.types.common import ctx_of, label
+from partygraph.graphql.types.common import ctx_of, label, maybe_resolves_as
 from partygraph.graphql.types.member import MemberType, TransferType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models.account import ROLE_LABELS
@@ -41,12 +42,12 @@ class Me:
 
     @strawberry.field
     def role_label(self, info: Info) -> str:
-        return label(info, ROLE_LABELS[RoleModel(self.role)])  # type: ignore[return-value]
+        return label(info, ROLE_LABELS[RoleModel(self.role)])
 
     @strawberry.field(description="Your home organisation: the top of everything you can see.")
     def organization(self, info: Info) -> OrganizationType | None:
         ctx = ctx_of(info)
-        return ctx.session.get(Organization, ctx.viewer.org_id) if ctx.viewer else None  # type: ignore[return-value]
+        return maybe_resolves_as(OrganizationType, ctx.session.get(Organization, ctx.viewer.org_id) if ctx.viewer else None)
 
 
 @strawberry.type
@@ -59,19 +60,19 @@ class CoreQuery:
         v = ctx_of(info).viewer
         if v is None:
             return None
-        return Me(username=v.username, display_name=v.display_name, role=v.role, can_write=v.can_write, read_only_token=v.read_only)  # type: ignore[arg-type]
+        return Me(username=v.username, display_name=v.display_name, role=v.role, can_write=v.can_write, read_only_token=v.read_only)
 
     @strawberry.field(description="One organisation by its code (or global id), if in your scope.")
     def organization(self, info: Info, code: str | None = None, id: relay.GlobalID | None = None) -> OrganizationType | None:
         ctx = ctx_of(info)
-        stmt = select(Organization).where(within(Organization.path, ctx.viewer))
+        stmt = select(Organization).where(within(col(Organization.path), ctx.viewer))
         if id is not None:
-            stmt = stmt.where(Organization.id == int(id.node_id))
+            stmt = stmt.where(col(Organization.id) == int(id.node_id))
         elif code is not None:
-            stmt = stmt.where(Organization.code == code.strip())
+            stmt = stmt.where(col(Organization.code) == code.strip())
         else:
             return None
-        return ctx.session.execute(stmt).scalar()  # type: ignore[return-value]
+        return maybe_resolves_as(OrganizationType, ctx.session.execute(stmt).scalar())
 
     @strawberry.field(description="Organisations in your scope, filtered; tree order by default.")
     def organizations(
@@ -84,9 +85,9 @@ class CoreQuery:
         order_by: enums.OrgOrder | None = None,
     ) -> Connection[OrganizationType]:
         ctx = ctx_of(info)
-        stmt = select(Organization).where(within(Organization.path, ctx.viewer), *org_conditions(ctx, filter))
+        stmt = select(Organization).where(within(col(Organization.path), ctx.viewer), *org_conditions(ctx, filter))
         sort, key = org_sort(order_by)
-        return paginate(info, stmt, sort, key, first=first, after=after, offset=offset)  # type: ignore[arg-type]
+        return paginate(info, stmt, sort, key, first=first, after=after, offset=offset)
 
     @strawberry.field(description="Members in your scope: search by name, pinyin or initials; filter; sort.")
     def members(
@@ -99,7 +100,7 @@ class CoreQuery:
         order_by: enums.MemberOrder | None = None,
     ) -> Connection[MemberType]:
         ctx = ctx_of(info)
-        stmt = apply_members(ctx, select(Member).where(within(Member.org_path, ctx.viewer)), filter)
+        stmt = apply_members(ctx, select(Member).where(within(col(Member.org_path), ctx.viewer)), filter)
         page = paginate(info, stmt, member_sort(order_by), member_key(order_by), first=first, after=after, offset=offset)
         if wants_in_nodes(info, "organization"):
             loaders.prime_orgs(ctx, [e.node.org_id for e in page.edges])
@@ -124,18 +125,18 @@ class CoreQuery:
         ] = None,
     ) -> Connection[TransferType]:
         ctx = ctx_of(info)
-        incoming = within(Transfer.to_org_path, ctx.viewer)
-        outgoing = within(Transfer.from_org_path, ctx.viewer)
+        incoming = within(col(Transfer.to_org_path), ctx.viewer)
+        outgoing = within(col(Transfer.from_org_path), ctx.viewer)
         cond = {"incoming": incoming, "outgoing": outgoing, "all": or_(incoming, outgoing)}[
             direction.value
         ]
         stmt = select(Transfer).where(cond)
         if status:
-            stmt = stmt.where(Transfer.status.in_([s.value for s in status]))
+            stmt = stmt.where(col(Transfer.status).in_([s.value for s in status]))
         # A range that ends before it starts matches nothing, like any other narrowing filter.
         if sent_from is not None:
-            stmt = stmt.where(Transfer.sent_on >= sent_from)
+            stmt = stmt.where(col(Transfer.sent_on) >= sent_from)
         if sent_to is not None:
-            stmt = stmt.where(Transfer.sent_on <= sent_to)
-        sort = SortKey((Transfer.id,), descending=True, parse=(int,))
-        return paginate(info, stmt, sort, lambda t: (t.id,), first=first, after=after)  # type: ignore[arg-type]
+            stmt = stmt.where(col(Transfer.sent_on) <= sent_to)
+        sort = SortKey((col(Transfer.id),), descending=True, parse=(int,))
+        return paginate(info, stmt, sort, lambda t: (t.id,), first=first, after=after)

@@ -5,14 +5,16 @@ and a cadre's history and the evaluation alerts of a subtree."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.pagination import Connection, KeyOf, SortKey, paginate
 from partygraph.graphql.types.common import ctx_of
 from partygraph.graphql.types.evaluation import (
     AppointmentStatus,
@@ -49,20 +51,21 @@ class EvaluationFilter:
     year: int | None = None
 
 
-def _base(info: Info, model: type, f: EvaluationFilter | None, year_col: ColumnElement | None) -> list[ColumnElement[bool]]:
+def _base(info: Info, model: Any, f: EvaluationFilter | None, year_col: SQLColumnExpression[int | None] | None) -> list[ColumnElement[bool]]:
+    """`model`: a table model with an `org_path` column."""
     ctx = ctx_of(info)
-    conds: list[ColumnElement[bool]] = [within(model.org_path, ctx.viewer)]  # type: ignore[attr-defined]
+    conds: list[ColumnElement[bool]] = [within(col(model.org_path), ctx.viewer)]
     if f is not None and f.under is not None:
-        org = org_service.get(ctx, db_id(f.under, "Organization", "under"))  # type: ignore[arg-type]
-        conds.append(path_range(model.org_path, org.path))  # type: ignore[attr-defined]
+        org = org_service.get(ctx, db_id(f.under, "Organization", "under"))
+        conds.append(path_range(col(model.org_path), org.path))
     if f is not None and f.year is not None and year_col is not None:
         conds.append(year_col == f.year)
     return conds
 
 
-def _newest(model: type) -> tuple[SortKey, object]:
-    """Newest year first, then by id (descending keyset)."""
-    return SortKey((model.year, model.id), descending=True, parse=(int, int)), lambda x: (x.year, x.id)  # type: ignore[attr-defined]
+def _newest(model: Any) -> tuple[SortKey, KeyOf]:
+    """Newest year first, then by id (descending keyset). `model`: a table model with a `year`."""
+    return SortKey((col(model.year), col(model.id)), descending=True, parse=(int, int)), lambda x: (x.year, x.id)
 
 
 @strawberry.type
@@ -77,11 +80,11 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[EvaluationRoundType]:
         R = m.EvaluationRound
-        stmt = select(R).where(*_base(info, R, filter, R.year))
+        stmt = select(R).where(*_base(info, R, filter, col(R.year)))
         if status is not None:
-            stmt = stmt.where(R.status == status.value)
+            stmt = stmt.where(col(R.status) == status.value)
         sort, key = _newest(R)
-        return paginate(info, stmt, sort, key, first=first, after=after)  # type: ignore[arg-type]
+        return paginate(info, stmt, sort, key, first=first, after=after)
 
     @strawberry.field(description="Outcomes (final grades) in your scope, newest year first.")
     def evaluation_outcomes(
@@ -93,11 +96,11 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[OutcomeType]:
         O = m.Outcome  # noqa: E741
-        stmt = select(O).where(*_base(info, O, filter, O.year))
+        stmt = select(O).where(*_base(info, O, filter, col(O.year)))
         if grade:
-            stmt = stmt.where(O.grade.in_([g.value for g in grade]))
+            stmt = stmt.where(col(O.grade).in_([g.value for g in grade]))
         sort, key = _newest(O)
-        return paginate(info, stmt, sort, key, first=first, after=after)  # type: ignore[arg-type]
+        return paginate(info, stmt, sort, key, first=first, after=after)
 
     @strawberry.field(description="Flags for a person to act on (R-EVAL-04, R-CAD-02, R-ASSESS-01); open ones by default.")
     def evaluation_flags(
@@ -109,15 +112,15 @@ class EvaluationQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[FlagType]:
-        stmt = select(Flag).where(*_base(info, Flag, filter, Flag.year))
+        stmt = select(Flag).where(*_base(info, Flag, filter, col(Flag.year)))
         if kind:
-            stmt = stmt.where(Flag.kind.in_([k.value for k in kind]))
+            stmt = stmt.where(col(Flag.kind).in_([k.value for k in kind]))
         if open is True:
-            stmt = stmt.where(Flag.resolved_on.is_(None))
+            stmt = stmt.where(col(Flag.resolved_on).is_(None))
         elif open is False:
-            stmt = stmt.where(Flag.resolved_on.is_not(None))
-        sort = SortKey((Flag.id,), descending=True, parse=(int,))
-        return paginate(info, stmt, sort, lambda x: (x.id,), first=first, after=after)  # type: ignore[arg-type]
+            stmt = stmt.where(col(Flag.resolved_on).is_not(None))
+        sort = SortKey((col(Flag.id),), descending=True, parse=(int,))
+        return paginate(info, stmt, sort, lambda x: (x.id,), first=first, after=after)
 
     @strawberry.field(description="Follow-up tasks (warning talks, corrections, cadre warnings); `year` is the year created.")
     def evaluation_follow_ups(
@@ -133,17 +136,17 @@ class EvaluationQuery:
         F = m.FollowUp
         stmt = select(F).where(*_base(info, F, filter, None))
         if filter is not None and filter.year is not None:
-            stmt = stmt.where(F.created_on >= date(filter.year, 1, 1), F.created_on <= date(filter.year, 12, 31))
+            stmt = stmt.where(col(F.created_on) >= date(filter.year, 1, 1), col(F.created_on) <= date(filter.year, 12, 31))
         if kind:
-            stmt = stmt.where(F.kind.in_([k.value for k in kind]))
+            stmt = stmt.where(col(F.kind).in_([k.value for k in kind]))
         if open is True or overdue:
-            stmt = stmt.where(F.done_on.is_(None))
+            stmt = stmt.where(col(F.done_on).is_(None))
         elif open is False:
-            stmt = stmt.where(F.done_on.is_not(None))
+            stmt = stmt.where(col(F.done_on).is_not(None))
         if overdue:
-            stmt = stmt.where(F.due_on < ctx_of(info).today())
-        sort = SortKey((F.due_on, F.id), parse=(date.fromisoformat, int))
-        return paginate(info, stmt, sort, lambda x: (x.due_on, x.id), first=first, after=after)  # type: ignore[arg-type]
+            stmt = stmt.where(col(F.due_on) < ctx_of(info).today())
+        sort = SortKey((col(F.due_on), col(F.id)), parse=(date.fromisoformat, int))
+        return paginate(info, stmt, sort, lambda x: (x.due_on, x.id), first=first, after=after)
 
     @strawberry.field(description="Cadre appointments in your scope; `year` is the year appointed.")
     def cadre_appointments(
@@ -157,11 +160,11 @@ class EvaluationQuery:
         A = m.CadreAppointment
         stmt = select(A).where(*_base(info, A, filter, None))
         if filter is not None and filter.year is not None:
-            stmt = stmt.where(A.appointed_on >= date(filter.year, 1, 1), A.appointed_on <= date(filter.year, 12, 31))
+            stmt = stmt.where(col(A.appointed_on) >= date(filter.year, 1, 1), col(A.appointed_on) <= date(filter.year, 12, 31))
         if status:
-            stmt = stmt.where(A.status.in_([s.value for s in status]))
-        sort = SortKey((A.appointed_on, A.id), descending=True, parse=(date.fromisoformat, int))
-        return paginate(info, stmt, sort, lambda x: (x.appointed_on, x.id), first=first, after=after)  # type: ignore[arg-type]
+            stmt = stmt.where(col(A.status).in_([s.value for s in status]))
+        sort = SortKey((col(A.appointed_on), col(A.id)), descending=True, parse=(date.fromisoformat, int))
+        return paginate(info, stmt, sort, lambda x: (x.appointed_on, x.id), first=first, after=after)
 
     @strawberry.field(description="Yearly cadre assessments in your scope.")
     def cadre_assessments(
@@ -169,7 +172,7 @@ class EvaluationQuery:
     ) -> Connection[CadreAssessmentType]:
         A = m.CadreAssessment
         sort, key = _newest(A)
-        return paginate(info, select(A).where(*_base(info, A, filter, A.year)), sort, key, first=first, after=after)  # type: ignore[arg-type]
+        return paginate(info, select(A).where(*_base(info, A, filter, col(A.year))), sort, key, first=first, after=after)
 
     @strawberry.field(description="Yearly organisation assessments (述职评议, five goods, rank) in your scope.")
     def org_assessments(
@@ -177,7 +180,7 @@ class EvaluationQuery:
     ) -> Connection[OrgAssessmentType]:
         A = m.OrgAssessment
         sort, key = _newest(A)
-        return paginate(info, select(A).where(*_base(info, A, filter, A.year)), sort, key, first=first, after=after)  # type: ignore[arg-type]
+        return paginate(info, select(A).where(*_base(info, A, filter, col(A.year))), sort, key, first=first, after=after)
 
     @strawberry.field(description="Model sites (示范点) in your scope.")
     def model_sites(
@@ -189,22 +192,22 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[ModelSiteType]:
         S = m.ModelSite
-        stmt = select(S).where(*_base(info, S, filter, S.year))
+        stmt = select(S).where(*_base(info, S, filter, col(S.year)))
         if status is not None:
-            stmt = stmt.where(S.status == status.value)
+            stmt = stmt.where(col(S.status) == status.value)
         sort, key = _newest(S)
-        return paginate(info, stmt, sort, key, first=first, after=after)  # type: ignore[arg-type]
+        return paginate(info, stmt, sort, key, first=first, after=after)
 
     @strawberry.field(description="A member's democratic-evaluation history, newest year first (empty when out of scope).")
     def member_evaluations(self, info: Info, member_id: relay.GlobalID) -> list[EvaluationSubjectType]:
-        return evaluations_of(info, db_id(member_id, "Member", "memberId"))  # type: ignore[arg-type]
+        return evaluations_of(info, db_id(member_id, "Member", "memberId"))
 
     @strawberry.field(description="A cadre's career: appointments with trials, yearly assessments, events, step-down flags.")
     def cadre_career(self, info: Info, member_id: relay.GlobalID) -> CadreCareer | None:
-        return career_of(info, db_id(member_id, "Member", "memberId"))  # type: ignore[arg-type]
+        return career_of(info, db_id(member_id, "Member", "memberId"))
 
     @strawberry.field(description="Evaluation alerts under an organisation: open rounds past their year, overdue checkpoints and tasks, open flags.")
     def evaluation_alerts(self, info: Info, under: relay.GlobalID) -> list[EvaluationAlert]:
         ctx = ctx_of(info)
-        org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+        org = org_service.get(ctx, db_id(under, "Organization", "under"))
         return [alert_of(a, ctx.lang) for a in service.alerts(ctx, org.path)]

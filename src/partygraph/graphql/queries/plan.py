@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from sqlalchemy import ColumnElement, false, select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
@@ -28,23 +29,23 @@ def plan_conditions(
     info: Info,
     under: relay.GlobalID | None,
     year: int | None,
-    kind: PlanKind | None,  # type: ignore[valid-type]
-    status: list[PlanStatus] | None,  # type: ignore[valid-type]
+    kind: PlanKind | None,
+    status: list[PlanStatus] | None,
 ) -> list[ColumnElement[bool]]:
     ctx = ctx_of(info)
-    conds: list[ColumnElement[bool]] = [within(DevelopmentPlan.org_path, ctx.viewer)]
+    conds: list[ColumnElement[bool]] = [within(col(DevelopmentPlan.org_path), ctx.viewer)]
     if under is not None:
         try:
-            org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+            org = org_service.get(ctx, db_id(under, "Organization", "under"))
         except NotFoundError:
             return [false()]  # out of scope: nothing, exactly as for an unknown id
-        conds.append(path_range(DevelopmentPlan.org_path, org.path))
+        conds.append(path_range(col(DevelopmentPlan.org_path), org.path))
     if year is not None:
-        conds += [DevelopmentPlan.first_year <= year, DevelopmentPlan.last_year >= year]
+        conds += [col(DevelopmentPlan.first_year) <= year, col(DevelopmentPlan.last_year) >= year]
     if kind is not None:
-        conds.append(DevelopmentPlan.kind == kind.value)
+        conds.append(col(DevelopmentPlan.kind) == kind.value)
     statuses = [s.value for s in status] if status else [s.value for s in LIVE_STATUSES]
-    conds.append(DevelopmentPlan.status.in_(statuses))
+    conds.append(col(DevelopmentPlan.status).in_(statuses))
     return conds
 
 
@@ -59,19 +60,19 @@ class PlanQuery:
         info: Info,
         under: relay.GlobalID | None = None,
         year: int | None = None,
-        kind: PlanKind | None = None,  # type: ignore[valid-type]
-        status: list[PlanStatus] | None = None,  # type: ignore[valid-type]
+        kind: PlanKind | None = None,
+        status: list[PlanStatus] | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[DevelopmentPlanType]:
         stmt = select(DevelopmentPlan).where(*plan_conditions(info, under, year, kind, status))
         sort = SortKey(
-            (DevelopmentPlan.org_path, DevelopmentPlan.first_year, DevelopmentPlan.id),
+            (col(DevelopmentPlan.org_path), col(DevelopmentPlan.first_year), col(DevelopmentPlan.id)),
             parse=(str, int, int),
         )
         return paginate(
             info, stmt, sort, lambda p: (p.org_path, p.first_year, p.id), first=first, after=after
-        )  # type: ignore[arg-type]
+        )
 
     @strawberry.field(
         description="The deployment's structure targets: what a plan's empty percentage stands for."

@@ -40,7 +40,7 @@ class StatsQuery:
     ) -> StatsType | None:
         ctx = ctx_of(info)
         try:
-            org = org_service.get(ctx, db_id(under, "Organization", "under"))  # type: ignore[arg-type]
+            org = org_service.get(ctx, db_id(under, "Organization", "under"))
         except NotFoundError:
             return None
         start, end = resolve_period(ctx.today(), from_, to)

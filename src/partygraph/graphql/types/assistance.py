@@ -16,6 +16,7 @@ from typing import Any, NewType
 
 import strawberry
 from sqlalchemy import select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
@@ -30,6 +31,8 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    row_of,
+    rows_as,
     scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
@@ -40,8 +43,9 @@ from partygraph.scope import within
 from partygraph.services import assistance as service
 from partygraph.services import fund as fund_service
 
-Fen = strawberry.scalar(
-    NewType("Fen", int),
+Fen = NewType("Fen", int)
+# Fen's GraphQL definition, bound to the type in the schema's `scalar_map`.
+FEN_SCALAR = strawberry.scalar(
     name="Fen",
     description="Money as an integer number of fen (1 yuan = 100 fen); 64-bit, never a float.",
     serialize=int,
@@ -55,19 +59,34 @@ def _parse_fen(value: Any) -> int:
     return value
 
 
-AssistanceCause = strawberry.enum(rules.Cause, name="AssistanceCause")
-AssistanceStandard = strawberry.enum(rules.Standard, name="AssistanceStandard")
-AssistanceCaseStatus = strawberry.enum(rules.CaseStatus, name="AssistanceCaseStatus")
-AssistanceStep = strawberry.enum(rules.CaseStepKind, name="AssistanceStep")
-ReviewOutcome = strawberry.enum(rules.ReviewOutcome, name="ReviewOutcome")
-HelpKind = strawberry.enum(rules.HelpKind, name="HelpKind")
-VisitOccasion = strawberry.enum(rules.VisitOccasion, name="VisitOccasion")
-FundDirection = strawberry.enum(rules.Direction, name="FundDirection")
-FundEntryKind = strawberry.enum(rules.EntryKind, name="FundEntryKind")
-LoanStatus = strawberry.enum(rules.LoanStatus, name="LoanStatus")
-PairingKind = strawberry.enum(rules.PairingKind, name="PairingKind")
-AllowanceKind = strawberry.enum(rules.AllowanceKind, name="AllowanceKind")
-AllowanceRollStage = strawberry.enum(rules.RollStage, name="AllowanceRollStage")
+# Model and rule enums registered as GraphQL enums in place (strawberry.enum returns the class),
+# so each name below is the enum class itself.
+AssistanceCause = rules.Cause
+strawberry.enum(AssistanceCause, name="AssistanceCause")
+AssistanceStandard = rules.Standard
+strawberry.enum(AssistanceStandard, name="AssistanceStandard")
+AssistanceCaseStatus = rules.CaseStatus
+strawberry.enum(AssistanceCaseStatus, name="AssistanceCaseStatus")
+AssistanceStep = rules.CaseStepKind
+strawberry.enum(AssistanceStep, name="AssistanceStep")
+ReviewOutcome = rules.ReviewOutcome
+strawberry.enum(ReviewOutcome, name="ReviewOutcome")
+HelpKind = rules.HelpKind
+strawberry.enum(HelpKind, name="HelpKind")
+VisitOccasion = rules.VisitOccasion
+strawberry.enum(VisitOccasion, name="VisitOccasion")
+FundDirection = rules.Direction
+strawberry.enum(FundDirection, name="FundDirection")
+FundEntryKind = rules.EntryKind
+strawberry.enum(FundEntryKind, name="FundEntryKind")
+LoanStatus = rules.LoanStatus
+strawberry.enum(LoanStatus, name="LoanStatus")
+PairingKind = rules.PairingKind
+strawberry.enum(PairingKind, name="PairingKind")
+AllowanceKind = rules.AllowanceKind
+strawberry.enum(AllowanceKind, name="AllowanceKind")
+AllowanceRollStage = rules.RollStage
+strawberry.enum(AllowanceRollStage, name="AllowanceRollStage")
 
 
 @strawberry.enum(name="AllowanceRollStep", description="verify (township), confirm and post (county department).")
@@ -130,12 +149,12 @@ def case_pairings_loader(info: Info) -> DataLoader:
         ctx = ctx_of(info)
         rows = ctx.session.execute(
             select(m.Pairing)
-            .where(m.Pairing.case_id.in_(keys), service.pairing_scope(ctx.viewer))
-            .order_by(m.Pairing.case_id, m.Pairing.started_on, m.Pairing.id)
+            .where(col(m.Pairing.case_id).in_(keys), service.pairing_scope(ctx.viewer))
+            .order_by(col(m.Pairing.case_id), col(m.Pairing.started_on), col(m.Pairing.id))
         ).scalars()
-        out: dict[int, list[Any]] = defaultdict(list)
+        out: dict[int | None, list[Any]] = defaultdict(list)
         for r in rows:
-            out[r.case_id].append(r)  # type: ignore[index]
+            out[r.case_id].append(r)
         return [out.get(k, []) for k in keys]
 
     return _loader(info, "case_pairings", batch)
@@ -163,7 +182,7 @@ class CaseStepType:
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, rules.STEP_LABELS[rules.CaseStepKind(self.kind)])  # type: ignore[return-value]
+        return label(info, rules.STEP_LABELS[rules.CaseStepKind(self.kind)])
 
     @strawberry.field
     def outcome_label(self, info: Info) -> str | None:
@@ -175,13 +194,17 @@ class HelpEntryType:
     id: int
     kind: HelpKind
     on: date
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     goods: str | None
     occasion: VisitOccasion | None
     helper: str
     approver: str | None
     note: str | None
     actor_name: str | None
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    case_id: strawberry.Private[int]
+    fund_id: strawberry.Private[int | None]
+    loan_id: strawberry.Private[int | None]
 
     @strawberry.field
     def amount_yuan(self) -> str:
@@ -189,7 +212,7 @@ class HelpEntryType:
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, rules.HELP_LABELS[rules.HelpKind(self.kind)])  # type: ignore[return-value]
+        return label(info, rules.HELP_LABELS[rules.HelpKind(self.kind)])
 
     @strawberry.field
     def occasion_label(self, info: Info) -> str | None:
@@ -201,17 +224,17 @@ class HelpEntryType:
 
     @strawberry.field
     async def fund(self, info: Info) -> FundType | None:
-        fid = self.fund_id  # type: ignore[attr-defined]
+        fid = self.fund_id
         return await fund_loader(info).load(fid) if fid else None
 
     @strawberry.field
     async def loan(self, info: Info) -> LoanType | None:
-        lid = self.loan_id  # type: ignore[attr-defined]
+        lid = self.loan_id
         return await loan_loader(info).load(lid) if lid else None
 
     @strawberry.field(name="case")
     async def assistance_case(self, info: Info) -> AssistanceCaseType | None:
-        return await case_loader(info).load(self.case_id)  # type: ignore[attr-defined]
+        return await case_loader(info).load(self.case_id)
 
 
 @strawberry.type(name="AssistanceCase", description="A member in difficulty: the ledger row (台帐) and its workflow.")
@@ -219,7 +242,7 @@ class AssistanceCaseType(Node):
     id: relay.NodeID[int]
     cause: AssistanceCause
     family_members: JSON
-    yearly_income_fen: Fen | None  # type: ignore[valid-type]
+    yearly_income_fen: Fen | None
     situation: str | None
     standard: AssistanceStandard | None
     standard_note: str | None
@@ -232,6 +255,9 @@ class AssistanceCaseType(Node):
     closed_on: date | None
     closed_reason: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -239,15 +265,15 @@ class AssistanceCaseType(Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.AssistanceCase, node_ids, in_scope(m.AssistanceCase.org_path))
+        return scoped_nodes(info, m.AssistanceCase, node_ids, in_scope(col(m.AssistanceCase.org_path)))
 
     @strawberry.field
     def cause_label(self, info: Info) -> str:
-        return label(info, rules.CAUSE_LABELS[rules.Cause(self.cause)])  # type: ignore[return-value]
+        return label(info, rules.CAUSE_LABELS[rules.Cause(self.cause)])
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, rules.CASE_STATUS_LABELS[rules.CaseStatus(self.status)])  # type: ignore[return-value]
+        return label(info, rules.CASE_STATUS_LABELS[rules.CaseStatus(self.status)])
 
     @strawberry.field
     def standard_label(self, info: Info) -> str | None:
@@ -259,36 +285,36 @@ class AssistanceCaseType(Node):
 
     @strawberry.field(description="Household size: the member and the family members listed.")
     def household_size(self) -> int:
-        return 1 + len(self.family_members or [])  # type: ignore[arg-type]
+        return 1 + len(row_of(m.AssistanceCase, self).family_members or [])
 
     @strawberry.field(description="Yearly income per person of the household, in yuan.")
     def income_per_person_yuan(self) -> str | None:
         if self.yearly_income_fen is None:
             return None
-        return rules.yuan(self.yearly_income_fen // (1 + len(self.family_members or [])))  # type: ignore[arg-type]
+        return rules.yuan(self.yearly_income_fen // (1 + len(row_of(m.AssistanceCase, self).family_members or [])))
 
     @strawberry.field(description="Filed and past the yearly review date (R-AID-02).")
     def review_overdue(self, info: Info) -> bool:
         return self.status == rules.CaseStatus.helping and self.review_due_on is not None and self.review_due_on < ctx_of(info).today()
 
     @strawberry.field(description="Steps that may be recorded next.")
-    def next_steps(self) -> list[AssistanceStep]:  # type: ignore[valid-type]
-        return rules.next_steps(rules.CaseStatus(self.status))  # type: ignore[return-value]
+    def next_steps(self) -> list[AssistanceStep]:
+        return rules.next_steps(rules.CaseStatus(self.status))
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
+        return await loaders.member(ctx_of(info)).load(self.member_id)
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.org_id)
 
     @strawberry.field(description="The workflow in order: application, appraisal, notice, report, decision, filing, reviews.")
     async def timeline(self, info: Info) -> list[CaseStepType]:
         return await _grouped(info, "steps", m.CaseStep, m.CaseStep.case_id, [m.CaseStep.case_id, m.CaseStep.on, m.CaseStep.id]).load(self.id)
 
     @strawberry.field(description="Help given, oldest first.")
-    async def help(self, info: Info, kind: HelpKind | None = None) -> list[HelpEntryType]:  # type: ignore[valid-type]
+    async def help(self, info: Info, kind: HelpKind | None = None) -> list[HelpEntryType]:
         rows = await _grouped(info, "help", m.HelpEntry, m.HelpEntry.case_id, [m.HelpEntry.case_id, m.HelpEntry.on, m.HelpEntry.id]).load(self.id)
         return [r for r in rows if kind is None or r.kind == kind]
 
@@ -301,7 +327,7 @@ class AssistanceCaseType(Node):
         return await case_pairings_loader(info).load(self.id)
 
     @strawberry.field(description="Money given (grants and visit money), in fen.")
-    async def total_given_fen(self, info: Info) -> Fen:  # type: ignore[valid-type]
+    async def total_given_fen(self, info: Info) -> Fen:
         rows = await _grouped(info, "help", m.HelpEntry, m.HelpEntry.case_id, [m.HelpEntry.case_id, m.HelpEntry.on, m.HelpEntry.id]).load(self.id)
         return sum(r.amount_fen for r in rows if r.kind in ("grant", "visit"))
 
@@ -319,12 +345,16 @@ class FundEntryType:
     on: date
     direction: FundDirection
     kind: FundEntryKind
-    amount_fen: Fen  # type: ignore[valid-type]
-    balance_after_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
+    balance_after_fen: Fen
     approver: str
     counterparty: str | None
     note: str | None
     actor_name: str | None
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    case_id: strawberry.Private[int | None]
+    fund_id: strawberry.Private[int]
+    loan_id: strawberry.Private[int | None]
 
     @strawberry.field
     def amount_yuan(self) -> str:
@@ -336,20 +366,20 @@ class FundEntryType:
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, rules.ENTRY_LABELS[rules.EntryKind(self.kind)])  # type: ignore[return-value]
+        return label(info, rules.ENTRY_LABELS[rules.EntryKind(self.kind)])
 
     @strawberry.field
     async def fund(self, info: Info) -> FundType | None:
-        return await fund_loader(info).load(self.fund_id)  # type: ignore[attr-defined]
+        return await fund_loader(info).load(self.fund_id)
 
     @strawberry.field(name="case")
     async def assistance_case(self, info: Info) -> AssistanceCaseType | None:
-        cid = self.case_id  # type: ignore[attr-defined]
+        cid = self.case_id
         return await case_loader(info).load(cid) if cid else None
 
     @strawberry.field
     async def loan(self, info: Info) -> LoanType | None:
-        lid = self.loan_id  # type: ignore[attr-defined]
+        lid = self.loan_id
         return await loan_loader(info).load(lid) if lid else None
 
 
@@ -359,7 +389,7 @@ class FundKindTotal:
     direction: FundDirection
     label: str
     count: int
-    total_fen: Fen  # type: ignore[valid-type]
+    total_fen: Fen
     total_yuan: str
 
 
@@ -368,9 +398,11 @@ class FundType(Node):
     id: relay.NodeID[int]
     name: str
     established_on: date
-    balance_fen: Fen  # type: ignore[valid-type]
-    principal_fen: Fen  # type: ignore[valid-type]
+    balance_fen: Fen
+    principal_fen: Fen
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -378,7 +410,7 @@ class FundType(Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.Fund, node_ids, in_scope(m.Fund.org_path))
+        return scoped_nodes(info, m.Fund, node_ids, in_scope(col(m.Fund.org_path)))
 
     @strawberry.field
     def balance_yuan(self) -> str:
@@ -389,8 +421,8 @@ class FundType(Node):
         return rules.yuan(self.principal_fen)
 
     @strawberry.field(description="The balance the book adds up to (Σ in − Σ out): for supervision.")
-    def book_balance_fen(self, info: Info) -> Fen:  # type: ignore[valid-type]
-        return fund_service.book_balance(ctx_of(info), self.id)
+    def book_balance_fen(self, info: Info) -> Fen:
+        return Fen(fund_service.book_balance(ctx_of(info), self.id))
 
     @strawberry.field(description="The cached balance equals the book's sum.")
     def balanced(self, info: Info) -> bool:
@@ -402,22 +434,22 @@ class FundType(Node):
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.org_id)
 
     @strawberry.field(description="Totals by kind over the whole book.")
     def totals(self, info: Info) -> list[FundKindTotal]:
         from sqlalchemy import func
 
         rows = ctx_of(info).session.execute(
-            select(m.FundEntry.kind, m.FundEntry.direction, func.count(), func.sum(m.FundEntry.amount_fen))
-            .where(m.FundEntry.fund_id == self.id)
-            .group_by(m.FundEntry.kind, m.FundEntry.direction)
-            .order_by(m.FundEntry.direction, m.FundEntry.kind)
+            select(col(m.FundEntry.kind), col(m.FundEntry.direction), func.count(), func.sum(col(m.FundEntry.amount_fen)))
+            .where(col(m.FundEntry.fund_id) == self.id)
+            .group_by(col(m.FundEntry.kind), col(m.FundEntry.direction))
+            .order_by(col(m.FundEntry.direction), col(m.FundEntry.kind))
         ).all()
         return [
             FundKindTotal(
-                kind=k, direction=d, label=label(info, rules.ENTRY_LABELS[rules.EntryKind(k)]),  # type: ignore[arg-type]
-                count=n, total_fen=int(t or 0), total_yuan=rules.yuan(int(t or 0)),
+                kind=rules.EntryKind(k), direction=rules.Direction(d), label=label(info, rules.ENTRY_LABELS[rules.EntryKind(k)]),
+                count=n, total_fen=Fen(int(t or 0)), total_yuan=rules.yuan(int(t or 0)),
             )  # fmt: skip
             for k, d, n, t in rows
         ]
@@ -434,8 +466,8 @@ class FundType(Node):
 class LoanInstallment:
     number: int
     due_on: date
-    amount_fen: Fen  # type: ignore[valid-type]
-    paid_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
+    paid_fen: Fen
     overdue: bool
 
     @strawberry.field
@@ -451,7 +483,7 @@ class LoanInstallment:
 class RepaymentType:
     id: int
     on: date
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     received_by: str | None
 
     @strawberry.field
@@ -467,16 +499,20 @@ async def _loan_state(self: Any, info: Info) -> rules.LoanState:
 @strawberry.type(name="Loan", description="A repayable loan (有偿扶助) from a fund; repaid money returns to the fund.")
 class LoanType(Node):
     id: relay.NodeID[int]
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     lent_on: date
     term_months: int
     installments: int
     final_due_on: date
-    repaid_fen: Fen  # type: ignore[valid-type]
+    repaid_fen: Fen
     repaid_on: date | None
     approver: str
     purpose: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    case_id: strawberry.Private[int]
+    fund_id: strawberry.Private[int]
+    member_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -484,7 +520,7 @@ class LoanType(Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.Loan, node_ids, in_scope(m.Loan.org_path))
+        return scoped_nodes(info, m.Loan, node_ids, in_scope(col(m.Loan.org_path)))
 
     @strawberry.field
     def amount_yuan(self) -> str:
@@ -495,24 +531,24 @@ class LoanType(Node):
         return rules.yuan(self.repaid_fen)
 
     @strawberry.field
-    def outstanding_fen(self) -> Fen:  # type: ignore[valid-type]
-        return self.amount_fen - self.repaid_fen
+    def outstanding_fen(self) -> Fen:
+        return Fen(self.amount_fen - self.repaid_fen)
 
     @strawberry.field
     def outstanding_yuan(self) -> str:
         return rules.yuan(self.amount_fen - self.repaid_fen)
 
     @strawberry.field(description="Computed with today's date: repaying, overdue or repaid (R-AID-03).")
-    async def status(self, info: Info) -> LoanStatus:  # type: ignore[valid-type]
-        return (await _loan_state(self, info)).status  # type: ignore[return-value]
+    async def status(self, info: Info) -> LoanStatus:
+        return (await _loan_state(self, info)).status
 
     @strawberry.field
     async def status_label(self, info: Info) -> str:
-        return label(info, rules.LOAN_STATUS_LABELS[(await _loan_state(self, info)).status])  # type: ignore[return-value]
+        return label(info, rules.LOAN_STATUS_LABELS[(await _loan_state(self, info)).status])
 
     @strawberry.field
-    async def overdue_fen(self, info: Info) -> Fen:  # type: ignore[valid-type]
-        return (await _loan_state(self, info)).overdue_fen
+    async def overdue_fen(self, info: Info) -> Fen:
+        return Fen((await _loan_state(self, info)).overdue_fen)
 
     @strawberry.field
     async def overdue_since(self, info: Info) -> date | None:
@@ -525,7 +561,7 @@ class LoanType(Node):
     @strawberry.field
     async def schedule(self, info: Info) -> list[LoanInstallment]:
         st = await _loan_state(self, info)
-        return [LoanInstallment(number=i.number, due_on=i.due_on, amount_fen=i.amount_fen, paid_fen=i.paid_fen, overdue=i.overdue) for i in st.installments]
+        return [LoanInstallment(number=i.number, due_on=i.due_on, amount_fen=Fen(i.amount_fen), paid_fen=Fen(i.paid_fen), overdue=i.overdue) for i in st.installments]
 
     @strawberry.field
     async def repayments(self, info: Info) -> list[RepaymentType]:
@@ -533,15 +569,15 @@ class LoanType(Node):
 
     @strawberry.field(name="case")
     async def assistance_case(self, info: Info) -> AssistanceCaseType | None:
-        return await case_loader(info).load(self.case_id)  # type: ignore[attr-defined]
+        return await case_loader(info).load(self.case_id)
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
+        return await loaders.member(ctx_of(info)).load(self.member_id)
 
     @strawberry.field
     async def fund(self, info: Info) -> FundType | None:
-        return await fund_loader(info).load(self.fund_id)  # type: ignore[attr-defined]
+        return await fund_loader(info).load(self.fund_id)
 
     @strawberry.field
     def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
@@ -593,7 +629,7 @@ class PromiseType(Node):
         rows = {
             p.id: p
             for p in ctx.session.execute(
-                select(m.Promise).join(m.Pairing, m.Pairing.id == m.Promise.pairing_id).where(m.Promise.id.in_(ids), service.pairing_scope(ctx.viewer))
+                select(m.Promise).join(m.Pairing, col(m.Pairing.id) == m.Promise.pairing_id).where(col(m.Promise.id).in_(ids), service.pairing_scope(ctx.viewer))
             ).scalars()
         }
         return [rows.get(i) for i in ids]
@@ -612,7 +648,7 @@ class PromiseType(Node):
 
     @strawberry.field
     def outcome_label(self, info: Info) -> str:
-        return label(info, PROMISE_OUTCOME_LABELS[_promise_outcome(self)])  # type: ignore[return-value]
+        return label(info, PROMISE_OUTCOME_LABELS[_promise_outcome(self)])
 
     @strawberry.field(description="Past its due date and neither kept nor recorded as broken (R-AID-16).")
     def overdue(self, info: Info) -> bool:
@@ -628,6 +664,11 @@ class PairingType(Node):
     ended_on: date | None
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    agency_org_id: strawberry.Private[int]
+    case_id: strawberry.Private[int | None]
+    helper_member_id: strawberry.Private[int | None]
+    village_org_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -639,36 +680,36 @@ class PairingType(Node):
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, rules.PAIRING_LABELS[rules.PairingKind(self.kind)])  # type: ignore[return-value]
+        return label(info, rules.PAIRING_LABELS[rules.PairingKind(self.kind)])
 
     @strawberry.field(description="三包: technology, project, until out of poverty.")
     def covers_labels(self, info: Info) -> list[str]:
-        return [label(info, rules.PAIRING_COVERS[c]) for c in self.covers if c in rules.PAIRING_COVERS]  # type: ignore[misc]
+        return [label(info, rules.PAIRING_COVERS[c]) for c in self.covers if c in rules.PAIRING_COVERS]
 
     @strawberry.field
     def agency_name(self, info: Info) -> str:
         from partygraph.models.organization import Organization
 
-        org = ctx_of(info).session.get(Organization, self.agency_org_id)  # type: ignore[attr-defined]
+        org = ctx_of(info).session.get(Organization, self.agency_org_id)
         return org.name if org else ""
 
     @strawberry.field
     async def agency(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.agency_org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.agency_org_id)
 
     @strawberry.field(description="The village (or the case's) branch, while in your scope.")
     async def village(self, info: Info) -> OrganizationType | None:
-        vid = self.village_org_id  # type: ignore[attr-defined]
+        vid = self.village_org_id
         return await loaders.org(ctx_of(info)).load(vid) if vid else None
 
     @strawberry.field
     async def helper(self, info: Info) -> MemberType | None:
-        mid = self.helper_member_id  # type: ignore[attr-defined]
+        mid = self.helper_member_id
         return await loaders.member(ctx_of(info)).load(mid) if mid else None
 
     @strawberry.field(name="case")
     async def assistance_case(self, info: Info) -> AssistanceCaseType | None:
-        cid = self.case_id  # type: ignore[attr-defined]
+        cid = self.case_id
         return await case_loader(info).load(cid) if cid else None
 
     @strawberry.field
@@ -688,9 +729,11 @@ class AllowancePaymentType:
     id: int
     kind: AllowanceKind
     period: str
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     tier: int | None
     reason: str | None
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
 
     @strawberry.field
     def amount_yuan(self) -> str:
@@ -698,7 +741,7 @@ class AllowancePaymentType:
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
+        return await loaders.member(ctx_of(info)).load(self.member_id)
 
 
 @strawberry.type(name="AllowanceRun", description="A payment run: who was paid what for one month (or a one-off benefit).")
@@ -709,8 +752,10 @@ class AllowanceRunType(Node):
     paid_on: date
     payment_count: int
     skipped_count: int = strawberry.field(description="Eligible but already paid for this period: not paid again.")
-    total_fen: Fen  # type: ignore[valid-type]
+    total_fen: Fen
     actor_name: str | None
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -718,11 +763,11 @@ class AllowanceRunType(Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.AllowanceRun, node_ids, in_scope(m.AllowanceRun.org_path))
+        return scoped_nodes(info, m.AllowanceRun, node_ids, in_scope(col(m.AllowanceRun.org_path)))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, rules.ALLOWANCE_LABELS[rules.AllowanceKind(self.kind)])  # type: ignore[return-value]
+        return label(info, rules.ALLOWANCE_LABELS[rules.AllowanceKind(self.kind)])
 
     @strawberry.field
     def total_yuan(self) -> str:
@@ -730,24 +775,25 @@ class AllowanceRunType(Node):
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.org_id)
 
     @strawberry.field
     def payments(self, info: Info) -> list[AllowancePaymentType]:
         ctx = ctx_of(info)
-        return list(
+        return rows_as(
+            AllowancePaymentType,
             ctx.session.execute(
                 select(m.AllowancePayment)
-                .where(m.AllowancePayment.run_id == self.id, within(m.AllowancePayment.org_path, ctx.viewer))
-                .order_by(m.AllowancePayment.org_path, m.AllowancePayment.id)
+                .where(col(m.AllowancePayment.run_id) == self.id, within(col(m.AllowancePayment.org_path), ctx.viewer))
+                .order_by(col(m.AllowancePayment.org_path), col(m.AllowancePayment.id))
             ).scalars()
-        )  # type: ignore[arg-type]
+        )
 
 
 @strawberry.type(description="One member owed an allowance for the month, and whether already paid.")
 class AllowanceEligible:
     member: MemberType
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     tier: int | None
     reason: str
     already_paid: bool
@@ -764,7 +810,7 @@ class AllowancePreview:
     month: str
     eligible: list[AllowanceEligible]
     payable_count: int
-    payable_total_fen: Fen  # type: ignore[valid-type]
+    payable_total_fen: Fen
     already_paid_count: int
 
     @strawberry.field
@@ -776,7 +822,7 @@ class AllowancePreview:
 class AllowanceRollEntry:
     member_id: strawberry.Private[int]
     name: str
-    amount_fen: Fen  # type: ignore[valid-type]
+    amount_fen: Fen
     tier: int | None
     reason: str | None
     struck: bool = strawberry.field(description="Struck off at verification or confirmation (kept, with the note).")
@@ -807,6 +853,8 @@ class AllowanceRollType(Node):
     posted_by: str | None
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -814,15 +862,15 @@ class AllowanceRollType(Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.AllowanceRoll, node_ids, in_scope(m.AllowanceRoll.org_path))
+        return scoped_nodes(info, m.AllowanceRoll, node_ids, in_scope(col(m.AllowanceRoll.org_path)))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, rules.ALLOWANCE_LABELS[rules.AllowanceKind(self.kind)])  # type: ignore[return-value]
+        return label(info, rules.ALLOWANCE_LABELS[rules.AllowanceKind(self.kind)])
 
     @strawberry.field
     def stage_label(self, info: Info) -> str:
-        return label(info, rules.ROLL_STAGE_LABELS[rules.RollStage(self.stage)])  # type: ignore[return-value]
+        return label(info, rules.ROLL_STAGE_LABELS[rules.RollStage(self.stage)])
 
     @strawberry.field(description="The step that may be recorded next, if any.")
     def next_step(self) -> AllowanceRollStep | None:
@@ -835,23 +883,23 @@ class AllowanceRollType(Node):
     def entries(self) -> list[AllowanceRollEntry]:
         return [
             AllowanceRollEntry(
-                member_id=int(e["member_id"]), name=e.get("name", ""), amount_fen=int(e["amount_fen"]), tier=e.get("tier"),
+                member_id=int(e["member_id"]), name=e.get("name", ""), amount_fen=Fen(int(e["amount_fen"])), tier=e.get("tier"),
                 reason=e.get("reason"), struck=bool(e.get("struck")), note=e.get("note"),
             )  # fmt: skip
-            for e in self.entries  # type: ignore[attr-defined]
+            for e in row_of(m.AllowanceRoll, self).entries
         ]
 
     @strawberry.field(description="Members on the list and not struck off, and their monthly total.")
     def listed_count(self) -> int:
-        return sum(1 for e in self.entries if not e.get("struck"))  # type: ignore[attr-defined]
+        return sum(1 for e in row_of(m.AllowanceRoll, self).entries if not e.get("struck"))
 
     @strawberry.field
     def monthly_total_yuan(self) -> str:
-        return rules.yuan(sum(int(e["amount_fen"]) for e in self.entries if not e.get("struck")))  # type: ignore[attr-defined]
+        return rules.yuan(sum(int(e["amount_fen"]) for e in row_of(m.AllowanceRoll, self).entries if not e.get("struck")))
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.org_id)
 
     @strawberry.field
     def history(self, info: Info, first: int = 50) -> list[AuditEventType]:

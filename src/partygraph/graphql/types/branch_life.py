@@ -10,6 +10,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
@@ -22,9 +23,11 @@ from partygraph.graphql.types.common import (
     AuditEventType,
     Node,
     ctx_of,
+    enum_value,
     history,
     in_scope,
     label,
+    message_in_language,
     scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
@@ -50,19 +53,31 @@ def _batched(
     return ctx_of(info).loader(name, lambda: DataLoader(load_fn=load))
 
 
-def _upper(model: type[Enum], name: str) -> type[Enum]:
-    """The model's enum with GraphQL-style upper-case names; `.value` is the stored value."""
-    return Enum(name, {m.name.upper(): m.value for m in model})  # type: ignore[return-value]
+# The model's enums with GraphQL-style upper-case names; `.value` is the stored value. Written
+# out as classes so that type checkers know their members; the committed schema
+# (tests/api/test_schema_export.py) shows any drift from the model.
+@strawberry.enum(description="Present, excused (with a reason) or absent.")
+class AttendanceStatus(Enum):
+    PRESENT = mm.AttendanceStatus.present.value
+    EXCUSED = mm.AttendanceStatus.excused.value
+    ABSENT = mm.AttendanceStatus.absent.value
 
 
-AttendanceStatus = strawberry.enum(
-    _upper(mm.AttendanceStatus, "AttendanceStatus"),
-    description="Present, excused (with a reason) or absent.",
-)
-FourStep = strawberry.enum(
-    _upper(rules.FourStep, "FourStep"), description="The steps of 四议两公开, in order."
-)
-FourStepStatus = strawberry.enum(_upper(rules.FourStepStatus, "FourStepStatus"))
+@strawberry.enum(description="The steps of 四议两公开, in order.")
+class FourStep(Enum):
+    PROPOSAL = rules.FourStep.proposal.value
+    JOINT_DISCUSSION = rules.FourStep.joint_discussion.value
+    MEMBERS_REVIEW = rules.FourStep.members_review.value
+    ASSEMBLY_RESOLUTION = rules.FourStep.assembly_resolution.value
+    NOTICE_RESOLUTION = rules.FourStep.notice_resolution.value
+    NOTICE_RESULT = rules.FourStep.notice_result.value
+
+
+@strawberry.enum
+class FourStepStatus(Enum):
+    IN_PROGRESS = rules.FourStepStatus.in_progress.value
+    REJECTED = rules.FourStepStatus.rejected.value
+    COMPLETED = rules.FourStepStatus.completed.value
 
 
 @strawberry.enum(description="The period a meeting requirement counts by.")
@@ -77,7 +92,7 @@ class LifePeriod(Enum):
 
 @strawberry.type(name="MeetingAttendance", description="One member at one meeting.")
 class MeetingAttendanceType:
-    status: AttendanceStatus  # type: ignore[valid-type]
+    status: AttendanceStatus
     reason: str | None
     voting: bool = strawberry.field(
         description="Full members vote; probationary members attend without a vote."
@@ -94,8 +109,8 @@ class MeetingAttendanceType:
     def status_label(self, info: Info) -> str:
         return label(
             info,
-            mm.ATTENDANCE_LABELS[mm.AttendanceStatus(getattr(self.status, "value", self.status))],
-        )  # type: ignore[return-value]
+            mm.ATTENDANCE_LABELS[mm.AttendanceStatus(enum_value(self.status))],
+        )
 
     @strawberry.field(description="The member record, when their home branch is in your scope.")
     async def member(self, info: Info) -> MemberType | None:
@@ -133,9 +148,9 @@ def member_name_loader(info: Info) -> DataLoader:
         info,
         "bl_member_names",
         lambda keys: dict(
-            session.execute(select(Member.id, Member.name).where(Member.id.in_(keys))).all()
+            session.execute(select(col(Member.id), col(Member.name)).where(col(Member.id).in_(keys))).all()
         ),
-    )  # type: ignore[arg-type]
+    )
 
 
 def org_name_loader(info: Info) -> DataLoader:
@@ -148,9 +163,9 @@ def org_name_loader(info: Info) -> DataLoader:
         "bl_org_names",
         lambda keys: dict(
             session.execute(
-                select(Organization.id, Organization.name).where(Organization.id.in_(keys))
+                select(col(Organization.id), col(Organization.name)).where(col(Organization.id).in_(keys))
             ).all()
-        ),  # type: ignore[arg-type]
+        ),
     )
 
 
@@ -204,31 +219,31 @@ class MeetingRecord:
         description="References to the paper or scanned documents (file numbers, archive places)."
     )
     def attachments(self) -> list[str]:
-        return list(self.meeting.attachments or [])  # type: ignore[attr-defined]
+        return list(self.meeting.attachments or [])
 
     @strawberry.field(
         name="chairMemberId",
         description="The chair chosen from the roster (also a flowing member away from home).",
     )
     def chair_member_gid(self) -> relay.GlobalID | None:
-        mid = self.meeting.chair_member_id  # type: ignore[attr-defined]
+        mid = self.meeting.chair_member_id
         return None if mid is None else relay.GlobalID("Member", str(mid))
 
     @strawberry.field(
         description="The chair's member record, when in your scope (the lecturer of a party lecture, R-LIFE-10)."
     )
     async def chair_member(self, info: Info) -> MemberType | None:
-        mid = self.meeting.chair_member_id  # type: ignore[attr-defined]
+        mid = self.meeting.chair_member_id
         return None if mid is None else await loaders.member(ctx_of(info)).load(mid)
 
     @strawberry.field(name="recorderMemberId", description="The recorder chosen from the roster.")
     def recorder_member_gid(self) -> relay.GlobalID | None:
-        mid = self.meeting.recorder_member_id  # type: ignore[attr-defined]
+        mid = self.meeting.recorder_member_id
         return None if mid is None else relay.GlobalID("Member", str(mid))
 
     @strawberry.field(description="The recorder's member record, when in your scope.")
     async def recorder_member(self, info: Info) -> MemberType | None:
-        mid = self.meeting.recorder_member_id  # type: ignore[attr-defined]
+        mid = self.meeting.recorder_member_id
         return None if mid is None else await loaders.member(ctx_of(info)).load(mid)
 
     @strawberry.field(description="The election held at this meeting, if any.")
@@ -238,8 +253,8 @@ class MeetingRecord:
         def fetch(keys: list[int]) -> dict[int, Any]:
             rows = session.execute(
                 select(mm.Election)
-                .where(mm.Election.meeting_id.in_(keys))
-                .order_by(mm.Election.id.desc())
+                .where(col(mm.Election.meeting_id).in_(keys))
+                .order_by(col(mm.Election.id).desc())
             ).scalars()
             return {e.meeting_id: e for e in rows}  # the first election of a meeting wins
 
@@ -302,7 +317,7 @@ class CalendarPeriod:
 
 @strawberry.type(description="One kind of meeting over the year.")
 class CalendarKind:
-    kind: MeetingKind  # type: ignore[valid-type]
+    kind: MeetingKind
     code: str | None = strawberry.field(description="The rule (R-LIFE-xx); none when not required.")
     period: LifePeriod
     planned: int
@@ -312,7 +327,7 @@ class CalendarKind:
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, mm.MEETING_KIND_LABELS[mm.MeetingKind(self.kind)])  # type: ignore[return-value]
+        return label(info, mm.MEETING_KIND_LABELS[mm.MeetingKind(self.kind)])
 
 
 @strawberry.type(description="A year of an organisation's life: planned vs held by kind.")
@@ -347,7 +362,7 @@ def calendar_of(
             )
         kinds.append(
             CalendarKind(
-                kind=row.kind,
+                kind=MeetingKind(row.kind),
                 code=row.code or None,
                 period=LifePeriod(row.period),
                 planned=sum(p.planned for p in periods),
@@ -394,6 +409,9 @@ class TermType(Node):
     status: str = strawberry.field(description="current, or ended when the next term began.")
     ended_on: date | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    election_id: strawberry.Private[int | None]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -403,11 +421,11 @@ class TermType(Node):
     def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return scoped_nodes(info, mm.Term, node_ids, in_scope(mm.Term.org_path))
+        return scoped_nodes(info, mm.Term, node_ids, in_scope(col(mm.Term.org_path)))
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.org_id)
 
     @strawberry.field
     async def members(self, info: Info) -> list[TermMemberType]:
@@ -425,11 +443,11 @@ class TermType(Node):
             return None
         ctx = ctx_of(info)
         a = rules.term_alert(self.ends_on, ctx.today(), service.life_settings(ctx))
-        return None if a is None else BranchLifeAlert.of(a, self.org_id, None)  # type: ignore[attr-defined]
+        return None if a is None else BranchLifeAlert.of(a, self.org_id, None)
 
     @strawberry.field
     async def election(self, info: Info) -> ElectionType | None:
-        eid = self.election_id  # type: ignore[attr-defined]
+        eid = self.election_id
         return (
             None if eid is None else await row_loader(info, mm.Election, "bl_elections").load(eid)
         )
@@ -468,6 +486,9 @@ class ElectionType(Node):
         description="The fewest votes that elect: more than half of those present."
     )
     seats_unfilled: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    meeting_id: strawberry.Private[int]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -477,15 +498,15 @@ class ElectionType(Node):
     def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return scoped_nodes(info, mm.Election, node_ids, in_scope(mm.Election.org_path))
+        return scoped_nodes(info, mm.Election, node_ids, in_scope(col(mm.Election.org_path)))
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.org_id)
 
     @strawberry.field(description="The general meeting that held the election.")
     async def meeting(self, info: Info) -> MeetingType | None:
-        return await row_loader(info, mm.Meeting, "bl_meetings").load(self.meeting_id)  # type: ignore[attr-defined]
+        return await row_loader(info, mm.Meeting, "bl_meetings").load(self.meeting_id)
 
     @strawberry.field(description="Most votes first.")
     async def candidates(self, info: Info) -> list[ElectionCandidateType]:
@@ -532,7 +553,7 @@ class ElectionExplanation:
 
 @strawberry.type(name="FourStepRecord", description="One dated step of a four-step item.")
 class FourStepRecordType:
-    step: FourStep  # type: ignore[valid-type]
+    step: FourStep
     on: date
     passed: bool | None
     should_attend: int | None
@@ -547,8 +568,8 @@ class FourStepRecordType:
     @strawberry.field
     def step_label(self, info: Info) -> str:
         return label(
-            info, rules.FOUR_STEP_LABELS[rules.FourStep(getattr(self.step, "value", self.step))]
-        )  # type: ignore[return-value]
+            info, rules.FOUR_STEP_LABELS[rules.FourStep(enum_value(self.step))]
+        )
 
     @strawberry.field(description="The assembly's arithmetic in words (assembly step only).")
     def explanation(self, info: Info) -> str | None:
@@ -577,8 +598,10 @@ class FourStepItemType(Node):
     id: relay.NodeID[int]
     title: str
     description: str | None
-    status: FourStepStatus  # type: ignore[valid-type]
+    status: FourStepStatus
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -588,20 +611,20 @@ class FourStepItemType(Node):
     def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return scoped_nodes(info, mm.FourStepItem, node_ids, in_scope(mm.FourStepItem.org_path))
+        return scoped_nodes(info, mm.FourStepItem, node_ids, in_scope(col(mm.FourStepItem.org_path)))
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
         return label(
             info,
             rules.FOUR_STEP_STATUS_LABELS[
-                rules.FourStepStatus(getattr(self.status, "value", self.status))
+                rules.FourStepStatus(enum_value(self.status))
             ],
-        )  # type: ignore[return-value]
+        )
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.org_id)
 
     async def _rows(self, info: Info) -> list[mm.FourStepRecord]:
         ctx = ctx_of(info)
@@ -611,11 +634,11 @@ class FourStepItemType(Node):
 
     @strawberry.field(description="Every step recorded, in order.")
     async def steps(self, info: Info) -> list[FourStepRecordType]:
-        return [FourStepRecordType.from_row(r) for r in await FourStepItemType._rows(self, info)]  # type: ignore[arg-type]
+        return [FourStepRecordType.from_row(r) for r in await FourStepItemType._rows(self, info)]
 
     @strawberry.field(description="The step that may be recorded next; none when the item ended.")
-    async def next_step(self, info: Info) -> FourStep | None:  # type: ignore[valid-type]
-        rows = await FourStepItemType._rows(self, info)  # type: ignore[arg-type]
+    async def next_step(self, info: Info) -> FourStep | None:
+        rows = await FourStepItemType._rows(self, info)
         n = rules.next_four_step(service.entries_of(rows))
         return None if n is None else FourStep(n.value)
 
@@ -689,6 +712,8 @@ class LostContactType(Node):
     found_on: date | None
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -699,12 +724,12 @@ class LostContactType(Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         return scoped_nodes(
-            info, mm.LostContactRecord, node_ids, in_scope(mm.LostContactRecord.member_org_path)
+            info, mm.LostContactRecord, node_ids, in_scope(col(mm.LostContactRecord.member_org_path))
         )
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
+        return await loaders.member(ctx_of(info)).load(self.member_id)
 
     @strawberry.field
     async def attempts(self, info: Info) -> list[ContactAttemptType]:
@@ -763,16 +788,13 @@ class MemberFlagType:
 )
 class BranchLifeAlert(AlertInterface):
     code: str
+    message: str = strawberry.field(resolver=message_in_language)
     message_zh: str
     message_en: str
     due_on: date | None
     extra: JSON
     org_id: strawberry.Private[int]
     member_id: strawberry.Private[int | None]
-
-    @strawberry.field
-    def message(self, info: Info) -> str:
-        return _text(info, self.message_zh, self.message_en)
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
@@ -792,7 +814,7 @@ class BranchLifeAlert(AlertInterface):
             k: (v.isoformat() if isinstance(v, date) else v) for k, v in (a.extra or {}).items()
         }
         return BranchLifeAlert(
-            code=a.code, message_zh=a.message_zh, message_en=a.message_en, due_on=a.due_on, extra=extra,
+            code=a.code, message_zh=a.message_zh, message_en=a.message_en, due_on=a.due_on, extra=JSON(extra),
             org_id=org_id, member_id=member_id,
         )  # fmt: skip
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
@@ -23,6 +24,9 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    message_in_language,
+    row_of,
+    rows_as,
     scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
@@ -37,11 +41,18 @@ from partygraph.rules.base import Alert, age_on
 from partygraph.scope import within
 from partygraph.services import candidate as service
 
-Stage = strawberry.enum(rp.Stage, name="CandidateStage", description="Where a candidate's file stands.")
-StepKind = strawberry.enum(rp.Step, name="CandidateStepKind", description="The 25 steps of DOMAIN-RULES §1, notices and exits.")
-Recommendation = strawberry.enum(rp.Recommendation, name="Recommendation")
-MeetingKind = strawberry.enum(mm.MeetingKind, name="MeetingKind")
-DecisionSubject = strawberry.enum(mm.DecisionSubject, name="DecisionSubject")
+# Model and rule enums registered as GraphQL enums in place (strawberry.enum returns the class),
+# so each name below is the enum class itself.
+Stage = rp.Stage
+strawberry.enum(Stage, name="CandidateStage", description="Where a candidate's file stands.")
+StepKind = rp.Step
+strawberry.enum(StepKind, name="CandidateStepKind", description="The 25 steps of DOMAIN-RULES §1, notices and exits.")
+Recommendation = rp.Recommendation
+strawberry.enum(Recommendation, name="Recommendation")
+MeetingKind = mm.MeetingKind
+strawberry.enum(MeetingKind, name="MeetingKind")
+DecisionSubject = mm.DecisionSubject
+strawberry.enum(DecisionSubject, name="DecisionSubject")
 
 
 @strawberry.enum
@@ -66,7 +77,7 @@ def candidate_loader(info: Info) -> DataLoader:
 
     async def load(keys: list[int]) -> list[cm.Candidate | None]:
         rows = ctx.session.execute(
-            select(cm.Candidate).where(cm.Candidate.id.in_(keys), within(cm.Candidate.org_path, ctx.viewer))
+            select(cm.Candidate).where(col(cm.Candidate.id).in_(keys), within(col(cm.Candidate.org_path), ctx.viewer))
         ).scalars()
         found = {r.id: r for r in rows}
         return [found.get(k) for k in keys]
@@ -81,7 +92,7 @@ def _text(info: Info, zh: str, en: str) -> str:
 @strawberry.type(description="One step of a candidate's file: never edited, never deleted.")
 class CandidateStepRecord:
     id: int
-    step: StepKind  # type: ignore[valid-type]
+    step: StepKind
     on: date
     outcome: str | None
     data: JSON
@@ -102,11 +113,11 @@ class CandidateStepRecord:
         step = rp.Step(r.step)
         inf = rp.STEP_INFO[step]
         return CandidateStepRecord(
-            id=r.id,  # type: ignore[arg-type]
+            id=r.id,
             step=step,
             on=r.on,
             outcome=r.outcome,
-            data=r.data or {},
+            data=JSON(r.data or {}),
             documents=list(r.documents or []),
             reason=r.reason,
             recorded_by=r.recorded_by_name,
@@ -119,7 +130,7 @@ class CandidateStepRecord:
 
 @strawberry.type(description="What may be recorded next: from when (earliest), by when (due).")
 class NextStep:
-    step: StepKind  # type: ignore[valid-type]
+    step: StepKind
     earliest: date | None
     due: date | None
     overdue: bool
@@ -135,6 +146,7 @@ class NextStep:
 @strawberry.type(name="PipelineAlert", description="Something due or overdue; never a block: a person looks at it.")
 class AlertType(AlertInterface):
     code: str
+    message: str = strawberry.field(resolver=message_in_language)
     message_zh: str
     message_en: str
     due_on: date | None
@@ -142,10 +154,6 @@ class AlertType(AlertInterface):
     extra: JSON
     org_id: strawberry.Private[int]
     candidate_id: strawberry.Private[int | None]
-
-    @strawberry.field
-    def message(self, info: Info) -> str:
-        return _text(info, self.message_zh, self.message_en)
 
     @strawberry.field(description="The organisation concerned (the candidate's branch for a candidate alert).")
     async def organization(self, info: Info) -> OrganizationType | None:
@@ -166,7 +174,7 @@ class AlertType(AlertInterface):
             message_en=a.message_en,
             due_on=a.due_on,
             subject=AlertSubject.CANDIDATE if candidate_id is not None else AlertSubject.ORGANIZATION,
-            extra=extra,
+            extra=JSON(extra),
             org_id=org_id,
             candidate_id=candidate_id,
         )
@@ -184,12 +192,15 @@ class CandidateType(Node):
     front_line: bool
     rural: bool
     phone: str | None
-    stage: Stage  # type: ignore[valid-type]
-    recommendation: Recommendation | None  # type: ignore[valid-type]
+    stage: Stage
+    recommendation: Recommendation | None
     applied_on: date
     last_step_on: date
     notes: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int | None]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -197,13 +208,13 @@ class CandidateType(Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, cm.Candidate, node_ids, in_scope(cm.Candidate.org_path))
+        return scoped_nodes(info, cm.Candidate, node_ids, in_scope(col(cm.Candidate.org_path)))
 
     @strawberry.field(description="Masked except for county-level accounts.")
     def id_number(self, info: Info) -> str | None:
         from partygraph.graphql.types.common import mask_id_number
 
-        raw: str | None = self.id_number  # type: ignore[assignment]
+        raw: str | None = self.id_number
         return raw if ctx_of(info).sees_id_numbers() else mask_id_number(raw)
 
     @strawberry.field
@@ -212,15 +223,15 @@ class CandidateType(Node):
 
     @strawberry.field
     def stage_label(self, info: Info) -> str:
-        return label(info, rp.STAGE_LABELS[rp.Stage(self.stage)])  # type: ignore[return-value]
+        return label(info, rp.STAGE_LABELS[rp.Stage(self.stage)])
 
     @strawberry.field
     def gender_label(self, info: Info) -> str:
-        return label(info, GENDER_LABELS[GenderModel(self.gender)])  # type: ignore[return-value]
+        return label(info, GENDER_LABELS[GenderModel(self.gender)])
 
     @strawberry.field
     def education_label(self, info: Info) -> str:
-        return label(info, EDUCATION_LABELS[EducationModel(self.education)])  # type: ignore[return-value]
+        return label(info, EDUCATION_LABELS[EducationModel(self.education)])
 
     @strawberry.field
     def recommendation_label(self, info: Info) -> str | None:
@@ -230,11 +241,11 @@ class CandidateType(Node):
 
     @strawberry.field(description="The branch the file is kept at (the committee above sees it too).")
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.org_id)
 
     @strawberry.field(description="The member record, once the committee approved the admission.")
     async def member(self, info: Info) -> MemberType | None:
-        mid = self.member_id  # type: ignore[attr-defined]
+        mid = self.member_id
         return None if mid is None else await loaders.member(ctx_of(info)).load(mid)
 
     @strawberry.field(description="Every step, in the order recorded.")
@@ -259,7 +270,7 @@ class CandidateType(Node):
         rows = await steps_loader(info).load(self.id)
         ctx = ctx_of(info)
         found = rp.alerts(service.records_of(rows), settings=service.pipeline_settings(ctx), today=ctx.today())
-        return [AlertType.of(a, self.org_id, self.id) for a in found]  # type: ignore[attr-defined]
+        return [AlertType.of(a, self.org_id, self.id) for a in found]
 
     @strawberry.field(description="Probation's last day (the conversion date once converted).")
     async def probation_ends_on(self, info: Info) -> date | None:
@@ -274,7 +285,7 @@ class CandidateType(Node):
 @strawberry.type(name="MeetingDecision", description="A motion voted at a meeting: the tally and the rules' verdict.")
 class MeetingDecisionType(Node):
     id: relay.NodeID[int]
-    subject: DecisionSubject  # type: ignore[valid-type]
+    subject: DecisionSubject
     title: str | None
     should_attend: int
     present: int
@@ -284,6 +295,8 @@ class MeetingDecisionType(Node):
     abstain: int
     valid: bool
     passed: bool
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    candidate_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -297,8 +310,8 @@ class MeetingDecisionType(Node):
             d.id: d
             for d in ctx.session.execute(
                 select(mm.MeetingDecision)
-                .join(mm.Meeting, mm.Meeting.id == mm.MeetingDecision.meeting_id)
-                .where(mm.MeetingDecision.id.in_(ids), within(mm.Meeting.org_path, ctx.viewer))
+                .join(mm.Meeting, col(mm.Meeting.id) == mm.MeetingDecision.meeting_id)
+                .where(col(mm.MeetingDecision.id).in_(ids), within(col(mm.Meeting.org_path), ctx.viewer))
             ).scalars()
         }
         return [rows.get(i) for i in ids]
@@ -308,19 +321,19 @@ class MeetingDecisionType(Node):
         from partygraph.rules.votes import explain_vote
         from partygraph.services.meeting import tally_of
 
-        zh, en = explain_vote(tally_of(self))  # type: ignore[arg-type]
+        zh, en = explain_vote(tally_of(row_of(mm.MeetingDecision, self)))
         return _text(info, zh, en)
 
     @strawberry.field
     async def candidate(self, info: Info) -> CandidateType | None:
-        cid = self.candidate_id  # type: ignore[attr-defined]
+        cid = self.candidate_id
         return None if cid is None else await candidate_loader(info).load(cid)
 
 
 @strawberry.type(name="Meeting", description="A meeting of an organisation, with the decisions it voted on.")
 class MeetingType(Node):
     id: relay.NodeID[int]
-    kind: MeetingKind  # type: ignore[valid-type]
+    kind: MeetingKind
     held_on: date
     place: str | None
     chair: str | None
@@ -328,6 +341,10 @@ class MeetingType(Node):
     agenda: str | None
     minutes: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    chair_member_id: strawberry.Private[int | None]
+    org_id: strawberry.Private[int]
+    recorder_member_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -335,19 +352,19 @@ class MeetingType(Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, mm.Meeting, node_ids, in_scope(mm.Meeting.org_path))
+        return scoped_nodes(info, mm.Meeting, node_ids, in_scope(col(mm.Meeting.org_path)))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, mm.MEETING_KIND_LABELS[mm.MeetingKind(self.kind)])  # type: ignore[return-value]
+        return label(info, mm.MEETING_KIND_LABELS[mm.MeetingKind(self.kind)])
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.org_id)
 
     @strawberry.field(description="Document references (scans of the minutes, ballots, notices).")
     def attachments(self) -> list[str]:
-        return list(self.attachments or [])  # type: ignore[attr-defined]
+        return list(self.attachments or [])
 
     @strawberry.field(description="Every change of the meeting and its attendance: who, when, before → after. Newest first.")
     def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
@@ -355,8 +372,9 @@ class MeetingType(Node):
 
     @strawberry.field
     def decisions(self, info: Info) -> list[MeetingDecisionType]:
-        return list(
+        return rows_as(
+            MeetingDecisionType,
             ctx_of(info).session.execute(
-                select(mm.MeetingDecision).where(mm.MeetingDecision.meeting_id == self.id).order_by(mm.MeetingDecision.id)
+                select(mm.MeetingDecision).where(col(mm.MeetingDecision.meeting_id) == self.id).order_by(col(mm.MeetingDecision.id))
             ).scalars()
-        )  # type: ignore[arg-type]
+        )

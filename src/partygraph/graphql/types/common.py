@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar, cast, overload
 
 import strawberry
 from sqlalchemy import select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -36,10 +38,50 @@ def ctx_of(info: Info) -> Context:
     return info.context
 
 
+T = TypeVar("T")
+
+
+def resolves_as(gql_type: type[T], row: object) -> T:
+    """`row` (an ORM row) where the GraphQL object type `gql_type` is declared. Resolvers return
+    rows, not instances of their types: the type's `is_type_of` accepts the row and its fields read
+    the row's columns. Type checkers cannot see that; this helper and the three below are where
+    the code says so. Each returns its argument unchanged."""
+    return cast(T, row)
+
+
+def maybe_resolves_as(gql_type: type[T], row: object | None) -> T | None:
+    """`resolves_as` for a row that may be None."""
+    return cast("T | None", row)
+
+
+def row_of(model: type[T], obj: object) -> T:
+    """The ORM row of type `model` that a resolver's `self` is (see `resolves_as`)."""
+    return cast(T, obj)
+
+
+def rows_as(gql_type: type[T], rows: Iterable[object]) -> list[T]:
+    """`list(rows)` where a list of `gql_type` is declared (see `resolves_as`)."""
+    return cast(list[T], list(rows))
+
+
+@overload
+def label(info: Info, pair: tuple[str, str]) -> str: ...
+@overload
+def label(info: Info, pair: tuple[str, str] | None) -> str | None: ...
 def label(info: Info, pair: tuple[str, str] | None) -> str | None:
     if pair is None:
         return None
     return pair[0] if ctx_of(info).lang == "zh" else pair[1]
+
+
+def enum_value(value: Enum | str) -> str:
+    """The stored value of a field that holds an enum member or already its value (a row's column)."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def message_in_language(root: Any, info: Info) -> str:
+    """Resolver of an alert's `message`: its `message_zh` or `message_en`, by the request's language."""
+    return root.message_zh if ctx_of(info).lang == "zh" else root.message_en
 
 
 @strawberry.interface(name="Alert", description="Something due or overdue that a person must look at (never a block).")
@@ -71,16 +113,17 @@ class AuditEventType:
     after: JSON | None
 
     @staticmethod
-    def from_row(row: AuditEvent) -> AuditEventType:
+    def from_row(row: AuditEvent, mask_id_numbers: bool = False) -> AuditEventType:
+        before, after = (_masked(row.before), _masked(row.after)) if mask_id_numbers else (row.before, row.after)
         return AuditEventType(
-            id=row.id,  # type: ignore[arg-type]
-            at=row.at.isoformat(timespec="seconds") if row.at else "",
+            id=row.id,
+            at=row.at.isoformat(timespec="seconds"),
             actor_name=row.actor_name,
             action=row.action,
             object_type=row.object_type,
             object_id=row.object_id,
-            before=row.before,
-            after=row.after,
+            before=JSON(before),
+            after=JSON(after),
         )
 
 
@@ -115,14 +158,11 @@ def history(info: Info, object_type: str, object_id: Any, limit: int = 100) -> l
         ctx_of(info)
         .session.execute(
             select(AuditEvent)
-            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
-            .order_by(AuditEvent.id.desc())
+            .where(col(AuditEvent.object_type) == object_type, col(AuditEvent.object_id) == object_id)
+            .order_by(col(AuditEvent.id).desc())
             .limit(limit)
         )
         .scalars()
     )
-    events = [AuditEventType.from_row(r) for r in rows]
-    if not ctx_of(info).sees_id_numbers():
-        for e in events:
-            e.before, e.after = _masked(e.before), _masked(e.after)
-    return events
+    mask = not ctx_of(info).sees_id_numbers()
+    return [AuditEventType.from_row(r, mask) for r in rows]

@@ -8,12 +8,13 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from partygraph.graphql import loaders
-from partygraph.graphql.types.common import AuditEventType, Node, ctx_of, history, label
+from partygraph.graphql.types.common import AuditEventType, Node, ctx_of, history, label, row_of
 from partygraph.graphql.types.member import MemberType
 from partygraph.models.discipline import MemberSanction
 from partygraph.models.member import Member
@@ -21,8 +22,11 @@ from partygraph.rules import discipline as rd
 from partygraph.scope import within
 from partygraph.services import discipline as service
 
-SanctionKind = strawberry.enum(
-    rd.SanctionKind,
+# Model and rule enums registered as GraphQL enums in place (strawberry.enum returns the class),
+# so each name below is the enum class itself.
+SanctionKind = rd.SanctionKind
+strawberry.enum(
+    SanctionKind,
     name="SanctionKind",
     description="The five sanctions of the Party Constitution art. 39.",
 )
@@ -40,7 +44,7 @@ def sanctions_loader(info: Info) -> DataLoader:
 
 
 async def sanctions_of(info: Info, member_id: int) -> list[MemberSanction]:
-    return await sanctions_loader(info).load(member_id)  # type: ignore[no-any-return]
+    return await sanctions_loader(info).load(member_id)
 
 
 @strawberry.type(
@@ -49,7 +53,7 @@ async def sanctions_of(info: Info, member_id: int) -> list[MemberSanction]:
 )
 class MemberSanctionType(Node):
     id: relay.NodeID[int]
-    kind: SanctionKind  # type: ignore[valid-type]
+    kind: SanctionKind
     decided_on: date
     effective_from: date
     effective_until: date | None = strawberry.field(
@@ -65,6 +69,8 @@ class MemberSanctionType(Node):
     withdrawn_at: datetime | None
     withdrawn_reason: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -80,25 +86,25 @@ class MemberSanctionType(Node):
             s.id: s
             for s in ctx.session.execute(
                 select(MemberSanction)
-                .join(Member, Member.id == MemberSanction.member_id)
-                .where(MemberSanction.id.in_(ids), within(Member.org_path, ctx.viewer))
+                .join(Member, col(Member.id) == MemberSanction.member_id)
+                .where(col(MemberSanction.id).in_(ids), within(col(Member.org_path), ctx.viewer))
             ).scalars()
         }
         return [rows.get(i) for i in ids]
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, rd.SANCTION_KIND_LABELS[rd.SanctionKind(self.kind)])  # type: ignore[return-value]
+        return label(info, rd.SANCTION_KIND_LABELS[rd.SanctionKind(self.kind)])
 
     @strawberry.field(
         description="Under 留党察看 today (rights not restored): cannot introduce a candidate (R-DEV-09)."
     )
     def under_party_probation(self, info: Info) -> bool:
-        return rd.under_party_probation([service.as_record(self)], ctx_of(info).today())  # type: ignore[arg-type]
+        return rd.under_party_probation([service.as_record(row_of(MemberSanction, self))], ctx_of(info).today())
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
+        return await loaders.member(ctx_of(info)).load(self.member_id)
 
     @strawberry.field(description="Every recorded change of this sanction, newest first.")
     def history(self, info: Info, first: int = 50) -> list[AuditEventType]:

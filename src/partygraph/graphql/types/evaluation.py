@@ -14,6 +14,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import func, select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
@@ -29,6 +30,9 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    resolves_as,
+    row_of,
+    rows_as,
     scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
@@ -42,19 +46,34 @@ from partygraph.services import evaluation as service
 
 # --- enums ------------------------------------------------------------------------------------------
 
-Grade = strawberry.enum(r.Grade, name="EvaluationGrade")
-Source = strawberry.enum(r.Source, name="EvaluationSource")
-Decision = strawberry.enum(r.Decision, name="UnqualifiedDecision")
-CadreRating = strawberry.enum(r.CadreRating, name="CadreRating")
-OrgRating = strawberry.enum(r.OrgRating, name="OrgRating")
-CheckpointKind = strawberry.enum(r.Checkpoint, name="TrialCheckpointKind")
-CheckpointResult = strawberry.enum(r.CheckpointResult, name="TrialCheckpointResult")
-FlagKind = strawberry.enum(r.FlagKind, name="EvaluationFlagKind")
-RoundStatus = strawberry.enum(m.RoundStatus, name="EvaluationRoundStatus")
-FollowUpKind = strawberry.enum(m.FollowUpKind, name="FollowUpKind")
-AppointmentStatus = strawberry.enum(m.AppointmentStatus, name="CadreAppointmentStatus")
-CareerEventKind = strawberry.enum(m.CareerEventKind, name="CareerEventKind")
-ModelSiteStatus = strawberry.enum(m.ModelSiteStatus, name="ModelSiteStatus")
+# Model and rule enums registered as GraphQL enums in place (strawberry.enum returns the class),
+# so each name below is the enum class itself.
+Grade = r.Grade
+strawberry.enum(Grade, name="EvaluationGrade")
+Source = r.Source
+strawberry.enum(Source, name="EvaluationSource")
+Decision = r.Decision
+strawberry.enum(Decision, name="UnqualifiedDecision")
+CadreRating = r.CadreRating
+strawberry.enum(CadreRating, name="CadreRating")
+OrgRating = r.OrgRating
+strawberry.enum(OrgRating, name="OrgRating")
+CheckpointKind = r.Checkpoint
+strawberry.enum(CheckpointKind, name="TrialCheckpointKind")
+CheckpointResult = r.CheckpointResult
+strawberry.enum(CheckpointResult, name="TrialCheckpointResult")
+FlagKind = r.FlagKind
+strawberry.enum(FlagKind, name="EvaluationFlagKind")
+RoundStatus = m.RoundStatus
+strawberry.enum(RoundStatus, name="EvaluationRoundStatus")
+FollowUpKind = m.FollowUpKind
+strawberry.enum(FollowUpKind, name="FollowUpKind")
+AppointmentStatus = m.AppointmentStatus
+strawberry.enum(AppointmentStatus, name="CadreAppointmentStatus")
+CareerEventKind = m.CareerEventKind
+strawberry.enum(CareerEventKind, name="CareerEventKind")
+ModelSiteStatus = m.ModelSiteStatus
+strawberry.enum(ModelSiteStatus, name="ModelSiteStatus")
 
 FOLLOW_UP_LABELS = {
     m.FollowUpKind.warning_talk: ("警示谈话（R-EVAL-03）", "Warning talk (R-EVAL-03)"),
@@ -122,10 +141,10 @@ def _by_id(ctx: Context, model: Any) -> DataLoader:
 def _progress(ctx: Context) -> DataLoader:
     def batch(keys: list[int]) -> list[tuple[int, int]]:
         rows = ctx.session.execute(
-            select(m.EvaluationSubject.round_id, func.count(m.EvaluationSubject.id), func.count(m.Outcome.id))
-            .outerjoin(m.Outcome, m.Outcome.subject_id == m.EvaluationSubject.id)
-            .where(m.EvaluationSubject.round_id.in_(keys), m.EvaluationSubject.withdrawn_on.is_(None))
-            .group_by(m.EvaluationSubject.round_id)
+            select(col(m.EvaluationSubject.round_id), func.count(col(m.EvaluationSubject.id)), func.count(col(m.Outcome.id)))
+            .outerjoin(m.Outcome, col(m.Outcome.subject_id) == m.EvaluationSubject.id)
+            .where(col(m.EvaluationSubject.round_id).in_(keys), col(m.EvaluationSubject.withdrawn_on).is_(None))
+            .group_by(col(m.EvaluationSubject.round_id))
         ).all()
         found = {rid: (total, done) for rid, total, done in rows}
         return [found.get(k, (0, 0)) for k in keys]
@@ -136,9 +155,9 @@ def _progress(ctx: Context) -> DataLoader:
 def _distribution(ctx: Context) -> DataLoader:
     def batch(keys: list[int]) -> list[dict[str, int]]:
         rows = ctx.session.execute(
-            select(m.Outcome.round_id, m.Outcome.grade, func.count())
-            .where(m.Outcome.round_id.in_(keys))
-            .group_by(m.Outcome.round_id, m.Outcome.grade)
+            select(col(m.Outcome.round_id), col(m.Outcome.grade), func.count())
+            .where(col(m.Outcome.round_id).in_(keys))
+            .group_by(col(m.Outcome.round_id), col(m.Outcome.grade))
         ).all()
         found: dict[int, dict[str, int]] = defaultdict(lambda: {g.value: 0 for g in r.Grade})
         for rid, grade, n in rows:
@@ -156,8 +175,8 @@ def _history(ctx: Context, object_type: str) -> DataLoader:
     def batch(keys: list[tuple[int, int]]) -> list[list[AuditEventType]]:
         rows = ctx.session.execute(
             select(AuditEvent)
-            .where(AuditEvent.object_type == object_type, AuditEvent.object_id.in_(sorted({k[0] for k in keys})))
-            .order_by(AuditEvent.object_id, AuditEvent.id.desc())
+            .where(col(AuditEvent.object_type) == object_type, col(AuditEvent.object_id).in_(sorted({k[0] for k in keys})))
+            .order_by(col(AuditEvent.object_id), col(AuditEvent.id).desc())
         ).scalars()
         grouped: dict[int, list[AuditEventType]] = defaultdict(list)
         for row in rows:
@@ -218,6 +237,8 @@ class EvaluationRoundType(Node):
     closed_on: date | None
     notes: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -229,11 +250,11 @@ class EvaluationRoundType(Node):
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, STATUS_LABELS[self.status])  # type: ignore[return-value,index]
+        return label(info, STATUS_LABELS[self.status])
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
     @strawberry.field(description="Every member of the round, by name.")
     async def subjects(self, info: Info) -> list[EvaluationSubjectType]:
@@ -273,16 +294,16 @@ class SourceResultType:
 
     @strawberry.field
     def source_label(self, info: Info) -> str:
-        return label(info, r.SOURCE_LABELS[r.Source(self.source)])  # type: ignore[return-value]
+        return label(info, r.SOURCE_LABELS[r.Source(self.source)])
 
     @strawberry.field(description="Votes by grade: {excellent, qualified, basically_qualified, unqualified}.")
     def tallies(self) -> JSON:
-        t = self.tallies or {}  # type: ignore[attr-defined]
-        return {g.value: int(t.get(g.value, 0)) for g in r.Grade}
+        t = row_of(m.SourceResult, self).tallies or {}
+        return JSON({g.value: int(t.get(g.value, 0)) for g in r.Grade})
 
     @strawberry.field
     def total(self) -> int:
-        return sum(int(v) for v in (self.tallies or {}).values())  # type: ignore[attr-defined]
+        return sum(int(v) for v in (row_of(m.SourceResult, self).tallies or {}).values())
 
 
 @strawberry.type(name="EvaluationOutcome", description="The final grade with the sign-off, and the decision for 不合格.")
@@ -297,6 +318,9 @@ class OutcomeType(Node):
     decision_note: str | None
     correction_deadline: date | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
+    subject_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -308,7 +332,7 @@ class OutcomeType(Node):
 
     @strawberry.field
     def grade_label(self, info: Info) -> str:
-        return label(info, r.GRADE_LABELS[r.Grade(self.grade)])  # type: ignore[return-value]
+        return label(info, r.GRADE_LABELS[r.Grade(self.grade)])
 
     @strawberry.field
     def decision_label(self, info: Info) -> str | None:
@@ -316,11 +340,11 @@ class OutcomeType(Node):
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
     @strawberry.field
     async def subject(self, info: Info) -> EvaluationSubjectType | None:
-        return await _by_id(ctx_of(info), m.EvaluationSubject).load(self.subject_id)  # type: ignore[attr-defined]
+        return await _by_id(ctx_of(info), m.EvaluationSubject).load(self.subject_id)
 
 
 @strawberry.type(name="EvaluationSubject", description="A member in a round: standing when it opened, each source, the outcome.")
@@ -333,6 +357,9 @@ class EvaluationSubjectType(Node):
     withdrawn_reason: str | None
     added_on: date | None = strawberry.field(description="Added after the round opened.")
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
+    round_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -344,11 +371,11 @@ class EvaluationSubjectType(Node):
 
     @strawberry.field(description="The member, while in your scope (a member since transferred away is not).")
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
     @strawberry.field
     async def round(self, info: Info) -> EvaluationRoundType | None:
-        return await _by_id(ctx_of(info), m.EvaluationRound).load(self.round_id)  # type: ignore[attr-defined]
+        return await _by_id(ctx_of(info), m.EvaluationRound).load(self.round_id)
 
     @strawberry.field
     async def sources(self, info: Info) -> list[SourceResultType]:
@@ -366,7 +393,7 @@ class EvaluationSubjectType(Node):
         results = await _grouped(ctx, "sources", S, S.subject_id, (S.subject_id, S.source)).load(self.id)
         sug = service.suggestion_for(results, service.settings_of(ctx))
         return EvaluationSuggestion(
-            grade=sug.grade,  # type: ignore[arg-type]
+            grade=sug.grade,
             grade_label=label(info, r.GRADE_LABELS[sug.grade]) if sug.grade else None,
             score=float(round(sug.score, 1)) if sug.score is not None else None,
             capped=sug.capped,
@@ -389,6 +416,8 @@ class FollowUpType(Node):
     corrected: bool | None
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -400,7 +429,7 @@ class FollowUpType(Node):
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, FOLLOW_UP_LABELS[m.FollowUpKind(self.kind)])  # type: ignore[return-value]
+        return label(info, FOLLOW_UP_LABELS[m.FollowUpKind(self.kind)])
 
     @strawberry.field
     def overdue(self, info: Info) -> bool:
@@ -408,7 +437,7 @@ class FollowUpType(Node):
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
 
 @strawberry.type(name="EvaluationFlag", description="A case the rules say must be acted on; a person resolves it.")
@@ -423,6 +452,10 @@ class FlagType(Node):
     resolved_on: date | None
     resolution: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    appointment_id: strawberry.Private[int | None]
+    member_id: strawberry.Private[int | None]
+    org_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -434,19 +467,19 @@ class FlagType(Node):
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, r.FLAG_LABELS[r.FlagKind(self.kind)])  # type: ignore[return-value]
+        return label(info, r.FLAG_LABELS[r.FlagKind(self.kind)])
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
     @strawberry.field
     async def appointment(self, info: Info) -> CadreAppointmentType | None:
-        aid = self.appointment_id  # type: ignore[attr-defined]
+        aid = self.appointment_id
         return None if aid is None else await _by_id(ctx_of(info), m.CadreAppointment).load(aid)
 
 
@@ -473,7 +506,7 @@ class TrialCheckpointType(Node):
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, r.CHECKPOINT_LABELS[r.Checkpoint(self.kind)])  # type: ignore[return-value]
+        return label(info, r.CHECKPOINT_LABELS[r.Checkpoint(self.kind)])
 
     @strawberry.field
     def result_label(self, info: Info) -> str | None:
@@ -496,6 +529,9 @@ class CadreAppointmentType(Node):
     ended_on: date | None
     end_reason: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -507,19 +543,19 @@ class CadreAppointmentType(Node):
 
     @strawberry.field
     def post_label(self, info: Info) -> str:
-        return self.title or label(info, POSITION_LABELS[PositionKind(self.post)])  # type: ignore[return-value]
+        return self.title or label(info, POSITION_LABELS[PositionKind(self.post)])
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, STATUS_LABELS[self.status])  # type: ignore[return-value,index]
+        return label(info, STATUS_LABELS[self.status])
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
     @strawberry.field(description="The trial's checkpoints in order (none without a trial).")
     async def checkpoints(self, info: Info) -> list[TrialCheckpointType]:
@@ -545,6 +581,8 @@ class CadreAssessmentType(Node):
     assessed_on: date
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -556,11 +594,11 @@ class CadreAssessmentType(Node):
 
     @strawberry.field
     def rating_label(self, info: Info) -> str:
-        return label(info, r.CADRE_RATING_LABELS[r.CadreRating(self.rating)])  # type: ignore[return-value]
+        return label(info, r.CADRE_RATING_LABELS[r.CadreRating(self.rating)])
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await _member(info, self.member_id)  # type: ignore[attr-defined]
+        return await _member(info, self.member_id)
 
 
 @strawberry.type(name="CareerEvent", description="One step of a cadre's career: appointed, trial ended, stepped down, re-appointed.")
@@ -570,10 +608,12 @@ class CareerEventType:
     post: enums.PositionKind | None
     title: str | None
     reason: str | None
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, CAREER_LABELS[m.CareerEventKind(self.kind)])  # type: ignore[return-value]
+        return label(info, CAREER_LABELS[m.CareerEventKind(self.kind)])
 
     @strawberry.field
     def post_label(self, info: Info) -> str | None:
@@ -581,7 +621,7 @@ class CareerEventType:
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
 
 @strawberry.type(description="A cadre's whole career in your scope, oldest first.")
@@ -607,6 +647,9 @@ class OrgAssessmentType(Node):
     assessed_on: date
     note: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
+    secretary_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -618,19 +661,19 @@ class OrgAssessmentType(Node):
 
     @strawberry.field
     def rating_label(self, info: Info) -> str:
-        return label(info, r.ORG_RATING_LABELS[r.OrgRating(self.rating)])  # type: ignore[return-value]
+        return label(info, r.ORG_RATING_LABELS[r.OrgRating(self.rating)])
 
     @strawberry.field(description="How many of the five goods are met.")
     def five_goods_met(self) -> int:
-        return r.five_goods_score(self.five_goods)[0]  # type: ignore[arg-type]
+        return r.five_goods_score(row_of(m.OrgAssessment, self).five_goods)[0]
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
     @strawberry.field
     async def secretary(self, info: Info) -> MemberType | None:
-        return await _member(info, self.secretary_id)  # type: ignore[attr-defined]
+        return await _member(info, self.secretary_id)
 
     @strawberry.field(description="Every recorded change of this assessment, newest first.")
     async def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
@@ -648,6 +691,8 @@ class ModelSiteType(Node):
     delisted_on: date | None
     delisted_reason: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -659,11 +704,11 @@ class ModelSiteType(Node):
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, STATUS_LABELS[self.status])  # type: ignore[return-value,index]
+        return label(info, STATUS_LABELS[self.status])
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await _org(info, self.org_id)  # type: ignore[attr-defined]
+        return await _org(info, self.org_id)
 
     @strawberry.field(description="Every recorded change of this model site (designation, reviews, de-listing), newest first.")
     async def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
@@ -723,7 +768,7 @@ def evaluations_of(info: Info, member_id: int) -> list[Any]:
     S = m.EvaluationSubject
     return list(
         ctx.session.execute(
-            select(S).where(S.member_id == member_id, within(S.org_path, ctx.viewer)).order_by(S.year.desc(), S.id.desc())
+            select(S).where(col(S.member_id) == member_id, within(col(S.org_path), ctx.viewer)).order_by(col(S.year).desc(), col(S.id).desc())
         ).scalars()
     )
 
@@ -741,11 +786,15 @@ def career_of(info: Info, member_id: int) -> CadreCareer | None:
     flags = list(
         ctx.session.execute(
             select(m.Flag)
-            .where(m.Flag.member_id == member.id, m.Flag.kind == r.FlagKind.cadre_step_down.value, within(m.Flag.org_path, ctx.viewer))
-            .order_by(m.Flag.raised_on, m.Flag.id)
+            .where(col(m.Flag.member_id) == member.id, col(m.Flag.kind) == r.FlagKind.cadre_step_down.value, within(col(m.Flag.org_path), ctx.viewer))
+            .order_by(col(m.Flag.raised_on), col(m.Flag.id))
         ).scalars()
     )
-    return CadreCareer(member=member, appointments=appts, assessments=assessments, events=events, flags=flags)  # type: ignore[arg-type]
+    return CadreCareer(member=resolves_as(MemberType, member), appointments=rows_as(CadreAppointmentType, appts),
+        assessments=rows_as(CadreAssessmentType, assessments),
+        events=rows_as(CareerEventType, events),
+        flags=rows_as(FlagType, flags),
+    )
 
 
 NODE_TYPES = [

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from sqlalchemy import or_, select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
@@ -20,6 +21,7 @@ from partygraph.graphql.types.common import (
     in_scope,
     label,
     mask_id_number,
+    rows_as,
     scoped_nodes,
 )
 from partygraph.graphql.types.organization import OrganizationType
@@ -29,6 +31,7 @@ from partygraph.rules.base import age_on
 from partygraph.scope import within
 
 if TYPE_CHECKING:
+    from partygraph.graphql.types.discipline import MemberSanctionType
     from partygraph.graphql.types.evaluation import CadreCareer, EvaluationSubjectType
 
 EvaluationSubjectRef = Annotated["EvaluationSubjectType", strawberry.lazy("partygraph.graphql.types.evaluation")]
@@ -64,6 +67,8 @@ class MemberType(Node):
     in_difficulty: bool
     notes: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -71,11 +76,11 @@ class MemberType(Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.Member, node_ids, in_scope(m.Member.org_path))
+        return scoped_nodes(info, m.Member, node_ids, in_scope(col(m.Member.org_path)))
 
     @strawberry.field(description="Masked (110105********002X) except for county-level accounts.")
     def id_number(self, info: Info) -> str | None:
-        raw: str | None = self.id_number  # type: ignore[assignment]
+        raw: str | None = self.id_number
         return raw if ctx_of(info).sees_id_numbers() else mask_id_number(raw)
 
     @strawberry.field
@@ -84,48 +89,51 @@ class MemberType(Node):
 
     @strawberry.field
     def gender_label(self, info: Info) -> str:
-        return label(info, m.GENDER_LABELS[m.Gender(self.gender)])  # type: ignore[return-value]
+        return label(info, m.GENDER_LABELS[m.Gender(self.gender)])
 
     @strawberry.field
     def education_label(self, info: Info) -> str:
-        return label(info, m.EDUCATION_LABELS[m.Education(self.education)])  # type: ignore[return-value]
+        return label(info, m.EDUCATION_LABELS[m.Education(self.education)])
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, m.MEMBER_STATUS_LABELS[m.MemberStatus(self.status)])  # type: ignore[return-value]
+        return label(info, m.MEMBER_STATUS_LABELS[m.MemberStatus(self.status)])
 
     @strawberry.field
     def organization(self, info: Info) -> OrganizationType | None:
-        return loaders.now_or_later(loaders.org(ctx_of(info)), self.org_id)  # type: ignore[attr-defined,no-any-return]
+        return loaders.now_or_later(loaders.org(ctx_of(info)), self.org_id)
 
     @strawberry.field(description="Posts held, newest first; `current` limits to posts not ended.")
     def positions(self, info: Info, current: bool = False) -> list[PositionType]:
         posts = loaders.now_or_later(loaders.positions_of(ctx_of(info)), self.id)
         if not current:
-            return posts  # type: ignore[no-any-return]
+            return posts
         if isinstance(posts, list):
             return [p for p in posts if p.end_on is None]
-        return _current(posts)  # type: ignore[return-value]
+        # Not loaded yet: an awaitable of the list, which Strawberry awaits; the schema needs the
+        # list type here.
+        return cast(list[PositionType], _current(posts))
 
     @strawberry.field(description="Standing changes in date order: registration, status, transfers.")
     def status_events(self, info: Info) -> list[MemberEventType]:
         ctx = ctx_of(info)
         rows = ctx.session.execute(
-            select(m.MemberEvent, Account.username)
-            .outerjoin(Account, Account.id == m.MemberEvent.actor_id)
-            .where(m.MemberEvent.member_id == self.id)
-            .order_by(m.MemberEvent.on, m.MemberEvent.id)
+            select(m.MemberEvent, col(Account.username))
+            .outerjoin(Account, col(Account.id) == m.MemberEvent.actor_id)
+            .where(col(m.MemberEvent.member_id) == self.id)
+            .order_by(col(m.MemberEvent.on), col(m.MemberEvent.id))
         ).all()
         return [MemberEventType.from_row(e, actor) for e, actor in rows]
 
     @strawberry.field(description="Transfers of this member, newest first.")
     def transfers(self, info: Info) -> list[TransferType]:
         ctx = ctx_of(info)
-        return list(
+        return rows_as(
+            TransferType,
             ctx.session.execute(
-                select(m.Transfer).where(m.Transfer.member_id == self.id).order_by(m.Transfer.id.desc())
+                select(m.Transfer).where(col(m.Transfer.member_id) == self.id).order_by(col(m.Transfer.id).desc())
             ).scalars()
-        )  # type: ignore[arg-type]
+        )
 
     @strawberry.field(description="Every recorded change of this member, newest first.")
     def history(self, info: Info, first: int = 50) -> list[AuditEventType]:
@@ -135,19 +143,19 @@ class MemberType(Node):
     def evaluation_history(self, info: Info) -> list[EvaluationSubjectRef]:
         from partygraph.graphql.types.evaluation import evaluations_of
 
-        return evaluations_of(info, self.id)  # type: ignore[arg-type]
+        return evaluations_of(info, self.id)
 
     @strawberry.field(description="The member's cadre career: appointments, trials, assessments, step-downs.")
     def cadre_career(self, info: Info) -> CadreCareerRef | None:
         from partygraph.graphql.types.evaluation import career_of
 
-        return career_of(info, self.id)  # type: ignore[arg-type]
+        return career_of(info, self.id)
 
     @strawberry.field(description="Disciplinary sanctions (党纪处分), newest first; withdrawn ones included.")
-    async def sanctions(self, info: Info) -> list[Annotated["MemberSanctionType", strawberry.lazy("partygraph.graphql.types.discipline")]]:  # noqa: F821, UP037
+    async def sanctions(self, info: Info) -> list[Annotated["MemberSanctionType", strawberry.lazy("partygraph.graphql.types.discipline")]]:  # noqa: UP037
         from partygraph.graphql.types.discipline import sanctions_of
 
-        return await sanctions_of(info, self.id)  # type: ignore[return-value]
+        return cast("list[MemberSanctionType]", await sanctions_of(info, self.id))  # rows; see resolves_as
 
 
 @strawberry.type(name="Position", description="A post held by a member in an organisation.")
@@ -158,6 +166,9 @@ class PositionType(Node):
     start_on: date
     end_on: date | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    member_id: strawberry.Private[int]
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -171,23 +182,23 @@ class PositionType(Node):
             p.id: p
             for p in ctx.session.execute(
                 select(m.Position)
-                .join(m.Member, m.Member.id == m.Position.member_id)
-                .where(m.Position.id.in_(ids), within(m.Member.org_path, ctx.viewer))
+                .join(m.Member, col(m.Member.id) == m.Position.member_id)
+                .where(col(m.Position.id).in_(ids), within(col(m.Member.org_path), ctx.viewer))
             ).scalars()
         }
         return [rows.get(i) for i in ids]
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, m.POSITION_LABELS[m.PositionKind(self.kind)])  # type: ignore[return-value]
+        return label(info, m.POSITION_LABELS[m.PositionKind(self.kind)])
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:
-        return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
+        return await loaders.member(ctx_of(info)).load(self.member_id)
 
     @strawberry.field
     def organization(self, info: Info) -> OrganizationType | None:
-        return loaders.now_or_later(loaders.org(ctx_of(info)), self.org_id)  # type: ignore[attr-defined,no-any-return]
+        return loaders.now_or_later(loaders.org(ctx_of(info)), self.org_id)
 
 
 @strawberry.type(name="MemberEvent", description="A change of standing, with date, reason and actor.")
@@ -204,8 +215,8 @@ class MemberEventType:
         return MemberEventType(
             on=e.on,
             kind=e.kind,
-            from_status=e.from_status,  # type: ignore[arg-type]
-            to_status=e.to_status,  # type: ignore[arg-type]
+            from_status=None if e.from_status is None else enums.MemberStatus(e.from_status),
+            to_status=None if e.to_status is None else enums.MemberStatus(e.to_status),
             reason=e.reason,
             actor_name=actor or "system",
         )
@@ -222,6 +233,10 @@ class TransferType(Node):
     letter_number: str | None
     external_org_name: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    from_org_id: strawberry.Private[int]
+    member_id: strawberry.Private[int]
+    to_org_id: strawberry.Private[int | None]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -235,8 +250,8 @@ class TransferType(Node):
             t.id: t
             for t in ctx.session.execute(
                 select(m.Transfer).where(
-                    m.Transfer.id.in_(ids),
-                    or_(within(m.Transfer.from_org_path, ctx.viewer), within(m.Transfer.to_org_path, ctx.viewer)),
+                    col(m.Transfer.id).in_(ids),
+                    or_(within(col(m.Transfer.from_org_path), ctx.viewer), within(col(m.Transfer.to_org_path), ctx.viewer)),
                 )
             ).scalars()
         }
@@ -253,32 +268,32 @@ class TransferType(Node):
                 "cancelled": ("已撤回", "Cancelled"),
                 "external": ("已转出系统外", "Sent outside"),
             }[self.status],
-        )  # type: ignore[return-value]
+        )
 
     @strawberry.field(description="The member's name: the receiving side sees it before accepting.")
     async def member_name(self, info: Info) -> str:
-        return await loaders.member_name(ctx_of(info)).load(self.member_id) or ""  # type: ignore[attr-defined]
+        return await loaders.member_name(ctx_of(info)).load(self.member_id) or ""
 
     @strawberry.field(description="The member, while in your scope.")
     async def member(self, info: Info) -> MemberType | None:
-        return await loaders.member(ctx_of(info)).load(self.member_id)  # type: ignore[attr-defined]
+        return await loaders.member(ctx_of(info)).load(self.member_id)
 
     @strawberry.field
     async def from_org_name(self, info: Info) -> str:
-        return await loaders.org_name(ctx_of(info)).load(self.from_org_id) or ""  # type: ignore[attr-defined]
+        return await loaders.org_name(ctx_of(info)).load(self.from_org_id) or ""
 
     @strawberry.field
     async def to_org_name(self, info: Info) -> str | None:
-        if self.to_org_id is None:  # type: ignore[attr-defined]
+        if self.to_org_id is None:
             return self.external_org_name
-        return await loaders.org_name(ctx_of(info)).load(self.to_org_id)  # type: ignore[attr-defined]
+        return await loaders.org_name(ctx_of(info)).load(self.to_org_id)
 
     @strawberry.field
     async def from_organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.from_org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.from_org_id)
 
     @strawberry.field
     async def to_organization(self, info: Info) -> OrganizationType | None:
-        if self.to_org_id is None:  # type: ignore[attr-defined]
+        if self.to_org_id is None:
             return None
-        return await loaders.org(ctx_of(info)).load(self.to_org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.to_org_id)

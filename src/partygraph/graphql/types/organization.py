@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from sqlalchemy import select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.relay import PageInfo
 from strawberry.types import Info
@@ -38,6 +39,7 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    rows_as,
     scoped_nodes,
 )
 from partygraph.models import organization as m
@@ -47,6 +49,7 @@ from partygraph.scope import path_range, within
 
 if TYPE_CHECKING:
     from partygraph.graphql.types.member import MemberType, PositionType
+    from partygraph.graphql.types.plan import DevelopmentPlanType
 
 MemberRef = Annotated["MemberType", strawberry.lazy("partygraph.graphql.types.member")]
 PositionRef = Annotated["PositionType", strawberry.lazy("partygraph.graphql.types.member")]
@@ -74,6 +77,9 @@ class OrganizationType(Node):
     dissolved_reason: str | None
     depth: int
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    parent_id: strawberry.Private[int | None]
+    path: strawberry.Private[str]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -81,11 +87,11 @@ class OrganizationType(Node):
 
     @classmethod
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.Organization, node_ids, in_scope(m.Organization.path))
+        return scoped_nodes(info, m.Organization, node_ids, in_scope(col(m.Organization.path)))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, m.ORG_KIND_LABELS[m.OrgKind(self.kind)])  # type: ignore[return-value]
+        return label(info, m.ORG_KIND_LABELS[m.OrgKind(self.kind)])
 
     @strawberry.field
     def branch_type_label(self, info: Info) -> str | None:
@@ -93,23 +99,23 @@ class OrganizationType(Node):
 
     @strawberry.field(description="The organisation above; null at the top of your scope.")
     async def parent(self, info: Info) -> OrganizationType | None:
-        if self.parent_id is None:  # type: ignore[attr-defined]
+        if self.parent_id is None:
             return None
-        return await loaders.org(ctx_of(info)).load(self.parent_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.parent_id)
 
     @strawberry.field(description="From the top of your scope down to the parent.")
     def ancestors(self, info: Info) -> list[OrganizationType]:
         ctx = ctx_of(info)
-        path: str = self.path  # type: ignore[attr-defined]
+        path: str = self.path
         prefixes = [path[: i + 1] for i, ch in enumerate(path[:-1]) if ch == "."]
         if not prefixes:
             return []
         rows = ctx.session.execute(
             select(m.Organization)
-            .where(m.Organization.path.in_(prefixes), within(m.Organization.path, ctx.viewer))
-            .order_by(m.Organization.depth)
+            .where(col(m.Organization.path).in_(prefixes), within(col(m.Organization.path), ctx.viewer))
+            .order_by(col(m.Organization.depth))
         ).scalars()
-        return list(rows)  # type: ignore[arg-type]
+        return rows_as(OrganizationType, rows)
 
     @strawberry.field
     async def children(
@@ -119,10 +125,10 @@ class OrganizationType(Node):
         return await loaders.children(ctx_of(info)).load(key)
 
     @strawberry.field(description="This organisation's live development plans (three-year first); `year`: those covering it.")
-    def development_plans(self, info: Info, year: int | None = None) -> list[Annotated["DevelopmentPlanType", strawberry.lazy("partygraph.graphql.types.plan")]]:  # noqa: F821, UP037
+    def development_plans(self, info: Info, year: int | None = None) -> list[Annotated["DevelopmentPlanType", strawberry.lazy("partygraph.graphql.types.plan")]]:  # noqa: UP037
         from partygraph.graphql.types.plan import plans_of
 
-        return plans_of(info, self.id, year)  # type: ignore[return-value]
+        return cast("list[DevelopmentPlanType]", plans_of(info, self.id, year))  # rows; see resolves_as
 
     @strawberry.field(description="Active child organisations in your scope.")
     async def child_count(self, info: Info) -> int:
@@ -138,15 +144,15 @@ class OrganizationType(Node):
         offset: int | None = None,
     ) -> Connection[OrganizationType]:
         ctx = ctx_of(info)
-        path: str = self.path  # type: ignore[attr-defined]
+        path: str = self.path
         stmt = select(m.Organization).where(
-            path_range(m.Organization.path, path),
-            m.Organization.id != self.id,
-            within(m.Organization.path, ctx.viewer),
+            path_range(col(m.Organization.path), path),
+            col(m.Organization.id) != self.id,
+            within(col(m.Organization.path), ctx.viewer),
             *org_conditions(ctx, filter),
         )
         sort, key = org_sort(None)
-        return paginate(info, stmt, sort, key, first=first, after=after, offset=offset)  # type: ignore[arg-type]
+        return paginate(info, stmt, sort, key, first=first, after=after, offset=offset)
 
     @strawberry.field(description="Members of the whole subtree (groups included).")
     async def members(
@@ -161,7 +167,7 @@ class OrganizationType(Node):
         ctx = ctx_of(info)
         sort = member_sort(order_by)
         if after or offset:
-            stmt = apply_members(ctx, select(Member).where(path_range(Member.org_path, self.path), within(Member.org_path, ctx.viewer)), filter)  # type: ignore[attr-defined]
+            stmt = apply_members(ctx, select(Member).where(path_range(col(Member.org_path), self.path), within(col(Member.org_path), ctx.viewer)), filter)
             return paginate(info, stmt, sort, member_key(order_by), first=first, after=after, offset=offset)
         limit = page_size(ctx, first)
         with_orgs, with_posts = wants_in_nodes(info, "organization"), wants_in_nodes(info, "positions")
@@ -181,7 +187,7 @@ class OrganizationType(Node):
         key = member_key(order_by)
         edges = [Edge(cursor=encode_cursor(key(r)), node=r) for r in rows]
         return Connection(
-            edges=edges,  # type: ignore[arg-type]
+            edges=edges,
             page_info=PageInfo(
                 has_next_page=has_next,
                 has_previous_page=False,

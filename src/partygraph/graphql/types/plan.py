@@ -9,6 +9,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
+from sqlmodel import col
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
@@ -24,6 +25,7 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    message_in_language,
     scoped_nodes,
 )
 from partygraph.graphql.types.organization import OrganizationType
@@ -33,14 +35,19 @@ from partygraph.rules.base import Alert
 from partygraph.scope import within
 from partygraph.services import plan as service
 
-PlanKind = strawberry.enum(
-    rp.PlanKind, name="PlanKind", description="A yearly plan or a three-year plan."
+# Model and rule enums registered as GraphQL enums in place (strawberry.enum returns the class),
+# so each name below is the enum class itself.
+PlanKind = rp.PlanKind
+strawberry.enum(
+    PlanKind, name="PlanKind", description="A yearly plan or a three-year plan."
 )
-PlanStatus = strawberry.enum(
-    rp.PlanStatus, name="PlanStatus", description="Draft, adopted, or withdrawn (never deleted)."
+PlanStatus = rp.PlanStatus
+strawberry.enum(
+    PlanStatus, name="PlanStatus", description="Draft, adopted, or withdrawn (never deleted)."
 )
-PlanLineStatus = strawberry.enum(
-    rp.LineStatus,
+PlanLineStatus = rp.LineStatus
+strawberry.enum(
+    PlanLineStatus,
     name="PlanLineStatus",
     description="A number target against its share expected by now.",
 )
@@ -77,7 +84,7 @@ class PlanProgressLine:
     percent_done: float | None = strawberry.field(
         description="actual ÷ planned in percent; null without a target."
     )
-    status: PlanLineStatus  # type: ignore[valid-type]
+    status: PlanLineStatus
     label_zh: str
     label_en: str
 
@@ -87,7 +94,7 @@ class PlanProgressLine:
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, rp.LINE_STATUS_LABELS[rp.LineStatus(self.status)])  # type: ignore[return-value]
+        return label(info, rp.LINE_STATUS_LABELS[rp.LineStatus(self.status)])
 
     @staticmethod
     def of(ln: rp.ProgressLine) -> PlanProgressLine:
@@ -199,14 +206,11 @@ def structure_defaults(info: Info) -> list[PlanStructureDefault]:
 )
 class PlanAlertType(AlertInterface):
     code: str
+    message: str = strawberry.field(resolver=message_in_language)
     message_zh: str
     message_en: str
     due_on: date | None
     extra: JSON
-
-    @strawberry.field
-    def message(self, info: Info) -> str:
-        return _text(info, self.message_zh, self.message_en)
 
     @staticmethod
     def of(a: Alert) -> PlanAlertType:
@@ -215,7 +219,7 @@ class PlanAlertType(AlertInterface):
             message_zh=a.message_zh,
             message_en=a.message_en,
             due_on=a.due_on,
-            extra=dict(a.extra or {}),
+            extra=JSON(dict(a.extra or {})),
         )
 
 
@@ -229,13 +233,13 @@ class PlanChild:
 
     @strawberry.field
     def organization(self) -> OrganizationType:
-        return self.org  # type: ignore[no-any-return]
+        return self.org
 
     @strawberry.field(
         description="The child's live plan of the same kind and first year; null if it has none."
     )
     def plan(self) -> DevelopmentPlanType | None:
-        return self.row_plan  # type: ignore[no-any-return]
+        return self.row_plan
 
     @strawberry.field(description="The child's planned numbers; null without a plan.")
     def planned(self) -> PlanNumbers | None:
@@ -260,12 +264,12 @@ class PlanProgress:
     def _children(self, info: Info) -> list[service.ChildRow]:
         if "children" not in self.memo:
             self.memo["children"] = service.children(ctx_of(info), self.data)
-        return self.memo["children"]  # type: ignore[no-any-return]
+        return self.memo["children"]
 
     def _structure(self, info: Info) -> list[service.StructureCheck]:
         if "structure" not in self.memo:
             self.memo["structure"] = service.structure(ctx_of(info), self.data.plan)
-        return self.memo["structure"]  # type: ignore[no-any-return]
+        return self.memo["structure"]
 
     @strawberry.field(description="The period's new members against the structure targets.")
     def structure(self, info: Info) -> list[PlanStructureCheck]:
@@ -313,7 +317,7 @@ def progress_loader(info: Info) -> DataLoader:
         plans = list(
             ctx.session.execute(
                 select(DevelopmentPlan).where(
-                    DevelopmentPlan.id.in_(keys), within(DevelopmentPlan.org_path, ctx.viewer)
+                    col(DevelopmentPlan.id).in_(keys), within(col(DevelopmentPlan.org_path), ctx.viewer)
                 )
             ).scalars()
         )
@@ -329,8 +333,8 @@ def progress_loader(info: Info) -> DataLoader:
 )
 class DevelopmentPlanType(Node):
     id: relay.NodeID[int]
-    kind: PlanKind  # type: ignore[valid-type]
-    status: PlanStatus  # type: ignore[valid-type]
+    kind: PlanKind
+    status: PlanStatus
     first_year: int
     last_year: int
     new_activists: int
@@ -350,6 +354,8 @@ class DevelopmentPlanType(Node):
     withdrawn_at: datetime | None
     withdrawn_reason: str | None
     version: int
+    # Columns of the row this type resolves from, read by the resolvers; not in the schema.
+    org_id: strawberry.Private[int]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -359,19 +365,19 @@ class DevelopmentPlanType(Node):
     def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return scoped_nodes(info, DevelopmentPlan, node_ids, in_scope(DevelopmentPlan.org_path))
+        return scoped_nodes(info, DevelopmentPlan, node_ids, in_scope(col(DevelopmentPlan.org_path)))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, rp.PLAN_KIND_LABELS[rp.PlanKind(self.kind)])  # type: ignore[return-value]
+        return label(info, rp.PLAN_KIND_LABELS[rp.PlanKind(self.kind)])
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
-        return label(info, rp.PLAN_STATUS_LABELS[rp.PlanStatus(self.status)])  # type: ignore[return-value]
+        return label(info, rp.PLAN_STATUS_LABELS[rp.PlanStatus(self.status)])
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
-        return await loaders.org(ctx_of(info)).load(self.org_id)  # type: ignore[attr-defined]
+        return await loaders.org(ctx_of(info)).load(self.org_id)
 
     @strawberry.field(
         description="Planned against actual, from the candidates' steps of the period."
@@ -389,15 +395,15 @@ def plans_of(info: Info, org_id: int, year: int | None) -> list[DevelopmentPlan]
     """The live plans of one organisation (not its subtree), three-year plans first."""
     ctx = ctx_of(info)
     stmt = select(DevelopmentPlan).where(
-        DevelopmentPlan.org_id == org_id,
-        DevelopmentPlan.status.in_([s.value for s in rp.LIVE_STATUSES]),
-        within(DevelopmentPlan.org_path, ctx.viewer),
+        col(DevelopmentPlan.org_id) == org_id,
+        col(DevelopmentPlan.status).in_([s.value for s in rp.LIVE_STATUSES]),
+        within(col(DevelopmentPlan.org_path), ctx.viewer),
     )
     if year is not None:
-        stmt = stmt.where(DevelopmentPlan.first_year <= year, DevelopmentPlan.last_year >= year)
+        stmt = stmt.where(col(DevelopmentPlan.first_year) <= year, col(DevelopmentPlan.last_year) >= year)
     return list(
         ctx.session.execute(
-            stmt.order_by(DevelopmentPlan.kind, DevelopmentPlan.first_year, DevelopmentPlan.id)
+            stmt.order_by(col(DevelopmentPlan.kind), col(DevelopmentPlan.first_year), col(DevelopmentPlan.id))
         ).scalars()
     )
 

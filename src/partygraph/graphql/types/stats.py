@@ -13,7 +13,7 @@ from strawberry.types.nodes import SelectedField
 
 from partygraph import stats
 from partygraph.context import Context
-from partygraph.graphql.types.common import ctx_of
+from partygraph.graphql.types.common import ctx_of, maybe_resolves_as
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models.organization import Organization
 
@@ -130,7 +130,7 @@ class StatsType:
         description="The subtree's root; null for the 直属 (directly under) row of a breakdown."
     )
     def organization(self) -> OrganizationType | None:
-        return self.org  # type: ignore[return-value]
+        return maybe_resolves_as(OrganizationType, self.org)
 
     @strawberry.field(description="Members on the roster (probationary and full).")
     def members_total(self) -> int:
@@ -381,10 +381,10 @@ def child_rows(b: stats.Breakdown, lang: str, also: Collection[str] = ()) -> lis
     out = []
     for org, figs in stats.rows_by_child(b, also):
         direct = org is None
-        name = ("直属" if lang == "zh" else "Directly under") if direct else org.name  # type: ignore[union-attr]
+        name = org.name if org is not None else ("直属" if lang == "zh" else "Directly under")
         out.append(
             ChildStats(
-                organization=org,  # type: ignore[arg-type]
+                organization=maybe_resolves_as(OrganizationType, org),
                 name=name,
                 directly_under=direct,
                 stats=StatsType(
@@ -393,7 +393,7 @@ def child_rows(b: stats.Breakdown, lang: str, also: Collection[str] = ()) -> lis
                     period_from=b.period_from,
                     period_to=b.period_to,
                     parent=b.org,
-                    bucket=stats.DIRECT if direct else org.path,  # type: ignore[union-attr]
+                    bucket=org.path if org is not None else stats.DIRECT,
                 ),  # fmt: skip
             )
         )
