@@ -136,7 +136,7 @@ def migration_engine(url: str) -> Engine:
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _no_fk(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _no_fk(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=OFF")
             cur.close()
