@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate. Importing this registers them all."""
 
+from partygraph.models.access_log import AccessLog
 from partygraph.models.account import Account, ApiToken, Role
 from partygraph.models.assistance import (
     AllowancePayment,
@@ -39,8 +40,10 @@ from partygraph.models.member import Member, MemberEvent, Position, Transfer
 from partygraph.models.organization import Organization
 from partygraph.models.plan import DevelopmentPlan  # noqa: F401 - registers the plan table
 from partygraph.models.rollup import MemberTally  # noqa: F401 - registers the roster rollup table
+from partygraph.models.session import LoginSession, SignInAttempt, SignInLockout  # noqa: F401 - sign-in tables
 
 __all__ = [
+    "AccessLog",
     "AllowancePayment",
     "AllowanceRoll",
     "AllowanceRun",
