@@ -50,6 +50,9 @@ class Settings:
     jobs_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "partygraph-jobs")
     # Levels that see national ID numbers unmasked (DOMAIN §3: county level only).
     unmasked_roles: tuple[str, ...] = ("county",)
+    # --- accounts ---
+    # The shortest password a clerk may choose (one-time passwords are at least this long too).
+    account_min_password_length: int = 10
     # The numbers of the rules: defaults in code, a deployment's overrides in a TOML file.
     rules_file: Path | None = None
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)

@@ -17,6 +17,7 @@ from strawberry.tools import merge_types
 
 from partygraph.config import Settings
 from partygraph.graphql.execution import ExecutionContext
+from partygraph.graphql.mutations.account import AccountMutation
 from partygraph.graphql.mutations.assistance import AssistanceMutation
 from partygraph.graphql.mutations.branch_life import BranchLifeMutation
 from partygraph.graphql.mutations.candidate import CandidateMutation
@@ -26,6 +27,7 @@ from partygraph.graphql.mutations.evaluation import EvaluationMutation
 from partygraph.graphql.mutations.member import MemberMutation
 from partygraph.graphql.mutations.organization import OrganizationMutation
 from partygraph.graphql.mutations.plan import PlanMutation
+from partygraph.graphql.queries.account import AccountQuery
 from partygraph.graphql.queries.alerts import AlertsQuery
 from partygraph.graphql.queries.assistance import AssistanceQuery
 from partygraph.graphql.queries.branch_life import BranchLifeQuery
@@ -36,6 +38,7 @@ from partygraph.graphql.queries.plan import PlanQuery
 from partygraph.graphql.queries.settings import SettingsQuery
 from partygraph.graphql.queries.stats import StatsQuery
 from partygraph.graphql.result_cache import CachingSchema
+from partygraph.graphql.types.account import NODE_TYPES as ACCOUNT_NODE_TYPES
 from partygraph.graphql.types.assistance import FEN_SCALAR, Fen
 from partygraph.graphql.types.assistance import NODE_TYPES as ASSISTANCE_NODE_TYPES
 from partygraph.graphql.types.branch_life import NODE_TYPES as BRANCH_LIFE_NODE_TYPES
@@ -46,11 +49,11 @@ from partygraph.graphql.types.member import MemberType, PositionType, TransferTy
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.graphql.types.plan import NODE_TYPES as PLAN_NODE_TYPES
 
-Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery))
-Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation, PlanMutation, DisciplineMutation, CandidateVoteMutation))
+Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery, AccountQuery))
+Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation, PlanMutation, DisciplineMutation, CandidateVoteMutation, AccountMutation))
 
 # Types reachable only through `node(id)` must be named here.
-NODE_TYPES = [OrganizationType, MemberType, PositionType, TransferType, CandidateType, MeetingType, MeetingDecisionType, *EVALUATION_NODE_TYPES, *ASSISTANCE_NODE_TYPES, *BRANCH_LIFE_NODE_TYPES, *PLAN_NODE_TYPES, *DISCIPLINE_NODE_TYPES]
+NODE_TYPES = [OrganizationType, MemberType, PositionType, TransferType, CandidateType, MeetingType, MeetingDecisionType, *EVALUATION_NODE_TYPES, *ASSISTANCE_NODE_TYPES, *BRANCH_LIFE_NODE_TYPES, *PLAN_NODE_TYPES, *DISCIPLINE_NODE_TYPES, *ACCOUNT_NODE_TYPES]
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

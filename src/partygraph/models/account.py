@@ -42,6 +42,11 @@ class Account(SQLModel, table=True):
     active: bool = Field(default=True, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     last_login_at: datetime | None = None
+    # Set when an administrator made the password (a new account, a reset): that password
+    # was seen by someone else, so the admin lets the clerk do nothing before replacing it.
+    must_change_password: bool = Field(default=False, nullable=False)
+    # Optimistic concurrency for administrators editing the same account.
+    version: int = Field(default=1, nullable=False)
 
 
 class ApiToken(SQLModel, table=True):
