@@ -297,11 +297,13 @@ def client(app):  # type: ignore[no-untyped-def]
 
 
 def login(client: Any, username: str, password: str = PASSWORD) -> str:
-    """Sign in through the admin form; returns the session's CSRF token."""
+    """Sign in through the admin form; returns the new session's CSRF token."""
     import re
 
     page = client.get("/admin/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     r = client.post("/admin/login", data={"username": username, "password": password, "csrf": csrf, "next": "/admin/"}, follow_redirects=False)
     assert r.status_code == 303, r.text
-    return csrf
+    # Signing in starts a new session, and the CSRF token belongs to the session.
+    page = client.get("/admin/login")
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]

@@ -11,12 +11,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from partygraph.auth import SessionMiddleware
 from partygraph.config import PACKAGE_DIR, Settings
 from partygraph.context import system_clock
 from partygraph.db import make_engine, make_session_factory
@@ -77,14 +77,8 @@ def create_app(
         middleware=[
             # Outermost of ours: its duration and status cover the session cookie's work too.
             Middleware(RequestLog, debug=settings.debug),
-            Middleware(
-                SessionMiddleware,
-                secret_key=settings.secret_key,
-                session_cookie="partygraph_session",
-                max_age=settings.session_max_age,
-                same_site="lax",
-                https_only=False,
-            )
+            # Only a random session id in the cookie; the session itself is a row (services.signin).
+            Middleware(SessionMiddleware, settings=settings),
         ],
     )
     app.state.pg = state

@@ -42,11 +42,23 @@ class _Gunicorn(BaseApplication):
         return app_factory()
 
 
+def _forwarded_allow_ips() -> str:
+    """The reverse proxies whose X-Forwarded-Proto/-For are believed (the cookie's Secure flag
+    and the address sign-in throttling counts depend on them): the forwarded_allow_ips setting."""
+    from partygraph.config import Settings
+
+    return Settings.from_env().forwarded_allow_ips
+
+
 def run(*, host: str, port: int, workers: int) -> None:
+    allowed = _forwarded_allow_ips()
     if workers <= 1:
         import uvicorn
 
-        uvicorn.run(app_factory(), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            app_factory(), host=host, port=port, log_level="warning", access_log=False,
+            proxy_headers=True, forwarded_allow_ips=allowed,
+        )  # fmt: skip
         return
     _Gunicorn(
         {
@@ -56,5 +68,7 @@ def run(*, host: str, port: int, workers: int) -> None:
             "loglevel": "warning",
             "accesslog": None,
             "timeout": 60,
+            # gunicorn hands this to the uvicorn workers' proxy-header handling
+            "forwarded_allow_ips": allowed,
         }
     ).run()
