@@ -38,6 +38,7 @@ from partygraph.errors import DomainError
 from partygraph.models.member import EDUCATION_LABELS, Education, Gender
 from partygraph.models.organization import Organization
 from partygraph.scope import within
+from partygraph.services.member import REGISTERED_ELSEWHERE
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 Source = str | Path | bytes
@@ -642,13 +643,17 @@ def skip_existing(
     name + birth date + organisation (`person(row)` holds id_number and birth_date; the row's
     data its org_id). A match is skipped; an ID number registered to another name is a bad row."""
     existing_id: dict[str, str] = {}
+    # Numbers held outside the viewer's scope: the report says only "already registered".
+    elsewhere: set[str] = set()
     ids = [person(r)["id_number"] for r in unique if person(r)["id_number"]]
     for chunk in chunks(ids, 500):
-        existing_id.update(
-            ctx.session.execute(
-                select(model.id_number, model.name).where(model.id_number.in_(chunk))
-            ).all()
-        )
+        for idn, name, path in ctx.session.execute(
+            select(model.id_number, model.name, model.org_path).where(model.id_number.in_(chunk))
+        ).all():
+            if ctx.viewer is not None and ctx.viewer.sees(path):
+                existing_id[idn] = name
+            else:
+                elsewhere.add(idn)
     existing_key: set[tuple] = set()
     for chunk in chunks([(r.name, person(r)["birth_date"], r.data.org_id) for r in unique], 300):
         existing_key.update(
@@ -662,6 +667,10 @@ def skip_existing(
     todo: list[Parsed] = []
     for r in unique:
         idn = person(r)["id_number"]
+        if idn and idn in elsewhere and idn not in existing_id:
+            zh, en = REGISTERED_ELSEWHERE
+            report.problems.append(RowProblem(r.row, r.name, "id_number", "DUPLICATE", zh, en))
+            continue
         if idn and idn in existing_id:
             if existing_id[idn] != r.name:
                 other = existing_id[idn]

@@ -242,17 +242,19 @@ def _check_person(ctx: Context, c: Candidate) -> None:
                 "idNumber",
             )
         open_file = ctx.session.execute(
-            select(col(Candidate.id)).where(
+            select(col(Candidate.name), col(Candidate.org_path)).where(
                 col(Candidate.id_number) == c.id_number,
                 col(Candidate.id) != (c.id or -1),
                 col(Candidate.stage).in_([s.value for s in (*_ACTIVE, Stage.full)]),
             )
-        ).scalar()
+        ).first()
         if open_file is not None:
+            if not (ctx.viewer and ctx.viewer.sees(open_file.org_path)):
+                raise violation("DUPLICATE", *members.REGISTERED_ELSEWHERE, "idNumber")
             raise violation(
                 "DUPLICATE",
-                "该身份证号码已有进行中的入党档案",
-                "A file with that ID number is already open",
+                f"该身份证号码已有进行中的入党档案（{open_file.name}）",
+                f"A file with that ID number is already open ({open_file.name})",
                 "idNumber",
             )
     c.name_pinyin, c.name_initials = members.name_keys(c.name)

@@ -120,6 +120,14 @@ def _holding_org(ctx: Context, org_id: int) -> Organization:
     return org
 
 
+# A duplicate ID number held outside the viewer's scope: neither who holds it nor where
+# (nor whether a member or an applicant) may reach a clerk who cannot see that record.
+REGISTERED_ELSEWHERE = (
+    "该身份证号码已登记，请联系县委组织部核实",
+    "That ID number is already registered; contact the county organisation department",
+)
+
+
 def normalise_id_number(raw: str | None) -> str | None:
     text = (raw or "").strip().upper()
     if not text:
@@ -216,13 +224,15 @@ def _check(ctx: Context, m: Member) -> None:
                 "idNumber",
             )
         clash = ctx.session.execute(
-            select(col(Member.id)).where(col(Member.id_number) == m.id_number, col(Member.id) != (m.id or -1))
-        ).scalar()
+            select(col(Member.name), col(Member.org_path)).where(col(Member.id_number) == m.id_number, col(Member.id) != (m.id or -1))
+        ).first()
         if clash is not None:
+            if not (ctx.viewer and ctx.viewer.sees(clash.org_path)):
+                raise violation("DUPLICATE", *REGISTERED_ELSEWHERE, "idNumber")
             raise violation(
                 "DUPLICATE",
-                "该身份证号码已登记在另一名党员名下",
-                "That ID number is already registered to another member",
+                f"该身份证号码已登记在党员“{clash.name}”名下",
+                f"That ID number is already registered to another member ({clash.name})",
                 "idNumber",
             )
     m.name_pinyin, m.name_initials = name_keys(m.name)
