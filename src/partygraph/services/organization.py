@@ -11,7 +11,7 @@ from sqlmodel import SQLModel, col
 
 from partygraph import rollups
 from partygraph.context import Context
-from partygraph.errors import violation
+from partygraph.errors import RuleViolationError, violation
 from partygraph.models.member import ACTIVE_STATUSES, Member
 from partygraph.models.organization import (
     ALLOWED_PARENTS,
@@ -53,6 +53,42 @@ LABEL = "组织"
 
 def get(ctx: Context, org_id: int) -> Organization:
     return get_scoped(ctx, Organization, org_id, "path", LABEL)
+
+
+# What an account may change of its own home organisation (R-ORG-HOME). Its kind, code and
+# place in the tree, and whether it exists at all, are the business of the level above
+# (DOMAIN §1: the township sets up and numbers its villages; the county its townships): a
+# village clerk who turned its branch into a committee, renumbered it or dissolved it
+# would change what the levels above count and see. The clerk keeps what it knows best:
+# the name as written, the address, the founding date, the population. The top of the
+# tree has no level above: its own county keeps all of it.
+HOME_EDITABLE = frozenset({"name", "address", "established_on", "population"})
+HOME_FIELD_NAMES = {"code": "code", "kind": "kind", "branch_type": "branchType"}
+
+
+def is_home(ctx: Context, org: Organization) -> bool:
+    """The organisation is the viewer's own home, with a level above it in the tree."""
+    return ctx.viewer is not None and ctx.viewer.org_id == org.id and org.parent_id is not None
+
+
+def _home_violation(field: str | None, what_zh: str, what_en: str) -> RuleViolationError:
+    return violation(
+        "R-ORG-HOME",
+        f"本组织的{what_zh}由上级组织维护，请联系上级组织办理",
+        f"Your own organisation's {what_en} is kept by the level above: ask it to make the change",
+        field,
+    )
+
+
+def _check_home_changes(ctx: Context, org: Organization, changes: dict[str, Any]) -> None:
+    if not is_home(ctx, org):
+        return
+    current = {"code": org.code, "kind": org.kind, "branch_type": org.branch_type}
+    for attr, field in HOME_FIELD_NAMES.items():
+        # Sending back the value it already has is no change (a form posts every field).
+        if attr in changes and changes[attr] != current[attr]:
+            zh, en = {"code": ("编码", "code"), "kind": ("类别", "kind"), "branch_type": ("支部类型", "branch type")}[attr]
+            raise _home_violation(field, zh, en)
 
 
 def _check_kind(kind: str, branch_type: str | None) -> tuple[OrgKind, str | None]:
@@ -162,6 +198,7 @@ def update_fields(
     require_writer(ctx, org.path)
     if org.status != OrgStatus.active:
         raise violation("R-ORG-DISSOLVED", "已撤销的组织不能修改", "A dissolved organisation cannot be changed")
+    _check_home_changes(ctx, org, changes)
     before = snapshot(org, AUDIT_FIELDS)
     if "code" in changes:
         code = clean_text(changes["code"], "code", "组织编码", "Code", required=True, max_len=32)
@@ -232,6 +269,10 @@ def move(ctx: Context, org_id: int, *, new_parent_id: int, version: int | None) 
             "newParentId",
         )
     _check_parent(OrgKind(org.kind), parent, "newParentId")
+    # A scope is a subtree, so a home organisation's new parent in scope is already below it
+    # (R-ORG-CYCLE above); this names the rule should scopes ever reach further.
+    if is_home(ctx, org):
+        raise _home_violation("newParentId", "上级组织", "parent")
     before = snapshot(org, AUDIT_FIELDS)
     old, new = org.path, parent.path + path_segment(org.id)
     delta = parent.depth + 1 - org.depth
@@ -254,6 +295,8 @@ def dissolve(ctx: Context, org_id: int, *, on: date, reason: str, version: int |
     require_writer(ctx, org.path)
     if org.parent_id is None:
         raise violation("R-ORG-TREE", "顶级组织不能撤销", "The top organisation cannot be dissolved")
+    if is_home(ctx, org):
+        raise _home_violation(None, "撤销", "dissolution")  # zh: 本组织的撤销由上级组织…办理
     if org.status != OrgStatus.active:
         raise violation("R-ORG-DISSOLVED", "该组织已撤销", "The organisation is already dissolved")
     reason = clean_text(reason, "reason", "撤销原因", "Reason", required=True, max_len=500)

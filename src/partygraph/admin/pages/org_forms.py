@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
@@ -91,6 +92,23 @@ async def render(
     )
 
 
+# Fields of its own home organisation an account cannot change (R-ORG-HOME,
+# services.organization.HOME_EDITABLE): shown as text, not sent.
+HOME_LOCKED = ("code", "kind", "branchType")
+
+
+def is_home(p: Page, org: dict[str, Any]) -> bool:
+    """The viewer's own home organisation, with a level above it (that level keeps its kind,
+    code and place)."""
+    from strawberry.relay import GlobalID
+
+    viewer = p.signed_in
+    # Not `org["parent"]`: the parent lies outside the viewer's scope and reads as null. The
+    # home's materialised path has a segment per level: more than one means a level above.
+    has_parent = viewer.org_path.count(".") > 1
+    return has_parent and int(GlobalID.from_id(org["id"]).node_id) == viewer.org_id
+
+
 def read_org(form: Form) -> dict[str, Any]:
     return {
         "code": form.text("code"),
@@ -141,12 +159,21 @@ async def create(p: Page) -> Response:
 @page()
 async def edit(p: Page) -> Response:
     org = await load_org(p)
+    locked = HOME_LOCKED if is_home(p, org) else ()
     if p.request.method == "GET":
         values = {k: ("" if org.get(k) is None else org[k]) for k in ORG_FIELDS}
         values["version"] = org["version"]
-        return await render(p, "edit", org, values=values)
+        return await render(p, "edit", org, values=values, locked=locked)
     form = await read_form(p)
+    if locked:
+        # Not in the form: the current values, so the fields' own checks pass; the service
+        # refuses any change of them anyway.
+        form.data = FormData(
+            [*((k, v) for k, v in form.data.multi_items() if k not in locked), *((k, str(org.get(k) or "")) for k in locked)]
+        )
     data = read_org(form)
+    for k in locked:
+        data.pop(k, None)
     version = form.integer("version")
     if form.errors or version is None:
         return await render(
@@ -157,6 +184,7 @@ async def edit(p: Page) -> Response:
             errors=form.errors,
             fields=ORG_FIELDS,
             status_code=422,
+            locked=locked,
         )
     payload = (
         await p.run("UpdateOrganization", {"input": {"id": org["id"], "version": version, **data}})
@@ -171,6 +199,7 @@ async def edit(p: Page) -> Response:
             errors=errors,
             fields=ORG_FIELDS,
             status_code=error_status(payload),
+            locked=locked,
         )
     return done(p, f"/admin/orgs/{org['id']}")
 
