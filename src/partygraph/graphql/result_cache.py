@@ -12,6 +12,10 @@ Any other query is kept per account. `me` and mutations are never kept. Entries 
 after `stats.CACHE_TTL` seconds and the oldest go first when the cache is full (1,024
 results or 64 MiB; a result over 4 MiB is not kept). The cache
 is per process; `PARTYGRAPH_RESULT_CACHE=off` turns it off (the benchmark measures both).
+
+Reads of personal data (services.access_log) are written once the operation has run; an
+entry remembers the reads its execution recorded, and every hit logs them again, so a
+result served from the cache is in the access log like one that was executed.
 """
 
 from __future__ import annotations
@@ -30,9 +34,12 @@ from strawberry.types import ExecutionResult
 
 from partygraph import config, stats
 from partygraph.context import Context
+from partygraph.services import access_log
 
 SHARED_ROOT_FIELDS = frozenset({"stats", "alertKinds", "__typename"})
-NEVER_KEPT_ROOT_FIELDS = frozenset({"me"})
+# accessLog: its rows do not move the data version (services.access_log), so a kept
+# answer would miss the newest reads.
+NEVER_KEPT_ROOT_FIELDS = frozenset({"me", "accessLog"})
 MAX_ENTRIES = 1024
 # Bytes kept per process (serialised results), and the largest result worth keeping: a
 # worker serving a province stays well under its memory budget whatever is asked.
@@ -42,7 +49,8 @@ MAX_ENTRY_BYTES = 4 * 1024 * 1024
 Reuse = Literal["shared", "account"] | None
 
 _lock = threading.Lock()
-_results: dict[tuple[Any, ...], tuple[float, bytes]] = {}
+# key → (kept at, serialised result, the personal-data reads its execution recorded)
+_results: dict[tuple[Any, ...], tuple[float, bytes, tuple[access_log.Access, ...]]] = {}
 _bytes = 0
 
 
@@ -103,22 +111,32 @@ class CachingSchema(strawberry.Schema):
             with _lock:
                 hit = _results.get(key)
             if hit is not None and now - hit[0] < stats.CACHE_TTL:
+                if hit[2]:
+                    access_log.flush(ctx, access_log.operation_path(ctx, query, operation_name), hit[2])
                 # kept serialised: every caller gets its own copy to change as it likes, and
                 # the HTTP endpoint the bytes themselves
                 data = orjson.Fragment(hit[1]) if ctx.encoded_results else orjson.loads(hit[1])
                 # A Fragment is not the declared dict: the HTTP view writes it out as it is.
                 return ExecutionResult(data=cast("dict[str, Any]", data), errors=None)
+        seen = len(access_log.collected(ctx)) if ctx is not None else 0
         result = await super().execute(
             query, variable_values, context_value, root_value, operation_name, allowed_operation_types, operation_extensions
         )
+        reads: tuple[access_log.Access, ...] = ()
+        if ctx is not None:
+            found = access_log.collected(ctx)
+            # run_mutation empties the context's loaders (the list included) along the way
+            reads = tuple(found[seen:] if len(found) >= seen else found)
+            if reads:
+                access_log.flush(ctx, access_log.operation_path(ctx, query, operation_name))
         if key is not None and not result.errors:
             encoded = orjson.dumps(result.data)
             if len(encoded) <= MAX_ENTRY_BYTES:
-                _keep(key, encoded)
+                _keep(key, encoded, reads)
         return result
 
 
-def _keep(key: tuple[Any, ...], encoded: bytes) -> None:
+def _keep(key: tuple[Any, ...], encoded: bytes, reads: tuple[access_log.Access, ...] = ()) -> None:
     global _bytes
     with _lock:
         old = _results.pop(key, None)
@@ -126,5 +144,5 @@ def _keep(key: tuple[Any, ...], encoded: bytes) -> None:
             _bytes -= len(old[1])
         while _results and (len(_results) >= MAX_ENTRIES or _bytes + len(encoded) > MAX_BYTES):
             _bytes -= len(_results.pop(next(iter(_results)))[1])
-        _results[key] = (time.monotonic(), encoded)
+        _results[key] = (time.monotonic(), encoded, reads)
         _bytes += len(encoded)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from enum import Enum
-from typing import Any, NewType
+from typing import Any, NewType, cast
 
 import strawberry
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from partygraph.graphql.types.common import (
     history,
     in_scope,
     label,
+    recorded,
     row_of,
     rows_as,
     scoped_nodes,
@@ -38,6 +39,7 @@ from partygraph.graphql.types.common import (
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import assistance as m
+from partygraph.models.access_log import FieldGroup
 from partygraph.rules import assistance as rules
 from partygraph.scope import within
 from partygraph.services import assistance as service
@@ -241,9 +243,6 @@ class HelpEntryType:
 class AssistanceCaseType(Node):
     id: relay.NodeID[int]
     cause: AssistanceCause
-    family_members: JSON
-    yearly_income_fen: Fen | None
-    situation: str | None
     standard: AssistanceStandard | None
     standard_note: str | None
     status: AssistanceCaseStatus
@@ -279,19 +278,37 @@ class AssistanceCaseType(Node):
     def standard_label(self, info: Info) -> str | None:
         return label(info, rules.STANDARD_LABELS[rules.Standard(self.standard)]) if self.standard else None
 
+    # The household's details are personal data: each read is in the access log (of the member).
     @strawberry.field
-    def yearly_income_yuan(self) -> str | None:
-        return _yuan(self.yearly_income_fen)
+    def family_members(self, info: Info) -> JSON:
+        family = recorded(info, "Member", self.member_id, FieldGroup.assistance, row_of(m.AssistanceCase, self).family_members)
+        return cast(JSON, family)
+
+    @strawberry.field
+    def yearly_income_fen(self, info: Info) -> Fen | None:
+        income = recorded(info, "Member", self.member_id, FieldGroup.assistance, row_of(m.AssistanceCase, self).yearly_income_fen)
+        return None if income is None else Fen(income)
+
+    @strawberry.field
+    def situation(self, info: Info) -> str | None:
+        return recorded(info, "Member", self.member_id, FieldGroup.assistance, row_of(m.AssistanceCase, self).situation)
+
+    @strawberry.field
+    def yearly_income_yuan(self, info: Info) -> str | None:
+        return recorded(info, "Member", self.member_id, FieldGroup.assistance, _yuan(row_of(m.AssistanceCase, self).yearly_income_fen))
 
     @strawberry.field(description="Household size: the member and the family members listed.")
-    def household_size(self) -> int:
+    def household_size(self, info: Info) -> int:
+        recorded(info, "Member", self.member_id, FieldGroup.assistance, True)
         return 1 + len(row_of(m.AssistanceCase, self).family_members or [])
 
     @strawberry.field(description="Yearly income per person of the household, in yuan.")
-    def income_per_person_yuan(self) -> str | None:
-        if self.yearly_income_fen is None:
+    def income_per_person_yuan(self, info: Info) -> str | None:
+        row = row_of(m.AssistanceCase, self)
+        if row.yearly_income_fen is None:
             return None
-        return rules.yuan(self.yearly_income_fen // (1 + len(row_of(m.AssistanceCase, self).family_members or [])))
+        recorded(info, "Member", self.member_id, FieldGroup.assistance, True)
+        return rules.yuan(row.yearly_income_fen // (1 + len(row.family_members or [])))
 
     @strawberry.field(description="Filed and past the yearly review date (R-AID-02).")
     def review_overdue(self, info: Info) -> bool:

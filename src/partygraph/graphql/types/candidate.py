@@ -33,6 +33,7 @@ from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import candidate as cm
 from partygraph.models import meeting as mm
+from partygraph.models.access_log import FieldGroup
 from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS
 from partygraph.models.member import Education as EducationModel
 from partygraph.models.member import Gender as GenderModel
@@ -191,7 +192,6 @@ class CandidateType(Node):
     occupation: str | None
     front_line: bool
     rural: bool
-    phone: str | None
     stage: Stage
     recommendation: Recommendation | None
     applied_on: date
@@ -210,12 +210,20 @@ class CandidateType(Node):
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return scoped_nodes(info, cm.Candidate, node_ids, in_scope(col(cm.Candidate.org_path)))
 
-    @strawberry.field(description="Masked except for county-level accounts.")
+    @strawberry.field(description="Masked to the province except for county-level accounts; each full number read is in the access log.")
     def id_number(self, info: Info) -> str | None:
-        from partygraph.graphql.types.common import mask_id_number
+        from partygraph.graphql.types.common import mask_id_number, recorded
 
         raw: str | None = self.id_number
-        return raw if ctx_of(info).sees_id_numbers() else mask_id_number(raw)
+        if not ctx_of(info).sees_id_numbers():
+            return mask_id_number(raw)
+        return recorded(info, "Candidate", self.id, FieldGroup.id_number, raw)
+
+    @strawberry.field(description="Personal data: every read is in the access log.")
+    def phone(self, info: Info) -> str | None:
+        from partygraph.graphql.types.common import recorded, row_of
+
+        return recorded(info, "Candidate", self.id, FieldGroup.phone, row_of(cm.Candidate, self).phone)
 
     @strawberry.field
     def age(self, info: Info) -> int:

@@ -14,8 +14,17 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from partygraph.graphql import loaders
-from partygraph.graphql.types.common import AuditEventType, Node, ctx_of, history, label, row_of
+from partygraph.graphql.types.common import (
+    AuditEventType,
+    Node,
+    ctx_of,
+    history,
+    label,
+    recorded,
+    row_of,
+)
 from partygraph.graphql.types.member import MemberType
+from partygraph.models.access_log import FieldGroup
 from partygraph.models.discipline import MemberSanction
 from partygraph.models.member import Member
 from partygraph.rules import discipline as rd
@@ -53,7 +62,6 @@ async def sanctions_of(info: Info, member_id: int) -> list[MemberSanction]:
 )
 class MemberSanctionType(Node):
     id: relay.NodeID[int]
-    kind: SanctionKind
     decided_on: date
     effective_from: date
     effective_until: date | None = strawberry.field(
@@ -61,7 +69,6 @@ class MemberSanctionType(Node):
     )
     decided_by: str = strawberry.field(description="The deciding body, e.g. 县纪委.")
     document: str | None = strawberry.field(description="The decision's reference number.")
-    reason: str | None
     lifted_on: date | None = strawberry.field(
         description="留党察看 ended: the member's rights restored on this day."
     )
@@ -92,9 +99,19 @@ class MemberSanctionType(Node):
         }
         return [rows.get(i) for i in ids]
 
+    # A member's sanctions are personal data: reading what they are is in the access log.
+    @strawberry.field
+    def kind(self, info: Info) -> SanctionKind:
+        return SanctionKind(recorded(info, "Member", self.member_id, FieldGroup.sanctions, row_of(MemberSanction, self).kind))
+
+    @strawberry.field
+    def reason(self, info: Info) -> str | None:
+        return recorded(info, "Member", self.member_id, FieldGroup.sanctions, row_of(MemberSanction, self).reason)
+
     @strawberry.field
     def kind_label(self, info: Info) -> str:
-        return label(info, rd.SANCTION_KIND_LABELS[rd.SanctionKind(self.kind)])
+        kind = recorded(info, "Member", self.member_id, FieldGroup.sanctions, row_of(MemberSanction, self).kind)
+        return label(info, rd.SANCTION_KIND_LABELS[rd.SanctionKind(kind)])
 
     @strawberry.field(
         description="Under 留党察看 today (rights not restored): cannot introduce a candidate (R-DEV-09)."

@@ -21,11 +21,14 @@ from partygraph.graphql.types.common import (
     in_scope,
     label,
     mask_id_number,
+    recorded,
+    row_of,
     rows_as,
     scoped_nodes,
 )
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import member as m
+from partygraph.models.access_log import FieldGroup
 from partygraph.models.account import Account
 from partygraph.rules.base import age_on
 from partygraph.scope import within
@@ -57,7 +60,6 @@ class MemberType(Node):
     converted_on: date | None
     status: enums.MemberStatus
     status_since: date | None
-    phone: str | None
     pre_1949: bool
     flowing: bool
     flow_destination: str | None
@@ -78,10 +80,16 @@ class MemberType(Node):
     def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return scoped_nodes(info, m.Member, node_ids, in_scope(col(m.Member.org_path)))
 
-    @strawberry.field(description="Masked (110105********002X) except for county-level accounts.")
+    @strawberry.field(description="Masked to the province (51****************) except for county-level accounts; each full number read is in the access log.")
     def id_number(self, info: Info) -> str | None:
         raw: str | None = self.id_number
-        return raw if ctx_of(info).sees_id_numbers() else mask_id_number(raw)
+        if not ctx_of(info).sees_id_numbers():
+            return mask_id_number(raw)
+        return recorded(info, "Member", self.id, FieldGroup.id_number, raw)
+
+    @strawberry.field(description="Personal data: every read is in the access log.")
+    def phone(self, info: Info) -> str | None:
+        return recorded(info, "Member", self.id, FieldGroup.phone, row_of(m.Member, self).phone)
 
     @strawberry.field
     def age(self, info: Info) -> int:
@@ -155,7 +163,8 @@ class MemberType(Node):
     async def sanctions(self, info: Info) -> list[Annotated["MemberSanctionType", strawberry.lazy("partygraph.graphql.types.discipline")]]:  # noqa: UP037
         from partygraph.graphql.types.discipline import sanctions_of
 
-        return cast("list[MemberSanctionType]", await sanctions_of(info, self.id))  # rows; see resolves_as
+        rows = await sanctions_of(info, self.id)
+        return cast("list[MemberSanctionType]", recorded(info, "Member", self.id, FieldGroup.sanctions, rows))  # rows; see resolves_as
 
 
 @strawberry.type(name="Position", description="A post held by a member in an organisation.")
