@@ -6,6 +6,13 @@ objects. `.xlsx` is written by xlsxwriter in `constant_memory` mode (row by row,
 as it goes); the first rows carry the organisation, the period and the generation time.
 `.csv` is UTF-8 with a BOM (Excel opens it as Chinese text).
 
+Formulas: a cell a spreadsheet would take for a formula (text beginning with `=`, `+`,
+`-`, `@`, a tab or a carriage return: OWASP's CSV injection list) gets a leading
+apostrophe in CSV (`neutralise`, used by every CSV path through `csv_line`), so a
+member named `=HYPERLINK(...)` is shown, not run. Numbers stay numbers: a Python number,
+or text that is nothing but a decimal number (`-865.00`), cannot be a formula and is left
+alone. In .xlsx, text is always written with `write_string`, which Excel never evaluates.
+
 Scope: every dataset is limited with `scope.within` to the viewer's subtree, then to the
 filter's `under` organisation (loaded in scope: out of scope is "not found").
 """
@@ -14,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,9 +32,11 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from partygraph.context import Context
+from partygraph.models.access_log import FieldGroup
 from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS, MEMBER_STATUS_LABELS, Member
 from partygraph.models.organization import Organization
 from partygraph.scope import path_range, within
+from partygraph.services import access_log
 
 Progress = Callable[[int, int], None]
 YES = "是"
@@ -51,11 +61,31 @@ def _yes(flag: Any) -> str:
 
 
 def _mask(value: str | None, ctx: Context) -> str:
+    """The number as the viewer may see it (graphql.types.common.mask_id_number)."""
+    from partygraph.graphql.types.common import mask_id_number
+
     if not value:
         return ""
-    if ctx.sees_id_numbers():
-        return value
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value if ctx.sees_id_numbers() else mask_id_number(value)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def neutralise(value: Any) -> Any:
+    """`value` safe for a spreadsheet cell: text a spreadsheet would evaluate gets a leading
+    apostrophe; numbers (and text that is only a decimal number) are returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_line(row: Iterable[Any]) -> str:
+    """One CSV line of `row`, every cell neutralised: the one way every CSV export writes."""
+    buf = io.StringIO()
+    csv.writer(buf).writerow([neutralise(v) for v in row])
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- members
@@ -74,18 +104,26 @@ def member_rows(ctx: Context, conditions: list[Any], *, batch: int = 1000) -> It
             col(Member.front_line), col(Member.rural), col(Member.joined_on), col(Member.converted_on), col(Member.status), col(Member.id_number),
             col(Member.phone), col(Organization.name), col(Organization.code), col(Member.flowing), col(Member.flow_destination),
             col(Member.flow_certificate), col(Member.lost_contact), col(Member.lost_contact_since), col(Member.in_difficulty), col(Member.notes),
+            col(Member.id),
         )  # fmt: skip
         .join(Organization, col(Organization.id) == Member.org_id)
         .where(within(col(Member.org_path), ctx.viewer), *conditions)
         .order_by(col(Member.org_path), col(Member.name), col(Member.id))
         .execution_options(yield_per=batch)
     )
+    full_ids = ctx.sees_id_numbers()
     for r in ctx.session.execute(stmt):
+        if r[11] and full_ids:
+            access_log.record(ctx, "Member", r[22], FieldGroup.id_number)
+        if r[12]:
+            access_log.record(ctx, "Member", r[22], FieldGroup.phone)
         yield [
             r[0], _lbl(GENDER_LABELS, r[1]), r[2], r[3], _lbl(EDUCATION_LABELS, r[4]), r[5] or "", _yes(r[6]), _yes(r[7]),
             r[8], r[9] or "", _lbl(MEMBER_STATUS_LABELS, r[10]), _mask(r[11], ctx), r[12] or "", r[13], r[14],
             _yes(r[15]), r[16] or "", r[17] or "", _yes(r[18]), r[19] or "", _yes(r[20]), r[21] or "",
         ]  # fmt: skip
+    # One insert for the whole export, once every row has been handed out.
+    access_log.flush(ctx, "export:members")
 
 
 def members_dataset(ctx: Context, member_filter: Any = None) -> Dataset:
@@ -221,10 +259,14 @@ def candidates_dataset(ctx: Context, candidate_filter: Any = None) -> Dataset:
     )
 
     def rows() -> Iterator[list[Any]]:
-        for _cid, group in groupby(ctx.session.execute(stmt).tuples(), key=lambda r: r[0].id):
+        for _cid, group in groupby(ctx.session.execute(stmt), key=lambda r: r[0].id):
             # The step is None for a file without one (outer join).
             records: list[tuple[Candidate, str, str, CandidateStep | None]] = list(group)
             c, org_name, code = records[0][0], records[0][1], records[0][2]
+            if c.id_number and ctx.sees_id_numbers():
+                access_log.record(ctx, "Candidate", c.id, FieldGroup.id_number)
+            if c.phone:
+                access_log.record(ctx, "Candidate", c.id, FieldGroup.phone)
             cells = candidate_ledger_steps([r[3] for r in records if r[3] is not None])
             cells.update(
                 name=c.name, gender=_lbl(GENDER_LABELS, c.gender), ethnicity=c.ethnicity, birth_date=c.birth_date,
@@ -235,6 +277,7 @@ def candidates_dataset(ctx: Context, candidate_filter: Any = None) -> Dataset:
                 phone=c.phone or "", org_name=org_name, org_code=code, notes=c.notes or "",
             )  # fmt: skip
             yield [cells.get(f, "") for f in CANDIDATE_FIELDS]
+        access_log.flush(ctx, "export:candidates")
 
     return Dataset("发展党员台账", [COLUMNS.label(f) for f in CANDIDATE_FIELDS], rows())
 
@@ -330,10 +373,13 @@ def cases_dataset(ctx: Context, under_id: int | None = None, status: list[str] |
     )
 
     def rows() -> Iterator[list[Any]]:
-        for _cid, group in groupby(ctx.session.execute(stmt).tuples(), key=lambda r: r[0].id):
+        for _cid, group in groupby(ctx.session.execute(stmt), key=lambda r: r[0].id):
             # The step is None for a case without one (outer join).
             records: list[tuple[AssistanceCase, str, str | None, str, str, CaseStep | None]] = list(group)
             c, name, idn, org_name, code = records[0][:5]
+            if idn and ctx.sees_id_numbers():
+                access_log.record(ctx, "Member", c.member_id, FieldGroup.id_number)
+            access_log.record(ctx, "Member", c.member_id, FieldGroup.assistance)
             cells = case_ledger_steps([r[5] for r in records if r[5] is not None])
             cells.update(
                 name=name, org_name=org_name, cause=_lbl(CAUSE_LABELS, c.cause),
@@ -347,6 +393,7 @@ def cases_dataset(ctx: Context, under_id: int | None = None, status: list[str] |
                 family_members=family_text(c.family_members),
             )  # fmt: skip
             yield [cells.get(f, "") for f in CASE_FIELDS]
+        access_log.flush(ctx, "export:assistance_cases")
 
     return Dataset("困难党员台账", [COLUMNS.label(f) for f in CASE_FIELDS], rows())
 
@@ -466,18 +513,10 @@ def write_xlsx(target: str | Path | IO[bytes], ds: Dataset, *, progress: Progres
 
 def csv_lines(ds: Dataset) -> Iterator[str]:
     """The dataset as CSV text chunks, BOM first (for a streaming response)."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    buf.write("\ufeff")
-    for line in ds.header_lines:
-        w.writerow([line])
-    w.writerow(ds.headers)
-    yield buf.getvalue()
+    head = "\ufeff" + "".join(csv_line([line]) for line in ds.header_lines) + csv_line(ds.headers)
+    yield head
     for row in ds.rows:
-        buf.seek(0)
-        buf.truncate()
-        w.writerow([_cell(v) if v is not None else "" for v in row])
-        yield buf.getvalue()
+        yield csv_line([_cell(v) if v is not None else "" for v in row])
 
 
 def write_csv(target: str | Path | IO[str], ds: Dataset) -> int:

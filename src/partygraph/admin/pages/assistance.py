@@ -9,8 +9,6 @@ Amounts are typed in yuan ("865.50") and sent to the API as integer fen.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import date
@@ -22,6 +20,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
+from partygraph import xlsx
 from partygraph.admin.core import OperationError, Page, page, submit
 from partygraph.rules.assistance import parse_yuan
 
@@ -228,9 +227,7 @@ async def _form(p: Page) -> Form:
 
 
 def _csv_line(row: list[Any]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerow(row)
-    return buf.getvalue()
+    return xlsx.csv_line(row)  # formulas neutralised, like every export
 
 
 def _csv_response(p: Page, name: str, ascii_name: str, lines: AsyncIterator[str]) -> Response:

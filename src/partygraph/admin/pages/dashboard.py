@@ -467,30 +467,34 @@ def _report_xlsx(
     ws.set_column(0, 0, 36)
     ws.set_column(1, 14, 14)
     org = s["organization"]
-    ws.write(0, 0, title, head)
-    ws.write(1, 0, f"{p.t('组织')}：{org['name']}（{org['code']}）")
-    ws.write(2, 0, f"{p.t('期间')}：{period_text}（{s['from']} – {s['to']}）")
-    ws.write(3, 0, f"{p.t('生成时间')}：{generated:%Y-%m-%d %H:%M}")
+    ws.write_string(0, 0, title, head)
+    ws.write_string(1, 0, f"{p.t('组织')}：{org['name']}（{org['code']}）")
+    ws.write_string(2, 0, f"{p.t('期间')}：{period_text}（{s['from']} – {s['to']}）")
+    ws.write_string(3, 0, f"{p.t('生成时间')}：{generated:%Y-%m-%d %H:%M}")
     r = 5
     for heading, items in sections:
-        ws.write(r, 0, heading, bold)
+        ws.write_string(r, 0, heading, bold)
         r += 1
         for text, value in items:
-            ws.write(r, 0, text)
-            ws.write(r, 1, value)
+            # text as text: `write` would take an organisation named "=..." for a formula
+            ws.write_string(r, 0, text)
+            if isinstance(value, int | float):
+                ws.write_number(r, 1, value)
+            elif value is not None:
+                ws.write_string(r, 1, str(value))
             r += 1
         r += 1
     ws2 = wb.add_worksheet(p.t("分组织")[:31])
-    ws2.write(0, 0, p.t("组织"), bold)
+    ws2.write_string(0, 0, p.t("组织"), bold)
     for c, (_key, text) in enumerate(BREAKDOWN_COLUMNS, start=1):
-        ws2.write(0, c, p.t(text), bold)
+        ws2.write_string(0, c, p.t(text), bold)
     rows = breakdown_rows(s)
     for i, row in enumerate(rows, start=1):
-        ws2.write(i, 0, row["name"])
+        ws2.write_string(i, 0, row["name"])
         for c, (key, _text) in enumerate(BREAKDOWN_COLUMNS, start=1):
             ws2.write_number(i, c, row[key])
     total = totals_row(rows)
-    ws2.write(len(rows) + 1, 0, p.t("合计"), bold)
+    ws2.write_string(len(rows) + 1, 0, p.t("合计"), bold)
     for c, (key, _text) in enumerate(BREAKDOWN_COLUMNS, start=1):
         ws2.write_number(len(rows) + 1, c, total[key], bold)
     wb.close()

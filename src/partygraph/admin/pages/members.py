@@ -7,8 +7,6 @@ The small form helpers at the top are shared by transfers.py and org_forms.py.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import AsyncIterator
 from datetime import date
@@ -21,6 +19,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
+from partygraph import xlsx
 from partygraph.admin.core import OperationError, Page, form_errors, page
 
 
@@ -366,9 +365,7 @@ CSV_COLUMNS = [
 
 
 def _csv_line(row: list[Any]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerow(row)
-    return buf.getvalue()
+    return xlsx.csv_line(row)  # formulas neutralised, like every export
 
 
 async def export_csv(p: Page, params: dict[str, Any]) -> Response:
