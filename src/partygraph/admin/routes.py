@@ -13,6 +13,7 @@ from starlette.routing import Route, Router
 
 from partygraph.admin.core import Page, check_csrf
 from partygraph.admin.pages import (
+    access_log,
     alerts,
     assistance,
     branch_life,
@@ -139,6 +140,7 @@ def admin_app(state: Any) -> Router:
             *members.routes,
             *transfers.routes,
             *settings.routes,
+            *access_log.routes,
             *signin_pages.routes,
             *alerts.routes,  # before pipeline's older /alerts
             *pipeline.routes,
