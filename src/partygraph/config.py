@@ -53,6 +53,23 @@ class Settings:
     # --- accounts ---
     # The shortest password a clerk may choose (one-time passwords are at least this long too).
     account_min_password_length: int = 10
+    # --- sign-in and sessions (services.signin) ---
+    # A signed-in session ends after this many seconds without a request (and always after
+    # session_max_age from sign-in).
+    session_idle_timeout: int = 2 * 3600
+    # Failed sign-ins counted over this window (seconds): this many for one user name, or
+    # this many from one address, lock it for signin_lockout seconds.
+    signin_window: int = 15 * 60
+    signin_account_failures: int = 5
+    signin_address_failures: int = 20
+    signin_lockout: int = 15 * 60
+    # Each failure in the window after the first adds this much wait (ms) to the answer, up to 3 s.
+    signin_delay_ms: int = 500
+    # Secure flag of the session cookie: auto (when the request came over HTTPS), always, never.
+    cookie_secure: str = "auto"
+    # Reverse proxies whose X-Forwarded-Proto/-For are believed (comma-separated; "*" = any):
+    # passed to uvicorn/gunicorn as forwarded_allow_ips.
+    forwarded_allow_ips: str = field(default_factory=lambda: os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
     # The numbers of the rules: defaults in code, a deployment's overrides in a TOML file.
     rules_file: Path | None = None
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)

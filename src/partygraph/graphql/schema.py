@@ -27,7 +27,6 @@ from partygraph.graphql.mutations.evaluation import EvaluationMutation
 from partygraph.graphql.mutations.member import MemberMutation
 from partygraph.graphql.mutations.organization import OrganizationMutation
 from partygraph.graphql.mutations.plan import PlanMutation
-from partygraph.graphql.queries.access_log import AccessLogQuery
 from partygraph.graphql.queries.account import AccountQuery
 from partygraph.graphql.queries.alerts import AlertsQuery
 from partygraph.graphql.queries.assistance import AssistanceQuery
@@ -39,6 +38,7 @@ from partygraph.graphql.queries.plan import PlanQuery
 from partygraph.graphql.queries.settings import SettingsQuery
 from partygraph.graphql.queries.stats import StatsQuery
 from partygraph.graphql.result_cache import CachingSchema
+from partygraph.graphql.signin import SignInMutation, SignInQuery
 from partygraph.graphql.types.account import NODE_TYPES as ACCOUNT_NODE_TYPES
 from partygraph.graphql.types.assistance import FEN_SCALAR, Fen
 from partygraph.graphql.types.assistance import NODE_TYPES as ASSISTANCE_NODE_TYPES
@@ -50,8 +50,8 @@ from partygraph.graphql.types.member import MemberType, PositionType, TransferTy
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.graphql.types.plan import NODE_TYPES as PLAN_NODE_TYPES
 
-Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery, AccountQuery, AccessLogQuery))
-Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation, PlanMutation, DisciplineMutation, CandidateVoteMutation, AccountMutation))
+Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery, AccountQuery, SignInQuery))
+Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation, PlanMutation, DisciplineMutation, CandidateVoteMutation, AccountMutation, SignInMutation))
 
 # Types reachable only through `node(id)` must be named here.
 NODE_TYPES = [OrganizationType, MemberType, PositionType, TransferType, CandidateType, MeetingType, MeetingDecisionType, *EVALUATION_NODE_TYPES, *ASSISTANCE_NODE_TYPES, *BRANCH_LIFE_NODE_TYPES, *PLAN_NODE_TYPES, *DISCIPLINE_NODE_TYPES, *ACCOUNT_NODE_TYPES]
