@@ -27,6 +27,7 @@ from partygraph.graphql.mutations.evaluation import EvaluationMutation
 from partygraph.graphql.mutations.member import MemberMutation
 from partygraph.graphql.mutations.organization import OrganizationMutation
 from partygraph.graphql.mutations.plan import PlanMutation
+from partygraph.graphql.queries.access_log import AccessLogQuery
 from partygraph.graphql.queries.account import AccountQuery
 from partygraph.graphql.queries.alerts import AlertsQuery
 from partygraph.graphql.queries.assistance import AssistanceQuery
@@ -50,7 +51,7 @@ from partygraph.graphql.types.member import MemberType, PositionType, TransferTy
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.graphql.types.plan import NODE_TYPES as PLAN_NODE_TYPES
 
-Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery, AccountQuery, SignInQuery))
+Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery, AccountQuery, AccessLogQuery, SignInQuery))
 Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation, PlanMutation, DisciplineMutation, CandidateVoteMutation, AccountMutation, SignInMutation))
 
 # Types reachable only through `node(id)` must be named here.
