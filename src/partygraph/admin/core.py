@@ -21,8 +21,10 @@ from partygraph.auth import CSRF_HEADER, SESSION_CSRF_KEY, request_language, vie
 from partygraph.context import Context, Viewer
 from partygraph.i18n import translate
 from partygraph.observability import ACCOUNT_ID
+from partygraph.services.account import needs_password_change
 
 OPERATIONS_DIR = Path(__file__).parent / "operations"
+FORCED_PASSWORD_PAGE = "/admin/account/password"
 
 
 class OperationError(RuntimeError):
@@ -144,6 +146,12 @@ def page(*, write: bool = False) -> Callable[[Handler], Callable[[Request], Awai
                     if request.headers.get("hx-request") == "true":
                         return Response(status_code=204, headers={"HX-Redirect": target})
                     return RedirectResponse(target, 303)
+                # Forced password change (admin/pages/accounts.py): an account whose password an
+                # administrator made (new account, reset) reaches only the change-password page.
+                if request.url.path != FORCED_PASSWORD_PAGE and needs_password_change(p.session, p.viewer.account_id):
+                    if request.headers.get("hx-request") == "true":
+                        return Response(status_code=204, headers={"HX-Redirect": FORCED_PASSWORD_PAGE})
+                    return RedirectResponse(FORCED_PASSWORD_PAGE, 303)
                 return await handler(p)
             finally:
                 p.close()

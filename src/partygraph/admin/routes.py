@@ -14,6 +14,7 @@ from starlette.routing import Route, Router
 from partygraph.admin.core import Page, check_csrf
 from partygraph.admin.pages import (
     access_log,
+    accounts,
     alerts,
     assistance,
     branch_life,
@@ -149,5 +150,6 @@ def admin_app(state: Any) -> Router:
             *dashboard.routes,
             *imports.routes,
             *branch_life.routes,
+            *accounts.routes,
         ]
     )
