@@ -246,7 +246,7 @@ def subject_states(ctx: Context, round_id: int) -> list[SubjectState]:
         .outerjoin(Outcome, col(Outcome.subject_id) == EvaluationSubject.id)
         .where(col(EvaluationSubject.round_id) == round_id, col(EvaluationSubject.withdrawn_on).is_(None))
         .order_by(col(EvaluationSubject.member_name), col(EvaluationSubject.id))
-    ).tuples().all()
+    ).all()
     return [
         SubjectState(
             member_id=s.member_id,
