@@ -83,13 +83,7 @@ ROOT_SKIP = {
 }
 
 # Known defects: {test id: reason}; each is an xfail(strict=True) until the source is fixed.
-_ATTENDANCE = ("an attendance row naming a member outside the viewer's scope answers RuleViolation R-LIFE-08 "
-               "(services/meeting.py _attendance_rows) instead of NotFound; the same answer as for an id that "
-               "does not exist, so it leaks nothing, but the contract is NotFound for an out-of-scope id")
-KNOWN_DEFECTS: dict[str, str] = {
-    "recordBranchMeeting:input.attendance.0.memberId": _ATTENDANCE,
-    "setMeetingAttendance:attendance.0.memberId": _ATTENDANCE,
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 # Ids that may name a record outside the scope by design: {mixed-test id: reason}.
 OUTSIDE_BY_DESIGN = {

@@ -341,6 +341,11 @@ def _attendance_rows(ctx: Context, org: Organization, attendance: list[Attendanc
             m = away.get(a.member_id)
             is_away = m is not None and not path_within(m.org_path, org.path)
         if m is None:
+            # One answer for a member that does not exist and one the viewer does not see;
+            # R-LIFE-08 only for a member the viewer sees who is not on this roster.
+            known = ctx.session.get(Member, a.member_id)
+            if known is None or not ctx.viewer or not ctx.viewer.sees(known.org_path):
+                raise NotFoundError("党员", a.member_id, f"{field}.memberId", type_en="Member")
             raise violation(
                 "R-LIFE-08",
                 "只能登记本组织在册党员，或在本组织参加组织生活的流动党员（R-LIFE-08）",
