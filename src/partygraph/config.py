@@ -70,6 +70,17 @@ class Settings:
     # Reverse proxies whose X-Forwarded-Proto/-For are believed (comma-separated; "*" = any):
     # passed to uvicorn/gunicorn as forwarded_allow_ips.
     forwarded_allow_ips: str = field(default_factory=lambda: os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
+    # --- HTTP limits (graphql.view) ---
+    # The largest /graphql request body in bytes (413 above it).
+    max_body_bytes: int = 1024 * 1024
+    # The longest GraphQL document in characters, comments and whitespace included (the token
+    # limit above counts neither).
+    max_query_length: int = 20_000
+    # The longest search text of a list filter, in characters.
+    max_search_length: int = 100
+    # Which bearer tokens may introspect the schema and get "Did you mean ...?" hints:
+    # all, writable (not read-only tokens) or none. Signed-in admin sessions always may.
+    introspection_tokens: str = "writable"
     # The numbers of the rules: defaults in code, a deployment's overrides in a TOML file.
     rules_file: Path | None = None
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)

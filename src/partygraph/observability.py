@@ -10,6 +10,7 @@ errors quote the values they refused (a duplicate ID number, a name too long).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import secrets
@@ -37,6 +38,8 @@ READY_LOGGER = "partygraph.ready"
 # Keys in the ASGI scope's "state" (request.state) that the endpoints fill in for the log.
 ACCOUNT_ID = "log_account_id"
 OPERATION = "log_operation"
+# Set on an exception once logged: the GraphQL endpoint tells the client the same id.
+ERROR_ID_ATTR = "partygraph_error_id"
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
 _MAX_PATH = 300
@@ -93,6 +96,9 @@ class _StrawberryErrors(logging.Handler):
         if exc is None or isinstance(exc, GraphQLError | DomainError):
             return
         error_id = log_exception(exc, where="graphql resolver")
+        # An exception type with __slots__ keeps no id: the view logs it again.
+        with contextlib.suppress(AttributeError):
+            setattr(exc, ERROR_ID_ATTR, error_id)
         state = _request_state.get()
         if state is not None:
             state.setdefault("log_error_id", error_id)

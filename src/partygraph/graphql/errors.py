@@ -43,6 +43,19 @@ class Conflict(Error):
 
 
 ERROR_TYPES = (RuleViolation, NotFound, NotAllowed, Conflict)
+
+# Row ids are INTEGER columns: PostgreSQL refuses a larger number with an error that quotes
+# the statement, SQLite one over 2**63 with an OverflowError. No such row can exist.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(node_id: str) -> int | None:
+    """The row id a global id's node part names, or None if it cannot name a row."""
+    text = node_id.strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ROW_ID else None
 # The error half of every mutation's result union:
 # `Result = Annotated[Payload | MutationError, strawberry.union("Result")]`.
 MutationError = RuleViolation | NotFound | NotAllowed | Conflict

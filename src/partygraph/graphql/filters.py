@@ -12,7 +12,9 @@ from sqlmodel import col
 from strawberry import relay
 
 from partygraph.context import Context
+from partygraph.errors import violation
 from partygraph.graphql import enums
+from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.pagination import KeyOf, SortKey
 from partygraph.models.member import ACTIVE_STATUSES, Member
 from partygraph.models.organization import Organization
@@ -54,6 +56,16 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+def search_text(ctx: Context, text: str, field: str = "filter.search") -> str:
+    """A list filter's search text, stripped; refused over `max_search_length` characters (a
+    LIKE over a long pattern costs the database, and no name is that long)."""
+    q = text.strip()
+    limit = ctx.settings.max_search_length
+    if len(q) > limit:
+        raise violation("SEARCH_TOO_LONG", f"搜索内容不能超过 {limit} 个字", f"The search text is longer than {limit} characters", field)
+    return q
+
+
 def name_search(ctx: Context, model: Any, text: str) -> ColumnElement[bool]:
     """Search a person table (Member, Candidate) by pinyin or initials prefix, phone, ID number or name.
 
@@ -65,7 +77,7 @@ def name_search(ctx: Context, model: Any, text: str) -> ColumnElement[bool]:
     (in a province "zhang" matches 270,000 people, a county's subtree 20,000). Digits are a phone or ID number, matched exactly
     (indexed); anything else is a substring of the Chinese name.
     """
-    q = text.strip()
+    q = search_text(ctx, text)
     low = q.lower().replace(" ", "")
     if low.isascii() and low.isalpha():
         ranges = [and_(k >= low, k < _next_prefix(low)) for k in (model.name_pinyin, model.name_initials)]
@@ -84,7 +96,7 @@ def member_conditions(ctx: Context, f: MemberFilter | None) -> list[ColumnElemen
     f = f or MemberFilter()
     conds: list[ColumnElement[bool]] = []
     if f.under is not None:
-        org = org_service.get(ctx, int(f.under.node_id))
+        org = org_service.get(ctx, db_id(f.under, "Organization", "filter.under"))
         conds.append(path_range(col(Member.org_path), org.path))
     statuses = [s.value for s in f.status] if f.status else [s.value for s in ACTIVE_STATUSES]
     conds.append(col(Member.status).in_(statuses))
@@ -142,14 +154,14 @@ def org_conditions(ctx: Context, f: OrgFilter | None) -> list[ColumnElement[bool
     f = f or OrgFilter()
     conds: list[ColumnElement[bool]] = []
     if f.under is not None:
-        org = org_service.get(ctx, int(f.under.node_id))
+        org = org_service.get(ctx, db_id(f.under, "Organization", "filter.under"))
         conds.append(path_range(col(Organization.path), org.path))
     if f.kind:
         conds.append(col(Organization.kind).in_([k.value for k in f.kind]))
     if f.branch_type:
         conds.append(col(Organization.branch_type).in_([b.value for b in f.branch_type]))
     if f.search and f.search.strip():
-        q = f"%{_escape_like(f.search.strip())}%"
+        q = f"%{_escape_like(search_text(ctx, f.search))}%"
         conds.append(or_(col(Organization.name).ilike(q, escape="\\"), col(Organization.code).ilike(q, escape="\\")))
     if not f.include_dissolved:
         conds.append(col(Organization.status) == "active")

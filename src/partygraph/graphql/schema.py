@@ -50,6 +50,7 @@ from partygraph.graphql.types.evaluation import NODE_TYPES as EVALUATION_NODE_TY
 from partygraph.graphql.types.member import MemberType, PositionType, TransferType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.graphql.types.plan import NODE_TYPES as PLAN_NODE_TYPES
+from partygraph.graphql.view import PerRequestIntrospection
 
 Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery, AccountQuery, AccessLogQuery, SignInQuery))
 Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation, PlanMutation, DisciplineMutation, CandidateVoteMutation, AccountMutation, SignInMutation))
@@ -80,6 +81,8 @@ def _schema(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Sch
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            # Introspection per request (the view decides): the validation cache keys on the rules.
+            PerRequestIntrospection,
         ],
     )
 

@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 
 from partygraph.errors import violation
+from partygraph.graphql.errors import row_id
 
 
 @overload
@@ -20,10 +21,10 @@ def db_id(gid: relay.GlobalID | None, type_name: str, field: str) -> int | None:
         return None
     if gid.type_name != type_name:
         raise violation("INVALID_ID", f"{field} 不是 {type_name} 的 ID", f"{field} is not a {type_name} id", field)
-    try:
-        return int(gid.node_id)
-    except ValueError:
-        raise violation("INVALID_ID", f"{field} 无效", f"{field} is invalid", field) from None
+    value = row_id(gid.node_id)
+    if value is None:
+        raise violation("INVALID_ID", f"{field} 无效", f"{field} is invalid", field)
+    return value
 
 
 def provided(input_obj: Any, names: list[str]) -> dict[str, Any]:

@@ -11,8 +11,7 @@ from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.errors import DomainError
-from partygraph.graphql.filters import _escape_like
+from partygraph.graphql.filters import _escape_like, search_text
 from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.pagination import Connection, SortKey, paginate
 from partygraph.graphql.types.assistance import (
@@ -76,7 +75,7 @@ def case_conditions(info: Info, f: AssistanceCaseFilter | None) -> list[ColumnEl
     elif f.overdue_review is False:
         conds.append(~overdue | col(C.review_due_on).is_(None))
     if f.search and f.search.strip():
-        q = f"%{_escape_like(f.search.strip())}%"
+        q = f"%{_escape_like(search_text(ctx_of(info), f.search))}%"
         conds.append(col(C.member_id).in_(select(col(Member.id)).where(or_(col(Member.name).like(q, escape="\\"), col(Member.name_pinyin).like(q.lower(), escape="\\")))))
     return conds
 
@@ -215,10 +214,8 @@ class AssistanceQuery:
     @strawberry.field(description="Who is owed an allowance for a month in a subtree (R-AID-05): the preview before paying.")
     def allowance_eligibility(self, info: Info, under: relay.GlobalID, kind: AllowanceKind, month: str) -> AllowancePreview:
         ctx = ctx_of(info)
-        try:
-            rows = service.eligibility(ctx, org_id=db_id(under, "Organization", "under"), kind=kind.value, month=month)
-        except DomainError as exc:
-            raise ValueError(f"{exc.code}: {exc.message_zh if ctx.lang == 'zh' else exc.message_en}") from exc
+        # A domain error (not found, a bad month) reaches the client with its code and messages.
+        rows = service.eligibility(ctx, org_id=db_id(under, "Organization", "under"), kind=kind.value, month=month)
         eligible = [
             AllowanceEligible(
                 member=resolves_as(MemberType, r.member),

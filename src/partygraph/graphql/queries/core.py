@@ -21,6 +21,7 @@ from partygraph.graphql.filters import (
     org_conditions,
     org_sort,
 )
+from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.pagination import Connection, SortKey, paginate, wants_in_nodes
 from partygraph.graphql.types.common import ctx_of, label, maybe_resolves_as
 from partygraph.graphql.types.member import MemberType, TransferType
@@ -67,7 +68,7 @@ class CoreQuery:
         ctx = ctx_of(info)
         stmt = select(Organization).where(within(col(Organization.path), ctx.viewer))
         if id is not None:
-            stmt = stmt.where(col(Organization.id) == int(id.node_id))
+            stmt = stmt.where(col(Organization.id) == db_id(id, "Organization", "id"))
         elif code is not None:
             stmt = stmt.where(col(Organization.code) == code.strip())
         else:

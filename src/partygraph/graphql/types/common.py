@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from enum import Enum
+from functools import wraps
 from typing import Any, TypeVar, cast, overload
 
 import strawberry
@@ -35,6 +36,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from partygraph.context import Context
+from partygraph.graphql.errors import row_id
 from partygraph.models.access_log import FieldGroup
 from partygraph.models.audit import AuditEvent
 from partygraph.scope import within
@@ -54,6 +56,28 @@ class Node(relay.Node):
     @classmethod
     def _id(cls, root: Any, info: Info) -> relay.GlobalID:
         return relay.GlobalID(info._raw_info.parent_type.name, str(root.id))
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("resolve_nodes")
+        if isinstance(own, classmethod):
+            cls.resolve_nodes = classmethod(_row_ids_only(own.__func__))  # type: ignore[method-assign,assignment]
+
+
+def _row_ids_only(resolve: Callable[..., Any]) -> Callable[..., Any]:
+    """A node type's `resolve_nodes`, given only ids that can name a row: the rest answer None
+    (not found) rather than reach `int()` or the database (an id past INTEGER is an error there)."""
+
+    @wraps(resolve)
+    def resolve_row_ids(cls: Any, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        ids = list(node_ids)
+        valid = [i for i in ids if row_id(i) is not None]
+        if len(valid) == len(ids):
+            return list(resolve(cls, info=info, node_ids=ids, required=required))
+        found = iter(resolve(cls, info=info, node_ids=valid, required=required) if valid else [])
+        return [next(found) if row_id(i) is not None else None for i in ids]
+
+    return resolve_row_ids
 
 
 def ctx_of(info: Info) -> Context:
@@ -156,8 +180,9 @@ def scoped_nodes(info: Info, model: Any, node_ids: Iterable[str], cond: Callable
     """`resolve_nodes` for every node type: the rows of these ids that `cond(viewer)` lets the
     viewer see, in the order asked, None for the rest (out of scope answers like unknown)."""
     ctx = ctx_of(info)
-    ids = [int(i) for i in node_ids]
-    rows = {r.id: r for r in ctx.session.execute(select(model).where(model.id.in_(ids), cond(ctx.viewer))).scalars()}
+    ids = [row_id(i) for i in node_ids]  # None (not found) for one that cannot name a row
+    wanted = [i for i in ids if i is not None]
+    rows = {r.id: r for r in ctx.session.execute(select(model).where(model.id.in_(wanted), cond(ctx.viewer))).scalars()}
     return [rows.get(i) for i in ids]
 
 
