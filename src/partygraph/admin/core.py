@@ -11,14 +11,17 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 from urllib.parse import urlencode
 
+from graphql import GraphQLError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from strawberry.relay.types import GlobalIDValueError
 
 from partygraph.auth import CSRF_HEADER, SESSION_CSRF_KEY, request_language, viewer_from_session
 from partygraph.context import Context, Viewer
+from partygraph.errors import DomainError
 from partygraph.i18n import translate
 from partygraph.observability import ACCOUNT_ID
 from partygraph.services.account import needs_password_change
@@ -94,6 +97,9 @@ class Page:
             operation_name=name,
         )
         if result.errors:
+            refused = refusal(result.errors)
+            if refused is not None:
+                raise refused
             raise OperationError("; ".join(str(e) for e in result.errors))
         return result.data or {}
 
@@ -116,6 +122,32 @@ class Page:
 
     def close(self) -> None:
         self.session.close()
+
+
+# What a query answers for an id or a parameter taken from the URL that names nothing.
+_NOT_FOUND_CODES = frozenset({"NOT_FOUND", "INVALID_ID"})
+
+
+def refusal(errors: list[GraphQLError]) -> HTTPException | None:
+    """The HTTP answer to an operation the API refused because of what the URL carried (a
+    malformed or unknown id: 404; a page size, cursor or search it refuses: 400), or None
+    when the errors are a bug of the page (an OperationError, 500 with an error id)."""
+    statuses = []
+    for error in errors:
+        original = error.original_error
+        if isinstance(original, DomainError):
+            if original.code in _NOT_FOUND_CODES:
+                statuses.append((404, "未找到 / Not found"))
+            else:
+                statuses.append((400, f"{original.message_zh} / {original.message_en}"))
+        elif isinstance(original, GlobalIDValueError) or error.path is None and error.message.startswith("Variable '$"):
+            # A value from the URL that the schema's types refuse (an id that is not base64,
+            # given as a variable or to `node(id:)`).
+            statuses.append((404, "未找到 / Not found"))
+        else:
+            return None
+    status, detail = max(statuses)
+    return HTTPException(status, detail)
 
 
 def _jsonable(value: Any) -> Any:
@@ -152,13 +184,35 @@ def page(*, write: bool = False) -> Callable[[Handler], Callable[[Request], Awai
                     if request.headers.get("hx-request") == "true":
                         return Response(status_code=204, headers={"HX-Redirect": FORCED_PASSWORD_PAGE})
                     return RedirectResponse(FORCED_PASSWORD_PAGE, 303)
-                return await handler(p)
+                try:
+                    return await handler(p)
+                except HTTPException as exc:
+                    if exc.status_code >= 500 or exc.status_code < 400:
+                        raise
+                    return error_page(p, exc.status_code)
             finally:
                 p.close()
 
         return endpoint
 
     return decorate
+
+
+ERROR_TITLES = {
+    400: "请求无效",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持此请求方式",
+    409: "数据已被修改",
+    413: "请求内容过大",
+    422: "提交的内容有误",
+}
+
+
+def error_page(p: Page, status: int) -> HTMLResponse:
+    """A plain page for a request the admin refuses (a malformed id, a page number...): the
+    status and what to do, nothing of the request echoed."""
+    return p.render("error.html", status_code=status, status=status, title=ERROR_TITLES.get(status, "请求无效"))
 
 
 @lru_cache(maxsize=4)
