@@ -406,15 +406,32 @@ def test_history_is_on_the_account(gql, world, session_factory) -> None:  # type
 # --- sessions ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason="waits for server-side sessions")
 def test_changes_end_the_accounts_sessions(gql, world, session_factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from partygraph.services import signin  # type: ignore[attr-defined]
+    from partygraph.services import signin
 
     ended: list[tuple[int, str]] = []
-    monkeypatch.setattr(signin, "end_sessions", lambda session, account_id, reason: ended.append((account_id, reason)) or 1)
+
+    def end_sessions(session: Any, account_id: int, reason: str) -> int:
+        ended.append((account_id, reason))
+        return 1
+
+    monkeypatch.setattr(signin, "end_sessions", end_sessions)
     village = account_row(session_factory, "village").id
     gid = account_gid(session_factory, "village")
     gql(RESET, {"input": {"id": gid}}, user="township")
     gql(UPDATE, {"input": {"id": gid, "role": "group"}}, user="township")
+    gql(UPDATE, {"input": {"id": gid, "displayName": "只改姓名"}}, user="township")  # no session ends
     gql(DEACTIVATE, {"input": {"id": gid}}, user="township")
-    assert [a for a, _ in ended] == [village, village, village]
+    assert ended == [(village, "password_reset"), (village, "role_changed"), (village, "deactivated")]
+    gql(CHANGE, {"input": {"oldPassword": PASSWORD, "newPassword": "a-good-new-pass"}}, user="township")
+    assert ended[-1] == (account_row(session_factory, "township").id, "password_changed")
+
+
+def test_a_deactivated_accounts_admin_session_ends(client, world, session_factory, gql) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import login
+
+    login(client, "village")
+    assert client.get("/admin/members", follow_redirects=False).status_code == 200
+    gql(DEACTIVATE, {"input": {"id": account_gid(session_factory, "village")}}, user="township")
+    r = client.get("/admin/members", follow_redirects=False)
+    assert r.status_code == 303 and "/admin/login" in r.headers["location"]

@@ -34,7 +34,6 @@ password, R-ACC-12 token already revoked, R-ACC-13 token of another account (cou
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 import secrets
 from typing import Any
@@ -233,17 +232,11 @@ def _require_self(ctx: Context) -> tuple[Viewer, Account]:
 
 
 def _end_sessions(ctx: Context, account_id: int, reason: str) -> int:
-    """End the account's admin sessions (services.signin, built beside this module). Imported
-    when called: account administration must not depend on the sign-in module's import order,
-    and works (without sessions to end) where that module is not there yet."""
-    try:
-        module = importlib.import_module("partygraph.services.signin")
-    except ModuleNotFoundError as exc:
-        if exc.name != "partygraph.services.signin":
-            raise
-        return 0
-    end = getattr(module, "end_sessions", None)
-    return int(end(ctx.session, account_id, reason)) if end is not None else 0
+    """End the account's admin sessions, in this transaction. Imported here because
+    services.signin imports this module."""
+    from partygraph.services import signin
+
+    return signin.end_sessions(ctx.session, account_id, getattr(signin, reason.upper(), reason))
 
 
 def _org_of(ctx: Context, account: Account) -> Organization:
@@ -429,7 +422,7 @@ def update(
         return account
     _bump(ctx, account, version)
     if (before["role"], before["org_id"]) != (after["role"], after["org_id"]):
-        _end_sessions(ctx, account.id, "account_changed")
+        _end_sessions(ctx, account.id, "role_changed")
     _audit(ctx, "account.update", account, new_org, before, after)
     return account
 
