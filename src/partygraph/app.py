@@ -29,6 +29,7 @@ from partygraph.observability import (
     healthz,
     migrations_head,
 )
+from partygraph.security_headers import SecurityHeaders
 
 
 @dataclass
@@ -77,6 +78,8 @@ def create_app(
         middleware=[
             # Outermost of ours: its duration and status cover the session cookie's work too.
             Middleware(RequestLog, debug=settings.debug),
+            # Headers on every answer, errors and redirects included.
+            Middleware(SecurityHeaders),
             # Only a random session id in the cookie; the session itself is a row (services.signin).
             Middleware(SessionMiddleware, settings=settings),
         ],

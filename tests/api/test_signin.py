@@ -4,11 +4,13 @@ A copied cookie dies with sign-out; sessions expire when idle and after their ma
 `end_sessions` ends them; failed sign-ins are throttled the same way whether the name exists
 or not, lockouts are audited, listed and lifted by county accounts only; `next=` accepts
 only local paths; the cookie is Secure over HTTPS or when configured; security headers on
-every answer (tests of the headers come with them).
+every answer, GraphiQL with its own policy.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -24,6 +26,7 @@ from partygraph.config import Settings
 from partygraph.models.account import Account
 from partygraph.models.audit import AuditEvent
 from partygraph.models.session import LoginSession, SignInAttempt, SignInLockout
+from partygraph.security_headers import APP_POLICY, GRAPHIQL_POLICY
 from partygraph.services import signin
 from tests.conftest import PASSWORD, login
 
@@ -375,3 +378,50 @@ def test_the_language_cookie_is_separate_and_survives_sign_out(client) -> None: 
     assert client.cookies.get("partygraph_lang") == "en"
     client.post("/admin/logout", data={"csrf": csrf})
     assert "Sign in" in client.get("/admin/login").text
+
+
+def _assert_headers(r: Any, policy: str) -> None:
+    assert r.headers["content-security-policy"] == policy
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "same-origin"
+
+
+def test_security_headers_on_every_answer(client) -> None:  # type: ignore[no-untyped-def]
+    _assert_headers(client.get("/admin/login"), APP_POLICY)
+    _assert_headers(client.get("/admin/orgs", follow_redirects=False), APP_POLICY)  # a redirect
+    _assert_headers(client.get("/static/admin.js"), APP_POLICY)
+    _assert_headers(client.post("/graphql", json={"query": "{ __typename }"}), APP_POLICY)  # 401 JSON
+    login(client, "county")
+    for path in ("/admin/orgs", "/admin/members", "/admin/settings", "/admin/dashboard"):
+        _assert_headers(client.get(path), APP_POLICY)
+    assert "frame-ancestors 'none'" in APP_POLICY and "'unsafe-inline'" not in APP_POLICY and "'unsafe-eval'" not in APP_POLICY
+
+
+def test_graphiql_gets_its_own_policy_naming_its_inline_blocks(client) -> None:  # type: ignore[no-untyped-def]
+    login(client, "county")
+    r = client.get("/graphql", headers={"Accept": "text/html"})
+    assert r.status_code == 200 and "graphiql" in r.text.lower()
+    _assert_headers(r, GRAPHIQL_POLICY)
+    for tag in ("script", "style"):
+        blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", r.text, flags=re.S)
+        assert blocks
+        for block in blocks:
+            digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in GRAPHIQL_POLICY
+    assert "'unsafe-inline'" not in GRAPHIQL_POLICY and "'unsafe-eval'" not in GRAPHIQL_POLICY
+    for src in re.findall(r'src="([^"]+)"', r.text):
+        assert src.startswith("https://unpkg.com/")
+
+
+def test_no_template_carries_inline_script_style_or_event_attributes() -> None:
+    from partygraph.config import Settings as S
+
+    offenders = []
+    for path in S().templates_dir.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=|hx-on|javascript:", text):
+            offenders.append(path.name)
+        if re.search(r'hx-trigger="[^"]*\[', text):  # trigger filters are eval'd
+            offenders.append(path.name)
+    assert not offenders
