@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, func, or_, select, update
+from sqlalchemy import CursorResult, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from partygraph.config import Settings
 from partygraph.context import Context, Viewer
@@ -94,23 +95,20 @@ def start_session(session: Session, account_id: int, *, address: str | None = No
 
 # The viewer of a live session, in one statement: the columns of
 # services.account.viewer_for_account_id, joined from the session row by its unique digest.
-# Core rather than text(): the times go through the columns' own type (UTC on both databases).
+# Plain SQL like that one (a Core select measured ~1.5x slower to build and run here); the
+# times are bound and read through the columns' own type, UTC on both databases.
 _SESSION_VIEWER = (
-    select(
-        col(Account.id), col(Account.username), col(Account.display_name), col(Account.role),
-        col(Organization.id), col(Organization.path), col(LoginSession.id), col(LoginSession.last_seen_at),
+    text(
+        """
+SELECT a.id, a.username, a.display_name, a.role, o.id AS org_id, o.path, s.id AS session_row, s.last_seen_at
+FROM login_session s JOIN account a ON a.id = s.account_id JOIN organization o ON o.id = a.org_id
+WHERE s.id_hash = :digest AND s.ended_at IS NULL AND s.last_seen_at > :idle_cutoff
+  AND s.created_at > :age_cutoff AND a.active = :yes
+"""
     )
-    .select_from(LoginSession)
-    .join(Account, col(Account.id) == col(LoginSession.account_id))
-    .join(Organization, col(Organization.id) == col(Account.org_id))
-    .where(
-        col(LoginSession.id_hash) == bindparam("digest"),
-        col(LoginSession.ended_at).is_(None),
-        col(LoginSession.last_seen_at) > bindparam("idle_cutoff"),
-        col(LoginSession.created_at) > bindparam("age_cutoff"),
-        col(Account.active).is_(True),
-    )
-)  # fmt: skip
+    .bindparams(bindparam("idle_cutoff", type_=UTCDateTime()), bindparam("age_cutoff", type_=UTCDateTime()))
+    .columns(last_seen_at=UTCDateTime())
+)
 _TOUCH = (
     update(LoginSession)
     .where(col(LoginSession.id) == bindparam("sid"))
@@ -132,6 +130,7 @@ def viewer_for_session(session: Session, session_id: str | None, settings: Setti
             "digest": session_digest(session_id),
             "idle_cutoff": now - timedelta(seconds=settings.session_idle_timeout),
             "age_cutoff": now - timedelta(seconds=settings.session_max_age),
+            "yes": True,
         },
     ).first()
     if row is None:
