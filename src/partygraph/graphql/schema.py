@@ -5,18 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 import strawberry
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from partygraph.config import Settings
 from partygraph.graphql.execution import ExecutionContext
+from partygraph.graphql.limits import QueryLimits
 from partygraph.graphql.mutations.account import AccountMutation
 from partygraph.graphql.mutations.assistance import AssistanceMutation
 from partygraph.graphql.mutations.branch_life import BranchLifeMutation
@@ -60,13 +55,13 @@ NODE_TYPES = [OrganizationType, MemberType, PositionType, TransferType, Candidat
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    settings = settings or Settings()
-    return _schema(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
+    """The process's one schema. The query limits in ``settings`` apply per request
+    (graphql.limits reads them from the request context), not per schema."""
+    return _schema()
 
 
-@lru_cache(maxsize=4)
-def _schema(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Schema:
-    """Built once per set of limits: Strawberry's relay fields cannot be bound twice."""
+@lru_cache(maxsize=1)
+def _schema() -> strawberry.Schema:
     return CachingSchema(
         query=Query,
         mutation=Mutation,
@@ -76,9 +71,7 @@ def _schema(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Sch
         # Factories, as Strawberry asks: one extension object per request. The parser and
         # validation caches live at module level (keyed by maxsize), so they are still shared.
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
-            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            QueryLimits,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             # Introspection per request (the view decides): the validation cache keys on the rules.
