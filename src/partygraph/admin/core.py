@@ -192,6 +192,9 @@ def page(*, write: bool = False) -> Callable[[Handler], Callable[[Request], Awai
                     return error_page(p, exc.status_code)
             finally:
                 p.close()
+                # Uploaded files are spooled to temporary files that only closing the form
+                # releases (and removes).
+                await request.close()
 
         return endpoint
 
