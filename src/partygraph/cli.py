@@ -446,7 +446,7 @@ def bench_generate(
         def report(phase: str, done: int, total: int) -> None:
             if phase not in tasks:
                 tasks[phase] = progress.add_task(phase, total=total)
-            progress.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
+            progress.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]  # rich's TaskID is a NewType of the int add_task returns
 
         try:
             result = generate(engine, scale, seed=seed, progress=report)

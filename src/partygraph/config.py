@@ -111,9 +111,9 @@ class Settings:
         if rules_file:
             from partygraph.rule_settings import load
 
-            values.update(load(Path(rules_file)))  # type: ignore[arg-type]
+            values.update(load(Path(rules_file)))  # type: ignore[arg-type]  # a str or Path from the environment or a caller
         values.update(overrides)
-        settings = cls(**values)  # type: ignore[arg-type]
+        settings = cls(**values)  # type: ignore[arg-type]  # each value was converted above by its field's declared type
         if not settings.secret_key:
             # A stable secret per database file keeps sessions valid across restarts
             # of the demo; production sets PARTYGRAPH_SECRET_KEY.

@@ -245,7 +245,7 @@ def revision(url: str | None, message: str, *, autogenerate: bool = True) -> Pat
             rev_id=_next_revision_id(script),
         )
     scripts = result if isinstance(result, list) else [result]
-    return Path(scripts[0].path)  # type: ignore[union-attr]
+    return Path(scripts[0].path)  # type: ignore[union-attr]  # revision() returns the Script it wrote, never None here
 
 
 def _slug_ok(message: str) -> bool:

@@ -286,7 +286,7 @@ class GraphQLView(GraphQL[Context, None]):
             and any(t in request.headers.get("accept", "") for t in ("text/html", "*/*"))
         )
 
-    async def execute_single(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def execute_single(self, **kwargs: Any) -> Any:  # type: ignore[override]  # passes every keyword through to Strawberry's unchanged
         # The request log's operation name (partygraph.observability); never the variables.
         data = kwargs["request_data"]
         kwargs["request"].scope["state"][log.OPERATION] = log.operation_name(data.query, data.operation_name)

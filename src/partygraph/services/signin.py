@@ -35,7 +35,7 @@ from partygraph.config import Settings
 from partygraph.context import Context, Viewer
 from partygraph.errors import ConflictError, NotAllowedError, NotFoundError, violation
 from partygraph.models.account import Account, Role
-from partygraph.models.common import utcnow
+from partygraph.models.common import table_of, utcnow
 from partygraph.models.organization import Organization
 from partygraph.models.session import LoginSession, SignInAttempt, SignInLockout
 from partygraph.services.account import authenticate
@@ -162,7 +162,7 @@ def end_session(session: Session, session_id: str | None, reason: str = SIGNED_O
 def end_sessions(session: Session, account_id: int, reason: str) -> int:
     """End every live session of an account (deactivated, password reset or changed, role
     changed); returns how many. In the caller's transaction: the caller commits."""
-    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE answers a CursorResult (rowcount)
         update(LoginSession)
         .where(col(LoginSession.account_id) == account_id, col(LoginSession.ended_at).is_(None))
         .values(ended_at=_now(), ended_reason=reason[:40])
@@ -309,7 +309,7 @@ def lockouts(ctx: Context, *, include_ended: bool = False, limit: int = 200) -> 
     belong to no organisation and every county account sees them."""
     viewer = _require_county(ctx, write=False)
     now = _now()
-    lifter = Account.__table__.alias("lifter")  # type: ignore[attr-defined]
+    lifter = table_of(Account).alias("lifter")
     query = (
         select(SignInLockout, col(Account.display_name), col(Account.username), col(Organization.path), lifter.c.username)
         .outerjoin(Account, col(Account.id) == col(SignInLockout.account_id))
@@ -356,7 +356,7 @@ def lift_lockout(ctx: Context, lockout_id: int, *, version: int | None = None) -
     if version is not None and version != lock.version:
         raise ConflictError("登录锁定", version, lock.version, type_en="Sign-in lockout")
     # Compare-and-set: two administrators lifting at once write one lifting, not two.
-    result: CursorResult[Any] = ctx.session.execute(  # type: ignore[assignment]
+    result: CursorResult[Any] = ctx.session.execute(  # type: ignore[assignment]  # an UPDATE answers a CursorResult (rowcount)
         update(SignInLockout)
         .where(col(SignInLockout.id) == lock.id, col(SignInLockout.version) == lock.version, col(SignInLockout.lifted_at).is_(None))
         .values(lifted_at=now, lifted_by_id=viewer.account_id, version=lock.version + 1)

@@ -61,7 +61,7 @@ class Node(relay.Node):
         super().__init_subclass__(**kwargs)
         own = cls.__dict__.get("resolve_nodes")
         if isinstance(own, classmethod):
-            cls.resolve_nodes = classmethod(_row_ids_only(own.__func__))  # type: ignore[method-assign,assignment]
+            cls.resolve_nodes = classmethod(_row_ids_only(own.__func__))  # type: ignore[method-assign,assignment]  # wraps the subclass's own classmethod, same signature
 
 
 def _row_ids_only(resolve: Callable[..., Any]) -> Callable[..., Any]:
