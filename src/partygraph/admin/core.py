@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -273,3 +274,44 @@ async def submit(
     if found:
         return None, found, ERROR_STATUS.get(payload.get("__typename", ""), 422)
     return payload, found, 200
+
+
+# --- numbered list pages ----------------------------------------------------------------------
+
+
+def requested_page(request: Request) -> int:
+    """The ?page= asked for: 1 when absent, not a number or below 1."""
+    try:
+        return max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def page_numbers(current: int, pages: int) -> list[int | None]:
+    """1 … 4 5 [6] 7 8 … 20: None marks a gap."""
+    shown = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+async def numbered_page(
+    request: Request,
+    fetch: Callable[[int], Awaitable[dict[str, Any]]],
+    count: Callable[[dict[str, Any]], int],
+    page_size: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One page of a numbered list: `fetch(offset)` runs the list's operation, `count` reads
+    the total from its data. A page past the end shows the last one. Returns the data and
+    the template's paging values (total, current, pages, page_numbers)."""
+    current = requested_page(request)
+    data = await fetch((current - 1) * page_size)
+    total = count(data)
+    pages = max(1, math.ceil(total / page_size))
+    if current > pages:
+        current = pages
+        data = await fetch((current - 1) * page_size)
+    return data, {"total": total, "current": current, "pages": pages, "page_numbers": page_numbers(current, pages)}

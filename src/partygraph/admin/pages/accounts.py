@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -22,14 +21,13 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from partygraph.admin.core import Page, page
+from partygraph.admin.core import Page, numbered_page, page
 from partygraph.admin.pages.members import (
     done,
     error_status,
     global_id,
     is_htmx,
     org_options,
-    page_numbers,
     payload_errors,
     read_form,
     split_errors,
@@ -114,24 +112,17 @@ async def account_list(p: Page) -> Response:
     params = list_params(p)
     if p.request.query_params.get("format") == "csv":
         return await export_csv(p, params)
-    try:
-        current = max(1, int(p.request.query_params.get("page", "1")))
-    except ValueError:
-        current = 1
-    data = await run_list(p, params, first=PAGE_SIZE, offset=(current - 1) * PAGE_SIZE)
-    total = data["accounts"]["totalCount"]
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if current > pages:
-        current = pages
-        data = await run_list(p, params, first=PAGE_SIZE, offset=(current - 1) * PAGE_SIZE)
+    data, paging = await numbered_page(
+        p.request,
+        lambda offset: run_list(p, params, first=PAGE_SIZE, offset=offset),
+        lambda d: int(d["accounts"]["totalCount"]),
+        PAGE_SIZE,
+    )
     values = {
         "params": params,
         "accounts": data["accounts"],
         "under": data.get("under"),
-        "total": total,
-        "current": current,
-        "pages": pages,
-        "page_numbers": page_numbers(current, pages),
+        **paging,
         "list_url": lambda **changes: list_url(params, **changes),
         "roles": ROLE_CHOICES,
         "actives": ACTIVE_CHOICES,
@@ -139,7 +130,7 @@ async def account_list(p: Page) -> Response:
     }
     if p.request.headers.get("hx-target") == "results" and p.request.headers.get("hx-history-restore-request") != "true":
         response = p.render("accounts/_results.html", fragment=True, **values)
-        response.headers["HX-Push-Url"] = list_url(params, page=current)
+        response.headers["HX-Push-Url"] = list_url(params, page=paging["current"])
         return response
     return p.render("accounts/list.html", **values)
 

@@ -9,7 +9,6 @@ kind choices and counts follow the organisation and area) and pushes the URL.
 from __future__ import annotations
 
 import io
-import math
 import re
 from datetime import datetime
 from typing import Any
@@ -20,8 +19,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
-from partygraph.admin.core import Page, page
-from partygraph.admin.pages.members import global_id, org_options, page_numbers
+from partygraph.admin.core import Page, numbered_page, page
+from partygraph.admin.pages.members import global_id, org_options
 from partygraph.rules import catalogue
 
 
@@ -167,21 +166,19 @@ async def alert_list(p: Page) -> Response:
     fmt = p.request.query_params.get("format", "")
     if fmt in FORMATS:
         return await export(p, params, fmt)
-    try:
-        current = max(1, int(p.request.query_params.get("page", "1")))
-    except ValueError:
-        current = 1
-    data = await _load(p, params, first=PAGE_SIZE, offset=(current - 1) * PAGE_SIZE)
+
+    async def fetch(offset: int) -> dict[str, Any]:
+        data = await _load(p, params, first=PAGE_SIZE, offset=offset)
+        if params["kind"] and params["area"] and not _kept(data["alertKinds"], params):
+            # a kind of another area (the area was just changed): the area wins
+            params["kind"] = ""
+            data = await _load(p, params, first=PAGE_SIZE, offset=offset)
+        return data
+
+    data, paging = await numbered_page(
+        p.request, fetch, lambda d: sum(k["count"] for k in _kept(d["alertKinds"], params)), PAGE_SIZE
+    )
     kinds = data["alertKinds"]
-    if params["kind"] and params["area"] and not _kept(kinds, params):
-        # a kind of another area (the area was just changed): the area wins
-        params["kind"] = ""
-        data = await _load(p, params, first=PAGE_SIZE, offset=(current - 1) * PAGE_SIZE)
-    total = sum(k["count"] for k in _kept(kinds, params))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if current > pages:
-        current = pages
-        data = await _load(p, params, first=PAGE_SIZE, offset=(current - 1) * PAGE_SIZE)
     values = {
         "params": params,
         "org": data["node"],
@@ -190,10 +187,7 @@ async def alert_list(p: Page) -> Response:
             area: sum(k["count"] for k in kinds if k["area"] == area) for area, _label in AREAS
         },
         "alerts": rows_of(data["allAlerts"], p.lang),
-        "total": total,
-        "current": current,
-        "pages": pages,
-        "page_numbers": page_numbers(current, pages),
+        **paging,
         "list_url": lambda **changes: list_url(params, **changes),
         "areas": AREAS,
         "area_labels": dict(AREAS),
@@ -205,7 +199,7 @@ async def alert_list(p: Page) -> Response:
         and headers.get("hx-history-restore-request") != "true"
     ):
         response = p.render("alerts/_body.html", **values)
-        response.headers["HX-Push-Url"] = list_url(params, page=current)
+        response.headers["HX-Push-Url"] = list_url(params, page=paging["current"])
         return response
     return p.render("alerts/list.html", **values)
 

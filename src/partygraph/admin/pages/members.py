@@ -7,7 +7,6 @@ The small form helpers at the top are shared by transfers.py and org_forms.py.
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -20,7 +19,7 @@ from starlette.routing import Route
 from strawberry.relay import GlobalID
 
 from partygraph import xlsx
-from partygraph.admin.core import OperationError, Page, form_errors, page
+from partygraph.admin.core import OperationError, Page, form_errors, numbered_page, page
 
 
 def N_(text: str) -> str:
@@ -276,17 +275,6 @@ def list_url(params: dict[str, Any], **changes: Any) -> str:
     return "/admin/members" + ("?" + query if query else "")
 
 
-def page_numbers(current: int, pages: int) -> list[int | None]:
-    """1 … 4 5 [6] 7 8 … 20: None marks a gap."""
-    shown = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
-    out: list[int | None] = []
-    for n in shown:
-        if out and n - (out[-1] or 0) > 1:
-            out.append(None)
-        out.append(n)
-    return out
-
-
 async def run_list(p: Page, params: dict[str, Any], **paging: Any) -> dict[str, Any]:
     variables = {
         "filter": member_filter(params),
@@ -308,24 +296,17 @@ async def member_list(p: Page) -> Response:
     params = list_params(p)
     if p.request.query_params.get("format") == "csv":
         return await export_csv(p, params)
-    try:
-        current = max(1, int(p.request.query_params.get("page", "1")))
-    except ValueError:
-        current = 1
-    data = await run_list(p, params, first=PAGE_SIZE, offset=(current - 1) * PAGE_SIZE)
-    total = data["members"]["totalCount"]
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if current > pages:
-        current = pages
-        data = await run_list(p, params, first=PAGE_SIZE, offset=(current - 1) * PAGE_SIZE)
+    data, paging = await numbered_page(
+        p.request,
+        lambda offset: run_list(p, params, first=PAGE_SIZE, offset=offset),
+        lambda d: int(d["members"]["totalCount"]),
+        PAGE_SIZE,
+    )
     values = {
         "params": params,
         "members": data["members"],
         "under": data.get("under"),
-        "total": total,
-        "current": current,
-        "pages": pages,
-        "page_numbers": page_numbers(current, pages),
+        **paging,
         "list_url": lambda **changes: list_url(params, **changes),
         "genders": GENDERS,
         "educations": EDUCATIONS,
@@ -338,7 +319,7 @@ async def member_list(p: Page) -> Response:
     ):
         response = p.render("members/_results.html", fragment=True, **values)
         # The address bar keeps the filters, without empty ones.
-        response.headers["HX-Push-Url"] = list_url(params, page=current)
+        response.headers["HX-Push-Url"] = list_url(params, page=paging["current"])
         return response
     return p.render("members/list.html", **values)
 
