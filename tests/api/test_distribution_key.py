@@ -30,8 +30,18 @@ from partygraph.services.base import PATH_PARENTS
 from tests.conftest import system_context
 
 # Tables that do not grow with the members: the organisation tree itself (its `path` is the
-# key) and the accounts of the people who use the system and their API tokens.
-NOT_DISTRIBUTED = {"organization", "account", "api_token"}
+# key), the accounts of the people who use the system and their API tokens, and the security
+# records of that use (sessions, sign-in attempts and lockouts, the access log), which grow
+# with sign-ins and reads, are read by account or by the county as a whole, never by subtree.
+NOT_DISTRIBUTED = {
+    "organization",
+    "account",
+    "api_token",
+    "login_session",
+    "sign_in_attempt",
+    "sign_in_lockout",
+    "access_log",
+}
 
 # Every table that grows with the members (or the organisations' records), with its key
 # column(s). A new table must be added here or to NOT_DISTRIBUTED, with an `*org_path`.

@@ -24,6 +24,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "evaluation": ("评议考核", "Evaluations"),
     "assistance": ("关怀帮扶", "Assistance"),
     "plans": ("发展计划", "Development plans"),
+    "accounts": ("账号管理", "Accounts"),
 }
 
 
@@ -120,6 +121,7 @@ _ENTRIES = [
             ("R-ORG-DISSOLVED", "组织已撤销", "Organisation dissolved"),
             ("R-ORG-SECRETARY", "已有在任书记", "A secretary is already in office"),
             ("R-ORG-TREE", "上下级组织类别不符", "Not allowed at this place in the tree"),
+            ("R-ORG-HOME", "本组织关键信息由上级维护", "Own organisation's key fields kept above"),
         ],
     ),
     *_area(
@@ -232,6 +234,25 @@ _ENTRIES = [
             ("A-PLAN-MISSED", "发展计划未完成", "Plan not met"),
             ("A-PLAN-CASCADE", "下级计划合计不足", "Children's plans fall short"),
             ("A-PLAN-STRUCTURE", "新党员结构未达标", "Structure target missed"),
+        ],
+    ),
+    *_area(
+        "accounts",
+        set(),
+        [
+            ("R-ACC-01", "当前账号不能管理账号", "This account cannot administer accounts"),
+            ("R-ACC-02", "授予的角色超出管理范围", "Role above those you administer"),
+            ("R-ACC-03", "账号角色超出管理范围", "Account above the roles you administer"),
+            ("R-ACC-04", "用户名格式不符", "Username format"),
+            ("R-ACC-05", "用户名已被使用", "Username taken"),
+            ("R-ACC-06", "密码长度不符", "Password length"),
+            ("R-ACC-07", "密码不能与用户名或原密码相同", "Password equals the username or the old one"),
+            ("R-ACC-08", "不能更改自己的角色、组织或状态", "Cannot change one's own role, home or state"),
+            ("R-ACC-09", "账号已是该状态", "Account already in that state"),
+            ("R-ACC-10", "所属组织已撤销", "Home organisation dissolved"),
+            ("R-ACC-11", "当前密码不正确", "Current password wrong"),
+            ("R-ACC-12", "令牌已撤销", "Token already revoked"),
+            ("R-ACC-13", "只有县级可撤销他人令牌", "Only the county revokes others' tokens"),
         ],
     ),
 ]
