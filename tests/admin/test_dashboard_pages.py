@@ -71,7 +71,9 @@ def test_dashboard_requires_sign_in(client, world):
 def test_monthly_and_quarterly_reports_on_screen_print_and_xlsx(client, world):
     login(client, "county")
     html = client.get(f"/admin/reports/monthly?under={org(world, 'C')}&month=2026-01").text
-    assert "发展党员工作月报" in html and "2026-01-01 – 2026-01-31" in html and "@media print" in html
+    assert "发展党员工作月报" in html and "2026-01-01 – 2026-01-31" in html and 'class="report"' in html
+    # the print layout lives in the stylesheet (the CSP allows no inline style)
+    assert "@page { size:A4" in client.get("/static/admin.css").text
     assert "生成时间" in html
     q = client.get(f"/admin/reports/quarterly?under={org(world, 'C')}&year=2026&quarter=1").text
     assert "党建工作季度分析" in q and "2026-01-01 – 2026-03-31" in q

@@ -120,4 +120,4 @@ def test_wheel_upgrades_loads_demo_and_serves_admin(installed: Path, tmp_path: P
             assert client.get("/static/admin.css").status_code == 200
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.communicate(timeout=30)  # also closes the output pipe

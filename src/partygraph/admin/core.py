@@ -127,20 +127,27 @@ class Page:
 
 # What a query answers for an id or a parameter taken from the URL that names nothing.
 _NOT_FOUND_CODES = frozenset({"NOT_FOUND", "INVALID_ID"})
+# What it answers for paging or search parameters of the URL it refuses. Any other domain
+# error (a rule about a month, a kind...) stays an OperationError for the page to show
+# beside its field.
+_BAD_REQUEST_CODES = frozenset({"INVALID_CURSOR", "PAGE_SIZE", "SEARCH_TOO_LONG"})
 
 
 def refusal(errors: list[GraphQLError]) -> HTTPException | None:
     """The HTTP answer to an operation the API refused because of what the URL carried (a
     malformed or unknown id: 404; a page size, cursor or search it refuses: 400), or None
-    when the errors are a bug of the page (an OperationError, 500 with an error id)."""
+    for any other error: an OperationError, which the page shows beside a field or, if it
+    does not expect one, is a bug (500 with an error id)."""
     statuses = []
     for error in errors:
         original = error.original_error
         if isinstance(original, DomainError):
             if original.code in _NOT_FOUND_CODES:
                 statuses.append((404, "未找到 / Not found"))
-            else:
+            elif original.code in _BAD_REQUEST_CODES:
                 statuses.append((400, f"{original.message_zh} / {original.message_en}"))
+            else:
+                return None
         elif isinstance(original, GlobalIDValueError) or error.path is None and error.message.startswith("Variable '$"):
             # A value from the URL that the schema's types refuse (an id that is not base64,
             # given as a variable or to `node(id:)`).
