@@ -30,7 +30,7 @@ from sqlmodel import SQLModel
 from stdnum.cn import ric
 
 import partygraph.models  # noqa: F401 - registers every table
-from partygraph import imports, xlsx
+from partygraph import exports, imports
 from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
 from partygraph.db import make_engine, make_session_factory
@@ -350,9 +350,9 @@ def main() -> None:
     out = tmp / "export.xlsx"
     with factory() as s:
         t = time.perf_counter()
-        ds = xlsx.members_dataset(ctx(s))
-        ds.header_lines = xlsx.header_lines("基准县委", None, datetime.now())
-        n = xlsx.write_xlsx(out, ds)
+        ds = exports.members_dataset(ctx(s))
+        ds.header_lines = exports.header_lines("基准县委", None, datetime.now())
+        n = exports.write_xlsx(out, ds)
         figures.append(
             (
                 "export .xlsx",
@@ -362,8 +362,8 @@ def main() -> None:
         )
     with factory() as s:
         t = time.perf_counter()
-        ds = xlsx.members_dataset(ctx(s))
-        n = xlsx.write_csv(tmp / "export.csv", ds)
+        ds = exports.members_dataset(ctx(s))
+        n = exports.write_csv(tmp / "export.csv", ds)
         figures.append(("export .csv", time.perf_counter() - t, f"{n:,} rows"))
     with factory() as s:
         t = time.perf_counter()

@@ -1,6 +1,6 @@
 """Alembic environment for partygraph.
 
-Configured in code by ``partygraph.migrate.alembic_config``; there is no alembic.ini.
+Configured in code by ``partygraph.db.migrate.alembic_config``; there is no alembic.ini.
 Where the database comes from, first match wins:
 
 1. ``config.attributes["connection"]``: a ``Connection`` (or an ``Engine``, as
@@ -8,11 +8,11 @@ Where the database comes from, first match wins:
 2. the ``sqlalchemy.url`` main option;
 3. ``PARTYGRAPH_DATABASE_URL`` through ``Settings.from_env()``.
 
-Connections opened here come from ``partygraph.migrate.migration_engine`` (SQLite:
+Connections opened here come from ``partygraph.db.migrate.migration_engine`` (SQLite:
 foreign keys not enforced, which batch table rebuilds need). A caller's connection
 is used as is; on SQLite open it without ``PRAGMA foreign_keys=ON`` if a revision
 rebuilds a referenced table. Autogenerate options (collation-aware type comparison,
-batch rendering, plain SQLAlchemy types) come from ``partygraph.migrate.context_options``.
+batch rendering, plain SQLAlchemy types) come from ``partygraph.db.migrate.context_options``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine
 
 from partygraph.config import Settings
 from partygraph.db import normalise_url
-from partygraph.migrate import context_options, migration_engine
+from partygraph.db.migrate import context_options, migration_engine
 
 config = context.config
 

@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (SQLModel types partygraph.migrate.render_item does not map)
+import sqlmodel  # noqa: F401  (SQLModel types partygraph.db.migrate.render_item does not map)
 from alembic import op
 ${imports if imports else ""}
 revision: str = ${repr(up_revision)}

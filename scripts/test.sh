@@ -35,7 +35,7 @@ if [ -z "${PARTYGRAPH_TEST_POSTGRES_URL:-}" ]; then
   fi
 fi
 
-ruff check src tests migrations bench
+ruff check src tests migrations bench scripts
 mypy
 # Two workers (this machine has two cores); each gets its own PostgreSQL database.
 exec python -m pytest -n 2 "$@"

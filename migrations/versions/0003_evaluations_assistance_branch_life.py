@@ -8,7 +8,7 @@ Create Date: 2026-11-23 16:45:38.247669
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (SQLModel types partygraph.migrate.render_item does not map)
+import sqlmodel  # noqa: F401  (SQLModel types partygraph.db.migrate.render_item does not map)
 from alembic import op
 
 revision: str = "0003"

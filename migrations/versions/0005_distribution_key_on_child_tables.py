@@ -13,7 +13,7 @@ Create Date: 2026-11-23 20:45:12.630970
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (SQLModel types partygraph.migrate.render_item does not map)
+import sqlmodel  # noqa: F401  (SQLModel types partygraph.db.migrate.render_item does not map)
 from alembic import op
 
 revision: str = "0005"

@@ -173,7 +173,7 @@ def _revision_on(conn: Connection) -> Revision:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from partygraph.migrate import alembic_config
+    from partygraph.db.migrate import alembic_config
 
     heads = MigrationContext.configure(conn).get_current_heads()
     current = heads[0] if heads else None

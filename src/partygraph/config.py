@@ -11,9 +11,9 @@ from typing import Any
 
 from partygraph.rules.assistance import AssistanceSettings
 from partygraph.rules.branch_life import LifeSettings
+from partygraph.rules.candidate import PipelineSettings
 from partygraph.rules.evaluation import EvaluationSettings
 from partygraph.rules.organization import StructureSettings
-from partygraph.rules.pipeline import PipelineSettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent

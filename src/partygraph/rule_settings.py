@@ -25,9 +25,9 @@ from typing import Any
 
 from partygraph.rules.assistance import AssistanceSettings
 from partygraph.rules.branch_life import LifeSettings
+from partygraph.rules.candidate import PipelineSettings
 from partygraph.rules.evaluation import EvaluationSettings
 from partygraph.rules.organization import StructureSettings
-from partygraph.rules.pipeline import PipelineSettings
 
 GROUPS: dict[str, tuple[type, str, str]] = {
     "pipeline": (PipelineSettings, "发展党员", "Developing members"),

@@ -693,9 +693,9 @@ def _by_value(labels: Mapping[E, tuple[str, str]]) -> dict[str, tuple[str, str]]
 def _labels() -> dict[str, dict[str, tuple[str, str]]]:
     from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS, MEMBER_STATUS_LABELS
     from partygraph.rules.assistance import CASE_STATUS_LABELS, CAUSE_LABELS, HELP_LABELS
+    from partygraph.rules.candidate import STAGE_LABELS
     from partygraph.rules.catalogue import CATALOGUE
     from partygraph.rules.evaluation import FLAG_LABELS, GRADE_LABELS
-    from partygraph.rules.pipeline import STAGE_LABELS
 
     yes_no = {"yes": ("是", "Yes"), "no": ("否", "No")}
     return {

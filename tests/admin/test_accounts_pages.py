@@ -227,7 +227,7 @@ def test_bulk_creation_dry_run_then_all_or_nothing(client, world, session_factor
 def test_bulk_commit_is_all_or_nothing(client, world, session_factory, settings, clock) -> None:  # type: ignore[no-untyped-def]
     """A row that became bad between the dry run and the commit refuses the whole file."""
     from partygraph.imports import ImportRefusedError
-    from partygraph.imports.accounts import import_accounts
+    from partygraph.imports.account import import_accounts
     from tests.conftest import system_context
 
     data = sheet([["V1", "buwa1", "布瓦村书记", "村"], ["V2", "village", "已有", "村"]])

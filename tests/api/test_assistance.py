@@ -521,7 +521,7 @@ def test_moving_a_village_moves_its_cases(gql, world, session_factory, settings,
 
 def test_demo_has_every_state_a_fund_with_history_loans_pairings_and_runs(db, session_factory, settings):
     from partygraph.demo import load_demo
-    from partygraph.demo_assistance import load_assistance_demo
+    from partygraph.demo.assistance import load_assistance_demo
     from partygraph.models.assistance import AllowanceRun, AssistanceCase, Loan, Pairing, Promise
     from partygraph.services.assistance import state_of
 

@@ -13,8 +13,8 @@ from sqlmodel import SQLModel
 
 import partygraph.models  # noqa: F401 - registers every table
 from partygraph import backup
-from partygraph.bench.generate import generate
 from partygraph.db import make_engine
+from partygraph_bench.generate import generate
 from tests.conftest import TODAY
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from partygraph.models.meeting import Meeting, MeetingDecision
-from tests.api.test_pipeline import Pipeline, run_until, state
+from tests.api.test_candidate import Pipeline, run_until, state
 
 VOTE = """
 mutation($input: RecordCandidateVoteInput!) {

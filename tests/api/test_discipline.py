@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from partygraph.models.audit import AuditEvent
 from partygraph.models.discipline import MemberSanction
-from tests.api.test_pipeline import Pipeline, run_until, state
+from tests.api.test_candidate import Pipeline, run_until, state
 
 RECORD = """
 mutation($input: RecordMemberSanctionInput!) {

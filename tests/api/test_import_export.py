@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from stdnum.cn import ric
 
-from partygraph import imports, xlsx
+from partygraph import exports, imports
 from partygraph.context import SYSTEM_VIEWER, Context
 from partygraph.models.account import Account
 from partygraph.models.member import Member
@@ -148,12 +148,12 @@ def test_export_members_with_filters_and_masking(world, session_factory, setting
 
     with session_factory() as s:
         ctx = ctx_for(s, settings, clock, "township")
-        ds = xlsx.members_dataset(ctx, MemberFilter(gender=Gender.female))
-        ds.header_lines = xlsx.header_lines("威州镇党委", "2026-01-01 至 2026-11-01", datetime(2026, 11, 1, 9, 30))
+        ds = exports.members_dataset(ctx, MemberFilter(gender=Gender.female))
+        ds.header_lines = exports.header_lines("威州镇党委", "2026-01-01 至 2026-11-01", datetime(2026, 11, 1, 9, 30))
         buf = io.BytesIO()
-        assert xlsx.write_xlsx(buf, ds) == 1
+        assert exports.write_xlsx(buf, ds) == 1
         county = ctx_for(s, settings, clock, "county")
-        rows = list(xlsx.members_dataset(county, MemberFilter(under=GlobalID("Organization", str(world.ids["V1"])))).rows)
+        rows = list(exports.members_dataset(county, MemberFilter(under=GlobalID("Organization", str(world.ids["V1"])))).rows)
     ws = openpyxl.load_workbook(io.BytesIO(buf.getvalue()), read_only=True).worksheets[0]
     sheet = [list(r) for r in ws.iter_rows(values_only=True)]
     assert sheet[0][0] == "组织：威州镇党委" and sheet[1][0].startswith("期间：") and sheet[2][0].startswith("生成时间：2026-11-01 09:30")
@@ -167,9 +167,9 @@ def test_export_members_with_filters_and_masking(world, session_factory, setting
 
 def test_csv_export_has_a_bom_and_chinese_headers(world, session_factory, settings, clock):
     with session_factory() as s:
-        ds = xlsx.members_dataset(ctx_for(s, settings, clock, "county"))
+        ds = exports.members_dataset(ctx_for(s, settings, clock, "county"))
         buf = io.StringIO()
-        assert xlsx.write_csv(buf, ds) == 5
+        assert exports.write_csv(buf, ds) == 5
     text = buf.getvalue()
     assert text.startswith("\ufeff姓名,性别,民族,出生日期")
 
@@ -193,9 +193,9 @@ def roster(session) -> Counter:
 
 def test_demo_round_trip_gives_the_same_roster(db, session_factory, settings, clock):
     from partygraph.demo import load_demo
-    from partygraph.demo_assistance import load_assistance_demo
-    from partygraph.demo_evaluation import load_evaluation_demo
-    from partygraph.demo_pipeline import load_pipeline_demo
+    from partygraph.demo.assistance import load_assistance_demo
+    from partygraph.demo.candidate import load_pipeline_demo
+    from partygraph.demo.evaluation import load_evaluation_demo
 
     with session_factory() as s:
         load_demo(s, settings, today=TODAY)
@@ -207,13 +207,13 @@ def test_demo_round_trip_gives_the_same_roster(db, session_factory, settings, cl
         ctx = Context(session=s, settings=settings, viewer=SYSTEM_VIEWER, clock=clock)
         original = roster(s)
         buf = io.BytesIO()
-        ds = xlsx.members_dataset(ctx)
-        ds.header_lines = xlsx.header_lines("演示县", None, datetime(2026, 11, 1))
-        assert xlsx.write_xlsx(buf, ds) == sum(original.values()) > 2000
+        ds = exports.members_dataset(ctx)
+        ds.header_lines = exports.header_lines("演示县", None, datetime(2026, 11, 1))
+        assert exports.write_xlsx(buf, ds) == sum(original.values()) > 2000
         # every other list exports too, with its Chinese headers
-        for other in (xlsx.candidates_dataset(ctx), xlsx.cases_dataset(ctx), xlsx.outcomes_dataset(ctx), xlsx.fund_ledger_dataset(ctx)):
+        for other in (exports.candidates_dataset(ctx), exports.cases_dataset(ctx), exports.outcomes_dataset(ctx), exports.fund_ledger_dataset(ctx)):
             out = io.BytesIO()
-            assert xlsx.write_xlsx(out, other) > 0, other.title
+            assert exports.write_xlsx(out, other) > 0, other.title
             first = next(openpyxl.load_workbook(io.BytesIO(out.getvalue()), read_only=True).worksheets[0].iter_rows(values_only=True))
             assert list(first)[: len(other.headers)] == other.headers
         tree = [dict(r._mapping) for r in s.execute(select(Organization.__table__).order_by(Organization.path))]

@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, text
 from sqlmodel import SQLModel
 from stdnum.cn import ric
 
-from partygraph import imports, xlsx
+from partygraph import exports, imports
 from partygraph.context import Context
 from partygraph.models.assistance import AssistanceCase, CaseStep
 from partygraph.models.audit import AuditEvent
@@ -420,8 +420,8 @@ def test_the_demo_ledgers_exported_reimport_without_duplicates(
     db, session_factory, settings, clock
 ):
     from partygraph.demo import load_demo
-    from partygraph.demo_assistance import load_assistance_demo
-    from partygraph.demo_pipeline import load_pipeline_demo
+    from partygraph.demo.assistance import load_assistance_demo
+    from partygraph.demo.candidate import load_pipeline_demo
 
     with session_factory() as s:
         load_demo(s, settings, today=TODAY)
@@ -445,12 +445,12 @@ def test_the_demo_ledgers_exported_reimport_without_duplicates(
             )
             files = {}
             for ledger, ds in (
-                ("candidates", xlsx.candidates_dataset(ctx)),
-                ("cases", xlsx.cases_dataset(ctx)),
+                ("candidates", exports.candidates_dataset(ctx)),
+                ("cases", exports.cases_dataset(ctx)),
             ):
-                ds.header_lines = xlsx.header_lines("演示县", None, datetime(2026, 11, 1))
+                ds.header_lines = exports.header_lines("演示县", None, datetime(2026, 11, 1))
                 buf = io.BytesIO()
-                files[ledger] = (xlsx.write_xlsx(buf, ds), buf.getvalue())
+                files[ledger] = (exports.write_xlsx(buf, ds), buf.getvalue())
         for ledger, (rows, data) in files.items():
             with session_factory() as s:
                 ctx = (
@@ -628,12 +628,12 @@ def export_ledgers(session_factory, settings, clock) -> dict[str, tuple[int, byt
     with session_factory() as s:
         ctx = system_context(s, settings, clock)
         for ledger, ds in (
-            ("candidates", xlsx.candidates_dataset(ctx)),
-            ("cases", xlsx.cases_dataset(ctx)),
+            ("candidates", exports.candidates_dataset(ctx)),
+            ("cases", exports.cases_dataset(ctx)),
         ):
-            ds.header_lines = xlsx.header_lines("岷江县委", None, datetime(2026, 11, 1))
+            ds.header_lines = exports.header_lines("岷江县委", None, datetime(2026, 11, 1))
             buf = io.BytesIO()
-            out[ledger] = (xlsx.write_xlsx(buf, ds), buf.getvalue(), ds.headers)
+            out[ledger] = (exports.write_xlsx(buf, ds), buf.getvalue(), ds.headers)
     return out
 
 
@@ -648,14 +648,14 @@ def without_rows(data: bytes, sheet_rows: set[int]) -> bytes:
     )
     top = next(i for i, r in enumerate(rows) if r[0] == "姓名")
     kept = [list(r) for i, r in enumerate(rows[top + 1 :], start=top + 2) if i not in sheet_rows]
-    ds = xlsx.Dataset(
+    ds = exports.Dataset(
         "台账",
         [str(h) for h in rows[top]],
         kept,
         header_lines=[str(r[0]) for r in rows[:top] if r[0]],
     )
     buf = io.BytesIO()
-    xlsx.write_xlsx(buf, ds)
+    exports.write_xlsx(buf, ds)
     return buf.getvalue()
 
 
@@ -762,7 +762,7 @@ def test_the_worlds_ledgers_rebuild_in_an_empty_database(
     assert report.created == 5, report.problems
     # 家庭人口 counts the member and the family listed besides them
     with session_factory() as s:
-        ds = xlsx.cases_dataset(system_context(s, settings, clock))
+        ds = exports.cases_dataset(system_context(s, settings, clock))
         sizes = {r[0]: r[ds.headers.index("家庭人口")] for r in ds.rows}
     assert sizes == {"王五": 2, "李四": 1, "赵六": 2, "钱七": 1, "张三": 3}
     assert_round_trip(db, session_factory, settings, clock, base)
@@ -770,8 +770,8 @@ def test_the_worlds_ledgers_rebuild_in_an_empty_database(
 
 def test_the_demo_ledgers_rebuild_in_an_empty_database(db, session_factory, settings, clock):
     from partygraph.demo import load_demo
-    from partygraph.demo_assistance import load_assistance_demo
-    from partygraph.demo_pipeline import load_pipeline_demo
+    from partygraph.demo.assistance import load_assistance_demo
+    from partygraph.demo.candidate import load_pipeline_demo
 
     with session_factory() as s:
         load_demo(s, settings, today=TODAY)

@@ -15,10 +15,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from partygraph import migrate
 from partygraph.app import create_app
 from partygraph.config import Settings
-from partygraph.db import make_engine
+from partygraph.db import make_engine, migrate
 from partygraph.models import Account
 from partygraph.observability import RequestLog, configure_logging, migrations_head
 from partygraph.services import account as accounts

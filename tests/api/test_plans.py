@@ -621,7 +621,7 @@ def test_demo_county_has_plans_some_behind() -> None:
     from partygraph.context import SYSTEM_VIEWER, Context
     from partygraph.db import make_engine, make_session_factory
     from partygraph.demo import load_demo
-    from partygraph.demo_pipeline import load_pipeline_demo
+    from partygraph.demo.candidate import load_pipeline_demo
     from partygraph.services import plan as plans
 
     engine = make_engine("sqlite://")

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.cn import ric
 
-from partygraph import xlsx
+from partygraph import exports
 from partygraph.context import Context
 from partygraph.graphql.types.common import mask_id_number
-from partygraph.imports import members as member_import
+from partygraph.imports import member as member_import
 from partygraph.models.access_log import AccessLog
 from partygraph.models.account import Account
 from partygraph.services import account as accounts
@@ -168,15 +168,15 @@ def test_exports_mask_and_neutralise_formulas(client, world, session_factory, se
     # Only a number: no formula can hide in it, so it stays as it is.
     assert zhao[rows[0].index("联系电话")] == "+8613800000000"
     assert not any(cell.startswith(("=", "@", "\t", "\r")) for row in rows for cell in row)
-    # The roster export (xlsx.py): masked, and text cells are text in .xlsx.
+    # The roster export (exports.py): masked, and text cells are text in .xlsx.
     s, ctx = _ctx(session_factory, settings, clock, "village")
     with s:
-        ds = xlsx.members_dataset(ctx)
+        ds = exports.members_dataset(ctx)
         path = tmp_path / "roster.xlsx"
-        xlsx.write_xlsx(path, ds)
+        exports.write_xlsx(path, ds)
         s2, ctx2 = _ctx(session_factory, settings, clock, "village")
         with s2:
-            lines = "".join(xlsx.csv_lines(xlsx.members_dataset(ctx2)))
+            lines = "".join(exports.csv_lines(exports.members_dataset(ctx2)))
     assert LI_ID not in lines and MASKED_LI in lines and "'=HYPERLINK" in lines and "'@SUM(1+1)" in lines
     ws = openpyxl.load_workbook(path).active
     cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
@@ -186,12 +186,12 @@ def test_exports_mask_and_neutralise_formulas(client, world, session_factory, se
 
 
 def test_neutralise_keeps_numbers() -> None:
-    assert xlsx.neutralise(-5) == -5 and xlsx.neutralise(-1.5) == -1.5
-    assert xlsx.neutralise("-865.00") == "-865.00" and xlsx.neutralise("+12") == "+12"
-    assert xlsx.neutralise("-1+1") == "'-1+1" and xlsx.neutralise("=1+2") == "'=1+2"
-    assert xlsx.neutralise("\tcmd") == "'\tcmd" and xlsx.neutralise("\rx") == "'\rx" and xlsx.neutralise("@A1") == "'@A1"
-    assert xlsx.neutralise("张三") == "张三" and xlsx.neutralise("") == ""
-    assert xlsx.csv_line(["=1", -3, "a"]) == "'=1,-3,a\r\n"
+    assert exports.neutralise(-5) == -5 and exports.neutralise(-1.5) == -1.5
+    assert exports.neutralise("-865.00") == "-865.00" and exports.neutralise("+12") == "+12"
+    assert exports.neutralise("-1+1") == "'-1+1" and exports.neutralise("=1+2") == "'=1+2"
+    assert exports.neutralise("\tcmd") == "'\tcmd" and exports.neutralise("\rx") == "'\rx" and exports.neutralise("@A1") == "'@A1"
+    assert exports.neutralise("张三") == "张三" and exports.neutralise("") == ""
+    assert exports.csv_line(["=1", -3, "a"]) == "'=1,-3,a\r\n"
 
 
 # --- the access log --------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def test_admin_page_export_and_sensitive_groups_are_logged(client, world, sessio
     assert any(r.path.startswith("admin:") for r in _log(session_factory, username="county"))
     s, ctx = _ctx(session_factory, settings, clock, "county")
     with s:
-        list(xlsx.members_dataset(ctx).rows)
+        list(exports.members_dataset(ctx).rows)
     exported = _log(session_factory, path="export:members")
     assert {(r.object_id, r.field_group) for r in exported} >= {(world.members["li"], "id_number")}
 

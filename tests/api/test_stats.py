@@ -159,9 +159,9 @@ def test_a_write_by_another_process_is_seen(gql, world, session_factory, setting
 
 def _load_full_demo(session_factory, settings) -> None:
     from partygraph.demo import load_demo
-    from partygraph.demo_assistance import load_assistance_demo
-    from partygraph.demo_evaluation import load_evaluation_demo
-    from partygraph.demo_pipeline import load_pipeline_demo
+    from partygraph.demo.assistance import load_assistance_demo
+    from partygraph.demo.candidate import load_pipeline_demo
+    from partygraph.demo.evaluation import load_evaluation_demo
 
     with session_factory() as s:
         load_demo(s, settings, today=TODAY)

@@ -27,9 +27,8 @@ from pytest_alembic.runner import runner as alembic_runner_for
 from sqlmodel import SQLModel
 
 import partygraph.models  # noqa: F401
-from partygraph import migrate
 from partygraph.config import Settings
-from partygraph.db import normalise_url
+from partygraph.db import migrate, normalise_url
 from partygraph.services.organization import path_columns
 
 PG_ENV = "PARTYGRAPH_TEST_POSTGRES_URL"
@@ -320,7 +319,7 @@ def test_postgres_drift_detects_lost_collation() -> None:
 
 
 def test_revision_autogenerates_next_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``python -m partygraph.migrate revision`` writes NNNN_slug.py after the head.
+    """``python -m partygraph.db.migrate revision`` writes NNNN_slug.py after the head.
 
     Runs on a copy of migrations/ (PARTYGRAPH_MIGRATIONS_DIR), so the checkout is not
     touched. The models match head, so the new revision must be empty.

@@ -39,7 +39,7 @@ import sqlalchemy as sa
 import test_migrations as chain_tests
 from alembic.script import ScriptDirectory
 
-from partygraph import migrate
+from partygraph.db import migrate
 from partygraph.models.account import Role
 from partygraph.models.evaluation import AppointmentStatus, ModelSiteStatus, RoundStatus
 from partygraph.models.meeting import AttendanceStatus, DecisionSubject, MeetingKind

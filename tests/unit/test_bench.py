@@ -20,12 +20,12 @@ from stdnum.cn import ric
 from strawberry.relay import GlobalID
 
 import partygraph.models  # noqa: F401 - registers every table
-from partygraph.bench.generate import SCALES, generate
-from partygraph.bench.run import Bench, Report, guess_scale
 from partygraph.config import Settings
 from partygraph.db import make_engine
-from partygraph.migrate import upgrade
+from partygraph.db.migrate import upgrade
 from partygraph.services.member import name_keys
+from partygraph_bench.generate import SCALES, generate
+from partygraph_bench.run import Bench, Report, guess_scale
 
 TODAY = date(2026, 11, 1)
 OPERATIONS = {
@@ -178,7 +178,7 @@ def test_run_measures_every_operation_and_the_floor_returns_the_same_data(
     try:
         county, township = bench.anchors["county"], bench.anchors["township"]
         # The floors answer what the GraphQL operations answer.
-        from partygraph.bench.run import COUNTS, MEMBER_LIST, NESTED
+        from partygraph_bench.run import COUNTS, MEMBER_LIST, NESTED
 
         phone, id_number, name = rows(
             engine,
@@ -244,9 +244,9 @@ def test_bench_run_cli_writes_table_and_json(tiny: tuple[str, Engine], tmp_path:
 
 def test_http_load_loop_counts_requests(tiny: tuple[str, Engine]) -> None:
     """The bounded load loop and its keep-alive client against a real `partygraph serve`."""
-    from partygraph.bench.http_load import TYPENAME, Connection, load, server
     from partygraph.db import make_session_factory
     from partygraph.services.account import create_token
+    from partygraph_bench.http_load import TYPENAME, Connection, load, server
 
     url, engine = tiny
     with make_session_factory(engine)() as s:
@@ -352,9 +352,9 @@ def _j(value: object) -> object:
 def test_generated_tables_have_every_column() -> None:
     """The generators' column lists are the models' columns (a new NOT NULL column would
     otherwise break the load, a new nullable one silently stay empty)."""
-    from partygraph.bench import gen_assistance as ga
-    from partygraph.bench import gen_candidates as gc
-    from partygraph.bench import gen_evaluations as ge
+    from partygraph_bench import gen_assistance as ga
+    from partygraph_bench import gen_candidates as gc
+    from partygraph_bench import gen_evaluations as ge
 
     tables = {
         "candidate": gc.CANDIDATE_COLUMNS, "candidate_step": gc.STEP_COLUMNS,
@@ -369,7 +369,7 @@ def test_generated_tables_have_every_column() -> None:
 
 
 def test_candidates_follow_the_pipeline_rules(tiny: tuple[str, Engine]) -> None:
-    from partygraph.rules.pipeline import Step, StepRecord, check_step, membership_dates, stage_of
+    from partygraph.rules.candidate import Step, StepRecord, check_step, membership_dates, stage_of
 
     _, engine = tiny
     files: dict[int, list[StepRecord]] = {}
@@ -605,8 +605,8 @@ def read_everything_through_the_api(bench: Bench) -> None:
 
 def assert_floors_answer_like_the_api(bench: Bench) -> None:
     from partygraph import stats
-    from partygraph.bench.op_alerts import ALERTS, AlertsFloor
-    from partygraph.bench.op_stats import DASHBOARD, StatsFloor, dashboard_variables
+    from partygraph_bench.op_alerts import ALERTS, AlertsFloor
+    from partygraph_bench.op_stats import DASHBOARD, StatsFloor, dashboard_variables
 
     county, township = bench.anchors["county"], bench.anchors["township"]
     for anchor in (township, county):

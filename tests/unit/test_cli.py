@@ -24,7 +24,7 @@ from sqlmodel import SQLModel
 import partygraph.models  # noqa: F401 - registers every table
 from partygraph import cli
 from partygraph.db import make_engine, normalise_url
-from partygraph.migrate import head
+from partygraph.db.migrate import head
 
 POSTGRES_URL = os.environ.get("PARTYGRAPH_TEST_POSTGRES_URL", "")
 needs_postgres = pytest.mark.skipif(
@@ -234,7 +234,7 @@ def test_demo_on_a_busy_port_fails_before_loading(
     run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, busy_port: int
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(cli, "_load_demo", lambda *a, **k: pytest.fail("loaded"))
-    monkeypatch.setattr("partygraph.migrate.upgrade", lambda *a, **k: pytest.fail("upgraded"))
+    monkeypatch.setattr("partygraph.db.migrate.upgrade", lambda *a, **k: pytest.fail("upgraded"))
     code, _, err = run(["demo", "--port", str(busy_port)], url=f"sqlite:///{tmp_path / 'demo.db'}")
     assert code == 1
     assert "already in use" in one_plain_line(err)
@@ -245,7 +245,7 @@ def test_demo_upgrades_an_old_schema_itself(
 ) -> None:  # type: ignore[no-untyped-def]
     """Only reaching the database is checked: demo upgrades its own schema."""
     upgraded: list[str] = []
-    monkeypatch.setattr("partygraph.migrate.upgrade", lambda url, rev: upgraded.append(rev))
+    monkeypatch.setattr("partygraph.db.migrate.upgrade", lambda url, rev: upgraded.append(rev))
     monkeypatch.setattr(cli, "_load_demo", lambda *a, **k: True)
     code, out, err = run(["demo", "--port", "0"], url=_stamped(tmp_path / "old.db", "0004"))
     assert code == 0, err
@@ -282,7 +282,7 @@ def test_demo_load_shows_each_phase_as_plain_lines(
 
     monkeypatch.setattr(demo, "load_demo", load_demo)
     monkeypatch.setattr(demo, "load_demo_activity", load_demo_activity)
-    monkeypatch.setattr("partygraph.migrate.upgrade", lambda url, rev: None)
+    monkeypatch.setattr("partygraph.db.migrate.upgrade", lambda url, rev: None)
     db = tmp_path / "demo.db"
     shutil.copy(head_db, db)
     code, out, err = run(["demo", "load"], url=f"sqlite:///{db}")
@@ -317,7 +317,7 @@ def test_demo_progress_draws_a_bar_on_a_terminal() -> None:
 def test_demo_load_into_a_county_that_exists_fails(
     run, tmp_path: Path, head_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("partygraph.migrate.upgrade", lambda url, rev: None)
+    monkeypatch.setattr("partygraph.db.migrate.upgrade", lambda url, rev: None)
     db = tmp_path / "full.db"
     shutil.copy(head_db, db)
     from partygraph.config import Settings

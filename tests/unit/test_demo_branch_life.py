@@ -16,7 +16,7 @@ from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
 from partygraph.db import make_engine, make_session_factory
 from partygraph.demo import load_demo
-from partygraph.demo_branch_life import load_branch_life_demo
+from partygraph.demo.branch_life import load_branch_life_demo
 from partygraph.models.meeting import FourStepItem, FourStepRecord, MeetingAttendance
 from partygraph.models.organization import Organization
 from partygraph.services import branch_life as service

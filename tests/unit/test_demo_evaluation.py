@@ -15,7 +15,7 @@ from partygraph.config import Settings
 from partygraph.context import SYSTEM_VIEWER, Context
 from partygraph.db import make_engine, make_session_factory
 from partygraph.demo import load_demo
-from partygraph.demo_evaluation import EvaluationDemoSummary, load_evaluation_demo
+from partygraph.demo.evaluation import EvaluationDemoSummary, load_evaluation_demo
 from partygraph.models.evaluation import (
     CadreAppointment,
     EvaluationRound,

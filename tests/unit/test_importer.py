@@ -8,7 +8,8 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from partygraph.imports import common, members
+from partygraph.imports import common
+from partygraph.imports import member as members
 
 
 def test_chinese_and_english_headers_are_recognised():

@@ -7,9 +7,12 @@ from datetime import date
 
 import pytest
 
-from partygraph.imports import candidates, cases, common, members
+from partygraph.imports import assistance as cases
+from partygraph.imports import candidate as candidates
+from partygraph.imports import common
+from partygraph.imports import member as members
 from partygraph.rules.assistance import CaseStatus, CaseStepKind
-from partygraph.rules.pipeline import Step
+from partygraph.rules.candidate import Step
 
 
 def row(columns: common.Columns, values: dict[str, object]) -> common.Row:
@@ -26,7 +29,7 @@ def test_every_ledger_header_names_one_field():
 
 
 def test_the_exports_headers_are_recognised():
-    from partygraph.xlsx import MEMBER_HEADERS
+    from partygraph.exports import MEMBER_HEADERS
 
     assert all(common.norm_header(h) in members.ALIASES for h in MEMBER_HEADERS)
     candidate_export = ["姓名", "性别", "民族", "出生日期", "学历", "职业", "生产工作一线", "农村", "阶段", "推荐方式", "申请日期", "最近一步日期", "身份证号码", "联系电话", "所在党组织", "组织编码"]  # fmt: skip

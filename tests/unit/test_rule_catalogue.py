@@ -7,8 +7,8 @@ from pathlib import Path
 
 import partygraph
 from partygraph.rules import catalogue
+from partygraph.rules.candidate import STEP_RULES
 from partygraph.rules.catalogue import _ENTRIES, AREAS, CATALOGUE
-from partygraph.rules.pipeline import STEP_RULES
 
 SRC = Path(partygraph.__file__).parent
 # A rule code has a family and at least one more part (R-DEV-02, R-ORG-TERM); an alert code

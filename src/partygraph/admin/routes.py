@@ -18,14 +18,13 @@ from partygraph.admin.pages import (
     alerts,
     assistance,
     branch_life,
+    candidate,
     dashboard,
     discipline,
     evaluation,
     imports,
     members,
-    org_forms,
-    orgs,
-    pipeline,
+    organization,
     plans,
     settings,
     transfers,
@@ -51,10 +50,10 @@ def _safe_next(target: str | None) -> str:
     decoded = target
     for _ in range(3):  # doubly encoded %252F%252F as well
         decoded = unquote(decoded)
-    for candidate, pattern in ((target, _LOCAL_PATH), (decoded, _LOCAL_PATH_DECODED)):
-        if not pattern.fullmatch(candidate):
+    for url, pattern in ((target, _LOCAL_PATH), (decoded, _LOCAL_PATH_DECODED)):
+        if not pattern.fullmatch(url):
             return fallback
-        parsed = urlparse(candidate)
+        parsed = urlparse(url)
         if parsed.scheme or parsed.netloc:
             return fallback
     return target
@@ -135,16 +134,15 @@ def admin_app(state: Any) -> Router:
             Route("/login", login, methods=["GET", "POST"]),
             Route("/logout", logout, methods=["POST"]),
             Route("/lang", language),
-            *orgs.routes,
+            *organization.routes,
             *evaluation.routes,
-            *org_forms.routes,
             *members.routes,
             *transfers.routes,
             *settings.routes,
             *access_log.routes,
             *signin_pages.routes,
-            *alerts.routes,  # before pipeline's older /alerts
-            *pipeline.routes,
+            *alerts.routes,  # before candidate's older /alerts
+            *candidate.routes,
             *plans.routes, *discipline.routes,
             *assistance.routes,
             *dashboard.routes,

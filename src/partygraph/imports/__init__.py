@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from partygraph.context import Context
-from partygraph.imports.candidates import import_candidates
-from partygraph.imports.cases import import_cases
+from partygraph.imports.assistance import import_cases
+from partygraph.imports.candidate import import_candidates
 from partygraph.imports.common import (
     FileFormatError,
     ImportRefusedError,
@@ -18,7 +18,7 @@ from partygraph.imports.common import (
     RowProblem,
     Source,
 )
-from partygraph.imports.members import import_members
+from partygraph.imports.member import import_members
 
 Importer = Callable[..., ImportReport]
 

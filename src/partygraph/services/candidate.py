@@ -76,7 +76,7 @@ from partygraph.models.organization import (
     OrgStatus,
 )
 from partygraph.rules.base import Alert, Violation, add_months
-from partygraph.rules.pipeline import (
+from partygraph.rules.candidate import (
     EXIT_STEPS,
     PipelineSettings,
     Recommendation,
@@ -749,7 +749,7 @@ class SubtreeAlert:
 def candidate_alerts(ctx: Context, org: Organization, today: date) -> list[SubtreeAlert]:
     """rules.pipeline.alerts for every open file under the organisation: two statements (one
     when every file is unchanged since it was last asked for: `_file_alerts_memo`)."""
-    from partygraph.rules.pipeline import alerts as file_alerts
+    from partygraph.rules.candidate import alerts as file_alerts
 
     cands = ctx.session.execute(
         select(col(Candidate.id), col(Candidate.org_id), col(Candidate.version), col(Candidate.updated_at))
@@ -866,8 +866,8 @@ OVERDUE_ALERTS = frozenset({"R-DEV-02", "R-DEV-06", "R-DEV-17", "R-DEV-24", "A-S
 
 def is_overdue(records: Sequence[StepRecord], birth_date: date, settings: PipelineSettings, today: date) -> bool:
     """A next step past its due date, or an alert that says something is late."""
-    from partygraph.rules.pipeline import alerts as file_alerts
-    from partygraph.rules.pipeline import next_steps
+    from partygraph.rules.candidate import alerts as file_alerts
+    from partygraph.rules.candidate import next_steps
 
     if not records or stage_of(records) not in _ACTIVE:
         return False

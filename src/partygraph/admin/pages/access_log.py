@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from partygraph import xlsx
+from partygraph import exports
 from partygraph.admin.core import Page, page
 from partygraph.models.account import Role
 
@@ -70,11 +70,11 @@ async def export_csv(p: Page, params: dict[str, str]) -> Response:
         # The handler's session closes when it returns: the stream reads with its own.
         with p.state.session_factory() as session:
             p.session = session
-            yield "\ufeff" + xlsx.csv_line([p.t(c) for c in CSV_COLUMNS])
+            yield "\ufeff" + exports.csv_line([p.t(c) for c in CSV_COLUMNS])
             data = first
             while True:
                 for e in data["accessLog"]["nodes"]:
-                    yield xlsx.csv_line(_csv_row(e))
+                    yield exports.csv_line(_csv_row(e))
                 info = data["accessLog"]["pageInfo"]
                 if not info["hasNextPage"]:
                     break

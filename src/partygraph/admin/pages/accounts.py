@@ -407,7 +407,7 @@ async def import_form(p: Page) -> Response:
 async def import_upload(p: Page) -> Response:
     """The dry run. The file waits in the job store (the upload's owner only) for the commit."""
     from partygraph.imports import FileFormatError
-    from partygraph.imports.accounts import dry_run
+    from partygraph.imports.account import dry_run
 
     _require_admin_page(p)
     form = await p.request.form()
@@ -441,7 +441,7 @@ async def import_upload(p: Page) -> Response:
 @page(write=True)
 async def import_commit(p: Page) -> Response:
     from partygraph.imports import FileFormatError, ImportRefusedError
-    from partygraph.imports.accounts import import_accounts
+    from partygraph.imports.account import import_accounts
 
     _require_admin_page(p)
     store = store_for(p.state.settings)

@@ -217,17 +217,17 @@ EXPORT_COLUMNS = [
 
 async def export(p: Page, params: dict[str, str], fmt: str) -> Response:
     """The whole filtered list (no pages) as .csv (UTF-8 with BOM) or .xlsx."""
-    from partygraph import xlsx
+    from partygraph import exports
 
     data = await _load(p, params)
     rows = rows_of(data["allAlerts"], p.lang)
     title = p.t("预警提醒")
-    ds = xlsx.Dataset(
+    ds = exports.Dataset(
         title=title,
         headers=[p.t(h) for h, _value in EXPORT_COLUMNS],
         rows=[[value(r, p.t) for _h, value in EXPORT_COLUMNS] for r in rows],
         total=len(rows),
-        header_lines=xlsx.header_lines(data["node"]["name"], None, datetime.now()),
+        header_lines=exports.header_lines(data["node"]["name"], None, datetime.now()),
     )
     name = f"{title}-{data['node']['name']}-{p.state.clock().isoformat()}.{fmt}"
     disposition = {
@@ -235,12 +235,12 @@ async def export(p: Page, params: dict[str, str], fmt: str) -> Response:
     }
     if fmt == "csv":
         return Response(
-            "".join(xlsx.csv_lines(ds)).encode("utf-8"),
+            "".join(exports.csv_lines(ds)).encode("utf-8"),
             media_type=FORMATS[fmt],
             headers=disposition,
         )
     buf = io.BytesIO()
-    xlsx.write_xlsx(buf, ds)
+    exports.write_xlsx(buf, ds)
     return Response(buf.getvalue(), media_type=FORMATS[fmt], headers=disposition)
 
 

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
-from partygraph import xlsx
+from partygraph import exports
 from partygraph.admin.core import OperationError, Page, page, submit
 from partygraph.rules.assistance import parse_yuan
 
@@ -227,7 +227,7 @@ async def _form(p: Page) -> Form:
 
 
 def _csv_line(row: list[Any]) -> str:
-    return xlsx.csv_line(row)  # formulas neutralised, like every export
+    return exports.csv_line(row)  # formulas neutralised, like every export
 
 
 def _csv_response(p: Page, name: str, ascii_name: str, lines: AsyncIterator[str]) -> Response:

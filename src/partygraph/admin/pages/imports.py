@@ -4,7 +4,7 @@ with progress), with long work run in a thread and polled by htmx every 500 ms.
 
 Jobs live in `partygraph.jobs` (files in Settings.jobs_dir), not in this process: with
 `serve --workers 2` the poll and the download may reach another worker than the upload.
-Imports and exports call `partygraph.imports` / `partygraph.xlsx` with the viewer's context:
+Imports and exports call `partygraph.imports` / `partygraph.exports` with the viewer's context:
 the same scope (`scope.within`) and the same rules as every other write.
 """
 
@@ -253,7 +253,7 @@ async def import_commit(p: Page) -> Response:
 
 
 def _dataset(p: Page, ctx: Context, kind: str) -> Any:
-    from partygraph import xlsx
+    from partygraph import exports
 
     q = p.request.query_params
     under_gid = q.get("under", "").strip()
@@ -269,13 +269,13 @@ def _dataset(p: Page, ctx: Context, kind: str) -> Any:
     if kind == "members":
         from partygraph.admin.pages.members import list_params, member_filter
 
-        return xlsx.members_dataset(ctx, _member_filter_object(member_filter(list_params(p))))
+        return exports.members_dataset(ctx, _member_filter_object(member_filter(list_params(p))))
     if kind == "candidates":
         from partygraph.graphql.queries.candidate import CandidateFilter
-        from partygraph.rules.pipeline import Stage
+        from partygraph.rules.candidate import Stage
 
         stages = q.getlist("stage")
-        return xlsx.candidates_dataset(
+        return exports.candidates_dataset(
             ctx,
             CandidateFilter(
                 under=GlobalID.from_id(under_gid) if under_gid else None,
@@ -284,14 +284,14 @@ def _dataset(p: Page, ctx: Context, kind: str) -> Any:
             ),
         )
     if kind == "cases":
-        return xlsx.cases_dataset(
+        return exports.cases_dataset(
             ctx, under_id, status=q.getlist("status") or None, cause=q.getlist("cause") or None
         )
     if kind == "outcomes":
         year = q.get("year", "")
-        return xlsx.outcomes_dataset(ctx, under_id, int(year) if year.isdigit() else None)
+        return exports.outcomes_dataset(ctx, under_id, int(year) if year.isdigit() else None)
     if kind == "fund-ledger":
-        return xlsx.fund_ledger_dataset(ctx, under_id, date_param(p, "from"), date_param(p, "to"))
+        return exports.fund_ledger_dataset(ctx, under_id, date_param(p, "from"), date_param(p, "to"))
     raise HTTPException(404)
 
 
@@ -317,7 +317,7 @@ def _member_filter_object(f: dict[str, Any]) -> Any:
 @page()
 async def export_list(p: Page) -> Response:
     """/admin/export/{list}.{xlsx|csv}?…the list's filters…: streamed."""
-    from partygraph import xlsx
+    from partygraph import exports
 
     kind, fmt = p.request.path_params["list"], p.request.path_params["fmt"]
     if kind not in LISTS or fmt not in ("xlsx", "csv"):
@@ -336,7 +336,7 @@ async def export_list(p: Page) -> Response:
         if isinstance(exc, NotFoundError):
             raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内")) from None
         raise
-    ds.header_lines = xlsx.header_lines(
+    ds.header_lines = exports.header_lines(
         p.viewer.display_name if p.viewer else "", None, datetime.now()
     )
     if fmt == "csv":
@@ -351,18 +351,18 @@ async def export_list(p: Page) -> Response:
                 )
                 d = _dataset(p, c, kind)
                 d.header_lines = ds.header_lines
-                yield from xlsx.csv_lines(d)
+                yield from exports.csv_lines(d)
 
         return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
     buf = io.BytesIO()
-    xlsx.write_xlsx(buf, ds)
+    exports.write_xlsx(buf, ds)
     return Response(buf.getvalue(), media_type=XLSX, headers=headers)
 
 
 @page(write=False)
 async def export_job(p: Page) -> Response:
     """POST /admin/export/{list}/job?…filters…: the export as a background job with progress."""
-    from partygraph import xlsx
+    from partygraph import exports
 
     kind = p.request.path_params["list"]
     if kind not in LISTS:
@@ -379,14 +379,14 @@ async def export_job(p: Page) -> Response:
     def work(ctx: Context, job: Job) -> None:
         store = store_for(ctx.settings)
         ds = _dataset(request_page, ctx, kind)
-        ds.header_lines = xlsx.header_lines(
+        ds.header_lines = exports.header_lines(
             ctx.viewer.display_name if ctx.viewer else "", None, datetime.now()
         )
         progress = store.progress(job)
         progress("export", 0, ds.total)
         store.write_data(
             job,
-            lambda path: xlsx.write_xlsx(
+            lambda path: exports.write_xlsx(
                 str(path),
                 ds,
                 progress=lambda done, total: progress("export", done, total),

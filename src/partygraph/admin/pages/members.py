@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
-from partygraph import xlsx
+from partygraph import exports
 from partygraph.admin.core import OperationError, Page, form_errors, numbered_page, page
 
 
@@ -346,7 +346,7 @@ CSV_COLUMNS = [
 
 
 def _csv_line(row: list[Any]) -> str:
-    return xlsx.csv_line(row)  # formulas neutralised, like every export
+    return exports.csv_line(row)  # formulas neutralised, like every export
 
 
 async def export_csv(p: Page, params: dict[str, Any]) -> Response:

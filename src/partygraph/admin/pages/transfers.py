@@ -23,7 +23,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from partygraph import xlsx
+from partygraph import exports
 from partygraph.admin.core import OperationError, Page, page
 from partygraph.admin.pages.members import (
     N_,
@@ -229,19 +229,19 @@ async def export(p: Page, state: dict[str, Any], fmt: str) -> Response:
             break
         after = conn["pageInfo"]["endCursor"]
     title = p.t("组织关系转接")
-    ds = xlsx.Dataset(
+    ds = exports.Dataset(
         title=title, headers=[p.t(h) for h, _key in EXPORT_COLUMNS], rows=rows, total=len(rows)
     )
     name = f"{title}-{p.state.clock().isoformat()}.{fmt}"
     disposition = f"attachment; filename=\"transfers.{fmt}\"; filename*=UTF-8''{quote(name)}"
     if fmt == "csv":
         return StreamingResponse(
-            xlsx.csv_lines(ds),
+            exports.csv_lines(ds),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": disposition},
         )
     buf = io.BytesIO()
-    xlsx.write_xlsx(buf, ds)
+    exports.write_xlsx(buf, ds)
     return Response(
         buf.getvalue(),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -23,7 +23,7 @@ from partygraph.graphql.types.candidate import (
     StepKind,
 )
 from partygraph.graphql.types.common import resolves_as
-from partygraph.rules.pipeline import EXIT_STEPS, Step
+from partygraph.rules.candidate import EXIT_STEPS, Step
 from partygraph.services import candidate as service
 from partygraph.services import meeting as meetings
 

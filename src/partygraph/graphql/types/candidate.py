@@ -37,7 +37,7 @@ from partygraph.models.access_log import FieldGroup
 from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS
 from partygraph.models.member import Education as EducationModel
 from partygraph.models.member import Gender as GenderModel
-from partygraph.rules import pipeline as rp
+from partygraph.rules import candidate as rp
 from partygraph.rules.base import Alert, age_on
 from partygraph.scope import within
 from partygraph.services import candidate as service
