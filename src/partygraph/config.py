@@ -48,7 +48,7 @@ class Settings:
     migrations_dir: Path = field(default_factory=lambda: _default_dir("migrations"))
     # Import and export jobs (state + uploaded / produced files), shared by every worker process.
     jobs_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "partygraph-jobs")
-    # Levels that see national ID numbers unmasked (DOMAIN §3: county level only).
+    # Levels that see national ID numbers unmasked (docs/domain.md §3: county level only).
     unmasked_roles: tuple[str, ...] = ("county",)
     # --- accounts ---
     # The shortest password a clerk may choose (one-time passwords are at least this long too).

@@ -57,7 +57,7 @@ class Context:
         return self.clock()
 
     def sees_id_numbers(self) -> bool:
-        """National ID numbers are shown in full only to the configured levels (DOMAIN §3)."""
+        """National ID numbers are shown in full only to the configured levels (docs/domain.md §3)."""
         return self.viewer is not None and self.viewer.role in self.settings.unmasked_roles
 
     def loader(self, name: str, factory: Callable[[], Any]) -> Any:

@@ -12,7 +12,8 @@
 Only scalar numbers, flags and texts are read from the file (nested tables for
 nested settings); structured defaults (tier tables, meeting requirements) stay
 as coded. Every value that differs from the default is listed on the admin's
-settings page, so a looser local rule is never silent (DOMAIN-RULES preamble).
+settings page, so a looser local rule is never silent
+(docs/rules.md#defaults-and-local-settings).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Production serving: gunicorn with uvicorn workers (measured far faster here than
-`uvicorn --workers`, see DESIGN.md); one worker runs plain uvicorn."""
+`uvicorn --workers`, see docs/architecture.md#serving); one worker runs plain uvicorn."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Aggregates over a subtree and a period (DOMAIN §7), and their breakdown by child organisation.
+"""Aggregates over a subtree and a period (docs/domain.md §7), and their breakdown by child organisation.
 
 Every figure group is ONE grouped SQL statement over the subtree's path range. Its first
 GROUP BY column is the *bucket*: the first `len(parent.path) + 9` characters of the row's
@@ -106,7 +106,7 @@ class TargetSet:
     targets: tuple[Target, ...]
 
 
-# DOMAIN §4 defaults; a deployment may put `stats_targets` (a tuple of TargetSet) on Settings.
+# docs/domain.md §4 defaults; a deployment may put `stats_targets` (a tuple of TargetSet) on Settings.
 DEFAULT_TARGETS: tuple[TargetSet, ...] = (
     TargetSet(
         "wenchuan",

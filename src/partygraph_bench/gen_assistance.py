@@ -1,4 +1,4 @@
-"""Assistance (党内关怀帮扶, DOMAIN §6): a case per member in difficulty, funds and their books,
+"""Assistance (党内关怀帮扶, docs/domain.md §6): a case per member in difficulty, funds and their books,
 help given, loans.
 
 Every member on the roster flagged in difficulty has an open case, most of them filed and

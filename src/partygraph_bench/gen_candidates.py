@@ -1,13 +1,13 @@
 """Candidates (发展党员) at every stage, each with its `candidate_step` file in order.
 
-Per branch, in the proportions of `PROPORTIONS` (DOMAIN §4): open applications, activists,
+Per branch, in the proportions of `PROPORTIONS` (docs/domain.md §4): open applications, activists,
 development targets; every probationary member on the roster and every full member who
 joined in the last `pipeline_full_years` years has the file that admitted them (linked by
 `member_id`, the admission vote on the member's joining date, conversion on the day
 probation ended); and a few exits (withdrawn, removed from the pool, not admitted,
 probation cancelled — the last with its member record, status probation_cancelled).
 
-Every file is a journey of DOMAIN-RULES §1 with realistic gaps: the talk within a month
+Every file is a journey of docs/rules.md §1 with realistic gaps: the talk within a month
 (a few late), notices of 7 days before each decision, activists reviewed every six months,
 a development target one year or more after the activist decision (R-DEV-07), two
 introducers and a political review, three days of training, the admission vote by the

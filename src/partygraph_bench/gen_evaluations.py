@@ -1,4 +1,4 @@
-"""Last year's democratic evaluation of members (民主评议党员, DOMAIN §5): one round per branch.
+"""Last year's democratic evaluation of members (民主评议党员, docs/domain.md §5): one round per branch.
 
 Every member on the roster when the round opened (in December) is a subject, rated by the
 three sources of 三评一审 (members' peer rating, the masses' representatives, the branch

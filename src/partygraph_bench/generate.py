@@ -7,11 +7,11 @@ migrated database:
     villages / communities (under a general branch) / agency / enterprise / school
     branches → party groups
 
-A county is ≈ 760 organisations and 20,000 members (DOMAIN §2: 825 / 20,135 in
+A county is ≈ 760 organisations and 20,000 members (docs/domain.md §2: 825 / 20,135 in
 seed 004); a prefecture is 10 counties; a province is 20 prefectures of 10 counties
 (≈ 152,000 organisations, 4,000,000 members). Members have realistic spreads of
 gender, age, education, ethnicity, status and flags per kind of branch; branches
-get their secretary and committee (≥ 7 full members: 3–5 posts, DOMAIN §2), groups
+get their secretary and committee (≥ 7 full members: 3–5 posts, docs/domain.md §2), groups
 their leader, villages their director and cadres.
 
 Bulk loading, never one ORM object at a time: the generator assigns every id itself
@@ -111,7 +111,7 @@ SCALES: dict[str, Scale] = {
 
 # --- proportions and plug-in points for the tables generated after the members ---------------
 
-# DOMAIN §2/§4/§5/§6 figures the table generators follow: fractions of a branch's members
+# docs/domain.md §2/§4/§5/§6 figures the table generators follow: fractions of a branch's members
 # unless said otherwise. A county of ~20,000 members has ~1,100 activists and 2–3 times as many
 # applicants; development targets are about a year's intake; every probationary member on the
 # roster and every full member who joined in the last three years has a file (linked by
@@ -131,7 +131,7 @@ PROPORTIONS: dict[str, float] = {
     "evaluation_excellent": 0.15,
     "evaluation_basically_qualified": 0.04,  # warning talk within a month (R-EVAL-03)
     "evaluation_not_qualified": 0.01,  # 不合格, limited-time correction (R-EVAL-02)
-    "assistance_cases": 1.0,  # one open case per member in difficulty (DOMAIN §6)
+    "assistance_cases": 1.0,  # one open case per member in difficulty (docs/domain.md §6)
     "assistance_closed": 0.15,  # closed cases (former difficulty), per open case
     "assistance_refused": 0.04,  # refused applications, per open case
     "assistance_grants": 0.3,  # cases under help that got a grant from a fund
@@ -187,7 +187,7 @@ class Population:
 # sequences moved past the generated ids. See bench/gen_*.py.
 TableGenerator = Callable[[Population, "Sink"], dict[str, int]]
 EXTRA_GENERATORS: list[tuple[str, TableGenerator]] = [
-    ("records", generate_records),  # candidates, evaluations, assistance (DOMAIN §4–§6)
+    ("records", generate_records),  # candidates, evaluations, assistance (docs/domain.md §4–§6)
 ]
 
 

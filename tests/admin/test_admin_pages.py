@@ -654,7 +654,7 @@ def test_every_form_page_renders(client, world, path: str) -> None:
 def test_member_list_statement_count_does_not_grow_with_the_page(
     client, world, session_factory, settings, clock, sql_counter
 ) -> None:
-    """One statement per level of the query, never one per row (DESIGN: loaders)."""
+    """One statement per level of the query, never one per row (docs/architecture.md#reading-data)."""
     login(client, "township")
     sql_counter.count = 0
     client.get("/admin/members")

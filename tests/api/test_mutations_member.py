@@ -1,4 +1,4 @@
-"""Mutations of members: register, update, status, posts and relation transfers (DOMAIN §3).
+"""Mutations of members: register, update, status, posts and relation transfers (docs/domain.md §3).
 
 Each refusal answers a typed error (code, messageZh, messageEn, field) and
 leaves the data exactly as it was, read back as the county account.

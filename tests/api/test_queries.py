@@ -327,7 +327,7 @@ def test_nested_members_walk_matches_the_root_list(gql, world, crowd):
 
 
 def expected_warnings(kind: str, *, full: int, members: int, committee: int, secretary: bool) -> set[str]:
-    """DOMAIN §2 in the test's own words (branch work rules, seed 002)."""
+    """docs/domain.md §2 in the test's own words (branch work rules, seed 002)."""
     if kind not in ("branch", "general_branch", "committee"):
         return set()
     out = set() if secretary else {"R-ORG-05"}

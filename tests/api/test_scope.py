@@ -1,4 +1,4 @@
-"""Every read and every write is limited to the viewer's subtree (DOMAIN §1).
+"""Every read and every write is limited to the viewer's subtree (docs/domain.md §1).
 
 An id outside the subtree answers NotFound (reads: null or absent), never
 "forbidden", so nothing leaks. The tests below try to reach another village's

@@ -1,4 +1,4 @@
-"""Assistance rules (DOMAIN §6, DOMAIN-RULES §5): workflow, fund, loans, allowances."""
+"""Assistance rules (docs/domain.md §6, docs/rules.md §5): workflow, fund, loans, allowances."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""The 25 steps of developing a member (DOMAIN-RULES §1): order, limits, what is due."""
+"""The 25 steps of developing a member (docs/rules.md §1): order, limits, what is due."""
 
 from dataclasses import replace
 from datetime import date

@@ -1,4 +1,4 @@
-"""Branch-structure compliance (DOMAIN §2, 支部工作条例) at its boundaries.
+"""Branch-structure compliance (docs/domain.md §2, 支部工作条例) at its boundaries.
 
 Pure rules, no database: `compliance(Structure)` returns warnings, never blocks.
 """

@@ -1,4 +1,4 @@
-"""Meeting, election and village-assembly arithmetic (DOMAIN §2, DOMAIN-RULES §1 step 15, §2)."""
+"""Meeting, election and village-assembly arithmetic (docs/domain.md §2, docs/rules.md §1 step 15, §2)."""
 
 from fractions import Fraction
 

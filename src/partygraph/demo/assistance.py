@@ -1,4 +1,4 @@
-"""The demo county's assistance (DOMAIN §6): cases in every state of the workflow, a
+"""The demo county's assistance (docs/domain.md §6): cases in every state of the workflow, a
 county fund and a township fund with a few years of history, loans (one repaid, one
 overdue, one running), pairings with promises, and last month's allowance runs.
 

@@ -1,4 +1,4 @@
-"""Evaluations for the demo county, planted through the real services (DOMAIN §5).
+"""Evaluations for the demo county, planted through the real services (docs/domain.md §5).
 
 `load_evaluation_demo(session, settings, today)` runs after `demo.load_demo` and adds,
 in the township of the demo's village account (威州镇):

@@ -1,5 +1,5 @@
 """Import the assistance ledger (困难党员台账: the cases of members in difficulty) from .xlsx or
-.csv: one row per case, with the dates of its workflow (DOMAIN §6).
+.csv: one row per case, with the dates of its workflow (docs/domain.md §6).
 
 Columns (Chinese headers, see HEADERS): the member — 身份证号码, or 姓名 + 所在党组织 / 组织编码 —,
 困难类别 (required), 认定标准 (+ 认定说明), 家庭年收入（元）, 家庭成员 ("李秀英（配偶）、李强（儿子）"),

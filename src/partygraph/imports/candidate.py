@@ -1,5 +1,5 @@
 """Import the candidate ledger (发展党员台账) from .xlsx or .csv: one row per person applying to
-join, with the dates of the steps of DOMAIN-RULES §1 already taken.
+join, with the dates of the steps of docs/rules.md §1 already taken.
 
 Columns (Chinese headers, see HEADERS): the person (姓名, 性别, 民族, 出生日期, 学历, 职业, 身份证号码,
 联系电话, 所在党组织 / 组织编码), 申请日期 (required), 阶段 (checked, see below), 推荐方式, and one

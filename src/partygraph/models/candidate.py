@@ -1,7 +1,7 @@
 """Candidates (发展党员): people on the way from application to full membership.
 
 A candidate's file is the list of its `CandidateStep` rows, one per step of
-DOMAIN-RULES §1, in the order recorded. Steps are never edited or deleted;
+docs/rules.md §1, in the order recorded. Steps are never edited or deleted;
 `Candidate.stage` is a cache of `rules.pipeline.stage_of(steps)`, written by
 the service together with each step.
 """

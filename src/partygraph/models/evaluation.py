@@ -1,5 +1,5 @@
 """Evaluations (评议 / 考核): member rounds, cadre appointments and assessments, organisation
-assessments and model sites (DOMAIN §5).
+assessments and model sites (docs/domain.md §5).
 
 Every row that belongs to an organisation carries its path in a column ending in
 `org_path`, so moving an organisation rewrites it with the rest (services.organization.move).

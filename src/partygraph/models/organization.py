@@ -44,7 +44,7 @@ ALLOWED_PARENTS: dict[OrgKind, frozenset[OrgKind]] = {
     OrgKind.group: frozenset({OrgKind.branch}),
 }
 
-# Committees with approval power over admissions (DOMAIN-RULES step 17).
+# Committees with approval power over admissions (docs/rules.md §1 step 17).
 APPROVING_KINDS = frozenset({OrgKind.county, OrgKind.committee, OrgKind.prefecture})
 
 

@@ -1,5 +1,5 @@
 """Development plans (发展党员工作计划): a three-year plan and a yearly plan per organisation
-(DOMAIN §4: 县有宏观指导、乡有目标计划、村有具体实施; seeds 000 and 004: 目标管理, 月报告、
+(docs/domain.md §4: 县有宏观指导、乡有目标计划、村有具体实施; seeds 000 and 004: 目标管理, 月报告、
 月通报, a missed plan is reported and costs points).
 
 A plan holds number targets for its period (new activists, new development targets,

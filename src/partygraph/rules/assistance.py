@@ -1,9 +1,9 @@
-"""Assistance to members in difficulty (DOMAIN §6, DOMAIN-RULES §5): pure rules, no I/O.
+"""Assistance to members in difficulty (docs/domain.md §6, docs/rules.md §5): pure rules, no I/O.
 
 Money is always an integer number of fen (1 yuan = 100 fen). Nothing here reads
 a clock: `today` is a parameter.
 
-Rule codes (R-AID-01..05 are DOMAIN-RULES §5; the rest are this module's own):
+Rule codes (R-AID-01..05 are docs/rules.md §5; the rest are this module's own):
 
 - R-AID-01 workflow order: apply → branch appraisal → public notice → report →
   committee approves (or refuses) → filed with the county department (under
@@ -96,7 +96,7 @@ class SeniorityTier:
 
 @dataclass(frozen=True)
 class AssistanceSettings:
-    """Every number of DOMAIN §6 / DOMAIN-RULES §5; a county may change any of them."""
+    """Every number of docs/domain.md §6 / docs/rules.md §5; a county may change any of them."""
 
     rural_income_threshold_fen: int = 865_00  # yuan a year per person (seed 001)
     loan_term_months: int = 24  # R-AID-03

@@ -1,5 +1,5 @@
 """Branch life rules (支部工作条例 2018, 农村基层组织工作条例 2019, Party Constitution art. 9;
-DOMAIN §2–§3, DOMAIN-RULES §2–§3). Pure: no I/O, every number a setting.
+docs/domain.md §2–§3, docs/rules.md §2–§3). Pure: no I/O, every number a setting.
 
 Codes (stable; clients and tests cite them):
 

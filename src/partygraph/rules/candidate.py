@@ -1,4 +1,4 @@
-"""Developing members: the 25 steps of 《中国共产党发展党员工作细则》 (DOMAIN-RULES §1).
+"""Developing members: the 25 steps of 《中国共产党发展党员工作细则》 (docs/rules.md §1).
 
 A candidate's file is a list of dated `StepRecord`s in the order they were
 recorded. `check_step` says whether one more step may be recorded (a
@@ -151,15 +151,15 @@ class Step(StrEnum):
 
 @dataclass(frozen=True)
 class StepInfo:
-    number: int | None  # the step's number in DOMAIN-RULES §1; None for notices and exits
+    number: int | None  # the step's number in docs/rules.md §1; None for notices and exits
     label_zh: str
     label_en: str
     rule: str | None  # the code of the rule the step is tied to
 
 
 def _info(number: int | None, zh: str, en: str, rule: str | None = "") -> StepInfo:
-    # The codes of DOMAIN-RULES follow the step numbers (R-DEV-07 is step 7); the steps
-    # it names no rule for keep the same numbering so every step has one code to cite.
+    # The official codes (docs/rules.md §1) follow the step numbers (R-DEV-07 is step 7); the
+    # steps they name no rule for keep the same numbering so every step has one code to cite.
     code = f"R-DEV-{number:02d}" if rule == "" and number is not None else rule or None
     return StepInfo(number, zh, en, code)
 
@@ -318,7 +318,7 @@ RULE_SOURCES: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    """Every number of DOMAIN-RULES §1; the defaults are the national rules or seed 003."""
+    """Every number of docs/rules.md §1; the defaults are the national rules or seed 003."""
 
     min_age: int = 18  # R-DEV-01
     talk_within_months: int = 1  # R-DEV-02
@@ -332,7 +332,7 @@ class PipelineSettings:
     probation_months: int = 12  # R-DEV-22
     extension_min_months: int = 6  # R-DEV-23
     extension_max_months: int = 12  # R-DEV-23
-    stalled_after_months: int = 6  # DOMAIN §4: no step for this long → alert
+    stalled_after_months: int = 6  # docs/domain.md §4: no step for this long → alert
     leaving_unit_within_months: int = 3  # R-DEV-15
     notice_before_activist: bool = True  # seed 003
     notice_before_target: bool = True  # seed 003

@@ -2,8 +2,9 @@
 
 Refusals and alerts carry a stable code (`R-DEV-02`, `A-STALLED`) that tests, messages and
 filters cite; screens and counts show the title next to it: "申请后一个月内未谈话（R-DEV-02）".
-The official meaning of the codes `in_domain_rules` is DOMAIN-RULES.md; the others are this
-code base's own (their meaning is in the docstring of the rules module that emits them).
+The codes `in_domain_rules` are the official procedure's; docs/rules.md gives the meaning of
+every code, official or this code base's own (the docstring of the rules module that emits a
+code says how it is checked).
 A unit test scans rules/ and services/ for emitted codes and fails on one missing here.
 
 A title names the rule or, for a code that is mostly an alert, the situation to look at.
@@ -34,7 +35,7 @@ class RuleTitle:
     area: str  # a key of AREAS
     zh: str
     en: str
-    in_domain_rules: bool  # the code is DOMAIN-RULES.md's (R-LIFE-01..07: its "R-LIFE-xx")
+    in_domain_rules: bool  # an official code ("Official code" in docs/rules.md)
 
     def title(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en

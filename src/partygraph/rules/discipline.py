@@ -8,7 +8,7 @@ Readings (Party Constitution arts. 39–40; 《中国共产党纪律处分条例
   period has ended (期满后恢复其党员权利) — so a member stays under 留党察看 from
   `effective_from` until `lifted_on`, also past `effective_until` while no decision is
   recorded (the stricter reading: nobody is restored by default).
-- A member under 留党察看 cannot introduce a candidate (DOMAIN-RULES §1 step 9, R-DEV-09);
+- A member under 留党察看 cannot introduce a candidate (docs/rules.md §1 step 9, R-DEV-09);
   the pipeline applies the same to contacts (R-DEV-05: full members in good standing).
 
 Refusals:

@@ -1,10 +1,10 @@
 """Evaluations: democratic evaluation of members, cadre assessment, organisation assessment.
 
-DOMAIN §5, DOMAIN-RULES §3 (R-EVAL-01, R-EVAL-02) and §4 (R-CAD-01, R-CAD-02).
+docs/domain.md §5, docs/rules.md §3 (R-EVAL-01, R-EVAL-02) and §4 (R-CAD-01, R-CAD-02).
 Pure functions: nothing here reads a clock or a database; `today` is a parameter.
 
 Codes used here (the first four are the rules file's; the rest are this module's
-own, for rules that DOMAIN §5 states without a code):
+own, for rules that docs/domain.md §5 states without a code):
 
 - R-EVAL-01  a round closes only when every member has an outcome (只评不议 no more);
              a round left open after its year is an alert.
@@ -121,7 +121,7 @@ ORG_RATING_LABELS: dict[OrgRating, tuple[str, str]] = {
     OrgRating.poor: ("差", "Poor"),
 }
 
-# The "five goods" (五好) of DOMAIN §2, a checklist per organisation per year.
+# The "five goods" (五好) of docs/domain.md §2, a checklist per organisation per year.
 FIVE_GOODS: dict[str, tuple[str, str]] = {
     "leadership": ("领导班子好", "Good leadership team"),
     "mechanism": ("工作机制好", "Good working mechanism"),

@@ -1,4 +1,4 @@
-"""Branch-structure rules (支部工作条例 2018; DOMAIN §2, DOMAIN-RULES §2)."""
+"""Branch-structure rules (支部工作条例 2018; docs/domain.md §2, docs/rules.md §2)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Development plans (发展党员工作计划): what a plan may say, and how far it has come.
 
-DOMAIN §4: a three-year plan and a yearly plan per organisation (县有宏观指导、乡有目标
+docs/domain.md §4: a three-year plan and a yearly plan per organisation (县有宏观指导、乡有目标
 计划、村有具体实施), progress reported monthly; seed 000: the county manages the
 townships' yearly plans as targets (目标管理) and a plan not met is reported and costs
 points (计划数没有完成的，严格执行通报和扣分); seed 004: 每三年制定一个发展党员工作规划,

@@ -1,6 +1,6 @@
 """Meeting and election arithmetic: who must be present, how many votes carry.
 
-Sources (DOMAIN-RULES §1 step 15, §2; DOMAIN §2):
+Sources (docs/rules.md §1 step 15, §2; docs/domain.md §2):
 
 - R-VOTE-01: a branch general meeting is valid only if the voting members
   present exceed half of those who should attend (《发展党员工作细则》第二十条).
@@ -70,7 +70,7 @@ class VoteSettings:
 
     quorum: Fraction = Fraction(1, 2)  # R-VOTE-01: present > 1/2 of should_attend
     pass_share: Fraction = Fraction(1, 2)  # R-VOTE-02: yes > 1/2 of should_attend
-    committee_quorum: Fraction = Fraction(1, 2)  # DOMAIN §2: committee present > 1/2
+    committee_quorum: Fraction = Fraction(1, 2)  # docs/domain.md §2: committee present > 1/2
     election_quorum: Fraction = Fraction(4, 5)  # R-ELEC-02: present > 4/5 of should_attend
     election_majority: Fraction = Fraction(1, 2)  # R-ELEC-03: votes > 1/2 of present
     difference_ratio: Fraction = Fraction(1, 5)  # R-ELEC-01: candidates ≥ seats × 1.2
@@ -269,7 +269,7 @@ def explain_vote(
 def committee_quorum_ok(
     committee_size: int, present: int, *, settings: VoteSettings = DEFAULT_VOTE_SETTINGS
 ) -> bool:
-    """A committee meeting needs more than half of its members present (DOMAIN §2).
+    """A committee meeting needs more than half of its members present (docs/domain.md §2).
 
     Impossible inputs (negative, more present than members) answer False.
     """

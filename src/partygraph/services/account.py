@@ -1,7 +1,7 @@
 """Accounts, passwords (argon2) and API tokens (stored as SHA-256 digests), and their
 administration in the product.
 
-Who administers whom (DOMAIN §1: every user changes only their own subtree; the county
+Who administers whom (docs/domain.md §1: every user changes only their own subtree; the county
 organisation department, the township clerks and the village clerks are the writing roles):
 
 - a county account (县委组织部) administers accounts of every role, the county's own

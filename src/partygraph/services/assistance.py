@@ -1,4 +1,4 @@
-"""Use cases of assistance (DOMAIN §6): cases and their workflow, help given, loans,
+"""Use cases of assistance (docs/domain.md §6): cases and their workflow, help given, loans,
 pairings and promises, standing allowances, alerts.
 
 Money moves only through services.fund (locked, compare-and-set, never below

@@ -15,7 +15,7 @@ When the committee approves the conversion (step 24) the same member becomes
 (R-DEV-24), which sets converted_on. A cancelled probation changes the status
 to probation_cancelled on the day it is recorded.
 
-Rules enforced when a step is recorded (codes of DOMAIN-RULES §1, messages name them):
+Rules enforced when a step is recorded (codes of docs/rules.md §1, messages name them):
 R-DEV-00 order, dates (not in the future, not before the previous step, no repeats);
 R-DEV-01 age 18 at application; R-DEV-03 recommendation method and public notice
 before an activist; R-DEV-05 one or two full members as contacts; R-DEV-07 one year
@@ -115,8 +115,8 @@ AUDIT_FIELDS = [
 CANDIDATE_HOLDING_KINDS = frozenset({OrgKind.branch, OrgKind.general_branch})
 APPROVAL_STEPS = {Step.admission_approved: "R-DEV-17", Step.conversion_approved: "R-DEV-24"}
 VOTE_STEPS = {Step.admission_vote: DecisionSubject.admission, Step.conversion_vote: DecisionSubject.conversion}
-BLANK_VILLAGE_YEARS = 3  # DOMAIN §4: no new member in 3 years
-OLD_AGE = 60  # DOMAIN §4: "over half the members are over 60" (60岁以上, 60 included)
+BLANK_VILLAGE_YEARS = 3  # docs/domain.md §4: no new member in 3 years
+OLD_AGE = 60  # docs/domain.md §4: "over half the members are over 60" (60岁以上, 60 included)
 
 
 def pipeline_settings(ctx: Context) -> PipelineSettings:
@@ -531,7 +531,7 @@ def _documents(docs: list[str] | None) -> list[str]:
 
 
 def record_step(ctx: Context, candidate_id: int, s: StepInput, *, version: int | None = None) -> tuple[Candidate, CandidateStep]:
-    """Record one step of DOMAIN-RULES §1 (or an exit) after checking it against the rules."""
+    """Record one step of docs/rules.md §1 (or an exit) after checking it against the rules."""
     cand = get(ctx, candidate_id)
     viewer = require_writer(ctx, cand.org_path)
     try:

@@ -57,7 +57,7 @@ def get(ctx: Context, org_id: int) -> Organization:
 
 # What an account may change of its own home organisation (R-ORG-HOME). Its kind, code and
 # place in the tree, and whether it exists at all, are the business of the level above
-# (DOMAIN §1: the township sets up and numbers its villages; the county its townships): a
+# (docs/domain.md §1: the township sets up and numbers its villages; the county its townships): a
 # village clerk who turned its branch into a committee, renumbered it or dissolved it
 # would change what the levels above count and see. The clerk keeps what it knows best:
 # the name as written, the address, the founding date, the population. The top of the

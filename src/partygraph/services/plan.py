@@ -6,7 +6,7 @@ the rules of `rules.plan` (R-PLAN-01..09) with the organisation's other live pla
 the row, its version and an audit event, in the caller's transaction; a refusal writes
 nothing.
 
-Progress of a plan (DOMAIN §4 "monthly report of progress"):
+Progress of a plan (docs/domain.md §4 "monthly report of progress"):
 
 - actual numbers: the steps of the plan's period (1 January of its first year to 31
   December of its last) of every candidate filed in the organisation's subtree, read the

@@ -32,7 +32,7 @@ def N_(text: str) -> str:
     return text
 
 
-# The cadre posts of DOMAIN §5: village secretary, committee members, village cadres, township leaders.
+# The cadre posts of docs/domain.md §5: village secretary, committee members, village cadres, township leaders.
 POSTS = [
     PositionKind.secretary.value,
     PositionKind.deputy_secretary.value,

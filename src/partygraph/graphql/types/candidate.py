@@ -47,7 +47,7 @@ from partygraph.services import candidate as service
 Stage = rp.Stage
 strawberry.enum(Stage, name="CandidateStage", description="Where a candidate's file stands.")
 StepKind = rp.Step
-strawberry.enum(StepKind, name="CandidateStepKind", description="The 25 steps of DOMAIN-RULES §1, notices and exits.")
+strawberry.enum(StepKind, name="CandidateStepKind", description="The 25 steps of docs/rules.md §1, notices and exits.")
 Recommendation = rp.Recommendation
 strawberry.enum(Recommendation, name="Recommendation")
 MeetingKind = mm.MeetingKind
@@ -100,7 +100,7 @@ class CandidateStepRecord:
     documents: list[str]
     reason: str | None
     recorded_by: str | None
-    number: int | None = strawberry.field(description="The step's number in DOMAIN-RULES §1.")
+    number: int | None = strawberry.field(description="The step's number in docs/rules.md §1.")
     rule: str | None = strawberry.field(description="The rule code tied to the step.")
     label_zh: str
     label_en: str

@@ -1,6 +1,6 @@
 """Small shared pieces of the object types.
 
-National ID numbers (DOMAIN §3) are masked for every viewer outside
+National ID numbers (docs/domain.md §3) are masked for every viewer outside
 `Settings.unmasked_roles`. The mask keeps the first two digits (the province) and
 nothing else: `51****************`. Why so little: an 18-character number is
 region (6 digits) + birth date (8) + a 3-digit sequence whose last digit is odd
@@ -140,7 +140,7 @@ class AlertInterface:
     due_on: date | None
 
 
-@strawberry.type(description="A structure warning (DOMAIN §2): never a block, a person fixes it.")
+@strawberry.type(description="A structure warning (docs/domain.md §2): never a block, a person fixes it.")
 class ComplianceWarning:
     code: str
     message: str

@@ -216,7 +216,7 @@ class OrganizationType(Node):
                 return await loaders.member(ctx_of(info)).load(p.member_id)
         return None
 
-    @strawberry.field(description="Structure warnings of DOMAIN §2 (branch committee size, secretary…).")
+    @strawberry.field(description="Structure warnings of docs/domain.md §2 (branch committee size, secretary…).")
     async def compliance(self, info: Info) -> list[ComplianceWarning]:
         ctx = ctx_of(info)
         counts = await loaders.member_counts(ctx).load(self.id)

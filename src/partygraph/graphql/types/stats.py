@@ -1,4 +1,4 @@
-"""Dashboard aggregates (DOMAIN §7): figures for a subtree and a period, and the same by child."""
+"""Dashboard aggregates (docs/domain.md §7): figures for a subtree and a period, and the same by child."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class PopulationShare:
 
 
 @strawberry.type(
-    description="A structure ratio of the period's new members against a DOMAIN §4 target."
+    description="A structure ratio of the period's new members against a docs/domain.md §4 target."
 )
 class TargetCheckType:
     target_set: str
@@ -196,7 +196,7 @@ class StatsType:
         return _counts(self.figures, "cohort", ctx_of(info).lang, all_known=True)
 
     @strawberry.field(
-        description="The new members' structure ratios against the DOMAIN §4 targets."
+        description="The new members' structure ratios against the docs/domain.md §4 targets."
     )
     def targets(self, info: Info) -> list[TargetCheckType]:
         ctx = ctx_of(info)
