@@ -82,6 +82,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests import query_counts
+
+    query_counts.summary(terminalreporter)  # statement counts below their baseline
     if _pg_problem:
         terminalreporter.write_sep("!", f"PostgreSQL NOT tested: {_pg_problem}", red=True)
 
