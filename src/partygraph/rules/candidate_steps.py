@@ -61,6 +61,7 @@ class StepField:
     # … or why the ledger does not carry it (a test asks for one of the three).
     not_in_ledger: str = ""
     summed: bool = False  # the ledger shows the sum over the step's records (training)
+    unit_zh: str = ""  # the ledger writes it after the number ("6 个月")
 
 
 def camel(name: str) -> str:
@@ -133,7 +134,7 @@ STEP_FIELDS: dict[Step, tuple[StepField, ...]] = {
             },
             ledger="conversion_outcome",
         ),
-        StepField("extension_months", Kind.int, "延长月数", "Extension (months)", "extension_months", ledger="conversion_outcome"),
+        StepField("extension_months", Kind.int, "延长月数", "Extension (months)", "extension_months", ledger="conversion_outcome", unit_zh="个月"),
         DECISION,
     ),
     Step.conversion_approved: (SPECIAL_REASON,),
