@@ -517,6 +517,7 @@ _STEP_DATA = (
     "recommendation",
     "passed",
     "extension_months",
+    "leaving_unit_on",
     "special_reason",
     "reason",
 )
@@ -781,3 +782,40 @@ def test_the_demo_ledgers_rebuild_in_an_empty_database(db, session_factory, sett
             loader(s, settings, TODAY)
             s.commit()
     assert_round_trip(db, session_factory, settings, clock, base)
+
+
+def test_leaving_the_unit_goes_out_with_the_candidate_ledger_and_comes_back(
+    world, db, session_factory, settings, clock
+):
+    """R-DEV-15's date of leaving the unit (with the special reason that allows it) is a
+    column of the ledger: imported onto the steps that take it, exported, and rebuilt the
+    same in a fresh database with the same tree."""
+    base = saved_tables(db)
+    leaving = {**FULL_JOURNEY, "离开工作单位日期": "2024-08-01", "特殊理由": "在本村长期务农，仅短期外出"}
+    with session_factory() as s:
+        refused = imports.import_candidates(
+            ctx_for(s, settings, clock), sheet([{**leaving, "特殊理由": ""}]), "c.csv"
+        )
+    assert [(p.code, p.field) for p in refused.problems] == [("R-DEV-15", "pre_examination")]
+    with session_factory() as s:
+        report = imports.import_candidates(
+            ctx_for(s, settings, clock), sheet([leaving, ACTIVIST, APPLICANT]), "c.csv", commit=True
+        )
+    assert report.created == 3, report.problems
+
+    def leaving_dates() -> dict[str, Any]:
+        with session_factory() as s:
+            rows = s.execute(select(CandidateStep).order_by(CandidateStep.id)).scalars()
+            return {r.step: r.data["leaving_unit_on"] for r in rows if "leaving_unit_on" in (r.data or {})}
+
+    assert leaving_dates() == {"pre_examination": "2024-08-01", "admission_vote": "2024-08-01"}
+    with session_factory() as s:
+        before = candidate_ledger(s)
+    rows, data, headers = export_ledgers(session_factory, settings, clock)["candidates"]
+    assert "离开工作单位日期" in headers
+    restore(db, base)
+    report = import_all(session_factory, settings, clock, "candidates", data, commit=True)
+    assert not report.problems and report.created == rows == 3
+    with session_factory() as s:
+        assert candidate_ledger(s) == before
+    assert leaving_dates() == {"pre_examination": "2024-08-01", "admission_vote": "2024-08-01"}

@@ -150,7 +150,7 @@ CANDIDATE_FIELDS = [
     "political_review_outcome", "training", "training_days", "training_hours", "branch_examination", "pre_examination",
     "notice_admission", "form_filled", "admission_vote", "admission_tally", "approval_talk", "admission_approved",
     "admission_filed", "placed", "oath", "conversion_applied", "notice_conversion", "conversion_vote", "conversion_tally",
-    "conversion_outcome", "conversion_approved", "archived", "notice_place", "special_reason", "exit", "exit_on",
+    "conversion_outcome", "conversion_approved", "archived", "notice_place", "leaving_unit_on", "special_reason", "exit", "exit_on",
     "exit_reason", "notes",
 ]  # fmt: skip
 _TALLY_PARTS = (
@@ -172,18 +172,33 @@ def _figure(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def _datum_cell(f: Any, value: Any) -> Any:
+    """One datum of rules.candidate_steps as its ledger column shows it."""
+    from partygraph.rules.candidate_steps import Kind
+
+    if f.kind == Kind.members:
+        return _names(value)
+    if f.kind == Kind.choice:
+        return f.choices.get(value, (value,))[0]
+    if f.kind == Kind.date:
+        return date.fromisoformat(value)
+    return f"{value} {f.unit_zh}" if f.unit_zh else value
+
+
 def candidate_ledger_steps(steps: list[Any]) -> dict[str, Any]:
     """The ledger's step columns (field → cell) of one file, from its `CandidateStep` rows in
     recorded order. Only the current round counts (the steps since the latest application:
-    the ledger has one 申请日期). A column holds one date: a step recorded twice (a notice
+    the ledger has one 申请日期). A column holds one value: a step recorded twice (a notice
     repeated, introducers replaced, a vote taken again) shows its latest record, except the
-    six-monthly reviews (every date) and the training (the last date, the days and hours
-    summed, as the rules count them). A notice goes to the column of the decision it guarded:
-    the stage the file was in when it was posted."""
-    from partygraph.imports.candidate import ORDER
-    from partygraph.rules.candidate import STEP_LABELS, ConversionOutcome, Stage, Step
+    six-monthly reviews (every date) and the data the ledger sums (training days and hours,
+    as the rules count them). A notice goes to the column of the decision it guarded: the
+    stage the file was in when it was posted. The step data's columns are those
+    rules.candidate_steps declares."""
+    from partygraph.imports.candidate import ORDER, TALLY_COLUMNS
+    from partygraph.rules.candidate import EXIT_STEPS, STEP_LABELS, Stage, Step
+    from partygraph.rules.candidate_steps import STEP_FIELDS
 
-    column = {step: fld for fld, step in ORDER if step != Step.notice}
+    column = {step: fld for fld, step in ORDER if step not in (Step.notice, Step.activist_review)}
     notice_column = {
         Stage.applicant: "notice_activist", Stage.activist: "notice_target", Stage.target: "notice_admission",
         Stage.probationary: "notice_conversion",
@@ -191,48 +206,35 @@ def candidate_ledger_steps(steps: list[Any]) -> dict[str, Any]:
     moves = {Step.activist_decided: Stage.activist, Step.target_decided: Stage.target, Step.admission_approved: Stage.probationary}
     first = max((i for i, r in enumerate(steps) if r.step == Step.application.value), default=0)
     out: dict[str, Any] = {}
-    stage, days, hours = Stage.applicant, 0.0, 0.0
+    sums: dict[str, float] = {}
+    stage = Stage.applicant
     reviews: list[str] = []
     for r in steps[first:]:
         step, data = Step(r.step), dict(r.data or {})
-        if step == Step.notice:
-            if stage in notice_column:
-                out[notice_column[stage]] = r.on
-            if data.get("place"):
-                out["notice_place"] = data["place"]
+        if step == Step.notice and stage in notice_column:
+            out[notice_column[stage]] = r.on
         elif step == Step.activist_review:
             reviews.append(r.on.isoformat())
-        elif step == Step.training:
-            out["training"] = r.on
-            days += float(data.get("days") or 0)
-            hours += float(data.get("hours") or 0)
+        elif step in EXIT_STEPS:
+            out.update(exit=STEP_LABELS[step][0], exit_on=r.on, exit_reason=r.reason or data.get("reason") or "")
         elif step in column:
             out[column[step]] = r.on
-        elif step in (Step.withdraw, Step.remove_from_pool, Step.not_admitted, Step.cancel_probation):
-            out.update(exit=STEP_LABELS[step][0], exit_on=r.on, exit_reason=r.reason or data.get("reason") or "")
-        if step == Step.contacts_assigned:
-            out["contacts"] = _names(data.get("contacts"))
-        elif step == Step.introducers_assigned:
-            out["introducers"] = _names(data.get("introducers"))
-        elif step == Step.political_review:
-            out["political_review_outcome"] = {"pass": "合格", "fail": "不合格"}.get(r.outcome or "", r.outcome or "")
-        elif step == Step.admission_vote:
-            out["admission_tally"] = _tally(data)
-        elif step == Step.conversion_vote:
-            out["conversion_tally"] = _tally(data)
-            months = data.get("extension_months")
-            outcomes = {ConversionOutcome.convert.value: "按期转正", ConversionOutcome.cancel.value: "取消预备党员资格",
-                        ConversionOutcome.extend.value: f"延长预备期 {months} 个月" if months else "延长预备期"}  # fmt: skip
-            out["conversion_outcome"] = outcomes.get(r.outcome or "", r.outcome or "")
-        elif step in (Step.admission_approved, Step.conversion_approved) and data.get("special_reason"):
-            out["special_reason"] = data["special_reason"]
+        if step in TALLY_COLUMNS:
+            out[TALLY_COLUMNS[step]] = _tally(data)
+        cells: dict[str, list[str]] = {}  # fields sharing a column: "延长预备期 6 个月"
+        for f in STEP_FIELDS.get(step, ()):
+            value = getattr(r, f.name) if f.key is None else data.get(f.key)
+            if f.ledger is None or value in (None, "", []):
+                continue
+            if f.summed:
+                sums[f.ledger] = sums.get(f.ledger, 0.0) + float(value)
+            else:
+                cells.setdefault(f.ledger, []).append(_datum_cell(f, value))
+        out.update({k: v[0] if len(v) == 1 else " ".join(map(str, v)) for k, v in cells.items()})
         stage = moves.get(step, stage)
     if reviews:
         out["activist_review"] = "、".join(reviews)
-    if days:
-        out["training_days"] = _figure(days)
-    if hours:
-        out["training_hours"] = _figure(hours)
+    out.update({k: _figure(v) for k, v in sums.items() if v})
     return out
 
 
@@ -245,7 +247,7 @@ def candidates_dataset(ctx: Context, candidate_filter: Any = None) -> Dataset:
     from partygraph.graphql.queries.candidate import candidate_conditions_in
     from partygraph.imports.candidate import COLUMNS
     from partygraph.models.candidate import Candidate, CandidateStep
-    from partygraph.rules.candidate import RECOMMENDATION_LABELS, STAGE_LABELS
+    from partygraph.rules.candidate import STAGE_LABELS
 
     conds = candidate_conditions_in(ctx, candidate_filter)
     # One streamed statement: each file's rows with its steps, in recorded order.
@@ -272,7 +274,6 @@ def candidates_dataset(ctx: Context, candidate_filter: Any = None) -> Dataset:
                 name=c.name, gender=_lbl(GENDER_LABELS, c.gender), ethnicity=c.ethnicity, birth_date=c.birth_date,
                 education=_lbl(EDUCATION_LABELS, c.education), occupation=c.occupation or "", front_line=_yes(c.front_line),
                 rural=_yes(c.rural), stage=_lbl(STAGE_LABELS, c.stage),
-                recommendation=_lbl(RECOMMENDATION_LABELS, c.recommendation) if c.recommendation else "",
                 application=c.applied_on, last_step_on=c.last_step_on, id_number=_mask(c.id_number, ctx),
                 phone=c.phone or "", org_name=org_name, org_code=code, notes=c.notes or "",
             )  # fmt: skip

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypedDict, cast
@@ -59,6 +60,7 @@ from partygraph.imports.common import (
     id_number,
     labels,
     lookup,
+    norm_header,
     read_ledger,
     replay,
     skip_existing,
@@ -67,7 +69,8 @@ from partygraph.models.candidate import Candidate
 from partygraph.models.meeting import MeetingDecision
 from partygraph.models.member import Member, MemberStatus
 from partygraph.rules.candidate import (
-    RECOMMENDATION_LABELS,
+    REVIEW_FAIL,
+    REVIEW_PASS,
     STAGE_LABELS,
     STEP_LABELS,
     ConversionOutcome,
@@ -75,6 +78,7 @@ from partygraph.rules.candidate import (
     Stage,
     Step,
 )
+from partygraph.rules.candidate_steps import STEP_FIELDS, Kind, StepField
 from partygraph.scope import within
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -163,6 +167,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     ),
     "archived": ("材料归档日期", "材料归档", "归档日期", "archived"),
     "notice_place": ("公示地点", "notice_place"),
+    "leaving_unit_on": ("离开工作单位日期", "离开单位日期", "leaving_unit_on"),
     "special_reason": ("特殊理由", "special_reason"),
     "exit": ("退出方式", "退出类型", "exit"),
     "exit_on": ("退出日期", "exit_on"),
@@ -202,13 +207,6 @@ ORDER: list[tuple[str, Step]] = [
     ("archived", Step.archived),
 ]
 EXIT_ORDER = len(ORDER)
-ARCHIVE_ALL = [
-    "application",
-    "form",
-    "political_review",
-    "conversion_application",
-    "observation_records",
-]
 
 
 STAGES = labels(
@@ -220,16 +218,10 @@ STAGES = labels(
         "正式": Stage.full,
     },
 )
-RECOMMENDATIONS = labels(
-    RECOMMENDATION_LABELS, {"团组织推优": Recommendation.league, "推优": Recommendation.league}
-)
-REVIEW_OUTCOMES = {
-    "合格": "pass",
-    "通过": "pass",
-    "pass": "pass",
-    "不合格": "fail",
-    "未通过": "fail",
-    "fail": "fail",
+# The ledger's own words for a step datum's choices, besides its labels and values.
+CHOICE_WORDS: dict[str, dict[str, str]] = {
+    "recommendation": {"团组织推优": Recommendation.league.value, "推优": Recommendation.league.value},
+    "political_review_outcome": {"通过": REVIEW_PASS, "未通过": REVIEW_FAIL},
 }
 EXITS = {
     "撤回申请": Step.withdraw, "本人撤回入党申请": Step.withdraw, "撤回": Step.withdraw, "已撤回申请": Step.withdraw,
@@ -239,6 +231,7 @@ EXITS = {
     **{s.value: s for s in (Step.withdraw, Step.remove_from_pool, Step.not_admitted, Step.cancel_probation)},
 }  # fmt: skip
 VOTE_SUBJECTS = {Step.admission_vote: "admission", Step.conversion_vote: "conversion"}
+TALLY_COLUMNS = {Step.admission_vote: "admission_tally", Step.conversion_vote: "conversion_tally"}
 _TALLY = {
     "应到": "should_attend", "should": "should_attend", "实到": "present", "present": "present",
     "书面意见": "written_opinions", "书面": "written_opinions", "written": "written_opinions",
@@ -346,49 +339,47 @@ def parse_conversion(raw: str) -> dict[str, Any]:
     return {"outcome": text}  # the rule names the valid outcomes (R-DEV-23)
 
 
+def _choice(f: StepField, raw: str) -> str | None:
+    """A declared choice by its label, value or one of the ledger's words (else as written:
+    the rule names the valid choices)."""
+    table = {key: k for k, (zh, _) in f.choices.items() for key in (zh, norm_header(zh))}
+    table |= {k: k for k in f.choices} | {en.lower(): k for k, (_, en) in f.choices.items()}
+    return lookup(table | CHOICE_WORDS.get(f.ledger or "", {}), raw) or raw or None
+
+
+def _data(row: Row, p: PlannedStep) -> None:
+    """The step's data the ledger carries or implies (rules.candidate_steps), into `p`."""
+    for f in STEP_FIELDS.get(p.step, ()):
+        if f.ledger == "conversion_outcome":  # one cell, two fields: "延长预备期 6 个月"
+            p.extra.update(parse_conversion(row.text(f.ledger)))
+        elif f.ledger is None:
+            if f.implied is not None:
+                p.extra[f.name] = copy(f.implied)
+        elif f.kind == Kind.members:
+            p.people = (f.name, row.names(f.ledger))
+        elif f.kind == Kind.choice:
+            p.extra[f.name] = _choice(f, row.text(f.ledger))
+        elif f.kind == Kind.date:
+            p.extra[f.name] = row.date(f.ledger)
+        elif f.kind == Kind.float:
+            p.extra[f.name] = row.number(f.ledger)
+        else:
+            p.extra[f.name] = row.optional(f.ledger)
+
+
 def _plan(row: Row) -> list[PlannedStep]:
     """Every dated step of the row, in date order (same day: the procedure's order)."""
     out: list[PlannedStep] = []
-    place = row.optional("notice_place")
-    special = row.optional("special_reason")
     for order, (fld, step) in enumerate(ORDER):
         if not row.has(fld):
             continue
-        dates = (
-            row.dates(fld) if step == Step.activist_review else [d for d in [row.date(fld)] if d]
-        )
+        dates = row.dates(fld) if step == Step.activist_review else [d for d in [row.date(fld)] if d]
         for on in dates:
             p = PlannedStep(fld, step, on, order)
-            if step == Step.notice:
-                p.extra["notice_place"] = place
-            elif step == Step.activist_decided:
-                raw = row.text("recommendation")
-                p.extra["recommendation"] = lookup(RECOMMENDATIONS, raw) or raw or None
-            elif step == Step.contacts_assigned:
-                p.people = ("contact_ids", row.names("contacts"))
-            elif step == Step.introducers_assigned:
-                p.people = ("introducer_ids", row.names("introducers"))
-            elif step == Step.activist_review:
-                p.extra["passed"] = True
-            elif step == Step.political_review:
-                raw = row.text("political_review_outcome")
-                p.extra["outcome"] = REVIEW_OUTCOMES.get(raw.lower(), raw or None)
-            elif step == Step.training:
-                days, hours = row.number("training_days"), row.number("training_hours")
-                p.extra.update(training_days=days, training_hours=hours)
-            elif step in VOTE_SUBJECTS:
-                tally_field = (
-                    "admission_tally" if step == Step.admission_vote else "conversion_tally"
-                )
-                label = COLUMNS.label(tally_field)
-                p.tally = parse_tally(row.text(tally_field), tally_field, label)
-                if step == Step.conversion_vote:
-                    p.extra.update(parse_conversion(row.text("conversion_outcome")))
-            elif step in (Step.admission_approved, Step.conversion_approved):
-                p.extra["special_reason"] = special
-            elif step == Step.archived:
-                # The ledger's 材料归档 date says the archive of R-DEV-25 was completed.
-                p.extra["archive_documents"] = ARCHIVE_ALL
+            _data(row, p)
+            if step in TALLY_COLUMNS:
+                tally_field = TALLY_COLUMNS[step]
+                p.tally = parse_tally(row.text(tally_field), tally_field, COLUMNS.label(tally_field))
             out.append(p)
     for fld, step_fld in (
         ("contacts", "contacts_assigned"),

@@ -79,7 +79,6 @@ from partygraph.rules.base import Alert, Violation, add_months
 from partygraph.rules.candidate import (
     EXIT_STEPS,
     PipelineSettings,
-    Recommendation,
     Stage,
     Standing,
     Step,
@@ -90,6 +89,7 @@ from partygraph.rules.candidate import (
     membership_dates,
     stage_of,
 )
+from partygraph.rules.candidate_steps import Kind, StepField, camel, fields_of
 from partygraph.scope import path_range
 from partygraph.services import discipline
 from partygraph.services import meeting as meetings
@@ -364,52 +364,39 @@ def _require_approval_power(ctx: Context, cand: Candidate, code: str) -> None:
 
 
 def _step_data(ctx: Context, cand: Candidate, s: StepInput, step: Step) -> tuple[dict[str, Any], int | None]:
-    """The rules' StepRecord.data for this step, from the client's typed fields."""
+    """The rules' StepRecord.data for this step: the fields `rules.candidate_steps` declares for
+    it, each checked as declared (the client's other fields are not read)."""
     data: dict[str, Any] = {}
+    for f in fields_of(step):
+        if f.key is not None:
+            value = _datum(ctx, f, getattr(s, f.name), s.on)
+            if value is not None:
+                data[f.key] = value
     decision_id = None
-    if s.note:
-        data["note"] = clean_text(s.note, "note", "情况说明", "Note", required=False, max_len=2000)
-    if step == Step.activist_decided and s.recommendation is not None:
-        try:
-            data["recommendation"] = Recommendation(s.recommendation).value
-        except ValueError:
-            data["recommendation"] = s.recommendation  # the rule names the valid choices
-    if step == Step.contacts_assigned:
-        data["contacts"] = _people(ctx, s.contact_ids, "contactIds", s.on)
-    if step == Step.introducers_assigned:
-        data["introducers"] = _people(ctx, s.introducer_ids, "introducerIds", s.on)
-    if step == Step.training:
-        if s.training_days is not None:
-            data["days"] = s.training_days
-        if s.training_hours is not None:
-            data["hours"] = s.training_hours
-    if step == Step.activist_review and s.passed is not None:
-        data["passed"] = s.passed
-    if step == Step.notice:
-        if s.notice_ends_on is not None:
-            data["ends_on"] = s.notice_ends_on.isoformat()
-        data["place"] = clean_text(s.notice_place, "noticePlace", "公示地点", "Where posted", required=True, max_len=200)
-        if s.objections is not None:
-            if s.objections < 0:
-                raise violation("INVALID_INPUT", "群众反映数不能为负数", "Objections cannot be negative", "objections")
-            data["objections"] = s.objections
-        data["open_objections"] = s.open_objections or 0
-        if s.objection_resolution:
-            data["objection_resolution"] = clean_text(
-                s.objection_resolution, "objectionResolution", "处理情况", "Resolution", required=False, max_len=2000
-            )
-    if step in (Step.pre_examination, Step.admission_vote) and s.leaving_unit_on is not None:
-        data["leaving_unit_on"] = s.leaving_unit_on.isoformat()
-    if s.special_reason:
-        data["special_reason"] = clean_text(s.special_reason, "specialReason", "特殊理由", "Special reason", required=False, max_len=1000)
-    if step == Step.conversion_vote and s.extension_months is not None:
-        data["extension_months"] = s.extension_months
-    if step == Step.archived:
-        data["documents"] = list(s.archive_documents or [])
     if step in VOTE_STEPS:
         data.update(_vote_data(ctx, cand, s, step))
         decision_id = s.decision_id
     return data, decision_id
+
+
+def _datum(ctx: Context, f: StepField, value: Any, on: date) -> Any:
+    """One declared datum as the rules read it (None: nothing to store); errors name the API's field."""
+    api = camel(f.name)
+    if f.kind == Kind.members:
+        return _people(ctx, value, api, on)
+    if f.kind == Kind.text:
+        return clean_text(value, api, f.label_zh, f.label_en, required=f.required, max_len=f.max_len)
+    if f.kind == Kind.choices:
+        return list(value or ())
+    if value is None:
+        return f.default
+    if f.minimum is not None and value < f.minimum:
+        raise violation(
+            "INVALID_INPUT", f"{f.label_zh}不能小于 {f.minimum}", f"{f.label_en} cannot be less than {f.minimum}", api
+        )
+    if f.kind == Kind.date:
+        return value.isoformat()
+    return value
 
 
 def _vote_data(ctx: Context, cand: Candidate, s: StepInput, step: Step) -> dict[str, Any]:

@@ -23,7 +23,9 @@ from strawberry.relay import GlobalID
 
 from partygraph.admin.core import Page, page
 from partygraph.admin.pages.plans import BADGE, SEVERITY
-from partygraph.rules.candidate import ARCHIVE_DOCUMENTS, EXIT_STEPS, STEP_LABELS, Step
+from partygraph.rules.candidate import EXIT_STEPS, STEP_LABELS, Step
+from partygraph.rules.candidate_steps import EVERY_STEP, Kind, StepField, camel, fields_of
+from partygraph.rules.candidate_steps import STEP_FIELDS as STEP_DATA
 
 
 def N_(text: str) -> str:
@@ -37,14 +39,6 @@ BOARD_STAGES = [
     ("target", N_("发展对象")),
     ("probationary", N_("预备党员")),
 ]
-RECOMMENDATIONS = [
-    ("mass", N_("群众推荐")),
-    ("member", N_("党员推荐")),
-    ("league", N_("群团组织推优")),
-    ("joint", N_("联名推荐")),
-]
-REVIEW_OUTCOMES = [("pass", N_("合格")), ("fail", N_("不合格"))]
-CONVERSION_OUTCOMES = [("convert", N_("按期转正")), ("extend", N_("延长预备期")), ("cancel", N_("取消预备党员资格"))]
 EXITS = {
     Step.withdraw.value: ("WITHDRAW", N_("本人撤回入党申请")),
     Step.remove_from_pool.value: ("REMOVE_FROM_POOL", N_("调整出积极分子队伍")),
@@ -58,44 +52,18 @@ EXIT_STAGES = {
     Step.cancel_probation.value: ("probationary",),
 }
 assert set(EXITS) == {s.value for s in EXIT_STEPS}
-ARCHIVE_CHOICES = [(k, zh) for k, (zh, _) in ARCHIVE_DOCUMENTS.items()]
 VOTE_STEPS = {Step.admission_vote.value: "admission", Step.conversion_vote.value: "conversion"}
-# What a vote step's form sends besides the tally (RecordCandidateVoteInput).
-VOTE_STEP_FIELDS = {"candidateId", "version", "step", "on", "outcome", "extensionMonths", "leavingUnitOn", "specialReason", "note", "documents"}
-
-# The form fields each step needs (besides the date, documents and a note).
-STEP_FIELDS: dict[str, list[str]] = {
-    Step.activist_decided.value: ["recommendation"],
-    Step.contacts_assigned.value: ["contact_ids"],
-    Step.activist_review.value: ["passed"],
-    Step.introducers_assigned.value: ["introducer_ids"],
-    Step.political_review.value: ["outcome_review"],
-    Step.training.value: ["training_days", "training_hours"],
-    Step.notice.value: ["notice_place", "notice_ends_on", "objections", "open_objections", "objection_resolution"],
-    Step.pre_examination.value: ["leaving_unit_on", "special_reason"],
-    Step.admission_vote.value: ["vote", "leaving_unit_on", "special_reason"],
-    Step.admission_approved.value: ["special_reason"],
-    Step.conversion_vote.value: ["outcome_conversion", "extension_months", "vote"],
-    Step.conversion_approved.value: ["special_reason"],
-    Step.archived.value: ["archive_documents"],
+# What a vote step's form sends besides the tally (RecordCandidateVoteInput): its data but the decision.
+VOTE_STEP_FIELDS = {"candidateId", "version", "step", "on", "documents"} | {
+    camel(f.name) for s in VOTE_STEPS for f in fields_of(s) if f.kind != Kind.decision
 }
-# Rule field names (snake_case, data.*) → the form field to mark.
+# Rule field names (snake_case, data.*) and API fields → the form field to mark: the step's
+# data as declared (rules.candidate_steps), then the vote's tally and the step's own fields.
 ERROR_FIELDS = {
+    **{f"data.{f.key}": f.name for fs in (*STEP_DATA.values(), EVERY_STEP) for f in fs if f.key},
+    **{camel(f.name): f.name for fs in (*STEP_DATA.values(), EVERY_STEP) for f in fs},
     "on": "on",
     "heldOn": "on",
-    "outcome": "outcome",
-    "data.recommendation": "recommendation",
-    "data.contacts": "contact_ids",
-    "contactIds": "contact_ids",
-    "data.introducers": "introducer_ids",
-    "introducerIds": "introducer_ids",
-    "data.days": "training_days",
-    "data.ends_on": "notice_ends_on",
-    "data.open_objections": "open_objections",
-    "noticePlace": "notice_place",
-    "data.special_reason": "special_reason",
-    "data.leaving_unit_on": "leaving_unit_on",
-    "data.extension_months": "extension_months",
     "data.present": "present",
     "data.yes": "yes",
     "present": "present",
@@ -104,7 +72,6 @@ ERROR_FIELDS = {
     "abstain": "yes",
     "writtenOpinions": "present",
     "shouldAttend": "present",
-    "data.documents": "archive_documents",
     "reason": "reason",
 }
 
@@ -318,11 +285,12 @@ def _current_introducers(c: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _fields(c: dict[str, Any], step: str | None) -> list[str]:
-    """The form fields of a step; replacing the introducers also asks why."""
-    fields = STEP_FIELDS.get(step or "", [])
-    if step == Step.introducers_assigned.value and _replacing_introducers(c):
-        fields = [*fields, "reason"]
-    return fields
+    """The form fields of a step besides its data: replacing the introducers asks why."""
+    return ["reason"] if step == Step.introducers_assigned.value and _replacing_introducers(c) else []
+
+
+def _step_fields(step: str | None) -> tuple[StepField, ...]:
+    return STEP_DATA.get(Step(step), ()) if step else ()
 
 
 def _step_choices(c: dict[str, Any]) -> list[tuple[str, str]]:
@@ -352,14 +320,12 @@ def _form_context(p: Page, c: dict[str, Any], step: str | None, values: dict[str
         "step": step,
         "choices": choices,
         "fields": _fields(c, step),
+        "step_fields": _step_fields(step),
+        "every_step": EVERY_STEP,
         "current_introducers": [x.get("name") for x in current],
         "values": values,
         "error": error,
         "errors": errors or {},
-        "recommendations": RECOMMENDATIONS,
-        "review_outcomes": REVIEW_OUTCOMES,
-        "conversion_outcomes": CONVERSION_OUTCOMES,
-        "archive_choices": ARCHIVE_CHOICES,
         "full_members": c["organization"]["members"]["nodes"],
     }
 
@@ -399,43 +365,33 @@ async def step_form(p: Page) -> Response:
     return p.render("candidate/_step_form.html", **ctx)
 
 
+def _form_value(data: FormData, f: StepField, errors: dict[str, str], p: Page) -> Any:
+    """One datum of the step as the form gives it (None: not given), by its declared kind."""
+    if f.kind in (Kind.members, Kind.choices):
+        return [v for v in data.getlist(f.name) if isinstance(v, str) and v]
+    if f.kind == Kind.bool:
+        return _text(data, f.name) in ("1", "on", "true")
+    if f.kind == Kind.date:
+        return _date(data, f.name, errors, p)
+    if f.kind == Kind.int:
+        return _int(data, f.name, errors, p)
+    if f.kind == Kind.float:
+        return _float(data, f.name, errors, p)
+    if f.kind == Kind.decision:  # the vote's tally is read on its own (record_step)
+        return None
+    return _text(data, f.name) or None
+
+
 def _step_input(p: Page, c: dict[str, Any], data: FormData, step: str, errors: dict[str, str], fields: list[str]) -> dict[str, Any]:
     on = _date(data, "on", errors, p, required=True)
     out: dict[str, Any] = {"candidateId": c["id"], "version": c["version"], "step": step, "on": on}
     docs = _lines(data, "documents")
     if docs:
         out["documents"] = docs
-    if _text(data, "note"):
-        out["note"] = _text(data, "note")
-    if "recommendation" in fields and _text(data, "recommendation"):
-        out["recommendation"] = _text(data, "recommendation")
-    if "contact_ids" in fields:
-        out["contactIds"] = [v for v in data.getlist("contact_ids") if isinstance(v, str) and v]
-    if "introducer_ids" in fields:
-        out["introducerIds"] = [v for v in data.getlist("introducer_ids") if isinstance(v, str) and v]
-    if "passed" in fields:
-        out["passed"] = _text(data, "passed") in ("1", "on", "true")
-    if "outcome_review" in fields and _text(data, "outcome"):
-        out["outcome"] = _text(data, "outcome")
-    if "outcome_conversion" in fields and _text(data, "outcome"):
-        out["outcome"] = _text(data, "outcome")
-    if "training_days" in fields:
-        out["trainingDays"] = _float(data, "training_days", errors, p)
-        out["trainingHours"] = _float(data, "training_hours", errors, p)
-    if "notice_place" in fields:
-        out["noticePlace"] = _text(data, "notice_place")
-        out["noticeEndsOn"] = _date(data, "notice_ends_on", errors, p)
-        out["objections"] = _int(data, "objections", errors, p)
-        out["openObjections"] = _int(data, "open_objections", errors, p)
-        out["objectionResolution"] = _text(data, "objection_resolution") or None
-    if "leaving_unit_on" in fields:
-        out["leavingUnitOn"] = _date(data, "leaving_unit_on", errors, p)
-    if "special_reason" in fields and _text(data, "special_reason"):
-        out["specialReason"] = _text(data, "special_reason")
-    if "extension_months" in fields:
-        out["extensionMonths"] = _int(data, "extension_months", errors, p)
-    if "archive_documents" in fields:
-        out["archiveDocuments"] = [v for v in data.getlist("archive_documents") if isinstance(v, str)]
+    for f in fields_of(step):
+        value = _form_value(data, f, errors, p)
+        if value is not None:
+            out[camel(f.name)] = value
     if "reason" in fields and _text(data, "reason"):
         out["reason"] = _text(data, "reason")
     return out
@@ -450,9 +406,9 @@ async def record_step(p: Page) -> Response:
         raise HTTPException(400)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {k: (v if isinstance(v, str) else "") for k, v in data.items()}
-    values["contact_ids"] = data.getlist("contact_ids")
-    values["introducer_ids"] = data.getlist("introducer_ids")
-    values["archive_documents"] = data.getlist("archive_documents")
+    for f in _step_fields(step):
+        if f.kind in (Kind.members, Kind.choices):
+            values[f.name] = data.getlist(f.name)
     inp = _step_input(p, c, data, step, errors, _fields(c, step))
     tally: dict[str, Any] = {}
     if step in VOTE_STEPS:

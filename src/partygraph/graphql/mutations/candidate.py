@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -24,6 +24,7 @@ from partygraph.graphql.types.candidate import (
 )
 from partygraph.graphql.types.common import resolves_as
 from partygraph.rules.candidate import EXIT_STEPS, Step
+from partygraph.rules.candidate_steps import Kind, camel, field_kinds
 from partygraph.services import candidate as service
 from partygraph.services import meeting as meetings
 
@@ -156,6 +157,24 @@ def _ids(gids: list[relay.GlobalID] | None, field: str) -> list[int] | None:
     return [db_id(g, "Member", field) for g in gids]
 
 
+def step_input(input: Any, step: str, *, reason: str | None = None) -> service.StepInput:
+    """The service's StepInput from a step mutation's input: every field of step data
+    (rules.candidate_steps) the input has, enums as their values, ids decoded."""
+    values: dict[str, Any] = {}
+    for name, kind in field_kinds().items():
+        if not hasattr(input, name):
+            continue
+        value = getattr(input, name)
+        if isinstance(value, Enum):
+            value = value.value
+        elif kind == Kind.members:
+            value = _ids(value, camel(name))
+        elif kind == Kind.decision:
+            value = db_id(value, "MeetingDecision", camel(name))
+        values[name] = value
+    return service.StepInput(step=step, on=input.on, reason=reason, documents=input.documents, **values)
+
+
 @strawberry.type
 class CandidateMutation:
     @strawberry.mutation(description="Register a written application at a branch (dual submission: the committee above sees it).")
@@ -186,30 +205,7 @@ class CandidateMutation:
     @strawberry.mutation(description="Record one step of the file; the rules refuse it with their code (R-DEV-xx).")
     def record_candidate_step(self, info: Info, input: RecordCandidateStepInput) -> RecordCandidateStepResult:
         def use_case(ctx):
-            s = service.StepInput(
-                step=input.step.value,
-                on=input.on,
-                outcome=input.outcome,
-                recommendation=input.recommendation.value if input.recommendation else None,
-                contact_ids=_ids(input.contact_ids, "contactIds"),
-                introducer_ids=_ids(input.introducer_ids, "introducerIds"),
-                training_days=input.training_days,
-                training_hours=input.training_hours,
-                notice_ends_on=input.notice_ends_on,
-                notice_place=input.notice_place,
-                objections=input.objections,
-                open_objections=input.open_objections,
-                objection_resolution=input.objection_resolution,
-                decision_id=db_id(input.decision_id, "MeetingDecision", "decisionId"),
-                extension_months=input.extension_months,
-                special_reason=input.special_reason,
-                leaving_unit_on=input.leaving_unit_on,
-                passed=input.passed,
-                archive_documents=input.archive_documents,
-                note=input.note,
-                reason=input.reason,
-                documents=input.documents,
-            )
+            s = step_input(input, input.step.value, reason=input.reason)
             cand, row = service.record_step(ctx, db_id(input.candidate_id, "Candidate", "candidateId"), s, version=input.version)
             return CandidateStepPayload(candidate=resolves_as(CandidateType, cand), step=CandidateStepRecord.from_row(row))
 

@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.graphql.errors import MutationError, run_mutation
+from partygraph.graphql.mutations.candidate import step_input
 from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.types.candidate import (
     CandidateStepRecord,
@@ -72,16 +73,7 @@ class CandidateVoteMutation:
         self, info: Info, input: RecordCandidateVoteInput
     ) -> RecordCandidateVoteResult:
         def use_case(ctx):
-            s = service.StepInput(
-                step=input.step.value,
-                on=input.on,
-                outcome=input.outcome,
-                extension_months=input.extension_months,
-                leaving_unit_on=input.leaving_unit_on,
-                special_reason=input.special_reason,
-                note=input.note,
-                documents=input.documents,
-            )
+            s = step_input(input, input.step.value)
             vote = service.VoteInput(
                 present=input.present,
                 yes=input.yes,
