@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -47,6 +47,7 @@ from stdnum.cn import ric
 
 from partygraph import rollups
 from partygraph.demo import TIBETAN_FEMALE, TIBETAN_FIRST, TIBETAN_MALE  # one list for both
+from partygraph.demo.members import PHONE_PREFIXES as DEMO_PHONE_PREFIXES
 from partygraph.models.member import (
     COMMITTEE_KINDS,
     POSITION_LABELS,
@@ -394,28 +395,8 @@ FLOW_DESTINATIONS = [
     "四川省成都市武侯区", "广东省东莞市长安镇", "浙江省宁波市北仑区", "广东省深圳市宝安区",
     "新疆维吾尔自治区乌鲁木齐市", "福建省晋江市", "江苏省苏州市昆山市", "重庆市渝北区",
 ]  # fmt: skip
-PHONE_PREFIXES = [
-    "38",
-    "39",
-    "58",
-    "59",
-    "82",
-    "87",
-    "88",
-    "35",
-    "36",
-    "37",
-    "50",
-    "51",
-    "52",
-    "57",
-    "33",
-    "53",
-    "80",
-    "89",
-    "91",
-    "77",
-]
+# One list for both: the bench draws from the demo county's prefixes but for 99 and 73.
+PHONE_PREFIXES = [p for p in DEMO_PHONE_PREFIXES if p not in ("99", "73")]
 # Weights (per mille) of the closed statuses among all member records; the rest are on the roster.
 CLOSED_STATUSES = [
     ("transferred_out", 6),
@@ -587,6 +568,49 @@ def _cum(weights: Iterable[float]) -> list[float]:
         acc += w
         out.append(acc)
     return out
+
+
+# Share of flowing members and of members in difficulty per kind of branch (else 0.5%).
+FLOWING_SHARE = {BranchType.flowing: 1.0, BranchType.village: 0.06}
+IN_DIFFICULTY_SHARE = {
+    BranchType.village: 0.06,
+    BranchType.retired: 0.05,
+    BranchType.community: 0.04,
+}
+
+
+def _education_key(profile: BranchType, age: int) -> str:
+    """Which EDUCATION spread a member is drawn from: villages and communities by age."""
+    if profile == BranchType.village:
+        return "village_old" if age > 60 else "village_young" if age < 45 else "village"
+    if profile == BranchType.community and age > 60:
+        return "community_old"
+    return profile.value
+
+
+@dataclass(frozen=True)
+class _MemberTables:
+    """What every member row looks up: ISO dates by ordinal from 1900, the education
+    and closed-status spreads as cumulative weights."""
+
+    base_ord: int
+    iso: list[str]
+    edu_cw: dict[str, tuple[list[str], list[float]]]
+    closed_names: list[str]
+    closed_cw: list[float]
+    pre_1949: int
+
+    @classmethod
+    def of(cls, today_ord: int) -> _MemberTables:
+        base_ord = date(1900, 1, 1).toordinal()
+        return cls(
+            base_ord=base_ord,
+            iso=[date.fromordinal(o).isoformat() for o in range(base_ord, today_ord + 1)],
+            edu_cw={k: ([e.value for e, _ in v], _cum(w for _, w in v)) for k, v in EDUCATION.items()},
+            closed_names=[s for s, _ in CLOSED_STATUSES],
+            closed_cw=_cum(w for _, w in CLOSED_STATUSES),
+            pre_1949=date(1949, 10, 1).toordinal(),
+        )
 
 
 class _Generator:
@@ -839,22 +863,7 @@ class _Generator:
         The hot loop of a province (4 million rows): per-unit vectors from `choices(k=n)`,
         `int(rand() * n)` instead of `randint`, ISO dates from a table, pinyin per name.
         """
-        r = self.rng
-        rand, choices = r.random, r.choices
-        today_ord = self.today_ord
-        base_ord = date(1900, 1, 1).toordinal()
-        iso = [date.fromordinal(o).isoformat() for o in range(base_ord, today_ord + 1)]
-        now = self.now
-        surnames, surname_cw = self.surnames, self.surname_cw
-        keys_of = self._keys
-        id_number = self._id_number
-        edu_cw = {k: ([e.value for e, _ in v], _cum(w for _, w in v)) for k, v in EDUCATION.items()}
-        closed_names = [s for s, _ in CLOSED_STATUSES]
-        closed_cw = _cum(w for _, w in CLOSED_STATUSES)
-        pre_1949 = date(1949, 10, 1).toordinal()
-        n_phone = len(PHONE_PREFIXES)
-        n_dest = len(FLOW_DESTINATIONS)
-        year_later = self.year_later
+        t = _MemberTables.of(self.today_ord)
         staffing = {ui for _, ui, _ in self.committee_posts}
         last_county = -1
         for ui, u in enumerate(self.units):
@@ -863,114 +872,109 @@ class _Generator:
                     progress(u.first_member_id - 1)
                 last_county = u.county
                 self.id_seq.clear()  # ID numbers carry the county's region code: counters per county
-            profile = u.profile
-            male_share = MALE_SHARE[profile]
-            bands = AGE_BANDS[profile]
-            occupations = OCCUPATIONS[profile]
-            ethnicities, eth_cw = self.ethnic_mix[u.county]
-            region = 510000 + u.county
-            rural = 1 if profile in RURAL else 0
-            flowing_share = (
-                1.0
-                if profile == BranchType.flowing
-                else 0.06
-                if profile == BranchType.village
-                else 0.005
-            )
-            difficulty = {
-                BranchType.village: 0.06,
-                BranchType.retired: 0.05,
-                BranchType.community: 0.04,
-            }.get(profile, 0.005)
-            holders = u.holders
-            n_holders = len(holders)
-            n = u.size
-            band_picks = choices(bands, cum_weights=_cum(w for _, _, w in bands), k=n)
-            eths = choices(ethnicities, cum_weights=eth_cw, k=n)
-            family = choices(surnames, cum_weights=surname_cw, k=n)
-            male_names = choices(MALE_GIVEN, k=n)
-            female_names = choices(FEMALE_GIVEN, k=n)
-            jobs = choices(occupations, k=n)
-            officers: list[int] = []
-            first_in_holder: dict[int, int] = {}
-            paths: list[str] | None = [] if n_holders > 1 else None  # each member's holder path
-            full = 0
-            for i in range(n):
-                mid = u.first_member_id + i
-                male = rand() < male_share
-                eth = eths[i]
-                if eth == "藏族":
-                    given = choices(TIBETAN_MALE if male else TIBETAN_FEMALE)[0]
-                    name = choices(TIBETAN_FIRST)[0] + given if rand() < 0.5 else given
-                else:
-                    name = family[i] + (male_names[i] if male else female_names[i])
-                pinyin, initials = keys_of(name)
-                lo, hi, _w = band_picks[i]
-                age = lo + int(rand() * (hi - lo + 1))
-                birth_ord = today_ord - age * 365 - age // 4 - int(rand() * 360)
-                if profile == BranchType.village:
-                    edu_key = (
-                        "village_old" if age > 60 else "village_young" if age < 45 else "village"
-                    )
-                elif profile == BranchType.community and age > 60:
-                    edu_key = "community_old"
-                else:
-                    edu_key = profile.value
-                values, cw = edu_cw[edu_key]
-                education = choices(values, cum_weights=cw)[0]
-                occupation = jobs[i]
-                # Joined between 18 and min(age - 2, 45); probationary: within the last year.
-                roll = rand()
-                status = "full"
-                converted = 0
-                if age < 40 and roll < 0.11:
-                    status = "probationary"
-                    joined_ord = today_ord - 15 - int(rand() * 345)
-                    status_since = joined_ord
-                else:
-                    top = max(18, min(age - 2, 45))
-                    join_age = 18 + int(rand() * (top - 17))
-                    joined_ord = min(
-                        birth_ord + join_age * 366 + int(rand() * 300), today_ord - 400
-                    )
-                    converted = year_later[joined_ord - base_ord]
-                    status_since = converted
-                    if roll > 0.984:
-                        status = choices(closed_names, cum_weights=closed_cw)[0]
-                        if status == "deceased" and age < 55:
-                            status = "transferred_out"
-                        status_since = converted + int(rand() * (today_ord - converted))
-                if status == "full":
-                    full += 1
-                    if len(officers) < 10:
-                        officers.append(mid)
-                flowing = 1 if rand() < flowing_share else 0
-                lost = 1 if rand() < 0.004 else 0
-                holder = holders[0] if n_holders == 1 else holders[int(rand() * n_holders)]
-                if paths is not None:
-                    paths.append(holder[1])
-                if status == "full" and holder[0] not in first_in_holder:
-                    first_in_holder[holder[0]] = mid
-                yield (
-                    mid, holder[0], holder[1], name, pinyin, initials, "male" if male else "female", eth,
-                    iso[birth_ord - base_ord], education, occupation, 1 if occupation in FRONT_LINE else 0, rural,
-                    iso[joined_ord - base_ord], iso[converted - base_ord] if converted else None,
-                    status, iso[status_since - base_ord],
-                    f"1{PHONE_PREFIXES[int(rand() * n_phone)]}{int(rand() * 100_000_000):08d}" if rand() < 0.85 else None,
-                    id_number(region, birth_ord, iso[birth_ord - base_ord], male) if rand() < 0.9 else None,
-                    1 if joined_ord < pre_1949 else 0, flowing,
-                    FLOW_DESTINATIONS[int(rand() * n_dest)] if flowing else None,
-                    f"LD{u.county:03d}{mid:08d}" if flowing else None,
-                    lost, iso[today_ord - 400 - int(rand() * 1600) - base_ord] if lost else None,
-                    1 if rand() < difficulty else 0, 1, now, now,
-                )  # fmt: skip
-            u.full_members = full
+            officers, first_in_holder, paths = yield from self._unit_members(u, t)
             if ui in staffing:
                 self.unit_paths[ui] = paths
             self._branch_posts(ui, u, officers, first_in_holder, paths)
         if progress is not None:
             progress(self.next_member_id - 1)
         self._committee_posts()
+
+    def _unit_members(
+        self, u: Unit, t: _MemberTables
+    ) -> Generator[tuple[Any, ...], None, tuple[list[int], dict[int, int], list[str] | None]]:
+        """One unit's member rows, drawn from its kind of branch's spreads; returns the
+        first full members (the officers to pick from), the first full member of each
+        holder, and each member's holder path when the unit has party groups."""
+        rand, choices = self.rng.random, self.rng.choices
+        today_ord, base_ord, iso, now = self.today_ord, t.base_ord, t.iso, self.now
+        keys_of, id_number = self._keys, self._id_number
+        n_phone = len(PHONE_PREFIXES)
+        n_dest = len(FLOW_DESTINATIONS)
+        profile = u.profile
+        male_share = MALE_SHARE[profile]
+        bands = AGE_BANDS[profile]
+        ethnicities, eth_cw = self.ethnic_mix[u.county]
+        region = 510000 + u.county
+        rural = 1 if profile in RURAL else 0
+        flowing_share = FLOWING_SHARE.get(profile, 0.005)
+        difficulty = IN_DIFFICULTY_SHARE.get(profile, 0.005)
+        holders = u.holders
+        n_holders = len(holders)
+        n = u.size
+        band_picks = choices(bands, cum_weights=_cum(w for _, _, w in bands), k=n)
+        eths = choices(ethnicities, cum_weights=eth_cw, k=n)
+        family = choices(self.surnames, cum_weights=self.surname_cw, k=n)
+        male_names = choices(MALE_GIVEN, k=n)
+        female_names = choices(FEMALE_GIVEN, k=n)
+        jobs = choices(OCCUPATIONS[profile], k=n)
+        officers: list[int] = []
+        first_in_holder: dict[int, int] = {}
+        paths: list[str] | None = [] if n_holders > 1 else None  # each member's holder path
+        full = 0
+        for i in range(n):
+            mid = u.first_member_id + i
+            male = rand() < male_share
+            eth = eths[i]
+            if eth == "藏族":
+                given = choices(TIBETAN_MALE if male else TIBETAN_FEMALE)[0]
+                name = choices(TIBETAN_FIRST)[0] + given if rand() < 0.5 else given
+            else:
+                name = family[i] + (male_names[i] if male else female_names[i])
+            pinyin, initials = keys_of(name)
+            lo, hi, _w = band_picks[i]
+            age = lo + int(rand() * (hi - lo + 1))
+            birth_ord = today_ord - age * 365 - age // 4 - int(rand() * 360)
+            values, cw = t.edu_cw[_education_key(profile, age)]
+            education = choices(values, cum_weights=cw)[0]
+            occupation = jobs[i]
+            status, joined_ord, converted, status_since = self._membership(age, birth_ord, t)
+            if status == "full":
+                full += 1
+                if len(officers) < 10:
+                    officers.append(mid)
+            flowing = 1 if rand() < flowing_share else 0
+            lost = 1 if rand() < 0.004 else 0
+            holder = holders[0] if n_holders == 1 else holders[int(rand() * n_holders)]
+            if paths is not None:
+                paths.append(holder[1])
+            if status == "full" and holder[0] not in first_in_holder:
+                first_in_holder[holder[0]] = mid
+            yield (
+                mid, holder[0], holder[1], name, pinyin, initials, "male" if male else "female", eth,
+                iso[birth_ord - base_ord], education, occupation, 1 if occupation in FRONT_LINE else 0, rural,
+                iso[joined_ord - base_ord], iso[converted - base_ord] if converted else None,
+                status, iso[status_since - base_ord],
+                f"1{PHONE_PREFIXES[int(rand() * n_phone)]}{int(rand() * 100_000_000):08d}" if rand() < 0.85 else None,
+                id_number(region, birth_ord, iso[birth_ord - base_ord], male) if rand() < 0.9 else None,
+                1 if joined_ord < t.pre_1949 else 0, flowing,
+                FLOW_DESTINATIONS[int(rand() * n_dest)] if flowing else None,
+                f"LD{u.county:03d}{mid:08d}" if flowing else None,
+                lost, iso[today_ord - 400 - int(rand() * 1600) - base_ord] if lost else None,
+                1 if rand() < difficulty else 0, 1, now, now,
+            )  # fmt: skip
+        u.full_members = full
+        return officers, first_in_holder, paths
+
+    def _membership(self, age: int, birth_ord: int, t: _MemberTables) -> tuple[str, int, int, int]:
+        """(status, joined, converted or 0, status since) as ordinals. Joined between 18
+        and min(age - 2, 45); probationary: within the last year; 1.6% closed records."""
+        rand = self.rng.random
+        today_ord = self.today_ord
+        roll = rand()
+        if age < 40 and roll < 0.11:
+            joined_ord = today_ord - 15 - int(rand() * 345)
+            return "probationary", joined_ord, 0, joined_ord
+        top = max(18, min(age - 2, 45))
+        join_age = 18 + int(rand() * (top - 17))
+        joined_ord = min(birth_ord + join_age * 366 + int(rand() * 300), today_ord - 400)
+        converted = self.year_later[joined_ord - t.base_ord]
+        if roll <= 0.984:
+            return "full", joined_ord, converted, converted
+        status = self.rng.choices(t.closed_names, cum_weights=t.closed_cw)[0]
+        if status == "deceased" and age < 55:
+            status = "transferred_out"
+        return status, joined_ord, converted, converted + int(rand() * (today_ord - converted))
 
     # -- positions --------------------------------------------------------------------------------
 

@@ -1,17 +1,11 @@
-"""The demonstration county: one module per area, loaded in order by `members.load_demo`
-(the tree, accounts and members) and `members.load_demo_activity` (the areas' records)."""
+"""The demonstration county: one module per area. `load.load_demo` plants the roster
+(`tree`: the organisations, `members`: the people and what happened to them,
+`positions`: their posts, `accounts`: the five logins) and `load.load_demo_activity`
+the areas' records (`candidate`, `evaluation`, `assistance`, `branch_life`)."""
 
-from partygraph.demo.members import (
-    DEMO_ACCOUNTS,
-    DEMO_PASSWORD,
-    TIBETAN_FEMALE,
-    TIBETAN_FIRST,
-    TIBETAN_MALE,
-    DemoSummary,
-    is_empty,
-    load_demo,
-    load_demo_activity,
-)
+from partygraph.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from partygraph.demo.load import DemoSummary, is_empty, load_demo, load_demo_activity
+from partygraph.demo.members import TIBETAN_FEMALE, TIBETAN_FIRST, TIBETAN_MALE
 
 __all__ = [
     "DEMO_ACCOUNTS",

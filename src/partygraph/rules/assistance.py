@@ -75,7 +75,7 @@ Readings chosen where the seeds leave room (each is a setting or stated here):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -323,6 +323,16 @@ def check_step(
     settings: AssistanceSettings = DEFAULT_ASSISTANCE_SETTINGS,
 ) -> Violation | None:
     """May this step be recorded now? R-AID-01 order, R-AID-06 evidence, R-AID-07 notice, R-AID-08 standard."""
+    problem = _check_order(c, step, ev, today)
+    if problem:
+        return problem
+    evidence = _EVIDENCE_CHECKS.get(step)
+    return evidence(c, ev, settings) if evidence else None
+
+
+def _check_order(c: CaseFacts, step: CaseStepKind, ev: StepEvidence, today: date) -> Violation | None:
+    """R-AID-01: the step follows the case's state, on a day not after today nor before
+    the previous step; the application is only recorded when the case is opened."""
     if step == CaseStepKind.apply:
         return _v("R-AID-01", "申请只能在建立台帐时登记", "An application is recorded when the case is opened", "step")
     sources, _ = TRANSITIONS[step]
@@ -334,56 +344,76 @@ def check_step(
         return _v("R-AID-01", "办理日期不能晚于今天", "The date cannot be after today", "on")
     if c.last_step_on is not None and ev.on < c.last_step_on:
         return _v("R-AID-01", f"办理日期不能早于上一步（{c.last_step_on}）", f"The date cannot precede the previous step ({c.last_step_on})", "on")
-
-    def missing(value: Any, field: str, zh: str, en: str) -> Violation | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return _v("R-AID-06", f"缺少{zh}", f"Missing {en}", field)
-        return None
-
-    if step == CaseStepKind.appraise:
-        return missing(ev.record, "record", "民主评议记录", "the democratic appraisal record")
-    if step == CaseStepKind.notice:
-        problem = missing(ev.notice_starts_on, "noticeStartsOn", "公示开始日期", "the notice start date") or missing(
-            ev.notice_ends_on, "noticeEndsOn", "公示结束日期", "the notice end date"
-        )
-        if problem:
-            return problem
-        assert ev.notice_starts_on and ev.notice_ends_on
-        if c.last_step_on is not None and ev.notice_starts_on < c.last_step_on:
-            return _v("R-AID-07", "公示开始日期不能早于民主评议", "The notice cannot start before the appraisal", "noticeStartsOn")
-        days = (ev.notice_ends_on - ev.notice_starts_on).days + 1
-        if days < settings.notice_min_days:
-            return _v(
-                "R-AID-07",
-                f"公示期只有 {days} 天，至少须 {settings.notice_min_days} 天",
-                f"The notice ran {days} days; at least {settings.notice_min_days} are needed",
-                "noticeEndsOn",
-            )
-        if (ev.objections or "").strip() and not (ev.objection_resolution or "").strip():
-            return _v("R-AID-07", "公示中有异议，须记录处理结果", "Objections were raised: record how they were resolved", "objectionResolution")
-        return None
-    if step == CaseStepKind.report:
-        if c.notice_ends_on is not None and ev.on <= c.notice_ends_on:
-            return _v(
-                "R-AID-07",
-                f"公示期至 {c.notice_ends_on} 结束，之后才能上报",
-                f"The notice runs until {c.notice_ends_on}; report after it ends",
-                "on",
-            )
-        return None
-    if step == CaseStepKind.approve:
-        return missing(ev.record, "record", "党委审批意见（会议记录或批复文号）", "the committee's decision (minutes or reference)") or check_standard(c, settings)
-    if step == CaseStepKind.refuse:
-        return missing(ev.reason, "reason", "不予批准的理由", "the reason for refusal")
-    if step == CaseStepKind.file:
-        return missing(ev.record, "record", "备案编号", "the filing reference")
-    if step == CaseStepKind.review:
-        if ev.outcome is None:
-            return _v("R-AID-06", "缺少复核结论", "Missing the review outcome", "outcome")
-        if ev.outcome in (ReviewOutcome.adjusted, ReviewOutcome.closed):
-            return missing(ev.reason, "reason", "调整或结案的理由", "the reason for adjusting or closing")
-        return None
     return None
+
+
+def _missing(value: Any, field: str, zh: str, en: str) -> Violation | None:
+    """R-AID-06: a piece of evidence the step needs, left empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return _v("R-AID-06", f"缺少{zh}", f"Missing {en}", field)
+    return None
+
+
+def _check_notice(c: CaseFacts, ev: StepEvidence, settings: AssistanceSettings) -> Violation | None:
+    """R-AID-07: the notice has its dates, starts after the appraisal, runs long enough,
+    and any objection raised during it is resolved."""
+    problem = _missing(ev.notice_starts_on, "noticeStartsOn", "公示开始日期", "the notice start date") or _missing(
+        ev.notice_ends_on, "noticeEndsOn", "公示结束日期", "the notice end date"
+    )
+    if problem:
+        return problem
+    assert ev.notice_starts_on and ev.notice_ends_on
+    if c.last_step_on is not None and ev.notice_starts_on < c.last_step_on:
+        return _v("R-AID-07", "公示开始日期不能早于民主评议", "The notice cannot start before the appraisal", "noticeStartsOn")
+    days = (ev.notice_ends_on - ev.notice_starts_on).days + 1
+    if days < settings.notice_min_days:
+        return _v(
+            "R-AID-07",
+            f"公示期只有 {days} 天，至少须 {settings.notice_min_days} 天",
+            f"The notice ran {days} days; at least {settings.notice_min_days} are needed",
+            "noticeEndsOn",
+        )
+    if (ev.objections or "").strip() and not (ev.objection_resolution or "").strip():
+        return _v("R-AID-07", "公示中有异议，须记录处理结果", "Objections were raised: record how they were resolved", "objectionResolution")
+    return None
+
+
+def _check_report(c: CaseFacts, ev: StepEvidence, settings: AssistanceSettings) -> Violation | None:
+    """R-AID-07: the case is reported to the committee after its notice has ended."""
+    if c.notice_ends_on is not None and ev.on <= c.notice_ends_on:
+        return _v(
+            "R-AID-07",
+            f"公示期至 {c.notice_ends_on} 结束，之后才能上报",
+            f"The notice runs until {c.notice_ends_on}; report after it ends",
+            "on",
+        )
+    return None
+
+
+def _check_approve(c: CaseFacts, ev: StepEvidence, settings: AssistanceSettings) -> Violation | None:
+    """R-AID-06 the committee's decision is on record, R-AID-08 the standard is met."""
+    return _missing(ev.record, "record", "党委审批意见（会议记录或批复文号）", "the committee's decision (minutes or reference)") or check_standard(c, settings)
+
+
+def _check_review(c: CaseFacts, ev: StepEvidence, settings: AssistanceSettings) -> Violation | None:
+    """R-AID-06: a review states its outcome, and why when it adjusts or closes the case."""
+    if ev.outcome is None:
+        return _v("R-AID-06", "缺少复核结论", "Missing the review outcome", "outcome")
+    if ev.outcome in (ReviewOutcome.adjusted, ReviewOutcome.closed):
+        return _missing(ev.reason, "reason", "调整或结案的理由", "the reason for adjusting or closing")
+    return None
+
+
+# The evidence each step needs (R-AID-06/07/08); a step not named needs none beyond its date.
+_EVIDENCE_CHECKS: dict[CaseStepKind, Callable[[CaseFacts, StepEvidence, AssistanceSettings], Violation | None]] = {
+    CaseStepKind.appraise: lambda c, ev, s: _missing(ev.record, "record", "民主评议记录", "the democratic appraisal record"),
+    CaseStepKind.notice: _check_notice,
+    CaseStepKind.report: _check_report,
+    CaseStepKind.approve: _check_approve,
+    CaseStepKind.refuse: lambda c, ev, s: _missing(ev.reason, "reason", "不予批准的理由", "the reason for refusal"),
+    CaseStepKind.file: lambda c, ev, s: _missing(ev.record, "record", "备案编号", "the filing reference"),
+    CaseStepKind.review: _check_review,
+}
 
 
 def status_after(step: CaseStepKind, ev: StepEvidence) -> CaseStatus:

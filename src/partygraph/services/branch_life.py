@@ -50,7 +50,7 @@ from partygraph.models.member import (
 from partygraph.models.organization import Organization, OrgKind, OrgStatus
 from partygraph.rules import branch_life as rules
 from partygraph.rules.base import Alert
-from partygraph.rules.votes import ElectionTally, election_result
+from partygraph.rules.votes import ElectionResult, ElectionTally, election_result
 from partygraph.scope import path_range
 from partygraph.services import meeting as meetings
 from partygraph.services import member as members
@@ -620,6 +620,54 @@ def record_election(
     check_date(held_on, "heldOn", "选举日期", "Election date", today=ctx.today())
     if should_attend is None:
         should_attend = meetings.voting_members(ctx, org, held_on)
+    keys, names = _election_candidates(ctx, org, candidates)
+    tally = ElectionTally(
+        seats=seats,
+        should_attend=should_attend,
+        present=present,
+        candidates=[(k, c.votes) for k, c in zip(keys, candidates, strict=True)],
+    )
+    result = election_result(tally, settings=life_settings(ctx).votes)
+    if not result.valid:
+        assert result.reason is not None  # an election that is not valid carries its reason
+        raise RuleViolationError(result.reason)
+    meeting = _election_meeting(ctx, org, held_on, meeting_id)
+    election = Election(
+        org_id=org.id,
+        org_path=org.path,
+        meeting_id=meeting.id,
+        held_on=held_on,
+        seats=seats,
+        should_attend=should_attend,
+        present=present,
+        valid=True,
+        votes_needed=result.votes_needed,
+        seats_unfilled=result.seats_unfilled,
+        recorded_by=viewer.account_id,
+    )
+    ctx.session.add(election)
+    ctx.session.flush()
+    term_in = _write_election_candidates(ctx, election, result, keys, names, candidates)
+    elected, tied = set(result.elected), set(result.tied_for_last_seat)
+    record(
+        ctx, "election.record", "Election", election.id, org.path, None,
+        {"held_on": held_on.isoformat(), "seats": seats, "should_attend": should_attend, "present": present,
+         "votes": {n: c.votes for n, c in zip(names, candidates, strict=True)},
+         "elected": [n for k, n in zip(keys, names, strict=True) if k in elected],
+         "tied": [n for k, n in zip(keys, names, strict=True) if k in tied], "seats_unfilled": result.seats_unfilled},
+    )  # fmt: skip
+    if start_new_term:
+        start_term(
+            ctx, org_id=org.id, starts_on=held_on, members_in=term_in, election_id=election.id
+        )
+    return election
+
+
+def _election_candidates(
+    ctx: Context, org: Organization, candidates: list[ElectionCandidateInput]
+) -> tuple[list[str], list[str]]:
+    """Each candidate's tally key and name: a member of the organisation's subtree
+    (`m<id>`) or a name typed in (`n<name>`)."""
     keys: list[str] = []
     names: list[str] = []
     for i, c in enumerate(candidates):
@@ -636,52 +684,47 @@ def record_election(
             )
             names.append(name)
             keys.append(f"n{name}")
-    tally = ElectionTally(
-        seats=seats,
-        should_attend=should_attend,
-        present=present,
-        candidates=[(k, c.votes) for k, c in zip(keys, candidates, strict=True)],
-    )
-    result = election_result(tally, settings=life_settings(ctx).votes)
-    if not result.valid:
-        assert result.reason is not None  # an election that is not valid carries its reason
-        raise RuleViolationError(result.reason)
-    if meeting_id is not None:
-        meeting = meetings.get(ctx, meeting_id)
-        if (
-            meeting.org_id != org.id
-            or meeting.kind != MeetingKind.general_meeting.value
-            or meeting.held_on != held_on
-        ):
-            raise violation(
-                "R-VOTE-00",
-                "选举须在本组织当天的党员大会上进行（R-VOTE-00）",
-                "An election is held at this organisation's general meeting of that day (R-VOTE-00)",
-                "meetingId",
-            )
-    else:
-        meeting = meetings.record_meeting(
+    return keys, names
+
+
+def _election_meeting(
+    ctx: Context, org: Organization, held_on: date, meeting_id: int | None
+) -> Meeting:
+    """The general meeting the election was held at: the one named, which must be this
+    organisation's general meeting of that day (R-VOTE-00), or one recorded for it."""
+    if meeting_id is None:
+        return meetings.record_meeting(
             ctx,
             org_id=org.id,
             kind=MeetingKind.general_meeting.value,
             held_on=held_on,
             agenda="换届选举",
         )
-    election = Election(
-        org_id=org.id,
-        org_path=org.path,
-        meeting_id=meeting.id,
-        held_on=held_on,
-        seats=seats,
-        should_attend=should_attend,
-        present=present,
-        valid=True,
-        votes_needed=result.votes_needed,
-        seats_unfilled=result.seats_unfilled,
-        recorded_by=viewer.account_id,
-    )
-    ctx.session.add(election)
-    ctx.session.flush()
+    meeting = meetings.get(ctx, meeting_id)
+    if (
+        meeting.org_id != org.id
+        or meeting.kind != MeetingKind.general_meeting.value
+        or meeting.held_on != held_on
+    ):
+        raise violation(
+            "R-VOTE-00",
+            "选举须在本组织当天的党员大会上进行（R-VOTE-00）",
+            "An election is held at this organisation's general meeting of that day (R-VOTE-00)",
+            "meetingId",
+        )
+    return meeting
+
+
+def _write_election_candidates(
+    ctx: Context,
+    election: Election,
+    result: ElectionResult,
+    keys: list[str],
+    names: list[str],
+    candidates: list[ElectionCandidateInput],
+) -> list[TermMemberInput]:
+    """One row per candidate with their votes and outcome; answers the elected as the
+    new term's members (their post if given, committee member otherwise)."""
     elected, tied = set(result.elected), set(result.tied_for_last_seat)
     term_in: list[TermMemberInput] = []
     for key, name, c in zip(keys, names, candidates, strict=True):
@@ -705,18 +748,7 @@ def record_election(
                 )
             )
     ctx.session.flush()
-    record(
-        ctx, "election.record", "Election", election.id, org.path, None,
-        {"held_on": held_on.isoformat(), "seats": seats, "should_attend": should_attend, "present": present,
-         "votes": {n: c.votes for n, c in zip(names, candidates, strict=True)},
-         "elected": [n for k, n in zip(keys, names, strict=True) if k in elected],
-         "tied": [n for k, n in zip(keys, names, strict=True) if k in tied], "seats_unfilled": result.seats_unfilled},
-    )  # fmt: skip
-    if start_new_term:
-        start_term(
-            ctx, org_id=org.id, starts_on=held_on, members_in=term_in, election_id=election.id
-        )
-    return election
+    return term_in
 
 
 def election_candidates(

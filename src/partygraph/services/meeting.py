@@ -34,7 +34,12 @@ from partygraph.models.meeting import (
 )
 from partygraph.models.member import ACTIVE_STATUSES, Member, MemberStatus
 from partygraph.models.organization import Organization, OrgKind
-from partygraph.rules.votes import VoteTally, check_general_meeting_vote, general_meeting_outcome
+from partygraph.rules.votes import (
+    VoteOutcome,
+    VoteTally,
+    check_general_meeting_vote,
+    general_meeting_outcome,
+)
 from partygraph.scope import path_range
 from partygraph.services import organization as orgs
 from partygraph.services.base import (
@@ -134,28 +139,11 @@ def record_meeting(
     recorder_member_id: int | None = None,
     attachments: list[str] | None = None,
 ) -> Meeting:
+    """Record a meeting, its attendance and the votes it took. Everything is checked
+    before the first row is written; an invalid vote is refused with its code."""
     org = orgs.get(ctx, org_id)
     viewer = require_writer(ctx, org.path)
-    try:
-        k = MeetingKind(kind)
-    except ValueError:
-        raise violation("INVALID_INPUT", f"未知的会议类别：{kind}", f"Unknown meeting kind: {kind}", "kind") from None
-    if OrgKind(org.kind) not in MEETING_HOLDING_KINDS:
-        raise violation(
-            "INVALID_INPUT",
-            "会议须由党支部、党总支、基层党委或党小组召开",
-            "Meetings are held by a branch, general branch, base committee or party group",
-            "orgId",
-        )
-    check_date(held_on, "heldOn", "会议日期", "Meeting date", today=ctx.today())
-    decisions = decisions or []
-    if decisions and k != MeetingKind.general_meeting:
-        raise violation(
-            "R-VOTE-00",
-            "表决事项只能记录在支部党员大会上（R-VOTE-00）",
-            "Votes are recorded at a branch general meeting (R-VOTE-00)",
-            "decisions",
-        )
+    k = _meeting_kind(ctx, org, kind, held_on, bool(decisions))
     meeting = Meeting(
         org_id=org.id,
         org_path=org.path,
@@ -170,24 +158,94 @@ def record_meeting(
         recorded_by=viewer.account_id,
     )
     rows = _attendance_rows(ctx, org, attendance or [])
-    by_id = {r.member_id: r for r in rows}
-    for attr, field, member_id in (("chair", "chairMemberId", chair_member_id), ("recorder", "recorderMemberId", recorder_member_id)):
-        if member_id is None:
-            continue
-        if member_id not in by_id and _roster_member(ctx, org, member_id, field) is None:
-            raise NotFoundError("党员", member_id, field)
-        m = ctx.session.get(Member, member_id)
-        setattr(meeting, f"{attr}_member_id", member_id)
-        if not getattr(meeting, attr):
-            setattr(meeting, attr, m.name if m else None)
+    _name_chair_and_recorder(ctx, org, meeting, {r.member_id for r in rows}, chair_member_id, recorder_member_id)
+    checked = _checked_decisions(ctx, org, held_on, decisions or [])
     ctx.session.add(meeting)
     ctx.session.flush()
     for r in rows:
         r.meeting_id = meeting.id
         ctx.session.add(r)
+    for c in checked:
+        ctx.session.add(_decision_row(meeting, c, viewer.account_id))
+    ctx.session.flush()
+    record(
+        ctx,
+        "meeting.record",
+        "Meeting",
+        meeting.id,
+        meeting.org_path,
+        None,
+        {"org_id": org.id, "kind": k.value, "held_on": held_on.isoformat(), "decisions": [_decision_audit(c) for c in checked],
+         "attendance": {str(r.member_id): r.status for r in rows}, "attachments": meeting.attachments},
+    )  # fmt: skip
+    return meeting
+
+
+def _meeting_kind(ctx: Context, org: Organization, kind: str, held_on: date, votes: bool) -> MeetingKind:
+    """The meeting's kind, once the organisation may hold it on that day and, when it
+    carries votes, it is a branch general meeting (R-VOTE-00)."""
+    try:
+        k = MeetingKind(kind)
+    except ValueError:
+        raise violation("INVALID_INPUT", f"未知的会议类别：{kind}", f"Unknown meeting kind: {kind}", "kind") from None
+    if OrgKind(org.kind) not in MEETING_HOLDING_KINDS:
+        raise violation(
+            "INVALID_INPUT",
+            "会议须由党支部、党总支、基层党委或党小组召开",
+            "Meetings are held by a branch, general branch, base committee or party group",
+            "orgId",
+        )
+    check_date(held_on, "heldOn", "会议日期", "Meeting date", today=ctx.today())
+    if votes and k != MeetingKind.general_meeting:
+        raise violation(
+            "R-VOTE-00",
+            "表决事项只能记录在支部党员大会上（R-VOTE-00）",
+            "Votes are recorded at a branch general meeting (R-VOTE-00)",
+            "decisions",
+        )
+    return k
+
+
+def _name_chair_and_recorder(
+    ctx: Context,
+    org: Organization,
+    meeting: Meeting,
+    attending: set[int],
+    chair_member_id: int | None,
+    recorder_member_id: int | None,
+) -> None:
+    """Link the chair and the recorder to members who attend or are on the roster; a
+    member's name fills the free-text name when none was typed."""
+    for attr, field, member_id in (("chair", "chairMemberId", chair_member_id), ("recorder", "recorderMemberId", recorder_member_id)):
+        if member_id is None:
+            continue
+        if member_id not in attending and _roster_member(ctx, org, member_id, field) is None:
+            raise NotFoundError("党员", member_id, field)
+        m = ctx.session.get(Member, member_id)
+        setattr(meeting, f"{attr}_member_id", member_id)
+        if not getattr(meeting, attr):
+            setattr(meeting, attr, m.name if m else None)
+
+
+@dataclass
+class _CheckedDecision:
+    """One vote, checked: its subject, tally and computed outcome."""
+
+    subject: DecisionSubject
+    candidate_id: int | None
+    title: str | None
+    tally: VoteTally
+    outcome: VoteOutcome
+
+
+def _checked_decisions(
+    ctx: Context, org: Organization, held_on: date, decisions: list[DecisionInput]
+) -> list[_CheckedDecision]:
+    """Check every vote (subject, candidate, a possible tally) and compute its outcome
+    (R-VOTE-01/02/03); who should attend defaults to the full members on the day."""
     default_should_attend: int | None = None
     seen: set[tuple[str, int | None]] = set()
-    after_decisions = []
+    out = []
     for i, d in enumerate(decisions):
         field = f"decisions.{i}"
         try:
@@ -195,32 +253,7 @@ def record_meeting(
         except ValueError:
             raise violation("INVALID_INPUT", f"未知的表决事项：{d.subject}", f"Unknown subject: {d.subject}", f"{field}.subject") from None
         if subject != DecisionSubject.other:
-            if d.candidate_id is None:
-                raise violation(
-                    "INVALID_INPUT",
-                    "接收或转正的表决须指明发展对象（一次讨论一人）",
-                    "An admission or conversion vote names its candidate (one at a time)",
-                    f"{field}.candidateId",
-                )
-            cand = ctx.session.get(Candidate, d.candidate_id)
-            if cand is None or not ctx.viewer or not ctx.viewer.sees(cand.org_path):
-                raise NotFoundError("发展党员对象", d.candidate_id, f"{field}.candidateId")
-            if cand.org_id != org.id:
-                raise violation(
-                    "R-VOTE-00",
-                    "只能由发展对象所在党支部的党员大会表决（R-VOTE-00）",
-                    "Only the general meeting of the candidate's own branch can vote on them (R-VOTE-00)",
-                    f"{field}.candidateId",
-                )
-            key = (subject.value, d.candidate_id)
-            if key in seen:
-                raise violation(
-                    "R-VOTE-00",
-                    "同一会议对同一人同一事项只能表决一次（R-VOTE-00）",
-                    "One vote per candidate and subject at a meeting (R-VOTE-00)",
-                    f"{field}.candidateId",
-                )
-            seen.add(key)
+            _check_decision_candidate(ctx, org, subject, d.candidate_id, field, seen)
         should_attend = d.should_attend
         if should_attend is None:
             if default_should_attend is None:
@@ -244,41 +277,74 @@ def record_meeting(
                     f"{field}.{impossible.field}" if impossible.field else field,
                 )
             )
-        outcome = general_meeting_outcome(tally)
-        row = MeetingDecision(
-            meeting_id=meeting.id,
-            org_path=meeting.org_path,
-            subject=subject.value,
-            candidate_id=d.candidate_id,
-            title=clean_text(d.title, f"{field}.title", "事项", "Title", required=False, max_len=200),
-            should_attend=should_attend,
-            present=d.present,
-            written_opinions=d.written_opinions,
-            yes=d.yes,
-            no=d.no,
-            abstain=d.abstain,
-            valid=outcome.valid,
-            passed=outcome.passed,
-            recorded_by=viewer.account_id,
+        title = clean_text(d.title, f"{field}.title", "事项", "Title", required=False, max_len=200)
+        out.append(_CheckedDecision(subject, d.candidate_id, title, tally, general_meeting_outcome(tally)))
+    return out
+
+
+def _check_decision_candidate(
+    ctx: Context,
+    org: Organization,
+    subject: DecisionSubject,
+    candidate_id: int | None,
+    field: str,
+    seen: set[tuple[str, int | None]],
+) -> None:
+    """An admission or conversion vote names one candidate of this branch, once per
+    subject at a meeting (R-VOTE-00); `seen` collects the pairs already voted on."""
+    if candidate_id is None:
+        raise violation(
+            "INVALID_INPUT",
+            "接收或转正的表决须指明发展对象（一次讨论一人）",
+            "An admission or conversion vote names its candidate (one at a time)",
+            f"{field}.candidateId",
         )
-        ctx.session.add(row)
-        after_decisions.append(
-            {"subject": row.subject, "candidate_id": row.candidate_id, "should_attend": should_attend,
-             "present": d.present, "yes": d.yes, "no": d.no, "abstain": d.abstain,
-             "written_opinions": d.written_opinions, "valid": outcome.valid, "passed": outcome.passed}
-        )  # fmt: skip
-    ctx.session.flush()
-    record(
-        ctx,
-        "meeting.record",
-        "Meeting",
-        meeting.id,
-        meeting.org_path,
-        None,
-        {"org_id": org.id, "kind": k.value, "held_on": held_on.isoformat(), "decisions": after_decisions,
-         "attendance": {str(r.member_id): r.status for r in rows}, "attachments": meeting.attachments},
-    )  # fmt: skip
-    return meeting
+    cand = ctx.session.get(Candidate, candidate_id)
+    if cand is None or not ctx.viewer or not ctx.viewer.sees(cand.org_path):
+        raise NotFoundError("发展党员对象", candidate_id, f"{field}.candidateId")
+    if cand.org_id != org.id:
+        raise violation(
+            "R-VOTE-00",
+            "只能由发展对象所在党支部的党员大会表决（R-VOTE-00）",
+            "Only the general meeting of the candidate's own branch can vote on them (R-VOTE-00)",
+            f"{field}.candidateId",
+        )
+    key = (subject.value, candidate_id)
+    if key in seen:
+        raise violation(
+            "R-VOTE-00",
+            "同一会议对同一人同一事项只能表决一次（R-VOTE-00）",
+            "One vote per candidate and subject at a meeting (R-VOTE-00)",
+            f"{field}.candidateId",
+        )
+    seen.add(key)
+
+
+def _decision_row(meeting: Meeting, c: _CheckedDecision, recorded_by: int | None) -> MeetingDecision:
+    t = c.tally
+    return MeetingDecision(
+        meeting_id=meeting.id,
+        org_path=meeting.org_path,
+        subject=c.subject.value,
+        candidate_id=c.candidate_id,
+        title=c.title,
+        should_attend=t.should_attend,
+        present=t.present,
+        written_opinions=t.written_opinions,
+        yes=t.yes,
+        no=t.no,
+        abstain=t.abstain,
+        valid=c.outcome.valid,
+        passed=c.outcome.passed,
+        recorded_by=recorded_by,
+    )
+
+
+def _decision_audit(c: _CheckedDecision) -> dict[str, object]:
+    t = c.tally
+    return {"subject": c.subject.value, "candidate_id": c.candidate_id, "should_attend": t.should_attend,
+            "present": t.present, "yes": t.yes, "no": t.no, "abstain": t.abstain,
+            "written_opinions": t.written_opinions, "valid": c.outcome.valid, "passed": c.outcome.passed}  # fmt: skip
 
 
 def _attachments(refs: list[str] | None) -> list[str]:
