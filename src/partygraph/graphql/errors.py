@@ -174,6 +174,17 @@ def to_error(exc: DomainError, lang: str, arguments: dict[str, GraphQLArgument] 
 P = TypeVar("P")
 
 
+def payload(cls: type[P], row: object) -> P:
+    """A one-field payload holding `row` (an ORM row its field's type resolves, see `resolves_as`)."""
+    (only,) = cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    return cls(**{only.python_name: row})
+
+
+def run_service(info: Info, cls: type[P], call: Callable[[Context], object]) -> P | MutationError:
+    """The common mutation: one service call whose row the one-field payload `cls` answers."""
+    return run_mutation(info, lambda ctx: payload(cls, call(ctx)))
+
+
 def run_mutation(info: Info, use_case: Callable[[Context], P]) -> P | MutationError:
     """Run one use case in one transaction: commit on success, roll back on any error."""
     ctx: Context = info.context
