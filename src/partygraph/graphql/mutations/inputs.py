@@ -43,12 +43,15 @@ def provided(input_obj: Any, names: list[str]) -> dict[str, Any]:
     return out
 
 
-def service_args(input_obj: Any, ids: dict[str, str] | None = None, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+def service_args(
+    input_obj: Any, ids: dict[str, str] | None = None, skip: tuple[str, ...] = (), at: str | None = None
+) -> dict[str, Any]:
     """An input's fields as a service's keyword arguments, under the same (domain) names.
 
     Enums go by value, global ids as row ids of the type `ids` names for them, fields left
     UNSET are left out. `id` is not among them: the record acted on goes first, positionally.
-    A global id not named in `ids` is a mistake in the caller, not in the request.
+    A global id not named in `ids` is a mistake in the caller, not in the request. `at` places
+    an input nested in a list (`attendance.2`) so that its errors name the row.
     """
     ids = ids or {}
     out: dict[str, Any] = {}
@@ -58,7 +61,7 @@ def service_args(input_obj: Any, ids: dict[str, str] | None = None, skip: tuple[
         if name == "id" or name in skip or value is strawberry.UNSET:
             continue
         if name in ids:
-            value = db_id(value, ids[name], name)
+            value = db_id(value, ids[name], f"{at}.{name}" if at else name)
         elif isinstance(value, relay.GlobalID):
             raise TypeError(f"{type(input_obj).__name__}.{name}: say which type of id it holds")
         elif isinstance(value, Enum):
