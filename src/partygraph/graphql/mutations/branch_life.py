@@ -348,31 +348,18 @@ class BranchLifeMutation:
         description="Record the next step of a four-step item; out of order → R-VIL-01."
     )
     def record_four_step(self, info: Info, input: RecordFourStepInput) -> RecordFourStepResult:
-        def use_case(ctx):
-            tally = None
-            if (
-                input.should_attend is not None
-                or input.present is not None
-                or input.yes is not None
-            ):
-                tally = AssemblyTally(
-                    input.should_attend or 0,
-                    input.present or 0,
-                    input.yes or 0,
-                    input.no,
-                    input.abstain,
-                )
+        tally = None
+        if input.should_attend is not None or input.present is not None or input.yes is not None:
+            tally = AssemblyTally(input.should_attend or 0, input.present or 0, input.yes or 0, input.no, input.abstain)
+        counts = ("should_attend", "present", "yes", "no", "abstain")
+
+        def use_case(ctx: Context) -> FourStepPayload:
             item, row = service.record_four_step(
                 ctx,
-                db_id(input.item_id, "FourStepItem", "itemId"),
-                step=input.step.value,
-                on=input.on,
-                passed=input.passed,
+                db_id(input.item_id, "FourStepItem", "item_id"),
                 tally=tally,
-                meeting_id=db_id(input.meeting_id, "Meeting", "meetingId"),
                 record_text=input.record,
-                documents=input.documents,
-                version=input.version,
+                **service_args(input, {"meeting_id": "Meeting"}, skip=("item_id", "record", *counts)),
             )
             return FourStepPayload(item=resolves_as(FourStepItemType, item), step=FourStepRecordType.from_row(row))
 
