@@ -12,8 +12,8 @@ from strawberry.types import Info
 
 from partygraph.context import Context
 from partygraph.graphql import enums
-from partygraph.graphql.errors import MutationError, run_mutation
-from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.errors import MutationError, run_mutation, run_service
+from partygraph.graphql.mutations.inputs import db_id, service_args
 from partygraph.graphql.types.account import AccountType, ApiTokenType
 from partygraph.graphql.types.common import resolves_as
 from partygraph.services import account as service
@@ -114,50 +114,26 @@ class AccountMutation:
     @strawberry.mutation(description="A new account with a one-time password (R-ACC-01, 02, 04, 05, 10).")
     def create_account(self, info: Info, input: CreateAccountInput) -> CreateAccountResult:
         def use_case(ctx: Context) -> AccountPasswordPayload:
-            account, password = service.create(
-                ctx,
-                username=input.username,
-                display_name=input.display_name,
-                role=input.role.value,
-                org_id=db_id(input.org_id, "Organization", "orgId"),
-            )
+            account, password = service.create(ctx, **service_args(input, {"org_id": "Organization"}))
             return AccountPasswordPayload(account=resolves_as(AccountType, account), one_time_password=password)
 
         return run_mutation(info, use_case)
 
     @strawberry.mutation(description="Change an account's role, home organisation or name (R-ACC-02, 03, 08, 10).")
     def update_account(self, info: Info, input: UpdateAccountInput) -> UpdateAccountResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: AccountPayload(
-                account=resolves_as(AccountType, service.update(
-                    ctx,
-                    _account_id(input.id),
-                    version=input.version,
-                    role=input.role.value if input.role is not None else None,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    display_name=input.display_name,
-                ))
-            ),
-        )  # fmt: skip
+            AccountPayload,
+            lambda ctx: service.update(ctx, _account_id(input.id), **service_args(input, {"org_id": "Organization"})),
+        )
 
     @strawberry.mutation(description="Deactivate an account: its sign-in, sessions and tokens stop at once (R-ACC-03, 08, 09).")
     def deactivate_account(self, info: Info, input: DeactivateAccountInput) -> DeactivateAccountResult:
-        return run_mutation(
-            info,
-            lambda ctx: AccountPayload(
-                account=resolves_as(AccountType, service.deactivate(ctx, _account_id(input.id), version=input.version, reason=input.reason))
-            ),
-        )
+        return run_service(info, AccountPayload, lambda ctx: service.deactivate(ctx, _account_id(input.id), **service_args(input)))
 
     @strawberry.mutation(description="Reactivate a deactivated account (R-ACC-03, 08, 09).")
     def reactivate_account(self, info: Info, input: ReactivateAccountInput) -> ReactivateAccountResult:
-        return run_mutation(
-            info,
-            lambda ctx: AccountPayload(
-                account=resolves_as(AccountType, service.reactivate(ctx, _account_id(input.id), version=input.version))
-            ),
-        )
+        return run_service(info, AccountPayload, lambda ctx: service.reactivate(ctx, _account_id(input.id), **service_args(input)))
 
     @strawberry.mutation(description="A new one-time password for another account, which must change it at the next sign-in (R-ACC-03, 08).")
     def reset_account_password(self, info: Info, input: ResetAccountPasswordInput) -> ResetAccountPasswordResult:
@@ -169,28 +145,18 @@ class AccountMutation:
 
     @strawberry.mutation(description="Change your own password, giving the current one (R-ACC-06, 07, 11).")
     def change_my_password(self, info: Info, input: ChangeMyPasswordInput) -> ChangeMyPasswordResult:
-        return run_mutation(
-            info,
-            lambda ctx: AccountPayload(
-                account=resolves_as(AccountType, service.change_own_password(
-                    ctx, old_password=input.old_password, new_password=input.new_password
-                ))
-            ),
-        )  # fmt: skip
+        return run_service(info, AccountPayload, lambda ctx: service.change_own_password(ctx, **service_args(input)))
 
     @strawberry.mutation(description="A new API token for yourself, shown once.")
     def create_my_api_token(self, info: Info, input: CreateMyApiTokenInput) -> CreateMyApiTokenResult:
         def use_case(ctx: Context) -> CreateApiTokenPayload:
-            row, token = service.create_own_token(ctx, label=input.label, read_only=input.read_only)
+            row, token = service.create_own_token(ctx, **service_args(input))
             return CreateApiTokenPayload(api_token=resolves_as(ApiTokenType, row), token=token)
 
         return run_mutation(info, use_case)
 
     @strawberry.mutation(description="Revoke an API token: yours, or (county accounts) one of your subtree (R-ACC-12, 13).")
     def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenResult:
-        return run_mutation(
-            info,
-            lambda ctx: ApiTokenPayload(
-                api_token=resolves_as(ApiTokenType, service.revoke_own_or_scoped_token(ctx, db_id(input.id, "ApiToken", "id")))
-            ),
+        return run_service(
+            info, ApiTokenPayload, lambda ctx: service.revoke_own_or_scoped_token(ctx, db_id(input.id, "ApiToken", "id"))
         )

@@ -14,8 +14,9 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.graphql.errors import MutationError, run_mutation
-from partygraph.graphql.mutations.inputs import db_id, provided
+from partygraph.context import Context
+from partygraph.graphql.errors import MutationError, run_mutation, run_service
+from partygraph.graphql.mutations.inputs import db_id, service_args
 from partygraph.graphql.types.assistance import (
     AllowanceKind,
     AllowanceRollStep,
@@ -38,8 +39,8 @@ from partygraph.graphql.types.assistance import (
     ReviewOutcome,
     VisitOccasion,
 )
-from partygraph.graphql.types.common import resolves_as
-from partygraph.models.assistance import AssistanceCase, Fund
+from partygraph.graphql.types.common import maybe_resolves_as, resolves_as
+from partygraph.models.assistance import AssistanceCase, Fund, HelpEntry, Loan
 from partygraph.services import assistance as service
 from partygraph.services import fund as fund_service
 
@@ -298,64 +299,51 @@ class AdvanceAllowanceRollInput:
     note: str | None = None
 
 
-def _help_payload(ctx, entry) -> HelpEntryPayload:
+def _help_payload(ctx: Context, entry: HelpEntry) -> HelpEntryPayload:
     case = ctx.session.get(AssistanceCase, entry.case_id)
     fund = ctx.session.get(Fund, entry.fund_id) if entry.fund_id else None
-    return HelpEntryPayload(entry=entry, assistance_case=case, fund=fund)
+    return HelpEntryPayload(entry=resolves_as(HelpEntryType, entry), assistance_case=resolves_as(AssistanceCaseType, case), fund=maybe_resolves_as(FundType, fund))
+
+
+def _loan_payload(ctx: Context, loan: Loan) -> LoanPayload:
+    return LoanPayload(loan=resolves_as(LoanType, loan), fund=resolves_as(FundType, ctx.session.get(Fund, loan.fund_id)))
+
+
+def _case_id(gid: relay.GlobalID) -> int:
+    return db_id(gid, "AssistanceCase", "case_id")
 
 
 @strawberry.type
 class AssistanceMutation:
     @strawberry.mutation(description="Open a case: the member applies for help.")
     def open_assistance_case(self, info: Info, input: OpenAssistanceCaseInput) -> AssistanceCaseResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: AssistanceCasePayload(
-                assistance_case=resolves_as(AssistanceCaseType, service.open_case(
-                    ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),
-                    cause=input.cause.value,
-                    applied_on=input.applied_on,
-                    family_members=_family(input.family_members),
-                    yearly_income_fen=input.yearly_income_fen,
-                    situation=input.situation,
-                    standard=input.standard.value if input.standard else None,
-                    standard_note=input.standard_note,
-                    application=input.application,
-                ))
+            AssistanceCasePayload,
+            lambda ctx: service.open_case(
+                ctx,
+                family_members=_family(input.family_members),
+                **service_args(input, {"member_id": "Member"}, skip=("family_members",)),
             ),
         )
 
     @strawberry.mutation
     def update_assistance_case(self, info: Info, input: UpdateAssistanceCaseInput) -> AssistanceCaseResult:
-        def use_case(ctx):
-            changes = provided(input, ["cause", "yearly_income_fen", "situation", "standard", "standard_note"])
+        def call(ctx: Context) -> object:
+            changes = service_args(input, skip=("version", "family_members"))
             if input.family_members is not strawberry.UNSET:
                 changes["family_members"] = _family(input.family_members) or []
-            c = service.update_case(ctx, db_id(input.id, "AssistanceCase", "id"), version=input.version, changes=changes)
-            return AssistanceCasePayload(assistance_case=resolves_as(AssistanceCaseType, c))
+            return service.update_case(ctx, db_id(input.id, "AssistanceCase", "id"), version=input.version, changes=changes)
 
-        return run_mutation(info, use_case)
+        return run_service(info, AssistanceCasePayload, call)
 
     @strawberry.mutation(description="Record the next workflow step (R-AID-01 order, R-AID-06 evidence, R-AID-07 notice, R-AID-08 standard).")
     def advance_assistance_case(self, info: Info, input: AdvanceAssistanceCaseInput) -> AssistanceCaseResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: AssistanceCasePayload(
-                assistance_case=resolves_as(AssistanceCaseType, service.advance(
-                    ctx,
-                    db_id(input.id, "AssistanceCase", "id"),
-                    step=input.step.value,
-                    on=input.on,
-                    version=input.version,
-                    record_text=input.record,
-                    notice_starts_on=input.notice_starts_on,
-                    notice_ends_on=input.notice_ends_on,
-                    objections=input.objections,
-                    objection_resolution=input.objection_resolution,
-                    reason=input.reason,
-                    outcome=input.outcome.value if input.outcome else None,
-                ))
+            AssistanceCasePayload,
+            lambda ctx: service.advance(
+                ctx, db_id(input.id, "AssistanceCase", "id"), record_text=input.record, **service_args(input, skip=("record",))
             ),
         )
 
@@ -364,19 +352,7 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: _help_payload(
-                ctx,
-                service.record_visit(
-                    ctx,
-                    db_id(input.case_id, "AssistanceCase", "caseId"),
-                    on=input.on,
-                    occasion=input.occasion.value,
-                    helper=input.helper,
-                    amount_fen=input.amount_fen,
-                    goods=input.goods,
-                    approver=input.approver,
-                    fund_id=db_id(input.fund_id, "Fund", "fundId"),
-                    note=input.note,
-                ),
+                ctx, service.record_visit(ctx, _case_id(input.case_id), **service_args(input, {"fund_id": "Fund"}, skip=("case_id",)))
             ),
         )
 
@@ -384,12 +360,7 @@ class AssistanceMutation:
     def record_assistance_help(self, info: Info, input: RecordHelpInput) -> HelpEntryResult:
         return run_mutation(
             info,
-            lambda ctx: _help_payload(
-                ctx,
-                service.record_help(
-                    ctx, db_id(input.case_id, "AssistanceCase", "caseId"), kind=input.kind.value, on=input.on, helper=input.helper, note=input.note
-                ),
-            ),
+            lambda ctx: _help_payload(ctx, service.record_help(ctx, _case_id(input.case_id), **service_args(input, skip=("case_id",)))),
         )
 
     @strawberry.mutation(description="A grant from a fund; refused with R-AID-04 (balance unchanged) when the fund is short.")
@@ -397,174 +368,93 @@ class AssistanceMutation:
         return run_mutation(
             info,
             lambda ctx: _help_payload(
-                ctx,
-                service.grant(
-                    ctx,
-                    db_id(input.case_id, "AssistanceCase", "caseId"),
-                    fund_id=db_id(input.fund_id, "Fund", "fundId"),
-                    amount_fen=input.amount_fen,
-                    on=input.on,
-                    approver=input.approver,
-                    note=input.note,
-                ),
+                ctx, service.grant(ctx, _case_id(input.case_id), **service_args(input, {"fund_id": "Fund"}, skip=("case_id",)))
             ),
         )
 
     @strawberry.mutation
     def lend_assistance(self, info: Info, input: LendAssistanceInput) -> LoanResult:
-        def use_case(ctx):
-            loan = service.lend(
-                ctx,
-                db_id(input.case_id, "AssistanceCase", "caseId"),
-                fund_id=db_id(input.fund_id, "Fund", "fundId"),
-                amount_fen=input.amount_fen,
-                on=input.on,
-                approver=input.approver,
-                term_months=input.term_months,
-                installments=input.installments,
-                purpose=input.purpose,
-            )
-            return LoanPayload(loan=resolves_as(LoanType, loan), fund=ctx.session.get(Fund, loan.fund_id))
-
-        return run_mutation(info, use_case)
+        return run_mutation(
+            info,
+            lambda ctx: _loan_payload(
+                ctx, service.lend(ctx, _case_id(input.case_id), **service_args(input, {"fund_id": "Fund"}, skip=("case_id",)))
+            ),
+        )
 
     @strawberry.mutation(description="A repayment: money back into the fund.")
     def repay_loan(self, info: Info, input: RepayLoanInput) -> LoanResult:
-        def use_case(ctx):
-            loan = service.repay(
-                ctx,
-                db_id(input.loan_id, "Loan", "loanId"),
-                amount_fen=input.amount_fen,
-                on=input.on,
-                received_by=input.received_by,
-                version=input.version,
-            )
-            return LoanPayload(loan=resolves_as(LoanType, loan), fund=ctx.session.get(Fund, loan.fund_id))
-
-        return run_mutation(info, use_case)
-
-    @strawberry.mutation
-    def create_fund(self, info: Info, input: CreateFundInput) -> FundResult:
         return run_mutation(
             info,
-            lambda ctx: FundPayload(
-                fund=resolves_as(FundType, fund_service.create(
-                    ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    name=input.name,
-                    established_on=input.established_on,
-                    principal_fen=input.principal_fen,
-                ))
+            lambda ctx: _loan_payload(
+                ctx, service.repay(ctx, db_id(input.loan_id, "Loan", "loan_id"), **service_args(input, skip=("loan_id",)))
             ),
         )
 
     @strawberry.mutation
+    def create_fund(self, info: Info, input: CreateFundInput) -> FundResult:
+        return run_service(info, FundPayload, lambda ctx: fund_service.create(ctx, **service_args(input, {"org_id": "Organization"})))
+
+    @strawberry.mutation
     def record_fund_inflow(self, info: Info, input: RecordFundInflowInput) -> FundEntryResult:
-        def use_case(ctx):
-            entry = fund_service.record_inflow(
-                ctx,
-                db_id(input.fund_id, "Fund", "fundId"),
-                kind=input.kind.value,
-                amount_fen=input.amount_fen,
-                on=input.on,
-                approver=input.approver,
-                counterparty=input.counterparty,
-                note=input.note,
+        def use_case(ctx: Context) -> FundEntryPayload:
+            entry = fund_service.record_inflow(ctx, db_id(input.fund_id, "Fund", "fund_id"), **service_args(input, skip=("fund_id",)))
+            return FundEntryPayload(
+                entry=resolves_as(FundEntryType, entry), fund=resolves_as(FundType, ctx.session.get(Fund, entry.fund_id))
             )
-            return FundEntryPayload(entry=resolves_as(FundEntryType, entry), fund=ctx.session.get(Fund, entry.fund_id))
 
         return run_mutation(info, use_case)
 
     @strawberry.mutation
     def create_pairing(self, info: Info, input: CreatePairingInput) -> PairingResult:
-        return run_mutation(
-            info,
-            lambda ctx: PairingPayload(
-                pairing=resolves_as(PairingType, service.create_pairing(
-                    ctx,
-                    kind=input.kind.value,
-                    started_on=input.started_on,
-                    agency_org_id=db_id(input.agency_org_id, "Organization", "agencyOrgId"),
-                    village_org_id=db_id(input.village_org_id, "Organization", "villageOrgId"),
-                    case_id=db_id(input.case_id, "AssistanceCase", "caseId"),
-                    helper_member_id=db_id(input.helper_member_id, "Member", "helperMemberId"),
-                    covers=input.covers,
-                    note=input.note,
-                ))
-            ),
-        )
+        ids = {
+            "agency_org_id": "Organization", "village_org_id": "Organization",
+            "case_id": "AssistanceCase", "helper_member_id": "Member",
+        }  # fmt: skip
+        return run_service(info, PairingPayload, lambda ctx: service.create_pairing(ctx, **service_args(input, ids)))
 
     @strawberry.mutation
     def end_pairing(self, info: Info, input: EndPairingInput) -> PairingResult:
-        return run_mutation(
-            info,
-            lambda ctx: PairingPayload(
-                pairing=resolves_as(PairingType, service.end_pairing(ctx, db_id(input.id, "Pairing", "id"), ended_on=input.ended_on, version=input.version))
-            ),
-        )
+        return run_service(info, PairingPayload, lambda ctx: service.end_pairing(ctx, db_id(input.id, "Pairing", "id"), **service_args(input)))
 
     @strawberry.mutation
     def add_promise(self, info: Info, input: AddPromiseInput) -> PromiseResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: PromisePayload(
-                promise=resolves_as(PromiseType, service.add_promise(
-                    ctx, db_id(input.pairing_id, "Pairing", "pairingId"), text=input.text, made_on=input.made_on, due_on=input.due_on
-                ))
+            PromisePayload,
+            lambda ctx: service.add_promise(
+                ctx, db_id(input.pairing_id, "Pairing", "pairing_id"), **service_args(input, skip=("pairing_id",))
             ),
         )
 
     @strawberry.mutation
     def keep_promise(self, info: Info, input: KeepPromiseInput) -> PromiseResult:
-        return run_mutation(
-            info,
-            lambda ctx: PromisePayload(
-                promise=resolves_as(PromiseType, service.keep_promise(ctx, db_id(input.id, "Promise", "id"), kept_on=input.kept_on, note=input.note, version=input.version))
-            ),
-        )
+        return run_service(info, PromisePayload, lambda ctx: service.keep_promise(ctx, db_id(input.id, "Promise", "id"), **service_args(input)))
 
     @strawberry.mutation(description="Record a promise as broken (未兑现) with its reason: decided, so no longer overdue (R-AID-16).")
     def break_promise(self, info: Info, input: BreakPromiseInput) -> PromiseResult:
-        return run_mutation(
-            info,
-            lambda ctx: PromisePayload(
-                promise=resolves_as(PromiseType, service.break_promise(ctx, db_id(input.id, "Promise", "id"), broken_on=input.broken_on, reason=input.reason, version=input.version))
-            ),
-        )
+        return run_service(info, PromisePayload, lambda ctx: service.break_promise(ctx, db_id(input.id, "Promise", "id"), **service_args(input)))
 
     @strawberry.mutation(description="Pay an allowance for a month: members already paid for it are skipped, never paid twice (R-AID-05).")
     def pay_allowances(self, info: Info, input: PayAllowancesInput) -> AllowanceRunResult:
-        return run_mutation(
-            info,
-            lambda ctx: AllowanceRunPayload(
-                run=resolves_as(AllowanceRunType, service.pay_allowances(ctx, org_id=db_id(input.org_id, "Organization", "orgId"), kind=input.kind.value, month=input.month))
-            ),
+        return run_service(
+            info, AllowanceRunPayload, lambda ctx: service.pay_allowances(ctx, **service_args(input, {"org_id": "Organization"}))
         )
 
     @strawberry.mutation(description="Declare a branch's yearly allowance list (R-AID-17).")
     def declare_allowance_roll(self, info: Info, input: DeclareAllowanceRollInput) -> AllowanceRollResult:
-        return run_mutation(
-            info,
-            lambda ctx: AllowanceRollPayload(
-                roll=resolves_as(AllowanceRollType, service.declare_roll(
-                    ctx, org_id=db_id(input.org_id, "Organization", "orgId"), year=input.year, kind=input.kind.value, on=input.on
-                ))
-            ),
+        return run_service(
+            info, AllowanceRollPayload, lambda ctx: service.declare_roll(ctx, **service_args(input, {"org_id": "Organization"}))
         )
 
     @strawberry.mutation(description="The next step of a yearly list: verify, confirm, post (R-AID-17).")
     def advance_allowance_roll(self, info: Info, input: AdvanceAllowanceRollInput) -> AllowanceRollResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: AllowanceRollPayload(
-                roll=resolves_as(AllowanceRollType, service.advance_roll(
-                    ctx,
-                    db_id(input.id, "AllowanceRoll", "id"),
-                    step=input.step.value,
-                    on=input.on,
-                    version=input.version,
-                    strike_member_ids=[db_id(g, "Member", "strikeMemberIds") for g in input.strike_member_ids or []],
-                    note=input.note,
-                ))
+            AllowanceRollPayload,
+            lambda ctx: service.advance_roll(
+                ctx,
+                db_id(input.id, "AllowanceRoll", "id"),
+                strike_member_ids=[db_id(g, "Member", "strike_member_ids") for g in input.strike_member_ids or []],
+                **service_args(input, skip=("strike_member_ids",)),
             ),
         )

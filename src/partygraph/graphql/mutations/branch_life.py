@@ -11,9 +11,10 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.graphql.errors import MutationError, run_mutation
+from partygraph.context import Context
+from partygraph.graphql.errors import MutationError, run_mutation, run_service
 from partygraph.graphql.mutations.candidate import MeetingDecisionInput
-from partygraph.graphql.mutations.inputs import db_id, provided
+from partygraph.graphql.mutations.inputs import db_id, service_args
 from partygraph.graphql.types.branch_life import (
     AttendanceStatus,
     ElectionType,
@@ -29,7 +30,7 @@ from partygraph.graphql.types.branch_life import (
 from partygraph.graphql.types.candidate import MeetingKind, MeetingType
 from partygraph.graphql.types.common import resolves_as
 from partygraph.graphql.types.member import MemberType
-from partygraph.models.meeting import FlowingProfile
+from partygraph.models.meeting import FlowingProfile, Meeting
 from partygraph.rules.branch_life import AssemblyTally
 from partygraph.services import branch_life as service
 from partygraph.services import meeting as meetings
@@ -90,18 +91,6 @@ class UpdateMeetingInput:
         default=strawberry.UNSET,
         description="The whole list of document references (replaces the old one).",
     )
-
-
-MEETING_TEXT_FIELDS = [
-    "kind",
-    "held_on",
-    "place",
-    "chair",
-    "recorder",
-    "agenda",
-    "minutes",
-    "attachments",
-]
 
 
 @strawberry.input
@@ -258,58 +247,33 @@ def _member(gid: relay.GlobalID | None, field: str) -> int | None:
     return db_id(gid, "Member", field)
 
 
+def _attendance(rows: list[AttendanceInput]) -> list[meetings.AttendanceInput]:
+    return [meetings.AttendanceInput(**service_args(a, {"member_id": "Member"}, at=f"attendance.{i}")) for i, a in enumerate(rows)]
+
+
+def _meeting_record(meeting: Meeting) -> MeetingRecordPayload:
+    return MeetingRecordPayload(record=MeetingRecord(meeting=resolves_as(MeetingType, meeting), meeting_id=meeting.id))
+
+
 @strawberry.type
 class BranchLifeMutation:
     @strawberry.mutation(
         description="Record a meeting with attendance, chair/recorder, attachments and any votes."
     )
-    def record_branch_meeting(
-        self, info: Info, input: RecordBranchMeetingInput
-    ) -> RecordBranchMeetingResult:
-        def use_case(ctx):
-            meeting = meetings.record_meeting(
+    def record_branch_meeting(self, info: Info, input: RecordBranchMeetingInput) -> RecordBranchMeetingResult:
+        ids = {"org_id": "Organization", "chair_member_id": "Member", "recorder_member_id": "Member"}
+        return run_mutation(
+            info,
+            lambda ctx: _meeting_record(meetings.record_meeting(
                 ctx,
-                org_id=db_id(input.org_id, "Organization", "orgId"),
-                kind=input.kind.value,
-                held_on=input.held_on,
-                place=input.place,
-                chair=input.chair,
-                recorder=input.recorder,
-                agenda=input.agenda,
-                minutes=input.minutes,
-                chair_member_id=_member(input.chair_member_id, "chairMemberId"),
-                recorder_member_id=_member(input.recorder_member_id, "recorderMemberId"),
-                attachments=input.attachments,
-                attendance=[
-                    meetings.AttendanceInput(
-                        member_id=_member(a.member_id, f"attendance.{i}.memberId"),
-                        status=a.status.value,
-                        reason=a.reason,
-                    )
-                    for i, a in enumerate(input.attendance)
-                ],
+                attendance=_attendance(input.attendance),
                 decisions=[
-                    meetings.DecisionInput(
-                        subject=d.subject.value,
-                        candidate_id=db_id(
-                            d.candidate_id, "Candidate", f"decisions.{i}.candidateId"
-                        ),
-                        present=d.present,
-                        yes=d.yes,
-                        no=d.no,
-                        abstain=d.abstain,
-                        written_opinions=d.written_opinions,
-                        should_attend=d.should_attend,
-                        title=d.title,
-                    )
+                    meetings.DecisionInput(**service_args(d, {"candidate_id": "Candidate"}, at=f"decisions.{i}"))
                     for i, d in enumerate(input.decisions)
                 ],
-            )
-            return MeetingRecordPayload(
-                record=MeetingRecord(meeting=resolves_as(MeetingType, meeting), meeting_id=meeting.id)
-            )
-
-        return run_mutation(info, use_case)
+                **service_args(input, ids, skip=("attendance", "decisions")),
+            )),
+        )  # fmt: skip
 
     @strawberry.mutation(
         description="Correct or complete a meeting's attendance (rows named are set; none deleted)."
@@ -321,46 +285,22 @@ class BranchLifeMutation:
         attendance: list[AttendanceInput],
         version: int | None = None,
     ) -> SetMeetingAttendanceResult:
-        def use_case(ctx):
-            meeting = meetings.set_attendance(
-                ctx,
-                db_id(meeting_id, "Meeting", "meetingId"),
-                [
-                    meetings.AttendanceInput(
-                        member_id=_member(a.member_id, f"attendance.{i}.memberId"),
-                        status=a.status.value,
-                        reason=a.reason,
-                    )
-                    for i, a in enumerate(attendance)
-                ],
-                version=version,
-            )
-            return MeetingRecordPayload(
-                record=MeetingRecord(meeting=resolves_as(MeetingType, meeting), meeting_id=meeting.id)
-            )
-
-        return run_mutation(info, use_case)
+        return run_mutation(
+            info,
+            lambda ctx: _meeting_record(
+                meetings.set_attendance(ctx, db_id(meeting_id, "Meeting", "meeting_id"), _attendance(attendance), version=version)
+            ),
+        )
 
     @strawberry.mutation(
         description="Correct a recorded meeting (date, kind, place, chair, recorder, agenda, minutes, attachments); "
         "version-checked and audited. Date and kind stay fixed once votes, an election or four-step steps cite it."
     )
     def update_meeting(self, info: Info, input: UpdateMeetingInput) -> UpdateMeetingResult:
-        def use_case(ctx):
-            changes = provided(input, MEETING_TEXT_FIELDS)
-            for key, field in (
-                ("chair_member_id", "chairMemberId"),
-                ("recorder_member_id", "recorderMemberId"),
-            ):
-                gid = getattr(input, key)
-                if gid is not strawberry.UNSET:
-                    changes[key] = _member(gid, field)
-            meeting = service.update_meeting(
-                ctx, db_id(input.id, "Meeting", "id"), version=input.version, changes=changes
-            )
-            return MeetingRecordPayload(
-                record=MeetingRecord(meeting=resolves_as(MeetingType, meeting), meeting_id=meeting.id)
-            )
+        def use_case(ctx: Context) -> MeetingRecordPayload:
+            changes = service_args(input, {"chair_member_id": "Member", "recorder_member_id": "Member"}, skip=("version",))
+            meeting = service.update_meeting(ctx, db_id(input.id, "Meeting", "id"), version=input.version, changes=changes)
+            return _meeting_record(meeting)
 
         return run_mutation(info, use_case)
 
@@ -368,23 +308,15 @@ class BranchLifeMutation:
         description="Start a term of office (the current one ends the day before)."
     )
     def start_term(self, info: Info, input: StartTermInput) -> StartTermResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: TermPayload(
-                term=resolves_as(TermType, service.start_term(
-                    ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    starts_on=input.starts_on,
-                    years=input.years,
-                    members_in=[
-                        service.TermMemberInput(
-                            post=m.post,
-                            member_id=_member(m.member_id, f"members.{i}.memberId"),
-                            name=m.name,
-                        )
-                        for i, m in enumerate(input.members)
-                    ],
-                ))
+            TermPayload,
+            lambda ctx: service.start_term(
+                ctx,
+                members_in=[
+                    service.TermMemberInput(**service_args(m, {"member_id": "Member"}, at=f"members.{i}")) for i, m in enumerate(input.members)
+                ],
+                **service_args(input, {"org_id": "Organization"}, skip=("members",)),
             ),
         )
 
@@ -392,76 +324,42 @@ class BranchLifeMutation:
         description="Record an election (R-ELEC-01..03): invalid ones are refused; a tie for the last seat leaves it unfilled."
     )
     def record_election(self, info: Info, input: RecordElectionInput) -> RecordElectionResult:
-        return run_mutation(
+        ids = {"org_id": "Organization", "meeting_id": "Meeting"}
+        return run_service(
             info,
-            lambda ctx: ElectionPayload(
-                election=resolves_as(ElectionType, service.record_election(
-                    ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    held_on=input.held_on,
-                    seats=input.seats,
-                    present=input.present,
-                    should_attend=input.should_attend,
-                    meeting_id=db_id(input.meeting_id, "Meeting", "meetingId"),
-                    start_new_term=input.start_new_term,
-                    candidates=[
-                        service.ElectionCandidateInput(
-                            votes=c.votes,
-                            member_id=_member(c.member_id, f"candidates.{i}.memberId"),
-                            name=c.name,
-                            post=c.post,
-                        )
-                        for i, c in enumerate(input.candidates)
-                    ],
-                ))
+            ElectionPayload,
+            lambda ctx: service.record_election(
+                ctx,
+                candidates=[
+                    service.ElectionCandidateInput(**service_args(c, {"member_id": "Member"}, at=f"candidates.{i}"))
+                    for i, c in enumerate(input.candidates)
+                ],
+                **service_args(input, ids, skip=("candidates",)),
             ),
         )
 
     @strawberry.mutation(description="Open a village decision item under the four-step procedure.")
-    def create_four_step_item(
-        self, info: Info, input: CreateFourStepItemInput
-    ) -> CreateFourStepItemResult:
-        return run_mutation(
-            info,
-            lambda ctx: FourStepItemPayload(
-                item=resolves_as(FourStepItemType, service.create_item(
-                    ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    title=input.title,
-                    description=input.description,
-                ))
-            ),
+    def create_four_step_item(self, info: Info, input: CreateFourStepItemInput) -> CreateFourStepItemResult:
+        return run_service(
+            info, FourStepItemPayload, lambda ctx: service.create_item(ctx, **service_args(input, {"org_id": "Organization"}))
         )
 
     @strawberry.mutation(
         description="Record the next step of a four-step item; out of order → R-VIL-01."
     )
     def record_four_step(self, info: Info, input: RecordFourStepInput) -> RecordFourStepResult:
-        def use_case(ctx):
-            tally = None
-            if (
-                input.should_attend is not None
-                or input.present is not None
-                or input.yes is not None
-            ):
-                tally = AssemblyTally(
-                    input.should_attend or 0,
-                    input.present or 0,
-                    input.yes or 0,
-                    input.no,
-                    input.abstain,
-                )
+        tally = None
+        if input.should_attend is not None or input.present is not None or input.yes is not None:
+            tally = AssemblyTally(input.should_attend or 0, input.present or 0, input.yes or 0, input.no, input.abstain)
+        counts = ("should_attend", "present", "yes", "no", "abstain")
+
+        def use_case(ctx: Context) -> FourStepPayload:
             item, row = service.record_four_step(
                 ctx,
-                db_id(input.item_id, "FourStepItem", "itemId"),
-                step=input.step.value,
-                on=input.on,
-                passed=input.passed,
+                db_id(input.item_id, "FourStepItem", "item_id"),
                 tally=tally,
-                meeting_id=db_id(input.meeting_id, "Meeting", "meetingId"),
                 record_text=input.record,
-                documents=input.documents,
-                version=input.version,
+                **service_args(input, {"meeting_id": "Meeting"}, skip=("item_id", "record", *counts)),
             )
             return FourStepPayload(item=resolves_as(FourStepItemType, item), step=FourStepRecordType.from_row(row))
 
@@ -472,18 +370,9 @@ class BranchLifeMutation:
     )
     def set_flowing(self, info: Info, input: SetFlowingInput) -> SetFlowingResult:
         def use_case(ctx):
-            mid = _member(input.member_id, "memberId")
-            p: FlowingProfile = service.set_flowing(
-                ctx,
-                mid,
-                workplace=input.workplace,
-                certificate=input.certificate,
-                contact_member_id=_member(input.contact_member_id, "contactMemberId"),
-                contact_name=input.contact_name,
-                contact_phone=input.contact_phone,
-                life_org_id=db_id(input.life_org_id, "Organization", "lifeOrgId"),
-                version=input.version,
-            )
+            mid = _member(input.member_id, "member_id")
+            ids = {"contact_member_id": "Member", "life_org_id": "Organization"}
+            p: FlowingProfile = service.set_flowing(ctx, mid, **service_args(input, ids, skip=("member_id",)))
             from partygraph.services import member as members
 
             m = members.get(ctx, mid)
@@ -502,26 +391,20 @@ class BranchLifeMutation:
     def end_flowing(
         self, info: Info, member_id: relay.GlobalID, on: date, version: int | None = None
     ) -> EndFlowingResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: BranchLifeMemberPayload(
-                member=resolves_as(MemberType, service.end_flowing(
-                    ctx, _member(member_id, "memberId"), on=on, version=version
-                ))
-            ),
+            BranchLifeMemberPayload,
+            lambda ctx: service.end_flowing(ctx, _member(member_id, "member_id"), on=on, version=version),
         )
 
     @strawberry.mutation(description="Record that contact with a member was lost, from a date.")
     def mark_lost_contact(
         self, info: Info, member_id: relay.GlobalID, lost_on: date, note: str | None = None
     ) -> LostContactResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: LostContactPayload(
-                record=resolves_as(LostContactType, service.mark_lost_contact(
-                    ctx, _member(member_id, "memberId"), lost_on=lost_on, note=note
-                ))
-            ),
+            LostContactPayload,
+            lambda ctx: service.mark_lost_contact(ctx, _member(member_id, "member_id"), lost_on=lost_on, note=note),
         )
 
     @strawberry.mutation(description="Record an attempt to reach a member out of contact.")
@@ -544,13 +427,10 @@ class BranchLifeMutation:
     def mark_contact_restored(
         self, info: Info, record_id: relay.GlobalID, on: date, version: int | None = None
     ) -> LostContactResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: LostContactPayload(
-                record=resolves_as(LostContactType, service.mark_found(
-                    ctx, db_id(record_id, "LostContact", "recordId"), on=on, version=version
-                ))
-            ),
+            LostContactPayload,
+            lambda ctx: service.mark_found(ctx, db_id(record_id, "LostContact", "record_id"), on=on, version=version),
         )
 
     @strawberry.mutation(

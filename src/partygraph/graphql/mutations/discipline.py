@@ -9,9 +9,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.graphql.errors import MutationError, run_mutation
-from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.types.common import resolves_as
+from partygraph.graphql.errors import MutationError, run_service
+from partygraph.graphql.mutations.inputs import db_id, service_args
 from partygraph.graphql.types.discipline import MemberSanctionType, SanctionKind
 from partygraph.services import discipline as service
 
@@ -70,54 +69,21 @@ def _sanction_id(gid: relay.GlobalID) -> int:
 @strawberry.type
 class DisciplineMutation:
     @strawberry.mutation(description="Record a disciplinary sanction of a member.")
-    def record_member_sanction(
-        self, info: Info, input: RecordMemberSanctionInput
-    ) -> RecordMemberSanctionResult:
-        return run_mutation(
-            info,
-            lambda ctx: MemberSanctionPayload(
-                sanction=resolves_as(MemberSanctionType, service.record_sanction(
-                    ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),
-                    kind=input.kind.value,
-                    decided_on=input.decided_on,
-                    effective_from=input.effective_from,
-                    probation_years=input.probation_years,
-                    decided_by=input.decided_by,
-                    document=input.document,
-                    reason=input.reason,
-                ))
-            ),
+    def record_member_sanction(self, info: Info, input: RecordMemberSanctionInput) -> RecordMemberSanctionResult:
+        return run_service(
+            info, MemberSanctionPayload, lambda ctx: service.record_sanction(ctx, **service_args(input, {"member_id": "Member"}))
         )
 
     @strawberry.mutation(description="Restore a member's rights at the end of 留党察看.")
-    def lift_member_sanction(
-        self, info: Info, input: LiftMemberSanctionInput
-    ) -> LiftMemberSanctionResult:
-        return run_mutation(
+    def lift_member_sanction(self, info: Info, input: LiftMemberSanctionInput) -> LiftMemberSanctionResult:
+        return run_service(
             info,
-            lambda ctx: MemberSanctionPayload(
-                sanction=resolves_as(MemberSanctionType, service.lift(
-                    ctx,
-                    _sanction_id(input.id),
-                    on=input.lifted_on,
-                    document=input.document,
-                    version=input.version,
-                ))
+            MemberSanctionPayload,
+            lambda ctx: service.lift(
+                ctx, _sanction_id(input.id), on=input.lifted_on, document=input.document, version=input.version
             ),
         )
 
-    @strawberry.mutation(
-        description="Withdraw a sanction record (revoked or entered in error); it is kept."
-    )
-    def withdraw_member_sanction(
-        self, info: Info, input: WithdrawMemberSanctionInput
-    ) -> WithdrawMemberSanctionResult:
-        return run_mutation(
-            info,
-            lambda ctx: MemberSanctionPayload(
-                sanction=resolves_as(MemberSanctionType, service.withdraw(
-                    ctx, _sanction_id(input.id), reason=input.reason, version=input.version
-                ))
-            ),
-        )
+    @strawberry.mutation(description="Withdraw a sanction record (revoked or entered in error); it is kept.")
+    def withdraw_member_sanction(self, info: Info, input: WithdrawMemberSanctionInput) -> WithdrawMemberSanctionResult:
+        return run_service(info, MemberSanctionPayload, lambda ctx: service.withdraw(ctx, _sanction_id(input.id), **service_args(input)))

@@ -12,9 +12,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from partygraph.graphql import enums
-from partygraph.graphql.errors import MutationError, run_mutation
-from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.types.common import resolves_as
+from partygraph.graphql.errors import MutationError, run_service
+from partygraph.graphql.mutations.inputs import db_id, service_args
 from partygraph.graphql.types.evaluation import (
     CadreAppointmentType,
     CadreAssessmentType,
@@ -290,264 +289,144 @@ def _source(inp: SourceResultInput) -> service.SourceInput:
 
 
 def _outcome(inp: EvaluationOutcomeInput | None) -> service.OutcomeInput | None:
-    if inp is None:
-        return None
-    return service.OutcomeInput(
-        grade=inp.grade.value,
-        decided_on=inp.decided_on,
-        decision=inp.decision.value if inp.decision else None,
-        decision_note=inp.decision_note,
-        correction_deadline=inp.correction_deadline,
-        signed_off_by=inp.signed_off_by,
-    )
+    return None if inp is None else service.OutcomeInput(**service_args(inp))
 
 
 @strawberry.type
 class EvaluationMutation:
     @strawberry.mutation(description="Open a branch's democratic evaluation for a year: every full and probationary member is in it.")
     def open_evaluation_round(self, info: Info, input: OpenEvaluationRoundInput) -> EvaluationRoundResult:
-        return run_mutation(
-            info,
-            lambda ctx: EvaluationRoundPayload(
-                round=resolves_as(EvaluationRoundType, service.open_round(
-                    ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    year=input.year,
-                    opened_on=input.opened_on,
-                    notes=input.notes,
-                ))
-            ),
+        return run_service(
+            info, EvaluationRoundPayload, lambda ctx: service.open_round(ctx, **service_args(input, {"org_id": "Organization"}))
         )
 
     @strawberry.mutation(description="Save one grid row: sources' results and/or the outcome (R-EVAL-02/03/04 apply).")
     def record_evaluation(self, info: Info, input: RecordEvaluationInput) -> RecordEvaluationResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: EvaluationSubjectPayload(
-                subject=resolves_as(EvaluationSubjectType, service.record_entry(
-                    ctx,
-                    db_id(input.subject_id, "EvaluationSubject", "subjectId"),
-                    version=input.version,
-                    sources=[_source(s) for s in input.sources],
-                    outcome=_outcome(input.outcome),
-                ))
+            EvaluationSubjectPayload,
+            lambda ctx: service.record_entry(
+                ctx,
+                db_id(input.subject_id, "EvaluationSubject", "subject_id"),
+                version=input.version,
+                sources=[_source(s) for s in input.sources],
+                outcome=_outcome(input.outcome),
             ),
         )
 
     @strawberry.mutation
     def add_evaluation_subject(self, info: Info, input: AddEvaluationSubjectInput) -> RecordEvaluationResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: EvaluationSubjectPayload(
-                subject=resolves_as(EvaluationSubjectType, service.add_subject(
-                    ctx,
-                    db_id(input.round_id, "EvaluationRound", "roundId"),
-                    member_id=db_id(input.member_id, "Member", "memberId"),
-                    on=input.on,
-                ))
+            EvaluationSubjectPayload,
+            lambda ctx: service.add_subject(
+                ctx,
+                db_id(input.round_id, "EvaluationRound", "round_id"),
+                **service_args(input, {"member_id": "Member"}, skip=("round_id",)),
             ),
         )
 
     @strawberry.mutation
     def withdraw_evaluation_subject(self, info: Info, input: WithdrawEvaluationSubjectInput) -> RecordEvaluationResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: EvaluationSubjectPayload(
-                subject=resolves_as(EvaluationSubjectType, service.withdraw_subject(
-                    ctx,
-                    db_id(input.id, "EvaluationSubject", "id"),
-                    on=input.on,
-                    reason=input.reason,
-                    version=input.version,
-                ))
-            ),
+            EvaluationSubjectPayload,
+            lambda ctx: service.withdraw_subject(ctx, db_id(input.id, "EvaluationSubject", "id"), **service_args(input)),
         )
 
     @strawberry.mutation(description="Close a round: refused (R-EVAL-01/02) while a member lacks an outcome or a 不合格 a decision.")
     def close_evaluation_round(self, info: Info, input: CloseEvaluationRoundInput) -> EvaluationRoundResult:
-        return run_mutation(
-            info,
-            lambda ctx: EvaluationRoundPayload(
-                round=resolves_as(EvaluationRoundType, service.close_round(
-                    ctx, db_id(input.id, "EvaluationRound", "id"), closed_on=input.closed_on, version=input.version
-                ))
-            ),
+        return run_service(
+            info, EvaluationRoundPayload, lambda ctx: service.close_round(ctx, db_id(input.id, "EvaluationRound", "id"), **service_args(input))
         )
 
     @strawberry.mutation
     def complete_follow_up(self, info: Info, input: CompleteFollowUpInput) -> FollowUpResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: FollowUpPayload(
-                follow_up=resolves_as(FollowUpType, service.complete_follow_up(
-                    ctx,
-                    db_id(input.id, "EvaluationFollowUp", "id"),
-                    done_on=input.done_on,
-                    note=input.note,
-                    corrected=input.corrected,
-                    version=input.version,
-                ))
-            ),
+            FollowUpPayload,
+            lambda ctx: service.complete_follow_up(ctx, db_id(input.id, "EvaluationFollowUp", "id"), **service_args(input)),
         )
 
     @strawberry.mutation(description="A person records the decision on a flag.")
     def resolve_evaluation_flag(self, info: Info, input: ResolveEvaluationFlagInput) -> EvaluationFlagResult:
-        return run_mutation(
-            info,
-            lambda ctx: EvaluationFlagPayload(
-                flag=resolves_as(FlagType, service.resolve_flag(
-                    ctx,
-                    db_id(input.id, "EvaluationFlag", "id"),
-                    resolution=input.resolution,
-                    resolved_on=input.resolved_on,
-                    version=input.version,
-                ))
-            ),
+        return run_service(
+            info, EvaluationFlagPayload, lambda ctx: service.resolve_flag(ctx, db_id(input.id, "EvaluationFlag", "id"), **service_args(input))
         )
 
     @strawberry.mutation(description="Appoint a cadre (a re-appointment after a step-down is recorded as such); a trial gets 3/6/12-month checkpoints.")
     def appoint_cadre(self, info: Info, input: AppointCadreInput) -> CadreAppointmentResult:
-        return run_mutation(
-            info,
-            lambda ctx: CadreAppointmentPayload(
-                appointment=resolves_as(CadreAppointmentType, cadre_service.appoint(
-                    ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    post=input.post.value,
-                    appointed_on=input.appointed_on,
-                    title=input.title,
-                    trial=input.trial,
-                ))
-            ),
-        )
+        ids = {"member_id": "Member", "org_id": "Organization"}
+        return run_service(info, CadreAppointmentPayload, lambda ctx: cadre_service.appoint(ctx, **service_args(input, ids)))
 
     @strawberry.mutation(description="Record a trial checkpoint's result and evidence (R-CAD-01); failing flags R-CAD-02.")
     def record_trial_checkpoint(self, info: Info, input: RecordTrialCheckpointInput) -> RecordTrialCheckpointResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: TrialCheckpointPayload(
-                checkpoint=resolves_as(TrialCheckpointType, cadre_service.record_checkpoint(
-                    ctx,
-                    db_id(input.id, "TrialCheckpoint", "id"),
-                    done_on=input.done_on,
-                    result=input.result.value,
-                    evidence=input.evidence,
-                    version=input.version,
-                ))
-            ),
+            TrialCheckpointPayload,
+            lambda ctx: cadre_service.record_checkpoint(ctx, db_id(input.id, "TrialCheckpoint", "id"), **service_args(input)),
         )
 
     @strawberry.mutation(description="Record (or correct) a cadre's yearly assessment; 不称职 or last place flags R-CAD-02.")
     def record_cadre_assessment(self, info: Info, input: RecordCadreAssessmentInput) -> CadreAssessmentResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: CadreAssessmentPayload(
-                assessment=resolves_as(CadreAssessmentType, cadre_service.record_assessment(
-                    ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),
-                    year=input.year,
-                    rating=input.rating.value,
-                    assessed_on=input.assessed_on,
-                    rank=input.rank,
-                    ranked=input.ranked,
-                    mass_score=input.mass_score,
-                    mutual_score=input.mutual_score,
-                    department_score=input.department_score,
-                    note=input.note,
-                    version=input.version,
-                ))
-            ),
+            CadreAssessmentPayload,
+            lambda ctx: cadre_service.record_assessment(ctx, **service_args(input, {"member_id": "Member"})),
         )
 
     @strawberry.mutation(description="Warn a cadre with a deadline; completing it with corrected=false flags R-CAD-02.")
     def warn_cadre(self, info: Info, input: WarnCadreInput) -> FollowUpResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: FollowUpPayload(
-                follow_up=resolves_as(FollowUpType, cadre_service.warn(
-                    ctx,
-                    db_id(input.appointment_id, "CadreAppointment", "appointmentId"),
-                    on=input.on,
-                    due_on=input.due_on,
-                    reason=input.reason,
-                ))
+            FollowUpPayload,
+            lambda ctx: cadre_service.warn(
+                ctx,
+                db_id(input.appointment_id, "CadreAppointment", "appointment_id"),
+                **service_args(input, skip=("appointment_id",)),
             ),
         )
 
     @strawberry.mutation(description="A person's decision: the cadre steps down (the career keeps it; re-appointment is possible).")
     def step_down_cadre(self, info: Info, input: StepDownCadreInput) -> CadreAppointmentResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: CadreAppointmentPayload(
-                appointment=resolves_as(CadreAppointmentType, cadre_service.step_down(
-                    ctx, db_id(input.id, "CadreAppointment", "id"), on=input.on, reason=input.reason, version=input.version
-                ))
-            ),
+            CadreAppointmentPayload,
+            lambda ctx: cadre_service.step_down(ctx, db_id(input.id, "CadreAppointment", "id"), **service_args(input)),
         )
 
     @strawberry.mutation(description="Record a yearly organisation assessment; last place two years running flags R-ASSESS-01.")
     def record_org_assessment(self, info: Info, input: RecordOrgAssessmentInput) -> OrgAssessmentResult:
-        five = None
-        if input.five_goods is not None:
-            five = {k: getattr(input.five_goods, k) for k in ("leadership", "mechanism", "members", "masses", "results")}
-        return run_mutation(
+        five = None if input.five_goods is None else service_args(input.five_goods)
+        ids = {"org_id": "Organization", "secretary_id": "Member"}
+        return run_service(
             info,
-            lambda ctx: OrgAssessmentPayload(
-                assessment=resolves_as(OrgAssessmentType, service.record_org_assessment(
-                    ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    year=input.year,
-                    rating=input.rating.value,
-                    assessed_on=input.assessed_on,
-                    five_goods=five,
-                    rank=input.rank,
-                    ranked=input.ranked,
-                    secretary_id=db_id(input.secretary_id, "Member", "secretaryId"),
-                    note=input.note,
-                    version=input.version,
-                ))
+            OrgAssessmentPayload,
+            lambda ctx: service.record_org_assessment(
+                ctx, five_goods=five, **service_args(input, ids, skip=("five_goods",))
             ),
         )
 
     @strawberry.mutation
     def designate_model_site(self, info: Info, input: DesignateModelSiteInput) -> ModelSiteResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: ModelSitePayload(
-                site=resolves_as(ModelSiteType, service.designate_model_site(
-                    ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    year=input.year,
-                    designated_on=input.designated_on,
-                    criteria=_json_object(input.criteria),
-                ))
+            ModelSitePayload,
+            lambda ctx: service.designate_model_site(
+                ctx,
+                criteria=_json_object(input.criteria),
+                **service_args(input, {"org_id": "Organization"}, skip=("criteria",)),
             ),
         )
 
     @strawberry.mutation(description="The yearly review of a model site (a slipping site is de-listed by a person).")
     def review_model_site(self, info: Info, input: ReviewModelSiteInput) -> ModelSiteResult:
-        return run_mutation(
-            info,
-            lambda ctx: ModelSitePayload(
-                site=resolves_as(ModelSiteType, service.review_model_site(
-                    ctx,
-                    db_id(input.id, "ModelSite", "id"),
-                    reviewed_on=input.reviewed_on,
-                    passed=input.passed,
-                    note=input.note,
-                    version=input.version,
-                ))
-            ),
+        return run_service(
+            info, ModelSitePayload, lambda ctx: service.review_model_site(ctx, db_id(input.id, "ModelSite", "id"), **service_args(input))
         )
 
     @strawberry.mutation(description="De-list a model site with a reason (no life tenure).")
     def delist_model_site(self, info: Info, input: DelistModelSiteInput) -> ModelSiteResult:
-        return run_mutation(
-            info,
-            lambda ctx: ModelSitePayload(
-                site=resolves_as(ModelSiteType, service.delist_model_site(
-                    ctx, db_id(input.id, "ModelSite", "id"), on=input.on, reason=input.reason, version=input.version
-                ))
-            ),
+        return run_service(
+            info, ModelSitePayload, lambda ctx: service.delist_model_site(ctx, db_id(input.id, "ModelSite", "id"), **service_args(input))
         )

@@ -9,10 +9,10 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from partygraph.context import Context
 from partygraph.graphql import enums
-from partygraph.graphql.errors import MutationError, run_mutation
-from partygraph.graphql.mutations.inputs import db_id, provided
-from partygraph.graphql.types.common import resolves_as
+from partygraph.graphql.errors import MutationError, run_service
+from partygraph.graphql.mutations.inputs import db_id, provided, service_args
 from partygraph.graphql.types.member import MemberType, PositionType, TransferType
 from partygraph.services import member as service
 
@@ -157,135 +157,67 @@ class TransferOutInput:
     reason: str
 
 
-def _enum_values(data: dict) -> dict:
-    return {k: (v.value if hasattr(v, "value") and not isinstance(v, str) else v) for k, v in data.items()}
-
-
 @strawberry.type
 class MemberMutation:
     @strawberry.mutation(description="Register a member in a branch or group of your scope.")
     def register_member(self, info: Info, input: RegisterMemberInput) -> RegisterMemberResult:
-        def use_case(ctx):
-            fields = _enum_values({k: getattr(input, k) for k in MEMBER_FIELDS if k != "lost_contact"})
-            return MemberPayload(
-                member=resolves_as(MemberType, service.register(
-                    ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    status=input.status.value,
-                    **fields,
-                ))
-            )
-
-        return run_mutation(info, use_case)
+        return run_service(info, MemberPayload, lambda ctx: service.register(ctx, **service_args(input, {"org_id": "Organization"})))
 
     @strawberry.mutation
     def update_member(self, info: Info, input: UpdateMemberInput) -> UpdateMemberResult:
-        def use_case(ctx):
+        def call(ctx: Context) -> object:
             changes = provided(input, MEMBER_FIELDS)
             if input.org_id is not strawberry.UNSET and input.org_id is not None:
-                changes["org_id"] = db_id(input.org_id, "Organization", "orgId")
-            return MemberPayload(
-                member=resolves_as(MemberType, service.update(ctx, db_id(input.id, "Member", "id"), version=input.version, changes=changes))
-            )
+                changes["org_id"] = db_id(input.org_id, "Organization", "org_id")
+            return service.update(ctx, db_id(input.id, "Member", "id"), version=input.version, changes=changes)
 
-        return run_mutation(info, use_case)
+        return run_service(info, MemberPayload, call)
 
     @strawberry.mutation(description="Record a change of standing (suspended, deceased, removed…) with date and reason.")
     def change_member_status(self, info: Info, input: ChangeMemberStatusInput) -> ChangeMemberStatusResult:
-        return run_mutation(
-            info,
-            lambda ctx: MemberPayload(
-                member=resolves_as(MemberType, service.change_status(
-                    ctx,
-                    db_id(input.id, "Member", "id"),
-                    to_status=input.to_status.value,
-                    on=input.on,
-                    reason=input.reason,
-                    version=input.version,
-                ))
-            ),
+        return run_service(
+            info, MemberPayload, lambda ctx: service.change_status(ctx, db_id(input.id, "Member", "id"), **service_args(input))
         )
 
     @strawberry.mutation
     def add_position(self, info: Info, input: AddPositionInput) -> AddPositionResult:
-        return run_mutation(
-            info,
-            lambda ctx: PositionPayload(
-                position=resolves_as(PositionType, service.add_position(
-                    ctx,
-                    member_id=db_id(input.member_id, "Member", "memberId"),
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    kind=input.kind.value,
-                    start_on=input.start_on,
-                    title=input.title,
-                ))
-            ),
-        )
+        ids = {"member_id": "Member", "org_id": "Organization"}
+        return run_service(info, PositionPayload, lambda ctx: service.add_position(ctx, **service_args(input, ids)))
 
     @strawberry.mutation
     def end_position(self, info: Info, input: EndPositionInput) -> EndPositionResult:
-        return run_mutation(
-            info,
-            lambda ctx: PositionPayload(
-                position=resolves_as(PositionType, service.end_position(ctx, db_id(input.id, "Position", "id"), end_on=input.end_on, version=input.version))
-            ),
+        return run_service(
+            info, PositionPayload, lambda ctx: service.end_position(ctx, db_id(input.id, "Position", "id"), **service_args(input))
         )
 
     @strawberry.mutation(description="Step one of the handshake: the member stays here until the other side accepts.")
     def send_transfer(self, info: Info, input: SendTransferInput) -> TransferResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: TransferPayload(
-                transfer=resolves_as(TransferType, service.send_transfer(
-                    ctx,
-                    db_id(input.member_id, "Member", "memberId"),
-                    to_org_code=input.to_org_code,
-                    on=input.on,
-                    reason=input.reason,
-                    letter_number=input.letter_number,
-                ))
-            ),
+            TransferPayload,
+            lambda ctx: service.send_transfer(ctx, db_id(input.member_id, "Member", "member_id"), **service_args(input, skip=("member_id",))),
         )
 
     @strawberry.mutation
     def decide_transfer(self, info: Info, input: DecideTransferInput) -> TransferResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: TransferPayload(
-                transfer=resolves_as(TransferType, service.decide_transfer(
-                    ctx,
-                    db_id(input.id, "Transfer", "id"),
-                    accept=input.accept,
-                    on=input.on,
-                    note=input.note,
-                    version=input.version,
-                    to_org_id=db_id(input.to_org_id, "Organization", "toOrgId"),
-                ))
+            TransferPayload,
+            lambda ctx: service.decide_transfer(
+                ctx, db_id(input.id, "Transfer", "id"), **service_args(input, {"to_org_id": "Organization"})
             ),
         )
 
     @strawberry.mutation
     def cancel_transfer(self, info: Info, input: CancelTransferInput) -> TransferResult:
-        return run_mutation(
-            info,
-            lambda ctx: TransferPayload(
-                transfer=resolves_as(TransferType, service.cancel_transfer(ctx, db_id(input.id, "Transfer", "id"), reason=input.reason, version=input.version))
-            ),
+        return run_service(
+            info, TransferPayload, lambda ctx: service.cancel_transfer(ctx, db_id(input.id, "Transfer", "id"), **service_args(input))
         )
 
     @strawberry.mutation
     def transfer_out(self, info: Info, input: TransferOutInput) -> TransferResult:
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: TransferPayload(
-                transfer=resolves_as(TransferType, service.transfer_out(
-                    ctx,
-                    db_id(input.member_id, "Member", "memberId"),
-                    external_org_name=input.external_org_name,
-                    letter_number=input.letter_number,
-                    on=input.on,
-                    reason=input.reason,
-                    version=input.version,
-                ))
-            ),
+            TransferPayload,
+            lambda ctx: service.transfer_out(ctx, db_id(input.member_id, "Member", "member_id"), **service_args(input, skip=("member_id",))),
         )

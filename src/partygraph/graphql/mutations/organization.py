@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.graphql import enums
-from partygraph.graphql.errors import MutationError, run_mutation
-from partygraph.graphql.mutations.inputs import db_id, provided
-from partygraph.graphql.types.common import resolves_as
+from partygraph.graphql.errors import MutationError, run_service
+from partygraph.graphql.mutations.inputs import db_id, service_args
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.services import organization as service
 
@@ -68,71 +67,32 @@ class DissolveOrganizationInput:
     version: int
 
 
-def _payload(org: object) -> OrganizationPayload:
-    return OrganizationPayload(organization=resolves_as(OrganizationType, org))
+def _org_id(input: Any) -> int:
+    return db_id(input.id, "Organization", "id")
 
 
 @strawberry.type
 class OrganizationMutation:
     @strawberry.mutation(description="Create an organisation under a parent in your scope.")
     def create_organization(self, info: Info, input: CreateOrganizationInput) -> CreateOrganizationResult:
-        return run_mutation(
-            info,
-            lambda ctx: _payload(
-                service.create(
-                    ctx,
-                    parent_id=db_id(input.parent_id, "Organization", "parentId"),
-                    code=input.code,
-                    name=input.name,
-                    kind=input.kind.value,
-                    branch_type=input.branch_type.value if input.branch_type else None,
-                    established_on=input.established_on,
-                    population=input.population,
-                    address=input.address,
-                )
-            ),
+        return run_service(
+            info, OrganizationPayload, lambda ctx: service.create(ctx, **service_args(input, {"parent_id": "Organization"}))
         )
 
     @strawberry.mutation
     def update_organization(self, info: Info, input: UpdateOrganizationInput) -> UpdateOrganizationResult:
-        fields = ["code", "name", "kind", "branch_type", "established_on", "population", "address"]
-        return run_mutation(
+        changes = service_args(input, skip=("version",))
+        return run_service(
             info,
-            lambda ctx: _payload(
-                service.update_fields(
-                    ctx,
-                    db_id(input.id, "Organization", "id"),
-                    version=input.version,
-                    changes=provided(input, fields),
-                )
-            ),
+            OrganizationPayload,
+            lambda ctx: service.update_fields(ctx, _org_id(input), version=input.version, changes=changes),
         )
 
     @strawberry.mutation(description="Move an organisation (and its subtree) under another parent.")
     def move_organization(self, info: Info, input: MoveOrganizationInput) -> MoveOrganizationResult:
-        return run_mutation(
-            info,
-            lambda ctx: _payload(
-                service.move(
-                    ctx,
-                    db_id(input.id, "Organization", "id"),
-                    new_parent_id=db_id(input.new_parent_id, "Organization", "newParentId"),
-                    version=input.version,
-                )
-            ),
-        )
+        ids = {"new_parent_id": "Organization"}
+        return run_service(info, OrganizationPayload, lambda ctx: service.move(ctx, _org_id(input), **service_args(input, ids)))
 
     @strawberry.mutation(description="Dissolve an organisation with no active children or members.")
     def dissolve_organization(self, info: Info, input: DissolveOrganizationInput) -> DissolveOrganizationResult:
-        return run_mutation(
-            info,
-            lambda ctx: _payload(
-                service.dissolve(
-                    ctx,
-                    db_id(input.id, "Organization", "id"),
-                    on=input.on,
-                    reason=input.reason,
-                    version=input.version,
-                )
-            ),
-        )
+        return run_service(info, OrganizationPayload, lambda ctx: service.dissolve(ctx, _org_id(input), **service_args(input)))

@@ -9,9 +9,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.graphql.errors import MutationError, run_mutation
-from partygraph.graphql.mutations.inputs import db_id, provided
-from partygraph.graphql.types.common import resolves_as
+from partygraph.graphql.errors import MutationError, run_service
+from partygraph.graphql.mutations.inputs import db_id, provided, service_args
 from partygraph.graphql.types.plan import DevelopmentPlanType, PlanKind
 from partygraph.services import plan as service
 
@@ -100,67 +99,29 @@ def _plan_id(gid: relay.GlobalID) -> int:
 
 @strawberry.type
 class PlanMutation:
-    @strawberry.mutation(
-        description="Make a draft development plan for an organisation (R-PLAN-01..07)."
-    )
-    def create_development_plan(
-        self, info: Info, input: CreateDevelopmentPlanInput
-    ) -> CreateDevelopmentPlanResult:
-        return run_mutation(
-            info,
-            lambda ctx: DevelopmentPlanPayload(
-                plan=resolves_as(DevelopmentPlanType, service.create(
-                    ctx,
-                    org_id=db_id(input.org_id, "Organization", "orgId"),
-                    kind=input.kind.value,
-                    first_year=input.first_year,
-                    last_year=input.last_year,
-                    notes=input.notes,
-                    **{k: getattr(input, k) for k in TARGET_FIELDS},
-                ))
-            ),
+    @strawberry.mutation(description="Make a draft development plan for an organisation (R-PLAN-01..07).")
+    def create_development_plan(self, info: Info, input: CreateDevelopmentPlanInput) -> CreateDevelopmentPlanResult:
+        return run_service(
+            info, DevelopmentPlanPayload, lambda ctx: service.create(ctx, **service_args(input, {"org_id": "Organization"}))
         )
 
-    @strawberry.mutation(
-        description="Change a draft or adopted plan; a withdrawn one is final (R-PLAN-08)."
-    )
-    def update_development_plan(
-        self, info: Info, input: UpdateDevelopmentPlanInput
-    ) -> UpdateDevelopmentPlanResult:
+    @strawberry.mutation(description="Change a draft or adopted plan; a withdrawn one is final (R-PLAN-08).")
+    def update_development_plan(self, info: Info, input: UpdateDevelopmentPlanInput) -> UpdateDevelopmentPlanResult:
         changes = provided(input, ["first_year", "last_year", *TARGET_FIELDS, "notes"])
-        return run_mutation(
+        return run_service(
             info,
-            lambda ctx: DevelopmentPlanPayload(
-                plan=resolves_as(DevelopmentPlanType, service.update(ctx, _plan_id(input.id), version=input.version, changes=changes))
-            ),
+            DevelopmentPlanPayload,
+            lambda ctx: service.update(ctx, _plan_id(input.id), version=input.version, changes=changes),
         )
 
-    @strawberry.mutation(
-        description="The organisation adopts its draft plan (R-PLAN-08, R-PLAN-09)."
-    )
-    def adopt_development_plan(
-        self, info: Info, input: AdoptDevelopmentPlanInput
-    ) -> AdoptDevelopmentPlanResult:
-        return run_mutation(
+    @strawberry.mutation(description="The organisation adopts its draft plan (R-PLAN-08, R-PLAN-09).")
+    def adopt_development_plan(self, info: Info, input: AdoptDevelopmentPlanInput) -> AdoptDevelopmentPlanResult:
+        return run_service(
             info,
-            lambda ctx: DevelopmentPlanPayload(
-                plan=resolves_as(DevelopmentPlanType, service.adopt(
-                    ctx, _plan_id(input.id), version=input.version, on=input.adopted_on
-                ))
-            ),
+            DevelopmentPlanPayload,
+            lambda ctx: service.adopt(ctx, _plan_id(input.id), version=input.version, on=input.adopted_on),
         )
 
-    @strawberry.mutation(
-        description="Withdraw a plan (kept with its reason, no longer live) instead of deleting it."
-    )
-    def withdraw_development_plan(
-        self, info: Info, input: WithdrawDevelopmentPlanInput
-    ) -> WithdrawDevelopmentPlanResult:
-        return run_mutation(
-            info,
-            lambda ctx: DevelopmentPlanPayload(
-                plan=resolves_as(DevelopmentPlanType, service.withdraw(
-                    ctx, _plan_id(input.id), version=input.version, reason=input.reason
-                ))
-            ),
-        )
+    @strawberry.mutation(description="Withdraw a plan (kept with its reason, no longer live) instead of deleting it.")
+    def withdraw_development_plan(self, info: Info, input: WithdrawDevelopmentPlanInput) -> WithdrawDevelopmentPlanResult:
+        return run_service(info, DevelopmentPlanPayload, lambda ctx: service.withdraw(ctx, _plan_id(input.id), **service_args(input)))
