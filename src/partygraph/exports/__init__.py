@@ -35,7 +35,7 @@ from partygraph.context import Context
 from partygraph.models.access_log import FieldGroup
 from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS, MEMBER_STATUS_LABELS, Member
 from partygraph.models.organization import Organization
-from partygraph.scope import path_range, within
+from partygraph.scope import path_range, visible
 from partygraph.services import access_log
 
 Progress = Callable[[int, int], None]
@@ -107,7 +107,7 @@ def member_rows(ctx: Context, conditions: list[Any], *, batch: int = 1000) -> It
             col(Member.id),
         )  # fmt: skip
         .join(Organization, col(Organization.id) == Member.org_id)
-        .where(within(col(Member.org_path), ctx.viewer), *conditions)
+        .where(visible(Member, ctx.viewer), *conditions)
         .order_by(col(Member.org_path), col(Member.name), col(Member.id))
         .execution_options(yield_per=batch)
     )
@@ -133,7 +133,7 @@ def members_dataset(ctx: Context, member_filter: Any = None) -> Dataset:
     from partygraph.graphql.filters import member_conditions
 
     conds = member_conditions(ctx, member_filter)
-    total = ctx.session.execute(select(func.count()).select_from(Member).where(within(col(Member.org_path), ctx.viewer), *conds)).scalar_one()
+    total = ctx.session.execute(select(func.count()).select_from(Member).where(visible(Member, ctx.viewer), *conds)).scalar_one()
     return Dataset("党员名册", MEMBER_HEADERS, member_rows(ctx, conds), total)
 
 
@@ -255,7 +255,7 @@ def candidates_dataset(ctx: Context, candidate_filter: Any = None) -> Dataset:
         select(Candidate, col(Organization.name), col(Organization.code), CandidateStep)
         .join(Organization, col(Organization.id) == Candidate.org_id)
         .outerjoin(CandidateStep, col(CandidateStep.candidate_id) == Candidate.id)
-        .where(*conds)
+        .where(visible(Candidate, ctx.viewer), *conds)
         .order_by(col(Candidate.org_path), col(Candidate.applied_on), col(Candidate.id), col(CandidateStep.id))
         .execution_options(yield_per=1000)
     )
@@ -354,7 +354,7 @@ def cases_dataset(ctx: Context, under_id: int | None = None, status: list[str] |
     from partygraph.models.assistance import AssistanceCase, CaseStep
     from partygraph.rules.assistance import CASE_STATUS_LABELS, CAUSE_LABELS, STANDARD_LABELS
 
-    conds: list[Any] = [within(col(AssistanceCase.org_path), ctx.viewer)]
+    conds: list[Any] = [visible(AssistanceCase, ctx.viewer)]
     path = _under_path(ctx, under_id)
     if path is not None:
         conds.append(path_range(col(AssistanceCase.org_path), path))
@@ -403,7 +403,7 @@ def outcomes_dataset(ctx: Context, under_id: int | None = None, year: int | None
     from partygraph.models.evaluation import Outcome
     from partygraph.rules.evaluation import DECISION_LABELS, GRADE_LABELS
 
-    conds: list[Any] = [within(col(Outcome.org_path), ctx.viewer)]
+    conds: list[Any] = [visible(Outcome, ctx.viewer)]
     path = _under_path(ctx, under_id)
     if path is not None:
         conds.append(path_range(col(Outcome.org_path), path))
@@ -433,7 +433,7 @@ def fund_ledger_dataset(ctx: Context, under_id: int | None = None, start: date |
     from partygraph.models.assistance import Fund, FundEntry
     from partygraph.rules.assistance import ENTRY_LABELS
 
-    conds: list[Any] = [within(col(FundEntry.org_path), ctx.viewer)]
+    conds: list[Any] = [visible(FundEntry, ctx.viewer)]
     path = _under_path(ctx, under_id)
     if path is not None:
         conds.append(path_range(col(FundEntry.org_path), path))

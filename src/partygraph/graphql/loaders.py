@@ -20,18 +20,24 @@ from partygraph.context import Context
 from partygraph.models.common import table_of
 from partygraph.models.member import Member, Position
 from partygraph.models.organization import Organization
-from partygraph.scope import within
+from partygraph.scope import scoped_select, visible
 
 
-def _loader(ctx: Context, name: str, batch: Callable[[list[Any]], Sequence[Any]]) -> DataLoader:
+def loader(ctx: Context, name: str, batch: Callable[[list[Any]], Sequence[Any]]) -> DataLoader:
+    """This request's loader `name`, answering a whole level of keys with one `batch` call."""
+
     async def load(keys: list[Any]) -> Sequence[Any]:
         return batch(keys)
 
     return ctx.loader(name, lambda: DataLoader(load_fn=load))
 
 
-def _by_id(ctx: Context, model: Any, path_col: Any, keys: list[int]) -> list[Any]:
-    rows = ctx.session.execute(select(model).where(model.id.in_(keys), within(path_col, ctx.viewer))).scalars()
+
+
+
+def by_id(ctx: Context, model: Any, keys: list[int]) -> list[Any]:
+    """The rows of these ids in the viewer's scope, in the order asked, None for the rest."""
+    rows = ctx.session.execute(scoped_select(ctx, model, model.id.in_(keys))).scalars()
     found = {r.id: r for r in rows}
     return [found.get(k) for k in keys]
 
@@ -56,16 +62,21 @@ def prime(loader: DataLoader, keys: Iterable[Hashable], batch: Callable[[list[An
         loader.prime_many(dict(zip(missing, batch(missing), strict=True)))
 
 
+def rows(ctx: Context, model: Any) -> DataLoader:
+    """Key: id → the row of `model` if in the viewer's scope, else None."""
+    return loader(ctx, f"rows:{model.__tablename__}", lambda keys: by_id(ctx, model, keys))
+
+
 def prime_orgs(ctx: Context, org_ids: Iterable[int]) -> None:
-    prime(org(ctx), org_ids, lambda keys: _by_id(ctx, Organization, Organization.path, keys))
+    prime(org(ctx), org_ids, lambda keys: by_id(ctx, Organization, keys))
 
 
 def org(ctx: Context) -> DataLoader:
-    return _loader(ctx, "org", lambda keys: _by_id(ctx, Organization, Organization.path, keys))
+    return rows(ctx, Organization)
 
 
 def member(ctx: Context) -> DataLoader:
-    return _loader(ctx, "member", lambda keys: _by_id(ctx, Member, Member.org_path, keys))
+    return rows(ctx, Member)
 
 
 def children(ctx: Context) -> DataLoader:
@@ -74,8 +85,7 @@ def children(ctx: Context) -> DataLoader:
     def batch(keys: list[tuple[int, bool, str | None]]) -> list[list[Organization]]:
         parents = {k[0] for k in keys}
         rows = ctx.session.execute(
-            select(Organization)
-            .where(col(Organization.parent_id).in_(parents), within(col(Organization.path), ctx.viewer))
+            scoped_select(ctx, Organization, col(Organization.parent_id).in_(parents))
             .order_by(col(Organization.parent_id), col(Organization.code))
         ).scalars()
         grouped: dict[int | None, list[Organization]] = defaultdict(list)
@@ -90,7 +100,7 @@ def children(ctx: Context) -> DataLoader:
             for pid, dissolved, kind in keys
         ]
 
-    return _loader(ctx, "children", batch)
+    return loader(ctx, "children", batch)
 
 
 def _subtree_join(anchor: Any, member_path: Any) -> Any:
@@ -106,7 +116,7 @@ def member_counts(ctx: Context) -> DataLoader:
         tallies = rollups.read(ctx.session, keys)
         return [{value: n for (dim, value), n in tallies[k].items() if dim == "status"} for k in keys]
 
-    return _loader(ctx, "member_counts", batch)
+    return loader(ctx, "member_counts", batch)
 
 
 def current_positions_at(ctx: Context) -> DataLoader:
@@ -114,9 +124,7 @@ def current_positions_at(ctx: Context) -> DataLoader:
 
     def batch(keys: list[int]) -> list[list[Position]]:
         rows = ctx.session.execute(
-            select(Position)
-            .join(Member, col(Member.id) == Position.member_id)
-            .where(col(Position.org_id).in_(keys), col(Position.end_on).is_(None), within(col(Member.org_path), ctx.viewer))
+            scoped_select(ctx, Position, col(Position.org_id).in_(keys), col(Position.end_on).is_(None))
             .order_by(col(Position.org_id), col(Position.start_on), col(Position.id))
         ).scalars()
         grouped: dict[int, list[Position]] = defaultdict(list)
@@ -124,7 +132,7 @@ def current_positions_at(ctx: Context) -> DataLoader:
             grouped[p.org_id].append(p)
         return [grouped.get(k, []) for k in keys]
 
-    return _loader(ctx, "positions_at", batch)
+    return loader(ctx, "positions_at", batch)
 
 
 def prime_positions(ctx: Context, member_ids: Iterable[int]) -> None:
@@ -143,7 +151,7 @@ def _positions(ctx: Context, keys: list[int]) -> list[list[Position]]:
 
 def positions_of(ctx: Context) -> DataLoader:
     """Key: member id → every post the member held or holds, newest first."""
-    return _loader(ctx, "positions_of", lambda keys: _positions(ctx, keys))
+    return loader(ctx, "positions_of", lambda keys: _positions(ctx, keys))
 
 
 def members_under(
@@ -167,7 +175,7 @@ def members_under(
             select(col(Member.id).label("mid"), anchor.c.id.label("anchor_id"))
             .select_from(anchor)
             .join(Member, _subtree_join(anchor.c, Member.org_path))
-            .where(anchor.c.id.in_(ids), within(col(Member.org_path), ctx.viewer))
+            .where(anchor.c.id.in_(ids), visible(Member, ctx.viewer))
         )
         ranked = base.add_columns(
             func.row_number().over(partition_by=anchor.c.id, order_by=list(order)).label("rn")
@@ -189,7 +197,7 @@ def members_under(
             then([m for m, _ in page])
         return [(grouped.get(oid, [])[:lim], totals.get(oid, 0)) for oid, lim in keys]
 
-    return _loader(ctx, f"members_under:{key_name}", batch)
+    return loader(ctx, f"members_under:{key_name}", batch)
 
 
 def _names(ctx: Context, model: Any, keys: list[int]) -> list[str | None]:
@@ -199,9 +207,9 @@ def _names(ctx: Context, model: Any, keys: list[int]) -> list[str | None]:
 
 def org_name(ctx: Context) -> DataLoader:
     """Names only, across scopes: both sides of a transfer see whom it is between."""
-    return _loader(ctx, "org_name", lambda keys: _names(ctx, Organization, keys))
+    return loader(ctx, "org_name", lambda keys: _names(ctx, Organization, keys))
 
 
 def member_name(ctx: Context) -> DataLoader:
     """Names only: the receiving branch sees whom it is asked to receive."""
-    return _loader(ctx, "member_name", lambda keys: _names(ctx, Member, keys))
+    return loader(ctx, "member_name", lambda keys: _names(ctx, Member, keys))

@@ -71,7 +71,7 @@ from partygraph.rules.assistance import (
     ReviewOutcome,
     Standard,
 )
-from partygraph.scope import within
+from partygraph.scope import visible
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "党员姓名", "帮扶对象", "name"),
@@ -282,7 +282,7 @@ def _resolve(ctx: Context, parsed: list[Parsed], report: ImportReport) -> list[P
     for chunk in chunks(ids, 500):
         for m in ctx.session.execute(
             select(col(Member.id), col(Member.name), col(Member.id_number)).where(
-                col(Member.id_number).in_(chunk), within(col(Member.org_path), ctx.viewer)
+                col(Member.id_number).in_(chunk), visible(Member, ctx.viewer)
             )
         ).all():
             by_id[m.id_number] = m
@@ -291,7 +291,7 @@ def _resolve(ctx: Context, parsed: list[Parsed], report: ImportReport) -> list[P
     for chunk in chunks(names, 500):
         for row in ctx.session.execute(
             select(col(Member.id), col(Member.name), col(Member.org_id), col(Member.org_path), col(Member.status)).where(
-                col(Member.name).in_(chunk), within(col(Member.org_path), ctx.viewer)
+                col(Member.name).in_(chunk), visible(Member, ctx.viewer)
             )
         ).all():
             by_name.setdefault(row.name, []).append(row)

@@ -79,7 +79,7 @@ from partygraph.rules.candidate import (
     Step,
 )
 from partygraph.rules.candidate_steps import STEP_FIELDS, Kind, StepField
-from partygraph.scope import within
+from partygraph.scope import visible
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名字", "name"),
@@ -459,7 +459,7 @@ class _People:
         for chunk in chunks(names, 500):
             for m in ctx.session.execute(
                 select(col(Member.id), col(Member.name), col(Member.org_path), col(Member.status)).where(
-                    col(Member.name).in_(chunk), within(col(Member.org_path), ctx.viewer)
+                    col(Member.name).in_(chunk), visible(Member, ctx.viewer)
                 )
             ).all():
                 self.by_name.setdefault(m.name, []).append(m)

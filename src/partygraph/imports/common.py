@@ -37,7 +37,7 @@ from partygraph.context import Context
 from partygraph.errors import DomainError
 from partygraph.models.member import EDUCATION_LABELS, Education, Gender
 from partygraph.models.organization import Organization
-from partygraph.scope import within
+from partygraph.scope import visible
 from partygraph.services.member import REGISTERED_ELSEWHERE
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -485,7 +485,7 @@ class Orgs:
                 col(Organization.kind),
                 col(Organization.status),
                 col(Organization.path),
-            ).where(within(col(Organization.path), ctx.viewer))
+            ).where(visible(Organization, ctx.viewer))
         ).all()
         self.by_code = {r.code: r for r in rows}
         self.by_name: dict[str, list[Any]] = {}

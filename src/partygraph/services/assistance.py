@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, or_, select
 from sqlmodel import col
 
 from partygraph.context import Context
@@ -43,7 +43,7 @@ from partygraph.models.member import Position as PositionRow
 from partygraph.models.organization import BranchType, Organization, OrgKind
 from partygraph.rules import assistance as rules
 from partygraph.rules.base import Alert, add_months
-from partygraph.scope import path_range, within
+from partygraph.scope import path_range, visible
 from partygraph.services import fund as funds
 from partygraph.services import member as members
 from partygraph.services import organization as orgs
@@ -581,18 +581,6 @@ def get_pairing(ctx: Context, pairing_id: int) -> Pairing:
     return p
 
 
-def _within(column: Any, viewer: Any) -> Any:
-    """scope.within, except for the system operator (org_path ""), whose range would be empty:
-    subtree_upper_bound("") is "/", which sorts before every path."""
-    if viewer is not None and viewer.org_path == "":
-        return true()
-    return within(column, viewer)
-
-
-def pairing_scope(viewer: Any) -> Any:
-    return or_(_within(Pairing.org_path, viewer), _within(Pairing.agency_org_path, viewer))
-
-
 def _is_agency(org: Organization) -> bool:
     return org.branch_type == BranchType.agency.value
 
@@ -794,7 +782,7 @@ def _cadre_posts(ctx: Context, member_ids: list[int]) -> dict[int, list[tuple[da
 
 
 def _candidates(ctx: Context, org_path: str, kind: rules.AllowanceKind, first: date) -> list[Member]:
-    stmt = select(Member).where(path_range(col(Member.org_path), org_path), _within(Member.org_path, ctx.viewer))
+    stmt = select(Member).where(path_range(col(Member.org_path), org_path), visible(Member, ctx.viewer))
     settings = settings_of(ctx)
     if kind == rules.AllowanceKind.survivor:
         stmt = stmt.where(col(Member.status) == MemberStatus.deceased.value)
@@ -1052,7 +1040,7 @@ def alerts(ctx: Context, *, org_id: int) -> list[AlertRow]:
         .join(Member, col(Member.id) == AssistanceCase.member_id)
         .where(
             path_range(col(AssistanceCase.org_path), org.path),
-            _within(AssistanceCase.org_path, ctx.viewer),
+            visible(AssistanceCase, ctx.viewer),
             col(AssistanceCase.status) == rules.CaseStatus.helping.value,
             col(AssistanceCase.review_due_on) < today,
         )
@@ -1068,7 +1056,7 @@ def alerts(ctx: Context, *, org_id: int) -> list[AlertRow]:
             .join(Member, col(Member.id) == Loan.member_id)
             .where(
                 path_range(col(Loan.org_path), org.path),
-                _within(Loan.org_path, ctx.viewer),
+                visible(Loan, ctx.viewer),
                 col(Loan.status) == rules.LoanStatus.active.value,
             )
             .order_by(col(Loan.lent_on), col(Loan.id))
@@ -1087,7 +1075,7 @@ def alerts(ctx: Context, *, org_id: int) -> list[AlertRow]:
         .join(Pairing, col(Pairing.id) == Promise.pairing_id)
         .where(
             or_(path_range(col(Pairing.org_path), org.path), path_range(col(Pairing.agency_org_path), org.path)),
-            pairing_scope(ctx.viewer),
+            visible(Pairing, ctx.viewer),
             col(Promise.kept_on).is_(None),
             col(Promise.broken_on).is_(None),
             col(Promise.due_on) < today,

@@ -61,7 +61,6 @@ from partygraph.services.base import (
     clean_text,
     get_scoped,
     record,
-    require_viewer,
     require_writer,
     snapshot,
 )
@@ -982,16 +981,6 @@ def end_flowing(ctx: Context, member_id: int, *, on: date, version: int | None =
         {"flowing": False, "on": on.isoformat()},
     )
     return m
-
-
-def flowing_visible(ctx: Context):
-    """Flowing members the viewer sees: at home in scope, or taking part in life in scope."""
-    from partygraph.scope import within
-
-    viewer = require_viewer(ctx)
-    return or_(
-        within(col(FlowingProfile.member_org_path), viewer), within(col(FlowingProfile.life_org_path), viewer)
-    )
 
 
 # --- lost contact --------------------------------------------------------------------------

@@ -307,27 +307,24 @@ def step_down(ctx: Context, appointment_id: int, *, on: date, reason: str, versi
 
 def career(ctx: Context, member_id: int) -> tuple[Member, list[CadreAppointment], list[CadreAssessment], list[CareerEvent]]:
     """Everything of a cadre's career in the viewer's scope, oldest first."""
-    from partygraph.scope import within
+    from partygraph.scope import scoped_select
 
     m = members.get(ctx, member_id)
     appts = list(
         ctx.session.execute(
-            select(CadreAppointment)
-            .where(col(CadreAppointment.member_id) == m.id, within(col(CadreAppointment.org_path), ctx.viewer))
+            scoped_select(ctx, CadreAppointment, col(CadreAppointment.member_id) == m.id)
             .order_by(col(CadreAppointment.appointed_on), col(CadreAppointment.id))
         ).scalars()
     )
     assessments = list(
         ctx.session.execute(
-            select(CadreAssessment)
-            .where(col(CadreAssessment.member_id) == m.id, within(col(CadreAssessment.org_path), ctx.viewer))
+            scoped_select(ctx, CadreAssessment, col(CadreAssessment.member_id) == m.id)
             .order_by(col(CadreAssessment.year))
         ).scalars()
     )
     events = list(
         ctx.session.execute(
-            select(CareerEvent)
-            .where(col(CareerEvent.member_id) == m.id, within(col(CareerEvent.org_path), ctx.viewer))
+            scoped_select(ctx, CareerEvent, col(CareerEvent.member_id) == m.id)
             .order_by(col(CareerEvent.on), col(CareerEvent.id))
         ).scalars()
     )

@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
@@ -15,11 +15,11 @@ from strawberry.types import Info
 from partygraph.graphql import enums, loaders
 from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.pagination import Connection, SortKey, paginate, wants_in_nodes
-from partygraph.graphql.types.account import AccountType, RoleOption, account_visible
+from partygraph.graphql.types.account import AccountType, RoleOption
 from partygraph.graphql.types.common import ctx_of, label, maybe_resolves_as
 from partygraph.models.account import ROLE_LABELS, Account, Role
 from partygraph.models.organization import Organization
-from partygraph.scope import path_range
+from partygraph.scope import path_range, scoped_select
 from partygraph.services import account as service
 
 
@@ -51,7 +51,7 @@ def _conditions(info: Info, f: AccountFilter | None) -> list[ColumnElement[bool]
         # Accounts that administer nobody see only themselves: usernames are not for browsing.
         conds: list[ColumnElement[bool]] = [col(Account.id) == (viewer.account_id or -1)]
     else:
-        conds = [account_visible(info)]
+        conds = []  # the list reads through scoped_select: the scope is Account's own
     if f is None:
         return conds
     if f.search and f.search.strip():
@@ -97,7 +97,7 @@ class AccountQuery:
         order_by: AccountOrder | None = None,
     ) -> Connection[AccountType]:
         ctx = ctx_of(info)
-        stmt = select(Account).join(Organization, col(Organization.id) == Account.org_id).where(*_conditions(info, filter))
+        stmt = scoped_select(ctx, Account).join(Organization, col(Organization.id) == Account.org_id).where(*_conditions(info, filter))
         sort, key = _sort(order_by)
         page = paginate(info, stmt, sort, key, first=first, after=after, offset=offset)
         if wants_in_nodes(info, "organization") or wants_in_nodes(info, "canAdminister"):

@@ -39,7 +39,7 @@ from partygraph.graphql.types.member import MemberType
 from partygraph.models import assistance as m
 from partygraph.models.member import Member
 from partygraph.rules import assistance as rules
-from partygraph.scope import path_range, within
+from partygraph.scope import path_range, scoped_select
 from partygraph.services import assistance as service
 from partygraph.services import organization as org_service
 
@@ -151,14 +151,14 @@ class AssistanceQuery:
     ) -> Connection[AssistanceCaseType]:
         ctx = ctx_of(info)
         C = m.AssistanceCase
-        stmt = select(C).where(within(col(C.org_path), ctx.viewer), *case_conditions(info, filter))
+        stmt = scoped_select(ctx, C, *case_conditions(info, filter))
         sort = SortKey((col(C.applied_on), col(C.id)), descending=True, parse=(date.fromisoformat, int))
         return paginate(info, stmt, sort, lambda c: (c.applied_on, c.id), first=first, after=after, offset=offset)
 
     @strawberry.field(description="Help funds in your scope (optionally in one subtree).")
     def funds(self, info: Info, under: relay.GlobalID | None = None) -> list[FundType]:
         ctx = ctx_of(info)
-        stmt = select(m.Fund).where(within(col(m.Fund.org_path), ctx.viewer), *_under(info, under, col(m.Fund.org_path)))
+        stmt = scoped_select(ctx, m.Fund, *_under(info, under, col(m.Fund.org_path)))
         return rows_as(FundType, ctx.session.execute(stmt.order_by(col(m.Fund.org_path))).scalars())
 
     @strawberry.field(description="Lines of the funds' books, newest first.")
@@ -172,7 +172,7 @@ class AssistanceQuery:
     ) -> Connection[FundEntryType]:
         ctx = ctx_of(info)
         E = m.FundEntry
-        stmt = select(E).where(within(col(E.org_path), ctx.viewer), *entry_conditions(info, filter))
+        stmt = scoped_select(ctx, E, *entry_conditions(info, filter))
         sort = SortKey((col(E.id),), descending=True, parse=(int,))
         return paginate(info, stmt, sort, lambda e: (e.id,), first=first, after=after, offset=offset)
 
@@ -187,7 +187,7 @@ class AssistanceQuery:
     ) -> Connection[LoanType]:
         ctx = ctx_of(info)
         L = m.Loan
-        stmt = select(L).where(within(col(L.org_path), ctx.viewer), *loan_conditions(info, filter))
+        stmt = scoped_select(ctx, L, *loan_conditions(info, filter))
         sort = SortKey((col(L.lent_on), col(L.id)), descending=True, parse=(date.fromisoformat, int))
         return paginate(info, stmt, sort, lambda lo: (lo.lent_on, lo.id), first=first, after=after, offset=offset)
 
@@ -202,7 +202,7 @@ class AssistanceQuery:
     ) -> Connection[PairingType]:
         ctx = ctx_of(info)
         P = m.Pairing
-        stmt = select(P).where(service.pairing_scope(ctx.viewer))
+        stmt = scoped_select(ctx, P)
         if under is not None:
             org = org_service.get(ctx, db_id(under, "Organization", "under"))
             stmt = stmt.where(or_(path_range(col(P.org_path), org.path), path_range(col(P.agency_org_path), org.path)))
@@ -249,7 +249,7 @@ class AssistanceQuery:
     ) -> Connection[AllowanceRunType]:
         ctx = ctx_of(info)
         R = m.AllowanceRun
-        stmt = select(R).where(within(col(R.org_path), ctx.viewer), *_under(info, under, col(R.org_path)))
+        stmt = scoped_select(ctx, R, *_under(info, under, col(R.org_path)))
         if kind is not None:
             stmt = stmt.where(col(R.kind) == kind.value)
         if month:
@@ -268,7 +268,7 @@ class AssistanceQuery:
     ) -> list[AllowanceRollType]:
         ctx = ctx_of(info)
         R = m.AllowanceRoll
-        stmt = select(R).where(within(col(R.org_path), ctx.viewer), *_under(info, under, col(R.org_path)))
+        stmt = scoped_select(ctx, R, *_under(info, under, col(R.org_path)))
         if year is not None:
             stmt = stmt.where(col(R.year) == year)
         if kind is not None:

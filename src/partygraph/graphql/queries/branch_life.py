@@ -41,16 +41,17 @@ from partygraph.rules.votes import (
     min_candidates,
     smallest_more_than,
 )
-from partygraph.scope import path_range, within
+from partygraph.scope import path_range, scoped_select
 from partygraph.services import branch_life as service
 from partygraph.services import meeting as meetings
 from partygraph.services import organization as org_service
+from partygraph.services.base import require_viewer
 
 
 def _under(info: Info, under: relay.GlobalID | None, column) -> list[ColumnElement[bool]]:
-    """The viewer's scope, narrowed to a subtree; an out-of-scope `under` matches nothing."""
+    """A subtree to narrow a scoped list to; an out-of-scope `under` matches nothing."""
     ctx = ctx_of(info)
-    conds: list[ColumnElement[bool]] = [within(column, ctx.viewer)]
+    conds: list[ColumnElement[bool]] = []
     if under is not None:
         try:
             org = org_service.get(ctx, db_id(under, "Organization", "under"))
@@ -79,7 +80,7 @@ def _meeting_stmt(info: Info, f: MeetingFilter | None):
         conds.append(col(mm.Meeting.held_on) >= f.held_from)
     if f.held_to:
         conds.append(col(mm.Meeting.held_on) <= f.held_to)
-    return select(mm.Meeting).where(*conds)
+    return scoped_select(ctx_of(info), mm.Meeting, *conds)
 
 
 MEETING_SORT = SortKey(
@@ -180,7 +181,7 @@ class BranchLifeQuery:
         sort = SortKey((col(mm.Term.ends_on), col(mm.Term.id)), parse=(date.fromisoformat, int))
         return paginate(
             info,
-            select(mm.Term).where(*conds),
+            scoped_select(ctx_of(info), mm.Term, *conds),
             sort,
             lambda t: (t.ends_on, t.id),
             first=first,
@@ -201,7 +202,7 @@ class BranchLifeQuery:
         )
         return paginate(
             info,
-            select(mm.Election).where(*conds),
+            scoped_select(ctx_of(info), mm.Election, *conds),
             sort,
             lambda e: (e.held_on, e.id),
             first=first,
@@ -223,7 +224,7 @@ class BranchLifeQuery:
         sort = SortKey((col(mm.FourStepItem.id),), descending=True, parse=(int,))
         return paginate(
             info,
-            select(mm.FourStepItem).where(*conds),
+            scoped_select(ctx_of(info), mm.FourStepItem, *conds),
             sort,
             lambda i: (i.id,),
             first=first,
@@ -238,8 +239,8 @@ class BranchLifeQuery:
         self, info: Info, under: relay.GlobalID | None = None
     ) -> list[FlowingMemberType]:
         ctx = ctx_of(info)
-        conds = [
-            service.flowing_visible(ctx),
+        require_viewer(ctx)  # signed out: refused, not an empty list
+        conds: list[ColumnElement[bool]] = [
             col(mm.FlowingProfile.left_on).is_(None),
             col(Member.flowing).is_(True),
         ]
@@ -257,7 +258,8 @@ class BranchLifeQuery:
                 )
             )
         rows = ctx.session.execute(
-            select(mm.FlowingProfile, Member)
+            scoped_select(ctx, mm.FlowingProfile)
+            .add_columns(Member)
             .join(Member, col(Member.id) == mm.FlowingProfile.member_id)
             .where(*conds)
             .order_by(col(Member.name), col(Member.id))
@@ -308,7 +310,7 @@ class BranchLifeQuery:
         sort = SortKey(
             (col(mm.LostContactRecord.lost_on), col(mm.LostContactRecord.id)), parse=(date.fromisoformat, int)
         )
-        stmt = select(mm.LostContactRecord).where(*conds)
+        stmt = scoped_select(ctx_of(info), mm.LostContactRecord, *conds)
         return paginate(info, stmt, sort, lambda r: (r.lost_on, r.id), first=first, after=after)
 
     @strawberry.field(

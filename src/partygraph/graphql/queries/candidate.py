@@ -19,7 +19,7 @@ from partygraph.graphql.types.candidate import AlertType, CandidateType, Recomme
 from partygraph.graphql.types.common import ctx_of
 from partygraph.models.candidate import Candidate
 from partygraph.rules.votes import VoteTally, explain_vote, general_meeting_outcome
-from partygraph.scope import path_range, within
+from partygraph.scope import path_range, scoped_select
 from partygraph.services import candidate as service
 from partygraph.services import meeting as meetings
 from partygraph.services import organization as org_service
@@ -51,9 +51,10 @@ def candidate_conditions(info: Info, f: CandidateFilter | None) -> list[ColumnEl
 
 
 def candidate_conditions_in(ctx: Context, f: CandidateFilter | None) -> list[ColumnElement[bool]]:
-    """`candidate_conditions` outside a resolver (the ledger export)."""
+    """`candidate_conditions` outside a resolver (the ledger export). The filter only: the
+    caller reads through `scope.scoped_select` or `scope.visible`."""
     f = f or CandidateFilter()
-    conds: list[ColumnElement[bool]] = [within(col(Candidate.org_path), ctx.viewer)]
+    conds: list[ColumnElement[bool]] = []
     if f.under is not None:
         try:
             org = org_service.get(ctx, db_id(f.under, "Organization", "under"))
@@ -86,7 +87,7 @@ class CandidateQuery:
         after: str | None = None,
         offset: int | None = None,
     ) -> Connection[CandidateType]:
-        stmt = select(Candidate).where(*candidate_conditions(info, filter))
+        stmt = scoped_select(ctx_of(info), Candidate, *candidate_conditions(info, filter))
         sort = SortKey((col(Candidate.applied_on), col(Candidate.id)), parse=(date.fromisoformat, int))
         return paginate(info, stmt, sort, lambda c: (c.applied_on, c.id), first=first, after=after, offset=offset)
 

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import or_, select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
@@ -30,7 +29,7 @@ from partygraph.models.account import ROLE_LABELS
 from partygraph.models.account import Role as RoleModel
 from partygraph.models.member import Member, Transfer
 from partygraph.models.organization import Organization
-from partygraph.scope import within
+from partygraph.scope import scoped_select, within
 
 
 @strawberry.type(description="The signed-in account.")
@@ -66,7 +65,7 @@ class CoreQuery:
     @strawberry.field(description="One organisation by its code (or global id), if in your scope.")
     def organization(self, info: Info, code: str | None = None, id: relay.GlobalID | None = None) -> OrganizationType | None:
         ctx = ctx_of(info)
-        stmt = select(Organization).where(within(col(Organization.path), ctx.viewer))
+        stmt = scoped_select(ctx, Organization)
         if id is not None:
             stmt = stmt.where(col(Organization.id) == db_id(id, "Organization", "id"))
         elif code is not None:
@@ -86,7 +85,7 @@ class CoreQuery:
         order_by: enums.OrgOrder | None = None,
     ) -> Connection[OrganizationType]:
         ctx = ctx_of(info)
-        stmt = select(Organization).where(within(col(Organization.path), ctx.viewer), *org_conditions(ctx, filter))
+        stmt = scoped_select(ctx, Organization, *org_conditions(ctx, filter))
         sort, key = org_sort(order_by)
         return paginate(info, stmt, sort, key, first=first, after=after, offset=offset)
 
@@ -101,7 +100,7 @@ class CoreQuery:
         order_by: enums.MemberOrder | None = None,
     ) -> Connection[MemberType]:
         ctx = ctx_of(info)
-        stmt = apply_members(ctx, select(Member).where(within(col(Member.org_path), ctx.viewer)), filter)
+        stmt = apply_members(ctx, scoped_select(ctx, Member), filter)
         page = paginate(info, stmt, member_sort(order_by), member_key(order_by), first=first, after=after, offset=offset)
         if wants_in_nodes(info, "organization"):
             loaders.prime_orgs(ctx, [e.node.org_id for e in page.edges])
@@ -126,12 +125,13 @@ class CoreQuery:
         ] = None,
     ) -> Connection[TransferType]:
         ctx = ctx_of(info)
-        incoming = within(col(Transfer.to_org_path), ctx.viewer)
-        outgoing = within(col(Transfer.from_org_path), ctx.viewer)
-        cond = {"incoming": incoming, "outgoing": outgoing, "all": or_(incoming, outgoing)}[
-            direction.value
-        ]
-        stmt = select(Transfer).where(cond)
+        stmt = scoped_select(ctx, Transfer)
+        # One direction keeps the transfers whose receiving (or sending) end is in scope: the
+        # declared scope is either end, so the direction names the column itself.
+        if direction == enums.TransferDirection.INCOMING:
+            stmt = stmt.where(within(col(Transfer.to_org_path), ctx.viewer))
+        elif direction == enums.TransferDirection.OUTGOING:
+            stmt = stmt.where(within(col(Transfer.from_org_path), ctx.viewer))
         if status:
             stmt = stmt.where(col(Transfer.status).in_([s.value for s in status]))
         # A range that ends before it starts matches nothing, like any other narrowing filter.

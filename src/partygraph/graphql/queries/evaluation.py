@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, SQLColumnExpression, select
+from sqlalchemy import ColumnElement, SQLColumnExpression
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
@@ -40,7 +40,7 @@ from partygraph.graphql.types.evaluation import (
 )
 from partygraph.models import evaluation as m
 from partygraph.models.evaluation import Flag
-from partygraph.scope import path_range, within
+from partygraph.scope import path_range, scoped_select
 from partygraph.services import evaluation as service
 from partygraph.services import organization as org_service
 
@@ -54,7 +54,7 @@ class EvaluationFilter:
 def _base(info: Info, model: Any, f: EvaluationFilter | None, year_col: SQLColumnExpression[int | None] | None) -> list[ColumnElement[bool]]:
     """`model`: a table model with an `org_path` column."""
     ctx = ctx_of(info)
-    conds: list[ColumnElement[bool]] = [within(col(model.org_path), ctx.viewer)]
+    conds: list[ColumnElement[bool]] = []
     if f is not None and f.under is not None:
         org = org_service.get(ctx, db_id(f.under, "Organization", "under"))
         conds.append(path_range(col(model.org_path), org.path))
@@ -80,7 +80,7 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[EvaluationRoundType]:
         R = m.EvaluationRound
-        stmt = select(R).where(*_base(info, R, filter, col(R.year)))
+        stmt = scoped_select(ctx_of(info), R, *_base(info, R, filter, col(R.year)))
         if status is not None:
             stmt = stmt.where(col(R.status) == status.value)
         sort, key = _newest(R)
@@ -96,7 +96,7 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[OutcomeType]:
         O = m.Outcome  # noqa: E741
-        stmt = select(O).where(*_base(info, O, filter, col(O.year)))
+        stmt = scoped_select(ctx_of(info), O, *_base(info, O, filter, col(O.year)))
         if grade:
             stmt = stmt.where(col(O.grade).in_([g.value for g in grade]))
         sort, key = _newest(O)
@@ -112,7 +112,7 @@ class EvaluationQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[FlagType]:
-        stmt = select(Flag).where(*_base(info, Flag, filter, col(Flag.year)))
+        stmt = scoped_select(ctx_of(info), Flag, *_base(info, Flag, filter, col(Flag.year)))
         if kind:
             stmt = stmt.where(col(Flag.kind).in_([k.value for k in kind]))
         if open is True:
@@ -134,7 +134,7 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[FollowUpType]:
         F = m.FollowUp
-        stmt = select(F).where(*_base(info, F, filter, None))
+        stmt = scoped_select(ctx_of(info), F, *_base(info, F, filter, None))
         if filter is not None and filter.year is not None:
             stmt = stmt.where(col(F.created_on) >= date(filter.year, 1, 1), col(F.created_on) <= date(filter.year, 12, 31))
         if kind:
@@ -158,7 +158,7 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[CadreAppointmentType]:
         A = m.CadreAppointment
-        stmt = select(A).where(*_base(info, A, filter, None))
+        stmt = scoped_select(ctx_of(info), A, *_base(info, A, filter, None))
         if filter is not None and filter.year is not None:
             stmt = stmt.where(col(A.appointed_on) >= date(filter.year, 1, 1), col(A.appointed_on) <= date(filter.year, 12, 31))
         if status:
@@ -172,7 +172,7 @@ class EvaluationQuery:
     ) -> Connection[CadreAssessmentType]:
         A = m.CadreAssessment
         sort, key = _newest(A)
-        return paginate(info, select(A).where(*_base(info, A, filter, col(A.year))), sort, key, first=first, after=after)
+        return paginate(info, scoped_select(ctx_of(info), A, *_base(info, A, filter, col(A.year))), sort, key, first=first, after=after)
 
     @strawberry.field(description="Yearly organisation assessments (述职评议, five goods, rank) in your scope.")
     def org_assessments(
@@ -180,7 +180,7 @@ class EvaluationQuery:
     ) -> Connection[OrgAssessmentType]:
         A = m.OrgAssessment
         sort, key = _newest(A)
-        return paginate(info, select(A).where(*_base(info, A, filter, col(A.year))), sort, key, first=first, after=after)
+        return paginate(info, scoped_select(ctx_of(info), A, *_base(info, A, filter, col(A.year))), sort, key, first=first, after=after)
 
     @strawberry.field(description="Model sites (示范点) in your scope.")
     def model_sites(
@@ -192,7 +192,7 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[ModelSiteType]:
         S = m.ModelSite
-        stmt = select(S).where(*_base(info, S, filter, col(S.year)))
+        stmt = scoped_select(ctx_of(info), S, *_base(info, S, filter, col(S.year)))
         if status is not None:
             stmt = stmt.where(col(S.status) == status.value)
         sort, key = _newest(S)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, false
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
@@ -21,7 +21,7 @@ from partygraph.graphql.types.plan import (
 )
 from partygraph.models.plan import DevelopmentPlan
 from partygraph.rules.plan import LIVE_STATUSES
-from partygraph.scope import path_range, within
+from partygraph.scope import path_range, scoped_select
 from partygraph.services import organization as org_service
 
 
@@ -33,7 +33,7 @@ def plan_conditions(
     status: list[PlanStatus] | None,
 ) -> list[ColumnElement[bool]]:
     ctx = ctx_of(info)
-    conds: list[ColumnElement[bool]] = [within(col(DevelopmentPlan.org_path), ctx.viewer)]
+    conds: list[ColumnElement[bool]] = []
     if under is not None:
         try:
             org = org_service.get(ctx, db_id(under, "Organization", "under"))
@@ -65,7 +65,7 @@ class PlanQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[DevelopmentPlanType]:
-        stmt = select(DevelopmentPlan).where(*plan_conditions(info, under, year, kind, status))
+        stmt = scoped_select(ctx_of(info), DevelopmentPlan, *plan_conditions(info, under, year, kind, status))
         sort = SortKey(
             (col(DevelopmentPlan.org_path), col(DevelopmentPlan.first_year), col(DevelopmentPlan.id)),
             parse=(str, int, int),

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.dataloader import DataLoader
@@ -31,15 +31,7 @@ from partygraph.graphql.types.common import (
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models.account import ROLE_LABELS, Account, ApiToken, Role
 from partygraph.models.organization import Organization
-from partygraph.scope import within
 from partygraph.services import account as service
-
-
-def account_visible(info: Info) -> Any:
-    """The condition on a select joining Account to its home Organization: in scope, or oneself."""
-    viewer = ctx_of(info).viewer
-    own = col(Account.id) == (viewer.account_id if viewer and viewer.account_id is not None else -1)
-    return or_(within(col(Organization.path), viewer), own)
 
 
 async def _home(info: Info, org_id: int) -> Organization | None:
@@ -57,7 +49,7 @@ def _tokens_loader(info: Info) -> DataLoader:
 
 
 @strawberry.type(name="ApiToken", description="An API token: only its digest is kept; the token itself was shown once.")
-class ApiTokenType(Node):
+class ApiTokenType(Node, model=ApiToken):
     id: relay.NodeID[int]
     label: str | None
     read_only: bool
@@ -89,7 +81,7 @@ class ApiTokenType(Node):
 
 
 @strawberry.type(name="Account", description="A clerk's account: a role at a home organisation; deactivated, never deleted.")
-class AccountType(Node):
+class AccountType(Node, model=Account):
     id: relay.NodeID[int]
     username: str
     display_name: str
@@ -102,24 +94,6 @@ class AccountType(Node):
     last_login_at: datetime | None
     version: int
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, Account | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        ctx = ctx_of(info)
-        ids = [int(i) for i in node_ids]
-        rows = {
-            a.id: a
-            for a in ctx.session.execute(
-                select(Account)
-                .join(Organization, col(Organization.id) == Account.org_id)
-                .where(col(Account.id).in_(ids), account_visible(info))
-            ).scalars()
-        }
-        return [rows.get(i) for i in ids]
 
     @strawberry.field
     def role_label(self, info: Info) -> str:

@@ -9,7 +9,7 @@ Nested lists load through per-request DataLoaders (one statement per level).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from enum import Enum
 from typing import Any, NewType, cast
@@ -29,19 +29,17 @@ from partygraph.graphql.types.common import (
     Node,
     ctx_of,
     history,
-    in_scope,
     label,
     recorded,
     row_of,
     rows_as,
-    scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import assistance as m
 from partygraph.models.access_log import FieldGroup
 from partygraph.rules import assistance as rules
-from partygraph.scope import within
+from partygraph.scope import scoped_select
 from partygraph.services import assistance as service
 from partygraph.services import fund as fund_service
 
@@ -102,10 +100,7 @@ class AllowanceRollStep(Enum):
 
 
 def _loader(info: Info, name: str, batch: Callable[[list[Any]], Sequence[Any]]) -> DataLoader:
-    async def load(keys: list[Any]) -> Sequence[Any]:
-        return batch(keys)
-
-    return ctx_of(info).loader(f"assistance:{name}", lambda: DataLoader(load_fn=load))
+    return loaders.loader(ctx_of(info), f"assistance:{name}", batch)
 
 
 def _grouped(info: Info, name: str, model: Any, key_col: Any, order: list[Any]) -> DataLoader:
@@ -121,26 +116,16 @@ def _grouped(info: Info, name: str, model: Any, key_col: Any, order: list[Any]) 
     return _loader(info, name, batch)
 
 
-def _by_id(info: Info, name: str, model: Any, path_col: Any) -> DataLoader:
-    def batch(keys: list[int]) -> list[Any]:
-        ctx = ctx_of(info)
-        rows = ctx.session.execute(select(model).where(model.id.in_(keys), within(path_col, ctx.viewer))).scalars()
-        found = {r.id: r for r in rows}
-        return [found.get(k) for k in keys]
-
-    return _loader(info, name, batch)
-
-
 def case_loader(info: Info) -> DataLoader:
-    return _by_id(info, "case", m.AssistanceCase, m.AssistanceCase.org_path)
+    return loaders.rows(ctx_of(info), m.AssistanceCase)
 
 
 def fund_loader(info: Info) -> DataLoader:
-    return _by_id(info, "fund", m.Fund, m.Fund.org_path)
+    return loaders.rows(ctx_of(info), m.Fund)
 
 
 def loan_loader(info: Info) -> DataLoader:
-    return _by_id(info, "loan", m.Loan, m.Loan.org_path)
+    return loaders.rows(ctx_of(info), m.Loan)
 
 
 def case_pairings_loader(info: Info) -> DataLoader:
@@ -150,8 +135,7 @@ def case_pairings_loader(info: Info) -> DataLoader:
     def batch(keys: list[int]) -> list[list[Any]]:
         ctx = ctx_of(info)
         rows = ctx.session.execute(
-            select(m.Pairing)
-            .where(col(m.Pairing.case_id).in_(keys), service.pairing_scope(ctx.viewer))
+            scoped_select(ctx, m.Pairing, col(m.Pairing.case_id).in_(keys))
             .order_by(col(m.Pairing.case_id), col(m.Pairing.started_on), col(m.Pairing.id))
         ).scalars()
         out: dict[int | None, list[Any]] = defaultdict(list)
@@ -240,7 +224,7 @@ class HelpEntryType:
 
 
 @strawberry.type(name="AssistanceCase", description="A member in difficulty: the ledger row (台帐) and its workflow.")
-class AssistanceCaseType(Node):
+class AssistanceCaseType(Node, model=m.AssistanceCase):
     id: relay.NodeID[int]
     cause: AssistanceCause
     standard: AssistanceStandard | None
@@ -257,14 +241,6 @@ class AssistanceCaseType(Node):
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     member_id: strawberry.Private[int]
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.AssistanceCase | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.AssistanceCase, node_ids, in_scope(col(m.AssistanceCase.org_path)))
 
     @strawberry.field
     def cause_label(self, info: Info) -> str:
@@ -411,7 +387,7 @@ class FundKindTotal:
 
 
 @strawberry.type(name="Fund", description="A help fund (帮扶基金) held by a county or township committee.")
-class FundType(Node):
+class FundType(Node, model=m.Fund):
     id: relay.NodeID[int]
     name: str
     established_on: date
@@ -420,14 +396,6 @@ class FundType(Node):
     version: int
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.Fund | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.Fund, node_ids, in_scope(col(m.Fund.org_path)))
 
     @strawberry.field
     def balance_yuan(self) -> str:
@@ -514,7 +482,7 @@ async def _loan_state(self: Any, info: Info) -> rules.LoanState:
 
 
 @strawberry.type(name="Loan", description="A repayable loan (有偿扶助) from a fund; repaid money returns to the fund.")
-class LoanType(Node):
+class LoanType(Node, model=m.Loan):
     id: relay.NodeID[int]
     amount_fen: Fen
     lent_on: date
@@ -530,14 +498,6 @@ class LoanType(Node):
     case_id: strawberry.Private[int]
     fund_id: strawberry.Private[int]
     member_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.Loan | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.Loan, node_ids, in_scope(col(m.Loan.org_path)))
 
     @strawberry.field
     def amount_yuan(self) -> str:
@@ -625,7 +585,7 @@ def _promise_outcome(row: Any) -> PromiseOutcome:
 
 
 @strawberry.type(name="Promise", description="A promise made in a pairing, with its due date and its outcome: kept or broken.")
-class PromiseType(Node):
+class PromiseType(Node, model=m.Promise):
     id: relay.NodeID[int]
     text: str
     made_on: date
@@ -634,22 +594,6 @@ class PromiseType(Node):
     broken_on: date | None = strawberry.field(description="When it was recorded as not to be kept (未兑现).")
     outcome_note: str | None = strawberry.field(description="How it was kept, or why it was not.")
     version: int
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.Promise | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        ctx = ctx_of(info)
-        ids = [int(i) for i in node_ids]
-        rows = {
-            p.id: p
-            for p in ctx.session.execute(
-                select(m.Promise).join(m.Pairing, col(m.Pairing.id) == m.Promise.pairing_id).where(col(m.Promise.id).in_(ids), service.pairing_scope(ctx.viewer))
-            ).scalars()
-        }
-        return [rows.get(i) for i in ids]
 
     @strawberry.field
     def kept(self) -> bool:
@@ -673,7 +617,7 @@ class PromiseType(Node):
 
 
 @strawberry.type(name="Pairing", description="结对帮扶: agency branch ↔ village branch, or agency member ↔ member in difficulty.")
-class PairingType(Node):
+class PairingType(Node, model=m.Pairing):
     id: relay.NodeID[int]
     kind: PairingKind
     covers: list[str]
@@ -686,14 +630,6 @@ class PairingType(Node):
     case_id: strawberry.Private[int | None]
     helper_member_id: strawberry.Private[int | None]
     village_org_id: strawberry.Private[int | None]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.Pairing | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.Pairing, node_ids, service.pairing_scope)
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -762,7 +698,7 @@ class AllowancePaymentType:
 
 
 @strawberry.type(name="AllowanceRun", description="A payment run: who was paid what for one month (or a one-off benefit).")
-class AllowanceRunType(Node):
+class AllowanceRunType(Node, model=m.AllowanceRun):
     id: relay.NodeID[int]
     kind: AllowanceKind
     month: str
@@ -773,14 +709,6 @@ class AllowanceRunType(Node):
     actor_name: str | None
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.AllowanceRun | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.AllowanceRun, node_ids, in_scope(col(m.AllowanceRun.org_path)))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -800,8 +728,7 @@ class AllowanceRunType(Node):
         return rows_as(
             AllowancePaymentType,
             ctx.session.execute(
-                select(m.AllowancePayment)
-                .where(col(m.AllowancePayment.run_id) == self.id, within(col(m.AllowancePayment.org_path), ctx.viewer))
+                scoped_select(ctx, m.AllowancePayment, col(m.AllowancePayment.run_id) == self.id)
                 .order_by(col(m.AllowancePayment.org_path), col(m.AllowancePayment.id))
             ).scalars()
         )
@@ -855,7 +782,7 @@ class AllowanceRollEntry:
 
 
 @strawberry.type(name="AllowanceRoll", description="A branch's yearly allowance list: declared, verified, confirmed, posted (R-AID-17).")
-class AllowanceRollType(Node):
+class AllowanceRollType(Node, model=m.AllowanceRoll):
     id: relay.NodeID[int]
     year: int
     kind: AllowanceKind
@@ -872,14 +799,6 @@ class AllowanceRollType(Node):
     version: int
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.AllowanceRoll | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.AllowanceRoll, node_ids, in_scope(col(m.AllowanceRoll.org_path)))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:

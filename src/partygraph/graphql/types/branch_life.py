@@ -3,7 +3,7 @@ flowing and lost-contact members, and the branch-life alerts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -25,10 +25,8 @@ from partygraph.graphql.types.common import (
     ctx_of,
     enum_value,
     history,
-    in_scope,
     label,
     message_in_language,
-    scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
@@ -401,7 +399,7 @@ class TermMemberType:
     name="Term",
     description="A term of office (届) of a branch committee, general branch or base committee.",
 )
-class TermType(Node):
+class TermType(Node, model=mm.Term):
     id: relay.NodeID[int]
     starts_on: date
     years: int
@@ -412,16 +410,6 @@ class TermType(Node):
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     election_id: strawberry.Private[int | None]
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, mm.Term | cls)
-
-    @classmethod
-    def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        return scoped_nodes(info, mm.Term, node_ids, in_scope(col(mm.Term.org_path)))
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
@@ -475,7 +463,7 @@ class ElectionCandidateType:
 @strawberry.type(
     name="Election", description="An election at a branch general meeting (R-ELEC-01..03)."
 )
-class ElectionType(Node):
+class ElectionType(Node, model=mm.Election):
     id: relay.NodeID[int]
     held_on: date
     seats: int
@@ -489,16 +477,6 @@ class ElectionType(Node):
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     meeting_id: strawberry.Private[int]
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, mm.Election | cls)
-
-    @classmethod
-    def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        return scoped_nodes(info, mm.Election, node_ids, in_scope(col(mm.Election.org_path)))
 
     @strawberry.field
     async def organization(self, info: Info) -> OrganizationType | None:
@@ -594,7 +572,7 @@ class FourStepRecordType:
 @strawberry.type(
     name="FourStepItem", description="A village decision item under 四议两公开 (R-VIL-01..05)."
 )
-class FourStepItemType(Node):
+class FourStepItemType(Node, model=mm.FourStepItem):
     id: relay.NodeID[int]
     title: str
     description: str | None
@@ -602,16 +580,6 @@ class FourStepItemType(Node):
     version: int
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, mm.FourStepItem | cls)
-
-    @classmethod
-    def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        return scoped_nodes(info, mm.FourStepItem, node_ids, in_scope(col(mm.FourStepItem.org_path)))
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
@@ -706,7 +674,7 @@ class ContactAttemptType:
 @strawberry.type(
     name="LostContact", description="A spell of lost contact with the attempts to reach the member."
 )
-class LostContactType(Node):
+class LostContactType(Node, model=mm.LostContactRecord):
     id: relay.NodeID[int]
     lost_on: date
     found_on: date | None
@@ -714,18 +682,6 @@ class LostContactType(Node):
     version: int
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     member_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, mm.LostContactRecord | cls)
-
-    @classmethod
-    def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        return scoped_nodes(
-            info, mm.LostContactRecord, node_ids, in_scope(col(mm.LostContactRecord.member_org_path))
-        )
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType | None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from enum import Enum
-from typing import Any
 
 import strawberry
 from sqlalchemy import select
@@ -22,12 +20,10 @@ from partygraph.graphql.types.common import (
     Node,
     ctx_of,
     history,
-    in_scope,
     label,
     message_in_language,
     row_of,
     rows_as,
-    scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
@@ -39,7 +35,6 @@ from partygraph.models.member import Education as EducationModel
 from partygraph.models.member import Gender as GenderModel
 from partygraph.rules import candidate as rp
 from partygraph.rules.base import Alert, age_on
-from partygraph.scope import within
 from partygraph.services import candidate as service
 
 # Model and rule enums registered as GraphQL enums in place (strawberry.enum returns the class),
@@ -74,16 +69,7 @@ def steps_loader(info: Info) -> DataLoader:
 
 
 def candidate_loader(info: Info) -> DataLoader:
-    ctx = ctx_of(info)
-
-    async def load(keys: list[int]) -> list[cm.Candidate | None]:
-        rows = ctx.session.execute(
-            select(cm.Candidate).where(col(cm.Candidate.id).in_(keys), within(col(cm.Candidate.org_path), ctx.viewer))
-        ).scalars()
-        found = {r.id: r for r in rows}
-        return [found.get(k) for k in keys]
-
-    return ctx.loader("candidate", lambda: DataLoader(load_fn=load))
+    return loaders.rows(ctx_of(info), cm.Candidate)
 
 
 def _text(info: Info, zh: str, en: str) -> str:
@@ -182,7 +168,7 @@ class AlertType(AlertInterface):
 
 
 @strawberry.type(name="Candidate", description="A person on the way from application to full membership.")
-class CandidateType(Node):
+class CandidateType(Node, model=cm.Candidate):
     id: relay.NodeID[int]
     name: str
     gender: enums.Gender
@@ -201,14 +187,6 @@ class CandidateType(Node):
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     member_id: strawberry.Private[int | None]
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, cm.Candidate | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, cm.Candidate, node_ids, in_scope(col(cm.Candidate.org_path)))
 
     @strawberry.field(description="Masked to the province except for county-level accounts; each full number read is in the access log.")
     def id_number(self, info: Info) -> str | None:
@@ -291,7 +269,7 @@ class CandidateType(Node):
 
 
 @strawberry.type(name="MeetingDecision", description="A motion voted at a meeting: the tally and the rules' verdict.")
-class MeetingDecisionType(Node):
+class MeetingDecisionType(Node, model=mm.MeetingDecision):
     id: relay.NodeID[int]
     subject: DecisionSubject
     title: str | None
@@ -305,24 +283,6 @@ class MeetingDecisionType(Node):
     passed: bool
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     candidate_id: strawberry.Private[int | None]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, mm.MeetingDecision | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        ctx = ctx_of(info)
-        ids = [int(i) for i in node_ids]
-        rows = {
-            d.id: d
-            for d in ctx.session.execute(
-                select(mm.MeetingDecision)
-                .join(mm.Meeting, col(mm.Meeting.id) == mm.MeetingDecision.meeting_id)
-                .where(col(mm.MeetingDecision.id).in_(ids), within(col(mm.Meeting.org_path), ctx.viewer))
-            ).scalars()
-        }
-        return [rows.get(i) for i in ids]
 
     @strawberry.field(description="The quorum arithmetic in words (R-VOTE-01/02).")
     def explanation(self, info: Info) -> str:
@@ -339,7 +299,7 @@ class MeetingDecisionType(Node):
 
 
 @strawberry.type(name="Meeting", description="A meeting of an organisation, with the decisions it voted on.")
-class MeetingType(Node):
+class MeetingType(Node, model=mm.Meeting):
     id: relay.NodeID[int]
     kind: MeetingKind
     held_on: date
@@ -353,14 +313,6 @@ class MeetingType(Node):
     chair_member_id: strawberry.Private[int | None]
     org_id: strawberry.Private[int]
     recorder_member_id: strawberry.Private[int | None]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, mm.Meeting | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, mm.Meeting, node_ids, in_scope(col(mm.Meeting.org_path)))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from enum import Enum
 from functools import wraps
-from typing import Any, TypeVar, cast, overload
+from typing import Any, ClassVar, TypeVar, cast, overload
 
 import strawberry
 from sqlalchemy import select
@@ -39,7 +39,7 @@ from partygraph.context import Context
 from partygraph.graphql.errors import row_id
 from partygraph.models.access_log import FieldGroup
 from partygraph.models.audit import AuditEvent
-from partygraph.scope import within
+from partygraph.scope import scoped_select
 from partygraph.services import access_log
 
 
@@ -57,11 +57,30 @@ class Node(relay.Node):
     def _id(cls, root: Any, info: Info) -> relay.GlobalID:
         return relay.GlobalID(info._raw_info.parent_type.name, str(root.id))
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    # The table a node type resolves from (`class FooType(Node, model=Foo)`): its rows are
+    # this type, and `node(id:)` reads them through the scope that `scope.py` declares.
+    row_model: ClassVar[type[Any] | None] = None
+
+    def __init_subclass__(cls, model: type[Any] | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if model is not None:
+            cls.row_model = model
+            if "is_type_of" not in cls.__dict__:
+                cls.is_type_of = classmethod(_is_row_of)  # type: ignore[attr-defined]  # strawberry reads it off the class
+            if "resolve_nodes" not in cls.__dict__:
+                cls.resolve_nodes = classmethod(_resolve_scoped)  # type: ignore[assignment,method-assign]  # relay's classmethod, same signature
+                return
         own = cls.__dict__.get("resolve_nodes")
         if isinstance(own, classmethod):
             cls.resolve_nodes = classmethod(_row_ids_only(own.__func__))  # type: ignore[method-assign,assignment]  # wraps the subclass's own classmethod, same signature
+
+
+def _is_row_of(cls: Any, obj: Any, info: Info) -> bool:
+    return isinstance(obj, cls.row_model | cls)
+
+
+def _resolve_scoped(cls: Any, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    return scoped_nodes(info, cls.row_model, node_ids)
 
 
 def _row_ids_only(resolve: Callable[..., Any]) -> Callable[..., Any]:
@@ -176,19 +195,15 @@ class AuditEventType:
         )
 
 
-def scoped_nodes(info: Info, model: Any, node_ids: Iterable[str], cond: Callable[[Any], Any]) -> list[Any]:
-    """`resolve_nodes` for every node type: the rows of these ids that `cond(viewer)` lets the
-    viewer see, in the order asked, None for the rest (out of scope answers like unknown)."""
+def scoped_nodes(info: Info, model: Any, node_ids: Iterable[str]) -> list[Any]:
+    """`resolve_nodes` for every node type: the rows of these ids in the viewer's scope (as
+    `scope.py` declares it for `model`), in the order asked, None for the rest (out of
+    scope answers like unknown)."""
     ctx = ctx_of(info)
     ids = [row_id(i) for i in node_ids]  # None (not found) for one that cannot name a row
     wanted = [i for i in ids if i is not None]
-    rows = {r.id: r for r in ctx.session.execute(select(model).where(model.id.in_(wanted), cond(ctx.viewer))).scalars()}
+    rows = {r.id: r for r in ctx.session.execute(scoped_select(ctx, model, model.id.in_(wanted))).scalars()}
     return [rows.get(i) for i in ids]
-
-
-def in_scope(path_col: Any) -> Callable[[Any], Any]:
-    """The usual condition of `scoped_nodes`: the row's path lies in the viewer's subtree."""
-    return lambda viewer: within(path_col, viewer)
 
 
 ID_NUMBER_KEEP = 2  # leading characters a masked number keeps: the province (see the module docstring)

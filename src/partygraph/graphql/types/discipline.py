@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
-from sqlalchemy import select
-from sqlmodel import col
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
@@ -26,9 +22,7 @@ from partygraph.graphql.types.common import (
 from partygraph.graphql.types.member import MemberType
 from partygraph.models.access_log import FieldGroup
 from partygraph.models.discipline import MemberSanction
-from partygraph.models.member import Member
 from partygraph.rules import discipline as rd
-from partygraph.scope import within
 from partygraph.services import discipline as service
 
 # Model and rule enums registered as GraphQL enums in place (strawberry.enum returns the class),
@@ -60,7 +54,7 @@ async def sanctions_of(info: Info, member_id: int) -> list[MemberSanction]:
     name="MemberSanction",
     description="A disciplinary sanction of a member; withdrawn, never deleted.",
 )
-class MemberSanctionType(Node):
+class MemberSanctionType(Node, model=MemberSanction):
     id: relay.NodeID[int]
     decided_on: date
     effective_from: date
@@ -79,27 +73,6 @@ class MemberSanctionType(Node):
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     member_id: strawberry.Private[int]
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, MemberSanction | cls)
-
-    @classmethod
-    def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        ctx = ctx_of(info)
-        ids = [int(i) for i in node_ids]
-        rows = {
-            s.id: s
-            for s in ctx.session.execute(
-                select(MemberSanction)
-                .join(Member, col(Member.id) == MemberSanction.member_id)
-                .where(col(MemberSanction.id).in_(ids), within(col(Member.org_path), ctx.viewer))
-            ).scalars()
-        }
-        return [rows.get(i) for i in ids]
-
-    # A member's sanctions are personal data: reading what they are is in the access log.
     @strawberry.field
     def kind(self, info: Info) -> SanctionKind:
         return SanctionKind(recorded(info, "Member", self.member_id, FieldGroup.sanctions, row_of(MemberSanction, self).kind))

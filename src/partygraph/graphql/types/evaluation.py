@@ -8,7 +8,7 @@ apply the viewer's scope themselves (one statement per level, never one per row)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -28,12 +28,10 @@ from partygraph.graphql.types.common import (
     Node,
     ctx_of,
     history,
-    in_scope,
     label,
     resolves_as,
     row_of,
     rows_as,
-    scoped_nodes,
 )
 from partygraph.graphql.types.member import MemberType
 from partygraph.graphql.types.organization import OrganizationType
@@ -41,7 +39,7 @@ from partygraph.models import evaluation as m
 from partygraph.models.audit import AuditEvent
 from partygraph.models.member import POSITION_LABELS, PositionKind
 from partygraph.rules import evaluation as r
-from partygraph.scope import within
+from partygraph.scope import scoped_select
 from partygraph.services import evaluation as service
 
 # --- enums ------------------------------------------------------------------------------------------
@@ -104,10 +102,7 @@ STATUS_LABELS = {
 
 
 def _loader(ctx: Context, name: str, batch: Callable[[list[Any]], Sequence[Any]]) -> DataLoader:
-    async def load(keys: list[Any]) -> Sequence[Any]:
-        return batch(keys)
-
-    return ctx.loader(f"evaluation:{name}", lambda: DataLoader(load_fn=load))
+    return loaders.loader(ctx, f"evaluation:{name}", batch)
 
 
 def _grouped(ctx: Context, name: str, model: Any, fk: Any, order: Sequence[Any]) -> DataLoader:
@@ -115,7 +110,7 @@ def _grouped(ctx: Context, name: str, model: Any, fk: Any, order: Sequence[Any])
 
     def batch(keys: list[int]) -> list[list[Any]]:
         rows = ctx.session.execute(
-            select(model).where(fk.in_(keys), within(model.org_path, ctx.viewer)).order_by(*order)
+            scoped_select(ctx, model, fk.in_(keys)).order_by(*order)
         ).scalars()
         grouped: dict[int, list[Any]] = defaultdict(list)
         for row in rows:
@@ -127,15 +122,11 @@ def _grouped(ctx: Context, name: str, model: Any, fk: Any, order: Sequence[Any])
 
 def _one(ctx: Context, name: str, model: Any, fk: Any) -> DataLoader:
     def batch(keys: list[int]) -> list[Any]:
-        rows = ctx.session.execute(select(model).where(fk.in_(keys), within(model.org_path, ctx.viewer))).scalars()
+        rows = ctx.session.execute(scoped_select(ctx, model, fk.in_(keys))).scalars()
         found = {getattr(row, fk.key): row for row in rows}
         return [found.get(k) for k in keys]
 
     return _loader(ctx, name, batch)
-
-
-def _by_id(ctx: Context, model: Any) -> DataLoader:
-    return _one(ctx, f"{model.__tablename__}:id", model, model.id)
 
 
 def _progress(ctx: Context) -> DataLoader:
@@ -186,10 +177,6 @@ def _history(ctx: Context, object_type: str) -> DataLoader:
     return _loader(ctx, f"history:{object_type}", batch)
 
 
-def _resolve_scoped(info: Info, model: Any, node_ids: Iterable[str]) -> list[Any]:
-    return scoped_nodes(info, model, node_ids, in_scope(model.org_path))
-
-
 async def _org(info: Info, org_id: int | None) -> OrganizationType | None:
     if org_id is None:
         return None
@@ -229,7 +216,7 @@ class EvaluationSuggestion:
 
 
 @strawberry.type(name="EvaluationRound", description="民主评议党员: one branch, one year, everyone in it, closed only when concluded.")
-class EvaluationRoundType(Node):
+class EvaluationRoundType(Node, model=m.EvaluationRound):
     id: relay.NodeID[int]
     year: int
     status: RoundStatus
@@ -239,14 +226,6 @@ class EvaluationRoundType(Node):
     version: int
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.EvaluationRound | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _resolve_scoped(info, m.EvaluationRound, node_ids)
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
@@ -307,7 +286,7 @@ class SourceResultType:
 
 
 @strawberry.type(name="EvaluationOutcome", description="The final grade with the sign-off, and the decision for 不合格.")
-class OutcomeType(Node):
+class OutcomeType(Node, model=m.Outcome):
     id: relay.NodeID[int]
     year: int
     grade: Grade
@@ -321,14 +300,6 @@ class OutcomeType(Node):
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     member_id: strawberry.Private[int]
     subject_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.Outcome | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _resolve_scoped(info, m.Outcome, node_ids)
 
     @strawberry.field
     def grade_label(self, info: Info) -> str:
@@ -344,11 +315,11 @@ class OutcomeType(Node):
 
     @strawberry.field
     async def subject(self, info: Info) -> EvaluationSubjectType | None:
-        return await _by_id(ctx_of(info), m.EvaluationSubject).load(self.subject_id)
+        return await loaders.rows(ctx_of(info), m.EvaluationSubject).load(self.subject_id)
 
 
 @strawberry.type(name="EvaluationSubject", description="A member in a round: standing when it opened, each source, the outcome.")
-class EvaluationSubjectType(Node):
+class EvaluationSubjectType(Node, model=m.EvaluationSubject):
     id: relay.NodeID[int]
     year: int
     member_name: str
@@ -361,21 +332,13 @@ class EvaluationSubjectType(Node):
     member_id: strawberry.Private[int]
     round_id: strawberry.Private[int]
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.EvaluationSubject | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _resolve_scoped(info, m.EvaluationSubject, node_ids)
-
     @strawberry.field(description="The member, while in your scope (a member since transferred away is not).")
     async def member(self, info: Info) -> MemberType | None:
         return await _member(info, self.member_id)
 
     @strawberry.field
     async def round(self, info: Info) -> EvaluationRoundType | None:
-        return await _by_id(ctx_of(info), m.EvaluationRound).load(self.round_id)
+        return await loaders.rows(ctx_of(info), m.EvaluationRound).load(self.round_id)
 
     @strawberry.field
     async def sources(self, info: Info) -> list[SourceResultType]:
@@ -407,7 +370,7 @@ class EvaluationSubjectType(Node):
 
 
 @strawberry.type(name="EvaluationFollowUp", description="A task that follows an outcome or a warning, with its deadline.")
-class FollowUpType(Node):
+class FollowUpType(Node, model=m.FollowUp):
     id: relay.NodeID[int]
     kind: FollowUpKind
     created_on: date
@@ -418,14 +381,6 @@ class FollowUpType(Node):
     version: int
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     member_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.FollowUp | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _resolve_scoped(info, m.FollowUp, node_ids)
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -441,7 +396,7 @@ class FollowUpType(Node):
 
 
 @strawberry.type(name="EvaluationFlag", description="A case the rules say must be acted on; a person resolves it.")
-class FlagType(Node):
+class FlagType(Node, model=m.Flag):
     id: relay.NodeID[int]
     kind: FlagKind
     code: str
@@ -456,14 +411,6 @@ class FlagType(Node):
     appointment_id: strawberry.Private[int | None]
     member_id: strawberry.Private[int | None]
     org_id: strawberry.Private[int | None]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.Flag | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _resolve_scoped(info, m.Flag, node_ids)
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -480,14 +427,14 @@ class FlagType(Node):
     @strawberry.field
     async def appointment(self, info: Info) -> CadreAppointmentType | None:
         aid = self.appointment_id
-        return None if aid is None else await _by_id(ctx_of(info), m.CadreAppointment).load(aid)
+        return None if aid is None else await loaders.rows(ctx_of(info), m.CadreAppointment).load(aid)
 
 
 # --- cadres -----------------------------------------------------------------------------------------
 
 
 @strawberry.type(name="TrialCheckpoint", description="R-CAD-01: a 3-, 6- or 12-month checkpoint with due date, result and evidence.")
-class TrialCheckpointType(Node):
+class TrialCheckpointType(Node, model=m.TrialCheckpoint):
     id: relay.NodeID[int]
     kind: CheckpointKind
     due_on: date
@@ -495,14 +442,6 @@ class TrialCheckpointType(Node):
     result: CheckpointResult | None
     evidence: str | None
     version: int
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.TrialCheckpoint | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _resolve_scoped(info, m.TrialCheckpoint, node_ids)
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -519,7 +458,7 @@ class TrialCheckpointType(Node):
 
 
 @strawberry.type(name="CadreAppointment", description="A cadre's post, with its trial period.")
-class CadreAppointmentType(Node):
+class CadreAppointmentType(Node, model=m.CadreAppointment):
     id: relay.NodeID[int]
     post: enums.PositionKind
     title: str | None
@@ -532,14 +471,6 @@ class CadreAppointmentType(Node):
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     member_id: strawberry.Private[int]
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.CadreAppointment | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _resolve_scoped(info, m.CadreAppointment, node_ids)
 
     @strawberry.field
     def post_label(self, info: Info) -> str:
@@ -569,7 +500,7 @@ class CadreAppointmentType(Node):
 
 
 @strawberry.type(name="CadreAssessment", description="Yearly assessment: rating and rank from 考（群众评议）、评（班子互评）、定（部门综合评定）.")
-class CadreAssessmentType(Node):
+class CadreAssessmentType(Node, model=m.CadreAssessment):
     id: relay.NodeID[int]
     year: int
     rating: CadreRating
@@ -583,14 +514,6 @@ class CadreAssessmentType(Node):
     version: int
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     member_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.CadreAssessment | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _resolve_scoped(info, m.CadreAssessment, node_ids)
 
     @strawberry.field
     def rating_label(self, info: Info) -> str:
@@ -637,7 +560,7 @@ class CadreCareer:
 
 
 @strawberry.type(name="OrgAssessment", description="Yearly branch-secretary report and review (述职评议), five goods, rank.")
-class OrgAssessmentType(Node):
+class OrgAssessmentType(Node, model=m.OrgAssessment):
     id: relay.NodeID[int]
     year: int
     rating: OrgRating
@@ -650,14 +573,6 @@ class OrgAssessmentType(Node):
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     org_id: strawberry.Private[int]
     secretary_id: strawberry.Private[int | None]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.OrgAssessment | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _resolve_scoped(info, m.OrgAssessment, node_ids)
 
     @strawberry.field
     def rating_label(self, info: Info) -> str:
@@ -681,7 +596,7 @@ class OrgAssessmentType(Node):
 
 
 @strawberry.type(name="ModelSite", description="党建示范点: designated for a year, reviewed yearly, de-listed with a reason.")
-class ModelSiteType(Node):
+class ModelSiteType(Node, model=m.ModelSite):
     id: relay.NodeID[int]
     year: int
     criteria: JSON
@@ -693,14 +608,6 @@ class ModelSiteType(Node):
     version: int
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.ModelSite | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return _resolve_scoped(info, m.ModelSite, node_ids)
 
     @strawberry.field
     def status_label(self, info: Info) -> str:
@@ -768,7 +675,7 @@ def evaluations_of(info: Info, member_id: int) -> list[Any]:
     S = m.EvaluationSubject
     return list(
         ctx.session.execute(
-            select(S).where(col(S.member_id) == member_id, within(col(S.org_path), ctx.viewer)).order_by(col(S.year).desc(), col(S.id).desc())
+            scoped_select(ctx, S, col(S.member_id) == member_id).order_by(col(S.year).desc(), col(S.id).desc())
         ).scalars()
     )
 
@@ -785,8 +692,7 @@ def career_of(info: Info, member_id: int) -> CadreCareer | None:
         return None
     flags = list(
         ctx.session.execute(
-            select(m.Flag)
-            .where(col(m.Flag.member_id) == member.id, col(m.Flag.kind) == r.FlagKind.cadre_step_down.value, within(col(m.Flag.org_path), ctx.viewer))
+            scoped_select(ctx, m.Flag, col(m.Flag.member_id) == member.id, col(m.Flag.kind) == r.FlagKind.cadre_step_down.value)
             .order_by(col(m.Flag.raised_on), col(m.Flag.id))
         ).scalars()
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
@@ -18,20 +17,17 @@ from partygraph.graphql.types.common import (
     Node,
     ctx_of,
     history,
-    in_scope,
     label,
     mask_id_number,
     recorded,
     row_of,
     rows_as,
-    scoped_nodes,
 )
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models import member as m
 from partygraph.models.access_log import FieldGroup
 from partygraph.models.account import Account
 from partygraph.rules.base import age_on
-from partygraph.scope import within
 
 if TYPE_CHECKING:
     from partygraph.graphql.types.discipline import MemberSanctionType
@@ -46,7 +42,7 @@ async def _current(posts: Any) -> list[Any]:
 
 
 @strawberry.type(name="Member", description="A Party member. Never deleted: status changes are events.")
-class MemberType(Node):
+class MemberType(Node, model=m.Member):
     id: relay.NodeID[int]
     name: str
     gender: enums.Gender
@@ -71,14 +67,6 @@ class MemberType(Node):
     version: int
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.Member | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.Member, node_ids, in_scope(col(m.Member.org_path)))
 
     @strawberry.field(description="Masked to the province (51****************) except for county-level accounts; each full number read is in the access log.")
     def id_number(self, info: Info) -> str | None:
@@ -168,7 +156,7 @@ class MemberType(Node):
 
 
 @strawberry.type(name="Position", description="A post held by a member in an organisation.")
-class PositionType(Node):
+class PositionType(Node, model=m.Position):
     id: relay.NodeID[int]
     kind: enums.PositionKind
     title: str | None
@@ -178,24 +166,6 @@ class PositionType(Node):
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     member_id: strawberry.Private[int]
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.Position | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        ctx = ctx_of(info)
-        ids = [int(i) for i in node_ids]
-        rows = {
-            p.id: p
-            for p in ctx.session.execute(
-                select(m.Position)
-                .join(m.Member, col(m.Member.id) == m.Position.member_id)
-                .where(col(m.Position.id).in_(ids), within(col(m.Member.org_path), ctx.viewer))
-            ).scalars()
-        }
-        return [rows.get(i) for i in ids]
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -232,7 +202,7 @@ class MemberEventType:
 
 
 @strawberry.type(name="Transfer", description="An organisation-relation transfer: sent, then accepted or refused.")
-class TransferType(Node):
+class TransferType(Node, model=m.Transfer):
     id: relay.NodeID[int]
     status: enums.TransferStatus
     sent_on: date
@@ -246,25 +216,6 @@ class TransferType(Node):
     from_org_id: strawberry.Private[int]
     member_id: strawberry.Private[int]
     to_org_id: strawberry.Private[int | None]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.Transfer | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        ctx = ctx_of(info)
-        ids = [int(i) for i in node_ids]
-        rows = {
-            t.id: t
-            for t in ctx.session.execute(
-                select(m.Transfer).where(
-                    col(m.Transfer.id).in_(ids),
-                    or_(within(col(m.Transfer.from_org_path), ctx.viewer), within(col(m.Transfer.to_org_path), ctx.viewer)),
-                )
-            ).scalars()
-        }
-        return [rows.get(i) for i in ids]
 
     @strawberry.field
     def status_label(self, info: Info) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
-from sqlalchemy import select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.relay import PageInfo
@@ -37,15 +35,13 @@ from partygraph.graphql.types.common import (
     Node,
     ctx_of,
     history,
-    in_scope,
     label,
     rows_as,
-    scoped_nodes,
 )
 from partygraph.models import organization as m
 from partygraph.models.member import COMMITTEE_KINDS, Member, MemberStatus, PositionKind
 from partygraph.rules.organization import Structure, compliance
-from partygraph.scope import path_range, within
+from partygraph.scope import path_range, scoped_select
 
 if TYPE_CHECKING:
     from partygraph.graphql.types.member import MemberType, PositionType
@@ -63,7 +59,7 @@ class MemberCounts:
 
 
 @strawberry.type(name="Organization", description="A Party organisation: committee, general branch, branch or group.")
-class OrganizationType(Node):
+class OrganizationType(Node, model=m.Organization):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -80,14 +76,6 @@ class OrganizationType(Node):
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     parent_id: strawberry.Private[int | None]
     path: strawberry.Private[str]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, m.Organization | cls)
-
-    @classmethod
-    def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return scoped_nodes(info, m.Organization, node_ids, in_scope(col(m.Organization.path)))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -111,8 +99,7 @@ class OrganizationType(Node):
         if not prefixes:
             return []
         rows = ctx.session.execute(
-            select(m.Organization)
-            .where(col(m.Organization.path).in_(prefixes), within(col(m.Organization.path), ctx.viewer))
+            scoped_select(ctx, m.Organization, col(m.Organization.path).in_(prefixes))
             .order_by(col(m.Organization.depth))
         ).scalars()
         return rows_as(OrganizationType, rows)
@@ -145,10 +132,11 @@ class OrganizationType(Node):
     ) -> Connection[OrganizationType]:
         ctx = ctx_of(info)
         path: str = self.path
-        stmt = select(m.Organization).where(
+        stmt = scoped_select(
+            ctx,
+            m.Organization,
             path_range(col(m.Organization.path), path),
             col(m.Organization.id) != self.id,
-            within(col(m.Organization.path), ctx.viewer),
             *org_conditions(ctx, filter),
         )
         sort, key = org_sort(None)
@@ -167,7 +155,7 @@ class OrganizationType(Node):
         ctx = ctx_of(info)
         sort = member_sort(order_by)
         if after or offset:
-            stmt = apply_members(ctx, select(Member).where(path_range(col(Member.org_path), self.path), within(col(Member.org_path), ctx.viewer)), filter)
+            stmt = apply_members(ctx, scoped_select(ctx, Member, path_range(col(Member.org_path), self.path)), filter)
             return paginate(info, stmt, sort, member_key(order_by), first=first, after=after, offset=offset)
         limit = page_size(ctx, first)
         with_orgs, with_posts = wants_in_nodes(info, "organization"), wants_in_nodes(info, "positions")

@@ -3,12 +3,10 @@ now, the structure of the period's new members, and the children's plans side by
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.dataloader import DataLoader
@@ -23,16 +21,14 @@ from partygraph.graphql.types.common import (
     Node,
     ctx_of,
     history,
-    in_scope,
     label,
     message_in_language,
-    scoped_nodes,
 )
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models.plan import DevelopmentPlan
 from partygraph.rules import plan as rp
 from partygraph.rules.base import Alert
-from partygraph.scope import within
+from partygraph.scope import scoped_select
 from partygraph.services import plan as service
 
 # Model and rule enums registered as GraphQL enums in place (strawberry.enum returns the class),
@@ -316,9 +312,7 @@ def progress_loader(info: Info) -> DataLoader:
     async def load(keys: list[int]) -> list[service.Progress | None]:
         plans = list(
             ctx.session.execute(
-                select(DevelopmentPlan).where(
-                    col(DevelopmentPlan.id).in_(keys), within(col(DevelopmentPlan.org_path), ctx.viewer)
-                )
+                scoped_select(ctx, DevelopmentPlan, col(DevelopmentPlan.id).in_(keys))
             ).scalars()
         )
         found = service.progress_of(ctx, plans)
@@ -331,7 +325,7 @@ def progress_loader(info: Info) -> DataLoader:
     name="DevelopmentPlan",
     description="A yearly or three-year development plan of an organisation (发展党员工作计划).",
 )
-class DevelopmentPlanType(Node):
+class DevelopmentPlanType(Node, model=DevelopmentPlan):
     id: relay.NodeID[int]
     kind: PlanKind
     status: PlanStatus
@@ -356,16 +350,6 @@ class DevelopmentPlanType(Node):
     version: int
     # Columns of the row this type resolves from, read by the resolvers; not in the schema.
     org_id: strawberry.Private[int]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, DevelopmentPlan | cls)
-
-    @classmethod
-    def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        return scoped_nodes(info, DevelopmentPlan, node_ids, in_scope(col(DevelopmentPlan.org_path)))
 
     @strawberry.field
     def kind_label(self, info: Info) -> str:
@@ -394,10 +378,11 @@ class DevelopmentPlanType(Node):
 def plans_of(info: Info, org_id: int, year: int | None) -> list[DevelopmentPlan]:
     """The live plans of one organisation (not its subtree), three-year plans first."""
     ctx = ctx_of(info)
-    stmt = select(DevelopmentPlan).where(
+    stmt = scoped_select(
+        ctx,
+        DevelopmentPlan,
         col(DevelopmentPlan.org_id) == org_id,
         col(DevelopmentPlan.status).in_([s.value for s in rp.LIVE_STATUSES]),
-        within(col(DevelopmentPlan.org_path), ctx.viewer),
     )
     if year is not None:
         stmt = stmt.where(col(DevelopmentPlan.first_year) <= year, col(DevelopmentPlan.last_year) >= year)
