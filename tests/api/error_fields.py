@@ -25,6 +25,7 @@ CONSTRUCTORS = {"Violation": 3, "NotFoundError": 2, "DomainError": 2}
 class Module:
     name: str
     functions: dict[str, ast.FunctionDef] = dc_field(default_factory=dict)
+    tables: dict[str, ast.expr] = dc_field(default_factory=dict)  # module-level values: dispatch tables of checks
     imports: dict[str, tuple[str, str | None]] = dc_field(default_factory=dict)  # alias → (module, name or None)
 
 
@@ -38,6 +39,10 @@ def _modules() -> dict[str, Module]:
             for node in ast.parse(path.read_text()).body:
                 if isinstance(node, ast.FunctionDef):
                     mod.functions[node.name] = node
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                    mod.tables[node.target.id] = node.value
+                elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    mod.tables[node.targets[0].id] = node.value
                 elif isinstance(node, ast.ImportFrom) and node.module:
                     for a in node.names:
                         sub = f"{node.module}.{a.name}"
@@ -127,6 +132,18 @@ class Reader:
             if same and target not in seen:
                 seen.add(target)
                 found |= self.fields(target[0], callee, seen)
+        # A check chosen from a table (`_EVIDENCE_CHECKS[step](...)`) or passed by name is
+        # not a call here: follow the module's functions and tables this code names.
+        for ref in (n for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)):
+            key = (module, ref.id)
+            if key in seen:
+                continue
+            if ref.id in mod.functions:
+                seen.add(key)
+                found |= self.fields(module, mod.functions[ref.id], seen)
+            elif ref.id in mod.tables:
+                seen.add(key)
+                found |= self.fields(module, mod.tables[ref.id], seen)
         return found
 
     def mutations(self, skip: tuple[str, ...] = ()) -> dict[str, set[str]]:
