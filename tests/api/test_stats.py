@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import event, select
 from strawberry.relay import GlobalID
 
-from partygraph import stats
 from partygraph.context import SYSTEM_VIEWER, Context
 from partygraph.models.member import Member
 from partygraph.models.organization import Organization
+from partygraph.reports import stats
 from partygraph.services import member as members
 from tests.conftest import TODAY, run_async, system_context
 

@@ -45,7 +45,7 @@ from partygraph.models.evaluation import AppointmentStatus, ModelSiteStatus, Rou
 from partygraph.models.meeting import AttendanceStatus, DecisionSubject, MeetingKind
 from partygraph.models.member import Education, Gender, MemberStatus, PositionKind, TransferStatus
 from partygraph.models.organization import BranchType, OrgKind, OrgStatus
-from partygraph.rollups import figures
+from partygraph.reports.rollup import figures
 
 # The chain tests' fixtures: a fresh database on each backend, SQLite and PostgreSQL.
 mig_db_kind = chain_tests.mig_db_kind
@@ -299,7 +299,7 @@ def check_member_tally_counted(
     conn: sa.Connection, inserted: Mapping[str, list[Row]], revision: str
 ) -> None:
     """0004 counts the members already on file into its new member_tally: each member, by
-    the figures the live code keeps (``rollups.figures``), at its organisation and at every
+    the figures the live code keeps (``reports.rollup.figures``), at its organisation and at every
     ancestor (followed here through parent_id; 0004 itself goes level by level on depth,
     which the synthetic tree keeps consistent: the root at depth 1, its child at depth 2)."""
     parent_of = {org["id"]: org["parent_id"] for org in inserted["organization"]}
