@@ -229,6 +229,12 @@ FIGURE_LIST: tuple[Figure, ...] = (
         "rural", "农村党员", "Rural", "members", YES_NO, all_known=True,
         tally=YesNo("rural"), field="rural", description="The roster: rural (yes/no).",
     ),
+    Figure(
+        "flowing", "流动党员", "Flowing members", "members", YES_NO, all_known=True,
+        tally=YesNo("flowing"), field="flowing",
+        description="The roster: flowing members (流动党员, away from their branch for work or study; yes/no).",
+        report=("流动党员", "Flowing members"), columns=(Column("flowing", "流动党员", "Flowing", ("yes",)),),
+    ),
     # -- counted by their own statements (`reports.stats`)
     Figure(
         "stage", "发展党员各阶段人数", "Candidates by stage", "candidates", by_value(STAGE_LABELS),
