@@ -29,7 +29,7 @@ More tables plug in as `TableGenerator`s (see `EXTRA_GENERATORS` and `PROPORTION
 each gets the `Population` (the tree, every member-holding unit with its member id
 range and status counts) after members and positions are loaded. The candidates, last
 year's evaluations and the assistance cases, funds and loans come that way
-(`gen_records.py`); then the roster rollup (`rollups.rebuild`) is recounted.
+(`gen_records.py`); then the roster rollup (`rollup.rebuild`) is recounted.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 from stdnum.cn import ric
 
-from partygraph import rollups
 from partygraph.demo import TIBETAN_FEMALE, TIBETAN_FIRST, TIBETAN_MALE  # one list for both
 from partygraph.demo.members import PHONE_PREFIXES as DEMO_PHONE_PREFIXES
 from partygraph.models.member import (
@@ -55,6 +54,7 @@ from partygraph.models.member import (
     PositionKind,
 )
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, BranchType, OrgKind, path_segment
+from partygraph.reports import rollup
 from partygraph.rules.base import add_months
 from partygraph.services.member import name_keys
 from partygraph_bench.gen_records import generate_records
@@ -1156,7 +1156,7 @@ def generate(
             # The roster rollup is kept by the write path, which a bulk load bypasses.
             t = time.perf_counter()
             report("rollups", 0, 1)
-            rollups.rebuild(c)
+            rollup.rebuild(c)
             report("rollups", 1, 1)
             phases["rollups"] = time.perf_counter() - t
         with c.begin():

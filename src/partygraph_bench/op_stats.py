@@ -7,7 +7,7 @@ again and again on a warm cache: the path repeated dashboard requests take.
 
 The floor computes the same figures with hand-written SQL on the DBAPI connection — one
 grouped statement per figure group over the subtree's path range, bucketed by child like
-`partygraph.stats` — plus the children, the alert counts (the `allAlerts` floor, counted by
+`partygraph.reports.stats` — plus the children, the alert counts (the `allAlerts` floor, counted by
 code) and the targets, and serialises them with their labels. The cached floor is what a
 response cache keyed by the data version costs: the version statement and `json.dumps` of
 the stored answer.
@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import partygraph.admin
-from partygraph import stats
 from partygraph.models.organization import subtree_upper_bound
+from partygraph.reports import alerts as report_alerts
+from partygraph.reports import cache, figures, stats
 from partygraph_bench.op_alerts import FLOOR_STATEMENTS as ALERT_STATEMENTS
 from partygraph_bench.op_alerts import AlertsFloor, _d
 
@@ -118,7 +119,7 @@ class StatsFloor:
     def tally(self, raw: str, counts: Counter) -> None:
         for (dim, value), n in counts.items():
             if dim == "birth_year":
-                self.add(raw, "age_band", stats.age_band(self.end.year - int(value)), n)
+                self.add(raw, "age_band", figures.age_band(self.end.year - int(value)), n)
             else:
                 self.add(raw, dim, value, n)
 
@@ -256,8 +257,8 @@ class StatsFloor:
                 continue
             c = figs[figure]
             out[name] = [
-                {"key": k, "label": stats.label(figure, k), "value": int(c.get(k, 0))}
-                for k in stats.keys_of(figure, c, all_known=all_known)
+                {"key": k, "label": figures.label(figure, k), "value": int(c.get(k, 0))}
+                for k in figures.keys_of(figure, c, all_known=all_known)
             ]
         p = figs["population"]
         pop, mem = int(p["population"]), int(p["members"])
@@ -277,11 +278,11 @@ class StatsFloor:
             out["helpGiven"] = [
                 {
                     "key": k,
-                    "label": stats.label("help_count", k),
+                    "label": figures.label("help_count", k),
                     "count": int(n[k]),
                     "amountFen": int(fen[k]),
                 }
-                for k in stats.keys_of("help_count", n)
+                for k in figures.keys_of("help_count", n)
             ]
             cohort = figs["cohort"]
             out["targets"] = [
@@ -325,7 +326,7 @@ class StatsFloor:
             else []
         )
         for code, _, _, paths in found:
-            alerts[stats.alert_bucket(paths, self.path)][code] += 1
+            alerts[report_alerts.alert_bucket(paths, self.path)][code] += 1
         total_alerts: Counter = Counter()
         for c in alerts.values():
             total_alerts.update(c)
@@ -359,7 +360,7 @@ class StatsFloor:
                 "month": m,
                 **{
                     k: int(self.monthly.get(m, Counter())[k])
-                    for k in (*stats.FLOW_KINDS, "new_members")
+                    for k in (*figures.FLOW_KINDS, "new_members")
                 },
             }
             for m in stats.month_range(self.start, self.end)
@@ -373,7 +374,7 @@ class StatsFloor:
         }
         if self.with_alerts:
             out["alerts"] = [
-                {"key": k, "label": stats.label("alert", k), "value": v}
+                {"key": k, "label": figures.label("alert", k), "value": v}
                 for k, v in sorted(total_alerts.items())
                 if v
             ]
@@ -408,7 +409,7 @@ def measure_stats(
         f"(1) DashboardStats (every figure, byChild, alert counts) of {anchor.username}'s organisation, computed (cache emptied before each run)",
         op,
         floor,
-        before=lambda i: stats.bump(),
+        before=lambda i: cache.bump(),
         iterations=iterations,
         warmup=warmup,
         floor_statements=FLOOR_STATEMENTS if alerts else FLOOR_STATEMENTS - ALERT_STATEMENTS,

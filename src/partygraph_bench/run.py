@@ -44,10 +44,10 @@ from sqlalchemy import Engine, event, select, text
 from sqlmodel import col
 from strawberry.relay import GlobalID
 
-from partygraph import rollups
 from partygraph.config import Settings
 from partygraph.context import Context, Viewer
 from partygraph.models.organization import subtree_upper_bound
+from partygraph.reports import rollup
 
 SEARCHES = [
     "zhang",
@@ -541,7 +541,7 @@ class Bench:
             return self.gql(COUNTS, {"id": anchor.gid}, viewer)
 
         def floor(i: int) -> str:
-            # The counts come from the roster rollup the write path keeps (partygraph.rollups),
+            # The counts come from the roster rollup the write path keeps (partygraph.reports.rollup),
             # as the API's do: the organisation's and each child's whole-subtree row.
             top = self.sql("SELECT name FROM organization WHERE id = ?", (anchor.org_id,))[0]
             children = self.sql(
@@ -600,12 +600,12 @@ class Bench:
             }
         }
         org_path = anchor.path
-        # The roster rollup the write path keeps (partygraph.rollups): the new member's counts
+        # The roster rollup the write path keeps (partygraph.reports.rollup): the new member's counts
         # at every ancestor; the floor writes them too, and the clean-up takes them back.
         tally = [
             (org_id, path, dim, value)
-            for org_id, path in rollups.ancestor_paths(org_path).items()
-            for dim, value in rollups.figures(
+            for org_id, path in rollup.ancestor_paths(org_path).items()
+            for dim, value in rollup.figures(
                 {"status": "full", "gender": "male", "education": "bachelor", "ethnicity": "汉族", "front_line": False, "rural": False, "birth_date": "1990-05-01"}
             )
         ]  # fmt: skip

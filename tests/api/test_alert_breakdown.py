@@ -11,10 +11,10 @@ from collections import Counter
 from sqlalchemy import select
 from strawberry.relay import GlobalID
 
-from partygraph import stats
 from partygraph.context import SYSTEM_VIEWER, Context
 from partygraph.graphql.schema import build_schema
 from partygraph.models.organization import Organization
+from partygraph.reports import alerts as report_alerts
 from partygraph.rules import catalogue
 from tests.conftest import TODAY, run_async
 
@@ -61,8 +61,8 @@ def test_demo_county_alert_counts_add_up_by_child(db, session_factory, settings,
         county = (
             s.execute(select(Organization).where(Organization.parent_id.is_(None))).scalars().one()
         )
-        b = stats.alert_breakdown_of(ctx, county)
-        assert set(b.areas.values()) == set(stats.ALERT_AREAS), (
+        b = report_alerts.alert_breakdown_of(ctx, county)
+        assert set(b.areas.values()) == set(report_alerts.ALERT_AREAS), (
             b.areas
         )  # every area has alerts in the demo
         summed: Counter = Counter()
@@ -126,7 +126,7 @@ def test_filters_order_and_pages(gql, world):
     assert sum(k["count"] for k in kinds) == len(merged) > 3
     assert Counter(a["code"] for a in merged) == Counter({k["code"]: k["count"] for k in kinds})
     assert [k["area"] for k in kinds] == sorted(
-        (k["area"] for k in kinds), key=list(stats.ALERT_AREAS).index
+        (k["area"] for k in kinds), key=list(report_alerts.ALERT_AREAS).index
     )
     assert {"pipeline", "branch_life"} <= {k["area"] for k in kinds}
     assert next(k for k in kinds if k["code"] == "R-DEV-02") == {

@@ -15,9 +15,9 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import SQLModel
 
 import partygraph.models  # noqa: F401 - registers every table
-from partygraph import rollups
 from partygraph.models.member import Member
 from partygraph.models.organization import Organization
+from partygraph.reports import rollup
 from partygraph.services import assistance as aid
 from partygraph.services import branch_life as life
 from partygraph.services import candidate as candidates
@@ -350,7 +350,7 @@ def test_member_tally_path_is_its_organisations(world, session_factory, settings
                 "SELECT org_id, org_path, dim, value, n FROM member_tally WHERE n != 0 ORDER BY 1, 3, 4"
             )
         ).all()
-        rollups.rebuild(s.connection())
+        rollup.rebuild(s.connection())
         assert _tally_mismatches(s.connection())[1] == 0
         assert (
             s.execute(
@@ -364,7 +364,7 @@ def test_member_tally_path_is_its_organisations(world, session_factory, settings
 
 
 def test_ancestor_paths() -> None:
-    assert rollups.ancestor_paths("00000001.00000007.00000042.") == {
+    assert rollup.ancestor_paths("00000001.00000007.00000042.") == {
         1: "00000001.",
         7: "00000001.00000007.",
         42: "00000001.00000007.00000042.",

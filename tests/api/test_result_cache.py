@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from partygraph import stats
 from partygraph.graphql.result_cache import reuse
+from partygraph.reports import cache
 
 STATS = """
 query Dash($under: ID!) {
@@ -74,9 +74,9 @@ def test_a_write_by_another_worker_is_seen(gql, world) -> None:  # type: ignore[
     under = {"under": world.gid("Organization", "C")}
     first = gql(MEMBERS, under)["members"]
     zhang = next(n for n in first["nodes"] if n["name"] == "张三")
-    before = stats._local_version
+    before = cache._local_version
     gql(UPDATE, {"input": {"id": zhang["id"], "version": zhang["version"], "name": "张三丰"}})
-    stats._local_version = before  # as if the write had been committed elsewhere
+    cache._local_version = before  # as if the write had been committed elsewhere
     assert "张三丰" in {n["name"] for n in gql(MEMBERS, under)["members"]["nodes"]}
 
 

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from partygraph import rollups
 from partygraph.models.member import Member
 from partygraph.models.organization import Organization
+from partygraph.reports import rollup
 from partygraph.services import member as members
 from partygraph.services import organization as orgs
 from tests.conftest import system_context
@@ -19,16 +19,16 @@ def recount(session) -> dict[int, Counter]:  # type: ignore[no-untyped-def]
     """Subtree counts computed here from the member table, independently of the hook."""
     out: dict[int, Counter] = {o.id: Counter() for o in session.execute(select(Organization)).scalars()}
     for m in session.execute(select(Member)).scalars():
-        values = {name: getattr(m, name) for name in rollups.TRACKED}
+        values = {name: getattr(m, name) for name in rollup.TRACKED}
         for org_id in [o.id for o in session.execute(select(Organization)).scalars() if m.org_path.startswith(o.path)]:
-            for key in rollups.figures(values):
+            for key in rollup.figures(values):
                 out[org_id][key] += 1
     return out
 
 
 def stored(session) -> dict[int, Counter]:  # type: ignore[no-untyped-def]
     ids = list(session.execute(select(Organization.id)).scalars())
-    return {k: +v for k, v in rollups.read(session, ids).items()}
+    return {k: +v for k, v in rollup.read(session, ids).items()}
 
 
 def test_rollup_follows_every_write(world, session_factory, settings, clock):  # type: ignore[no-untyped-def]
@@ -68,6 +68,49 @@ def test_rollup_follows_every_write(world, session_factory, settings, clock):  #
 def test_rebuild_gives_the_same_rollup(world, session_factory):  # type: ignore[no-untyped-def]
     with session_factory() as s:
         kept = stored(s)
-        rollups.rebuild(s.connection())
+        rollup.rebuild(s.connection())
         assert stored(s) == kept == recount(s)
         s.rollback()
+
+
+def test_no_global_listener_keeps_the_rollup(world, db, session_factory, settings, clock):  # type: ignore[no-untyped-def]
+    """The rollup and the cache are the write path's calls (partygraph.db.UnitOfWork), not
+    listeners on SQLAlchemy's Session: a plain Session writes the member and nothing else."""
+    from sqlalchemy.orm import Session
+
+    from partygraph.reports import cache
+
+    with session_factory() as s:
+        kept = stored(s)
+    version = cache._local_version
+    with Session(db) as plain:
+        zhang = plain.get(Member, world.members["zhang"])
+        assert zhang is not None
+        zhang.gender = "female" if zhang.gender == "male" else "male"
+        plain.commit()
+    assert cache._local_version == version  # nothing bumped the cache either
+    with session_factory() as s:
+        assert stored(s) == kept != recount(s)
+        rollup.rebuild(s.connection())  # what bulk writers do after writing around the services
+        assert stored(s) == recount(s)
+        ctx = system_context(s, settings, clock)
+        members.update(ctx, world.members["zhang"], version=None, changes={"rural": True})
+        s.commit()
+        assert stored(s) == recount(s)
+    assert cache._local_version == version + 1  # a write through the factory's session does
+
+
+def test_the_stats_type_serves_every_declared_figure(gql, world):  # type: ignore[no-untyped-def]
+    """Each figure of reports/figures.py with a field is a [StatCount] field of Stats, and every
+    listed one is in `figures`, with the same counts."""
+    from partygraph.reports.figures import FIGURE_LIST
+
+    named = [f for f in FIGURE_LIST if f.field]
+    camel = {f.name: f.field.split("_")[0] + "".join(x.title() for x in f.field.split("_")[1:]) for f in named if f.field}
+    fields = " ".join(f"{c} {{ key value }}" for c in camel.values())
+    query = "query S($under: ID!) { stats(under: $under) { figures { name counts { key value } } " + fields + " } }"
+    data = gql(query, {"under": world.gid("Organization", "C")})["stats"]
+    listed = {f["name"]: f["counts"] for f in data["figures"]}
+    assert list(listed) == [f.name for f in FIGURE_LIST if f.listed]
+    for name, field in camel.items():
+        assert data[field] == listed[name], name

@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import event, select
 from strawberry.relay import GlobalID
 
-from partygraph import stats
 from partygraph.context import SYSTEM_VIEWER, Context
 from partygraph.models.member import Member
 from partygraph.models.organization import Organization
+from partygraph.reports import stats
 from partygraph.services import member as members
 from tests.conftest import TODAY, run_async, system_context
 
@@ -236,3 +236,23 @@ def test_demo_county_children_add_up_for_every_figure(db, session_factory, setti
         for c in data["byChild"]:
             by_gender.update(kv(c["stats"]["byGender"]))
         assert dict(by_gender) == kv(data["byGender"])
+
+
+def test_flowing_members_are_counted_shown_and_reported(gql, world, session_factory, settings, clock, client):  # type: ignore[no-untyped-def]
+    """流动党员: a roster figure declared once (reports/figures.py), kept by the rollup, served
+    by the API, and shown in the dashboard's breakdown and the report."""
+    from tests.conftest import login
+
+    with session_factory() as s:
+        members.update(system_context(s, settings, clock), world.members["zhang"], version=None, changes={"flowing": True})
+        s.commit()
+    query = "query S($under: ID!) { stats(under: $under) { flowing { key value } byChild { name stats { flowing { key value } } } } }"
+    data = gql(query, {"under": world.gid("Organization", "C")})["stats"]
+    assert kv(data["flowing"]) == {"yes": 1, "no": 4}
+    children = {c["name"]: kv(c["stats"]["flowing"]) for c in data["byChild"]}
+    assert children == {"威州镇党委": {"yes": 1, "no": 2}, "映秀镇党委": {"no": 2}}  # the children add up
+    login(client, "county")
+    html = client.get("/admin/dashboard").text
+    assert "<th class=\"num\">流动党员</th>" in html
+    report = client.get("/admin/reports/monthly?month=2026-01").text
+    assert "<h2>流动党员</h2>" in report and "<td>是</td><td class=\"num\">1</td>" in report

@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Executable, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from partygraph.reports import cache, rollup
 
 
 def normalise_url(url: str) -> str:
@@ -46,8 +48,42 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+class UnitOfWork(Session):
+    """The sessions the application writes through: the write path's choke point.
+
+    Before each flush it moves the roster rollup in the same transaction
+    (`reports.rollup.apply_pending`); a commit of a session that wrote rows invalidates the
+    cached figures and results (`reports.cache`). These are calls, not listeners on
+    SQLAlchemy's Session: a session made any other way writes rows and nothing else.
+    """
+
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            rollup.apply_pending(self)
+            cache.written(self)
+        super().flush(objects)
+
+    def execute(self, statement: Executable, *args: Any, **kwargs: Any) -> Result[Any]:
+        # Bulk UPDATE and DELETE bypass the flush: they change rows all the same.
+        if getattr(statement, "is_dml", False):
+            cache.written(self)
+        return super().execute(statement, *args, **kwargs)
+
+    def commit(self) -> None:
+        super().commit()
+        cache.committed(self)
+
+    def rollback(self) -> None:
+        super().rollback()
+        cache.rolled_back(self)
+
+    def close(self) -> None:
+        super().close()
+        cache.rolled_back(self)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    return sessionmaker(engine, class_=UnitOfWork, expire_on_commit=False)
 
 
 @contextmanager

@@ -15,11 +15,11 @@ from sqlalchemy import Select, and_, func, literal, select
 from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
-from partygraph import rollups
 from partygraph.context import Context
 from partygraph.models.common import table_of
 from partygraph.models.member import Member, Position
 from partygraph.models.organization import Organization
+from partygraph.reports import rollup
 from partygraph.scope import scoped_select, visible
 
 
@@ -113,7 +113,7 @@ def member_counts(ctx: Context) -> DataLoader:
     """Key: organisation id → {status: count} over its whole subtree."""
 
     def batch(keys: list[int]) -> list[dict[str, int]]:
-        tallies = rollups.read(ctx.session, keys)
+        tallies = rollup.read(ctx.session, keys)
         return [{value: n for (dim, value), n in tallies[k].items() if dim == "status"} for k in keys]
 
     return loader(ctx, "member_counts", batch)

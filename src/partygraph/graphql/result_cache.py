@@ -2,14 +2,14 @@
 
 A query's result depends on the query, its variables, who asks (what they may see, and
 how numbers are masked for them), the language, the day, the rule settings, and the data. Every committed
-write moves the data version (`stats.data_version`: the audit trail's newest id, read in
+write moves the data version (`cache.data_version`: the audit trail's newest id, read in
 one statement, so a write in any worker is seen by every other; plus this process's own
 counter), so a write is visible in the next read and nothing is served stale.
 
 Dashboard aggregates (`stats`, `alertKinds`) do not depend on the account, only on the
 viewer's home organisation and role: their entries are shared by every account there.
 Any other query is kept per account. `me` and mutations are never kept. Entries expire
-after `stats.CACHE_TTL` seconds and the oldest go first when the cache is full (1,024
+after `cache.CACHE_TTL` seconds and the oldest go first when the cache is full (1,024
 results or 64 MiB; a result over 4 MiB is not kept). The cache
 is per process; `PARTYGRAPH_RESULT_CACHE=off` turns it off (the benchmark measures both).
 
@@ -32,8 +32,9 @@ from graphql import FieldNode, OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 from strawberry.types import ExecutionResult
 
-from partygraph import config, stats
+from partygraph import config
 from partygraph.context import Context
+from partygraph.reports import cache
 from partygraph.services import access_log
 
 SHARED_ROOT_FIELDS = frozenset({"stats", "alertKinds", "__typename"})
@@ -88,7 +89,7 @@ def _key(ctx: Context, how: Reuse, query: str, variables: dict[str, Any] | None,
     who: tuple[Any, ...] = (viewer.org_path, viewer.role)
     if how == "account":
         who += (viewer.account_id, viewer.read_only)
-    return (query, operation_name, frozen, *who, ctx.lang, ctx.today(), config.settings_key(ctx.settings), stats.data_version(ctx.session))
+    return (query, operation_name, frozen, *who, ctx.lang, ctx.today(), config.settings_key(ctx.settings), cache.data_version(ctx.session))
 
 
 class CachingSchema(strawberry.Schema):
@@ -110,7 +111,7 @@ class CachingSchema(strawberry.Schema):
             now = time.monotonic()
             with _lock:
                 hit = _results.get(key)
-            if hit is not None and now - hit[0] < stats.CACHE_TTL:
+            if hit is not None and now - hit[0] < cache.CACHE_TTL:
                 if hit[2]:
                     access_log.flush(ctx, access_log.operation_path(ctx, query, operation_name), hit[2])
                 # kept serialised: every caller gets its own copy to change as it likes, and

@@ -70,6 +70,3 @@ __all__ = [
     "Role",
     "Transfer",
 ]
-
-# The write-path hook that keeps member_tally true, for every session that writes members.
-import partygraph.rollups  # noqa: E402,F401,I001

@@ -1,6 +1,6 @@
 """Roster rollups: member counts of every organisation's whole subtree, by figure.
 
-Kept by the write path (`partygraph.rollups`), so the statistics of a province read a
+Kept by the write path (`partygraph.reports.rollup`), so the statistics of a province read a
 few hundred rows instead of scanning four million members.
 """
 

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import func, literal, select, update
 from sqlmodel import SQLModel, col
 
-from partygraph import rollups
 from partygraph.context import Context
 from partygraph.errors import RuleViolationError, violation
 from partygraph.models.member import ACTIVE_STATUSES, Member
@@ -23,6 +22,7 @@ from partygraph.models.organization import (
     path_segment,
     subtree_upper_bound,
 )
+from partygraph.reports import rollup
 from partygraph.scope import path_range
 from partygraph.services.base import (
     bump_version,
@@ -277,7 +277,7 @@ def move(ctx: Context, org_id: int, *, new_parent_id: int, version: int | None) 
     old, new = org.path, parent.path + path_segment(org.id)
     delta = parent.depth + 1 - org.depth
     bump_version(ctx, org, version, LABEL)
-    rollups.move_subtree(ctx.session, org, new)
+    rollup.move_subtree(ctx.session, org, new)
     for table, column in path_columns():
         values = {column.name: literal(new) + func.substr(column, len(old) + 1)}
         if table.name == "organization":

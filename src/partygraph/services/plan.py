@@ -36,13 +36,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlmodel import col
 
-from partygraph import stats
 from partygraph.context import Context
 from partygraph.errors import RuleViolationError, violation
 from partygraph.models.candidate import Candidate, CandidateStep
 from partygraph.models.common import utcnow
 from partygraph.models.organization import Organization, OrgStatus
 from partygraph.models.plan import DevelopmentPlan
+from partygraph.reports import figures, stats
 from partygraph.rules.base import Alert, Violation
 from partygraph.rules.plan import (
     LIVE_STATUSES,
@@ -425,7 +425,7 @@ def structure(ctx: Context, plan: DevelopmentPlan) -> list[StructureCheck]:
     defaults = default_targets(ctx)
     out = []
     for key in STRUCTURE_KEYS:
-        zh, en = stats.label("cohort", key, "zh"), stats.label("cohort", key, "en")
+        zh, en = figures.label("cohort", key, "zh"), figures.label("cohort", key, "en")
         pct = getattr(plan, pct_field(key))
         base = defaults.get(key)
         target: stats.Target | None

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from strawberry.relay import GlobalID
 
 from partygraph.admin.core import OperationError, Page, page
+from partygraph.reports.figures import FIGURE_LIST, Column
 
 
 def N_(text: str) -> str:
@@ -210,20 +211,29 @@ def camel(name: str) -> str:
     return head + "".join(x.title() for x in rest)
 
 
+def figure_counts(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """The operation's `figures` list as {figure: {key: value}}."""
+    return {f["name"]: _kv(f["counts"]) for f in stats["figures"]}
+
+
+# The breakdown's columns that the declared figures give (reports/figures.py), in their order.
+FIGURE_COLUMNS: list[tuple[str, Column]] = [(f.name, c) for f in FIGURE_LIST for c in f.columns]
+
+
 def breakdown_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for c in s["byChild"]:
         cs = c["stats"]
+        counts = figure_counts(cs)
         out.append(
             {
                 "name": c["name"],
                 "direct": c["directlyUnder"],
                 "org": c["organization"],
-                "members": cs["membersTotal"],
-                "women": _kv(cs["byGender"]).get("female", 0),
-                "young": _kv(cs["byAgeBand"]).get("le35", 0),
-                "old": _kv(cs["byAgeBand"]).get("61_79", 0) + _kv(cs["byAgeBand"]).get("ge80", 0),
-                "front_line": _kv(cs["frontLine"]).get("yes", 0),
+                **{
+                    col.key: sum(counts.get(name, {}).get(k, 0) for k in col.keys)
+                    for name, col in FIGURE_COLUMNS
+                },
                 "candidates": sum(
                     r["value"]
                     for r in cs["candidatesByStage"]
@@ -244,12 +254,8 @@ def breakdown_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-BREAKDOWN_COLUMNS = [
-    ("members", N_("在册党员")),
-    ("women", N_("女党员")),
-    ("young", N_("35岁及以下")),
-    ("old", N_("61岁及以上")),
-    ("front_line", N_("生产工作一线")),
+# The breakdown's other columns, after the figures' own.
+OTHER_COLUMNS = [
     ("candidates", N_("申请人、积极分子、发展对象")),
     ("applied", N_("期内申请")),
     ("admitted", N_("期内接收预备党员")),
@@ -258,6 +264,13 @@ BREAKDOWN_COLUMNS = [
     ("open_cases", N_("在办帮扶案件")),
     ("overdue_loans", N_("逾期借款")),
 ]
+
+
+def breakdown_columns(p: Page) -> list[tuple[str, str]]:
+    """(row key, heading in the page's language) for the breakdown by child."""
+    return [
+        (c.key, c.label_zh if p.lang == "zh" else c.label_en) for _name, c in FIGURE_COLUMNS
+    ] + [(key, p.t(text)) for key, text in OTHER_COLUMNS]
 
 
 def alerts_by_kind(s: dict[str, Any], under: str) -> dict[str, list[tuple[str, int, str]]]:
@@ -282,8 +295,8 @@ def alerts_by_kind(s: dict[str, Any], under: str) -> dict[str, list[tuple[str, i
     return out
 
 
-def totals_row(rows: list[dict[str, Any]]) -> dict[str, int]:
-    return {key: sum(r[key] for r in rows) for key, _label in BREAKDOWN_COLUMNS}
+def totals_row(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> dict[str, int]:
+    return {key: sum(r[key] for r in rows) for key, _label in columns}
 
 
 @page()
@@ -292,15 +305,16 @@ async def dashboard(p: Page) -> Response:
     start, end = date_param(p, "from"), date_param(p, "to")
     s = await _stats(p, "DashboardStats", under, start, end)
     rows = breakdown_rows(s)
+    columns = breakdown_columns(p)
     values: dict[str, Any] = {
         "s": s,
         "under": under,
         "period": {"from": s["from"], "to": s["to"]},
         "charts": charts(s, p.t),
         "rows": rows,
-        "totals": totals_row(rows),
+        "totals": totals_row(rows, columns),
         "alerts_by_kind": alerts_by_kind(s, under),
-        "columns": BREAKDOWN_COLUMNS,
+        "columns": columns,
         "qs": lambda **kw: urlencode(
             {k: v for k, v in {"from": s["from"], "to": s["to"], **kw}.items() if v}
         ),
@@ -348,7 +362,20 @@ def _quarter_period(
     return start, end, y, q
 
 
-def report_sections(s: dict[str, Any], t: Any) -> list[tuple[str, list[tuple[str, Any]]]]:
+def figure_sections(s: dict[str, Any], lang: str) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """The declared figures' report sections (`Figure.report`), in their order: figures that
+    name the same section share it."""
+    listed = {f["name"]: f["counts"] for f in s["figures"]}
+    sections: dict[tuple[str, str], list[tuple[str, Any]]] = {}
+    for f in FIGURE_LIST:
+        if f.report is not None and f.name in listed:
+            sections.setdefault(f.report, []).extend((r["label"], r["value"]) for r in listed[f.name])
+    return [(zh if lang == "zh" else en, items) for (zh, en), items in sections.items()]
+
+
+def report_sections(
+    s: dict[str, Any], t: Any, lang: str
+) -> list[tuple[str, list[tuple[str, Any]]]]:
     """The report's figures as titled (label, value) lists: one source for screen and .xlsx."""
 
     def counts(rows: list[dict[str, Any]]) -> list[tuple[str, Any]]:
@@ -372,13 +399,7 @@ def report_sections(s: dict[str, Any], t: Any) -> list[tuple[str, list[tuple[str
         (t("新党员结构（本期）"), counts(s["newMembers"])),
         (t("对照目标"), targets),
         (t("发展党员各阶段人数"), counts(s["candidatesByStage"])),
-        (
-            t("党员队伍（在册）"),
-            [(t("在册党员"), s["membersTotal"]), *counts(s["byGender"]), *counts(s["byAgeBand"])],
-        ),
-        (t("学历结构"), counts(s["byEducation"])),
-        (t("民族"), counts(s["byEthnicity"])),
-        (t("党籍状态"), counts(s["byStatus"])),
+        *figure_sections(s, lang),
         (
             t("党员占人口比例"),
             [
@@ -427,7 +448,7 @@ async def _report(p: Page, kind: str) -> Response:
         period_text = f"{y} Q{qn}"
         picker = {"year": y, "quarter": qn}
     s = await _stats(p, "ReportStats", under, start, end)
-    sections = report_sections(s, p.t)
+    sections = report_sections(s, p.t, p.lang)
     generated = datetime.now()
     if q.get("format") == "xlsx":
         return _report_xlsx(p, title, s, period_text, generated, sections, kind)
@@ -441,7 +462,7 @@ async def _report(p: Page, kind: str) -> Response:
         picker=picker,
         sections=sections,
         rows=breakdown_rows(s),
-        columns=BREAKDOWN_COLUMNS,
+        columns=breakdown_columns(p),
         generated=generated,
         xlsx_url=f"/admin/reports/{kind}?"
         + urlencode({"under": under, **picker, "format": "xlsx"}),
@@ -486,16 +507,17 @@ def _report_xlsx(
         r += 1
     ws2 = wb.add_worksheet(p.t("分组织")[:31])
     ws2.write_string(0, 0, p.t("组织"), bold)
-    for c, (_key, text) in enumerate(BREAKDOWN_COLUMNS, start=1):
-        ws2.write_string(0, c, p.t(text), bold)
+    columns = breakdown_columns(p)
+    for c, (_key, text) in enumerate(columns, start=1):
+        ws2.write_string(0, c, text, bold)
     rows = breakdown_rows(s)
     for i, row in enumerate(rows, start=1):
         ws2.write_string(i, 0, row["name"])
-        for c, (key, _text) in enumerate(BREAKDOWN_COLUMNS, start=1):
+        for c, (key, _text) in enumerate(columns, start=1):
             ws2.write_number(i, c, row[key])
-    total = totals_row(rows)
+    total = totals_row(rows, columns)
     ws2.write_string(len(rows) + 1, 0, p.t("合计"), bold)
-    for c, (key, _text) in enumerate(BREAKDOWN_COLUMNS, start=1):
+    for c, (key, _text) in enumerate(columns, start=1):
         ws2.write_number(len(rows) + 1, c, total[key], bold)
     wb.close()
     name = f"{title}-{org['name']}-{period_text}.xlsx"

@@ -17,7 +17,6 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph import stats
 from partygraph.errors import NotFoundError
 from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.queries.assistance import AssistanceQuery
@@ -26,6 +25,7 @@ from partygraph.graphql.queries.candidate import CandidateQuery
 from partygraph.graphql.queries.evaluation import EvaluationQuery
 from partygraph.graphql.types.common import AlertInterface, ctx_of
 from partygraph.models.organization import Organization
+from partygraph.reports import alerts as report_alerts
 from partygraph.rules import catalogue
 from partygraph.services import organization as org_service
 
@@ -46,7 +46,7 @@ class AlertOrder(Enum):
     DUE_DESC = "due_desc"
 
 
-# area → (query class, field) of the area's own alerts, in stats.ALERT_AREAS order.
+# area → (query class, field) of the area's own alerts, in report_alerts.ALERT_AREAS order.
 SOURCES = {
     AlertArea.pipeline: (CandidateQuery, "alerts"),
     AlertArea.branch_life: (BranchLifeQuery, "branch_life_alerts"),
@@ -65,10 +65,10 @@ def _gid_int(gid: relay.GlobalID | None) -> int | None:
     return None if gid is None else int(gid.node_id)
 
 
-def _ref(area: AlertArea, a: Any) -> stats.AlertRef:
-    """What the alert is about, as stats.alert_entries names it (there from the service rows)."""
+def _ref(area: AlertArea, a: Any) -> report_alerts.AlertRef:
+    """What the alert is about, as report_alerts.alert_entries names it (there from the service rows)."""
     if area is AlertArea.evaluation:
-        return stats.evaluation_ref(a.org_id, _gid_int(a.follow_up_id), _gid_int(a.flag_id))
+        return report_alerts.evaluation_ref(a.org_id, _gid_int(a.follow_up_id), _gid_int(a.flag_id))
     if area is AlertArea.assistance:
         return (a.object_type, int(a.object_id.node_id))
     return ("org", a.org_id)
@@ -90,11 +90,11 @@ def _found(info: Info, under: relay.GlobalID, directly_under: bool) -> list[tupl
         ]
         if not directly_under:
             return found
-        paths = stats.alert_paths(ctx, (_ref(area, a) for area, a in found))
+        paths = report_alerts.alert_paths(ctx, (_ref(area, a) for area, a in found))
         return [
             (area, a)
             for area, a in found
-            if stats.alert_bucket(paths.get(_ref(area, a), ()), org.path) == stats.DIRECT
+            if report_alerts.alert_bucket(paths.get(_ref(area, a), ()), org.path) == report_alerts.DIRECT
         ]
 
     return ctx.loader(f"all-alerts:{org.id}:{directly_under}", produce)
@@ -164,7 +164,7 @@ class AlertsQuery:
         return [
             AlertKindType(
                 area=area,
-                area_label=stats.ALERT_AREA_LABELS[area.value][0 if lang == "zh" else 1],
+                area_label=report_alerts.ALERT_AREA_LABELS[area.value][0 if lang == "zh" else 1],
                 code=code,
                 label=catalogue.title(code, lang),
                 count=n,

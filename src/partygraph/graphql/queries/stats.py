@@ -9,11 +9,11 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph import stats
 from partygraph.errors import NotFoundError, violation
 from partygraph.graphql.mutations.inputs import db_id
 from partygraph.graphql.types.common import ctx_of
 from partygraph.graphql.types.stats import StatsType, of_breakdown
+from partygraph.reports import stats
 from partygraph.services import organization as org_service
 
 

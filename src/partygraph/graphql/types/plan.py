@@ -13,7 +13,6 @@ from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from partygraph import stats
 from partygraph.graphql import loaders
 from partygraph.graphql.types.common import (
     AlertInterface,
@@ -26,6 +25,7 @@ from partygraph.graphql.types.common import (
 )
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models.plan import DevelopmentPlan
+from partygraph.reports import figures
 from partygraph.rules import plan as rp
 from partygraph.rules.base import Alert
 from partygraph.scope import scoped_select
@@ -186,8 +186,8 @@ def structure_defaults(info: Info) -> list[PlanStructureDefault]:
         out.append(
             PlanStructureDefault(
                 key=key,
-                label_zh=stats.label("cohort", key, "zh"),
-                label_en=stats.label("cohort", key, "en"),
+                label_zh=figures.label("cohort", key, "zh"),
+                label_en=figures.label("cohort", key, "en"),
                 target_percent=round(100 * t.share, 1),
                 comparison=t.comparison,
                 tolerance_percent=round(100 * t.tolerance, 1) if t.comparison == "about" else None,

@@ -1,4 +1,8 @@
-"""Dashboard aggregates (docs/domain.md §7): figures for a subtree and a period, and the same by child."""
+"""Dashboard aggregates (docs/domain.md §7): figures for a subtree and a period, and the same by child.
+
+The figures' [StatCount] fields and the generic `figures` list come from the declared table
+(`reports.figures`): a figure declared there is served here without a line of its own.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
-from partygraph import stats
 from partygraph.context import Context
 from partygraph.graphql.types.common import ctx_of, maybe_resolves_as
 from partygraph.graphql.types.organization import OrganizationType
 from partygraph.models.organization import Organization
+from partygraph.reports import alerts as report_alerts
+from partygraph.reports import figures as declared
+from partygraph.reports import stats
 
 
 @strawberry.type(
@@ -100,14 +106,41 @@ class MonthFlow:
     new_members: int
 
 
-def _counts(
-    figures: stats.Figures, figure: str, lang: str, *, all_known: bool = False
-) -> list[StatCount]:
-    c = figures[figure]
+def _counts(figures: stats.Figures, figure: declared.Figure, lang: str) -> list[StatCount]:
+    c = figures[figure.name]
     return [
-        StatCount(key=k, label=stats.label(figure, k, lang), value=int(c.get(k, 0)))
-        for k in stats.keys_of(figure, c, all_known=all_known)
+        StatCount(key=k, label=figure.label(k, lang), value=int(c.get(k, 0)))
+        for k in declared.keys_of(figure.name, c, all_known=figure.all_known)
     ]
+
+
+@strawberry.type(description="One declared figure (`Stats.figures`): its name, title and counts.")
+class StatFigure:
+    name: str = strawberry.field(description="The figure's name, e.g. gender, age_band, front_line.")
+    label: str
+    counts: list[StatCount]
+
+
+def _figure_field(figure: declared.Figure) -> Any:
+    """The [StatCount] field of a declared figure."""
+
+    def resolve(self: StatsType, info: Info) -> list[StatCount]:
+        return _counts(self.figures, figure, ctx_of(info).lang)
+
+    return strawberry.field(resolver=resolve, name=_camel(figure.field or figure.name), description=figure.description or None)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(x.title() for x in rest)
+
+
+def _with_figure_fields(cls: type) -> type:
+    """Adds one field per declared figure that names one, before strawberry reads the class."""
+    for figure in declared.FIGURE_LIST:
+        if figure.field is not None:
+            setattr(cls, figure.field, _figure_field(figure))
+    return cls
 
 
 @strawberry.type(
@@ -116,6 +149,7 @@ def _counts(
     "are today's; flows, new members, help given and evaluation outcomes are the period's. "
     "Every figure of the parent is the sum of the same figure over `byChild`.",
 )
+@_with_figure_fields
 class StatsType:
     org: strawberry.Private[Organization | None]
     figures: strawberry.Private[stats.Figures]
@@ -137,36 +171,24 @@ class StatsType:
         return int(self.figures["roster"]["total"])
 
     @strawberry.field(
-        description="Every member record by status, including those no longer on the roster."
+        name="figures",
+        description="Every declared figure in its order, with its title and counts: what the admin "
+        "dashboard and reports read, so that a figure declared once is shown there too.",
     )
-    def by_status(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "status", ctx_of(info).lang)
+    def figures_list(self, info: Info) -> list[StatFigure]:
+        lang = ctx_of(info).lang
+        return [
+            StatFigure(name=f.name, label=f.title(lang), counts=_counts(self.figures, f, lang))
+            for f in declared.FIGURE_LIST
+            if f.listed
+        ]
 
-    @strawberry.field(description="The roster by gender.")
-    def by_gender(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "gender", ctx_of(info).lang)
 
-    @strawberry.field(
-        description="The roster by age on the period's last day: ≤35, 36–45, 46–60, 61–79, ≥80."
-    )
-    def by_age_band(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "age_band", ctx_of(info).lang, all_known=True)
 
-    @strawberry.field(description="The roster by education.")
-    def by_education(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "education", ctx_of(info).lang)
 
-    @strawberry.field(description="The roster by ethnicity.")
-    def by_ethnicity(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "ethnicity", ctx_of(info).lang)
 
-    @strawberry.field(description="The roster: front-line (yes/no).")
-    def front_line(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "front_line", ctx_of(info).lang, all_known=True)
 
-    @strawberry.field(description="The roster: rural (yes/no).")
-    def rural(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "rural", ctx_of(info).lang, all_known=True)
+
 
     @strawberry.field
     def population(self) -> PopulationShare:
@@ -179,21 +201,8 @@ class StatsType:
             share=mem / pop if pop else None,
         )
 
-    @strawberry.field(description="Candidates by stage today.")
-    def candidates_by_stage(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "stage", ctx_of(info).lang)
 
-    @strawberry.field(
-        description="Pipeline steps recorded in the period: applied, activist, target, admitted, converted, exited."
-    )
-    def flows(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "flow", ctx_of(info).lang, all_known=True)
 
-    @strawberry.field(
-        description="The period's new members (joined in the period): total and the counts the targets use."
-    )
-    def new_members(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "cohort", ctx_of(info).lang, all_known=True)
 
     @strawberry.field(
         description="The new members' structure ratios against the docs/domain.md §4 targets."
@@ -224,21 +233,9 @@ class StatsType:
             )
         return out
 
-    @strawberry.field(description="Democratic evaluation outcomes of the period's years, by grade.")
-    def evaluation_outcomes(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "grade", ctx_of(info).lang)
 
-    @strawberry.field(description="Evaluation flags not yet resolved, by kind.")
-    def open_flags(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "open_flag", ctx_of(info).lang)
 
-    @strawberry.field(description="Assistance cases (every status) by cause.")
-    def cases_by_cause(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "case_cause", ctx_of(info).lang)
 
-    @strawberry.field(description="Assistance cases by status.")
-    def cases_by_status(self, info: Info) -> list[StatCount]:
-        return _counts(self.figures, "case_status", ctx_of(info).lang)
 
     @strawberry.field(description="Help given in the period by kind: entries and money.")
     def help_given(self, info: Info) -> list[StatMoney]:
@@ -247,12 +244,12 @@ class StatsType:
         return [
             StatMoney(
                 key=k,
-                label=stats.label("help_count", k, lang),
+                label=declared.label("help_count", k, lang),
                 count=int(n.get(k, 0)),
                 amount_fen=float(fen.get(k, 0)),
                 amount_yuan=fen.get(k, 0) / 100,
             )
-            for k in stats.keys_of("help_count", n)
+            for k in declared.keys_of("help_count", n)
         ]
 
     @strawberry.field
@@ -287,7 +284,7 @@ class StatsType:
                 MonthFlow(
                     month=month,
                     new_members=int(c["new_members"]),
-                    **{k: int(c[k]) for k in stats.FLOW_KINDS},
+                    **{k: int(c[k]) for k in declared.FLOW_KINDS},
                 )
             )
         return out
@@ -309,7 +306,7 @@ class StatsType:
         else:
             return []
         return [
-            StatCount(key=k, label=stats.label("alert", k, ctx.lang), value=v)
+            StatCount(key=k, label=declared.label("alert", k, ctx.lang), value=v)
             for k, v in sorted(counts.items())
             if v
         ]
@@ -354,10 +351,10 @@ def of_breakdown(b: stats.Breakdown) -> StatsType:
     )
 
 
-def alert_breakdown(ctx: Context, org: Organization) -> stats.AlertBreakdown:
-    """stats.alert_breakdown once per request: every breakdown row reads its bucket from it, and
+def alert_breakdown(ctx: Context, org: Organization) -> report_alerts.AlertBreakdown:
+    """report_alerts.alert_breakdown once per request: every breakdown row reads its bucket from it, and
     each cache lookup would cost a statement (the data version)."""
-    return ctx.loader(f"stats-alerts:{org.path}:{org.id}", lambda: stats.alert_breakdown(ctx, org))
+    return ctx.loader(f"stats-alerts:{org.path}:{org.id}", lambda: report_alerts.alert_breakdown(ctx, org))
 
 
 def asks_for(selections: list[Any], path: tuple[str, ...]) -> bool:

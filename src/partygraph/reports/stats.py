@@ -1,76 +1,49 @@
-"""Aggregates over a subtree and a period (docs/domain.md §7), and their breakdown by child organisation.
+"""Aggregates over a subtree and a period (docs/domain.md §7), and their breakdown by child
+organisation: a read service (it never writes; the services may read it, it does not import them).
 
 Every figure group is ONE grouped SQL statement over the subtree's path range. Its first
 GROUP BY column is the *bucket*: the first `len(parent.path) + 9` characters of the row's
 `org_path`, i.e. the path of the child organisation whose subtree holds the row, or the
 parent's own path for rows attached directly to the parent (the "直属" row). The parent's
 figures are the sum of its buckets, so the sum over children always equals the parent.
-
-Alert counts (`alert_breakdown`) are bucketed the same way, but in Python: the rules decide
-what is an alert, so the four areas' alert services run and each alert is placed by the path
-of the organisation (or record) it is about.
+Alert counts are bucketed the same way (`reports.alerts`).
 
 Figures are a snapshot of today's standing (status, stage, open cases, balances) plus
 the period's flows (applications, admissions, new members' structure, help given,
 evaluation outcomes of the period's years). Ages are taken on the period's last day.
+What each figure is, its labels and its order: `reports.figures`.
 
-Caching: results are kept in a process-wide cache keyed by (subtree path, period,
-today, figure set, data version). The data version is
-  - a process-local counter bumped when a session that flushed rows of a counted table
-    commits (SQLAlchemy `after_flush` + `after_commit` hooks on every Session), and
-  - a fingerprint of the audit log (the newest id and how many rows lie in its last
-    1,000 ids), read with one index-range statement per request, so writes made by
-    other worker processes (every service write appends an audit event) are seen too;
-  - entries also expire after `CACHE_TTL` seconds as a backstop.
+Results are cached (`reports.cache`) by (subtree path, period, today, figure set, data version).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import and_, case, event, func, literal, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, literal, select
 from sqlmodel import col
 
-from partygraph import config, rollups
 from partygraph.context import Context
-from partygraph.models.assistance import AssistanceCase, Fund, HelpEntry, Loan, Pairing
+from partygraph.models.assistance import AssistanceCase, Fund, HelpEntry, Loan
 from partygraph.models.candidate import Candidate, CandidateStep
 from partygraph.models.common import table_of
-from partygraph.models.evaluation import Flag, FollowUp, Outcome
+from partygraph.models.evaluation import Flag, Outcome
 from partygraph.models.member import EDUCATION_RANK, Education, Member
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, Organization
 from partygraph.models.rollup import MemberTally
+from partygraph.reports import rollup
+from partygraph.reports.cache import cached
+from partygraph.reports.figures import BY_DIM
 from partygraph.rules.base import age_on
 from partygraph.scope import path_range
 
 SEGMENT = PATH_SEGMENT_WIDTH + 1  # "00000042."
 DIRECT = "direct"  # the bucket of rows attached to the parent itself
 
-AGE_BANDS = ("le35", "36_45", "46_60", "61_79", "ge80")
-AGE_BAND_LABELS = {
-    "le35": ("35岁及以下", "35 or under"),
-    "36_45": ("36–45岁", "36–45"),
-    "46_60": ("46–60岁", "46–60"),
-    "61_79": ("61–79岁", "61–79"),
-    "ge80": ("80岁及以上", "80 or over"),
-}
-FLOW_KINDS = ("applied", "activist", "target", "admitted", "converted", "exited")
-FLOW_LABELS = {
-    "applied": ("递交申请", "Applied"),
-    "activist": ("确定积极分子", "Made activist"),
-    "target": ("确定发展对象", "Made development target"),
-    "admitted": ("接收预备党员", "Admitted (probationary)"),
-    "converted": ("预备党员转正", "Converted to full"),
-    "exited": ("退出", "Exited"),
-}
 FLOW_STEPS = {
     "application": "applied",
     "activist_decided": "activist",
@@ -81,8 +54,6 @@ FLOW_STEPS = {
     "not_admitted": "exited",
     "cancel_probation": "exited",
 }
-COHORT_KEYS = ("total", "women", "age_le35", "junior_high_plus", "senior_high_plus", "junior_college_plus", "front_line")
-
 # The figure groups; a caller may ask for a subset.
 GROUPS = ("members", "population", "candidates", "flows", "cohort", "evaluation", "assistance")
 
@@ -210,21 +181,6 @@ class Breakdown:
 # --------------------------------------------------------------------------- the statements
 
 
-def age_band(age: int) -> str:
-    """The roster's age band of an age reached in the period's year (see rollups.py)."""
-    for top, band in ((35, "le35"), (45, "36_45"), (60, "46_60"), (79, "61_79")):
-        if age <= top:
-            return band
-    return "ge80"
-
-
-def _years_before(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year - years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year - years, day=28)
-
-
 def _as_date(v: Any) -> date:
     return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
 
@@ -250,12 +206,12 @@ class _Runner:
     def scope(self, column: Any) -> Any:
         return path_range(column, self.org.path)
 
-    # -- members: whole subtrees from the roster rollup (rollups.py), this organisation and
+    # -- members: whole subtrees from the roster rollup (reports/rollup.py), this organisation and
     # each child; the 直属 row is the difference
     def members(self) -> None:
         parent = col(Organization.parent_id) == self.org.id if self.org.path else col(Organization.parent_id).is_(None)
         kids = self.session.execute(select(col(Organization.id), col(Organization.path)).where(parent)).all()
-        tallies = rollups.read(self.session, [k for k, _ in kids] + ([self.org.id] if self.org.path else []))
+        tallies = rollup.read(self.session, [k for k, _ in kids] + ([self.org.id] if self.org.path else []))
         direct = Counter(tallies.get(self.org.id, Counter()))
         for kid_id, path in kids:
             self._tally(path, tallies[kid_id])
@@ -264,10 +220,9 @@ class _Runner:
 
     def _tally(self, raw: str, counts: Counter) -> None:
         for (dim, value), n in counts.items():
-            if dim == "birth_year":
-                self.add(raw, "age_band", age_band(self.end.year - int(value)), n)
-            else:
-                self.add(raw, dim, value, n)
+            figure = BY_DIM.get(dim)
+            if figure is not None and figure.tally is not None:  # a figure no longer declared is not shown
+                self.add(raw, figure.name, figure.tally.shown(value, self.end), n)
 
     # -- population: the finest organisations with a population figure (none below them has
     # one, so nested figures are never counted twice) and the roster of their subtrees
@@ -433,202 +388,7 @@ def compute(ctx: Context, org: Organization, start: date, end: date, groups: tup
     return Breakdown(org, start, end, total, dict(r.buckets), children, dict(r.monthly))
 
 
-# --------------------------------------------------------------------------- alerts
-
-# The four areas whose alerts `allAlerts` merges, in its order.
-ALERT_AREAS = ("pipeline", "branch_life", "evaluation", "assistance")
-ALERT_AREA_LABELS = {
-    "pipeline": ("发展党员", "Developing members"),
-    "branch_life": ("组织生活", "Branch life"),
-    "evaluation": ("评议考核", "Evaluations"),
-    "assistance": ("关怀帮扶", "Assistance"),
-}
-
-# What an alert is about, to find the path that places it in a bucket: ("org", organisation
-# id), or a record kind and id when the alert names no organisation.
-AlertRef = tuple[str, int]
-
-
-@dataclass(frozen=True)
-class AlertEntry:
-    area: str
-    code: str
-    ref: AlertRef
-
-
-@dataclass
-class AlertBreakdown:
-    """Alert counts by code over a subtree, bucketed like `Breakdown` (child path or DIRECT)."""
-
-    total: Counter
-    buckets: dict[str, Counter]
-    areas: dict[str, str]  # code → area
-
-
-def evaluation_ref(org_id: int | None, follow_up_id: int | None, flag_id: int | None) -> AlertRef:
-    """An evaluation alert's organisation, or the follow-up or flag it is about when it names none."""
-    if org_id is not None:
-        return ("org", org_id)
-    if follow_up_id is not None:
-        return ("follow_up", follow_up_id)
-    return ("flag", flag_id or 0)
-
-
-def alert_entries(ctx: Context, org: Organization) -> list[AlertEntry]:
-    """Every alert of the subtree from the services behind the four areas' alert fields (the
-    rules decide, so this runs them, one pass per area, not a GROUP BY)."""
-    from partygraph.services import assistance, branch_life, candidate, evaluation
-
-    if org.id is None:
-        return []
-    out = [
-        AlertEntry("pipeline", s.alert.code, ("org", s.org_id))
-        for s in candidate.subtree_alerts(ctx, org.id)
-    ]
-    out += [
-        AlertEntry("branch_life", s.alert.code, ("org", s.org_id))
-        for s in branch_life.branch_life_alerts(ctx, org.id)
-    ]
-    out += [
-        AlertEntry("evaluation", e.code, evaluation_ref(e.org_id, e.follow_up_id, e.flag_id))
-        for e in evaluation.alerts(ctx, org.path)
-    ]
-    out += [
-        AlertEntry("assistance", a.alert.code, (a.object_type, a.object_id))
-        for a in assistance.alerts(ctx, org_id=org.id)
-    ]
-    return out
-
-
-# Where each kind of AlertRef finds its path(s).
-_REF_COLUMNS: dict[str, tuple[Any, ...]] = {
-    "org": (Organization.id, Organization.path),
-    "follow_up": (FollowUp.id, FollowUp.org_path),
-    "flag": (Flag.id, Flag.org_path),
-    "AssistanceCase": (AssistanceCase.id, AssistanceCase.org_path),
-    "Loan": (Loan.id, Loan.org_path),
-    # the helped side first: a pairing's promises are about the members it helps
-    "Pairing": (Pairing.id, Pairing.org_path, Pairing.agency_org_path),
-}
-
-
-def alert_paths(ctx: Context, refs: Any) -> dict[AlertRef, tuple[str, ...]]:
-    """The path(s) of what each alert is about: one statement per kind of record (per 500 ids)."""
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for kind, rid in refs:
-        wanted[kind].add(rid)
-    out: dict[AlertRef, tuple[str, ...]] = {}
-    for kind, ids in wanted.items():
-        cols = _REF_COLUMNS.get(kind)
-        if cols is None:
-            continue
-        ordered = sorted(ids)
-        for i in range(0, len(ordered), 500):
-            for row in ctx.session.execute(
-                select(*cols).where(cols[0].in_(ordered[i : i + 500]))
-            ).all():
-                out[(kind, row[0])] = tuple(p for p in row[1:] if p)
-    return out
-
-
-def alert_bucket(paths: tuple[str, ...], parent_path: str) -> str:
-    """The child path whose subtree holds the alert, or DIRECT (about the parent itself, or
-    nothing found): every alert of the parent lands in exactly one bucket, so the sum holds."""
-    width = len(parent_path) + SEGMENT
-    for path in paths:
-        if path.startswith(parent_path):
-            return path[:width] if len(path) >= width else DIRECT
-    return DIRECT
-
-
-def alert_breakdown_of(ctx: Context, org: Organization) -> AlertBreakdown:
-    entries = alert_entries(ctx, org)
-    paths = alert_paths(ctx, (e.ref for e in entries))
-    buckets: dict[str, Counter] = defaultdict(Counter)
-    areas: dict[str, str] = {}
-    for e in entries:
-        buckets[alert_bucket(paths.get(e.ref, ()), org.path)][e.code] += 1
-        areas.setdefault(e.code, e.area)
-    total: Counter = Counter()
-    for counter in buckets.values():
-        total.update(counter)
-    return AlertBreakdown(total, dict(buckets), areas)
-
-
-def alert_counts(ctx: Context, org: Organization) -> Counter:
-    """Alert counts by code over the subtree: the four areas of `allAlerts`."""
-    return alert_breakdown_of(ctx, org).total
-
-
-# --------------------------------------------------------------------------- cache
-
-CACHE_TTL = 60.0
-CACHE_MAX = 512
-
-_lock = threading.Lock()
-_local_version = 0
-_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
-
-
-@event.listens_for(Session, "after_flush")
-def _mark_dirty(session: Session, _flush_context: Any) -> None:
-    # Any written row: the result cache (graphql.result_cache) keeps whole query results.
-    if session.new or session.dirty or session.deleted:
-        session.info["stats_dirty"] = True
-
-
-@event.listens_for(Session, "after_bulk_update")
-@event.listens_for(Session, "after_bulk_delete")
-def _mark_bulk(update_context: Any) -> None:
-    update_context.session.info["stats_dirty"] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _bump_on_commit(session: Session) -> None:
-    if session.info.pop("stats_dirty", False):
-        bump()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    session.info.pop("stats_dirty", None)
-
-
-def bump() -> None:
-    """Invalidate every cached figure (called on commit of a write to a counted table)."""
-    global _local_version
-    with _lock:
-        _local_version += 1
-        _cache.clear()
-
-
-# Plain SQL: run on every request that may be answered from a cache, where the ORM's
-# statement building would cost more than the statement itself.
-_DATA_VERSION = text(
-    "SELECT max(id), count(id) FROM audit_event"
-    " WHERE id > coalesce((SELECT max(id) FROM audit_event), 0) - 1000"
-)
-
-
-def data_version(session: Session) -> tuple[int, int, int]:
-    """(process counter, newest audit id, audit rows among the last 1,000 ids): one statement."""
-    row = session.execute(_DATA_VERSION).one()
-    return (_local_version, int(row[0] or 0), int(row[1] or 0))
-
-
-def cached(ctx: Context, key: tuple[Any, ...], produce: Any) -> Any:
-    full = (key, ctx.today(), config.settings_key(ctx.settings), data_version(ctx.session))
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(full)
-        if hit is not None and now - hit[0] < CACHE_TTL:
-            return hit[1]
-    value = produce()
-    with _lock:
-        if len(_cache) >= CACHE_MAX:
-            _cache.clear()
-        _cache[full] = (now, value)
-    return value
+# --------------------------------------------------------------------------- cached, by child
 
 
 def breakdown(ctx: Context, org: Organization, start: date, end: date, groups: tuple[str, ...] = GROUPS) -> Breakdown:
@@ -636,25 +396,8 @@ def breakdown(ctx: Context, org: Organization, start: date, end: date, groups: t
     return cached(ctx, ("breakdown", org.path, org.id, start, end, groups), lambda: compute(ctx, org, start, end, groups))
 
 
-def alert_breakdown(ctx: Context, org: Organization) -> AlertBreakdown:
-    """The cached `alert_breakdown_of`: the org row must have been loaded in the viewer's scope
-    (the subtree is then inside it, so the counts do not depend on the viewer)."""
-    return cached(ctx, ("alerts", org.path, org.id), lambda: alert_breakdown_of(ctx, org))
-
-
-def alerts(ctx: Context, org: Organization) -> Counter:
-    return alert_breakdown(ctx, org).total
-
-
 def default_period(today: date) -> tuple[date, date]:
     return date(today.year, 1, 1), today
-
-
-def child_of(b: Breakdown, key: str) -> Organization | None:
-    for c in b.children:
-        if c.path == key:
-            return c
-    return None
 
 
 def rows_by_child(
@@ -678,86 +421,6 @@ def rows_by_child(
     if DIRECT in b.buckets or DIRECT in also:
         out.append((None, b.buckets.get(DIRECT) or Figures()))
     return out
-
-
-# --------------------------------------------------------------------------- labels
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def _by_value(labels: Mapping[E, tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """A label table keyed by the enum values (the keys a figure's counter holds)."""
-    return {k.value: v for k, v in labels.items()}
-
-
-def _labels() -> dict[str, dict[str, tuple[str, str]]]:
-    from partygraph.models.member import EDUCATION_LABELS, GENDER_LABELS, MEMBER_STATUS_LABELS
-    from partygraph.rules.assistance import CASE_STATUS_LABELS, CAUSE_LABELS, HELP_LABELS
-    from partygraph.rules.candidate import STAGE_LABELS
-    from partygraph.rules.catalogue import CATALOGUE
-    from partygraph.rules.evaluation import FLAG_LABELS, GRADE_LABELS
-
-    yes_no = {"yes": ("是", "Yes"), "no": ("否", "No")}
-    return {
-        "status": _by_value(MEMBER_STATUS_LABELS),
-        "gender": _by_value(GENDER_LABELS),
-        "education": _by_value(EDUCATION_LABELS),
-        "age_band": AGE_BAND_LABELS,
-        "front_line": yes_no,
-        "rural": yes_no,
-        "stage": _by_value(STAGE_LABELS),
-        "flow": FLOW_LABELS,
-        "cohort": {
-            "total": ("新党员", "New members"),
-            "women": ("女性", "Women"),
-            "age_le35": ("35岁及以下", "Aged 35 or under"),
-            "junior_high_plus": ("初中及以上", "Junior high or above"),
-            "senior_high_plus": ("高中及以上", "Senior high or above"),
-            "junior_college_plus": ("大专及以上", "Junior college or above"),
-            "front_line": ("生产工作一线", "Front-line"),
-        },
-        "grade": _by_value(GRADE_LABELS),
-        "open_flag": _by_value(FLAG_LABELS),
-        "case_cause": _by_value(CAUSE_LABELS),
-        "case_status": _by_value(CASE_STATUS_LABELS),
-        "help_count": _by_value(HELP_LABELS),
-        "help_fen": _by_value(HELP_LABELS),
-        "alert": {code: (r.zh, r.en) for code, r in CATALOGUE.items()},
-    }
-
-
-_LABELS: dict[str, dict[str, tuple[str, str]]] | None = None
-
-# The order keys are shown in (others follow, sorted).
-ORDER = {
-    "age_band": AGE_BANDS,
-    "flow": FLOW_KINDS,
-    "cohort": COHORT_KEYS,
-    "front_line": ("yes", "no"),
-    "rural": ("yes", "no"),
-}
-
-
-def label(figure: str, key: str, lang: str = "zh") -> str:
-    global _LABELS
-    if _LABELS is None:
-        _LABELS = _labels()
-    pair = _LABELS.get(figure, {}).get(key)
-    if pair is None:
-        return str(key)
-    return pair[0] if lang == "zh" else pair[1]
-
-
-def keys_of(figure: str, counter: Counter, *, all_known: bool = False) -> list[str]:
-    """The keys to show for a figure: the known ones in their order (all of them when asked),
-    then any other key found in the data, sorted."""
-    global _LABELS
-    if _LABELS is None:
-        _LABELS = _labels()
-    known = list(ORDER.get(figure, ())) or [str(k) for k in _LABELS.get(figure, {})]
-    present = [k for k in known if all_known or counter.get(k)]
-    extra = sorted(str(k) for k, v in counter.items() if v and str(k) not in known)
-    return present + extra
 
 
 def month_range(start: date, end: date) -> list[str]:

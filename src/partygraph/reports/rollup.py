@@ -1,6 +1,8 @@
 """Keep `member_tally` (subtree member counts per figure) true on every write.
 
-Every flush that adds or changes a member moves its counts: minus one for each figure
+The write path calls `apply_pending` before each flush (the session class the factory makes,
+`partygraph.db.UnitOfWork`): no listener is installed on SQLAlchemy's Session, so a session
+made elsewhere does not touch the rollup. Every flush that adds or changes a member moves its counts: minus one for each figure
 value it had, at each organisation on its old path; plus one for each value it has, at each
 organisation on its new path (an organisation path is the chain of its ancestors' ids).
 The deltas are applied with one upsert per (organisation, figure, value) in the flush's
@@ -9,10 +11,7 @@ orders. Moving an organisation carries its subtree's counts from the old ancesto
 new ones (`move_subtree`), because the move rewrites paths with bulk UPDATEs the ORM
 does not see. Bulk loaders call `rebuild`.
 
-What is counted: every member by status; members on the roster (probationary and full)
-by gender, education, ethnicity, front line, rural, and birth year. Ages come from the
-birth year: the age reached in the year a period ends, as the yearly party statistics
-count it (党内统计 counts ages at 31 December); that keeps the rollup exact.
+What is counted: the figures of `reports.figures` with a bucket rule (`Figure.tally`).
 """
 
 from __future__ import annotations
@@ -21,19 +20,18 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, event, func, inspect, select, text
+from sqlalchemy import Connection, bindparam, delete, func, inspect, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from partygraph.models.common import table_of
-from partygraph.models.member import ACTIVE_STATUSES, Member
+from partygraph.models.member import Member
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, Organization
 from partygraph.models.rollup import MemberTally
+from partygraph.reports.figures import ON_ROSTER, TALLIED, TRACKED, tallied
 
-ACTIVE = frozenset(s.value for s in ACTIVE_STATUSES)
-TRACKED = ("org_path", "status", "gender", "education", "ethnicity", "front_line", "rural", "birth_date")
 Key = tuple[int, str, str]  # (organisation id, figure, value)
 
 
@@ -50,23 +48,9 @@ def ancestor_paths(path: str) -> dict[int, str]:
     return {int(path[i : i + PATH_SEGMENT_WIDTH]): path[: i + step] for i in range(0, len(path), step)}
 
 
-def _yes(flag: Any) -> str:
-    return "yes" if flag else "no"
-
-
 def figures(values: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """The (figure, value) pairs one member counts in."""
-    status = str(values["status"])
-    yield "status", status
-    if status not in ACTIVE:
-        return
-    yield "roster", "total"
-    yield "gender", str(values["gender"])
-    yield "education", str(values["education"])
-    yield "ethnicity", str(values["ethnicity"])
-    yield "front_line", _yes(values["front_line"])
-    yield "rural", _yes(values["rural"])
-    yield "birth_year", str(values["birth_date"])[:4]
+    yield from tallied(values)
 
 
 def _add(deltas: Counter, paths: dict[int, str], values: dict[str, Any], sign: int) -> None:
@@ -93,8 +77,9 @@ def _before(obj: Member) -> dict[str, Any]:
     return old
 
 
-@event.listens_for(Session, "before_flush")
-def _on_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
+def apply_pending(session: Session) -> None:
+    """Move the counts of the members this flush will write, in its transaction: called by
+    the write path before every flush (`partygraph.db.UnitOfWork.flush`)."""
     deltas: Counter = Counter()
     paths: dict[int, str] = {}
     for obj in session.new:
@@ -171,19 +156,8 @@ def rebuild(conn: Connection) -> None:
     depth's subtree counts added to its parents, deepest first (one statement per figure and
     one per level)."""
     conn.execute(delete(table_of(MemberTally)))
-    year = "substr(cast(birth_date AS TEXT), 1, 4)"
-    on_roster = "status IN ('" + "', '".join(sorted(ACTIVE)) + "')"
-    yes = "CASE WHEN {} THEN 'yes' ELSE 'no' END"
-    direct = [
-        ("status", "status", "TRUE"),
-        ("roster", "'total'", on_roster),
-        ("gender", "gender", on_roster),
-        ("education", "education", on_roster),
-        ("ethnicity", "ethnicity", on_roster),
-        ("front_line", yes.format("front_line"), on_roster),
-        ("rural", yes.format("rural"), on_roster),
-        ("birth_year", year, on_roster),
-    ]
+    on_roster = "status IN ('" + "', '".join(sorted(ON_ROSTER)) + "')"
+    direct = [(f.tally_dim, f.tally.sql(), on_roster if f.roster_only else "TRUE") for f in TALLIED if f.tally is not None]
     for dim, value, where in direct:
         conn.execute(
             text(
