@@ -20,7 +20,7 @@ from starlette.routing import Route
 from strawberry.relay import GlobalID
 
 from partygraph.admin.core import Page, numbered_page, page
-from partygraph.admin.pages.members import global_id, org_options
+from partygraph.admin.forms import global_id, org_options
 from partygraph.rules import catalogue
 
 

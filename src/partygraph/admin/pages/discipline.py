@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from partygraph.admin.core import Page, page
-from partygraph.admin.pages.members import error_status, global_id, is_htmx, read_form
+from partygraph.admin.forms import error_status, global_id, is_htmx, read_form
 
 
 def N_(text: str) -> str:

@@ -14,7 +14,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from partygraph.admin.core import Page, page
-from partygraph.admin.pages.members import (
+from partygraph.admin.field_errors import FieldErrors
+from partygraph.admin.forms import (
     N_,
     Form,
     done,
@@ -70,7 +71,7 @@ async def render(
     org: dict[str, Any],
     *,
     values: dict[str, Any],
-    errors: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
     fields: list[str] | None = None,
     status_code: int = 200,
     **extra: Any,
@@ -220,7 +221,7 @@ async def move(p: Page) -> Response:
     if code:
         found = (await p.run("OrgByCode", {"code": code}))["organization"]
         if found is None:
-            form.errors["parentCode"] = p.t("未找到该编码的组织，或不在您的管理范围内")
+            form.error("parentCode", N_("未找到该编码的组织，或不在您的管理范围内"))
         else:
             parent_id = found["id"]
     else:

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from strawberry.relay import GlobalID
 
 from partygraph.admin.core import Page, page
-from partygraph.admin.pages.members import (
+from partygraph.admin.forms import (
     Form,
     done,
     error_status,
@@ -204,7 +204,7 @@ def _read(form: Form, *, creating: bool) -> dict[str, Any]:
         out["kind"] = form.choice("kind", [k for k, _ in KINDS])
     year = form.integer("firstYear")
     if year is None and "firstYear" not in form.errors:
-        form.errors["firstYear"] = form.p.t("请填写年度")
+        form.error("firstYear", N_("请填写年度"))
     out["firstYear"] = year
     for name, _ in NUMBER_FIELDS:
         out[name] = form.integer(name) or 0
