@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -36,9 +37,28 @@ class OperationError(RuntimeError):
     """A GraphQL error in an admin operation: a bug, not a user mistake (those come back as unions)."""
 
 
+FRAGMENTS_DIR = OPERATIONS_DIR / "fragments"
+# `...Name` spreads a named fragment; `... on Type` is an inline fragment.
+_SPREAD = re.compile(r"\.\.\.\s*(?!on\b)([_A-Za-z][_0-9A-Za-z]*)")
+
+
 @cache
 def operation(name: str) -> str:
-    return (OPERATIONS_DIR / f"{name}.graphql").read_text(encoding="utf-8")
+    """admin/operations/<name>.graphql with the shared fragments it spreads (operations/
+    fragments/<Fragment>.graphql, one fragment a file), and those they spread, appended: a
+    fragment appears once in a document and only where used (GraphQL refuses unused ones)."""
+    text = (OPERATIONS_DIR / f"{name}.graphql").read_text(encoding="utf-8")
+    defined = set(re.findall(r"^fragment\s+(\w+)", text, re.MULTILINE))
+    wanted = [f for f in _SPREAD.findall(text) if f not in defined]
+    while wanted:
+        fragment = wanted.pop()
+        if fragment in defined:
+            continue
+        source = (FRAGMENTS_DIR / f"{fragment}.graphql").read_text(encoding="utf-8")
+        defined.add(fragment)
+        text += "\n" + source
+        wanted.extend(f for f in _SPREAD.findall(source) if f not in defined)
+    return text
 
 
 def state_of(request: Request) -> Any:

@@ -24,6 +24,7 @@ from starlette.routing import Route
 from partygraph.admin.core import Page, numbered_page, page
 from partygraph.admin.field_errors import INVALID_INPUT, FieldError, FieldErrors
 from partygraph.admin.forms import (
+    N_,
     done,
     error_status,
     global_id,
@@ -36,12 +37,6 @@ from partygraph.admin.forms import (
 from partygraph.context import Context
 from partygraph.jobs import store_for
 from partygraph.services import account as account_service
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
 
 PAGE_SIZE = 20
 CSV_PAGE = 100

@@ -17,17 +17,10 @@ from urllib.parse import quote, urlencode
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
-from strawberry.relay import GlobalID
 
 from partygraph.admin.core import Page, numbered_page, page
-from partygraph.admin.forms import global_id, org_options
+from partygraph.admin.forms import N_, global_id, home_org, org_options
 from partygraph.rules import catalogue
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
 
 AREAS = [
     ("pipeline", N_("发展党员")),
@@ -72,16 +65,11 @@ def list_url(params: dict[str, Any], **changes: Any) -> str:
     return "/admin/alerts" + ("?" + query if query else "")
 
 
-def _home(p: Page) -> str:
-    assert p.viewer is not None
-    return str(GlobalID("Organization", str(p.viewer.org_id)))
-
-
 async def _load(p: Page, params: dict[str, str], **paging: Any) -> dict[str, Any]:
     data = await p.run(
         "AlertList",
         {
-            "under": params["under"] or _home(p),
+            "under": params["under"] or home_org(p),
             "area": [params["area"]] if params["area"] else None,
             "code": [params["kind"]] if params["kind"] else None,
             "directlyUnder": bool(params["direct"]),

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from partygraph.admin.core import OperationError, Page, enum_values, page, submit
-from partygraph.admin.field_errors import FieldErrors
+from partygraph.admin.field_errors import FieldErrors, field_errors
 from partygraph.admin.forms import (
     N_,
     Form,
@@ -636,12 +636,6 @@ async def meeting_page(p: Page) -> Response:
     )
 
 
-def _api_errors(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The error beside its field, with its code (`attachments.2` beside the attachments)."""
-    field = (payload.get("field") or "_").split(".")[0]
-    return {field: {"code": payload.get("code"), "message": payload.get("message")}}
-
-
 @page(write=True)
 async def meeting_edit(p: Page) -> Response:
     """Correct the meeting record: every field of the form is sent, the API changes (and
@@ -675,7 +669,7 @@ async def meeting_edit(p: Page) -> Response:
         payload = (await p.run("MeetingUpdate", {"input": inp}))["updateMeeting"]
         if payload["__typename"] == "MeetingRecordPayload":
             return done(p, f"/admin/branch-life/meetings/{meeting['id']}")
-        errors, status_code = _api_errors(payload), error_status(payload)
+        errors, status_code = field_errors(payload), error_status(payload)
     edit = _edit_form(meeting, form.values(), errors)
     if is_htmx(p):
         return p.render(
@@ -791,10 +785,10 @@ def _render_forms(
     # `typed`: what the form shows in its fields (a dict's `values` would shadow it in Jinja).
     forms = {name: {"typed": defaults.get(name, {}), "errors": {}, "general": []} for name in specs}
     if posted:
-        field_errors, general = split_errors(errors or {}, specs[posted][1])
+        beside, general = split_errors(errors or {}, specs[posted][1])
         forms[posted] = {
             "typed": form.values() if form else {},
-            "errors": field_errors,
+            "errors": beside,
             "general": general,
         }
     chosen = specs[posted][0] if posted and is_htmx(p) else template

@@ -7,6 +7,7 @@ change is a mutation, and its error union is shown where the clerk is looking.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from strawberry.relay import GlobalID
 from partygraph.admin.core import Page, enum_values, form_errors, page, submit
 from partygraph.admin.field_errors import INVALID_INPUT, FieldError, FieldErrors
 from partygraph.admin.forms import N_, camel, done, error_status, global_id, is_htmx
+from partygraph.admin.views import save
 
 TALLY_SOURCES = ["peer", "masses"]  # entered as tallies in the grid
 GRADE_SOURCES = ["committee", "township_review"]  # one body's grade
@@ -898,19 +900,39 @@ def _optional_number(form: FormData, name: str, kind: type) -> int | float | Non
         raise _FormError(name, N_("请填写数字")) from None
 
 
+async def _cadre_change(
+    p: Page, member_id: str, key: str, operation: str, field: str, read: Callable[[], dict[str, Any]]
+) -> Response:
+    """One change on a cadre's page: `read` builds the mutation's input from the form (a
+    _FormError shows beside its field, under `key`: the form it came from), then back to the
+    page, or to the form with the mutation's error."""
+
+    async def again(errors: FieldErrors, status: int) -> Response:
+        return await _cadre_page(p, member_id, errors={key: errors}, status_code=status)
+
+    try:
+        variables = read()
+    except _FormError as exc:
+        return await again(exc.errors(p), 422)
+    return await save(
+        p, operation, field, variables, invalid={}, again=again, redirect=lambda _: f"/admin/evaluation/cadres/{member_id}"
+    )
+
+
 @page(write=True)
 async def appoint(p: Page) -> Response:
     """Appoint the member to a post (or re-appoint after a step-down); a trial gets its checkpoints."""
     member_id = global_id(p.request.path_params["member_id"], "Member")
     form = await p.request.form()
-    try:
+
+    def read() -> dict[str, Any]:
         org = str(form.get("orgId") or "")
         if not org:
             raise _FormError("orgId", N_("请选择任职组织"))
         post = str(form.get("post") or "")
         if post not in POSTS:
             raise _FormError("post", N_("请选择职务"))
-        variables = {
+        return {
             "memberId": member_id,
             "orgId": global_id(org, "Organization"),
             "post": post,
@@ -918,14 +940,8 @@ async def appoint(p: Page) -> Response:
             "title": _text(form, "title"),
             "trial": form.get("trial") == "1",
         }
-    except _FormError as exc:
-        return await _cadre_page(
-            p, member_id, errors={"appoint": exc.errors(p)}, status_code=422
-        )
-    payload, errors, status = await submit(p, "CadreAppoint", "appointCadre", {"input": variables})
-    if payload is not None:
-        return done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={"appoint": errors}, status_code=status)
+
+    return await _cadre_change(p, member_id, "appoint", "CadreAppoint", "appointCadre", read)
 
 
 @page(write=True)
@@ -933,29 +949,12 @@ async def step_down(p: Page) -> Response:
     aid = global_id(p.request.path_params["id"], "CadreAppointment")
     form = await p.request.form()
     member_id = global_id(str(form.get("memberId") or ""), "Member")
-    try:
+
+    def read() -> dict[str, Any]:
         on = _date(form, "on", p.state.clock())
-        version = _int(form, "version")
-    except _FormError as exc:
-        return await _cadre_page(
-            p, member_id, errors={aid: exc.errors(p)}, status_code=422
-        )
-    payload, errors, status = await submit(
-        p,
-        "CadreStepDown",
-        "stepDownCadre",
-        {
-            "input": {
-                "id": aid,
-                "version": version,
-                "on": on,
-                "reason": str(form.get("reason") or ""),
-            }
-        },
-    )
-    if payload is not None:
-        return done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={aid: errors}, status_code=status)
+        return {"id": aid, "version": _int(form, "version"), "on": on, "reason": str(form.get("reason") or "")}
+
+    return await _cadre_change(p, member_id, aid, "CadreStepDown", "stepDownCadre", read)
 
 
 @page(write=True)
@@ -963,37 +962,20 @@ async def warn(p: Page) -> Response:
     aid = global_id(p.request.path_params["id"], "CadreAppointment")
     form = await p.request.form()
     member_id = global_id(str(form.get("memberId") or ""), "Member")
-    key = f"warn:{aid}"
-    try:
+
+    def read() -> dict[str, Any]:
         on = _date(form, "on", p.state.clock())
-        due = _date(form, "dueOn", on)
-    except _FormError as exc:
-        return await _cadre_page(
-            p, member_id, errors={key: exc.errors(p)}, status_code=422
-        )
-    payload, errors, status = await submit(
-        p,
-        "CadreWarn",
-        "warnCadre",
-        {
-            "input": {
-                "appointmentId": aid,
-                "on": on,
-                "dueOn": due,
-                "reason": str(form.get("reason") or ""),
-            }
-        },
-    )
-    if payload is not None:
-        return done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={key: errors}, status_code=status)
+        return {"appointmentId": aid, "on": on, "dueOn": _date(form, "dueOn", on), "reason": str(form.get("reason") or "")}
+
+    return await _cadre_change(p, member_id, f"warn:{aid}", "CadreWarn", "warnCadre", read)
 
 
 @page(write=True)
 async def record_assessment(p: Page) -> Response:
     member_id = global_id(p.request.path_params["member_id"], "Member")
     form = await p.request.form()
-    try:
+
+    def read() -> dict[str, Any]:
         variables = {
             "memberId": member_id,
             "year": _int(form, "year"),
@@ -1009,16 +991,9 @@ async def record_assessment(p: Page) -> Response:
         }
         if variables["rating"] not in enum_values("CadreRating"):
             raise _FormError("rating", N_("请选择考核等次"))
-    except _FormError as exc:
-        return await _cadre_page(
-            p, member_id, errors={"assessment": exc.errors(p)}, status_code=422
-        )
-    payload, errors, status = await submit(
-        p, "CadreRecordAssessment", "recordCadreAssessment", {"input": variables}
-    )
-    if payload is not None:
-        return done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={"assessment": errors}, status_code=status)
+        return variables
+
+    return await _cadre_change(p, member_id, "assessment", "CadreRecordAssessment", "recordCadreAssessment", read)
 
 
 routes = [
