@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from strawberry.relay.types import GlobalIDValueError
 
-from partygraph.admin.field_errors import FieldErrors, field_errors
+from partygraph.admin.field_errors import FieldErrors, payload_errors
 from partygraph.auth import CSRF_HEADER, SESSION_CSRF_KEY, request_language, viewer_from_session
 from partygraph.context import Context, Viewer
 from partygraph.errors import DomainError
@@ -291,8 +291,8 @@ def environment(templates_dir: str) -> Environment:
     return env
 
 
-# A mutation's error union as {form field or '_': FieldError} for inline display.
-form_errors = field_errors
+# A mutation's error union as {form field or '_': FieldError} for inline display (no code badge).
+form_errors = payload_errors
 
 
 ERROR_STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}

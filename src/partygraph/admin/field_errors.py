@@ -13,11 +13,12 @@ INVALID_INPUT = "INVALID_INPUT"
 
 
 class FieldError(dict[str, str]):
-    """One error beside a field: a mapping {code, message} (the form macros show the code
-    as a badge) that prints as its message where a template shows it bare."""
+    """One error beside a field: a mapping {code, message, badge} that prints as its message
+    where a template shows it bare. `badge` is the code the form macros show before the
+    message: the code itself on the forms that show rule codes, empty on the others."""
 
-    def __init__(self, code: str | None, message: str | None) -> None:
-        super().__init__(code=code or "", message=message or "")
+    def __init__(self, code: str | None, message: str | None, *, badge: bool = True) -> None:
+        super().__init__(code=code or "", message=message or "", badge=(code or "") if badge else "")
 
     @property
     def code(self) -> str:
@@ -57,11 +58,16 @@ def form_field(path: str | None) -> str:
     return camel(parts[0])
 
 
-def field_errors(payload: dict[str, Any], aliases: dict[str, str] | None = None) -> FieldErrors:
+def field_errors(payload: dict[str, Any], aliases: dict[str, str] | None = None, *, badge: bool = True) -> FieldErrors:
     """A mutation's error union in the one shape; {} for its payload. `aliases` puts an error
     beside the field the form shows for it (a year span error on its first year)."""
     if payload.get("__typename", "").endswith("Payload"):
         return {}
     field = form_field(payload.get("field"))
     field = (aliases or {}).get(field, field)
-    return {field: FieldError(payload.get("code"), payload.get("message"))}
+    return {field: FieldError(payload.get("code"), payload.get("message"), badge=badge)}
+
+
+def payload_errors(payload: dict[str, Any]) -> FieldErrors:
+    """`field_errors` for the forms that show the message without the rule code."""
+    return field_errors(payload, badge=False)

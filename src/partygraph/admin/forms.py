@@ -24,19 +24,15 @@ from partygraph.admin.field_errors import (
     camel,
     field_errors,
     form_field,
+    payload_errors,
 )
 
-__all__ = ["INVALID_INPUT", "FieldError", "FieldErrors", "camel", "field_errors", "form_field"]
+__all__ = ["INVALID_INPUT", "FieldError", "FieldErrors", "camel", "field_errors", "form_field", "payload_errors"]
 
 
 def N_(text: str) -> str:
     """Marks a UI string for the catalog (tests/admin/test_i18n.py); templates translate it."""
     return text
-
-
-def payload_errors(payload: dict[str, Any]) -> FieldErrors:
-    """`field_errors` without aliases (the name older pages import)."""
-    return field_errors(payload)
 
 
 def error_status(payload: dict[str, Any]) -> int:
@@ -106,6 +102,9 @@ class Form:
     """A posted form read field by field; shape errors (a date that is not a date) go to
     `errors`, in the one shape, before any mutation runs."""
 
+    # Whether its errors show their code (INVALID_INPUT) as a badge, like the page's API errors.
+    badge = False
+
     def __init__(self, p: Page, data: FormData) -> None:
         self.p = p
         self.data = data
@@ -116,7 +115,7 @@ class Form:
         return {k: (v if isinstance(v, str) else "") for k, v in self.data.items()}
 
     def error(self, name: str, text: str) -> None:
-        self.errors[name] = FieldError(INVALID_INPUT, self.p.t(text))
+        self.errors[name] = FieldError(INVALID_INPUT, self.p.t(text), badge=self.badge)
 
     def text(self, name: str) -> str:
         value = self.data.get(name, "")

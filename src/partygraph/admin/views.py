@@ -27,16 +27,17 @@ async def save(
     again: Again,
     redirect: Callable[[dict[str, Any]], str],
     aliases: dict[str, str] | None = None,
+    badge: bool = False,
 ) -> Response:
     """An edit view's POST. A form the page found invalid (`invalid`, or no `variables`: a
     versioned form posted without its version) comes back with 422 and no mutation run;
     otherwise the mutation `operation` runs with `{"input": variables}` and its payload under
     `field` either redirects (`redirect(payload)`) or comes back with the error beside its
-    field (`aliases`: a field the form shows under another name)."""
+    field (`aliases`: a field the form shows under another name; `badge`: with its code)."""
     if invalid or variables is None:
         return await again(invalid, 422)
     payload = (await p.run(operation, {"input": variables}))[field]
-    errors = field_errors(payload, aliases)
+    errors = field_errors(payload, aliases, badge=badge)
     if errors:
         return await again(errors, error_status(payload))
     return done(p, redirect(payload))

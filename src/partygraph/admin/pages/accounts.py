@@ -360,9 +360,9 @@ async def change_password(p: Page) -> Response:
     old, new, again = (form.data.get(k, "") for k in PASSWORD_FIELDS)
     errors: FieldErrors = {}
     if not isinstance(new, str) or not new:
-        errors["newPassword"] = FieldError(INVALID_INPUT, p.t("请填写新密码"))
+        errors["newPassword"] = FieldError(INVALID_INPUT, p.t("请填写新密码"), badge=False)
     elif new != again:
-        errors["newPassword2"] = FieldError(INVALID_INPUT, p.t("两次输入的新密码不一致"))
+        errors["newPassword2"] = FieldError(INVALID_INPUT, p.t("两次输入的新密码不一致"), badge=False)
     if not errors:
         payload = (await p.run("AccountChangePassword", {"input": {"oldPassword": str(old), "newPassword": str(new)}}))["changeMyPassword"]
         errors = payload_errors(payload)

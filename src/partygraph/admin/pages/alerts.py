@@ -20,7 +20,6 @@ from starlette.routing import Route
 
 from partygraph.admin.core import Page, numbered_page, page
 from partygraph.admin.forms import N_, global_id, home_org, org_options
-from partygraph.rules import catalogue
 
 AREAS = [
     ("pipeline", N_("发展党员")),
@@ -118,18 +117,28 @@ def target(a: dict[str, Any]) -> tuple[str | None, str]:
     return None, ""
 
 
-def rows_of(alerts: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+def labelled(code: str, title: str, lang: str) -> str:
+    """What screens show for a rule, "title（code）"; just the code when the API has no title for it."""
+    if title == code:
+        return code
+    return f"{title}（{code}）" if lang == "zh" else f"{title} ({code})"
+
+
+def rows_of(alerts: list[dict[str, Any]], kinds: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The alerts as the list shows them, titled by the API's titles of their kinds."""
+    titles = {k["code"]: k["label"] for k in kinds}
     out = []
     for a in alerts:
         href, text = target(a)
+        title = titles.get(a["code"], a["code"])
         out.append(
             {
                 **a,
                 "area": AREA_OF_TYPE.get(a["__typename"], ""),
                 "href": href,
                 "text": text,
-                "title": catalogue.title(a["code"], lang),
-                "label": catalogue.labelled(a["code"], lang),
+                "title": title,
+                "label": labelled(a["code"], title, lang),
             }
         )
     return out
@@ -137,7 +146,7 @@ def rows_of(alerts: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
 
 def titled(kinds: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """The kinds with what the rule filter shows: the rule's title and its code."""
-    return [{**k, "label": catalogue.labelled(k["code"], lang)} for k in kinds]
+    return [{**k, "label": labelled(k["code"], k["label"], lang)} for k in kinds]
 
 
 async def _org_choices(p: Page, org: dict[str, Any]) -> list[dict[str, Any]]:
@@ -174,7 +183,7 @@ async def alert_list(p: Page) -> Response:
         "area_counts": {
             area: sum(k["count"] for k in kinds if k["area"] == area) for area, _label in AREAS
         },
-        "alerts": rows_of(data["allAlerts"], p.lang),
+        "alerts": rows_of(data["allAlerts"], data["alertKinds"], p.lang),
         **paging,
         "list_url": lambda **changes: list_url(params, **changes),
         "areas": AREAS,
@@ -208,7 +217,7 @@ async def export(p: Page, params: dict[str, str], fmt: str) -> Response:
     from partygraph import exports
 
     data = await _load(p, params)
-    rows = rows_of(data["allAlerts"], p.lang)
+    rows = rows_of(data["allAlerts"], data["alertKinds"], p.lang)
     title = p.t("预警提醒")
     ds = exports.Dataset(
         title=title,

@@ -101,7 +101,9 @@ MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 
 
 class Form(forms.Form):
-    """The toolkit's form, plus amounts of money in yuan."""
+    """The toolkit's form, plus amounts of money in yuan; its errors show their code."""
+
+    badge = True
 
     def fen(self, name: str, *, required: bool = False) -> int | None:
         return self.parsed(

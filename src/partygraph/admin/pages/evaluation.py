@@ -74,7 +74,7 @@ class _FormError(Exception):
         self.field, self.message = field, message
 
     def errors(self, p: Page) -> FieldErrors:
-        return {self.field: FieldError(INVALID_INPUT, p.t(self.message))}
+        return {self.field: FieldError(INVALID_INPUT, p.t(self.message), badge=False)}
 
 
 def _labels(p: Page, enum: str) -> dict[str, str]:
@@ -420,9 +420,9 @@ async def save_raters(p: Page) -> Response:
     errors: FieldErrors = {}
     for i, r in enumerate(typed):
         if r["grade"] not in enum_values("EvaluationGrade"):
-            errors[f"rater-{i}"] = FieldError(INVALID_INPUT, p.t(N_("请选择等次")))
+            errors[f"rater-{i}"] = FieldError(INVALID_INPUT, p.t(N_("请选择等次")), badge=False)
     if not typed:
-        errors["_"] = FieldError(INVALID_INPUT, p.t(N_("请至少填写一名评议人的等次")))
+        errors["_"] = FieldError(INVALID_INPUT, p.t(N_("请至少填写一名评议人的等次")), badge=False)
     if errors:
         return _render_raters(
             p, await _subject(p, sid), source, typed, errors=errors, status_code=422
