@@ -224,26 +224,27 @@ async def save_row(p: Page) -> Response:
         )
     data = await p.run("EvaluationRecordRow", {"input": variables})
     payload = data["recordEvaluation"]
+    keep = None if payload["__typename"] == "Conflict" else submitted
+    return await _row_answer(p, sid, payload, kept=keep, saved=True)
+
+
+async def _row_answer(
+    p: Page, sid: str, payload: dict[str, Any], *, kept: dict[str, str] | None, saved: bool = False
+) -> Response:
+    """A grid row after a change: the changed row (and the round's progress and blockers
+    refresh), or the row read again with the error beside what was typed (`kept`)."""
     if payload["__typename"] == "EvaluationSubjectPayload":
-        response = p.render(
-            "evaluation/_row.html",
-            s=payload["subject"],
-            form=None,
-            error=None,
-            saved=True,
-            **_common(p),
-        )
-        # The round's progress and blockers refresh.
+        shown = {"saved": True} if saved else {}
+        response = p.render("evaluation/_row.html", s=payload["subject"], form=None, error=None, **shown, **_common(p))
         response.headers["HX-Trigger"] = "evaluationSaved"
         return response
     fresh = await p.run("EvaluationRow", {"id": sid})
     if not fresh.get("node"):
         raise HTTPException(404)
-    keep = None if payload["__typename"] == "Conflict" else submitted
     return p.render(
         "evaluation/_row.html",
         s=fresh["node"],
-        form=keep,
+        form=kept,
         error=payload["message"],
         status_code=error_status(payload),
         **_common(p),
@@ -264,24 +265,7 @@ async def withdraw_row(p: Page) -> Response:
         "reason": str(form.get("withdraw_reason") or ""),
     }
     data = await p.run("EvaluationWithdrawSubject", {"input": variables})
-    payload = data["withdrawEvaluationSubject"]
-    if payload["__typename"] == "EvaluationSubjectPayload":
-        response = p.render(
-            "evaluation/_row.html", s=payload["subject"], form=None, error=None, **_common(p)
-        )
-        response.headers["HX-Trigger"] = "evaluationSaved"
-        return response
-    fresh = await p.run("EvaluationRow", {"id": sid})
-    if not fresh.get("node"):
-        raise HTTPException(404)
-    return p.render(
-        "evaluation/_row.html",
-        s=fresh["node"],
-        form=submitted,
-        error=payload["message"],
-        status_code=error_status(payload),
-        **_common(p),
-    )
+    return await _row_answer(p, sid, data["withdrawEvaluationSubject"], kept=submitted)
 
 
 @page(write=True)
