@@ -10,7 +10,7 @@ from typing import Any
 from graphql import parse, validate
 from sqlalchemy import func, select
 
-from partygraph.admin.core import OPERATIONS_DIR
+from partygraph.admin.core import operation
 from partygraph.graphql.schema import build_schema
 from partygraph.models.evaluation import ModelSite, OrgAssessment, SourceResult
 from tests.admin.test_evaluation_pages import hx, open_round, row_id, rows, version_of
@@ -37,7 +37,7 @@ def test_the_operations_validate() -> None:
     schema = build_schema()._schema
     for name in OPERATIONS:
         assert not validate(
-            schema, parse((OPERATIONS_DIR / f"{name}.graphql").read_text(encoding="utf-8"))
+            schema, parse(operation(name))
         ), name
 
 

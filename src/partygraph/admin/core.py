@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from strawberry.relay.types import GlobalIDValueError
 
+from partygraph.admin.field_errors import FieldErrors, payload_errors
 from partygraph.auth import CSRF_HEADER, SESSION_CSRF_KEY, request_language, viewer_from_session
 from partygraph.context import Context, Viewer
 from partygraph.errors import DomainError
@@ -35,9 +37,28 @@ class OperationError(RuntimeError):
     """A GraphQL error in an admin operation: a bug, not a user mistake (those come back as unions)."""
 
 
+FRAGMENTS_DIR = OPERATIONS_DIR / "fragments"
+# `...Name` spreads a named fragment; `... on Type` is an inline fragment.
+_SPREAD = re.compile(r"\.\.\.\s*(?!on\b)([_A-Za-z][_0-9A-Za-z]*)")
+
+
 @cache
 def operation(name: str) -> str:
-    return (OPERATIONS_DIR / f"{name}.graphql").read_text(encoding="utf-8")
+    """admin/operations/<name>.graphql with the shared fragments it spreads (operations/
+    fragments/<Fragment>.graphql, one fragment a file), and those they spread, appended: a
+    fragment appears once in a document and only where used (GraphQL refuses unused ones)."""
+    text = (OPERATIONS_DIR / f"{name}.graphql").read_text(encoding="utf-8")
+    defined = set(re.findall(r"^fragment\s+(\w+)", text, re.MULTILINE))
+    wanted = [f for f in _SPREAD.findall(text) if f not in defined]
+    while wanted:
+        fragment = wanted.pop()
+        if fragment in defined:
+            continue
+        source = (FRAGMENTS_DIR / f"{fragment}.graphql").read_text(encoding="utf-8")
+        defined.add(fragment)
+        text += "\n" + source
+        wanted.extend(f for f in _SPREAD.findall(source) if f not in defined)
+    return text
 
 
 def state_of(request: Request) -> Any:
@@ -107,6 +128,26 @@ class Page:
     def t(self, text: str) -> str:
         return translate(text, self.lang)
 
+    async def load_labels(self) -> None:
+        """The API's enum labels, read once per process (they change only with the code)."""
+        if not _ENUM_LABELS:
+            for enum in (await self.run("EnumLabels"))["enumLabels"]:
+                _ENUM_LABELS[enum["name"]] = {v["value"]: (v["zh"], v["en"]) for v in enum["values"]}
+
+    def label(self, enum: str, value: str | None) -> str:
+        """An enum value's label in the request's language (the value itself if unlabelled)."""
+        if value is None:
+            return ""
+        zh_en = _ENUM_LABELS.get(enum, {}).get(str(value))
+        if zh_en is None:
+            return str(value)
+        return zh_en[0] if self.lang == "zh" else zh_en[1]
+
+    def choices(self, enum: str, only: list[str] | tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+        """(value, label) of an enum's values, in the enum's order (or in the order of `only`)."""
+        values = only if only is not None else enum_values(enum)
+        return [(v, self.label(enum, v)) for v in values]
+
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         env = environment(str(self.state.settings.templates_dir))
         html = env.get_template(template).render(
@@ -117,12 +158,22 @@ class Page:
             csrf=csrf_token(self.request),
             htmx=self.request.headers.get("hx-request") == "true",
             today=self.state.clock(),
+            enum_label=self.label,
             **values,
         )
         return HTMLResponse(html, status_code=status_code)
 
     def close(self) -> None:
         self.session.close()
+
+
+# Enum name → value → (zh, en): the API's enumLabels, loaded by the first signed-in request.
+_ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {}
+
+
+def enum_values(enum: str) -> list[str]:
+    """An enum's values as the API answers them, in the enum's order."""
+    return list(_ENUM_LABELS.get(enum, {}))
 
 
 # What a query answers for an id or a parameter taken from the URL that names nothing.
@@ -192,6 +243,7 @@ def page(*, write: bool = False) -> Callable[[Handler], Callable[[Request], Awai
                     if request.headers.get("hx-request") == "true":
                         return Response(status_code=204, headers={"HX-Redirect": FORCED_PASSWORD_PAGE})
                     return RedirectResponse(FORCED_PASSWORD_PAGE, 303)
+                await p.load_labels()
                 try:
                     return await handler(p)
                 except HTTPException as exc:
@@ -239,11 +291,8 @@ def environment(templates_dir: str) -> Environment:
     return env
 
 
-def form_errors(payload: dict[str, Any]) -> dict[str, str]:
-    """A mutation's error union as {field or '_': message} for inline display."""
-    if payload.get("__typename", "").endswith("Payload"):
-        return {}
-    return {payload.get("field") or "_": payload.get("message", "")}
+# A mutation's error union as {form field or '_': FieldError} for inline display (no code badge).
+form_errors = payload_errors
 
 
 ERROR_STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
@@ -252,8 +301,8 @@ E = TypeVar("E", bound=dict[str, Any])
 
 @overload
 async def submit(
-    p: Page, name: str, field: str, variables: dict[str, Any], invalid: dict[str, str] | None = None
-) -> tuple[dict[str, Any] | None, dict[str, str], int]: ...
+    p: Page, name: str, field: str, variables: dict[str, Any], invalid: FieldErrors | None = None
+) -> tuple[dict[str, Any] | None, FieldErrors, int]: ...
 @overload
 async def submit(
     p: Page,

@@ -30,6 +30,7 @@ from partygraph.graphql.queries.branch_life import BranchLifeQuery
 from partygraph.graphql.queries.candidate import CandidateQuery
 from partygraph.graphql.queries.core import CoreQuery
 from partygraph.graphql.queries.evaluation import EvaluationQuery
+from partygraph.graphql.queries.labels import LabelsQuery
 from partygraph.graphql.queries.plan import PlanQuery
 from partygraph.graphql.queries.settings import SettingsQuery
 from partygraph.graphql.queries.stats import StatsQuery
@@ -47,7 +48,7 @@ from partygraph.graphql.types.organization import OrganizationType
 from partygraph.graphql.types.plan import NODE_TYPES as PLAN_NODE_TYPES
 from partygraph.graphql.view import PerRequestIntrospection
 
-Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery, AccountQuery, AccessLogQuery, SignInQuery))
+Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery, AccountQuery, AccessLogQuery, SignInQuery, LabelsQuery))
 Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation, PlanMutation, DisciplineMutation, CandidateVoteMutation, AccountMutation, SignInMutation))
 
 # Types reachable only through `node(id)` must be named here.

@@ -22,7 +22,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from partygraph.admin.core import Page, numbered_page, page
-from partygraph.admin.pages.members import (
+from partygraph.admin.field_errors import INVALID_INPUT, FieldError, FieldErrors
+from partygraph.admin.forms import (
+    N_,
     done,
     error_status,
     global_id,
@@ -35,12 +37,6 @@ from partygraph.admin.pages.members import (
 from partygraph.context import Context
 from partygraph.jobs import store_for
 from partygraph.services import account as account_service
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
 
 PAGE_SIZE = 20
 CSV_PAGE = 100
@@ -188,7 +184,7 @@ def _require_admin_page(p: Page) -> None:
         raise HTTPException(403, p.t("当前账号不能管理账号"))
 
 
-async def _create_form(p: Page, values: dict[str, Any], errors: dict[str, str], status_code: int = 200) -> Response:
+async def _create_form(p: Page, values: dict[str, Any], errors: FieldErrors, status_code: int = 200) -> Response:
     orgs, roles = await _options(p)
     inline, general = split_errors(errors, CREATE_FIELDS)
     return p.render(
@@ -232,7 +228,7 @@ async def _account(p: Page) -> dict[str, Any]:
 
 
 async def _detail(p: Page, account: dict[str, Any], *, values: dict[str, Any] | None = None,
-                  errors: dict[str, str] | None = None, status_code: int = 200) -> Response:  # fmt: skip
+                  errors: FieldErrors | None = None, status_code: int = 200) -> Response:  # fmt: skip
     orgs, roles = await _options(p) if account["canAdminister"] else ([], [])
     inline, general = split_errors(errors or {}, EDIT_FIELDS)
     values = values or {"displayName": account["displayName"], "role": account["role"], "orgId": account["organization"]["id"], "version": str(account["version"])}
@@ -362,11 +358,11 @@ async def change_password(p: Page) -> Response:
         return p.render("accounts/password.html", forced=forced, errors={}, general=[], rules=password_rules(p))
     form = await read_form(p)
     old, new, again = (form.data.get(k, "") for k in PASSWORD_FIELDS)
-    errors: dict[str, str] = {}
+    errors: FieldErrors = {}
     if not isinstance(new, str) or not new:
-        errors["newPassword"] = p.t("请填写新密码")
+        errors["newPassword"] = FieldError(INVALID_INPUT, p.t("请填写新密码"), badge=False)
     elif new != again:
-        errors["newPassword2"] = p.t("两次输入的新密码不一致")
+        errors["newPassword2"] = FieldError(INVALID_INPUT, p.t("两次输入的新密码不一致"), badge=False)
     if not errors:
         payload = (await p.run("AccountChangePassword", {"input": {"oldPassword": str(old), "newPassword": str(new)}}))["changeMyPassword"]
         errors = payload_errors(payload)

@@ -17,17 +17,9 @@ from urllib.parse import quote, urlencode
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
-from strawberry.relay import GlobalID
 
 from partygraph.admin.core import Page, numbered_page, page
-from partygraph.admin.pages.members import global_id, org_options
-from partygraph.rules import catalogue
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
+from partygraph.admin.forms import N_, global_id, home_org, org_options
 
 AREAS = [
     ("pipeline", N_("发展党员")),
@@ -72,16 +64,11 @@ def list_url(params: dict[str, Any], **changes: Any) -> str:
     return "/admin/alerts" + ("?" + query if query else "")
 
 
-def _home(p: Page) -> str:
-    assert p.viewer is not None
-    return str(GlobalID("Organization", str(p.viewer.org_id)))
-
-
 async def _load(p: Page, params: dict[str, str], **paging: Any) -> dict[str, Any]:
     data = await p.run(
         "AlertList",
         {
-            "under": params["under"] or _home(p),
+            "under": params["under"] or home_org(p),
             "area": [params["area"]] if params["area"] else None,
             "code": [params["kind"]] if params["kind"] else None,
             "directlyUnder": bool(params["direct"]),
@@ -130,18 +117,28 @@ def target(a: dict[str, Any]) -> tuple[str | None, str]:
     return None, ""
 
 
-def rows_of(alerts: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+def labelled(code: str, title: str, lang: str) -> str:
+    """What screens show for a rule, "title（code）"; just the code when the API has no title for it."""
+    if title == code:
+        return code
+    return f"{title}（{code}）" if lang == "zh" else f"{title} ({code})"
+
+
+def rows_of(alerts: list[dict[str, Any]], kinds: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The alerts as the list shows them, titled by the API's titles of their kinds."""
+    titles = {k["code"]: k["label"] for k in kinds}
     out = []
     for a in alerts:
         href, text = target(a)
+        title = titles.get(a["code"], a["code"])
         out.append(
             {
                 **a,
                 "area": AREA_OF_TYPE.get(a["__typename"], ""),
                 "href": href,
                 "text": text,
-                "title": catalogue.title(a["code"], lang),
-                "label": catalogue.labelled(a["code"], lang),
+                "title": title,
+                "label": labelled(a["code"], title, lang),
             }
         )
     return out
@@ -149,7 +146,7 @@ def rows_of(alerts: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
 
 def titled(kinds: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """The kinds with what the rule filter shows: the rule's title and its code."""
-    return [{**k, "label": catalogue.labelled(k["code"], lang)} for k in kinds]
+    return [{**k, "label": labelled(k["code"], k["label"], lang)} for k in kinds]
 
 
 async def _org_choices(p: Page, org: dict[str, Any]) -> list[dict[str, Any]]:
@@ -186,7 +183,7 @@ async def alert_list(p: Page) -> Response:
         "area_counts": {
             area: sum(k["count"] for k in kinds if k["area"] == area) for area, _label in AREAS
         },
-        "alerts": rows_of(data["allAlerts"], p.lang),
+        "alerts": rows_of(data["allAlerts"], data["alertKinds"], p.lang),
         **paging,
         "list_url": lambda **changes: list_url(params, **changes),
         "areas": AREAS,
@@ -220,7 +217,7 @@ async def export(p: Page, params: dict[str, str], fmt: str) -> Response:
     from partygraph import exports
 
     data = await _load(p, params)
-    rows = rows_of(data["allAlerts"], p.lang)
+    rows = rows_of(data["allAlerts"], data["alertKinds"], p.lang)
     title = p.t("预警提醒")
     ds = exports.Dataset(
         title=title,

@@ -16,19 +16,15 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from strawberry.relay import GlobalID
 
 from partygraph import exports
+from partygraph.admin import forms
 from partygraph.admin.core import OperationError, Page, page, submit
+from partygraph.admin.field_errors import FieldError, FieldErrors
+from partygraph.admin.forms import N_, done, field_errors, global_id, is_htmx
 from partygraph.rules.assistance import parse_yuan
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
 
 PAGE_SIZE = 30
 CSV_PAGE = 100
@@ -104,122 +100,15 @@ MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 # --- small helpers ---------------------------------------------------------------------------------
 
 
-def _gid(value: str | None, type_name: str) -> str:
-    """A global id of the given type, or 404."""
-    try:
-        gid = GlobalID.from_id(str(value or ""))
-    except Exception:  # noqa: BLE001 - an undecodable id is simply not found
-        raise HTTPException(404) from None
-    if gid.type_name != type_name:
-        raise HTTPException(404)
-    return str(gid)
+class Form(forms.Form):
+    """The toolkit's form, plus amounts of money in yuan; its errors show their code."""
 
-
-def _is_htmx(p: Page) -> bool:
-    return p.request.headers.get("hx-request") == "true"
-
-
-def _done(p: Page, url: str) -> Response:
-    if _is_htmx(p):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, 303)
-
-
-def _errors(payload: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """A mutation's error union as {field or '_': {code, message}} for inline display."""
-    if payload.get("__typename", "").endswith("Payload"):
-        return {}
-    return {
-        payload.get("field") or "_": {
-            "code": payload.get("code", ""),
-            "message": payload.get("message", ""),
-        }
-    }
-
-
-class Form:
-    """A posted form; shape errors (a date that is not a date, an amount that is not money) go to `errors`."""
-
-    def __init__(self, p: Page, data: Any) -> None:
-        self.p, self.data = p, data
-        self.errors: dict[str, dict[str, str]] = {}
-
-    def values(self) -> dict[str, str]:
-        return {k: v for k, v in self.data.items() if isinstance(v, str)}
-
-    def _err(self, name: str, text: str) -> None:
-        self.errors[name] = {"code": "INVALID_INPUT", "message": self.p.t(text)}
-
-    def text(self, name: str) -> str | None:
-        v = self.data.get(name, "")
-        return v.strip() or None if isinstance(v, str) else None
-
-    def date(self, name: str, *, required: bool = False) -> str | None:
-        raw = self.text(name)
-        if not raw:
-            if required:
-                self._err(name, N_("请填写日期"))
-            return None
-        try:
-            return date.fromisoformat(raw).isoformat()
-        except ValueError:
-            self._err(name, N_("日期格式应为 YYYY-MM-DD"))
-            return None
+    badge = True
 
     def fen(self, name: str, *, required: bool = False) -> int | None:
-        raw = self.text(name)
-        if not raw:
-            if required:
-                self._err(name, N_("请填写金额"))
-            return None
-        try:
-            return parse_yuan(raw)
-        except ValueError:
-            self._err(name, N_("金额格式应为元，最多两位小数，如 1200.50"))
-            return None
-
-    def integer(self, name: str) -> int | None:
-        raw = self.text(name)
-        if not raw:
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            self._err(name, N_("请填写整数"))
-            return None
-
-    def choice(
-        self, name: str, allowed: list[tuple[str, str]] | list[str], *, required: bool = True
-    ) -> str | None:
-        keys = [a[0] if isinstance(a, tuple) else a for a in allowed]
-        raw = self.text(name)
-        if raw in keys:
-            return raw
-        if raw or required:
-            self._err(name, N_("请选择一项"))
-        return None
-
-    def many(self, name: str, allowed: list[tuple[str, str]]) -> list[str]:
-        """The ticked boxes of a group, in the order offered."""
-        ticked = {v for v in self.data.getlist(name) if isinstance(v, str)}
-        if ticked - {a[0] for a in allowed}:
-            self._err(name, N_("请选择一项"))
-        return [a[0] for a in allowed if a[0] in ticked]
-
-    def gid(self, name: str, type_name: str, *, required: bool = True) -> str | None:
-        raw = self.text(name)
-        if not raw:
-            if required:
-                self._err(name, N_("请选择一项"))
-            return None
-        try:
-            gid = GlobalID.from_id(raw)
-            if gid.type_name != type_name:
-                raise ValueError(raw)
-        except Exception:  # noqa: BLE001
-            self._err(name, N_("请选择一项"))
-            return None
-        return str(gid)
+        return self.parsed(
+            name, parse_yuan, N_("金额格式应为元，最多两位小数，如 1200.50"), missing=N_("请填写金额"), required=required
+        )
 
 
 async def _form(p: Page) -> Form:
@@ -263,7 +152,7 @@ def _case_filter(p: Page) -> tuple[dict[str, Any], dict[str, Any]]:
     if params["search"]:
         f["search"] = params["search"]
     if params["under"]:
-        f["under"] = _gid(params["under"], "Organization")
+        f["under"] = global_id(params["under"], "Organization")
     return params, f
 
 
@@ -333,13 +222,13 @@ async def case_list(p: Page) -> Response:
 @page()
 async def case_new(p: Page) -> Response:
     values: dict[str, Any] = {"appliedOn": p.state.clock().isoformat()}
-    errors: dict[str, dict[str, str]] = {}
+    errors: FieldErrors = {}
     status = 200
     if p.request.method == "POST":
         form = await _form(p)
         values = form.values()
         family = []
-        for line in (form.text("familyMembers") or "").splitlines():
+        for line in (form.optional("familyMembers") or "").splitlines():
             parts = [x.strip() for x in re.split(r"[,，、\s]+", line.strip()) if x.strip()]
             if parts:
                 family.append(
@@ -351,16 +240,16 @@ async def case_new(p: Page) -> Response:
             "appliedOn": form.date("appliedOn", required=True),
             "familyMembers": family,
             "yearlyIncomeFen": form.fen("yearlyIncome"),
-            "situation": form.text("situation"),
+            "situation": form.optional("situation"),
             "standard": form.choice("standard", STANDARDS, required=False),
-            "standardNote": form.text("standardNote"),
-            "application": form.text("application"),
+            "standardNote": form.optional("standardNote"),
+            "application": form.optional("application"),
         }
         result, errors, status = await submit(
-            p, "AssistanceOpenCase", "openAssistanceCase", {"input": data}, form.errors, _errors
+            p, "AssistanceOpenCase", "openAssistanceCase", {"input": data}, form.errors, field_errors
         )
         if result is not None:
-            return _done(p, f"/admin/assistance/{result['assistanceCase']['id']}")
+            return done(p, f"/admin/assistance/{result['assistanceCase']['id']}")
     elif p.request.query_params.get("member"):
         values["memberId"] = p.request.query_params["member"]
     search = p.request.query_params.get("q") or None
@@ -382,7 +271,7 @@ async def case_new(p: Page) -> Response:
 
 async def _load_case(p: Page) -> dict[str, Any]:
     data = await p.run(
-        "AssistanceCasePage", {"id": _gid(p.request.path_params["id"], "AssistanceCase")}
+        "AssistanceCasePage", {"id": global_id(p.request.path_params["id"], "AssistanceCase")}
     )
     case = data.get("node")
     if not case:
@@ -407,7 +296,7 @@ def _case_values(case: dict[str, Any], today: date) -> dict[str, dict[str, str]]
 
 
 def _render_case(p: Page, case: dict[str, Any], *, form: str | None = None, values: dict[str, str] | None = None,
-                 errors: dict[str, dict[str, str]] | None = None, status: int = 200) -> Response:  # fmt: skip
+                 errors: FieldErrors | None = None, status: int = 200) -> Response:  # fmt: skip
     all_values = _case_values(case, p.state.clock())
     if form and values is not None:
         all_values[form] = values
@@ -421,7 +310,7 @@ def _render_case(p: Page, case: dict[str, Any], *, form: str | None = None, valu
         "help_kinds": HELP_KINDS,
         "covers": COVERS,
     }
-    if form and _is_htmx(p):
+    if form and is_htmx(p):
         return p.render("assistance/_case_form.html", status_code=status, form=form, **context)
     return p.render("assistance/detail.html", status_code=status, **context)
 
@@ -437,12 +326,12 @@ def _step_input(f: Form, case_id: str) -> dict[str, Any]:
         "version": f.integer("version") or 0,
         "step": f.choice("step", list(STEPS)),
         "on": f.date("on", required=True),
-        "record": f.text("record"),
+        "record": f.optional("record"),
         "noticeStartsOn": f.date("noticeStartsOn"),
         "noticeEndsOn": f.date("noticeEndsOn"),
-        "objections": f.text("objections"),
-        "objectionResolution": f.text("objectionResolution"),
-        "reason": f.text("reason"),
+        "objections": f.optional("objections"),
+        "objectionResolution": f.optional("objectionResolution"),
+        "reason": f.optional("reason"),
         "outcome": f.choice("outcome", OUTCOMES, required=False),
     }
 
@@ -452,12 +341,12 @@ def _visit_input(f: Form, case_id: str) -> dict[str, Any]:
         "caseId": case_id,
         "on": f.date("on", required=True),
         "occasion": f.choice("occasion", OCCASIONS),
-        "helper": f.text("helper") or "",
+        "helper": f.optional("helper") or "",
         "amountFen": f.fen("amount") or 0,
-        "goods": f.text("goods"),
-        "approver": f.text("approver"),
+        "goods": f.optional("goods"),
+        "approver": f.optional("approver"),
         "fundId": f.gid("fundId", "Fund", required=False),
-        "note": f.text("note"),
+        "note": f.optional("note"),
     }
 
 
@@ -467,8 +356,8 @@ def _grant_input(f: Form, case_id: str) -> dict[str, Any]:
         "fundId": f.gid("fundId", "Fund"),
         "amountFen": f.fen("amount", required=True),
         "on": f.date("on", required=True),
-        "approver": f.text("approver") or "",
-        "note": f.text("note"),
+        "approver": f.optional("approver") or "",
+        "note": f.optional("note"),
     }
 
 
@@ -478,10 +367,10 @@ def _loan_input(f: Form, case_id: str) -> dict[str, Any]:
         "fundId": f.gid("fundId", "Fund"),
         "amountFen": f.fen("amount", required=True),
         "on": f.date("on", required=True),
-        "approver": f.text("approver") or "",
+        "approver": f.optional("approver") or "",
         "termMonths": f.integer("termMonths"),
         "installments": f.integer("installments"),
-        "purpose": f.text("purpose"),
+        "purpose": f.optional("purpose"),
     }
 
 
@@ -490,8 +379,8 @@ def _help_input(f: Form, case_id: str) -> dict[str, Any]:
         "caseId": case_id,
         "kind": f.choice("kind", HELP_KINDS),
         "on": f.date("on", required=True),
-        "helper": f.text("helper") or "",
-        "note": f.text("note") or "",
+        "helper": f.optional("helper") or "",
+        "note": f.optional("note") or "",
     }
 
 
@@ -514,17 +403,17 @@ async def case_form(p: Page) -> Response:
     name = p.request.path_params["form"]
     if name not in CASE_FORMS:
         raise HTTPException(404)
-    case_id = _gid(p.request.path_params["id"], "AssistanceCase")
+    case_id = global_id(p.request.path_params["id"], "AssistanceCase")
     operation, field, build = CASE_FORMS[name]
     f = await _form(p)
     data = build(f, case_id)
-    result, errors, status = await submit(p, operation, field, {"input": data}, f.errors, _errors)
+    result, errors, status = await submit(p, operation, field, {"input": data}, f.errors, field_errors)
     if result is not None:
         if name == "loan":
-            return _done(p, f"/admin/loans/{result['loan']['id']}")
+            return done(p, f"/admin/loans/{result['loan']['id']}")
         if name == "pairing":
-            return _done(p, f"/admin/pairings/{result['pairing']['id']}")
-        return _done(p, f"/admin/assistance/{case_id}")
+            return done(p, f"/admin/pairings/{result['pairing']['id']}")
+        return done(p, f"/admin/assistance/{case_id}")
     case = await _load_case(p)
     values: dict[str, Any] = (
         {**f.values(), "covers": f.many("covers", COVERS)} if name == "pairing" else f.values()
@@ -539,7 +428,7 @@ async def _render_funds(
     p: Page,
     *,
     values: dict[str, str] | None = None,
-    errors: dict[str, dict[str, str]] | None = None,
+    errors: FieldErrors | None = None,
     status: int = 200,
 ) -> Response:
     values = values or {"establishedOn": p.state.clock().isoformat(), "principal": "0"}
@@ -548,7 +437,7 @@ async def _render_funds(
         if p.viewer and p.viewer.can_write
         else []
     )
-    if errors is not None and _is_htmx(p):
+    if errors is not None and is_htmx(p):
         return p.render(
             "assistance/_fund_form.html",
             status_code=status,
@@ -578,17 +467,17 @@ async def fund_create(p: Page) -> Response:
     f = await _form(p)
     data = {
         "orgId": f.gid("orgId", "Organization", required=False),
-        "name": f.text("name") or "",
+        "name": f.optional("name") or "",
         "establishedOn": f.date("establishedOn", required=True),
         "principalFen": f.fen("principal") or 0,
     }
     if data["orgId"] is None and "orgId" not in f.errors:
-        f.errors["orgId"] = {"code": "INVALID_INPUT", "message": p.t("请选择设立基金的党委")}
+        f.error("orgId", N_("请选择设立基金的党委"))
     result, errors, status = await submit(
-        p, "FundCreate", "createFund", {"input": data}, f.errors, _errors
+        p, "FundCreate", "createFund", {"input": data}, f.errors, field_errors
     )
     if result is not None:
-        return _done(p, f"/admin/funds/{result['fund']['id']}")
+        return done(p, f"/admin/funds/{result['fund']['id']}")
     return await _render_funds(p, values=f.values(), errors=errors, status=status)
 
 
@@ -628,8 +517,8 @@ BOOK_CSV = [
 
 
 async def _fund_page(p: Page, template: str, *, values: dict[str, str] | None = None,
-                     errors: dict[str, dict[str, str]] | None = None, status: int = 200) -> Response:  # fmt: skip
-    fund_id = _gid(p.request.path_params["id"], "Fund")
+                     errors: FieldErrors | None = None, status: int = 200) -> Response:  # fmt: skip
+    fund_id = global_id(p.request.path_params["id"], "Fund")
     params, f = _entry_filter(p, fund_id)
     if p.request.query_params.get("format") == "csv":
         first = await p.run("FundPage", {"id": fund_id, "filter": f, "first": CSV_PAGE})
@@ -684,23 +573,23 @@ async def fund_supervision(p: Page) -> Response:
 
 @page(write=True)
 async def fund_inflow(p: Page) -> Response:
-    fund_id = _gid(p.request.path_params["id"], "Fund")
+    fund_id = global_id(p.request.path_params["id"], "Fund")
     f = await _form(p)
     data = {
         "fundId": fund_id,
         "kind": f.choice("kind", INFLOW_KINDS),
         "amountFen": f.fen("amount", required=True),
         "on": f.date("on", required=True),
-        "approver": f.text("approver") or "",
-        "counterparty": f.text("counterparty"),
-        "note": f.text("note"),
+        "approver": f.optional("approver") or "",
+        "counterparty": f.optional("counterparty"),
+        "note": f.optional("note"),
     }
     result, errors, status = await submit(
-        p, "FundInflow", "recordFundInflow", {"input": data}, f.errors, _errors
+        p, "FundInflow", "recordFundInflow", {"input": data}, f.errors, field_errors
     )
     if result is not None:
-        return _done(p, f"/admin/funds/{fund_id}")
-    if _is_htmx(p):
+        return done(p, f"/admin/funds/{fund_id}")
+    if is_htmx(p):
         return p.render(
             "assistance/_inflow_form.html",
             status_code=status,
@@ -728,7 +617,7 @@ def _pairing_input(f: Form, kind: str, case_id: str | None = None) -> dict[str, 
         "kind": kind,
         "startedOn": f.date("startedOn", required=True),
         "covers": f.many("covers", COVERS),
-        "note": f.text("note"),
+        "note": f.optional("note"),
     }
     if kind == "branches":
         data["agencyOrgId"] = f.gid("agencyOrgId", "Organization", required=False)
@@ -744,7 +633,7 @@ async def _render_pairings(
     *,
     kind: str | None = None,
     values: dict[str, Any] | None = None,
-    errors: dict[str, dict[str, str]] | None = None,
+    errors: FieldErrors | None = None,
     status: int = 200,
 ) -> Response:
     all_values: dict[str, dict[str, Any]] = {
@@ -760,7 +649,7 @@ async def _render_pairings(
         "fields": PAIRING_FORMS,
         "options": (await p.run("PairingOptions")) if p.viewer and p.viewer.can_write else {},
     }
-    if kind and _is_htmx(p):
+    if kind and is_htmx(p):
         return p.render("assistance/_pairing_new.html", status_code=status, kind=kind, **context)
     active = p.request.query_params.get("active") == "1"
     after = p.request.query_params.get("after") or None
@@ -782,15 +671,15 @@ async def pairing_list(p: Page) -> Response:
 @page(write=True)
 async def pairing_create(p: Page) -> Response:
     f = await _form(p)
-    kind = f.text("kind") or ""
+    kind = f.optional("kind") or ""
     if kind not in PAIRING_KINDS:
         raise HTTPException(400)
     data = _pairing_input(f, kind)
     result, errors, status = await submit(
-        p, "PairingCreate", "createPairing", {"input": data}, f.errors, _errors
+        p, "PairingCreate", "createPairing", {"input": data}, f.errors, field_errors
     )
     if result is not None:
-        return _done(p, f"/admin/pairings/{result['pairing']['id']}")
+        return done(p, f"/admin/pairings/{result['pairing']['id']}")
     values = {**f.values(), "covers": data["covers"]}
     return await _render_pairings(p, kind=kind, values=values, errors=errors, status=status)
 
@@ -800,10 +689,10 @@ async def _render_pairing(
     *,
     form: str | None = None,
     values: dict[str, str] | None = None,
-    errors: dict[str, dict[str, str]] | None = None,
+    errors: FieldErrors | None = None,
     status: int = 200,
 ) -> Response:
-    data = await p.run("PairingPage", {"id": _gid(p.request.path_params["id"], "Pairing")})
+    data = await p.run("PairingPage", {"id": global_id(p.request.path_params["id"], "Pairing")})
     pairing = data.get("node")
     if not pairing:
         raise HTTPException(404, p.t("未找到该结对，或不在您的管理范围内"))
@@ -818,7 +707,7 @@ async def _render_pairing(
         "values": all_values,
         "errors": {form: errors or {}} if form else {},
     }
-    if form and _is_htmx(p):
+    if form and is_htmx(p):
         kind, _, promise_id = form.partition("-")
         if kind in ("keep", "break"):
             promise = next((pr for pr in pairing["promises"] if pr["id"] == promise_id), None)
@@ -843,7 +732,7 @@ async def pairing_detail(p: Page) -> Response:
 @page(write=True)
 async def pairing_end(p: Page) -> Response:
     """End a pairing (the page asks to confirm first): no promise can be added after."""
-    pairing_id = _gid(p.request.path_params["id"], "Pairing")
+    pairing_id = global_id(p.request.path_params["id"], "Pairing")
     f = await _form(p)
     data = {
         "id": pairing_id,
@@ -851,48 +740,48 @@ async def pairing_end(p: Page) -> Response:
         "endedOn": f.date("endedOn", required=True),
     }
     result, errors, status = await submit(
-        p, "PairingEnd", "endPairing", {"input": data}, f.errors, _errors
+        p, "PairingEnd", "endPairing", {"input": data}, f.errors, field_errors
     )
     if result is not None:
-        return _done(p, f"/admin/pairings/{pairing_id}")
+        return done(p, f"/admin/pairings/{pairing_id}")
     return await _render_pairing(p, form="end", values=f.values(), errors=errors, status=status)
 
 
 @page(write=True)
 async def promise_add(p: Page) -> Response:
-    pairing_id = _gid(p.request.path_params["id"], "Pairing")
+    pairing_id = global_id(p.request.path_params["id"], "Pairing")
     f = await _form(p)
     data = {
         "pairingId": pairing_id,
-        "text": f.text("text") or "",
+        "text": f.optional("text") or "",
         "madeOn": f.date("madeOn", required=True),
         "dueOn": f.date("dueOn", required=True),
     }
     result, errors, status = await submit(
-        p, "PromiseAdd", "addPromise", {"input": data}, f.errors, _errors
+        p, "PromiseAdd", "addPromise", {"input": data}, f.errors, field_errors
     )
     if result is not None:
-        return _done(p, f"/admin/pairings/{pairing_id}")
+        return done(p, f"/admin/pairings/{pairing_id}")
     return await _render_pairing(p, form="promise", values=f.values(), errors=errors, status=status)
 
 
 @page(write=True)
 async def promise_keep(p: Page) -> Response:
     """Mark a promise kept, with the date and how (兑现情况)."""
-    pairing_id = _gid(p.request.path_params["id"], "Pairing")
-    promise_id = _gid(p.request.path_params["promise"], "Promise")
+    pairing_id = global_id(p.request.path_params["id"], "Pairing")
+    promise_id = global_id(p.request.path_params["promise"], "Promise")
     f = await _form(p)
     data = {
         "id": promise_id,
         "version": f.integer("version") or 0,
         "keptOn": f.date("keptOn", required=True),
-        "note": f.text("note"),
+        "note": f.optional("note"),
     }
     result, errors, status = await submit(
-        p, "PromiseKeep", "keepPromise", {"input": data}, f.errors, _errors
+        p, "PromiseKeep", "keepPromise", {"input": data}, f.errors, field_errors
     )
     if result is not None:
-        return _done(p, f"/admin/pairings/{pairing_id}")
+        return done(p, f"/admin/pairings/{pairing_id}")
     return await _render_pairing(
         p, form=f"keep-{promise_id}", values=f.values(), errors=errors, status=status
     )
@@ -902,20 +791,20 @@ async def promise_keep(p: Page) -> Response:
 async def promise_break(p: Page) -> Response:
     """Record a promise as not to be kept (未兑现), with the date and the reason; the page asks
     to confirm first. Decided, it no longer shows as overdue (R-AID-16)."""
-    pairing_id = _gid(p.request.path_params["id"], "Pairing")
-    promise_id = _gid(p.request.path_params["promise"], "Promise")
+    pairing_id = global_id(p.request.path_params["id"], "Pairing")
+    promise_id = global_id(p.request.path_params["promise"], "Promise")
     f = await _form(p)
     data = {
         "id": promise_id,
         "version": f.integer("version") or 0,
         "brokenOn": f.date("brokenOn", required=True),
-        "reason": f.text("reason") or "",
+        "reason": f.optional("reason") or "",
     }
     result, errors, status = await submit(
-        p, "PromiseBreak", "breakPromise", {"input": data}, f.errors, _errors
+        p, "PromiseBreak", "breakPromise", {"input": data}, f.errors, field_errors
     )
     if result is not None:
-        return _done(p, f"/admin/pairings/{pairing_id}")
+        return done(p, f"/admin/pairings/{pairing_id}")
     return await _render_pairing(
         p, form=f"break-{promise_id}", values=f.values(), errors=errors, status=status
     )
@@ -938,16 +827,16 @@ async def _loan_page(
     p: Page,
     *,
     values: dict[str, str] | None = None,
-    errors: dict[str, dict[str, str]] | None = None,
+    errors: FieldErrors | None = None,
     status: int = 200,
 ) -> Response:
-    data = await p.run("LoanPage", {"id": _gid(p.request.path_params["id"], "Loan")})
+    data = await p.run("LoanPage", {"id": global_id(p.request.path_params["id"], "Loan")})
     loan = data.get("node")
     if not loan:
         raise HTTPException(404, p.t("未找到该借款，或不在您的管理范围内"))
     template = (
         "assistance/_repay_form.html"
-        if errors is not None and _is_htmx(p)
+        if errors is not None and is_htmx(p)
         else "assistance/loan.html"
     )
     return p.render(
@@ -966,20 +855,20 @@ async def loan_detail(p: Page) -> Response:
 
 @page(write=True)
 async def loan_repay(p: Page) -> Response:
-    loan_id = _gid(p.request.path_params["id"], "Loan")
+    loan_id = global_id(p.request.path_params["id"], "Loan")
     f = await _form(p)
     data = {
         "loanId": loan_id,
         "version": f.integer("version") or 0,
         "amountFen": f.fen("amount", required=True),
         "on": f.date("on", required=True),
-        "receivedBy": f.text("receivedBy"),
+        "receivedBy": f.optional("receivedBy"),
     }
     result, errors, status = await submit(
-        p, "LoanRepay", "repayLoan", {"input": data}, f.errors, _errors
+        p, "LoanRepay", "repayLoan", {"input": data}, f.errors, field_errors
     )
     if result is not None:
-        return _done(p, f"/admin/loans/{loan_id}")
+        return done(p, f"/admin/loans/{loan_id}")
     return await _loan_page(p, values=f.values(), errors=errors, status=status)
 
 
@@ -987,8 +876,8 @@ async def loan_repay(p: Page) -> Response:
 
 
 async def _render_allowances(
-    p: Page, values: dict[str, str], errors: dict[str, dict[str, str]], *,
-    roll_values: dict[str, str] | None = None, roll_errors: dict[str, dict[str, str]] | None = None,
+    p: Page, values: dict[str, str], errors: FieldErrors, *,
+    roll_values: dict[str, str] | None = None, roll_errors: FieldErrors | None = None,
 ) -> Response:  # fmt: skip
     year = p.state.clock().year
     options = await p.run("AllowanceOrgOptions", {"year": year})
@@ -998,9 +887,9 @@ async def _render_allowances(
     preview = None
     if values.get("kind"):
         if values["kind"] not in dict(ALLOWANCE_KINDS):
-            errors["kind"] = {"code": "INVALID_INPUT", "message": p.t("请选择一项")}
+            errors["kind"] = FieldError("INVALID_INPUT", p.t("请选择一项"))
         if not MONTH_RE.match(values.get("month", "")):
-            errors["month"] = {"code": "R-AID-13", "message": p.t("月份格式应为 YYYY-MM")}
+            errors["month"] = FieldError("R-AID-13", p.t("月份格式应为 YYYY-MM"))
         if not errors.keys() & {"kind", "month", "under"}:
             try:
                 preview = (
@@ -1010,10 +899,7 @@ async def _render_allowances(
                 )["allowanceEligibility"]
             except OperationError as exc:
                 code = "R-AID-13" if "R-AID-13" in str(exc) else "NOT_FOUND"
-                errors["month" if code == "R-AID-13" else "under"] = {
-                    "code": code,
-                    "message": str(exc).split(": ", 1)[-1],
-                }
+                errors["month" if code == "R-AID-13" else "under"] = FieldError(code, str(exc).split(": ", 1)[-1])
     return p.render(
         "assistance/allowances.html",
         status_code=422 if errors or roll_errors else 200,
@@ -1049,19 +935,19 @@ async def allowances(p: Page) -> Response:
 async def allowance_pay(p: Page) -> Response:
     """The confirmation step: only a posted, confirmed preview pays."""
     f = await _form(p)
-    values = {k: f.text(k) or "" for k in ("under", "kind", "month")}
+    values = {k: f.optional(k) or "" for k in ("under", "kind", "month")}
     data = {
         "orgId": f.gid("under", "Organization"),
         "kind": f.choice("kind", ALLOWANCE_KINDS),
         "month": values["month"],
     }
-    if f.text("confirm") != "1":
-        f.errors["confirm"] = {"code": "CONFIRM", "message": p.t("请先核对名单并勾选确认")}
+    if f.optional("confirm") != "1":
+        f.errors["confirm"] = FieldError("CONFIRM", p.t("请先核对名单并勾选确认"))
     if not f.errors:
         result = (await p.run("AllowancePay", {"input": data}))["payAllowances"]
-        errors = _errors(result)
+        errors = field_errors(result)
         if not errors:
-            return _done(p, f"/admin/allowances/runs/{result['run']['id']}")
+            return done(p, f"/admin/allowances/runs/{result['run']['id']}")
         f.errors = {"confirm": next(iter(errors.values()))}
     return await _render_allowances(
         p, values, {"confirm": f.errors.get("confirm") or next(iter(f.errors.values()))}
@@ -1079,12 +965,12 @@ async def roll_declare(p: Page) -> Response:
         "on": f.date("on", required=True),
     }
     if data["year"] is None and "year" not in f.errors:
-        f.errors["year"] = {"code": "INVALID_INPUT", "message": p.t("请填写整数")}
+        f.error("year", N_("请填写整数"))
     result, errors, _ = await submit(
-        p, "AllowanceRollDeclare", "declareAllowanceRoll", {"input": data}, f.errors, _errors
+        p, "AllowanceRollDeclare", "declareAllowanceRoll", {"input": data}, f.errors, field_errors
     )
     if result is not None:
-        return _done(p, f"/admin/allowances/rolls/{result['roll']['id']}")
+        return done(p, f"/admin/allowances/rolls/{result['roll']['id']}")
     values = {"under": "", "kind": "", "month": p.state.clock().strftime("%Y-%m")}
     return await _render_allowances(p, values, {}, roll_values=f.values(), roll_errors=errors)
 
@@ -1093,18 +979,18 @@ async def _roll_page(
     p: Page,
     *,
     values: dict[str, Any] | None = None,
-    errors: dict[str, dict[str, str]] | None = None,
+    errors: FieldErrors | None = None,
     status: int = 200,
 ) -> Response:
     data = await p.run(
-        "AllowanceRollPage", {"id": _gid(p.request.path_params["id"], "AllowanceRoll")}
+        "AllowanceRollPage", {"id": global_id(p.request.path_params["id"], "AllowanceRoll")}
     )
     roll = data.get("node")
     if not roll:
         raise HTTPException(404)
     template = (
         "assistance/_roll_form.html"
-        if errors is not None and _is_htmx(p)
+        if errors is not None and is_htmx(p)
         else "assistance/allowance_roll.html"
     )
     return p.render(
@@ -1124,7 +1010,7 @@ async def roll_detail(p: Page) -> Response:
 
 @page(write=True)
 async def roll_step(p: Page) -> Response:
-    roll_id = _gid(p.request.path_params["id"], "AllowanceRoll")
+    roll_id = global_id(p.request.path_params["id"], "AllowanceRoll")
     raw = await p.request.form()
     f = Form(p, raw)
     strike = [str(v) for v in raw.getlist("strike") if isinstance(v, str) and v]
@@ -1134,13 +1020,13 @@ async def roll_step(p: Page) -> Response:
         "step": (f.choice("step", ["verify", "confirm", "post"]) or "verify").upper(),
         "on": f.date("on", required=True),
         "strikeMemberIds": strike,
-        "note": f.text("note"),
+        "note": f.optional("note"),
     }
     result, errors, status = await submit(
-        p, "AllowanceRollAdvance", "advanceAllowanceRoll", {"input": data}, f.errors, _errors
+        p, "AllowanceRollAdvance", "advanceAllowanceRoll", {"input": data}, f.errors, field_errors
     )
     if result is not None:
-        return _done(p, f"/admin/allowances/rolls/{roll_id}")
+        return done(p, f"/admin/allowances/rolls/{roll_id}")
     return await _roll_page(
         p, values={**f.values(), "strike": strike}, errors=errors, status=status
     )
@@ -1148,7 +1034,7 @@ async def roll_step(p: Page) -> Response:
 
 @page()
 async def allowance_run(p: Page) -> Response:
-    data = await p.run("AllowanceRun", {"id": _gid(p.request.path_params["id"], "AllowanceRun")})
+    data = await p.run("AllowanceRun", {"id": global_id(p.request.path_params["id"], "AllowanceRun")})
     run = data.get("node")
     if not run:
         raise HTTPException(404)

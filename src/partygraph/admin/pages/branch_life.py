@@ -19,28 +19,26 @@ from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
-from strawberry.relay import GlobalID
 
-from partygraph.admin.core import OperationError, Page, page, submit
-from partygraph.admin.pages.members import (
+from partygraph.admin.core import OperationError, Page, enum_values, page, submit
+from partygraph.admin.field_errors import FieldErrors, field_errors
+from partygraph.admin.forms import (
+    N_,
     Form,
     done,
     error_status,
+    global_id,
     is_htmx,
     org_options,
+    org_param,
     payload_errors,
     read_form,
     split_errors,
 )
-from partygraph.models.meeting import MEETING_KIND_LABELS, MeetingKind
-from partygraph.rules.branch_life import FOUR_STEP_LABELS, FourStep
 
-STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
-KINDS = [(k.value, MEETING_KIND_LABELS[k][0]) for k in MeetingKind]
 ATTENDANCE = [("present", "出席"), ("excused", "请假"), ("absent", "缺席")]
-N_ = str  # marks Python strings for the catalog; templates translate them
 POSTS = [
     ("secretary", "书记"),
     ("deputy_secretary", "副书记"),
@@ -49,25 +47,6 @@ POSTS = [
     ("publicity_officer", "宣传委员"),
     ("committee_member", "委员"),
 ]
-STEPS = [(s.name.upper(), FOUR_STEP_LABELS[s][0]) for s in FourStep]
-
-
-def _gid(value: str | None, type_name: str) -> str:
-    try:
-        gid = GlobalID.from_id(str(value or ""))
-    except Exception:  # noqa: BLE001 - an undecodable id is simply not found
-        raise HTTPException(404) from None
-    if gid.type_name != type_name:
-        raise HTTPException(404)
-    return str(gid)
-
-
-def _org(p: Page) -> str:
-    raw = p.request.query_params.get("org")
-    if raw:
-        return _gid(raw, "Organization")
-    assert p.viewer is not None
-    return str(GlobalID("Organization", str(p.viewer.org_id)))
 
 
 def _text(data: FormData, name: str) -> str:
@@ -97,12 +76,6 @@ def _error(payload: dict[str, Any]) -> dict[str, Any] | None:
         "message": payload.get("message"),
         "field": payload.get("field"),
     }
-
-
-def _done(p: Page, url: str) -> Response:
-    if p.request.headers.get("hx-request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, 303)
 
 
 def _month_bounds(year: int, month: int) -> tuple[str, str]:
@@ -142,7 +115,7 @@ async def _month_context(p: Page, org: str, year: int, month: int) -> dict[str, 
 
 @page()
 async def calendar(p: Page) -> Response:
-    org = _org(p)
+    org = org_param(p)
     year, month = _year_month(p)
     data = await p.run("CalendarPage", {"org": org, "year": year})
     if not data.get("node") or not data.get("branchCalendar"):
@@ -168,12 +141,12 @@ FLAG_DECISIONS = {
 async def decide_flag(p: Page) -> Response:
     """A person decides an R-MEM flag from the calendar's alert list."""
     data = await p.request.form()
-    org = _gid(_text(data, "org_id"), "Organization")
+    org = global_id(_text(data, "org_id"), "Organization")
     payload = (
         await p.run(
             "CalendarDecideFlag",
             {
-                "member": _gid(_text(data, "member_id"), "Member"),
+                "member": global_id(_text(data, "member_id"), "Member"),
                 "flag": _text(data, "flag"),
                 "raisedOn": _date(_text(data, "raised_on")) or "",
                 "decision": _text(data, "decision"),
@@ -185,18 +158,18 @@ async def decide_flag(p: Page) -> Response:
     err = _error(payload)
     if err:
         return p.render(
-            "branch_life/_error.html", error=err, status_code=STATUS.get(payload["__typename"], 422)
+            "branch_life/_error.html", error=err, status_code=error_status(payload)
         )
     back = _text(data, "next")
     # Only pages of this area: the field is posted by our own forms, never a way out.
-    return _done(
+    return done(
         p, back if back.startswith("/admin/branch-life/") else f"/admin/branch-life?org={org}"
     )
 
 
 @page()
 async def calendar_month(p: Page) -> Response:
-    org = _org(p)
+    org = org_param(p)
     year, month = _year_month(p)
     return p.render("branch_life/_month.html", **(await _month_context(p, org, year, month)))
 
@@ -241,12 +214,12 @@ async def _roster(p: Page, org: str) -> dict[str, Any]:
 
 @page()
 async def meeting_form(p: Page) -> Response:
-    org = _org(p)
+    org = org_param(p)
     kind = p.request.query_params.get("kind") or "general_meeting"
     values = {"kind": kind, "held_on": p.state.clock().isoformat()}
     return p.render(
         "branch_life/meeting_form.html",
-        kinds=KINDS,
+        kinds=p.choices("MeetingKind"),
         statuses=ATTENDANCE,
         values=values,
         error=None,
@@ -257,7 +230,7 @@ async def meeting_form(p: Page) -> Response:
 @page(write=True)
 async def meeting_submit(p: Page) -> Response:
     data = await p.request.form()
-    org = _gid(_text(data, "org_id"), "Organization")
+    org = global_id(_text(data, "org_id"), "Organization")
     ctx = await _roster(p, org)
     values: dict[str, Any] = {
         k: _text(data, k)
@@ -290,7 +263,7 @@ async def meeting_submit(p: Page) -> Response:
         err: dict[str, Any] | None = {"code": "INVALID_DATE", "message": p.t("日期格式应为 YYYY-MM-DD"), "field": "heldOn"}
         return p.render(
             "branch_life/meeting_form.html",
-            kinds=KINDS,
+            kinds=p.choices("MeetingKind"),
             statuses=ATTENDANCE,
             values=values,
             error=err,
@@ -325,11 +298,11 @@ async def meeting_submit(p: Page) -> Response:
             if idx is not None and idx < len(attendance):
                 err["member"] = attendance[idx]["memberId"]
         return p.render(
-            "branch_life/meeting_form.html", kinds=KINDS, statuses=ATTENDANCE, values=values, error=err,
-            status_code=STATUS.get(payload["__typename"], 422), **ctx,
+            "branch_life/meeting_form.html", kinds=p.choices("MeetingKind"), statuses=ATTENDANCE, values=values, error=err,
+            status_code=error_status(payload), **ctx,
         )  # fmt: skip
     d = date.fromisoformat(held_on)
-    return _done(p, f"/admin/branch-life?org={org}&year={d.year}&month={d.month}")
+    return done(p, f"/admin/branch-life?org={org}&year={d.year}&month={d.month}")
 
 
 # --- elections -----------------------------------------------------------------------------
@@ -337,7 +310,7 @@ async def meeting_submit(p: Page) -> Response:
 
 @page()
 async def election_form(p: Page) -> Response:
-    org = _org(p)
+    org = org_param(p)
     today = p.state.clock().isoformat()
     data = await p.run("ElectionForm", {"org": org, "on": today})
     if not data.get("node"):
@@ -385,7 +358,7 @@ async def election_explain(p: Page) -> Response:
 @page(write=True)
 async def election_submit(p: Page) -> Response:
     data = await p.request.form()
-    org = _gid(_text(data, "org_id"), "Organization")
+    org = global_id(_text(data, "org_id"), "Organization")
     rows = _int(_text(data, "rows")) or 5
     values: dict[str, Any] = {
         k: _text(data, k) for k in ("held_on", "seats", "should_attend", "present")
@@ -420,9 +393,9 @@ async def election_submit(p: Page) -> Response:
         form = await p.run("ElectionForm", {"org": org, "on": p.state.clock().isoformat()})
         return p.render(
             "branch_life/election_form.html", org=form["node"], data=form, values=values, rows=rows, posts=POSTS, error=err,
-            status_code=STATUS.get(payload["__typename"], 422),
+            status_code=error_status(payload),
         )  # fmt: skip
-    return _done(p, f"/admin/branch-life/elections/new?org={org}")
+    return done(p, f"/admin/branch-life/elections/new?org={org}")
 
 
 # --- four-step items -----------------------------------------------------------------------
@@ -430,7 +403,7 @@ async def election_submit(p: Page) -> Response:
 
 @page()
 async def four_step_list(p: Page) -> Response:
-    org = _org(p)
+    org = org_param(p)
     data = await p.run("FourStepList", {"org": org})
     if not data.get("node"):
         raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内"))
@@ -446,7 +419,7 @@ async def four_step_list(p: Page) -> Response:
 @page(write=True)
 async def four_step_create(p: Page) -> Response:
     data = await p.request.form()
-    org = _gid(_text(data, "org_id"), "Organization")
+    org = global_id(_text(data, "org_id"), "Organization")
     payload = (
         await p.run(
             "FourStepCreate",
@@ -464,13 +437,13 @@ async def four_step_create(p: Page) -> Response:
         listing = await p.run("FourStepList", {"org": org})
         return p.render(
             "branch_life/four_step_list.html", org=listing["node"], items=listing["fourStepItems"]["nodes"], error=err,
-            values={"title": _text(data, "title")}, status_code=STATUS.get(payload["__typename"], 422),
+            values={"title": _text(data, "title")}, status_code=error_status(payload),
         )  # fmt: skip
-    return _done(p, f"/admin/branch-life/four-step/{payload['item']['id']}")
+    return done(p, f"/admin/branch-life/four-step/{payload['item']['id']}")
 
 
 async def _item(p: Page) -> dict[str, Any]:
-    iid = _gid(p.request.path_params["id"], "FourStepItem")
+    iid = global_id(p.request.path_params["id"], "FourStepItem")
     item = (await p.run("FourStepPage", {"id": iid})).get("node")
     if not item:
         raise HTTPException(404, p.t("未找到该事项，或不在您的管理范围内"))
@@ -481,7 +454,7 @@ async def _item(p: Page) -> dict[str, Any]:
 async def four_step_page(p: Page) -> Response:
     item = await _item(p)
     values = {"step": item["nextStep"], "on": p.state.clock().isoformat()}
-    return p.render("branch_life/four_step.html", item=item, steps=STEPS, values=values, error=None)
+    return p.render("branch_life/four_step.html", item=item, steps=p.choices("FourStep"), values=values, error=None)
 
 
 @page(write=True)
@@ -518,7 +491,7 @@ async def four_step_record(p: Page) -> Response:
             inp[api] = _int(values[k])
         inp["no"] = _int(values["no"]) or 0
         inp["abstain"] = _int(values["abstain"]) or 0
-    if values["step"] not in {s for s, _ in STEPS}:
+    if values["step"] not in set(enum_values("FourStep")):
         raise HTTPException(404)
     payload = (await p.run("FourStepRecord", {"input": inp}))["recordFourStep"]
     err = _error(payload)
@@ -526,12 +499,12 @@ async def four_step_record(p: Page) -> Response:
         return p.render(
             "branch_life/four_step.html",
             item=item,
-            steps=STEPS,
+            steps=p.choices("FourStep"),
             values=values,
             error=err,
-            status_code=STATUS.get(payload["__typename"], 422),
+            status_code=error_status(payload),
         )
-    return _done(p, f"/admin/branch-life/four-step/{item['id']}")
+    return done(p, f"/admin/branch-life/four-step/{item['id']}")
 
 
 # --- flowing and lost-contact members --------------------------------------------------------
@@ -539,7 +512,7 @@ async def four_step_record(p: Page) -> Response:
 
 @page()
 async def flowing(p: Page) -> Response:
-    org = _org(p)
+    org = org_param(p)
     data = await p.run("FlowingList", {"org": org})
     if not data.get("node"):
         raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内"))
@@ -555,7 +528,7 @@ async def flowing(p: Page) -> Response:
 
 
 async def _meeting(p: Page) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    data = await p.run("MeetingPage", {"id": _gid(p.request.path_params["id"], "Meeting")})
+    data = await p.run("MeetingPage", {"id": global_id(p.request.path_params["id"], "Meeting")})
     record = data.get("meetingRecord")
     if not record:
         raise HTTPException(404, p.t("未找到该会议，或不在您的管理范围内"))
@@ -644,7 +617,7 @@ async def _meeting_context(p: Page) -> dict[str, Any]:
         "org": roster["org"],
         "rows": rows,
         "statuses": ATTENDANCE,
-        "kinds": KINDS,
+        "kinds": p.choices("MeetingKind"),
         "people": _people(meeting, rows),
         "edit_fields": EDIT_FIELDS,
     }
@@ -661,12 +634,6 @@ async def meeting_page(p: Page) -> Response:
         edit=_edit_form(ctx["meeting"]),
         **ctx,
     )
-
-
-def _api_errors(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The error beside its field, with its code (`attachments.2` beside the attachments)."""
-    field = (payload.get("field") or "_").split(".")[0]
-    return {field: {"code": payload.get("code"), "message": payload.get("message")}}
 
 
 @page(write=True)
@@ -693,7 +660,7 @@ async def meeting_edit(p: Page) -> Response:
         ],
     }
     if "kind" in form.data:
-        inp["kind"] = form.choice("kind", [k for k, _ in KINDS])
+        inp["kind"] = form.choice("kind", enum_values("MeetingKind"))
     if "heldOn" in form.data:
         inp["heldOn"] = form.date("heldOn", required=True)
     errors: dict[str, Any] = dict(form.errors)
@@ -702,7 +669,7 @@ async def meeting_edit(p: Page) -> Response:
         payload = (await p.run("MeetingUpdate", {"input": inp}))["updateMeeting"]
         if payload["__typename"] == "MeetingRecordPayload":
             return done(p, f"/admin/branch-life/meetings/{meeting['id']}")
-        errors, status_code = _api_errors(payload), error_status(payload)
+        errors, status_code = field_errors(payload), error_status(payload)
     edit = _edit_form(meeting, form.values(), errors)
     if is_htmx(p):
         return p.render(
@@ -747,7 +714,7 @@ async def meeting_attendance(p: Page) -> Response:
         }
         status_code = 422
     elif not changes:
-        return _done(p, url)
+        return done(p, url)
     else:
         payload = (
             await p.run(
@@ -757,8 +724,8 @@ async def meeting_attendance(p: Page) -> Response:
         )["setMeetingAttendance"]
         err = _error(payload)
         if not err:
-            return _done(p, url)
-        status_code = STATUS.get(payload["__typename"], 422)
+            return done(p, url)
+        status_code = error_status(payload)
         if err["field"] and err["field"].startswith("attendance."):
             idx = _int(err["field"].split(".")[1])
             if idx is not None and idx < len(changes):
@@ -796,7 +763,7 @@ LOST_FORMS: FormSpecs = {
 
 
 async def _member(p: Page) -> dict[str, Any]:
-    data = await p.run("BranchLifeMember", {"id": _gid(p.request.path_params["id"], "Member")})
+    data = await p.run("BranchLifeMember", {"id": global_id(p.request.path_params["id"], "Member")})
     member = data.get("node")
     if not member or not member.get("organization"):
         raise HTTPException(404, p.t("未找到该党员，或不在您的管理范围内"))
@@ -812,16 +779,16 @@ def _render_forms(
     *,
     posted: str | None = None,
     form: Form | None = None,
-    errors: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
     status_code: int = 200,
 ) -> Response:
     # `typed`: what the form shows in its fields (a dict's `values` would shadow it in Jinja).
     forms = {name: {"typed": defaults.get(name, {}), "errors": {}, "general": []} for name in specs}
     if posted:
-        field_errors, general = split_errors(errors or {}, specs[posted][1])
+        beside, general = split_errors(errors or {}, specs[posted][1])
         forms[posted] = {
             "typed": form.values() if form else {},
-            "errors": field_errors,
+            "errors": beside,
             "general": general,
         }
     chosen = specs[posted][0] if posted and is_htmx(p) else template
@@ -831,7 +798,7 @@ def _render_forms(
 def _need_version(p: Page, form: Form, version: int | None) -> None:
     """A form of a versioned record posted without its version comes from a broken page."""
     if version is None and "version" not in form.errors:
-        form.errors["_"] = p.t("缺少版本号，请刷新页面后重试")
+        form.error("_", N_("缺少版本号，请刷新页面后重试"))
 
 
 async def _flowing_context(p: Page, member: dict[str, Any]) -> dict[str, Any]:
@@ -997,7 +964,7 @@ async def member_lost_contact(p: Page) -> Response:
 
 async def _record_of(p: Page, member: dict[str, Any]) -> str:
     """The lost-contact record of the address, which must be this member's."""
-    rid = _gid(p.request.path_params["rid"], "LostContact")
+    rid = global_id(p.request.path_params["rid"], "LostContact")
     record = (await p.run("LostContactRecord", {"id": rid})).get("node")
     if not record or (record["member"] or {}).get("id") != member["id"]:
         raise HTTPException(404, p.t("未找到该失联记录，或不在您的管理范围内"))

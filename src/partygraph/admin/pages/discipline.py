@@ -13,13 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from partygraph.admin.core import Page, page
-from partygraph.admin.pages.members import error_status, global_id, is_htmx, read_form
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
+from partygraph.admin.forms import N_, error_status, global_id, is_htmx, read_form
 
 KINDS = [
     ("warning", N_("警告")),

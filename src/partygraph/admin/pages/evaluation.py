@@ -7,6 +7,7 @@ change is a mutation, and its error union is shown where the clerk is looking.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,50 +17,32 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
-from partygraph.admin.core import Page, form_errors, page, submit
-from partygraph.models.member import POSITION_LABELS, PositionKind
-from partygraph.rules import evaluation as rules
+from partygraph.admin.core import Page, enum_values, form_errors, page, submit
+from partygraph.admin.field_errors import INVALID_INPUT, FieldError, FieldErrors
+from partygraph.admin.forms import N_, camel, done, error_status, global_id, is_htmx
+from partygraph.admin.views import save
 
-GRADES = [g.value for g in rules.Grade]
-DECISIONS = [d.value for d in rules.Decision]
 TALLY_SOURCES = ["peer", "masses"]  # entered as tallies in the grid
 GRADE_SOURCES = ["committee", "township_review"]  # one body's grade
-ERROR_STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
 
 
 # The cadre posts of docs/domain.md §5: village secretary, committee members, village cadres, township leaders.
 POSTS = [
-    PositionKind.secretary.value,
-    PositionKind.deputy_secretary.value,
-    PositionKind.committee_member.value,
-    PositionKind.organisation_officer.value,
-    PositionKind.discipline_officer.value,
-    PositionKind.publicity_officer.value,
-    PositionKind.village_director.value,
-    PositionKind.village_cadre.value,
-    PositionKind.township_leader.value,
+    "secretary",
+    "deputy_secretary",
+    "committee_member",
+    "organisation_officer",
+    "discipline_officer",
+    "publicity_officer",
+    "village_director",
+    "village_cadre",
+    "township_leader",
 ]
 CHECKPOINT_RESULTS = {
     "work_report": ["passed", "failed"],
     "special_assessment": ["passed", "failed"],
     "final_decision": ["keep", "promote", "move", "demote", "failed"],
 }
-
-
-def _gid(value: str | None, type_name: str) -> str:
-    """A global id of the given type, or 404."""
-    try:
-        gid = GlobalID.from_id(str(value or ""))
-    except Exception:  # noqa: BLE001 - an undecodable id is simply not found
-        raise HTTPException(404) from None
-    if gid.type_name != type_name:
-        raise HTTPException(404)
-    return str(gid)
 
 
 def _int(form: FormData, name: str) -> int:
@@ -90,28 +73,21 @@ class _FormError(Exception):
         super().__init__(message)
         self.field, self.message = field, message
 
-
-def _status(payload: dict[str, Any]) -> int:
-    return ERROR_STATUS.get(payload.get("__typename", ""), 422)
-
-
-def _done(p: Page, url: str) -> Response:
-    if p.request.headers.get("hx-request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, 303)
+    def errors(self, p: Page) -> FieldErrors:
+        return {self.field: FieldError(INVALID_INPUT, p.t(self.message), badge=False)}
 
 
-def _labels(pairs: dict[Any, tuple[str, str]], lang: str) -> dict[str, str]:
-    """The rules' own (zh, en) labels, so the admin says what the API says."""
-    return {k.value: (zh if lang == "zh" else en) for k, (zh, en) in pairs.items()}
+def _labels(p: Page, enum: str) -> dict[str, str]:
+    """The API's own labels of an enum, so the admin says what the API says."""
+    return dict(p.choices(enum))
 
 
 def _common(p: Page) -> dict[str, Any]:
     return {
-        "grades": _labels(rules.GRADE_LABELS, p.lang),
-        "decisions": _labels(rules.DECISION_LABELS, p.lang),
-        "results": _labels(rules.CHECKPOINT_RESULT_LABELS, p.lang),
-        "cadre_ratings": _labels(rules.CADRE_RATING_LABELS, p.lang),
+        "grades": _labels(p, "EvaluationGrade"),
+        "decisions": _labels(p, "UnqualifiedDecision"),
+        "results": _labels(p, "TrialCheckpointResult"),
+        "cadre_ratings": _labels(p, "CadreRating"),
     }
 
 
@@ -126,7 +102,7 @@ async def rounds(p: Page) -> Response:
 async def _rounds_page(
     p: Page,
     *,
-    errors: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
     values: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -154,7 +130,7 @@ async def open_round(p: Page) -> Response:
     form = await p.request.form()
     values = {k: str(v) for k, v in form.items() if k != "csrf"}
     try:
-        org_id = _gid(str(form.get("orgId") or ""), "Organization") if form.get("orgId") else None
+        org_id = global_id(str(form.get("orgId") or ""), "Organization") if form.get("orgId") else None
         if org_id is None:
             raise _FormError("orgId", N_("请选择党支部"))
         year_raw = str(form.get("year") or "").strip()
@@ -163,7 +139,7 @@ async def open_round(p: Page) -> Response:
         opened_on = _date(form, "openedOn", p.state.clock())
     except _FormError as exc:
         return await _rounds_page(
-            p, errors={exc.field: p.t(exc.message)}, values=values, status_code=422
+            p, errors=exc.errors(p), values=values, status_code=422
         )
     payload, errors, status = await submit(
         p,
@@ -172,13 +148,13 @@ async def open_round(p: Page) -> Response:
         {"input": {"orgId": org_id, "year": int(year_raw), "openedOn": opened_on}},
     )
     if payload is not None:
-        return _done(p, f"/admin/evaluation/rounds/{payload['round']['id']}")
+        return done(p, f"/admin/evaluation/rounds/{payload['round']['id']}")
     return await _rounds_page(p, errors=errors, values=values, status_code=status)
 
 
 @page()
 async def round_page(p: Page) -> Response:
-    rid = _gid(p.request.path_params["id"], "EvaluationRound")
+    rid = global_id(p.request.path_params["id"], "EvaluationRound")
     data = await p.run("EvaluationRound", {"id": rid})
     rnd = data.get("node")
     if not rnd:
@@ -190,17 +166,17 @@ def _row_input(form: FormData, subject_id: str, today: date) -> dict[str, Any]:
     """The grid row as a recordEvaluation input: the sources filled in and a changed outcome."""
     sources: list[dict[str, Any]] = []
     for src in TALLY_SOURCES:
-        tallies = {g: _int(form, f"{src}_{g}") for g in GRADES}
+        tallies = {g: _int(form, f"{src}_{g}") for g in enum_values("EvaluationGrade")}
         if form.get(f"{src}_raters") == _tally_mark(tallies):
             continue  # entered per rater and untouched here: re-sending tallies would drop the raters
         if any(tallies.values()) or form.get(f"{src}_had"):
-            sources.append({"source": src, "tallies": {_camel(g): n for g, n in tallies.items()}})
+            sources.append({"source": src, "tallies": {camel(g): n for g, n in tallies.items()}})
     for src in GRADE_SOURCES:
         grade = str(form.get(src) or "")
         if grade:
-            if grade not in GRADES:
+            if grade not in enum_values("EvaluationGrade"):
                 raise _FormError(src, N_("请选择等次"))
-            sources.append({"source": src, "tallies": {_camel(grade): 1}})
+            sources.append({"source": src, "tallies": {camel(grade): 1}})
     out: dict[str, Any] = {
         "subjectId": subject_id,
         "version": _int(form, "version"),
@@ -209,7 +185,7 @@ def _row_input(form: FormData, subject_id: str, today: date) -> dict[str, Any]:
     grade = str(form.get("grade") or "")
     decision = str(form.get("decision") or "")
     if grade and (grade != form.get("grade_was") or decision != (form.get("decision_was") or "")):
-        if grade not in GRADES or (decision and decision not in DECISIONS):
+        if grade not in enum_values("EvaluationGrade") or (decision and decision not in enum_values("UnqualifiedDecision")):
             raise _FormError("grade", N_("请选择等次"))
         out["outcome"] = {
             "grade": grade,
@@ -223,18 +199,13 @@ def _row_input(form: FormData, subject_id: str, today: date) -> dict[str, Any]:
 
 def _tally_mark(tallies: dict[str, int]) -> str:
     """The tallies a per-rater source showed in the grid, to tell whether the clerk changed them."""
-    return ",".join(str(tallies.get(g) or 0) for g in GRADES)
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+    return ",".join(str(tallies.get(g) or 0) for g in enum_values("EvaluationGrade"))
 
 
 @page(write=True)
 async def save_row(p: Page) -> Response:
     """htmx: save one row of the grid and answer with the row (and the progress, out of band)."""
-    sid = _gid(p.request.path_params["id"], "EvaluationSubject")
+    sid = global_id(p.request.path_params["id"], "EvaluationSubject")
     form = await p.request.form()
     submitted = {k: str(v) for k, v in form.items()}
     try:
@@ -253,28 +224,29 @@ async def save_row(p: Page) -> Response:
         )
     data = await p.run("EvaluationRecordRow", {"input": variables})
     payload = data["recordEvaluation"]
+    keep = None if payload["__typename"] == "Conflict" else submitted
+    return await _row_answer(p, sid, payload, kept=keep, saved=True)
+
+
+async def _row_answer(
+    p: Page, sid: str, payload: dict[str, Any], *, kept: dict[str, str] | None, saved: bool = False
+) -> Response:
+    """A grid row after a change: the changed row (and the round's progress and blockers
+    refresh), or the row read again with the error beside what was typed (`kept`)."""
     if payload["__typename"] == "EvaluationSubjectPayload":
-        response = p.render(
-            "evaluation/_row.html",
-            s=payload["subject"],
-            form=None,
-            error=None,
-            saved=True,
-            **_common(p),
-        )
-        # The round's progress and blockers refresh.
+        shown = {"saved": True} if saved else {}
+        response = p.render("evaluation/_row.html", s=payload["subject"], form=None, error=None, **shown, **_common(p))
         response.headers["HX-Trigger"] = "evaluationSaved"
         return response
     fresh = await p.run("EvaluationRow", {"id": sid})
     if not fresh.get("node"):
         raise HTTPException(404)
-    keep = None if payload["__typename"] == "Conflict" else submitted
     return p.render(
         "evaluation/_row.html",
         s=fresh["node"],
-        form=keep,
+        form=kept,
         error=payload["message"],
-        status_code=_status(payload),
+        status_code=error_status(payload),
         **_common(p),
     )
 
@@ -282,7 +254,7 @@ async def save_row(p: Page) -> Response:
 @page(write=True)
 async def withdraw_row(p: Page) -> Response:
     """htmx: take a member without an outcome out of the round, with the reason."""
-    sid = _gid(p.request.path_params["id"], "EvaluationSubject")
+    sid = global_id(p.request.path_params["id"], "EvaluationSubject")
     form = await p.request.form()
     submitted = {k: str(v) for k, v in form.items()}
     raw_version = str(form.get("version") or "")
@@ -293,40 +265,23 @@ async def withdraw_row(p: Page) -> Response:
         "reason": str(form.get("withdraw_reason") or ""),
     }
     data = await p.run("EvaluationWithdrawSubject", {"input": variables})
-    payload = data["withdrawEvaluationSubject"]
-    if payload["__typename"] == "EvaluationSubjectPayload":
-        response = p.render(
-            "evaluation/_row.html", s=payload["subject"], form=None, error=None, **_common(p)
-        )
-        response.headers["HX-Trigger"] = "evaluationSaved"
-        return response
-    fresh = await p.run("EvaluationRow", {"id": sid})
-    if not fresh.get("node"):
-        raise HTTPException(404)
-    return p.render(
-        "evaluation/_row.html",
-        s=fresh["node"],
-        form=submitted,
-        error=payload["message"],
-        status_code=_status(payload),
-        **_common(p),
-    )
+    return await _row_answer(p, sid, data["withdrawEvaluationSubject"], kept=submitted)
 
 
 @page(write=True)
 async def add_subject(p: Page) -> Response:
-    rid = _gid(p.request.path_params["id"], "EvaluationRound")
+    rid = global_id(p.request.path_params["id"], "EvaluationRound")
     form = await p.request.form()
     member = str(form.get("memberId") or "")
     if not member:
         return RedirectResponse(f"/admin/evaluation/rounds/{rid}", 303)
     data = await p.run(
         "EvaluationAddSubject",
-        {"input": {"roundId": rid, "memberId": _gid(member, "Member"), "on": p.state.clock()}},
+        {"input": {"roundId": rid, "memberId": global_id(member, "Member"), "on": p.state.clock()}},
     )
     payload = data["addEvaluationSubject"]
     if payload["__typename"] == "EvaluationSubjectPayload":
-        return _done(p, f"/admin/evaluation/rounds/{rid}")
+        return done(p, f"/admin/evaluation/rounds/{rid}")
     fresh = await p.run("EvaluationRound", {"id": rid})
     if not fresh.get("node"):
         raise HTTPException(404)
@@ -334,14 +289,14 @@ async def add_subject(p: Page) -> Response:
         "evaluation/round.html",
         round=fresh["node"],
         add_error=payload["message"],
-        status_code=_status(payload),
+        status_code=error_status(payload),
         **_common(p),
     )
 
 
 @page(write=True)
 async def close_round(p: Page) -> Response:
-    rid = _gid(p.request.path_params["id"], "EvaluationRound")
+    rid = global_id(p.request.path_params["id"], "EvaluationRound")
     form = await p.request.form()
     try:
         closed_on = _date(form, "closedOn", p.state.clock())
@@ -355,7 +310,7 @@ async def close_round(p: Page) -> Response:
     )
     payload = data["closeEvaluationRound"]
     if payload["__typename"] == "EvaluationRoundPayload":
-        return _done(p, f"/admin/evaluation/rounds/{rid}")
+        return done(p, f"/admin/evaluation/rounds/{rid}")
     blockers: list[dict[str, Any]] = []
     if payload["__typename"] == "RuleViolation":
         fresh = await p.run("EvaluationRound", {"id": rid})
@@ -364,7 +319,7 @@ async def close_round(p: Page) -> Response:
         "evaluation/_close.html",
         error=payload["message"],
         blockers=blockers,
-        status_code=_status(payload),
+        status_code=error_status(payload),
     )
 
 
@@ -388,7 +343,7 @@ def _render_raters(
     raters: list[dict[str, str]],
     *,
     extra: int = BLANK_RATER_ROWS,
-    errors: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
     status_code: int = 200,
 ) -> Response:
     rows = raters + [{"rater": "", "grade": ""} for _ in range(extra)]
@@ -400,7 +355,7 @@ def _render_raters(
         rows=rows,
         errors=errors or {},
         sources={
-            k: v for k, v in _labels(rules.SOURCE_LABELS, p.lang).items() if k in TALLY_SOURCES
+            k: v for k, v in _labels(p, "EvaluationSource").items() if k in TALLY_SOURCES
         },
         **_common(p),
     )
@@ -416,14 +371,14 @@ async def _subject(p: Page, sid: str) -> dict[str, Any]:
 @page()
 async def row(p: Page) -> Response:
     """htmx: one row of the grid as it is saved (back from the per-rater editor)."""
-    subject = await _subject(p, _gid(p.request.path_params["id"], "EvaluationSubject"))
+    subject = await _subject(p, global_id(p.request.path_params["id"], "EvaluationSubject"))
     return p.render("evaluation/_row.html", s=subject, form=None, error=None, **_common(p))
 
 
 @page()
 async def raters_form(p: Page) -> Response:
     """htmx: the member's row opened for entering each rater's grade of one source."""
-    subject = await _subject(p, _gid(p.request.path_params["id"], "EvaluationSubject"))
+    subject = await _subject(p, global_id(p.request.path_params["id"], "EvaluationSubject"))
     source = p.request.query_params.get("source", TALLY_SOURCES[0])
     if source not in TALLY_SOURCES:
         raise HTTPException(404)
@@ -433,7 +388,7 @@ async def raters_form(p: Page) -> Response:
 @page(write=True)
 async def save_raters(p: Page) -> Response:
     """htmx: save the raters of one source (the tallies follow from them) and answer with the row."""
-    sid = _gid(p.request.path_params["id"], "EvaluationSubject")
+    sid = global_id(p.request.path_params["id"], "EvaluationSubject")
     form = await p.request.form()
     source = str(form.get("source") or "")
     if source not in TALLY_SOURCES:
@@ -446,12 +401,12 @@ async def save_raters(p: Page) -> Response:
     more = str(form.get("more") or "")
     if more.isdigit():
         return _render_raters(p, await _subject(p, sid), source, typed, extra=min(int(more), 50))
-    errors: dict[str, str] = {}
+    errors: FieldErrors = {}
     for i, r in enumerate(typed):
-        if r["grade"] not in GRADES:
-            errors[f"rater-{i}"] = p.t(N_("请选择等次"))
+        if r["grade"] not in enum_values("EvaluationGrade"):
+            errors[f"rater-{i}"] = FieldError(INVALID_INPUT, p.t(N_("请选择等次")), badge=False)
     if not typed:
-        errors["_"] = p.t(N_("请至少填写一名评议人的等次"))
+        errors["_"] = FieldError(INVALID_INPUT, p.t(N_("请至少填写一名评议人的等次")), badge=False)
     if errors:
         return _render_raters(
             p, await _subject(p, sid), source, typed, errors=errors, status_code=422
@@ -481,7 +436,7 @@ async def save_raters(p: Page) -> Response:
     subject = await _subject(p, sid)
     keep = _saved_raters(subject, source) if payload["__typename"] == "Conflict" else typed
     return _render_raters(
-        p, subject, source, keep, errors=form_errors(payload), status_code=_status(payload)
+        p, subject, source, keep, errors=form_errors(payload), status_code=error_status(payload)
     )
 
 
@@ -494,7 +449,7 @@ async def flags(p: Page) -> Response:
 
 
 async def _flags_page(
-    p: Page, *, errors: dict[str, dict[str, str]] | None = None, status_code: int = 200
+    p: Page, *, errors: dict[str, FieldErrors] | None = None, status_code: int = 200
 ) -> Response:
     show_all = p.request.query_params.get("all") == "1"
     home = str(GlobalID("Organization", str(p.signed_in.org_id)))
@@ -512,13 +467,13 @@ async def _flags_page(
 
 @page(write=True)
 async def resolve_flag(p: Page) -> Response:
-    fid = _gid(p.request.path_params["id"], "EvaluationFlag")
+    fid = global_id(p.request.path_params["id"], "EvaluationFlag")
     form = await p.request.form()
     try:
         resolved_on = _date(form, "resolvedOn", p.state.clock())
         version = _int(form, "version")
     except _FormError as exc:
-        return await _flags_page(p, errors={fid: {exc.field: p.t(exc.message)}}, status_code=422)
+        return await _flags_page(p, errors={fid: exc.errors(p)}, status_code=422)
     payload, errors, status = await submit(
         p,
         "EvaluationResolveFlag",
@@ -533,20 +488,20 @@ async def resolve_flag(p: Page) -> Response:
         },
     )
     if payload is not None:
-        return _done(p, "/admin/evaluation/flags")
+        return done(p, "/admin/evaluation/flags")
     return await _flags_page(p, errors={fid: errors}, status_code=status)
 
 
 @page(write=True)
 async def complete_follow_up(p: Page) -> Response:
-    tid = _gid(p.request.path_params["id"], "EvaluationFollowUp")
+    tid = global_id(p.request.path_params["id"], "EvaluationFollowUp")
     form = await p.request.form()
     corrected = {"yes": True, "no": False}.get(str(form.get("corrected") or ""))
     try:
         done_on = _date(form, "doneOn", p.state.clock())
         version = _int(form, "version")
     except _FormError as exc:
-        return await _flags_page(p, errors={tid: {exc.field: p.t(exc.message)}}, status_code=422)
+        return await _flags_page(p, errors={tid: exc.errors(p)}, status_code=422)
     payload, errors, status = await submit(
         p,
         "EvaluationCompleteFollowUp",
@@ -562,7 +517,7 @@ async def complete_follow_up(p: Page) -> Response:
         },
     )
     if payload is not None:
-        return _done(p, "/admin/evaluation/flags")
+        return done(p, "/admin/evaluation/flags")
     return await _flags_page(p, errors={tid: errors}, status_code=status)
 
 
@@ -584,10 +539,6 @@ SITE_CRITERIA = {
 }  # the demo's keys
 
 
-def _is_htmx(p: Page) -> bool:
-    return p.request.headers.get("hx-request") == "true"
-
-
 def _assessment_values(a: dict[str, Any]) -> dict[str, Any]:
     """An assessment of the list as the form's values, to correct it (with its version)."""
     return {
@@ -607,7 +558,7 @@ def _assessment_values(a: dict[str, Any]) -> dict[str, Any]:
 async def _secretary_options(p: Page, org_id: str) -> dict[str, Any] | None:
     """The chosen organisation's members and current secretary, for the assessment form."""
     try:
-        gid = _gid(org_id, "Organization")
+        gid = global_id(org_id, "Organization")
     except HTTPException:
         return None
     return (await p.run("EvaluationOrgSecretary", {"id": gid})).get("node")
@@ -618,7 +569,7 @@ async def _orgs_page(
     *,
     form: str | None = None,
     values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
     status_code: int = 200,
 ) -> Response:
     """The assessments and model sites with their forms; an htmx post with errors gets its form back alone."""
@@ -642,7 +593,7 @@ async def _orgs_page(
     context: dict[str, Any] = {
         "values": all_values,
         "errors": {form: errors or {}} if form else {},
-        "org_ratings": _labels(rules.ORG_RATING_LABELS, p.lang),
+        "org_ratings": _labels(p, "OrgRating"),
         "five_goods": FIVE_GOODS,
         "year": year_value,
         "secretary": None,
@@ -652,7 +603,7 @@ async def _orgs_page(
         context["org_options"] = (await p.run("EvaluationOrgOptions"))["organizations"]["nodes"]
         if all_values["assessment"].get("orgId"):
             context["secretary"] = await _secretary_options(p, all_values["assessment"]["orgId"])
-    if form and _is_htmx(p):
+    if form and is_htmx(p):
         key, _, site_id = form.partition("-")
         site = next((x for x in data["modelSites"]["nodes"] if x["id"] == site_id), None)
         if site_id and site is None:
@@ -700,19 +651,19 @@ async def record_org_assessment(p: Page) -> Response:
         if year is None:
             raise _FormError("year", N_("请填写年度"))
         rating = str(form.get("rating") or "")
-        if rating not in [r.value for r in rules.OrgRating]:
+        if rating not in enum_values("OrgRating"):
             raise _FormError("rating", N_("请选择评议等次"))
         ticked = set(values["fiveGoods"])
         secretary = _text(form, "secretaryId")
         variables = {
-            "orgId": _gid(org, "Organization"),
+            "orgId": global_id(org, "Organization"),
             "year": year,
             "rating": rating,
             "assessedOn": _date(form, "assessedOn", p.state.clock()),
             "fiveGoods": {k: k in ticked for k in FIVE_GOODS},
             "rank": _optional_number(form, "rank", int),
             "ranked": _optional_number(form, "ranked", int),
-            "secretaryId": _gid(secretary, "Member") if secretary else None,
+            "secretaryId": global_id(secretary, "Member") if secretary else None,
             "note": _text(form, "note"),
             "version": _optional_number(form, "version", int),
         }
@@ -721,14 +672,14 @@ async def record_org_assessment(p: Page) -> Response:
             p,
             form="assessment",
             values=values,
-            errors={exc.field: p.t(exc.message)},
+            errors=exc.errors(p),
             status_code=422,
         )
     payload, errors, status = await submit(
         p, "EvaluationRecordOrgAssessment", "recordOrgAssessment", {"input": variables}
     )
     if payload is not None:
-        return _done(p, f"/admin/evaluation/orgs?year={year}")
+        return done(p, f"/admin/evaluation/orgs?year={year}")
     return await _orgs_page(
         p,
         form="assessment",
@@ -775,27 +726,27 @@ async def designate_model_site(p: Page) -> Response:
         if year is None:
             raise _FormError("year", N_("请填写年度"))
         variables = {
-            "orgId": _gid(org, "Organization"),
+            "orgId": global_id(org, "Organization"),
             "year": year,
             "designatedOn": _date(form, "designatedOn", p.state.clock()),
             "criteria": _criteria(form),
         }
     except _FormError as exc:
         return await _orgs_page(
-            p, form="site", values=values, errors={exc.field: p.t(exc.message)}, status_code=422
+            p, form="site", values=values, errors=exc.errors(p), status_code=422
         )
     payload, errors, status = await submit(
         p, "EvaluationDesignateModelSite", "designateModelSite", {"input": variables}
     )
     if payload is not None:
-        return _done(p, f"/admin/evaluation/orgs?year={year}")
+        return done(p, f"/admin/evaluation/orgs?year={year}")
     return await _orgs_page(p, form="site", values=values, errors=errors, status_code=status)
 
 
 @page(write=True)
 async def review_model_site(p: Page) -> Response:
     """The yearly review of a model site: passed or not, with the reviewers' note."""
-    sid = _gid(p.request.path_params["id"], "ModelSite")
+    sid = global_id(p.request.path_params["id"], "ModelSite")
     form = await p.request.form()
     values = _form_values(form)
     key = f"review-{sid}"
@@ -812,20 +763,20 @@ async def review_model_site(p: Page) -> Response:
         }
     except _FormError as exc:
         return await _orgs_page(
-            p, form=key, values=values, errors={exc.field: p.t(exc.message)}, status_code=422
+            p, form=key, values=values, errors=exc.errors(p), status_code=422
         )
     payload, errors, status = await submit(
         p, "EvaluationReviewModelSite", "reviewModelSite", {"input": variables}
     )
     if payload is not None:
-        return _done(p, "/admin/evaluation/orgs")
+        return done(p, "/admin/evaluation/orgs")
     return await _orgs_page(p, form=key, values=values, errors=errors, status_code=status)
 
 
 @page(write=True)
 async def delist_model_site(p: Page) -> Response:
     """De-list a model site with the reason (the page asks to confirm first)."""
-    sid = _gid(p.request.path_params["id"], "ModelSite")
+    sid = global_id(p.request.path_params["id"], "ModelSite")
     form = await p.request.form()
     values = _form_values(form)
     key = f"delist-{sid}"
@@ -838,13 +789,13 @@ async def delist_model_site(p: Page) -> Response:
         }
     except _FormError as exc:
         return await _orgs_page(
-            p, form=key, values=values, errors={exc.field: p.t(exc.message)}, status_code=422
+            p, form=key, values=values, errors=exc.errors(p), status_code=422
         )
     payload, errors, status = await submit(
         p, "EvaluationDelistModelSite", "delistModelSite", {"input": variables}
     )
     if payload is not None:
-        return _done(p, "/admin/evaluation/orgs")
+        return done(p, "/admin/evaluation/orgs")
     return await _orgs_page(p, form=key, values=values, errors=errors, status_code=status)
 
 
@@ -859,14 +810,14 @@ async def cadres(p: Page) -> Response:
 
 @page()
 async def cadre_page(p: Page) -> Response:
-    return await _cadre_page(p, _gid(p.request.path_params["member_id"], "Member"))
+    return await _cadre_page(p, global_id(p.request.path_params["member_id"], "Member"))
 
 
 async def _cadre_page(
     p: Page,
     member_id: str,
     *,
-    errors: dict[str, dict[str, str]] | None = None,
+    errors: dict[str, FieldErrors] | None = None,
     status_code: int = 200,
 ) -> Response:
     data = await p.run("CadrePage", {"memberId": member_id})
@@ -878,14 +829,7 @@ async def _cadre_page(
         career=career,
         member_id=member_id,
         checkpoint_results=CHECKPOINT_RESULTS,
-        posts={
-            k: (
-                POSITION_LABELS[PositionKind(k)][0]
-                if p.lang == "zh"
-                else POSITION_LABELS[PositionKind(k)][1]
-            )
-            for k in POSTS
-        },
+        posts=dict(p.choices("PositionKind", POSTS)),
         errors=errors or {},
         status_code=status_code,
         **_common(p),
@@ -894,9 +838,9 @@ async def _cadre_page(
 
 @page(write=True)
 async def record_checkpoint(p: Page) -> Response:
-    cid = _gid(p.request.path_params["id"], "TrialCheckpoint")
+    cid = global_id(p.request.path_params["id"], "TrialCheckpoint")
     form = await p.request.form()
-    member_id = _gid(str(form.get("memberId") or ""), "Member")
+    member_id = global_id(str(form.get("memberId") or ""), "Member")
     try:
         done_on = _date(form, "doneOn", p.state.clock())
         version = _int(form, "version")
@@ -905,7 +849,7 @@ async def record_checkpoint(p: Page) -> Response:
             raise _FormError("result", N_("请选择考核结果"))
     except _FormError as exc:
         return await _cadre_page(
-            p, member_id, errors={cid: {exc.field: p.t(exc.message)}}, status_code=422
+            p, member_id, errors={cid: exc.errors(p)}, status_code=422
         )
     payload, errors, status = await submit(
         p,
@@ -922,7 +866,7 @@ async def record_checkpoint(p: Page) -> Response:
         },
     )
     if payload is not None:
-        return _done(p, f"/admin/evaluation/cadres/{member_id}")
+        return done(p, f"/admin/evaluation/cadres/{member_id}")
     return await _cadre_page(p, member_id, errors={cid: errors}, status_code=status)
 
 
@@ -940,102 +884,82 @@ def _optional_number(form: FormData, name: str, kind: type) -> int | float | Non
         raise _FormError(name, N_("请填写数字")) from None
 
 
+async def _cadre_change(
+    p: Page, member_id: str, key: str, operation: str, field: str, read: Callable[[], dict[str, Any]]
+) -> Response:
+    """One change on a cadre's page: `read` builds the mutation's input from the form (a
+    _FormError shows beside its field, under `key`: the form it came from), then back to the
+    page, or to the form with the mutation's error."""
+
+    async def again(errors: FieldErrors, status: int) -> Response:
+        return await _cadre_page(p, member_id, errors={key: errors}, status_code=status)
+
+    try:
+        variables = read()
+    except _FormError as exc:
+        return await again(exc.errors(p), 422)
+    return await save(
+        p, operation, field, variables, invalid={}, again=again, redirect=lambda _: f"/admin/evaluation/cadres/{member_id}"
+    )
+
+
 @page(write=True)
 async def appoint(p: Page) -> Response:
     """Appoint the member to a post (or re-appoint after a step-down); a trial gets its checkpoints."""
-    member_id = _gid(p.request.path_params["member_id"], "Member")
+    member_id = global_id(p.request.path_params["member_id"], "Member")
     form = await p.request.form()
-    try:
+
+    def read() -> dict[str, Any]:
         org = str(form.get("orgId") or "")
         if not org:
             raise _FormError("orgId", N_("请选择任职组织"))
         post = str(form.get("post") or "")
         if post not in POSTS:
             raise _FormError("post", N_("请选择职务"))
-        variables = {
+        return {
             "memberId": member_id,
-            "orgId": _gid(org, "Organization"),
+            "orgId": global_id(org, "Organization"),
             "post": post,
             "appointedOn": _date(form, "appointedOn", p.state.clock()),
             "title": _text(form, "title"),
             "trial": form.get("trial") == "1",
         }
-    except _FormError as exc:
-        return await _cadre_page(
-            p, member_id, errors={"appoint": {exc.field: p.t(exc.message)}}, status_code=422
-        )
-    payload, errors, status = await submit(p, "CadreAppoint", "appointCadre", {"input": variables})
-    if payload is not None:
-        return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={"appoint": errors}, status_code=status)
+
+    return await _cadre_change(p, member_id, "appoint", "CadreAppoint", "appointCadre", read)
 
 
 @page(write=True)
 async def step_down(p: Page) -> Response:
-    aid = _gid(p.request.path_params["id"], "CadreAppointment")
+    aid = global_id(p.request.path_params["id"], "CadreAppointment")
     form = await p.request.form()
-    member_id = _gid(str(form.get("memberId") or ""), "Member")
-    try:
+    member_id = global_id(str(form.get("memberId") or ""), "Member")
+
+    def read() -> dict[str, Any]:
         on = _date(form, "on", p.state.clock())
-        version = _int(form, "version")
-    except _FormError as exc:
-        return await _cadre_page(
-            p, member_id, errors={aid: {exc.field: p.t(exc.message)}}, status_code=422
-        )
-    payload, errors, status = await submit(
-        p,
-        "CadreStepDown",
-        "stepDownCadre",
-        {
-            "input": {
-                "id": aid,
-                "version": version,
-                "on": on,
-                "reason": str(form.get("reason") or ""),
-            }
-        },
-    )
-    if payload is not None:
-        return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={aid: errors}, status_code=status)
+        return {"id": aid, "version": _int(form, "version"), "on": on, "reason": str(form.get("reason") or "")}
+
+    return await _cadre_change(p, member_id, aid, "CadreStepDown", "stepDownCadre", read)
 
 
 @page(write=True)
 async def warn(p: Page) -> Response:
-    aid = _gid(p.request.path_params["id"], "CadreAppointment")
+    aid = global_id(p.request.path_params["id"], "CadreAppointment")
     form = await p.request.form()
-    member_id = _gid(str(form.get("memberId") or ""), "Member")
-    key = f"warn:{aid}"
-    try:
+    member_id = global_id(str(form.get("memberId") or ""), "Member")
+
+    def read() -> dict[str, Any]:
         on = _date(form, "on", p.state.clock())
-        due = _date(form, "dueOn", on)
-    except _FormError as exc:
-        return await _cadre_page(
-            p, member_id, errors={key: {exc.field: p.t(exc.message)}}, status_code=422
-        )
-    payload, errors, status = await submit(
-        p,
-        "CadreWarn",
-        "warnCadre",
-        {
-            "input": {
-                "appointmentId": aid,
-                "on": on,
-                "dueOn": due,
-                "reason": str(form.get("reason") or ""),
-            }
-        },
-    )
-    if payload is not None:
-        return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={key: errors}, status_code=status)
+        return {"appointmentId": aid, "on": on, "dueOn": _date(form, "dueOn", on), "reason": str(form.get("reason") or "")}
+
+    return await _cadre_change(p, member_id, f"warn:{aid}", "CadreWarn", "warnCadre", read)
 
 
 @page(write=True)
 async def record_assessment(p: Page) -> Response:
-    member_id = _gid(p.request.path_params["member_id"], "Member")
+    member_id = global_id(p.request.path_params["member_id"], "Member")
     form = await p.request.form()
-    try:
+
+    def read() -> dict[str, Any]:
         variables = {
             "memberId": member_id,
             "year": _int(form, "year"),
@@ -1049,18 +973,11 @@ async def record_assessment(p: Page) -> Response:
             "note": _text(form, "note"),
             "version": _optional_number(form, "version", int),
         }
-        if variables["rating"] not in [r.value for r in rules.CadreRating]:
+        if variables["rating"] not in enum_values("CadreRating"):
             raise _FormError("rating", N_("请选择考核等次"))
-    except _FormError as exc:
-        return await _cadre_page(
-            p, member_id, errors={"assessment": {exc.field: p.t(exc.message)}}, status_code=422
-        )
-    payload, errors, status = await submit(
-        p, "CadreRecordAssessment", "recordCadreAssessment", {"input": variables}
-    )
-    if payload is not None:
-        return _done(p, f"/admin/evaluation/cadres/{member_id}")
-    return await _cadre_page(p, member_id, errors={"assessment": errors}, status_code=status)
+        return variables
+
+    return await _cadre_change(p, member_id, "assessment", "CadreRecordAssessment", "recordCadreAssessment", read)
 
 
 routes = [

@@ -14,18 +14,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from partygraph.admin.core import Page, page
-from partygraph.admin.pages.members import (
+from partygraph.admin.field_errors import FieldErrors
+from partygraph.admin.forms import (
     N_,
     Form,
-    done,
-    error_status,
     global_id,
     is_htmx,
     org_options,
-    payload_errors,
     read_form,
     split_errors,
 )
+from partygraph.admin.views import save
 
 KINDS = [
     ("committee", N_("基层党委")),
@@ -70,7 +69,7 @@ async def render(
     org: dict[str, Any],
     *,
     values: dict[str, Any],
-    errors: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
     fields: list[str] | None = None,
     status_code: int = 200,
     **extra: Any,
@@ -130,31 +129,19 @@ async def create(p: Page) -> Response:
         return await render(p, "create", parent, values=values)
     form = await read_form(p)
     data = read_org(form)
-    if form.errors:
-        return await render(
-            p,
-            "create",
-            parent,
-            values=form.values(),
-            errors=form.errors,
-            fields=ORG_FIELDS,
-            status_code=422,
-        )
-    payload = (await p.run("CreateOrganization", {"input": {"parentId": parent["id"], **data}}))[
-        "createOrganization"
-    ]
-    errors = payload_errors(payload)
-    if errors:
-        return await render(
-            p,
-            "create",
-            parent,
-            values=form.values(),
-            errors=errors,
-            fields=ORG_FIELDS,
-            status_code=error_status(payload),
-        )
-    return done(p, f"/admin/orgs/{payload['organization']['id']}")
+
+    async def again(errors: FieldErrors, status: int) -> Response:
+        return await render(p, "create", parent, values=form.values(), errors=errors, fields=ORG_FIELDS, status_code=status)
+
+    return await save(
+        p,
+        "CreateOrganization",
+        "createOrganization",
+        {"parentId": parent["id"], **data},
+        invalid=form.errors,
+        again=again,
+        redirect=lambda done: f"/admin/orgs/{done['organization']['id']}",
+    )
 
 
 @page()
@@ -176,33 +163,21 @@ async def edit(p: Page) -> Response:
     for k in locked:
         data.pop(k, None)
     version = form.integer("version")
-    if form.errors or version is None:
+
+    async def again(errors: FieldErrors, status: int) -> Response:
         return await render(
-            p,
-            "edit",
-            org,
-            values=form.values(),
-            errors=form.errors,
-            fields=ORG_FIELDS,
-            status_code=422,
-            locked=locked,
+            p, "edit", org, values=form.values(), errors=errors, fields=ORG_FIELDS, status_code=status, locked=locked
         )
-    payload = (
-        await p.run("UpdateOrganization", {"input": {"id": org["id"], "version": version, **data}})
-    )["updateOrganization"]
-    errors = payload_errors(payload)
-    if errors:
-        return await render(
-            p,
-            "edit",
-            org,
-            values=form.values(),
-            errors=errors,
-            fields=ORG_FIELDS,
-            status_code=error_status(payload),
-            locked=locked,
-        )
-    return done(p, f"/admin/orgs/{org['id']}")
+
+    return await save(
+        p,
+        "UpdateOrganization",
+        "updateOrganization",
+        None if version is None else {"id": org["id"], "version": version, **data},
+        invalid=form.errors,
+        again=again,
+        redirect=lambda _: f"/admin/orgs/{org['id']}",
+    )
 
 
 MOVE_FIELDS = ["newParentId", "parentCode"]
@@ -220,43 +195,27 @@ async def move(p: Page) -> Response:
     if code:
         found = (await p.run("OrgByCode", {"code": code}))["organization"]
         if found is None:
-            form.errors["parentCode"] = p.t("未找到该编码的组织，或不在您的管理范围内")
+            form.error("parentCode", N_("未找到该编码的组织，或不在您的管理范围内"))
         else:
             parent_id = found["id"]
     else:
         parent_id = form.gid("newParentId", "Organization")
-    if form.errors or version is None:
-        return await render(
-            p,
-            "move",
-            org,
-            values=form.values(),
-            errors=form.errors,
-            fields=MOVE_FIELDS,
-            status_code=422,
-        )
-    payload = (
-        await p.run(
-            "MoveOrganization",
-            {"input": {"id": org["id"], "newParentId": parent_id, "version": version}},
-        )
-    )["moveOrganization"]
-    errors = payload_errors(payload)
-    if errors:
-        # The new parent may have been chosen by code: show the error at the field used.
-        message = errors.pop("parentId", None) or errors.pop("newParentId", None)
-        if message:
-            errors["parentCode" if code else "newParentId"] = message
-        return await render(
-            p,
-            "move",
-            org,
-            values=form.values(),
-            errors=errors,
-            fields=MOVE_FIELDS,
-            status_code=error_status(payload),
-        )
-    return done(p, f"/admin/orgs/{org['id']}")
+
+    async def again(errors: FieldErrors, status: int) -> Response:
+        return await render(p, "move", org, values=form.values(), errors=errors, fields=MOVE_FIELDS, status_code=status)
+
+    # The new parent may have been chosen by code: show the error at the field used.
+    used = "parentCode" if code else "newParentId"
+    return await save(
+        p,
+        "MoveOrganization",
+        "moveOrganization",
+        None if version is None else {"id": org["id"], "newParentId": parent_id, "version": version},
+        invalid=form.errors,
+        again=again,
+        redirect=lambda _: f"/admin/orgs/{org['id']}",
+        aliases={"parentId": used, "newParentId": used},
+    )
 
 
 DISSOLVE_FIELDS = ["on", "reason"]
@@ -275,32 +234,21 @@ async def dissolve(p: Page) -> Response:
     form = await read_form(p)
     on = form.date("on", required=True)
     version = form.integer("version")
-    if form.errors or version is None:
-        return await render(
-            p,
-            "dissolve",
-            org,
-            values=form.values(),
-            errors=form.errors,
-            fields=DISSOLVE_FIELDS,
-            status_code=422,
-        )
-    if not form.flag("confirm"):
+
+    async def again(errors: FieldErrors, status: int) -> Response:
+        return await render(p, "dissolve", org, values=form.values(), errors=errors, fields=DISSOLVE_FIELDS, status_code=status)
+
+    if not form.errors and version is not None and not form.flag("confirm"):
         return await render(p, "dissolve", org, values=form.values(), confirming=True)
-    variables = {"id": org["id"], "on": on, "reason": form.text("reason"), "version": version}
-    payload = (await p.run("DissolveOrganization", {"input": variables}))["dissolveOrganization"]
-    errors = payload_errors(payload)
-    if errors:
-        return await render(
-            p,
-            "dissolve",
-            org,
-            values=form.values(),
-            errors=errors,
-            fields=DISSOLVE_FIELDS,
-            status_code=error_status(payload),
-        )
-    return done(p, f"/admin/orgs/{org['id']}")
+    return await save(
+        p,
+        "DissolveOrganization",
+        "dissolveOrganization",
+        None if version is None else {"id": org["id"], "on": on, "reason": form.text("reason"), "version": version},
+        invalid=form.errors,
+        again=again,
+        redirect=lambda _: f"/admin/orgs/{org['id']}",
+    )
 
 
 @page()

@@ -14,24 +14,20 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
-from strawberry.relay import GlobalID
 
 from partygraph.admin.core import Page, page
-from partygraph.admin.pages.members import (
+from partygraph.admin.forms import (
+    N_,
     Form,
     done,
     error_status,
+    field_errors,
     global_id,
+    home_org,
     is_htmx,
     org_options,
     read_form,
 )
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
 
 KINDS = [("yearly", N_("年度计划")), ("three_year", N_("三年规划"))]
 STATUS_FILTERS = [
@@ -83,19 +79,8 @@ BADGE = {
 }
 
 
-def _home(p: Page) -> str:
-    assert p.viewer is not None
-    return str(GlobalID("Organization", str(p.viewer.org_id)))
-
-
-def _errors(payload: dict[str, Any]) -> dict[str, Any]:
-    """A mutation's error as {form field: {code, message}}; a year span error marks the year."""
-    if payload.get("__typename", "").endswith("Payload"):
-        return {}
-    field = payload.get("field") or "_"
-    if field == "lastYear":
-        field = "firstYear"
-    return {field: {"code": payload.get("code"), "message": payload.get("message")}}
+# The form has no last year: a year span error shows beside the first year.
+YEAR_SPAN = {"lastYear": "firstYear"}
 
 
 def _worst(lines: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -116,7 +101,7 @@ def _int(value: str | None, default: int) -> int:
 @page()
 async def plan_list(p: Page) -> Response:
     q = p.request.query_params
-    under = global_id(q.get("under"), "Organization") if q.get("under") else _home(p)
+    under = global_id(q.get("under"), "Organization") if q.get("under") else home_org(p)
     year = _int(q.get("year"), p.state.clock().year)
     kind = q.get("kind") if q.get("kind") in {k for k, _ in KINDS} else None
     status_key = q.get("status") if q.get("status") in {s for s, _ in STATUS_FILTERS} else "live"
@@ -204,7 +189,7 @@ def _read(form: Form, *, creating: bool) -> dict[str, Any]:
         out["kind"] = form.choice("kind", [k for k, _ in KINDS])
     year = form.integer("firstYear")
     if year is None and "firstYear" not in form.errors:
-        form.errors["firstYear"] = form.p.t("请填写年度")
+        form.error("firstYear", N_("请填写年度"))
     out["firstYear"] = year
     for name, _ in NUMBER_FIELDS:
         out[name] = form.integer(name) or 0
@@ -259,7 +244,7 @@ async def plan_new(p: Page) -> Response:
     if form.errors:
         return await _form(p, plan=None, values=form.values(), errors=form.errors, status_code=422)
     payload = (await p.run("PlanCreate", {"input": inp}))["createDevelopmentPlan"]
-    errors = _errors(payload)
+    errors = field_errors(payload, YEAR_SPAN)
     if errors:
         return await _form(
             p, plan=None, values=form.values(), errors=errors, status_code=error_status(payload)
@@ -282,7 +267,7 @@ async def plan_edit(p: Page) -> Response:
         return await _form(p, plan=plan, values=form.values(), errors=form.errors, status_code=422)
     inp.update({"id": plan["id"], "version": form.integer("version")})
     payload = (await p.run("PlanUpdate", {"input": inp}))["updateDevelopmentPlan"]
-    errors = _errors(payload)
+    errors = field_errors(payload, YEAR_SPAN)
     if errors:
         return await _form(
             p, plan=plan, values=form.values(), errors=errors, status_code=error_status(payload)
@@ -314,7 +299,7 @@ async def _decide(p: Page, action: str) -> Response:
     if form.errors:
         return _confirm(p, plan, action, values, form.errors, status_code=422)
     payload = (await p.run(operation, {"input": inp}))[key]
-    errors = _errors(payload)
+    errors = field_errors(payload, YEAR_SPAN)
     if errors:
         return _confirm(p, plan, action, values, errors, status_code=error_status(payload))
     return done(p, f"/admin/plans/{plan['id']}")

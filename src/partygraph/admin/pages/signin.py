@@ -8,7 +8,6 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from partygraph.admin.core import Page, page, submit
-from partygraph.models.account import Role
 
 
 def _local(value: str | None) -> str:
@@ -17,7 +16,7 @@ def _local(value: str | None) -> str:
 
 
 async def _render(p: Page, *, include_ended: bool, errors: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    if p.signed_in.role != Role.county:
+    if p.signed_in.role != "county":
         return p.render("signin/lockouts.html", allowed=False, lockouts=[], include_ended=include_ended, status_code=403)
     data = await p.run("SignInLockouts", {"includeEnded": include_ended})
     template = "signin/_table.html" if p.request.headers.get("hx-request") == "true" else "signin/lockouts.html"

@@ -25,7 +25,8 @@ from starlette.routing import Route
 
 from partygraph import exports
 from partygraph.admin.core import OperationError, Page, page
-from partygraph.admin.pages.members import (
+from partygraph.admin.field_errors import FieldErrors
+from partygraph.admin.forms import (
     N_,
     done,
     error_status,
@@ -161,7 +162,7 @@ async def render_lists(
     status_code: int = 200,
     *,
     fragment: bool = False,
-    row_errors: dict[str, dict[str, str]] | None = None,
+    row_errors: dict[str, FieldErrors] | None = None,
     row_values: dict[str, dict[str, Any]] | None = None,
 ) -> Response:
     try:
@@ -265,7 +266,7 @@ async def _act(p: Page, operation: str, field: str, build: Any) -> Response:
     variables = build(form, transfer_id)
     version = form.integer("version")
     if version is None:
-        form.errors["_"] = p.t("缺少版本号，请刷新页面后重试")
+        form.error("_", N_("缺少版本号，请刷新页面后重试"))
     if not form.errors:
         payload = (await p.run(operation, {"input": {**variables, "version": version}}))[field]
         errors = payload_errors(payload)
