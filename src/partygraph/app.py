@@ -21,7 +21,8 @@ from partygraph.config import PACKAGE_DIR, Settings
 from partygraph.context import system_clock
 from partygraph.db import make_engine, make_session_factory
 from partygraph.graphql.schema import build_schema
-from partygraph.graphql.view import GraphQLView
+from partygraph.graphql.view import GraphQLView, job_download
+from partygraph.jobs.runner import in_background
 from partygraph.observability import (
     Readiness,
     RequestLog,
@@ -39,6 +40,7 @@ class AppState:
     session_factory: sessionmaker[Session]
     schema: strawberry.Schema
     clock: Callable[[], date]
+    start_job: Callable[[str], None]  # runs a queued job (partygraph.jobs) in the background
 
 
 def create_app(
@@ -52,12 +54,14 @@ def create_app(
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
     engine = engine or make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
     state = AppState(
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
+        session_factory=session_factory,
         schema=build_schema(settings),
         clock=clock,
+        start_job=in_background(session_factory, settings, clock),
     )
 
     migrations_dir = settings.migrations_dir
@@ -72,6 +76,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz.endpoint),
             Route("/graphql", GraphQLView(state, graphql_ide="graphiql"), methods=["GET", "POST"]),
+            Route("/jobs/{id}/download", job_download(state)),
             Mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
             Mount("/admin", admin_app(state), name="admin"),
         ],

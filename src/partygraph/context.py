@@ -52,6 +52,8 @@ class Context:
     # Set by the HTTP endpoint, which only serialises results: a cached result may come back
     # as its JSON bytes (an orjson.Fragment) instead of being decoded and encoded again.
     encoded_results: bool = False
+    # Starts a queued job (partygraph.jobs) in the background; None runs it in the request.
+    start_job: Callable[[str], None] | None = None
 
     def today(self) -> date:
         return self.clock()

@@ -108,6 +108,7 @@ class Page:
             viewer=self.viewer,
             clock=self.state.clock,
             lang=self.lang,
+            start_job=self.state.start_job,
         )
 
     async def run(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -155,19 +155,11 @@ def export_ledger(
 
 
 def _dataset(ctx: Context, ledger: str, org: Any) -> Any:
+    """The ledger's dataset, built as an export job builds it (partygraph.jobs.runner)."""
     from strawberry.relay import GlobalID
 
-    from partygraph import exports
+    from partygraph.jobs.runner import export_dataset
 
-    under = GlobalID("Organization", str(org.id)) if org is not None else None
-    if ledger == "members":
-        from partygraph.graphql.filters import MemberFilter
-
-        return exports.members_dataset(ctx, MemberFilter(under=under) if under else None)
-    if ledger == "candidates":
-        from partygraph.graphql.queries.candidate import CandidateFilter
-
-        return exports.candidates_dataset(ctx, CandidateFilter(under=under) if under else None)
-    if ledger == "cases":
-        return exports.cases_dataset(ctx, org.id if org is not None else None)
-    raise ValueError(f"unknown ledger {ledger!r}")
+    if ledger not in ("members", "candidates", "cases"):
+        raise ValueError(f"unknown ledger {ledger!r}")
+    return export_dataset(ctx, ledger, {"under": str(GlobalID("Organization", str(org.id)))} if org is not None else {})

@@ -39,8 +39,8 @@ from partygraph.services import access_log
 
 SHARED_ROOT_FIELDS = frozenset({"stats", "alertKinds", "__typename"})
 # accessLog: its rows do not move the data version (services.access_log), so a kept
-# answer would miss the newest reads.
-NEVER_KEPT_ROOT_FIELDS = frozenset({"me", "accessLog"})
+# answer would miss the newest reads. job: a job's state is a file (partygraph.jobs), not data.
+NEVER_KEPT_ROOT_FIELDS = frozenset({"me", "accessLog", "job"})
 MAX_ENTRIES = 1024
 # Bytes kept per process (serialised results), and the largest result worth keeping: a
 # worker serving a province stays well under its memory budget whatever is asked.

@@ -19,6 +19,7 @@ from partygraph.graphql.mutations.candidate import CandidateMutation
 from partygraph.graphql.mutations.candidate_vote import CandidateVoteMutation
 from partygraph.graphql.mutations.discipline import DisciplineMutation
 from partygraph.graphql.mutations.evaluation import EvaluationMutation
+from partygraph.graphql.mutations.job import JobMutation
 from partygraph.graphql.mutations.member import MemberMutation
 from partygraph.graphql.mutations.organization import OrganizationMutation
 from partygraph.graphql.mutations.plan import PlanMutation
@@ -30,6 +31,7 @@ from partygraph.graphql.queries.branch_life import BranchLifeQuery
 from partygraph.graphql.queries.candidate import CandidateQuery
 from partygraph.graphql.queries.core import CoreQuery
 from partygraph.graphql.queries.evaluation import EvaluationQuery
+from partygraph.graphql.queries.job import JobQuery
 from partygraph.graphql.queries.labels import LabelsQuery
 from partygraph.graphql.queries.plan import PlanQuery
 from partygraph.graphql.queries.settings import SettingsQuery
@@ -48,8 +50,8 @@ from partygraph.graphql.types.organization import OrganizationType
 from partygraph.graphql.types.plan import NODE_TYPES as PLAN_NODE_TYPES
 from partygraph.graphql.view import PerRequestIntrospection
 
-Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery, AccountQuery, AccessLogQuery, SignInQuery, LabelsQuery))
-Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation, PlanMutation, DisciplineMutation, CandidateVoteMutation, AccountMutation, SignInMutation))
+Query = merge_types("Query", (CoreQuery, SettingsQuery, CandidateQuery, EvaluationQuery, AssistanceQuery, StatsQuery, BranchLifeQuery, AlertsQuery, PlanQuery, AccountQuery, AccessLogQuery, SignInQuery, LabelsQuery, JobQuery))
+Mutation = merge_types("Mutation", (OrganizationMutation, MemberMutation, CandidateMutation, EvaluationMutation, AssistanceMutation, BranchLifeMutation, PlanMutation, DisciplineMutation, CandidateVoteMutation, AccountMutation, SignInMutation, JobMutation))
 
 # Types reachable only through `node(id)` must be named here.
 NODE_TYPES = [OrganizationType, MemberType, PositionType, TransferType, CandidateType, MeetingType, MeetingDecisionType, *EVALUATION_NODE_TYPES, *ASSISTANCE_NODE_TYPES, *BRANCH_LIFE_NODE_TYPES, *PLAN_NODE_TYPES, *DISCIPLINE_NODE_TYPES, *ACCOUNT_NODE_TYPES]

@@ -6,6 +6,12 @@ the limits, a query that is not a string...) answers a 4xx with the same JSON er
 everything else. An unexpected exception inside a resolver reaches the client as a generic
 message with the error id under which it was logged (partygraph.observability), never with
 its own message: database errors quote SQL, tables, columns and the values they refused.
+
+Uploads (startImport's `file`) follow the GraphQL multipart request spec: a
+multipart/form-data POST with `operations` (checked like a JSON body), `map` and the file.
+Such a body may be as large as an upload (MAX_UPLOAD, plus the form around it); every other
+body keeps `max_body_bytes`. A multipart form is what a cross-site HTML form can send, so a
+signed-in session needs the CSRF header on it like on every POST.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from partygraph.auth import (
 from partygraph.config import Settings
 from partygraph.context import Context, Viewer
 from partygraph.errors import DomainError
+from partygraph.graphql.mutations.job import MAX_UPLOAD
 from partygraph.services.account import viewer_for_token
 
 # request.state: may this request introspect the schema and be told "Did you mean ...?"
@@ -125,6 +132,39 @@ def check_operation(data: object, settings: Settings) -> None:
             raise BadRequest(f"`{key}` must be {en} or null", f"{key} 必须是{zh}或 null")
 
 
+MULTIPART = "multipart/form-data"
+MULTIPART_OVERHEAD = 64 * 1024  # the form's own parts around the file
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def body_limit(content_type: str, settings: Settings) -> int:
+    if _media_type(content_type) == MULTIPART:
+        return max(settings.max_body_bytes, MAX_UPLOAD + MULTIPART_OVERHEAD)
+    return settings.max_body_bytes
+
+
+async def check_multipart(request: Request, settings: Settings) -> None:
+    """The `operations` part of an upload, refused like a JSON body would be."""
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception:  # noqa: BLE001 - any unreadable form is the client's
+        raise BadRequest("The multipart body cannot be read", "无法解析 multipart 请求体") from None
+    try:
+        operations = form.get("operations")
+        if not isinstance(operations, str):
+            raise BadRequest("No `operations` part in the multipart body", "multipart 请求体中没有 operations")
+        try:
+            data = orjson.loads(operations)
+        except orjson.JSONDecodeError:
+            raise BadRequest("`operations` is not valid JSON", "operations 不是有效的 JSON") from None
+        check_operation(data, settings)
+    finally:
+        await form.close()
+
+
 def parse_request(method: str, content_type: str, body: bytes, params: Mapping[str, str], settings: Settings) -> None:
     """Refuse (BadRequest) what Strawberry would answer with a bare exception or a plain text."""
     if method == "GET":
@@ -137,7 +177,9 @@ def parse_request(method: str, content_type: str, body: bytes, params: Mapping[s
                     raise BadRequest(f"`{key}` is not valid JSON", f"{key} 不是有效的 JSON") from None
         check_operation(data, settings)
         return
-    if content_type.split(";")[0].strip().lower() != "application/json":
+    if _media_type(content_type) == MULTIPART:
+        return  # check_multipart reads the form
+    if _media_type(content_type) != "application/json":
         raise BadRequest(
             "Send the operation as JSON (Content-Type: application/json)",
             "请以 JSON 发送操作（Content-Type: application/json）",
@@ -215,6 +257,7 @@ class GraphQLView(GraphQL[Context, None]):
     """Every operation needs a signed-in viewer; introspection included."""
 
     def __init__(self, app_state: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("multipart_uploads_enabled", True)  # uploads: see the module docstring
         super().__init__(app_state.schema, **kwargs)
         self.app_state = app_state
 
@@ -223,10 +266,11 @@ class GraphQLView(GraphQL[Context, None]):
             return await super().__call__(scope, receive, send)
         settings: Settings = self.app_state.settings
         request = Request(scope, receive)
+        limit = body_limit(request.headers.get("content-type", ""), settings)
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > settings.max_body_bytes:
+        if declared.isdigit() and int(declared) > limit:
             # Before anything is read or looked up.
-            return await _too_large(settings.max_body_bytes).response()(scope, receive, send)
+            return await _too_large(limit).response()(scope, receive, send)
         session = self.app_state.session_factory()
         try:
             token = bearer_token(request)
@@ -249,9 +293,11 @@ class GraphQLView(GraphQL[Context, None]):
             body = b""
             try:
                 if request.method == "POST":
-                    body = await read_body(request, settings.max_body_bytes)
+                    body = await read_body(request, limit)
                 if not self._renders_ide(request):
                     parse_request(request.method, request.headers.get("content-type", ""), body, request.query_params, settings)
+                    if request.method == "POST" and _media_type(request.headers.get("content-type", "")) == MULTIPART:
+                        await check_multipart(Request(scope, _replay(body)), settings)
             except BadRequest as exc:
                 return await exc.response()(scope, receive, send)
             scope.setdefault("state", {})
@@ -264,6 +310,7 @@ class GraphQLView(GraphQL[Context, None]):
                 clock=self.app_state.clock,
                 lang=request_language(request),
                 encoded_results=True,
+                start_job=self.app_state.start_job,
             )
             try:
                 # The body was read above: Strawberry reads it again from this request.
@@ -322,3 +369,33 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
+
+
+def job_download(app_state: Any) -> Any:
+    """GET /jobs/{id}/download: an export's file (Job.downloadUrl), with the credentials of the
+    API (a bearer token or the admin's session), to the account that started the job only."""
+    from urllib.parse import quote
+
+    from starlette.responses import FileResponse
+
+    from partygraph.jobs import store_for
+    from partygraph.jobs.runner import MEDIA_TYPES
+
+    async def endpoint(request: Request) -> Response:
+        with app_state.session_factory() as session:
+            token = bearer_token(request)
+            viewer = viewer_for_token(session, token) if token else viewer_from_session(request, session)
+        if viewer is None:
+            return _unauthenticated("Sign in or send a bearer token", "请登录或提供令牌")
+        store = store_for(app_state.settings)
+        job = store.get(request.path_params["id"], viewer.account_id)
+        if job is None or job.kind != "export" or job.status != "done" or not job.has_data:
+            return JSONResponse(error_body("NOT_FOUND", "No such file, or not yours", "没有该文件或无权访问"), status_code=404)
+        fmt = job.params.get("format", "xlsx")
+        return FileResponse(
+            store.data_path(job),
+            media_type=MEDIA_TYPES.get(fmt, MEDIA_TYPES["xlsx"]),
+            headers={"Content-Disposition": f"attachment; filename=\"export.{fmt}\"; filename*=UTF-8''{quote(job.filename)}"},
+        )
+
+    return endpoint

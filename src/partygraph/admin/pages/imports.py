@@ -1,35 +1,23 @@
 """Admin: spreadsheet import (ledger choice → upload → dry-run preview listing every bad row →
-confirm, all or nothing) and export of every list (streamed .xlsx / .csv, or a background job
-with progress), with long work run in a thread and polled by htmx every 500 ms.
+confirm, all or nothing) and export of every list (.xlsx / .csv, or with progress), through
+the API like every other page: startImport / startExport start a job, `job(id)` polls it
+(htmx, every 500 ms) and its downloadUrl serves the file.
 
-Jobs live in `partygraph.jobs` (files in Settings.jobs_dir), not in this process: with
+The jobs themselves live in files (the API's job store) shared by every worker process: with
 `serve --workers 2` the poll and the download may reach another worker than the upload.
-Imports and exports call `partygraph.imports` / `partygraph.exports` with the viewer's context:
-the same scope (`scope.within`) and the same rules as every other write.
 """
 
 from __future__ import annotations
 
-import copy
-import io
-import threading
-from collections.abc import Callable
-from datetime import datetime
+import asyncio
 from typing import Any
-from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
-from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from strawberry.relay import GlobalID
 
 from partygraph.admin.core import Page, page
 from partygraph.admin.pages.dashboard import date_param
-from partygraph.context import Context
-from partygraph.jobs import Job, JobStore, store_for
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def N_(text: str) -> str:
@@ -64,91 +52,53 @@ LISTS = {
 
 # --------------------------------------------------------------------------- jobs
 
-
-def _store(p: Page) -> JobStore:
-    return store_for(p.state.settings)
-
-
-def _owner(p: Page) -> int | None:
-    return p.viewer.account_id if p.viewer else None
+ACTIVE = ("QUEUED", "RUNNING")
+EXPORT_WAIT = 300.0  # seconds a direct download waits for its export job
+EXPORT_POLL = 0.1
 
 
-def _job_of(p: Page, job_id: str) -> Job:
-    job = _store(p).get(job_id, _owner(p))
+async def _job(p: Page, job_id: str) -> dict[str, Any]:
+    job = (await p.run("Job", {"id": job_id}))["job"]
     if job is None:
         raise HTTPException(404)
     return job
 
 
-def _run_in_background(
-    p: Page, job: Job, work: Callable[[Context, Job], dict[str, Any] | None]
-) -> None:
-    """Run work(ctx, job) in a thread with its own session and the viewer's context; its result
-    (JSON-safe) or its failure goes to the job store."""
-    from partygraph.imports import ImportRefusedError
-
-    state, viewer, lang, store = p.state, p.viewer, p.lang, _store(p)
-
-    def target() -> None:
-        with state.session_factory() as session:
-            ctx = Context(
-                session=session,
-                settings=state.settings,
-                viewer=viewer,
-                clock=state.clock,
-                lang=lang,
-            )
-            try:
-                store.finish(job, work(ctx, job))
-            except (
-                ImportRefusedError
-            ) as refused:  # the commit found bad rows: show them, nothing written
-                store.finish(job, refused.report.to_dict())
-            except Exception as exc:  # noqa: BLE001 - the page shows the failure
-                session.rollback()
-                message = (
-                    getattr(exc, "message_zh", None)
-                    if lang == "zh"
-                    else getattr(exc, "message_en", None)
-                )
-                store.fail(job, message or f"{exc.__class__.__name__}: {exc}")
-
-    threading.Thread(target=target, name=f"job-{job.id[:8]}", daemon=True).start()
-
-
-def _render_job(p: Page, job: Job, status_code: int = 200) -> Response:
-    from partygraph.imports import ImportReport
-
-    report = (
-        ImportReport.from_dict(job.result) if job.result and job.kind.startswith("import") else None
-    )
-    ledger = job.params.get("ledger", "members")
+def _render_job(p: Page, job: dict[str, Any], status_code: int = 200) -> Response:
+    ledger = (job["importKind"] or "members").lower()
     return p.render(
         "import/_job.html",
         job=job,
-        report=report,
+        active=job["status"] in ACTIVE,
+        report=job["report"],
         ledger_name=p.t(LEDGERS.get(ledger, LEDGERS["members"])),
         status_code=status_code,
     )
 
 
+def _started(p: Page, result: dict[str, Any]) -> dict[str, Any]:
+    """The job a start operation answered, or the HTTP answer to its refusal."""
+    if result["__typename"] == "JobPayload":
+        return result["job"]
+    status = {"NotFound": 404, "NotAllowed": 403}.get(result["__typename"], 422)
+    if result["code"] == "IMPORT_NOT_CHECKED":
+        status = 409
+    elif result["code"] == "BAD_FILTER":
+        status = 400
+    raise HTTPException(status, result["message"])
+
+
 @page()
 async def job_status(p: Page) -> Response:
-    return _render_job(p, _job_of(p, p.request.path_params["id"]))
+    return _render_job(p, await _job(p, p.request.path_params["id"]))
 
 
 @page()
 async def job_download(p: Page) -> Response:
-    job = _job_of(p, p.request.path_params["id"])
-    if job.status != "done" or not job.has_data or job.kind != "export":
+    job = await _job(p, p.request.path_params["id"])
+    if not job["downloadUrl"]:
         raise HTTPException(404)
-    return FileResponse(
-        _store(p).data_path(job),
-        media_type=XLSX,
-        headers={
-            "Content-Disposition": f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(job.filename)}"
-        },
-    )
+    return RedirectResponse(job["downloadUrl"], 303)
 
 
 # --------------------------------------------------------------------------- import
@@ -158,18 +108,19 @@ def _form(
     p: Page,
     ledger: str,
     *,
-    job: Job | None = None,
+    job: dict[str, Any] | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
     return p.render(
         "import/index.html",
         job=job,
+        active=bool(job and job["status"] in ACTIVE),
         error=error,
         ledger=ledger,
         ledgers=LEDGERS,
         ledger_help=LEDGER_HELP,
-        report=None,
+        report=job["report"] if job else None,
         ledger_name=p.t(LEDGERS[ledger]),
         status_code=status_code,
     )
@@ -179,24 +130,6 @@ def _form(
 async def import_form(p: Page) -> Response:
     ledger = p.request.query_params.get("ledger", "members")
     return _form(p, ledger if ledger in LEDGERS else "members")
-
-
-def _import_work(ledger: str, commit: bool) -> Callable[[Context, Job], dict[str, Any]]:
-    def work(ctx: Context, job: Job) -> dict[str, Any]:
-        from partygraph import imports
-
-        store = store_for(ctx.settings)
-        report = imports.run(
-            ledger,
-            ctx,
-            store.read_data(job),
-            job.filename,
-            commit=commit,
-            progress=store.progress(job),
-        )
-        return report.to_dict()
-
-    return work
 
 
 @page(write=True)
@@ -210,193 +143,80 @@ async def import_upload(p: Page) -> Response:
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return _form(p, ledger, error=p.t("请选择要导入的文件"), status_code=422)
-    data = await upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        return _form(p, ledger, error=p.t("文件太大（最大 20 MB）"), status_code=413)
-    name = upload.filename
-    if not name.lower().endswith((".xlsx", ".csv")):
-        return _form(p, ledger, error=p.t("只支持 .xlsx 或 .csv 文件"), status_code=422)
-    job = _store(p).create(
-        owner=_owner(p), kind="import-check", data=data, filename=name, params={"ledger": ledger}
-    )
-    shown = copy.copy(job)  # the page shows the job as started; the thread changes `job` meanwhile
-    _run_in_background(p, job, _import_work(ledger, commit=False))
-    return _form(p, ledger, job=shown)
+    result = (await p.run("StartImport", {"kind": ledger.upper(), "commit": False, "file": upload}))["startImport"]
+    if result["__typename"] != "JobPayload" and result["code"] == "BAD_FILE":
+        return _form(p, ledger, error=result["message"], status_code=422)
+    return _form(p, ledger, job=_started(p, result))
 
 
 @page(write=True)
 async def import_commit(p: Page) -> Response:
-    store = _store(p)
-    previous = _job_of(p, p.request.path_params["id"])
-    report = previous.result or {}
-    if (
-        previous.kind != "import-check"
-        or previous.status != "done"
-        or report.get("problems")
-        or not previous.has_data
-    ):
-        raise HTTPException(409, p.t("请先完成检查，且没有错误行"))
-    ledger = previous.params.get("ledger", "members")
-    job = store.create(
-        owner=_owner(p),
-        kind="import-commit",
-        data=store.read_data(previous),
-        filename=previous.filename,
-        params={"ledger": ledger},
-    )
-    shown = copy.copy(job)
-    _run_in_background(p, job, _import_work(ledger, commit=True))
-    return _render_job(p, shown)
+    check = await _job(p, p.request.path_params["id"])
+    if check["kind"] == "EXPORT":
+        raise HTTPException(404)
+    variables = {"kind": check["importKind"], "commit": True, "checkedJob": check["id"]}
+    return _render_job(p, _started(p, (await p.run("StartImport", variables))["startImport"]))
 
 
 # --------------------------------------------------------------------------- exports
 
+# The filters each list takes from the page's query string (the API's ExportFilter).
+EXPORT_KINDS = {"members": "MEMBERS", "candidates": "CANDIDATES", "cases": "CASES", "outcomes": "OUTCOMES", "fund-ledger": "FUND_LEDGER"}
 
-def _dataset(p: Page, ctx: Context, kind: str) -> Any:
-    from partygraph import exports
 
+def _export_filter(p: Page, kind: str) -> dict[str, Any]:
     q = p.request.query_params
-    under_gid = q.get("under", "").strip()
-    under_id = None
-    if under_gid:
-        try:
-            gid = GlobalID.from_id(under_gid)
-            if gid.type_name != "Organization":
-                raise ValueError(under_gid)
-            under_id = int(gid.node_id)
-        except Exception:  # noqa: BLE001
-            raise HTTPException(404) from None
+    f: dict[str, Any] = {"under": q.get("under", "").strip() or None}
     if kind == "members":
         from partygraph.admin.pages.members import list_params, member_filter
 
-        return exports.members_dataset(ctx, _member_filter_object(member_filter(list_params(p))))
-    if kind == "candidates":
-        from partygraph.graphql.queries.candidate import CandidateFilter
-        from partygraph.rules.candidate import Stage
-
-        stages = q.getlist("stage")
-        return exports.candidates_dataset(
-            ctx,
-            CandidateFilter(
-                under=GlobalID.from_id(under_gid) if under_gid else None,
-                stage=[Stage(s) for s in stages if s in Stage.__members__] or None,
-                search=q.get("q") or None,
-            ),
-        )
-    if kind == "cases":
-        return exports.cases_dataset(
-            ctx, under_id, status=q.getlist("status") or None, cause=q.getlist("cause") or None
-        )
-    if kind == "outcomes":
+        f.update(member_filter(list_params(p)))
+    elif kind == "candidates":
+        f.update(stage=q.getlist("stage") or None, search=q.get("q") or None)
+    elif kind == "cases":
+        f.update(status=q.getlist("status") or None, cause=q.getlist("cause") or None)
+    elif kind == "outcomes":
         year = q.get("year", "")
-        return exports.outcomes_dataset(ctx, under_id, int(year) if year.isdigit() else None)
-    if kind == "fund-ledger":
-        return exports.fund_ledger_dataset(ctx, under_id, date_param(p, "from"), date_param(p, "to"))
-    raise HTTPException(404)
+        f["year"] = int(year) if year.isdigit() else None
+    elif kind == "fund-ledger":
+        f.update({"from": date_param(p, "from"), "to": date_param(p, "to")})
+    return {k: v for k, v in f.items() if v is not None}
 
 
-def _member_filter_object(f: dict[str, Any]) -> Any:
-    """The members page's filter (GraphQL variables) as the MemberFilter input object."""
-    from partygraph.graphql.filters import MemberFilter
-    from partygraph.models.member import Education, Gender, MemberStatus
-
-    return MemberFilter(
-        search=f.get("search"),
-        under=GlobalID.from_id(f["under"]) if f.get("under") else None,
-        status=[MemberStatus(s) for s in f.get("status", [])] or None,
-        gender=Gender(f["gender"]) if f.get("gender") else None,
-        education=[Education(e) for e in f.get("education", [])] or None,
-        age_min=f.get("ageMin"),
-        age_max=f.get("ageMax"),
-        flowing=f.get("flowing"),
-        lost_contact=f.get("lostContact"),
-        in_difficulty=f.get("inDifficulty"),
-    )
+async def _start_export(p: Page, kind: str, fmt: str) -> dict[str, Any]:
+    if kind not in EXPORT_KINDS:
+        raise HTTPException(404)
+    variables = {"kind": EXPORT_KINDS[kind], "filter": _export_filter(p, kind), "format": fmt.upper()}
+    try:
+        return _started(p, (await p.run("StartExport", variables))["startExport"])
+    except HTTPException as exc:
+        if exc.status_code == 404:
+            raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内")) from None
+        raise
 
 
 @page()
 async def export_list(p: Page) -> Response:
-    """/admin/export/{list}.{xlsx|csv}?…the list's filters…: streamed."""
-    from partygraph import exports
-
-    kind, fmt = p.request.path_params["list"], p.request.path_params["fmt"]
-    if kind not in LISTS or fmt not in ("xlsx", "csv"):
+    """/admin/export/{list}.{xlsx|csv}?…the list's filters…: the export job, waited for here,
+    then its file."""
+    fmt = p.request.path_params["fmt"]
+    if fmt not in ("xlsx", "csv"):
         raise HTTPException(404)
-    title = p.t(LISTS[kind])
-    name = f"{title}-{p.state.clock().isoformat()}.{fmt}"
-    headers = {
-        "Content-Disposition": f"attachment; filename=\"{kind}.{fmt}\"; filename*=UTF-8''{quote(name)}"
-    }
-    ctx = p.context()
-    try:
-        ds = _dataset(p, ctx, kind)
-    except Exception as exc:
-        from partygraph.errors import NotFoundError
-
-        if isinstance(exc, NotFoundError):
-            raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内")) from None
-        raise
-    ds.header_lines = exports.header_lines(
-        p.viewer.display_name if p.viewer else "", None, datetime.now()
-    )
-    if fmt == "csv":
-        state = p.state
-        viewer = p.viewer
-
-        def lines():
-            # The handler's session closes when it returns: the stream reads with its own.
-            with state.session_factory() as session:
-                c = Context(
-                    session=session, settings=state.settings, viewer=viewer, clock=state.clock
-                )
-                d = _dataset(p, c, kind)
-                d.header_lines = ds.header_lines
-                yield from exports.csv_lines(d)
-
-        return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
-    buf = io.BytesIO()
-    exports.write_xlsx(buf, ds)
-    return Response(buf.getvalue(), media_type=XLSX, headers=headers)
+    job = await _start_export(p, p.request.path_params["list"], fmt)
+    waited = 0.0
+    while job["status"] in ACTIVE and waited < EXPORT_WAIT:
+        await asyncio.sleep(EXPORT_POLL)
+        waited += EXPORT_POLL
+        job = await _job(p, job["id"])
+    if not job["downloadUrl"]:
+        raise HTTPException(500, job["error"])  # failed, or still running after EXPORT_WAIT
+    return RedirectResponse(job["downloadUrl"], 303)
 
 
 @page(write=False)
 async def export_job(p: Page) -> Response:
     """POST /admin/export/{list}/job?…filters…: the export as a background job with progress."""
-    from partygraph import exports
-
-    kind = p.request.path_params["list"]
-    if kind not in LISTS:
-        raise HTTPException(404)
-    title = p.t(LISTS[kind])
-    job = _store(p).create(
-        owner=_owner(p),
-        kind="export",
-        filename=f"{title}-{p.state.clock().isoformat()}.xlsx",
-        params={"list": kind},
-    )
-    request_page = p
-
-    def work(ctx: Context, job: Job) -> None:
-        store = store_for(ctx.settings)
-        ds = _dataset(request_page, ctx, kind)
-        ds.header_lines = exports.header_lines(
-            ctx.viewer.display_name if ctx.viewer else "", None, datetime.now()
-        )
-        progress = store.progress(job)
-        progress("export", 0, ds.total)
-        store.write_data(
-            job,
-            lambda path: exports.write_xlsx(
-                str(path),
-                ds,
-                progress=lambda done, total: progress("export", done, total),
-                every=500,
-            ),
-        )
-
-    shown = copy.copy(job)
-    _run_in_background(p, job, work)
-    return _render_job(p, shown)
+    return _render_job(p, await _start_export(p, p.request.path_params["list"], "xlsx"))
 
 
 routes = [

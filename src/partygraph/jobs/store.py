@@ -1,4 +1,5 @@
-"""Background jobs (imports, exports) kept where every worker process sees them: one directory.
+"""The job store: background jobs (imports, exports) kept where every worker process sees them,
+one directory. (runner.py runs a job; this module only keeps its state and data.)
 
 `partygraph serve --workers N` runs N processes; a job started in one (its thread does the
 work) is polled and downloaded through whichever worker the next request reaches. So a
@@ -16,7 +17,7 @@ rolling back. A file needs no lock and costs nothing to poll.
 
 A job is seen only by the account that started it (anyone else gets "not found"). Jobs
 expire `ttl` seconds after their last update and are removed with their data; a job still
-"running" whose state has not changed for `stale_after` seconds lost its worker (a
+queued or running whose state has not changed for `stale_after` seconds lost its worker (a
 restart) and is reported as failed.
 """
 
@@ -35,6 +36,7 @@ from typing import Any
 
 JOB_TTL = 3600.0  # seconds after the last update
 STALE_AFTER = 600.0  # a running job without news for this long lost its worker
+ACTIVE = ("queued", "running")  # not finished yet
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -48,7 +50,7 @@ class Job:
     phase: str = "start"
     done: int = 0
     total: int = 0
-    status: str = "running"  # running | done | failed
+    status: str = "running"  # queued | running | done | failed
     error: str | None = None  # None on a failure: the job was interrupted
     result: dict[str, Any] | None = None  # JSON-safe (an ImportReport as a dict)
     has_data: bool = False
@@ -57,7 +59,7 @@ class Job:
 
     @property
     def percent(self) -> int:
-        if self.status != "running":
+        if self.status not in ACTIVE:
             return 100
         return min(100, int(100 * self.done / self.total)) if self.total else 0
 
@@ -107,6 +109,7 @@ class JobStore:
         filename: str = "",
         data: bytes | None = None,
         params: dict[str, Any] | None = None,
+        status: str = "running",
     ) -> Job:
         self.purge()
         now = self.now()
@@ -116,6 +119,7 @@ class JobStore:
             kind=kind,
             params=dict(params or {}),
             filename=filename,
+            status=status,
             created=now,
             updated=now,
         )
@@ -140,6 +144,10 @@ class JobStore:
         known = {f.name for f in fields(Job)}
         return Job(**{k: v for k, v in raw.items() if k in known})
 
+    def find(self, job_id: str) -> Job | None:
+        """The job whoever started it: for the runner, which acts as the job's owner."""
+        return self._load(job_id)
+
     def get(self, job_id: str, owner: int | None) -> Job | None:
         """The job if it exists, has not expired and belongs to `owner`; else None."""
         job = self._load(job_id)
@@ -148,7 +156,7 @@ class JobStore:
         age = self.now() - job.updated
         if age > self.ttl:
             return None
-        if job.status == "running" and age > self.stale_after:
+        if job.status in ACTIVE and age > self.stale_after:
             job.status = "failed"  # its worker is gone; shown as interrupted (error None)
         return job
 

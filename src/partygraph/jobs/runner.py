@@ -1,0 +1,237 @@
+"""What a job does: `run_job(job_id, ctx)` runs one import or export from the store to the end.
+
+The API's mutations (graphql/mutations/job.py) put a job in the store as "queued" with
+everything it needs in its params (JSON: the ledger or list, the filter, the language, the
+organisation an import is limited to) and its upload beside it; then something calls
+`run_job`: today a thread of the web process (`in_background`), later the background
+worker. The job runs as the account that started it, rebuilt from the database (an account
+switched off meanwhile stops its jobs), never as whoever runs it.
+
+Its result goes to the store: an import's report (as a dict), an export's file, or the reason
+it failed in the job's language.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from strawberry.relay import GlobalID
+
+from partygraph.config import Settings
+from partygraph.context import SYSTEM_VIEWER, Context, Viewer
+from partygraph.errors import DomainError, NotFoundError
+from partygraph.i18n import translate
+from partygraph.jobs.store import Job, JobStore, store_for
+
+log = logging.getLogger(__name__)
+
+# The ledgers an import reads and the lists an export writes (job params "ledger" / "list"),
+# with their titles (Chinese; translated with the job's language).
+IMPORT_LEDGERS = {"members": "党员名册", "candidates": "发展党员台账", "cases": "困难党员台账"}
+EXPORT_LISTS = {
+    "members": "党员名册",
+    "candidates": "发展党员台账",
+    "cases": "困难党员台账",
+    "outcomes": "民主评议结果",
+    "fund-ledger": "帮扶基金明细账",
+}
+EXPORT_FORMATS = ("xlsx", "csv")
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+class BadFilterError(DomainError):
+    code = "BAD_FILTER"
+
+
+# --------------------------------------------------------------------------- export datasets
+
+
+def _under_id(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        gid = GlobalID.from_id(value)
+    except Exception:  # noqa: BLE001 - any malformed id names no organisation
+        raise NotFoundError("组织", value, "under", "Organization") from None
+    if gid.type_name != "Organization" or not gid.node_id.isdigit():
+        raise NotFoundError("组织", value, "under", "Organization")
+    return int(gid.node_id)
+
+
+def _choices(values: list[str] | None, kind: Callable[[str], Any], field: str) -> list[Any] | None:
+    try:
+        return [kind(v) for v in values or []] or None
+    except ValueError:
+        raise BadFilterError(f"筛选条件 {field} 的取值无效", f"Invalid value in the filter's {field}", field) from None
+
+
+def _date(value: str | None, field: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise BadFilterError(f"筛选条件 {field} 不是有效日期", f"The filter's {field} is not a date", field) from None
+
+
+def export_dataset(ctx: Context, kind: str, f: dict[str, Any]) -> Any:
+    """The dataset of list `kind` for filter `f` (JSON, the API's field names), in ctx's scope:
+    an `under` outside it is not found."""
+    from partygraph import exports
+
+    under_id = _under_id(f.get("under"))
+    under = GlobalID("Organization", str(under_id)) if under_id is not None else None
+    if kind == "members":
+        from partygraph.graphql.filters import MemberFilter
+        from partygraph.models.member import Education, Gender, MemberStatus
+
+        gender = _choices([f["gender"]] if f.get("gender") else None, Gender, "gender")
+        return exports.members_dataset(
+            ctx,
+            MemberFilter(
+                search=f.get("search"),
+                under=under,
+                status=_choices(f.get("status"), MemberStatus, "status"),
+                gender=gender[0] if gender else None,
+                education=_choices(f.get("education"), Education, "education"),
+                age_min=f.get("ageMin"),
+                age_max=f.get("ageMax"),
+                flowing=f.get("flowing"),
+                lost_contact=f.get("lostContact"),
+                in_difficulty=f.get("inDifficulty"),
+            ),
+        )
+    if kind == "candidates":
+        from partygraph.graphql.queries.candidate import CandidateFilter
+        from partygraph.rules.candidate import Stage
+
+        return exports.candidates_dataset(
+            ctx,
+            CandidateFilter(
+                under=under,
+                stage=_choices(f.get("stage"), Stage, "stage"),
+                search=f.get("search") or None,
+            ),
+        )
+    if kind == "cases":
+        return exports.cases_dataset(ctx, under_id, status=f.get("status") or None, cause=f.get("cause") or None)
+    if kind == "outcomes":
+        return exports.outcomes_dataset(ctx, under_id, f.get("year"))
+    if kind == "fund-ledger":
+        return exports.fund_ledger_dataset(ctx, under_id, _date(f.get("from"), "from"), _date(f.get("to"), "to"))
+    raise BadFilterError(f"没有名为 {kind} 的导出", f"No export named {kind}", "kind")
+
+
+def export_filename(kind: str, fmt: str, lang: str, today: date) -> str:
+    return f"{translate(EXPORT_LISTS[kind], lang)}-{today.isoformat()}.{fmt}"
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _as_owner(ctx: Context, job: Job) -> Context:
+    """ctx acting as the account that started the job (read-only if it was a read-only token;
+    limited to the organisation an import was limited to)."""
+    viewer: Viewer | None = SYSTEM_VIEWER
+    if job.owner is not None:
+        from partygraph.services.account import viewer_for_account_id
+
+        viewer = viewer_for_account_id(ctx.session, job.owner)
+        if viewer is None:
+            raise NotFoundError("账号", job.owner, None, "Account")
+    assert viewer is not None
+    viewer = dataclasses.replace(viewer, read_only=viewer.read_only or bool(job.params.get("readOnly")))
+    limit = job.params.get("limitPath")
+    if limit and limit.startswith(viewer.org_path):  # narrower than the account: checked at start
+        viewer = dataclasses.replace(viewer, org_id=job.params["limitOrgId"], org_path=limit)
+    return dataclasses.replace(ctx, viewer=viewer, lang=job.params.get("lang", ctx.lang), loaders={})
+
+
+def _import(ctx: Context, store: JobStore, job: Job) -> dict[str, Any]:
+    from partygraph import imports
+
+    try:
+        report = imports.run(
+            job.params["ledger"],
+            ctx,
+            store.read_data(job),
+            job.filename,
+            commit=job.kind == "import-commit",
+            progress=store.progress(job),
+        )
+    except imports.ImportRefusedError as refused:  # the commit found bad rows: nothing written
+        ctx.session.rollback()
+        report = refused.report
+    return report.to_dict()
+
+
+def _export(ctx: Context, store: JobStore, job: Job) -> None:
+    from partygraph import exports
+
+    ds = export_dataset(ctx, job.params["list"], job.params.get("filter") or {})
+    ds.header_lines = exports.header_lines(ctx.viewer.display_name if ctx.viewer else "", None, datetime.now())
+    progress = store.progress(job)
+    progress("export", 0, ds.total)
+    if job.params.get("format") == "csv":
+        store.write_data(job, lambda path: exports.write_csv(path, ds))
+    else:
+        store.write_data(
+            job,
+            lambda path: exports.write_xlsx(
+                path, ds, progress=lambda done, total: progress("export", done, total), every=500
+            ),
+        )
+    ctx.session.commit()  # the access log of what the export showed
+
+
+def run_job(job_id: str, ctx: Context) -> None:
+    """Run the queued job `job_id` with ctx's session and settings, as the job's owner. Its report,
+    file or failure goes to the store; a job not queued (already taken, gone) is left alone."""
+    from partygraph.imports import FileFormatError
+
+    store = store_for(ctx.settings)
+    job = store.find(job_id)
+    if job is None or job.status != "queued":
+        return
+    job.status = "running"
+    store.save(job)
+    lang = job.params.get("lang", ctx.lang)
+    try:
+        owner_ctx = _as_owner(ctx, job)
+        if job.kind == "export":
+            _export(owner_ctx, store, job)
+            store.finish(job, None)
+        else:
+            store.finish(job, _import(owner_ctx, store, job))
+    except Exception as exc:  # noqa: BLE001 - the failure is the job's result, shown to its owner
+        ctx.session.rollback()
+        if isinstance(exc, DomainError):
+            message = exc.message_zh if lang == "zh" else exc.message_en
+        elif isinstance(exc, FileFormatError):
+            message = str(exc)  # says what is wrong with the file (Chinese only)
+        else:
+            log.exception("job %s failed", job_id)
+            message = f"{exc.__class__.__name__}: {exc}"
+        store.fail(job, message)
+
+
+def in_background(
+    session_factory: sessionmaker[Session], settings: Settings, clock: Callable[[], date]
+) -> Callable[[str], None]:
+    """Start a job in a thread of this process, with its own session."""
+
+    def start(job_id: str) -> None:
+        def target() -> None:
+            with session_factory() as session:
+                run_job(job_id, Context(session=session, settings=settings, clock=clock))
+
+        threading.Thread(target=target, name=f"job-{job_id[:8]}", daemon=True).start()
+
+    return start
