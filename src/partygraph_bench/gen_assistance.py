@@ -92,6 +92,15 @@ AFTER = {
 }
 OCCASIONS = ("difficulty", "illness", "family_dispute", "wedding_funeral")
 LOAN_PURPOSES = ("购买种羊 10 只", "发展林下养鸡", "购买花椒苗", "扩建蔬菜大棚", "购买农机具")
+# How many days before today a case in each status applied (inclusive range); a case still
+# in the workflow applied in the last two months.
+APPLIED_AGO = {"helping": (80, 6 * 365), "closed": (450, 6 * 365), "refused": (60, 900)}
+CLOSED_REASON = "子女就业，家庭收入稳定，已脱困"
+# Help without money, now and then: kind, share of cases, days after filing, helper, note.
+OTHER_HELP = (
+    ("training", 0.05, (60, 400), "县农业农村局", "参加种植养殖技术培训三天"),
+    ("job", 0.03, (30, 300), "县人社局", "推荐到县城企业务工"),
+)
 
 
 class _Fund:
@@ -195,86 +204,73 @@ class _Cases:
 
     def case(self, p: Person, u: Unit, status: str, fund: _Fund, county_fund: _Fund) -> None:
         r, days, pop, now = self.r, self.days, self.pop, self.pop.now
-        iso, months, today = days.iso, days.months, self.today
-        if status == "helping":
-            applied = today - r.randint(80, 6 * 365)
-        elif status == "closed":
-            applied = today - r.randint(450, 6 * 365)
-        elif status == "refused":
-            applied = today - r.randint(60, 900)
-        else:
-            applied = today - r.randint(1, 60)
+        iso, today = days.iso, self.today
+        lo, hi = APPLIED_AGO.get(status, (1, 60))
+        applied = today - r.randint(lo, hi)
         flow = self.steps(applied, status)
         cid = pop.take_ids("assistance_case", 1)
-        notice_ends = filed = last_review = closed = None
-        closed_reason = None
-        for kind, on, extra in flow:
-            if kind == "notice":
-                notice_ends = extra["data"]["notice_ends_on"]
-            elif kind == "file":
-                filed = on
-        reviews: list[tuple[int, str, str | None]] = []
-        if filed is not None:
-            due = months(filed, 12)
-            closing = status == "closed"
-            late = not closing and r.random() < 0.08
-            while due - 30 <= today:
-                if late and due < today and months(due, 12) - 30 > today:
-                    break  # this year's review is late (R-AID-02)
-                on = min(today, due - r.randint(0, 30))
-                if closing and (due + 365 > today or r.random() < 0.4):
-                    reviews.append((on, "closed", "子女就业，家庭收入稳定，已脱困"))
-                    break
-                adjusted = r.random() < 0.1
-                reviews.append(
-                    (
-                        on,
-                        "adjusted" if adjusted else "continued",
-                        "家庭情况变化，调整帮扶措施" if adjusted else None,
-                    )
-                )
-                due = months(on, 12)
-            if closing and (not reviews or reviews[-1][1] != "closed"):
-                on = min(today, max(filed + 30, today - r.randint(0, 90)))
-                reviews.append(
-                    (
-                        max(on, reviews[-1][0] if reviews else filed),
-                        "closed",
-                        "子女就业，家庭收入稳定，已脱困",
-                    )
-                )
-        final = AFTER[flow[-1][0]]
-        if reviews:
-            last_review = reviews[-1][0]
-            final = "closed" if reviews[-1][1] == "closed" else "helping"
-            if final == "closed":
-                closed, closed_reason = last_review, reviews[-1][2]
-        elif flow[-1][0] == "refuse":
-            closed, closed_reason = flow[-1][1], flow[-1][2]["reason"]
+        notice_ends = next((x["data"]["notice_ends_on"] for k, _, x in flow if k == "notice"), None)
+        filed = next((on for kind, on, _ in flow if kind == "file"), None)
+        reviews = [] if filed is None else self.reviews(filed, closing=status == "closed")
+        final, closed, closed_reason = _ending(flow, reviews)
+        last_review = reviews[-1][0] if reviews else None
         review_due = (
-            months(last_review or filed, 12) if filed is not None and final == "helping" else None
+            days.months(last_review or filed, 12)
+            if filed is not None and final == "helping"
+            else None
         )
         cause = self.cause(p)
         family = [
             {"name": p.name[0] + short, "relation": rel}
             for rel, short in r.sample(FAMILY, r.randint(0, 3))
         ]
-        household = 1 + len(family)
-        if p.pre_1949:
-            standard = "pre_1949_hardship"
-        elif p.rural:
-            standard = "rural_low_income"
-        else:
-            standard = "urban_minimum_living"
-        income = r.randint(500, 850) * 100 * household + r.randint(0, 99)
+        income = r.randint(500, 850) * 100 * (1 + len(family)) + r.randint(0, 99)
         self.rows.add(
             "assistance_case",
-            (cid, p.id, p.org_id, p.org_path, cause, as_json(family), income, SITUATIONS[cause], standard, None, final,
-             iso(applied), iso(notice_ends), iso(filed), iso(last_review), iso(review_due), iso(closed), closed_reason,
-             len(flow) + len(reviews), now, now),
+            (cid, p.id, p.org_id, p.org_path, cause, as_json(family), income, SITUATIONS[cause], _standard(p), None,
+             final, iso(applied), iso(notice_ends), iso(filed), iso(last_review), iso(review_due), iso(closed),
+             closed_reason, len(flow) + len(reviews), now, now),
         )  # fmt: skip
+        self.case_steps(cid, p, flow, reviews)
+        if filed is not None:
+            self.help(cid, p, filed, closed or today, fund, county_fund, helping=final == "helping")
+
+    def reviews(self, filed: int, *, closing: bool) -> list[tuple[int, str, str | None]]:
+        """A filed case's yearly reviews (R-AID-02) up to today, a few of them late; a case
+        that is to be closed ends with the review that closed it."""
+        r, months, today = self.r, self.days.months, self.today
+        reviews: list[tuple[int, str, str | None]] = []
+        due = months(filed, 12)
+        late = not closing and r.random() < 0.08
+        while due - 30 <= today:
+            if late and due < today and months(due, 12) - 30 > today:
+                break  # this year's review is late (R-AID-02)
+            on = min(today, due - r.randint(0, 30))
+            if closing and (due + 365 > today or r.random() < 0.4):
+                reviews.append((on, "closed", CLOSED_REASON))
+                break
+            adjusted = r.random() < 0.1
+            if adjusted:
+                reviews.append((on, "adjusted", "家庭情况变化，调整帮扶措施"))
+            else:
+                reviews.append((on, "continued", None))
+            due = months(on, 12)
+        if closing and (not reviews or reviews[-1][1] != "closed"):
+            on = min(today, max(filed + 30, today - r.randint(0, 90)))
+            reviews.append((max(on, reviews[-1][0] if reviews else filed), "closed", CLOSED_REASON))
+        return reviews
+
+    def case_steps(
+        self,
+        cid: int,
+        p: Person,
+        flow: list[tuple[str, int, dict[str, Any]]],
+        reviews: list[tuple[int, str, str | None]],
+    ) -> None:
+        """The case's steps: the workflow, then the reviews, each from the status before it."""
+        iso, now = self.days.iso, self.pop.now
         previous: str | None = None
-        first = pop.take_ids("assistance_case_step", len(flow) + len(reviews))
+        first = self.pop.take_ids("assistance_case_step", len(flow) + len(reviews))
         for i, (kind, on, extra) in enumerate(flow):
             to = AFTER[kind]
             data = {
@@ -283,49 +279,19 @@ class _Cases:
             }
             self.rows.add(
                 "assistance_case_step",
-                (
-                    first + i,
-                    cid,
-                    p.org_path,
-                    kind,
-                    iso(on),
-                    previous,
-                    to,
-                    extra.get("record"),
-                    extra.get("reason"),
-                    None,
-                    as_json(data),
-                    None,
-                    "bench",
-                    now,
-                ),
-            )
+                (first + i, cid, p.org_path, kind, iso(on), previous, to, extra.get("record"),
+                 extra.get("reason"), None, as_json(data), None, "bench", now),
+            )  # fmt: skip
             previous = to
         for k, (on, outcome, reason) in enumerate(reviews):
             to = "closed" if outcome == "closed" else "helping"
             record = "入户复核，仍符合条件" if outcome == "continued" else "入户复核"
             self.rows.add(
                 "assistance_case_step",
-                (
-                    first + len(flow) + k,
-                    cid,
-                    p.org_path,
-                    "review",
-                    iso(on),
-                    previous,
-                    to,
-                    record,
-                    reason,
-                    outcome,
-                    "{}",
-                    None,
-                    "bench",
-                    now,
-                ),
-            )
+                (first + len(flow) + k, cid, p.org_path, "review", iso(on), previous, to, record, reason,
+                 outcome, "{}", None, "bench", now),
+            )  # fmt: skip
             previous = to
-        if filed is not None:
-            self.help(cid, p, filed, closed or today, fund, county_fund, helping=final == "helping")
 
     def cause(self, p: Person) -> str:
         r = self.r
@@ -347,56 +313,13 @@ class _Cases:
         *,
         helping: bool,
     ) -> None:
-        r, pop, iso, now = self.r, self.pop, self.days.iso, self.pop.now
+        r = self.r
         fund.cases += 1
         county_fund.cases += 1
-
-        def entry(kind: str, on: int, amount: int, helper: str, *, goods: str | None = None, occasion: str | None = None,
-                  approver: str | None = None, via: _Fund | None = None, loan: int | None = None, note: str | None = None) -> int:  # fmt: skip
-            hid = pop.take_ids("assistance_help", 1)
-            self.rows.add(
-                "assistance_help",
-                (
-                    hid,
-                    cid,
-                    p.org_path,
-                    kind,
-                    iso(on),
-                    amount,
-                    goods,
-                    occasion,
-                    helper,
-                    approver,
-                    via.id if via else None,
-                    loan,
-                    None,
-                    note,
-                    None,
-                    "bench",
-                    now,
-                ),
-            )
-            if via is not None and amount > 0:
-                via.move(
-                    on,
-                    "out",
-                    kind,
-                    amount,
-                    approver or via.approver,
-                    p.name,
-                    note,
-                    case=cid,
-                    help_id=hid,
-                    loan=loan,
-                )
-            return hid
-
+        entry = _HelpBook(self, cid, p).entry
         # Spring Festival visits with money from the county fund, every year under help.
         year = date.fromordinal(start).year
-        while True:
-            on = date(year, 1, 20).toordinal()
-            if on > end:
-                break
+        while (on := date(year, 1, 20).toordinal()) <= end:
             if on >= start:
                 entry("visit", on, r.choice((300, 400, 500)) * 100, "县委组织部慰问组", goods="米、油", occasion="festival",
                       approver=county_fund.approver, via=county_fund, note="节日慰问")  # fmt: skip
@@ -404,37 +327,16 @@ class _Cases:
         # A must-visit by the village secretary (四必访), with the township fund's money half the time.
         on = min(end, start + r.randint(20, 200))
         if r.random() < 0.5:
-            entry(
-                "visit",
-                on,
-                200_00,
-                "村党支部书记",
-                occasion=r.choice(OCCASIONS),
-                approver=fund.approver,
-                via=fund,
-                note="走访慰问",
-            )
+            entry("visit", on, 200_00, "村党支部书记", occasion=r.choice(OCCASIONS), approver=fund.approver, via=fund,
+                  note="走访慰问")  # fmt: skip
         else:
             entry("visit", on, 0, "村党支部书记", goods="慰问品一份", occasion=r.choice(OCCASIONS))
         if r.random() < self.p["assistance_grants"]:
             entry("grant", min(end, start + r.randint(30, 300)), r.choice((1000, 1500, 2000, 3000)) * 100, fund.name,
                   approver=fund.approver, via=fund, note="生活救助")  # fmt: skip
-        if r.random() < 0.05:
-            entry(
-                "training",
-                min(end, start + r.randint(60, 400)),
-                0,
-                "县农业农村局",
-                note="参加种植养殖技术培训三天",
-            )
-        if r.random() < 0.03:
-            entry(
-                "job",
-                min(end, start + r.randint(30, 300)),
-                0,
-                "县人社局",
-                note="推荐到县城企业务工",
-            )
+        for kind, share, (lo, hi), helper, note in OTHER_HELP:
+            if r.random() < share:
+                entry(kind, min(end, start + r.randint(lo, hi)), 0, helper, note=note)
         if helping and end - start > 30 and r.random() < self.p["assistance_loans"]:
             self.loan(cid, p, start, fund, entry)
 
@@ -566,6 +468,48 @@ class _Cases:
                 now,
             ),
         )
+
+
+class _HelpBook:
+    """The help given to one case: each entry a help row and, when a fund paid, a line of
+    that fund's book."""
+
+    def __init__(self, cases: _Cases, cid: int, p: Person) -> None:
+        self.cases, self.cid, self.p = cases, cid, p
+
+    def entry(self, kind: str, on: int, amount: int, helper: str, *, goods: str | None = None, occasion: str | None = None,
+              approver: str | None = None, via: _Fund | None = None, loan: int | None = None, note: str | None = None) -> int:  # fmt: skip
+        cases, cid, p = self.cases, self.cid, self.p
+        hid = cases.pop.take_ids("assistance_help", 1)
+        cases.rows.add(
+            "assistance_help",
+            (hid, cid, p.org_path, kind, cases.days.iso(on), amount, goods, occasion, helper, approver,
+             via.id if via else None, loan, None, note, None, "bench", cases.pop.now),
+        )  # fmt: skip
+        if via is not None and amount > 0:
+            approved_by = approver or via.approver
+            via.move(on, "out", kind, amount, approved_by, p.name, note, case=cid, help_id=hid, loan=loan)
+        return hid
+
+
+def _ending(
+    flow: list[tuple[str, int, dict[str, Any]]], reviews: list[tuple[int, str, str | None]]
+) -> tuple[str, int | None, str | None]:
+    """Where a case stands after its workflow and reviews, and when and why it closed."""
+    if reviews:
+        on, outcome, reason = reviews[-1]
+        return ("closed", on, reason) if outcome == "closed" else ("helping", None, None)
+    kind, on, extra = flow[-1]
+    if kind == "refuse":
+        return AFTER[kind], on, extra["reason"]
+    return AFTER[kind], None, None
+
+
+def _standard(p: Person) -> str:
+    """The allowance standard a member in difficulty is assessed against."""
+    if p.pre_1949:
+        return "pre_1949_hardship"
+    return "rural_low_income" if p.rural else "urban_minimum_living"
 
 
 def _count(r: random.Random, x: float) -> int:

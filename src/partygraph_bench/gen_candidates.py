@@ -19,6 +19,8 @@ are not generated: vote steps carry the tally in `data` with no `decision_id`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from stdnum.cn import ric
@@ -128,97 +130,12 @@ class _Files:
     def plan(self, a: int, u: Unit, full: int, until: str | None = None) -> list[Step]:
         """The journey from an application on ordinal `a` to the archived file, or only as far
         as a file that stays at stage `until` can need (the next stage's first steps)."""
-        r = self.r
-        rnd = r.random
-
-        def gap(lo: int, hi: int) -> int:  # randint without its overhead (≈ 30 per file)
-            return lo + int(rnd() * (hi - lo + 1))
-
-        months = self.days.months
-        place = NOTICE_PLACES.get(u.profile.value, "党务公开栏")
-        out: list[Step] = [["application", a, None, {}, ["入党申请书（支部档案柜）"], None]]
-        t = a + (gap(35, 75) if r.random() < 0.05 else gap(3, 28))
-        out.append(["talk", t, None, {}, [], None])
-
-        def notice(on: int) -> Step:
-            return [
-                "notice",
-                on,
-                None,
-                {"ends_on": on + 7, "place": place, "open_objections": 0},
-                [],
-                None,
-            ]
-
-        t += gap(10, 150)
-        out.append(notice(t))
-        if until == "applicant":
-            return out
-        t += 8 + gap(0, 20)
-        activist = t
-        rec = r.choices(self.rec_values, weights=self.rec_weights)[0]
-        out.append(["activist_decided", t, None, {"recommendation": rec}, [], None])
-        t += gap(2, 20)
-        out.append(["activist_filed", t, None, {}, [], None])
-        t += gap(0, 15)
-        # people are picked when the file is written, once its dates are final
-        out.append(
-            ["contacts_assigned", t, None, {"contacts": 1 if r.random() < 0.6 else 2}, [], None]
-        )
-        # Plans are built from day 0 and shifted into place: a calendar year moves by a day
-        # across a leap day, so dates tied to "one year after" keep two days' margin.
-        eligible = months(activist, 12) + 2
-        target_on = eligible + (gap(0, 240) if r.random() < 0.5 else gap(0, 40))
-        self.reviews(out, target_on - 12)
-        t = max(out[-1][1], target_on - 8 - gap(0, 10))
-        out.append(notice(t))
-        t = max(target_on, t + 8)
-        out.append(["target_decided", t, None, {}, [], None])
-        if until == "activist":
-            return out
-        t += gap(3, 15)
-        out.append(["target_filed", t, None, {}, [], None])
-        t += gap(0, 15)
-        out.append(["introducers_assigned", t, None, {"introducers": 2}, [], None])
-        t += gap(10, 40)
-        out.append(["political_review", t, "pass", {}, ["政审材料（乡镇党委组织办存档）"], None])
-        t += gap(5, 30)
-        out.append(["training", t, None, {"days": 3}, [], None])
-        t += gap(5, 30)
-        out.append(["branch_examination", t, None, {}, [], None])
-        t += gap(5, 20)
-        out.append(["pre_examination", t, None, {}, [], None])
-        t += gap(2, 10)
-        out.append(notice(t))
-        t += 8 + gap(0, 7)
-        out.append(["form_filled", t, None, {}, [], None])
-        t += gap(3, 20)
-        vote = t
-        out.append(["admission_vote", t, None, self._tally(full), [], None])
-        t += gap(5, 25)
-        out.append(["approval_talk", t, None, {}, [], None])
-        t += gap(5, 30)
-        out.append(["admission_approved", t, None, {}, [], None])
-        if until == "target":
-            return out
-        t += gap(3, 15)
-        out.append(["admission_filed", t, None, {}, [], None])
-        t += gap(0, 7)
-        out.append(["placed", t, None, {}, [], None])
-        t += gap(0, 30)
-        out.append(["oath", t, None, {}, [], None])
-        end = months(vote, 12)
-        out.append(["conversion_applied", end - gap(15, 30), None, {}, [], None])
-        if until == "probationary":
-            return out
-        out.append(notice(end - gap(8, 14)))
-        t = end + 2 + gap(0, 20)
-        out.append(["conversion_vote", t, "convert", self._tally(full), [], None])
-        t += gap(7, 50)
-        out.append(["conversion_approved", t, None, {}, [], None])
-        t += gap(7, 60)
-        out.append(["archived", t, None, {"documents": list(ARCHIVE_DOCUMENTS)}, [], None])
-        return out
+        journey = _Journey(self, u, full, a)
+        for stage, leg in _LEGS:
+            leg(journey)
+            if stage == until:
+                break
+        return journey.out
 
     @staticmethod
     def index(plan: list[Step], step: str, nth: int = 1) -> int:
@@ -349,6 +266,117 @@ class _Files:
         return mid
 
 
+class _Journey:
+    """One file's steps laid out leg by leg, from the application on day `a`; `t` is the day
+    reached so far."""
+
+    def __init__(self, files: _Files, u: Unit, full: int, a: int) -> None:
+        self.files, self.full = files, full
+        self.r = files.r
+        self.rnd = files.r.random
+        self.months = files.days.months
+        self.place = NOTICE_PLACES.get(u.profile.value, "党务公开栏")
+        self.out: list[Step] = []
+        self.t = a
+        self.vote = 0  # the admission vote's day, once laid out
+        self.end = 0  # the day probation ends, once laid out
+
+    def gap(self, lo: int, hi: int) -> int:  # randint without its overhead (≈ 30 per file)
+        return lo + int(self.rnd() * (hi - lo + 1))
+
+    def add(
+        self,
+        step: str,
+        on: int,
+        data: dict[str, Any] | None = None,
+        outcome: str | None = None,
+        documents: list[str] | None = None,
+    ) -> None:
+        self.out.append([step, on, outcome, data or {}, documents or [], None])
+
+    def notice(self, on: int) -> None:
+        self.add("notice", on, {"ends_on": on + 7, "place": self.place, "open_objections": 0})
+
+    def step_after(self, step: str, lo: int, hi: int, data: dict[str, Any] | None = None) -> None:
+        self.t += self.gap(lo, hi)
+        self.add(step, self.t, data)
+
+    def applied(self) -> None:
+        r, gap = self.r, self.gap
+        a = self.t
+        self.add("application", a, documents=["入党申请书（支部档案柜）"])
+        self.t = a + (gap(35, 75) if r.random() < 0.05 else gap(3, 28))
+        self.add("talk", self.t)
+        self.t += gap(10, 150)
+        self.notice(self.t)
+
+    def activist(self) -> None:
+        r, gap, files = self.r, self.gap, self.files
+        self.t += 8 + gap(0, 20)
+        activist = self.t
+        rec = r.choices(files.rec_values, weights=files.rec_weights)[0]
+        self.add("activist_decided", self.t, {"recommendation": rec})
+        self.step_after("activist_filed", 2, 20)
+        # people are picked when the file is written, once its dates are final
+        self.t += gap(0, 15)
+        self.add("contacts_assigned", self.t, {"contacts": 1 if r.random() < 0.6 else 2})
+        # Plans are built from day 0 and shifted into place: a calendar year moves by a day
+        # across a leap day, so dates tied to "one year after" keep two days' margin.
+        eligible = self.months(activist, 12) + 2
+        target_on = eligible + (gap(0, 240) if r.random() < 0.5 else gap(0, 40))
+        files.reviews(self.out, target_on - 12)
+        self.t = max(self.out[-1][1], target_on - 8 - gap(0, 10))
+        self.notice(self.t)
+        self.t = max(target_on, self.t + 8)
+        self.add("target_decided", self.t)
+
+    def target(self) -> None:
+        gap = self.gap
+        self.step_after("target_filed", 3, 15)
+        self.step_after("introducers_assigned", 0, 15, {"introducers": 2})
+        self.t += gap(10, 40)
+        self.add(
+            "political_review", self.t, outcome="pass", documents=["政审材料（乡镇党委组织办存档）"]
+        )
+        self.step_after("training", 5, 30, {"days": 3})
+        self.step_after("branch_examination", 5, 30)
+        self.step_after("pre_examination", 5, 20)
+        self.t += gap(2, 10)
+        self.notice(self.t)
+        self.t += 8 + gap(0, 7)
+        self.add("form_filled", self.t)
+        self.t += gap(3, 20)
+        self.vote = self.t
+        self.add("admission_vote", self.t, self.files._tally(self.full))
+        self.step_after("approval_talk", 5, 25)
+        self.step_after("admission_approved", 5, 30)
+
+    def probation(self) -> None:
+        self.step_after("admission_filed", 3, 15)
+        self.step_after("placed", 0, 7)
+        self.step_after("oath", 0, 30)
+        self.end = self.months(self.vote, 12)
+        self.add("conversion_applied", self.end - self.gap(15, 30))
+
+    def conversion(self) -> None:
+        gap = self.gap
+        self.notice(self.end - gap(8, 14))
+        self.t = self.end + 2 + gap(0, 20)
+        self.add("conversion_vote", self.t, self.files._tally(self.full), outcome="convert")
+        self.step_after("conversion_approved", 7, 50)
+        self.step_after("archived", 7, 60, {"documents": list(ARCHIVE_DOCUMENTS)})
+
+
+# Each leg of the journey, after which a file that stays at that stage stops.
+_LEGS: tuple[tuple[str | None, Callable[[_Journey], None]], ...] = (
+    ("applicant", _Journey.applied),
+    ("activist", _Journey.activist),
+    ("target", _Journey.target),
+    ("probationary", _Journey.probation),
+    (None, _Journey.conversion),
+)
+
+
 def _count(r: random.Random, size: int, share: float) -> int:
     x = size * share
     n = int(x)
@@ -416,39 +444,81 @@ def _unit(
     P: dict[str, float], r: random.Random, today: int,
 ) -> None:  # fmt: skip
     """One branch's files: linked members first, then the open pipeline, then the exits."""
-    ix, months = files.index, files.days.months
-    # Members admitted through the pipeline: the vote on their joining date.
+    branch = _Branch(files, u, pool, full, region, r, today)
     for p in pool:
         if p.status == "probationary" or (p.status == "full" and p.joined >= recent):
-            plan = files.plan(0, u, full)
-            vote = plan[ix(plan, "admission_vote")][1]
-            files.shift(plan, p.joined - vote)
-            if months(p.birth, 12 * 18) > plan[0][1]:
-                continue  # joined young enough that the file would start before 18: no file
-            approved = ix(plan, "admission_approved")
-            if plan[approved][1] > today:  # admitted days ago: the approval came quickly
-                plan[approved - 1][1] = min(
-                    plan[approved - 1][1], p.joined + max(1, (today - p.joined) // 3)
-                )
-                plan[approved][1] = today
-            if p.status == "probationary":
-                files.write(
-                    u,
-                    pool,
-                    files.of_member(p),
-                    _cut(plan, ix(plan, "conversion_vote"), today),
-                    "probationary",
-                    p.id,
-                )
-            else:
-                conv = ix(plan, "conversion_approved")
-                plan[conv][1] = min(plan[conv][1], today)
-                files.write(
-                    u, pool, files.of_member(p), [s for s in plan if s[1] <= today], "full", p.id
-                )
-    # Applicants: a third fresh, a third within 18 months, a third waiting for years.
+            branch.admitted(p)
+    # The anchor village always has someone at the first two stages, for the alerts to find.
     n = _count(r, u.size, P["applicants"])
     for i in range(max(n, 2) if anchor else n):
+        branch.applicant(i)
+    n = _count(r, u.size, P["activists"])
+    for _ in range(max(n, 1) if anchor else n):
+        branch.activist()
+    for share, build in _OPEN_AND_EXITS:
+        for _ in range(_count(r, u.size, P[share])):
+            build(branch)
+
+
+@dataclass
+class _Branch:
+    """One branch's files being written, a kind of file at a time."""
+
+    files: _Files
+    u: Unit
+    pool: list[Person]
+    full: int
+    region: int
+    r: random.Random
+    today: int
+
+    def cut(self, plan: list[Step], step: str, nth: int = 1) -> list[Step]:
+        """The plan's steps before the `nth` `step` that happened by today."""
+        return _cut(plan, self.files.index(plan, step, nth), self.today)
+
+    def write(
+        self, who: dict[str, Any], steps: list[Step], stage: str, member_id: int | None = None
+    ) -> None:
+        self.files.write(self.u, self.pool, who, steps, stage, member_id)
+
+    def journey_to(
+        self, step: str, on: int, until: str
+    ) -> tuple[dict[str, Any], list[Step]] | None:
+        """A non-member's journey placed so that `step` falls on `on` (None: it would start
+        after today)."""
+        files = self.files
+        plan = files.plan(0, self.u, self.full, until)
+        files.shift(plan, on - plan[files.index(plan, step)][1])
+        if plan[0][1] > files.today:
+            return None
+        who = files.person(self.u, self.pool, plan[0][1], self.region)
+        return who, plan
+
+    def admitted(self, p: Person) -> None:
+        """A member admitted through the pipeline: the vote on their joining date."""
+        files, today, ix = self.files, self.today, self.files.index
+        plan = files.plan(0, self.u, self.full)
+        vote = plan[ix(plan, "admission_vote")][1]
+        files.shift(plan, p.joined - vote)
+        if files.days.months(p.birth, 12 * 18) > plan[0][1]:
+            return  # joined young enough that the file would start before 18: no file
+        approved = ix(plan, "admission_approved")
+        if plan[approved][1] > today:  # admitted days ago: the approval came quickly
+            plan[approved - 1][1] = min(
+                plan[approved - 1][1], p.joined + max(1, (today - p.joined) // 3)
+            )
+            plan[approved][1] = today
+        if p.status == "probationary":
+            self.write(files.of_member(p), self.cut(plan, "conversion_vote"), "probationary", p.id)
+        else:
+            conv = ix(plan, "conversion_approved")
+            plan[conv][1] = min(plan[conv][1], today)
+            self.write(files.of_member(p), [s for s in plan if s[1] <= today], "full", p.id)
+
+    def applicant(self, i: int) -> None:
+        """An open application: a third fresh, a third within 18 months, a third waiting for
+        years."""
+        r, today = self.r, self.today
         a = today - (
             r.randint(1, 180)
             if i % 3 == 0
@@ -456,137 +526,101 @@ def _unit(
             if i % 3 == 1
             else r.randint(541, 1800)
         )
-        who = files.person(u, pool, a, region)
-        plan = files.plan(a, u, full, "applicant")
+        who = self.files.person(self.u, self.pool, a, self.region)
+        plan = self.files.plan(a, self.u, self.full, "applicant")
         steps = _cut(plan, 2, today)  # application, talk
         notice = plan[2]
         if today - 60 <= notice[1] <= today:
             steps.append(notice)
-        files.write(u, pool, who, steps, "applicant")
-    # Activists: decided in the last 30 months; a fifth missed their latest six-monthly review.
-    n = _count(r, u.size, P["activists"])
-    for _ in range(max(n, 1) if anchor else n):
+        self.write(who, steps, "applicant")
+
+    def activist(self) -> None:
+        """An activist decided in the last 30 months; a fifth missed their latest six-monthly
+        review."""
+        r, today = self.r, self.today
         decided = today - (r.randint(5, 540) if r.random() < 0.75 else r.randint(541, 900))
-        got = _journey_to(files, u, pool, full, region, "activist_decided", decided, "activist")
+        got = self.journey_to("activist_decided", decided, "activist")
         if got is None:
-            continue
+            return
         who, plan = got
-        keep = _cut(plan, ix(plan, "notice", 2), today)
-        keep = [s for s in keep if s[0] != "activist_review"]
-        files.reviews(keep, today + 1)
+        keep = [s for s in self.cut(plan, "notice", 2) if s[0] != "activist_review"]
+        self.files.reviews(keep, today + 1)
         if keep[-1][0] == "activist_review" and r.random() < 0.2:
             keep.pop()
-        files.write(u, pool, who, keep, "activist")
-    # Development targets: decided in the last eight months; waiting for the vote or approval.
-    for _ in range(_count(r, u.size, P["targets"])):
-        decided = today - r.randint(3, 240)
-        got = _journey_to(files, u, pool, full, region, "target_decided", decided, "target")
+        self.write(who, keep, "activist")
+
+    def target(self) -> None:
+        """A development target decided in the last eight months, waiting for the vote or the
+        approval."""
+        got = self.journey_to("target_decided", self.today - self.r.randint(3, 240), "target")
         if got is None:
-            continue
+            return
         who, plan = got
-        approved = ix(plan, "admission_approved")
-        stop = approved if plan[approved][1] > today else ix(plan, "admission_vote")
-        files.write(u, pool, who, _cut(plan, stop, today), "target")
-    # Exits.
-    for _ in range(_count(r, u.size, P["withdrawn"])):
+        approved = self.files.index(plan, "admission_approved")
+        stop = "admission_approved" if plan[approved][1] > self.today else "admission_vote"
+        self.write(who, self.cut(plan, stop), "target")
+
+    def withdrawn(self) -> None:
+        r, today = self.r, self.today
         a = today - r.randint(60, 1500)
-        who = files.person(u, pool, a, region)
-        plan = files.plan(a, u, full, "activist")
-        stop = 2 if r.random() < 0.5 else ix(plan, "notice", 2)
-        steps = _cut(plan, stop, today)
+        who = self.files.person(self.u, self.pool, a, self.region)
+        plan = self.files.plan(a, self.u, self.full, "activist")
+        steps = _cut(plan, 2, today) if r.random() < 0.5 else self.cut(plan, "notice", 2)
         on = min(today, steps[-1][1] + r.randint(1, 200))
-        steps.append(["withdraw", on, None, {"reason": r.choice(WITHDRAW_REASONS)}, [], None])
-        steps[-1][5] = steps[-1][3]["reason"]
-        files.write(u, pool, who, steps, "withdrawn")
-    for _ in range(_count(r, u.size, P["removed_from_pool"])):
-        got = _journey_to(
-            files,
-            u,
-            pool,
-            full,
-            region,
-            "activist_decided",
-            today - r.randint(200, 700),
-            "activist",
-        )
+        reason = r.choice(WITHDRAW_REASONS)
+        steps.append(["withdraw", on, None, {"reason": reason}, [], reason])
+        self.write(who, steps, "withdrawn")
+
+    def removed_from_pool(self) -> None:
+        r, today = self.r, self.today
+        got = self.journey_to("activist_decided", today - r.randint(200, 700), "activist")
         if got is None:
-            continue
+            return
         who, plan = got
-        steps = _cut(plan, ix(plan, "notice", 2), today)
+        steps = self.cut(plan, "notice", 2)
         on = min(today, steps[-1][1] + r.randint(1, 120))
         steps.append(["activist_review", on, None, {"passed": False}, [], None])
         reason = r.choice(REMOVE_REASONS)
-        steps.append(
-            [
-                "remove_from_pool",
-                min(today, on + r.randint(0, 30)),
-                None,
-                {"reason": reason},
-                [],
-                reason,
-            ]
-        )
-        files.write(u, pool, who, steps, "removed_from_pool")
-    for _ in range(_count(r, u.size, P["not_admitted"])):
-        got = _journey_to(
-            files, u, pool, full, region, "target_decided", today - r.randint(60, 700), "target"
-        )
+        removed_on = min(today, on + r.randint(0, 30))
+        steps.append(["remove_from_pool", removed_on, None, {"reason": reason}, [], reason])
+        self.write(who, steps, "removed_from_pool")
+
+    def not_admitted(self) -> None:
+        r, today = self.r, self.today
+        got = self.journey_to("target_decided", today - r.randint(60, 700), "target")
         if got is None:
-            continue
+            return
         who, plan = got
-        review = ix(plan, "political_review")
+        review = self.files.index(plan, "political_review")
         steps = _cut(plan, review, today)
         on = min(today, max(plan[review][1], steps[-1][1]))
         steps.append(["political_review", on, "fail", {}, ["政审材料（乡镇党委组织办存档）"], None])
         reason = "政治审查不合格，不予接收"
-        steps.append(
-            [
-                "not_admitted",
-                min(today, on + r.randint(0, 20)),
-                None,
-                {"reason": reason},
-                [],
-                reason,
-            ]
-        )
-        files.write(u, pool, who, steps, "not_admitted")
-    for _ in range(_count(r, u.size, P["probation_cancelled"])):
-        got = _journey_to(
-            files,
-            u,
-            pool,
-            full,
-            region,
-            "admission_approved",
-            today - r.randint(30, 330),
-            "probationary",
-        )
+        refused_on = min(today, on + r.randint(0, 20))
+        steps.append(["not_admitted", refused_on, None, {"reason": reason}, [], reason])
+        self.write(who, steps, "not_admitted")
+
+    def probation_cancelled(self) -> None:
+        r, today = self.r, self.today
+        got = self.journey_to("admission_approved", today - r.randint(30, 330), "probationary")
         if got is None:
-            continue
+            return
         who, plan = got
-        steps = _cut(plan, ix(plan, "conversion_applied"), today)
+        steps = self.cut(plan, "conversion_applied")
         on = min(today, steps[-1][1] + r.randint(10, 120))
         reason = "经支部大会讨论、上级党委批准取消预备党员资格"
         steps.append(["cancel_probation", on, None, {"reason": reason}, [], reason])
-        vote = plan[ix(plan, "admission_vote")][1]
-        mid = files.cancelled_member(u, who, vote, on)
-        files.write(u, pool, who, steps, "cancelled", mid)
+        vote = plan[self.files.index(plan, "admission_vote")][1]
+        mid = self.files.cancelled_member(self.u, who, vote, on)
+        self.write(who, steps, "cancelled", mid)
 
 
-def _journey_to(
-    files: _Files,
-    u: Unit,
-    pool: list[Person],
-    full: int,
-    region: int,
-    step: str,
-    on: int,
-    until: str,
-) -> tuple[dict[str, Any], list[Step]] | None:
-    """A non-member's journey placed so that `step` falls on `on` (None: it would start after today)."""
-    plan = files.plan(0, u, full, until)
-    files.shift(plan, on - plan[files.index(plan, step)][1])
-    if plan[0][1] > files.today:
-        return None
-    who = files.person(u, pool, plan[0][1], region)
-    return who, plan
+# After the applicants and activists, in this order: the files counted by each share of
+# PROPORTIONS (the order fixes the random draws, so a seed gives the same county).
+_OPEN_AND_EXITS: tuple[tuple[str, Callable[[_Branch], None]], ...] = (
+    ("targets", _Branch.target),
+    ("withdrawn", _Branch.withdrawn),
+    ("removed_from_pool", _Branch.removed_from_pool),
+    ("not_admitted", _Branch.not_admitted),
+    ("probation_cancelled", _Branch.probation_cancelled),
+)

@@ -114,66 +114,15 @@ class _Rounds:
             graded = i < fill
             self.rows.add(
                 "evaluation_subject",
-                (
-                    sid,
-                    rid,
-                    p.id,
-                    u.path,
-                    self.year,
-                    p.name,
-                    status,
-                    None,
-                    None,
-                    None,
-                    2 if graded else 1,
-                    now,
-                    now,
-                ),
-            )
-            if not graded:
-                continue
-            grade = self.grade()
-            decided = min(self.today, opened + r.randint(3, 15))
-            decided_last = max(decided_last, decided)
-            on = iso(decided)
-            sources = (
-                ("peer", _tallies(grade, max(1, len(subjects) - 1))),
-                ("masses", _tallies(grade, 9)),
-                ("committee", _tallies(grade, 1)),
-            )
-            first_source = pop.take_ids("evaluation_source_result", 3)
-            for k, (source, tallies) in enumerate(sources):
-                self.rows.add(
-                    "evaluation_source_result",
-                    (
-                        first_source + k,
-                        sid,
-                        rid,
-                        u.path,
-                        source,
-                        tallies,
-                        None,
-                        on,
-                        None,
-                        1,
-                        now,
-                        now,
-                    ),
-                )
-            decision = note = deadline = None
-            if grade == "unqualified":
-                decision, note = "correction", "支部大会决定限期半年改正，由支部书记帮扶"
-                deadline = self.days.months(decided, CORRECTION_MONTHS)
-            outcomes.append(
-                (pop.take_ids("evaluation_outcome", 1), sid, rid, p.id, u.path, self.year, grade, on, None, "bench",
-                 None if is_open else signer, decision, note, iso(deadline), 1, now, now)
+                (sid, rid, p.id, u.path, self.year, p.name, status, None, None, None, 2 if graded else 1, now, now),
             )  # fmt: skip
-            if grade == "basically_qualified":
-                self.follow_up(
-                    "warning_talk", p, sid, u, decided, decided + WARNING_TALK_DAYS, 0.85, None
+            if graded:
+                # An open round's outcomes are not signed yet.
+                decided, outcome = self.graded(
+                    u, p, sid, rid, opened, len(subjects), None if is_open else signer
                 )
-            elif deadline is not None:
-                self.follow_up("correction", p, sid, u, decided, deadline, 0.9, r.random() < 0.85)
+                decided_last = max(decided_last, decided)
+                outcomes.append(outcome)
         closed = None if is_open else min(self.today, decided_last + r.randint(0, 10))
         self.rows.add(
             "evaluation_round",
@@ -182,6 +131,40 @@ class _Rounds:
         )  # fmt: skip
         for row in outcomes:
             self.rows.add("evaluation_outcome", row)
+
+    def graded(
+        self, u: Unit, p: Person, sid: int, rid: int, opened: int, subjects: int, signer: str | None
+    ) -> tuple[int, tuple[Any, ...]]:
+        """One subject graded: the three sources' results written, the follow-up a grade needs
+        (R-EVAL-02/03); the day decided and the outcome row (written after the round's)."""
+        r, iso, now, pop = self.r, self.days.iso, self.pop.now, self.pop
+        grade = self.grade()
+        decided = min(self.today, opened + r.randint(3, 15))
+        on = iso(decided)
+        sources = (
+            ("peer", _tallies(grade, max(1, subjects - 1))),
+            ("masses", _tallies(grade, 9)),
+            ("committee", _tallies(grade, 1)),
+        )
+        first_source = pop.take_ids("evaluation_source_result", 3)
+        for k, (source, tallies) in enumerate(sources):
+            self.rows.add(
+                "evaluation_source_result",
+                (first_source + k, sid, rid, u.path, source, tallies, None, on, None, 1, now, now),
+            )
+        decision = note = deadline = None
+        if grade == "unqualified":
+            decision, note = "correction", "支部大会决定限期半年改正，由支部书记帮扶"
+            deadline = self.days.months(decided, CORRECTION_MONTHS)
+        outcome = (pop.take_ids("evaluation_outcome", 1), sid, rid, p.id, u.path, self.year, grade, on, None,
+                   "bench", signer, decision, note, iso(deadline), 1, now, now)  # fmt: skip
+        if grade == "basically_qualified":
+            self.follow_up(
+                "warning_talk", p, sid, u, decided, decided + WARNING_TALK_DAYS, 0.85, None
+            )
+        elif deadline is not None:
+            self.follow_up("correction", p, sid, u, decided, deadline, 0.9, r.random() < 0.85)
+        return decided, outcome
 
     def follow_up(
         self,

@@ -45,6 +45,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 from stdnum.cn import ric
 
+from partygraph.reports import rollup
 from partygraph.demo import TIBETAN_FEMALE, TIBETAN_FIRST, TIBETAN_MALE  # one list for both
 from partygraph.demo.members import PHONE_PREFIXES as DEMO_PHONE_PREFIXES
 from partygraph.models.member import (
@@ -54,7 +55,6 @@ from partygraph.models.member import (
     PositionKind,
 )
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, BranchType, OrgKind, path_segment
-from partygraph.reports import rollup
 from partygraph.rules.base import add_months
 from partygraph.services.member import name_keys
 from partygraph_bench.gen_records import generate_records
@@ -90,6 +90,15 @@ _COUNTY_BRANCHES = {
     BranchType.retired: 2,
     BranchType.flowing: 1,
     BranchType.two_new: 4,
+}
+# What a county-level branch of each kind is called (第N…党支部).
+COUNTY_BRANCH_LABELS = {
+    BranchType.school: "中学",
+    BranchType.hospital: "医院",
+    BranchType.enterprise: "公司",
+    BranchType.retired: "离退休干部",
+    BranchType.flowing: "驻外流动党员",
+    BranchType.two_new: "联合",
 }
 _COUNTY: dict[str, Any] = dict(
     townships=(13, 15),
@@ -729,75 +738,107 @@ class _Generator:
         )
         self.anchors.setdefault("county", county[:2])
         for ti in range(r.randint(*s.townships)):
-            tname = self._place() + ("镇" if r.random() < 0.6 else "乡")
-            tcode = f"{code}-T{ti + 1:02d}"
-            committee = self._org(county, tcode, f"{tname}党委", OrgKind.committee)
-            self.anchors.setdefault("township", committee[:2])
-            agency = self._org(
-                committee, f"{tcode}-J1", f"{tname}机关党支部", OrgKind.branch, BranchType.agency
+            self._township(county, f"{code}-T{ti + 1:02d}", ci)
+        self._county_organs(county, code, cname, ci)
+        for btype, n in s.county_branches.items():
+            for bi in range(n):
+                b = self._org(
+                    county,
+                    f"{code}-{btype.value[:2].upper()}{bi + 1:02d}",
+                    f"{cname}第{bi + 1}{COUNTY_BRANCH_LABELS[btype]}党支部",
+                    OrgKind.branch,
+                    btype,
+                )
+                self._unit(b, btype, ci)
+
+    def _township(self, county: tuple[int, str, int], tcode: str, ci: int) -> None:
+        """A township committee: its organs' branch, villages, maybe a community general
+        branch, an enterprise or two-new branch and a school."""
+        r = self.rng
+        tname = self._place() + ("镇" if r.random() < 0.6 else "乡")
+        committee = self._org(county, tcode, f"{tname}党委", OrgKind.committee)
+        self.anchors.setdefault("township", committee[:2])
+        agency = self._org(
+            committee, f"{tcode}-J1", f"{tname}机关党支部", OrgKind.branch, BranchType.agency
+        )
+        agency_unit = self._unit(agency, BranchType.agency, ci)
+        self.committee_posts.append((committee[0], agency_unit, "township"))
+        for vi in range(r.randint(*self.scale.villages)):
+            self._village(committee, f"{tcode}-V{vi + 1:02d}", ci)
+        if r.random() < 0.4:
+            self._communities(committee, tcode, tname, ci)
+        if r.random() < 0.6:
+            kind = r.choice([BranchType.enterprise, BranchType.two_new])
+            b = self._org(
+                committee,
+                f"{tcode}-E1",
+                f"{tname}{self._place()}{'有限公司' if kind == BranchType.enterprise else '协会'}党支部",
+                OrgKind.branch,
+                kind,
             )
-            agency_unit = self._unit(agency, BranchType.agency, ci)
-            self.committee_posts.append((committee[0], agency_unit, "township"))
-            for vi in range(r.randint(*s.villages)):
-                vname = self._place() + "村"
-                vcode = f"{tcode}-V{vi + 1:02d}"
-                pop = r.randint(600, 2600)
-                village = self._org(
-                    committee, vcode, f"{vname}党支部", OrgKind.branch, BranchType.village, pop
-                )
-                groups = [
-                    self._org(
-                        village,
-                        f"{vcode}-G{gi + 1}",
-                        f"{vname}第{'一二三四'[gi]}党小组",
-                        OrgKind.group,
-                    )
-                    for gi in range(2 if pop < 1200 else 3 if pop < 2000 else 4)
-                ]
-                self.anchors.setdefault("village", village[:2])
-                self.anchors.setdefault("group", groups[0][:2])
-                self._unit(village, BranchType.village, ci, groups, weight=pop / 1600)
-            if r.random() < 0.4:
-                general = self._org(
-                    committee,
-                    f"{tcode}-Z1",
-                    f"{tname}社区党总支",
-                    OrgKind.general_branch,
-                    BranchType.community,
-                )
-                first = None
-                for si in range(r.randint(2, 3)):
-                    comm = self._org(
-                        general,
-                        f"{tcode}-Z1-S{si + 1}",
-                        f"{self._place()}社区党支部",
-                        OrgKind.branch,
-                        BranchType.community,
-                        r.randint(3000, 9000),
-                    )
-                    u = self._unit(comm, BranchType.community, ci)
-                    first = u if first is None else first
-                assert first is not None  # two or three branches were made
-                self.committee_posts.append((general[0], first, "general"))
-            if r.random() < 0.6:
-                kind = r.choice([BranchType.enterprise, BranchType.two_new])
-                b = self._org(
-                    committee,
-                    f"{tcode}-E1",
-                    f"{tname}{self._place()}{'有限公司' if kind == BranchType.enterprise else '协会'}党支部",
-                    OrgKind.branch,
-                    kind,
-                )
-                self._unit(b, kind, ci)
-            if r.random() < 0.5:
-                b = self._org(
-                    committee,
-                    f"{tcode}-S1",
-                    f"{tname}中心学校党支部",
-                    OrgKind.branch,
-                    BranchType.school,
-                )
-                self._unit(b, BranchType.school, ci)
+            self._unit(b, kind, ci)
+        if r.random() < 0.5:
+            b = self._org(
+                committee,
+                f"{tcode}-S1",
+                f"{tname}中心学校党支部",
+                OrgKind.branch,
+                BranchType.school,
+            )
+            self._unit(b, BranchType.school, ci)
+
+    def _village(self, committee: tuple[int, str, int], vcode: str, ci: int) -> None:
+        """A village branch with two to four party groups, by its population."""
+        vname = self._place() + "村"
+        pop = self.rng.randint(600, 2600)
+        village = self._org(
+            committee, vcode, f"{vname}党支部", OrgKind.branch, BranchType.village, pop
+        )
+        groups = [
+            self._org(
+                village,
+                f"{vcode}-G{gi + 1}",
+                f"{vname}第{'一二三四'[gi]}党小组",
+                OrgKind.group,
+            )
+            for gi in range(2 if pop < 1200 else 3 if pop < 2000 else 4)
+        ]
+        self.anchors.setdefault("village", village[:2])
+        self.anchors.setdefault("group", groups[0][:2])
+        self._unit(village, BranchType.village, ci, groups, weight=pop / 1600)
+
+    def _communities(
+        self, committee: tuple[int, str, int], tcode: str, tname: str, ci: int
+    ) -> None:
+        """A community general branch over two or three community branches; its posts come
+        from the first."""
+        r = self.rng
+        general = self._org(
+            committee,
+            f"{tcode}-Z1",
+            f"{tname}社区党总支",
+            OrgKind.general_branch,
+            BranchType.community,
+        )
+        first = None
+        for si in range(r.randint(2, 3)):
+            comm = self._org(
+                general,
+                f"{tcode}-Z1-S{si + 1}",
+                f"{self._place()}社区党支部",
+                OrgKind.branch,
+                BranchType.community,
+                r.randint(3000, 9000),
+            )
+            u = self._unit(comm, BranchType.community, ci)
+            first = u if first is None else first
+        assert first is not None  # two or three branches were made
+        self.committee_posts.append((general[0], first, "general"))
+
+    def _county_organs(self, county: tuple[int, str, int], code: str, cname: str, ci: int) -> None:
+        """The organs' working committee and its agency branches, whose members staff it and
+        the county committee."""
+        s = self.scale
         works = self._org(county, f"{code}-J", f"中共{cname}直属机关工作委员会", OrgKind.committee)
         first_agency = len(self.units)
         for ai in range(s.county_agencies):
@@ -813,18 +854,6 @@ class _Generator:
         self.committee_posts.append(
             (county[0], first_agency + 1 if s.county_agencies > 1 else first_agency, "county")
         )
-        for btype, n in s.county_branches.items():
-            for bi in range(n):
-                label = {BranchType.school: "中学", BranchType.hospital: "医院", BranchType.enterprise: "公司",
-                         BranchType.retired: "离退休干部", BranchType.flowing: "驻外流动党员", BranchType.two_new: "联合"}[btype]  # fmt: skip
-                b = self._org(
-                    county,
-                    f"{code}-{btype.value[:2].upper()}{bi + 1:02d}",
-                    f"{cname}第{bi + 1}{label}党支部",
-                    OrgKind.branch,
-                    btype,
-                )
-                self._unit(b, btype, ci)
 
     def allocate(self) -> None:
         """Spread each county's members over its units by weight (at least 3 each)."""
@@ -917,8 +946,7 @@ class _Generator:
             male = rand() < male_share
             eth = eths[i]
             if eth == "藏族":
-                given = choices(TIBETAN_MALE if male else TIBETAN_FEMALE)[0]
-                name = choices(TIBETAN_FIRST)[0] + given if rand() < 0.5 else given
+                name = self._tibetan_name(male)
             else:
                 name = family[i] + (male_names[i] if male else female_names[i])
             pinyin, initials = keys_of(name)
@@ -955,6 +983,12 @@ class _Generator:
             )  # fmt: skip
         u.full_members = full
         return officers, first_in_holder, paths
+
+    def _tibetan_name(self, male: bool) -> str:
+        """A given name, half the time after a first name (Tibetan names have no surname)."""
+        choices = self.rng.choices
+        given = choices(TIBETAN_MALE if male else TIBETAN_FEMALE)[0]
+        return choices(TIBETAN_FIRST)[0] + given if self.rng.random() < 0.5 else given
 
     def _membership(self, age: int, birth_ord: int, t: _MemberTables) -> tuple[str, int, int, int]:
         """(status, joined, converted or 0, status since) as ordinals. Joined between 18
@@ -1066,116 +1100,165 @@ def generate(
     password: str = BENCH_PASSWORD,
 ) -> GenerateResult:
     """Plant the `scale` tree in the (migrated, empty) database behind `engine`."""
-    from sqlalchemy.orm import Session
-
-    from partygraph.services import account as accounts
-
-    spec = SCALES[scale]
-    dialect = engine.dialect.name
     started = time.perf_counter()
-    phases: dict[str, float] = {}
     with engine.connect() as c:
         if c.execute(text("SELECT 1 FROM organization LIMIT 1")).first() is not None:
             raise ValueError(
                 "the database already holds organisations: bench generate needs an empty, migrated database"
             )
-    gen = _Generator(spec, seed, today or date.today(), dialect)
-    t = time.perf_counter()
-    gen.tree()
-    gen.allocate()
-    phases["plan"] = time.perf_counter() - t
-    total_members = gen.next_member_id - 1
-
-    def report(phase: str, done: int, total: int) -> None:
-        if progress is not None:
-            progress(phase, done, total)
-
+    run = _Run(progress)
+    gen = _Generator(SCALES[scale], seed, today or date.today(), engine.dialect.name)
+    with run.timed("plan"):
+        gen.tree()
+        gen.allocate()
     with engine.connect() as c:
-        if dialect == "sqlite":
-            c.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            c.exec_driver_sql("PRAGMA synchronous=OFF")
-            c.exec_driver_sql("PRAGMA cache_size=-262144")
-        else:
-            c.exec_driver_sql("SET synchronous_commit = off")
-        c.commit()
-        sink = Sink(c)
-        with c.begin():
-            t = time.perf_counter()
-            report("organisations", 0, len(gen.orgs))
-            with sink.without_indexes("organization") if len(gen.orgs) > 5000 else _nothing():
-                sink.write("organization", ORG_COLUMNS, gen.orgs)
-            report("organisations", len(gen.orgs), len(gen.orgs))
-            phases["organizations"] = time.perf_counter() - t
-        with c.begin():
-            t = time.perf_counter()
-            report("members", 0, total_members)
-            with sink.without_indexes("member"):
-                sink.write(
-                    "member",
-                    MEMBER_COLUMNS,
-                    gen.members(lambda done: report("members", done, total_members)),
+        extra = _load(c, gen, run)
+    with run.timed("accounts"):
+        logins = _accounts(engine, gen, password)
+    with run.timed("analyze"):
+        run.report("analyze", 0, 1)
+        with engine.connect() as c:
+            if gen.dialect == "postgresql":
+                c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            else:
+                c.exec_driver_sql("ANALYZE")
+                c.commit()
+        run.report("analyze", 1, 1)
+    return GenerateResult(
+        scale=scale,
+        database=gen.dialect,
+        seed=seed,
+        organizations=len(gen.orgs),
+        members=gen.next_member_id - 1,
+        positions=len(gen.positions),
+        accounts=logins,
+        seconds=time.perf_counter() - started,
+        phases=run.phases,
+        extra=extra,
+    )
+
+
+@dataclass
+class _Run:
+    """One generate run: where its progress is reported and how long each phase took."""
+
+    progress: Progress | None
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def report(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(phase, done, total)
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[float]:
+        """Time the block as `phase`; yields when it started, for a phase timed within it."""
+        t = time.perf_counter()
+        yield t
+        self.phases[phase] = time.perf_counter() - t
+
+
+def _load(c: Connection, gen: _Generator, run: _Run) -> dict[str, int]:
+    """Write everything but the accounts, a transaction per table or generator; returns the
+    rows each extra table got."""
+    dialect = gen.dialect
+    if dialect == "sqlite":
+        c.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        c.exec_driver_sql("PRAGMA synchronous=OFF")
+        c.exec_driver_sql("PRAGMA cache_size=-262144")
+    else:
+        c.exec_driver_sql("SET synchronous_commit = off")
+    c.commit()
+    sink = Sink(c)
+    _load_people(c, sink, gen, run)
+    extra = _load_records(c, sink, gen, run)
+    with c.begin(), run.timed("rollups"):
+        # The roster rollup is kept by the write path, which a bulk load bypasses.
+        run.report("rollups", 0, 1)
+        rollup.rebuild(c)
+        run.report("rollups", 1, 1)
+    with c.begin():
+        if dialect == "postgresql":
+            for table in ("organization", "member", "position", *extra):
+                c.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                    f'COALESCE((SELECT max(id) FROM "{table}"), 1), (SELECT count(*) > 0 FROM "{table}"))'
                 )
-                phases["members_rows"] = time.perf_counter() - t
-                report("indexes", 0, 1)
-            phases["members"] = time.perf_counter() - t
-            report("members", total_members, total_members)
-        with c.begin():
-            t = time.perf_counter()
-            report("positions", 0, len(gen.positions))
-            with sink.without_indexes("position"):
-                sink.write("position", POSITION_COLUMNS, gen.positions)
-            report("positions", len(gen.positions), len(gen.positions))
-            phases["positions"] = time.perf_counter() - t
-        population = Population(
-            dialect=dialect,
-            rng=gen.rng,
-            today=gen.today,
-            units=gen.units,
-            orgs=len(gen.orgs),
-            members=total_members,
-            next_ids={
-                "organization": len(gen.orgs) + 1,
-                "member": total_members + 1,
-                "position": len(gen.positions) + 1,
-            },
-            organizations=gen.orgs,
-            now=gen.now,
-            name_keys=gen._keys,
-        )
-        extra: dict[str, int] = {}
-        for phase, fn in EXTRA_GENERATORS:
-            with c.begin():
-                t = time.perf_counter()
-                report(phase, 0, 1)
-                for table, n in fn(population, sink).items():
-                    extra[table] = extra.get(table, 0) + n
-                report(phase, 1, 1)
-                phases[phase] = time.perf_counter() - t
-        phases.update(population.phases)
-        with c.begin():
-            # The roster rollup is kept by the write path, which a bulk load bypasses.
-            t = time.perf_counter()
-            report("rollups", 0, 1)
-            rollup.rebuild(c)
-            report("rollups", 1, 1)
-            phases["rollups"] = time.perf_counter() - t
-        with c.begin():
-            if dialect == "postgresql":
-                for table in ("organization", "member", "position", *extra):
-                    c.exec_driver_sql(
-                        f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                        f'COALESCE((SELECT max(id) FROM "{table}"), 1), (SELECT count(*) > 0 FROM "{table}"))'
-                    )
-        if dialect == "sqlite":
-            c.exec_driver_sql("PRAGMA synchronous=NORMAL")
-            c.exec_driver_sql("PRAGMA foreign_keys=ON")
-        c.commit()
-    t = time.perf_counter()
+    if dialect == "sqlite":
+        c.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        c.exec_driver_sql("PRAGMA foreign_keys=ON")
+    c.commit()
+    return extra
+
+
+def _load_people(c: Connection, sink: Sink, gen: _Generator, run: _Run) -> None:
+    """The organisations, members and positions, each table with its indexes dropped during
+    the load when it is big."""
+    orgs, positions, members = len(gen.orgs), len(gen.positions), gen.next_member_id - 1
+    with c.begin(), run.timed("organizations"):
+        run.report("organisations", 0, orgs)
+        with sink.without_indexes("organization") if orgs > 5000 else _nothing():
+            sink.write("organization", ORG_COLUMNS, gen.orgs)
+        run.report("organisations", orgs, orgs)
+    with c.begin(), run.timed("members") as started:
+        run.report("members", 0, members)
+        with sink.without_indexes("member"):
+            sink.write(
+                "member",
+                MEMBER_COLUMNS,
+                gen.members(lambda done: run.report("members", done, members)),
+            )
+            run.phases["members_rows"] = time.perf_counter() - started
+            run.report("indexes", 0, 1)
+        run.report("members", members, members)
+    with c.begin(), run.timed("positions"):
+        run.report("positions", 0, positions)
+        with sink.without_indexes("position"):
+            sink.write("position", POSITION_COLUMNS, gen.positions)
+        run.report("positions", positions, positions)
+
+
+def _load_records(c: Connection, sink: Sink, gen: _Generator, run: _Run) -> dict[str, int]:
+    """The tables generated from the population (EXTRA_GENERATORS), each in its transaction."""
+    members = gen.next_member_id - 1
+    population = Population(
+        dialect=gen.dialect,
+        rng=gen.rng,
+        today=gen.today,
+        units=gen.units,
+        orgs=len(gen.orgs),
+        members=members,
+        next_ids={
+            "organization": len(gen.orgs) + 1,
+            "member": members + 1,
+            "position": len(gen.positions) + 1,
+        },
+        organizations=gen.orgs,
+        now=gen.now,
+        name_keys=gen._keys,
+    )
+    extra: dict[str, int] = {}
+    for phase, fn in EXTRA_GENERATORS:
+        with c.begin(), run.timed(phase):
+            run.report(phase, 0, 1)
+            for table, n in fn(population, sink).items():
+                extra[table] = extra.get(table, 0) + n
+            run.report(phase, 1, 1)
+    run.phases.update(population.phases)
+    return extra
+
+
+def _accounts(engine: Engine, gen: _Generator, password: str) -> list[tuple[str, str, str, str]]:
+    """The bench accounts, through the service (argon2 hashes): username, password, role and
+    home organisation of each."""
+    from sqlalchemy.orm import Session
+
+    from partygraph.services import account as accounts
+
     logins: list[tuple[str, str, str, str]] = []
     with Session(engine) as s:
         names = {o[0]: o[5] for o in gen.orgs if o[0] in {a[0] for a in gen.anchors.values()}}
         for username, role, where in ACCOUNTS:
-            if where == "root" and spec.root == OrgKind.county:
+            if where == "root" and gen.scale.root == OrgKind.county:
                 continue
             org_id = gen.anchors[where][0]
             accounts.create_account(
@@ -1188,29 +1271,7 @@ def generate(
             )
             logins.append((username, password, role, names[org_id]))
         s.commit()
-    phases["accounts"] = time.perf_counter() - t
-    t = time.perf_counter()
-    report("analyze", 0, 1)
-    with engine.connect() as c:
-        if dialect == "postgresql":
-            c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-        else:
-            c.exec_driver_sql("ANALYZE")
-            c.commit()
-    report("analyze", 1, 1)
-    phases["analyze"] = time.perf_counter() - t
-    return GenerateResult(
-        scale=scale,
-        database=dialect,
-        seed=seed,
-        organizations=len(gen.orgs),
-        members=total_members,
-        positions=len(gen.positions),
-        accounts=logins,
-        seconds=time.perf_counter() - started,
-        phases=phases,
-        extra=extra,
-    )
+    return logins
 
 
 @contextmanager

@@ -20,7 +20,7 @@ What is counted, so that a count depends on nothing but the code:
   contract tests' InputBuilder aimed at the records in T1; OVERRIDES changes a few values
   where a generated one would only measure a refusal, SETUP runs an operation first;
 * the result cache off (contract.SETTINGS) and the dashboard figures' cache emptied
-  (stats.bump) before the counted run: the statements of the resolvers, not of a hit;
+  (reports.cache.bump) before the counted run: the statements of the resolvers, not of a hit;
 * each operation twice, each time in a transaction rolled back afterwards (contract.
   rolled_back), and the second run counted: what a process loads once (on its first
   request) is not counted, and a mutation changes nothing for the next one. The harness's
@@ -61,10 +61,10 @@ from graphql import (
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from partygraph import stats
 from partygraph.admin.core import OPERATIONS_DIR
 from partygraph.context import Context
 from partygraph.graphql.schema import build_schema
+from partygraph.reports import cache as stats_cache
 from tests import query_counts
 from tests.api import test_contract_scope as contract_scope
 from tests.api.contract import (
@@ -289,7 +289,7 @@ def count(county: contract_scope.County, text: str, variables: dict[str, Any], n
                 done = _execute(first, county, setup_text, setup_variables, setup_name)
                 assert not done.errors and all(v["__typename"].endswith("Payload") for v in done.data.values()), (setup_name, done)
             session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-            stats.bump()  # the dashboard figures are computed, not served from stats' cache
+            stats_cache.bump()  # the dashboard figures are computed, not served from stats' cache
             seen.clear()
             event.listen(county.savepoints, "before_cursor_execute", listen)
             try:

@@ -1417,104 +1417,130 @@ def _notice_next(
     return [], _notice_end(rec, settings) + timedelta(days=1)
 
 
-def _next(f: _File, settings: PipelineSettings, today: date) -> list[NextStep]:
+def _applicant_next(f: _File, settings: PipelineSettings, today: date) -> list[NextStep]:
     out: list[NextStep] = []
-    last_on = f.records[-1].on
-    stage = f.stage
-
-    if stage == Stage.applicant:
-        app = f.application
-        talk = f.last(Step.talk)
-        if talk is None:
-            out.append(
-                _ns(Step.talk, app.on, add_months(app.on, settings.talk_within_months), today)
-            )
-        notice, after_notice = _notice_next(f, settings, today)
-        out += notice
-        if talk is not None:
-            out.append(_ns(Step.activist_decided, _later(talk.on, after_notice), None, today))
-
-    elif stage == Stage.activist:
-        activist = f.last(Step.activist_decided)
-        assert activist is not None
-        for step in (Step.activist_filed, Step.contacts_assigned):
-            if not f.has(step):
-                out.append(_ns(step, activist.on, None, today))
-        review = f.last(Step.activist_review)
-        base = review.on if review else activist.on
-        out.append(
-            _ns(
-                Step.activist_review, None, add_months(base, settings.activist_review_months), today
-            )
-        )
-        notice, after_notice = _notice_next(f, settings, today)
-        out += notice
-        if f.has(Step.activist_filed) and f.has(Step.contacts_assigned):
-            eligible = add_months(activist.on, settings.activist_min_months)
-            out.append(
-                _ns(Step.target_decided, _later(eligible, after_notice, last_on), None, today)
-            )
-
-    elif stage == Stage.target:
-        vote = _pending_admission_vote(f, settings)
-        if vote is not None and not _lapsed(vote, today, settings):
-            due = add_months(vote.on, settings.approval_within_months)
-            talk = f.last(Step.approval_talk, since=f.records.index(vote))
-            if talk is None:
-                out.append(_ns(Step.approval_talk, vote.on, due, today))
-            else:
-                out.append(_ns(Step.admission_approved, talk.on, due, today))
-            return out
-        target = f.last(Step.target_decided)
-        assert target is not None
-        if not f.has(Step.target_filed):
-            out.append(_ns(Step.target_filed, target.on, None, today))
-        if _introducers_problem(f, settings):
-            out.append(_ns(Step.introducers_assigned, target.on, None, today))
-        if _political_review_problem(f):
-            out.append(_ns(Step.political_review, target.on, None, today))
-        if _training_problem(f, settings):
-            out.append(_ns(Step.training, target.on, None, today))
-        if out:
-            return out
-        if not f.has(Step.branch_examination):
-            return [_ns(Step.branch_examination, last_on, None, today)]
-        if not f.has(Step.pre_examination):
-            out.append(_ns(Step.pre_examination, last_on, None, today))
-        notice, after_notice = _notice_next(f, settings, today)
-        out += notice
-        if f.has(Step.pre_examination):
-            form = f.last(Step.form_filled)
-            if form is None:
-                out.append(_ns(Step.form_filled, _later(last_on, after_notice), None, today))
-            else:
-                out.append(_ns(Step.admission_vote, _later(form.on, after_notice), None, today))
-
-    elif stage == Stage.probationary:
-        pending = _pending_conversion_vote(f)
-        if pending is not None and not _lapsed(pending, today, settings):
-            due = add_months(pending.on, settings.approval_within_months)
-            return [_ns(Step.conversion_approved, pending.on, due, today)]
-        approved = f.last(Step.admission_approved)
-        assert approved is not None
-        for step in (Step.admission_filed, Step.placed, Step.oath):
-            if not f.has(step):
-                out.append(_ns(step, approved.on, None, today))
-        end = _probation_end(f, settings)
-        applied = f.last(Step.conversion_applied, since=_conversion_anchor(f))
-        if applied is None:
-            out.append(_ns(Step.conversion_applied, None, end, today))
-        notice, after_notice = _notice_next(f, settings, today)
-        out += notice
-        if applied is not None and not any(
-            n.step in (Step.admission_filed, Step.placed, Step.oath) for n in out
-        ):
-            out.append(_ns(Step.conversion_vote, _later(end, after_notice, applied.on), end, today))
-
-    elif stage == Stage.full and not f.has(Step.archived):
-        out.append(_ns(Step.archived, last_on, None, today))
-
+    app = f.application
+    talk = f.last(Step.talk)
+    if talk is None:
+        out.append(_ns(Step.talk, app.on, add_months(app.on, settings.talk_within_months), today))
+    notice, after_notice = _notice_next(f, settings, today)
+    out += notice
+    if talk is not None:
+        out.append(_ns(Step.activist_decided, _later(talk.on, after_notice), None, today))
     return out
+
+
+def _activist_next(f: _File, settings: PipelineSettings, today: date) -> list[NextStep]:
+    activist = f.last(Step.activist_decided)
+    assert activist is not None
+    out = [
+        _ns(step, activist.on, None, today)
+        for step in (Step.activist_filed, Step.contacts_assigned)
+        if not f.has(step)
+    ]
+    review = f.last(Step.activist_review)
+    base = review.on if review else activist.on
+    out.append(
+        _ns(Step.activist_review, None, add_months(base, settings.activist_review_months), today)
+    )
+    notice, after_notice = _notice_next(f, settings, today)
+    out += notice
+    if f.has(Step.activist_filed) and f.has(Step.contacts_assigned):
+        eligible = add_months(activist.on, settings.activist_min_months)
+        out.append(
+            _ns(Step.target_decided, _later(eligible, after_notice, f.records[-1].on), None, today)
+        )
+    return out
+
+
+def _target_next(f: _File, settings: PipelineSettings, today: date) -> list[NextStep]:
+    vote = _pending_admission_vote(f, settings)
+    if vote is not None and not _lapsed(vote, today, settings):
+        return [_approval_next(f, vote, settings, today)]
+    # The target's file must be complete before the branch examines it.
+    missing = _target_file_next(f, settings, today)
+    if missing:
+        return missing
+    last_on = f.records[-1].on
+    if not f.has(Step.branch_examination):
+        return [_ns(Step.branch_examination, last_on, None, today)]
+    out: list[NextStep] = []
+    if not f.has(Step.pre_examination):
+        out.append(_ns(Step.pre_examination, last_on, None, today))
+    notice, after_notice = _notice_next(f, settings, today)
+    out += notice
+    if f.has(Step.pre_examination):
+        form = f.last(Step.form_filled)
+        if form is None:
+            out.append(_ns(Step.form_filled, _later(last_on, after_notice), None, today))
+        else:
+            out.append(_ns(Step.admission_vote, _later(form.on, after_notice), None, today))
+    return out
+
+
+def _approval_next(f: _File, vote: StepRecord, settings: PipelineSettings, today: date) -> NextStep:
+    """After the admission vote: the approval talk, then the approval, both due by the same day."""
+    due = add_months(vote.on, settings.approval_within_months)
+    talk = f.last(Step.approval_talk, since=f.records.index(vote))
+    if talk is None:
+        return _ns(Step.approval_talk, vote.on, due, today)
+    return _ns(Step.admission_approved, talk.on, due, today)
+
+
+def _target_file_next(f: _File, settings: PipelineSettings, today: date) -> list[NextStep]:
+    """What the development target's file still lacks."""
+    target = f.last(Step.target_decided)
+    assert target is not None
+    lacking = (
+        (Step.target_filed, not f.has(Step.target_filed)),
+        (Step.introducers_assigned, _introducers_problem(f, settings)),
+        (Step.political_review, _political_review_problem(f)),
+        (Step.training, _training_problem(f, settings)),
+    )
+    return [_ns(step, target.on, None, today) for step, lacks in lacking if lacks]
+
+
+_AFTER_ADMISSION = (Step.admission_filed, Step.placed, Step.oath)
+
+
+def _probationary_next(f: _File, settings: PipelineSettings, today: date) -> list[NextStep]:
+    pending = _pending_conversion_vote(f)
+    if pending is not None and not _lapsed(pending, today, settings):
+        due = add_months(pending.on, settings.approval_within_months)
+        return [_ns(Step.conversion_approved, pending.on, due, today)]
+    approved = f.last(Step.admission_approved)
+    assert approved is not None
+    out = [_ns(step, approved.on, None, today) for step in _AFTER_ADMISSION if not f.has(step)]
+    end = _probation_end(f, settings)
+    applied = f.last(Step.conversion_applied, since=_conversion_anchor(f))
+    if applied is None:
+        out.append(_ns(Step.conversion_applied, None, end, today))
+    notice, after_notice = _notice_next(f, settings, today)
+    out += notice
+    if applied is not None and not any(n.step in _AFTER_ADMISSION for n in out):
+        out.append(_ns(Step.conversion_vote, _later(end, after_notice, applied.on), end, today))
+    return out
+
+
+def _full_next(f: _File, settings: PipelineSettings, today: date) -> list[NextStep]:
+    if f.has(Step.archived):
+        return []
+    return [_ns(Step.archived, f.records[-1].on, None, today)]
+
+
+_NEXT_BY_STAGE: dict[Stage, Callable[[_File, PipelineSettings, date], list[NextStep]]] = {
+    Stage.applicant: _applicant_next,
+    Stage.activist: _activist_next,
+    Stage.target: _target_next,
+    Stage.probationary: _probationary_next,
+    Stage.full: _full_next,
+}
+
+
+def _next(f: _File, settings: PipelineSettings, today: date) -> list[NextStep]:
+    # An ended file (withdrawn, not admitted, …) has nothing next.
+    step_rule = _NEXT_BY_STAGE.get(f.stage)
+    return step_rule(f, settings, today) if step_rule else []
 
 
 def next_steps(
@@ -1538,6 +1564,9 @@ def _alert(code: str, zh: str, en: str, due_on: date | None, **extra: Any) -> Al
     return Alert(code, zh, en, due_on, dict(extra))
 
 
+_AlertRule = Callable[[_File, PipelineSettings, date], list[Alert]]
+
+
 def alerts(
     history: Sequence[StepRecord],
     *,
@@ -1548,129 +1577,158 @@ def alerts(
     if not history:
         return []
     f = _File(history)
+    if f.stage not in ACTIVE_STAGES:
+        return []
     out: list[Alert] = []
-    stage = f.stage
-    if stage not in ACTIVE_STAGES:
-        return out
+    for rule in _ALERTS_BY_STAGE[f.stage]:
+        out += rule(f, settings, today)
+    return out + _stalled_alert(f, settings, today)
 
-    if stage == Stage.applicant and not f.has(Step.talk):
-        due = add_months(f.application.on, settings.talk_within_months)
-        if today > due:
-            out.append(
-                _alert(
-                    "R-DEV-02",
-                    f"收到入党申请（{f.application.on.isoformat()}）后一个月内应派人谈话，"
-                    f"{due.isoformat()} 已到期",
-                    f"The talk was due within a month of the application of "
-                    f"{f.application.on.isoformat()}, by {due.isoformat()}",
-                    due,
-                )
-            )
 
-    if stage == Stage.activist:
-        activist = f.last(Step.activist_decided)
-        assert activist is not None
-        review = f.last(Step.activist_review)
-        due = add_months(review.on if review else activist.on, settings.activist_review_months)
-        if today > due:
-            out.append(
-                _alert(
-                    "R-DEV-06",
-                    f"入党积极分子应每半年考察一次，{due.isoformat()} 已到期",
-                    f"The six-monthly review of the activist was due on {due.isoformat()}",
-                    due,
-                )
-            )
-        eligible = add_months(activist.on, settings.activist_min_months)
-        if today >= eligible:
-            out.append(
-                _alert(
-                    "A-ELIGIBLE",
-                    f"已满足确定为发展对象的时间条件（{eligible.isoformat()} 起），尚未研究",
-                    f"Eligible to become a development target since {eligible.isoformat()}; "
-                    "not yet considered",
-                    eligible,
-                )
-            )
+def _talk_alert(f: _File, settings: PipelineSettings, today: date) -> list[Alert]:
+    if f.has(Step.talk):
+        return []
+    due = add_months(f.application.on, settings.talk_within_months)
+    if today <= due:
+        return []
+    return [
+        _alert(
+            "R-DEV-02",
+            f"收到入党申请（{f.application.on.isoformat()}）后一个月内应派人谈话，"
+            f"{due.isoformat()} 已到期",
+            f"The talk was due within a month of the application of "
+            f"{f.application.on.isoformat()}, by {due.isoformat()}",
+            due,
+        )
+    ]
 
-    notice = _current_notice(f)
-    if notice is not None:
-        notice_ends = _notice_end(notice, settings)
-        if today <= notice_ends <= today + timedelta(days=settings.notice_alert_days):
-            out.append(
-                _alert(
-                    "A-NOTICE-ENDING",
-                    f"公示将于 {notice_ends.isoformat()} 结束",
-                    f"The public notice ends on {notice_ends.isoformat()}",
-                    notice_ends,
-                )
-            )
-        objections = int(notice.data.get("open_objections") or 0)
-        if objections > 0:
-            out.append(
-                _alert(
-                    "A-NOTICE-OBJECTION",
-                    f"公示中有 {objections} 项群众反映尚未查清处理",
-                    f"{objections} objection(s) to the public notice are unresolved",
-                    None,
-                    objections=objections,
-                )
-            )
 
-    if stage == Stage.target:
-        vote = _pending_admission_vote(f, settings)
-        if vote is not None:
-            out += _approval_alerts("R-DEV-17", vote, settings, today)
-
-    if stage == Stage.probationary:
-        pending = _pending_conversion_vote(f)
-        if pending is not None:
-            out += _approval_alerts("R-DEV-24", pending, settings, today)
-        end = _probation_end(f, settings)
-        if pending is None and end is not None:
-            if today > end:
-                out.append(
-                    _alert(
-                        "R-DEV-22",
-                        f"预备期已于 {end.isoformat()} 期满，支部应及时讨论转正",
-                        f"Probation ended on {end.isoformat()}; the branch is overdue to "
-                        "discuss conversion",
-                        end,
-                        kind="overdue",
-                    )
-                )
-            elif end - timedelta(days=settings.probation_alert_days) <= today:
-                out.append(
-                    _alert(
-                        "R-DEV-22",
-                        f"预备期将于 {end.isoformat()} 期满，请准备转正",
-                        f"Probation ends on {end.isoformat()}; prepare the conversion",
-                        end,
-                        kind="ending",
-                    )
-                )
-
-    last_on = f.records[-1].on
-    # Probation is a wait the rules impose: the clock starts when it ends.
-    end = _probation_end(f, settings) if stage == Stage.probationary else None
-    since = _later(last_on, end)
-    assert since is not None
-    stalled_on = add_months(since, settings.stalled_after_months)
-    if today >= stalled_on:
-        stage_zh, stage_en = _stage_label(stage)
+def _activist_alerts(f: _File, settings: PipelineSettings, today: date) -> list[Alert]:
+    activist = f.last(Step.activist_decided)
+    assert activist is not None
+    out: list[Alert] = []
+    review = f.last(Step.activist_review)
+    due = add_months(review.on if review else activist.on, settings.activist_review_months)
+    if today > due:
         out.append(
             _alert(
-                "A-STALLED",
-                f"自 {last_on.isoformat()} 起已超过 {settings.stalled_after_months} 个月没有进展"
-                f"（当前阶段：{stage_zh}）",
-                f"No step since {last_on.isoformat()}, more than "
-                f"{settings.stalled_after_months} months (stage: {stage_en})",
-                stalled_on,
-                last_step_on=last_on,
-                stage=str(stage),
+                "R-DEV-06",
+                f"入党积极分子应每半年考察一次，{due.isoformat()} 已到期",
+                f"The six-monthly review of the activist was due on {due.isoformat()}",
+                due,
+            )
+        )
+    eligible = add_months(activist.on, settings.activist_min_months)
+    if today >= eligible:
+        out.append(
+            _alert(
+                "A-ELIGIBLE",
+                f"已满足确定为发展对象的时间条件（{eligible.isoformat()} 起），尚未研究",
+                f"Eligible to become a development target since {eligible.isoformat()}; "
+                "not yet considered",
+                eligible,
             )
         )
     return out
+
+
+def _notice_alerts(f: _File, settings: PipelineSettings, today: date) -> list[Alert]:
+    notice = _current_notice(f)
+    if notice is None:
+        return []
+    out: list[Alert] = []
+    notice_ends = _notice_end(notice, settings)
+    if today <= notice_ends <= today + timedelta(days=settings.notice_alert_days):
+        out.append(
+            _alert(
+                "A-NOTICE-ENDING",
+                f"公示将于 {notice_ends.isoformat()} 结束",
+                f"The public notice ends on {notice_ends.isoformat()}",
+                notice_ends,
+            )
+        )
+    objections = int(notice.data.get("open_objections") or 0)
+    if objections > 0:
+        out.append(
+            _alert(
+                "A-NOTICE-OBJECTION",
+                f"公示中有 {objections} 项群众反映尚未查清处理",
+                f"{objections} objection(s) to the public notice are unresolved",
+                None,
+                objections=objections,
+            )
+        )
+    return out
+
+
+def _admission_approval_alerts(f: _File, settings: PipelineSettings, today: date) -> list[Alert]:
+    vote = _pending_admission_vote(f, settings)
+    return [] if vote is None else _approval_alerts("R-DEV-17", vote, settings, today)
+
+
+def _probation_alerts(f: _File, settings: PipelineSettings, today: date) -> list[Alert]:
+    pending = _pending_conversion_vote(f)
+    if pending is not None:
+        return _approval_alerts("R-DEV-24", pending, settings, today)
+    end = _probation_end(f, settings)
+    if end is None:
+        return []
+    if today > end:
+        return [
+            _alert(
+                "R-DEV-22",
+                f"预备期已于 {end.isoformat()} 期满，支部应及时讨论转正",
+                f"Probation ended on {end.isoformat()}; the branch is overdue to "
+                "discuss conversion",
+                end,
+                kind="overdue",
+            )
+        ]
+    if end - timedelta(days=settings.probation_alert_days) <= today:
+        return [
+            _alert(
+                "R-DEV-22",
+                f"预备期将于 {end.isoformat()} 期满，请准备转正",
+                f"Probation ends on {end.isoformat()}; prepare the conversion",
+                end,
+                kind="ending",
+            )
+        ]
+    return []
+
+
+def _stalled_alert(f: _File, settings: PipelineSettings, today: date) -> list[Alert]:
+    last_on = f.records[-1].on
+    # Probation is a wait the rules impose: the clock starts when it ends.
+    end = _probation_end(f, settings) if f.stage == Stage.probationary else None
+    since = _later(last_on, end)
+    assert since is not None
+    stalled_on = add_months(since, settings.stalled_after_months)
+    if today < stalled_on:
+        return []
+    stage_zh, stage_en = _stage_label(f.stage)
+    return [
+        _alert(
+            "A-STALLED",
+            f"自 {last_on.isoformat()} 起已超过 {settings.stalled_after_months} 个月没有进展"
+            f"（当前阶段：{stage_zh}）",
+            f"No step since {last_on.isoformat()}, more than "
+            f"{settings.stalled_after_months} months (stage: {stage_en})",
+            stalled_on,
+            last_step_on=last_on,
+            stage=str(f.stage),
+        )
+    ]
+
+
+# Each active stage's own clocks, in the order a person reads them: the stage's deadline,
+# the public notice, then the approval clock.
+_ALERTS_BY_STAGE: dict[Stage, tuple[_AlertRule, ...]] = {
+    Stage.applicant: (_talk_alert, _notice_alerts),
+    Stage.activist: (_activist_alerts, _notice_alerts),
+    Stage.target: (_notice_alerts, _admission_approval_alerts),
+    Stage.probationary: (_notice_alerts, _probation_alerts),
+}
 
 
 def _approval_alerts(

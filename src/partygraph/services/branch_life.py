@@ -376,70 +376,13 @@ def update_meeting(
         raise violation(
             "INVALID_INPUT", f"未知字段：{sorted(unknown)}", f"Unknown fields: {sorted(unknown)}"
         )
-    org = ctx.session.get(Organization, meeting.org_id)
-    assert org is not None
-    values: dict[str, object] = {}
-    if "kind" in changes:
-        if not changes["kind"]:
-            raise violation(
-                "INVALID_INPUT", "会议类别不能为空", "Meeting kind must not be empty", "kind"
-            )
-        try:
-            values["kind"] = MeetingKind(str(changes["kind"])).value
-        except ValueError:
-            raise violation(
-                "INVALID_INPUT",
-                f"未知的会议类别：{changes['kind']}",
-                f"Unknown meeting kind: {changes['kind']}",
-                "kind",
-            ) from None
-    if "held_on" in changes:
-        held_on = changes["held_on"]
-        if not isinstance(held_on, date):
-            raise violation(
-                "INVALID_INPUT", "会议日期不能为空", "Meeting date must not be empty", "heldOn"
-            )
-        check_date(held_on, "heldOn", "会议日期", "Meeting date", today=ctx.today())
-        values["held_on"] = held_on
-    for name, (zh, en, n) in MEETING_TEXTS.items():
-        if name in changes:
-            values[name] = clean_text(changes[name], name, zh, en, required=False, max_len=n)
-    if "attachments" in changes:
-        refs = changes["attachments"] or []
-        values["attachments"] = [
-            t for i, ref in enumerate(refs)
-            if (t := clean_text(ref, f"attachments.{i}", "附件", "Attachment", required=False, max_len=200))
-        ]  # fmt: skip
-    for attr, field in (("chair", "chairMemberId"), ("recorder", "recorderMemberId")):
-        key = f"{attr}_member_id"
-        if key not in changes:
-            continue
-        member_id = changes[key]
-        values[key] = member_id
-        if member_id is not None and member_id != getattr(meeting, key):
-            person = _meeting_person(ctx, meeting, org, member_id, field)
-            # The person chosen names the chair, unless another name is typed with them: a
-            # name left as it was belonged to the person before.
-            typed = values.get(attr, getattr(meeting, attr))
-            if not typed or typed == getattr(meeting, attr):
-                values[attr] = person.name
+    values = _corrected_meeting_values(ctx, meeting, changes)
     changed = {k: v for k, v in values.items() if v != getattr(meeting, k)}
     if not changed:
         if version is not None and version != meeting.version:
             raise ConflictError("会议", version, meeting.version, type_en="Meeting")
         return meeting
-    if "kind" in changed or "held_on" in changed:
-        cited = meeting_citations(ctx, meeting.id)
-        if cited:
-            what_zh, what_en = cited.text()
-            field = "heldOn" if "held_on" in changed else "kind"
-            raise violation(
-                MEETING_DECIDED,
-                f"该会议已记录{what_zh}，会议日期和类别不能再改：这些记录以该会议的日期和类别为准，须先更正它们",
-                f"This meeting carries {what_en}: its date and kind stay as they are, since those records "
-                "were judged against them (correct those records first)",
-                field,
-            )
+    _refuse_decided_change(ctx, meeting, changed)
     before = snapshot(meeting, MEETING_FIELDS)
     for k, v in changed.items():
         setattr(meeting, k, v)
@@ -455,6 +398,90 @@ def update_meeting(
         snapshot(meeting, MEETING_FIELDS),
     )
     return meeting
+
+
+def _corrected_meeting_values(
+    ctx: Context, meeting: Meeting, changes: dict[str, Any]
+) -> dict[str, object]:
+    """The checked value of every field named in `changes`, in the order the fields are
+    checked (the first wrong one is the one reported)."""
+    org = ctx.session.get(Organization, meeting.org_id)
+    assert org is not None
+    values: dict[str, object] = {}
+    if "kind" in changes:
+        values["kind"] = _corrected_kind(changes["kind"])
+    if "held_on" in changes:
+        values["held_on"] = _corrected_held_on(ctx, changes["held_on"])
+    for name, (zh, en, n) in MEETING_TEXTS.items():
+        if name in changes:
+            values[name] = clean_text(changes[name], name, zh, en, required=False, max_len=n)
+    if "attachments" in changes:
+        values["attachments"] = meetings._attachments(changes["attachments"])
+    _correct_chair_and_recorder(ctx, meeting, org, changes, values)
+    return values
+
+
+def _corrected_kind(kind: object) -> str:
+    if not kind:
+        raise violation(
+            "INVALID_INPUT", "会议类别不能为空", "Meeting kind must not be empty", "kind"
+        )
+    try:
+        return MeetingKind(str(kind)).value
+    except ValueError:
+        raise violation(
+            "INVALID_INPUT", f"未知的会议类别：{kind}", f"Unknown meeting kind: {kind}", "kind"
+        ) from None
+
+
+def _corrected_held_on(ctx: Context, held_on: object) -> date:
+    if not isinstance(held_on, date):
+        raise violation(
+            "INVALID_INPUT", "会议日期不能为空", "Meeting date must not be empty", "heldOn"
+        )
+    check_date(held_on, "heldOn", "会议日期", "Meeting date", today=ctx.today())
+    return held_on
+
+
+def _correct_chair_and_recorder(
+    ctx: Context,
+    meeting: Meeting,
+    org: Organization,
+    changes: dict[str, Any],
+    values: dict[str, object],
+) -> None:
+    """Link a newly chosen chair or recorder (on the roster, or recorded at this meeting)."""
+    for attr, field in (("chair", "chairMemberId"), ("recorder", "recorderMemberId")):
+        key = f"{attr}_member_id"
+        if key not in changes:
+            continue
+        member_id = changes[key]
+        values[key] = member_id
+        if member_id is not None and member_id != getattr(meeting, key):
+            person = _meeting_person(ctx, meeting, org, member_id, field)
+            # The person chosen names the chair, unless another name is typed with them: a
+            # name left as it was belonged to the person before.
+            typed = values.get(attr, getattr(meeting, attr))
+            if not typed or typed == getattr(meeting, attr):
+                values[attr] = person.name
+
+
+def _refuse_decided_change(ctx: Context, meeting: Meeting, changed: dict[str, object]) -> None:
+    """R-MEETING-DECIDED: the date and kind of a meeting that records cite stay as they are."""
+    if "kind" not in changed and "held_on" not in changed:
+        return
+    cited = meeting_citations(ctx, meeting.id)
+    if not cited:
+        return
+    what_zh, what_en = cited.text()
+    field = "heldOn" if "held_on" in changed else "kind"
+    raise violation(
+        MEETING_DECIDED,
+        f"该会议已记录{what_zh}，会议日期和类别不能再改：这些记录以该会议的日期和类别为准，须先更正它们",
+        f"This meeting carries {what_en}: its date and kind stay as they are, since those records "
+        "were judged against them (correct those records first)",
+        field,
+    )
 
 
 # --- terms ---------------------------------------------------------------------------------
