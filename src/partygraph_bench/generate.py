@@ -45,7 +45,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 from stdnum.cn import ric
 
-from partygraph.reports import rollup
 from partygraph.demo import TIBETAN_FEMALE, TIBETAN_FIRST, TIBETAN_MALE  # one list for both
 from partygraph.demo.members import PHONE_PREFIXES as DEMO_PHONE_PREFIXES
 from partygraph.models.member import (
@@ -55,6 +54,7 @@ from partygraph.models.member import (
     PositionKind,
 )
 from partygraph.models.organization import PATH_SEGMENT_WIDTH, BranchType, OrgKind, path_segment
+from partygraph.reports import rollup
 from partygraph.rules.base import add_months
 from partygraph.services.member import name_keys
 from partygraph_bench.gen_records import generate_records
