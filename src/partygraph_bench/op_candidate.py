@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.relay import GlobalID
 
+from partygraph.admin.core import operation
 from partygraph.models.organization import subtree_upper_bound
 from partygraph.rules import candidate as rp
 from partygraph_bench.op_alerts import _d, _json
-from partygraph_bench.op_stats import OPERATIONS
 
 if TYPE_CHECKING:
     from partygraph_bench.run import Anchor, Bench, OpResult
 
-RECORD_STEP = (OPERATIONS / "PipelineRecordStep.graphql").read_text(encoding="utf-8")
+RECORD_STEP = operation("PipelineRecordStep")
 
 
 def _activist(bench: Bench, anchor: Anchor) -> tuple[int, int, Any, Any] | None:

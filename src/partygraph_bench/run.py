@@ -606,7 +606,7 @@ class Bench:
             (org_id, path, dim, value)
             for org_id, path in rollup.ancestor_paths(org_path).items()
             for dim, value in rollup.figures(
-                {"status": "full", "gender": "male", "education": "bachelor", "ethnicity": "汉族", "front_line": False, "rural": False, "birth_date": "1990-05-01"}
+                {"status": "full", "gender": "male", "education": "bachelor", "ethnicity": "汉族", "front_line": False, "rural": False, "flowing": False, "birth_date": "1990-05-01"}
             )
         ]  # fmt: skip
         upsert = "INSERT INTO member_tally (org_id, org_path, dim, value, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT (org_id, dim, value) DO UPDATE SET n = member_tally.n + excluded.n"
