@@ -945,10 +945,7 @@ class _Generator:
             mid = u.first_member_id + i
             male = rand() < male_share
             eth = eths[i]
-            if eth == "藏族":
-                name = self._tibetan_name(male)
-            else:
-                name = family[i] + (male_names[i] if male else female_names[i])
+            name = self._name(male, eth, family[i], male_names[i], female_names[i])
             pinyin, initials = keys_of(name)
             lo, hi, _w = band_picks[i]
             age = lo + int(rand() * (hi - lo + 1))
@@ -983,6 +980,12 @@ class _Generator:
             )  # fmt: skip
         u.full_members = full
         return officers, first_in_holder, paths
+
+    def _name(self, male: bool, ethnicity: str, family: str, male_given: str, female_given: str) -> str:
+        """A member's name: a surname and a given name drawn beforehand, or a Tibetan name."""
+        if ethnicity == "藏族":
+            return self._tibetan_name(male)
+        return family + (male_given if male else female_given)
 
     def _tibetan_name(self, male: bool) -> str:
         """A given name, half the time after a first name (Tibetan names have no surname)."""

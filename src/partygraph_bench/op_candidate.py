@@ -18,15 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.relay import GlobalID
 
+from partygraph.admin.core import operation
 from partygraph.models.organization import subtree_upper_bound
 from partygraph.rules import candidate as rp
 from partygraph_bench.op_alerts import _d, _json
-from partygraph_bench.op_stats import OPERATIONS
 
 if TYPE_CHECKING:
+    from partygraph.context import Viewer
     from partygraph_bench.run import Anchor, Bench, OpResult
 
-RECORD_STEP = (OPERATIONS / "PipelineRecordStep.graphql").read_text(encoding="utf-8")
+RECORD_STEP = operation("PipelineRecordStep")
 
 
 def _activist(bench: Bench, anchor: Anchor) -> tuple[int, int, Any, Any] | None:
@@ -46,7 +47,7 @@ def measure_pipeline_step(bench: Bench, anchors: list[Anchor]) -> OpResult:
             "no activist under the bench accounts: was the database generated with candidates?"
         )
     anchor, (cid, version, last_step_on, updated_at) = found
-    viewer, today = anchor.viewer, bench.today
+    viewer = anchor.viewer
     top_step = bench.sql(
         "SELECT coalesce(max(id), 0) FROM candidate_step WHERE candidate_id = ?", (cid,)
     )[0][0]
@@ -55,11 +56,10 @@ def measure_pipeline_step(bench: Bench, anchors: list[Anchor]) -> OpResult:
         "input": {
             "candidateId": str(GlobalID("Candidate", str(cid))),
             "step": "activist_review",
-            "on": today.isoformat(),
+            "on": bench.today.isoformat(),
             "passed": True,
         }
     }
-    iso_today = today.isoformat()
 
     def op(i: int) -> None:
         data = json.loads(bench.gql(RECORD_STEP, variables, viewer))["recordCandidateStep"]
@@ -67,57 +67,7 @@ def measure_pipeline_step(bench: Bench, anchors: list[Anchor]) -> OpResult:
             raise RuntimeError(f"recordCandidateStep failed: {data}")
 
     def floor(i: int) -> None:
-        row = bench.sql(
-            "SELECT id, org_path, stage, version, birth_date FROM candidate WHERE id = ?", (cid,)
-        )[0]
-        history = [
-            rp.StepRecord(rp.Step(step), _d(on), outcome, _json(data) or {})
-            for step, on, outcome, data in bench.sql(
-                'SELECT step, "on", outcome, data FROM candidate_step WHERE candidate_id = ? ORDER BY id',
-                (cid,),
-            )
-        ]
-        new = rp.StepRecord(rp.Step.activist_review, today, None, {"passed": True})
-        problem = rp.check_step(
-            history, new, birth_date=_d(row[4]), settings=bench.settings.pipeline, today=today
-        )
-        if problem:
-            raise RuntimeError(problem.message_en)
-        now = time.strftime("%Y-%m-%d %H:%M:%S")
-        step_id = bench.sql(
-            'INSERT INTO candidate_step (candidate_id, org_path, step, "on", outcome, data, documents, recorded_by, recorded_by_name, created_at) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (
-                cid,
-                row[1],
-                "activist_review",
-                iso_today,
-                None,
-                json.dumps({"passed": True}),
-                "[]",
-                viewer.account_id,
-                viewer.username,
-                now,
-            ),
-        )[0][0]
-        updated = bench.sql(
-            "UPDATE candidate SET last_step_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ? RETURNING version",
-            (iso_today, now, cid, row[3]),
-        )
-        if not updated:
-            raise RuntimeError("conflict")
-        after = {
-            "last_step_on": iso_today,
-            "version": updated[0][0],
-            "step": {"id": step_id, "step": "activist_review", "on": iso_today, "outcome": None},
-        }
-        bench.sql(
-            "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id, org_path, before, after) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (now, viewer.account_id, viewer.username, "candidate.step.activist_review", "Candidate", cid, row[1],
-             json.dumps({"last_step_on": str(last_step_on), "version": row[3]}), json.dumps(after)),
-        )  # fmt: skip
-        bench.raw.commit()
+        _record_review(bench, viewer, cid, last_step_on)
 
     def undo(_: Any) -> None:
         bench.sql(
@@ -139,3 +89,54 @@ def measure_pipeline_step(bench: Bench, anchors: list[Anchor]) -> OpResult:
         after=undo,
         floor_statements=6,
     )
+
+
+def _check_review(bench: Bench, cid: int, birth_date: Any) -> None:
+    """The service's rule check of today's review against the candidate's steps."""
+    history = [
+        rp.StepRecord(rp.Step(step), _d(on), outcome, _json(data) or {})
+        for step, on, outcome, data in bench.sql(
+            'SELECT step, "on", outcome, data FROM candidate_step WHERE candidate_id = ? ORDER BY id',
+            (cid,),
+        )
+    ]
+    new = rp.StepRecord(rp.Step.activist_review, bench.today, None, {"passed": True})
+    problem = rp.check_step(
+        history, new, birth_date=_d(birth_date), settings=bench.settings.pipeline, today=bench.today
+    )
+    if problem:
+        raise RuntimeError(problem.message_en)
+
+
+def _record_review(bench: Bench, viewer: Viewer, cid: int, last_step_on: Any) -> None:
+    """The floor: read and check, INSERT the step, compare-and-set the candidate, audit, COMMIT."""
+    iso_today = bench.today.isoformat()
+    row = bench.sql(
+        "SELECT id, org_path, stage, version, birth_date FROM candidate WHERE id = ?", (cid,)
+    )[0]
+    _check_review(bench, cid, row[4])
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
+    step_id = bench.sql(
+        'INSERT INTO candidate_step (candidate_id, org_path, step, "on", outcome, data, documents, recorded_by, recorded_by_name, created_at) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (cid, row[1], "activist_review", iso_today, None, json.dumps({"passed": True}), "[]",
+         viewer.account_id, viewer.username, now),
+    )[0][0]  # fmt: skip
+    updated = bench.sql(
+        "UPDATE candidate SET last_step_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ? RETURNING version",
+        (iso_today, now, cid, row[3]),
+    )
+    if not updated:
+        raise RuntimeError("conflict")
+    after = {
+        "last_step_on": iso_today,
+        "version": updated[0][0],
+        "step": {"id": step_id, "step": "activist_review", "on": iso_today, "outcome": None},
+    }
+    bench.sql(
+        "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id, org_path, before, after) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (now, viewer.account_id, viewer.username, "candidate.step.activist_review", "Candidate", cid, row[1],
+         json.dumps({"last_step_on": str(last_step_on), "version": row[3]}), json.dumps(after)),
+    )  # fmt: skip
+    bench.raw.commit()

@@ -18,10 +18,10 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import partygraph.admin
+from partygraph.admin.core import operation
+from partygraph.admin.pages.dashboard import camel
 from partygraph.models.organization import subtree_upper_bound
 from partygraph.reports import alerts as report_alerts
 from partygraph.reports import cache, figures, stats
@@ -31,37 +31,26 @@ from partygraph_bench.op_alerts import AlertsFloor, _d
 if TYPE_CHECKING:
     from partygraph_bench.run import Anchor, Bench, OpResult
 
-OPERATIONS = Path(partygraph.admin.__file__).resolve().parent / "operations"
-DASHBOARD = (OPERATIONS / "DashboardStats.graphql").read_text(encoding="utf-8")
+# as the admin sends it: with the shared StatsFigures fragment appended
+DASHBOARD = operation("DashboardStats")
 
-# GraphQL field → (figure, all_known) for the StatCount lists of DashboardStats
-COUNT_FIELDS = {
-    "byStatus": ("status", False),
-    "byGender": ("gender", False),
-    "byAgeBand": ("age_band", True),
-    "byEducation": ("education", False),
-    "byEthnicity": ("ethnicity", False),
-    "frontLine": ("front_line", True),
-    "rural": ("rural", True),
-    "candidatesByStage": ("stage", False),
-    "flows": ("flow", True),
-    "newMembers": ("cohort", True),
-    "evaluationOutcomes": ("grade", False),
-    "openFlags": ("open_flag", False),
-    "casesByCause": ("case_cause", False),
-    "casesByStatus": ("case_status", False),
-}
-CHILD_FIELDS = (
+# The declared figures the generic `figures` list holds, and the [StatCount] field each has.
+LISTED = tuple(f for f in figures.FIGURE_LIST if f.listed)
+BY_FIELD = {camel(f.field): f for f in figures.FIGURE_LIST if f.field is not None}
+# The named [StatCount] fields DashboardStats still selects besides `figures` (the ones the
+# admin pages read), at the top and in each breakdown row.
+TOP_FIELDS = (
     "byGender",
     "byAgeBand",
-    "frontLine",
+    "byEducation",
     "candidatesByStage",
     "flows",
     "newMembers",
     "evaluationOutcomes",
     "openFlags",
-    "casesByStatus",
+    "casesByCause",
 )
+CHILD_FIELDS = ("candidatesByStage", "flows", "newMembers", "openFlags", "casesByStatus")
 FLOW_STEPS = tuple(stats.FLOW_STEPS) + ("conversion_approved",)
 VERSION_SQL = "SELECT max(id), count(id) FROM audit_event WHERE id > coalesce((SELECT max(id) FROM audit_event), 0) - 1000"
 
@@ -250,16 +239,30 @@ class StatsFloor:
 
     # -- assembling ------------------------------------------------------------------------------
 
+    @staticmethod
+    def counts(figure: figures.Figure, c: Counter, *, labelled: bool) -> list[dict[str, Any]]:
+        """A figure's [StatCount] list; the breakdown rows select no labels."""
+        keys = figures.keys_of(figure.name, c, all_known=figure.all_known)
+        if labelled:
+            return [{"key": k, "label": figure.label(k), "value": int(c.get(k, 0))} for k in keys]
+        return [{"key": k, "value": int(c.get(k, 0))} for k in keys]
+
     def figures(self, figs: dict[str, Counter], *, child: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {"membersTotal": int(figs["roster"]["total"])}
-        for name, (figure, all_known) in COUNT_FIELDS.items():
-            if child and name not in CHILD_FIELDS:
-                continue
-            c = figs[figure]
-            out[name] = [
-                {"key": k, "label": figures.label(figure, k), "value": int(c.get(k, 0))}
-                for k in figures.keys_of(figure, c, all_known=all_known)
-            ]
+        labelled = not child
+        out: dict[str, Any] = {
+            "membersTotal": int(figs["roster"]["total"]),
+            "figures": [
+                {
+                    "name": f.name,
+                    **({"label": f.title()} if labelled else {}),
+                    "counts": self.counts(f, figs[f.name], labelled=labelled),
+                }
+                for f in LISTED
+            ],
+        }
+        for name in CHILD_FIELDS if child else TOP_FIELDS:
+            figure = BY_FIELD[name]
+            out[name] = self.counts(figure, figs[figure.name], labelled=labelled)
         p = figs["population"]
         pop, mem = int(p["population"]), int(p["members"])
         out["population"] = {
@@ -268,14 +271,21 @@ class StatsFloor:
             "organizations": int(p["organizations"]),
             "share": mem / pop if pop else None,
         }
-        out["funds"] = {k: int(figs["fund"][k]) for k in ("funds", "balance_fen", "principal_fen")}
         out["loans"] = {
             k: int(figs["loan"][k])
             for k in ("outstanding_count", "outstanding_fen", "overdue_count", "overdue_fen")
         }
         if not child:
-            n, fen = figs["help_count"], figs["help_fen"]
-            out["helpGiven"] = [
+            out.update(self.subtree_only(figs))
+        return out
+
+    @staticmethod
+    def subtree_only(figs: dict[str, Counter]) -> dict[str, Any]:
+        """The figures the operation selects for the subtree but not for its breakdown rows."""
+        n, fen, cohort = figs["help_count"], figs["help_fen"], figs["cohort"]
+        return {
+            "funds": {k: int(figs["fund"][k]) for k in ("funds", "balance_fen", "principal_fen")},
+            "helpGiven": [
                 {
                     "key": k,
                     "label": figures.label("help_count", k),
@@ -283,9 +293,8 @@ class StatsFloor:
                     "amountFen": int(fen[k]),
                 }
                 for k in figures.keys_of("help_count", n)
-            ]
-            cohort = figs["cohort"]
-            out["targets"] = [
+            ],
+            "targets": [
                 {
                     "targetSet": ts.key,
                     "key": t.key,
@@ -294,10 +303,11 @@ class StatsFloor:
                 }
                 for ts in stats.DEFAULT_TARGETS
                 for t in ts.targets
-            ]
-        return out
+            ],
+        }
 
-    def json(self) -> str:
+    def count_groups(self) -> dict[str, Counter]:
+        """Runs every figure group; the subtree's totals (the sum over the buckets)."""
         for group in (
             "members",
             "population",
@@ -312,13 +322,9 @@ class StatsFloor:
         for figs in self.buckets.values():
             for name, c in figs.items():
                 total[name].update(c)
-        children = self.sql(
-            "SELECT id, name, code, kind, path, status FROM organization WHERE parent_id = ? ORDER BY code, id",
-            (self.org_id,),
-        )
-        top = self.sql(
-            "SELECT id, name, code, kind FROM organization WHERE id = ?", (self.org_id,)
-        )[0]
+        return total
+
+    def alerts_by_bucket(self) -> dict[str, Counter]:
         alerts: dict[str, Counter] = defaultdict(Counter)
         found = (
             AlertsFloor(self.b, self.org_id, self.path).rows(with_paths=True)
@@ -327,35 +333,44 @@ class StatsFloor:
         )
         for code, _, _, paths in found:
             alerts[report_alerts.alert_bucket(paths, self.path)][code] += 1
-        total_alerts: Counter = Counter()
-        for c in alerts.values():
-            total_alerts.update(c)
+        return alerts
 
-        def counts(c: Counter) -> list[dict[str, Any]]:
-            return [{"key": k, "value": v} for k, v in sorted(c.items()) if v]
+    def child_row(self, bucket: str, alerts: dict[str, Counter]) -> dict[str, Any]:
+        row = self.figures(self.buckets.get(bucket) or defaultdict(Counter), child=True)
+        if self.with_alerts:
+            c = alerts.get(bucket, Counter())
+            row["alerts"] = [{"key": k, "value": v} for k, v in sorted(c.items()) if v]
+        return row
 
-        rows = []
-        for cid, name, code, kind, path, status in children:
-            child_figs = self.buckets.get(path)
-            if child_figs is None and status != "active" and path not in alerts:
-                continue
-            row = self.figures(child_figs or defaultdict(Counter), child=True)
-            if self.with_alerts:
-                row["alerts"] = counts(alerts.get(path, Counter()))
+    def breakdown(self, alerts: dict[str, Counter]) -> list[dict[str, Any]]:
+        """The rows by child (those with figures, active or alerted) and the 直属 row."""
+        children = self.sql(
+            "SELECT id, name, code, kind, path, status FROM organization WHERE parent_id = ? ORDER BY code, id",
+            (self.org_id,),
+        )
+        rows = [
+            {
+                "name": name,
+                "directlyUnder": False,
+                "organization": {"id": cid, "name": name, "code": code, "kind": kind},
+                "stats": self.child_row(path, alerts),
+            }
+            for cid, name, code, kind, path, status in children
+            if path in self.buckets or status == "active" or path in alerts
+        ]
+        if stats.DIRECT in self.buckets or stats.DIRECT in alerts:
             rows.append(
                 {
-                    "name": name,
-                    "directlyUnder": False,
-                    "organization": {"id": cid, "name": name, "code": code, "kind": kind},
-                    "stats": row,
+                    "name": "直属",
+                    "directlyUnder": True,
+                    "organization": None,
+                    "stats": self.child_row(stats.DIRECT, alerts),
                 }
             )
-        if stats.DIRECT in self.buckets or stats.DIRECT in alerts:
-            row = self.figures(self.buckets.get(stats.DIRECT) or defaultdict(Counter), child=True)
-            if self.with_alerts:
-                row["alerts"] = counts(alerts.get(stats.DIRECT, Counter()))
-            rows.append({"name": "直属", "directlyUnder": True, "organization": None, "stats": row})
-        monthly = [
+        return rows
+
+    def monthly_rows(self) -> list[dict[str, Any]]:
+        return [
             {
                 "month": m,
                 **{
@@ -365,14 +380,25 @@ class StatsFloor:
             }
             for m in stats.month_range(self.start, self.end)
         ]
+
+    def json(self) -> str:
+        total = self.count_groups()
+        alerts = self.alerts_by_bucket()
+        rows = self.breakdown(alerts)
+        top = self.sql(
+            "SELECT id, name, code, kind FROM organization WHERE id = ?", (self.org_id,)
+        )[0]
         out = {
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
             "organization": {"id": top[0], "name": top[1], "code": top[2], "kind": top[3]},
             **self.figures(total, child=False),
-            "monthly": monthly,
+            "monthly": self.monthly_rows(),
         }
         if self.with_alerts:
+            total_alerts: Counter = Counter()
+            for c in alerts.values():
+                total_alerts.update(c)
             out["alerts"] = [
                 {"key": k, "label": figures.label("alert", k), "value": v}
                 for k, v in sorted(total_alerts.items())

@@ -203,6 +203,19 @@ class StatementCounter:
         self.count += 1
 
 
+# The member (5) registers, as the API's input and as the roster rollup counts it.
+REGISTERED = {
+    "name": "测试党员",
+    "gender": "male",
+    "birthDate": "1990-05-01",
+    "education": "bachelor",
+    "joinedOn": "2015-07-01",
+    "convertedOn": "2016-07-01",
+    "phone": "13800000000",
+}
+REGISTERED_FIGURES = {"status": "full", "gender": "male", "education": "bachelor", "ethnicity": "汉族", "front_line": False, "rural": False, "flowing": False, "birth_date": "1990-05-01"}  # fmt: skip
+
+
 class Bench:
     def __init__(
         self,
@@ -442,85 +455,7 @@ class Bench:
             return self.gql(NESTED, {"id": anchor.gid}, viewer)
 
         def floor(i: int) -> str:
-            top = self.sql("SELECT id, name FROM organization WHERE id = ?", (anchor.org_id,))[0]
-            children = self.sql(
-                "SELECT id, name, kind FROM organization WHERE parent_id = ? AND status = 'active' ORDER BY code",
-                (anchor.org_id,),
-            )
-            subtree = (
-                "FROM organization a JOIN member m ON m.org_path >= a.path "
-                "AND m.org_path < substr(a.path, 1, length(a.path) - 1) || '/' "
-                "WHERE a.parent_id = ? AND a.status = 'active' AND m.status IN (?, ?)"
-            )
-            if self.pg:
-                # PostgreSQL misestimates a path-range join over millions of rows (a province:
-                # 0.9 s); per child, LATERAL keeps each side an index range scan.
-                lateral = (
-                    "FROM organization a CROSS JOIN LATERAL (SELECT m.id, m.name FROM member m "
-                    "WHERE m.org_path >= a.path AND m.org_path < substr(a.path, 1, length(a.path) - 1) || '/' "
-                    "AND m.status IN (?, ?) ORDER BY m.name, m.id {limit}) m WHERE a.parent_id = ? AND a.status = 'active'"
-                )
-                page = self.sql(
-                    "SELECT a.id, m.id, m.name "
-                    + lateral.format(limit="LIMIT 20")
-                    + " ORDER BY a.id, m.name, m.id",
-                    (*ACTIVE, anchor.org_id),
-                )
-                totals = dict(
-                    self.sql(
-                        "SELECT a.id, count(*) " + lateral.format(limit="") + " GROUP BY a.id",
-                        (*ACTIVE, anchor.org_id),
-                    )
-                )
-            else:
-                page = self.sql(
-                    "SELECT aid, id, name FROM (SELECT a.id AS aid, m.id, m.name, "
-                    f"row_number() OVER (PARTITION BY a.id ORDER BY m.name, m.id) AS rn {subtree}) t "
-                    "WHERE rn <= 20 ORDER BY aid, rn",
-                    (anchor.org_id, *ACTIVE),
-                )
-                totals = dict(
-                    self.sql(
-                        f"SELECT a.id, count(*) {subtree} GROUP BY a.id", (anchor.org_id, *ACTIVE)
-                    )
-                )
-            ids = [r[1] for r in page]
-            posts: dict[int, list[dict[str, Any]]] = {}
-            if ids:
-                marks = ", ".join("?" * len(ids))
-                for mid, kind, title, start in self.sql(
-                    f"SELECT member_id, kind, title, start_on FROM position WHERE member_id IN ({marks}) ORDER BY member_id, start_on DESC, id",
-                    tuple(ids),
-                ):
-                    posts.setdefault(mid, []).append(
-                        {"kind": kind, "title": title, "startOn": str(start)}
-                    )
-            members: dict[int, list[dict[str, Any]]] = {}
-            for aid, mid, name in page:
-                members.setdefault(aid, []).append(
-                    {"id": mid, "name": name, "positions": posts.get(mid, [])}
-                )
-            return json.dumps(
-                {
-                    "organization": {
-                        "id": top[0],
-                        "name": top[1],
-                        "children": [
-                            {
-                                "id": c[0],
-                                "name": c[1],
-                                "kind": c[2],
-                                "members": {
-                                    "totalCount": totals.get(c[0], 0),
-                                    "nodes": members.get(c[0], []),
-                                },
-                            }
-                            for c in children
-                        ],
-                    }
-                },
-                ensure_ascii=False,
-            )
+            return self._nested_floor(anchor)
 
         return self.measure(
             "nested",
@@ -529,6 +464,90 @@ class Bench:
             floor,
             floor_statements=5,
         )
+
+    def _nested_floor(self, anchor: Anchor) -> str:
+        top = self.sql("SELECT id, name FROM organization WHERE id = ?", (anchor.org_id,))[0]
+        children = self.sql(
+            "SELECT id, name, kind FROM organization WHERE parent_id = ? AND status = 'active' ORDER BY code",
+            (anchor.org_id,),
+        )
+        page, totals = self._child_member_pages(anchor.org_id)
+        posts = self._positions([r[1] for r in page])
+        members: dict[int, list[dict[str, Any]]] = {}
+        for aid, mid, name in page:
+            members.setdefault(aid, []).append(
+                {"id": mid, "name": name, "positions": posts.get(mid, [])}
+            )
+        return json.dumps(
+            {
+                "organization": {
+                    "id": top[0],
+                    "name": top[1],
+                    "children": [
+                        {
+                            "id": c[0],
+                            "name": c[1],
+                            "kind": c[2],
+                            "members": {
+                                "totalCount": totals.get(c[0], 0),
+                                "nodes": members.get(c[0], []),
+                            },
+                        }
+                        for c in children
+                    ],
+                }
+            },
+            ensure_ascii=False,
+        )
+
+    def _child_member_pages(
+        self, org_id: int
+    ) -> tuple[list[tuple[Any, ...]], dict[int, int]]:
+        """Each active child's first 20 active members (child id, member id, name) and its total."""
+        if self.pg:
+            # PostgreSQL misestimates a path-range join over millions of rows (a province:
+            # 0.9 s); per child, LATERAL keeps each side an index range scan.
+            lateral = (
+                "FROM organization a CROSS JOIN LATERAL (SELECT m.id, m.name FROM member m "
+                "WHERE m.org_path >= a.path AND m.org_path < substr(a.path, 1, length(a.path) - 1) || '/' "
+                "AND m.status IN (?, ?) ORDER BY m.name, m.id {limit}) m WHERE a.parent_id = ? AND a.status = 'active'"
+            )
+            page = self.sql(
+                "SELECT a.id, m.id, m.name "
+                + lateral.format(limit="LIMIT 20")
+                + " ORDER BY a.id, m.name, m.id",
+                (*ACTIVE, org_id),
+            )
+            totals = self.sql(
+                "SELECT a.id, count(*) " + lateral.format(limit="") + " GROUP BY a.id",
+                (*ACTIVE, org_id),
+            )
+            return page, dict(totals)
+        subtree = (
+            "FROM organization a JOIN member m ON m.org_path >= a.path "
+            "AND m.org_path < substr(a.path, 1, length(a.path) - 1) || '/' "
+            "WHERE a.parent_id = ? AND a.status = 'active' AND m.status IN (?, ?)"
+        )
+        page = self.sql(
+            "SELECT aid, id, name FROM (SELECT a.id AS aid, m.id, m.name, "
+            f"row_number() OVER (PARTITION BY a.id ORDER BY m.name, m.id) AS rn {subtree}) t "
+            "WHERE rn <= 20 ORDER BY aid, rn",
+            (org_id, *ACTIVE),
+        )
+        totals = self.sql(f"SELECT a.id, count(*) {subtree} GROUP BY a.id", (org_id, *ACTIVE))
+        return page, dict(totals)
+
+    def _positions(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """The members' positions, latest first."""
+        posts: dict[int, list[dict[str, Any]]] = {}
+        if ids:
+            marks = ", ".join("?" * len(ids))
+            for mid, kind, title, start in self.sql(
+                f"SELECT member_id, kind, title, start_on FROM position WHERE member_id IN ({marks}) ORDER BY member_id, start_on DESC, id",
+                tuple(ids),
+            ):
+                posts.setdefault(mid, []).append({"kind": kind, "title": title, "startOn": str(start)})
+        return posts
 
     # -- (1-lite) member counts -----------------------------------------------------------------
 
@@ -587,38 +606,14 @@ class Bench:
 
     def register_member(self, anchor: Anchor) -> OpResult:
         viewer = anchor.viewer
-        variables = {
-            "input": {
-                "orgId": anchor.gid,
-                "name": "测试党员",
-                "gender": "male",
-                "birthDate": "1990-05-01",
-                "education": "bachelor",
-                "joinedOn": "2015-07-01",
-                "convertedOn": "2016-07-01",
-                "phone": "13800000000",
-            }
-        }
-        org_path = anchor.path
+        variables = {"input": {"orgId": anchor.gid, **REGISTERED}}
         # The roster rollup the write path keeps (partygraph.reports.rollup): the new member's counts
         # at every ancestor; the floor writes them too, and the clean-up takes them back.
         tally = [
             (org_id, path, dim, value)
-            for org_id, path in rollup.ancestor_paths(org_path).items()
-            for dim, value in rollup.figures(
-                {"status": "full", "gender": "male", "education": "bachelor", "ethnicity": "汉族", "front_line": False, "rural": False, "birth_date": "1990-05-01"}
-            )
-        ]  # fmt: skip
-        upsert = "INSERT INTO member_tally (org_id, org_path, dim, value, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT (org_id, dim, value) DO UPDATE SET n = member_tally.n + excluded.n"
-
-        def move_tally(sign: int) -> None:
-            cur = self.raw.cursor()
-            try:
-                cur.executemany(
-                    upsert.replace("?", "%s") if self.pg else upsert, [(*k, sign) for k in tally]
-                )
-            finally:
-                cur.close()
+            for org_id, path in rollup.ancestor_paths(anchor.path).items()
+            for dim, value in rollup.figures(REGISTERED_FIGURES)
+        ]
 
         def op(i: int) -> str:
             out = self.gql(REGISTER, variables, viewer)
@@ -628,39 +623,7 @@ class Bench:
             return GlobalID.from_id(data["member"]["id"]).node_id
 
         def floor(i: int) -> int:
-            org = self.sql(
-                "SELECT path, kind, status FROM organization WHERE id = ?", (anchor.org_id,)
-            )[0]
-            now = time.strftime("%Y-%m-%d %H:%M:%S")
-            mid = self.sql(
-                "INSERT INTO member (org_id, org_path, name, name_pinyin, name_initials, gender, ethnicity, birth_date, "
-                "education, front_line, rural, joined_on, converted_on, status, status_since, phone, pre_1949, flowing, "
-                "lost_contact, in_difficulty, version, created_at, updated_at) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
-                (anchor.org_id, org[0], "测试党员", "ceshidangyuan", "csdy", "male", "汉族", "1990-05-01", "bachelor",
-                 False, False, "2015-07-01", "2016-07-01", "full", "2016-07-01", "13800000000", False, False, False, False, now, now),
-            )[0][0]  # fmt: skip
-            self.sql(
-                'INSERT INTO member_event (member_id, org_path, "on", kind, to_status, org_id, actor_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-                (mid, org[0], "2015-07-01", "registered", "full", anchor.org_id, viewer.account_id, now),
-            )
-            self.sql(
-                "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id, org_path, after) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    now,
-                    viewer.account_id,
-                    viewer.username,
-                    "member.register",
-                    "Member",
-                    mid,
-                    org[0],
-                    json.dumps({"name": "测试党员"}),
-                ),
-            )
-            move_tally(1)
-            self.raw.commit()
-            return mid
+            return self._register_floor(anchor, tally)
 
         def cleanup(mid: Any) -> None:
             mid = int(mid)
@@ -669,7 +632,7 @@ class Bench:
             )
             self.sql("DELETE FROM member_event WHERE member_id = ?", (mid,))
             self.sql("DELETE FROM member WHERE id = ?", (mid,))
-            move_tally(-1)
+            self._move_tally(tally, -1)
             self.raw.commit()
 
         return self.measure(
@@ -680,6 +643,46 @@ class Bench:
             after=cleanup,
             floor_statements=6,
         )
+
+    def _move_tally(self, tally: list[tuple[Any, ...]], sign: int) -> None:
+        """Adds `sign` to each (org, path, figure, key) count of the roster rollup."""
+        upsert = "INSERT INTO member_tally (org_id, org_path, dim, value, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT (org_id, dim, value) DO UPDATE SET n = member_tally.n + excluded.n"
+        cur = self.raw.cursor()
+        try:
+            cur.executemany(
+                upsert.replace("?", "%s") if self.pg else upsert, [(*k, sign) for k in tally]
+            )
+        finally:
+            cur.close()
+
+    def _register_floor(self, anchor: Anchor, tally: list[tuple[Any, ...]]) -> int:
+        """The member row, its registration event, the audit event and the rollup, committed."""
+        viewer = anchor.viewer
+        org = self.sql(
+            "SELECT path, kind, status FROM organization WHERE id = ?", (anchor.org_id,)
+        )[0]
+        now = time.strftime("%Y-%m-%d %H:%M:%S")
+        mid = self.sql(
+            "INSERT INTO member (org_id, org_path, name, name_pinyin, name_initials, gender, ethnicity, birth_date, "
+            "education, front_line, rural, joined_on, converted_on, status, status_since, phone, pre_1949, flowing, "
+            "lost_contact, in_difficulty, version, created_at, updated_at) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
+            (anchor.org_id, org[0], "测试党员", "ceshidangyuan", "csdy", "male", "汉族", "1990-05-01", "bachelor",
+             False, False, "2015-07-01", "2016-07-01", "full", "2016-07-01", "13800000000", False, False, False, False, now, now),
+        )[0][0]  # fmt: skip
+        self.sql(
+            'INSERT INTO member_event (member_id, org_path, "on", kind, to_status, org_id, actor_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            (mid, org[0], "2015-07-01", "registered", "full", anchor.org_id, viewer.account_id, now),
+        )
+        self.sql(
+            "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id, org_path, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (now, viewer.account_id, viewer.username, "member.register", "Member", mid, org[0],
+             json.dumps({"name": "测试党员"})),
+        )  # fmt: skip
+        self._move_tally(tally, 1)
+        self.raw.commit()
+        return mid
 
     # -- all --------------------------------------------------------------------------------------
 

@@ -468,70 +468,11 @@ def check_four_step(
         s = FourStep(step)
     except ValueError:
         return Violation("INVALID_INPUT", f"未知的步骤：{step}", f"Unknown step: {step}", "step"), None
-    status = four_step_status(entries)
-    if status != FourStepStatus.in_progress:
-        zh, en = FOUR_STEP_STATUS_LABELS[status]
-        return (
-            Violation(
-                "R-VIL-03",
-                f"该事项已{zh}，不能再记录步骤（R-VIL-03）",
-                f"The item is {en.lower()}; no further steps can be recorded (R-VIL-03)",
-                "step",
-            ),
-            None,
-        )
-    expected = FOUR_STEP_ORDER[len(entries)]
-    if s != expected:
-        zh, en = FOUR_STEP_LABELS[expected]
-        return (
-            Violation(
-                "R-VIL-01",
-                f"须按“四议两公开”顺序办理，下一步应为“{zh}”（R-VIL-01）",
-                f"Steps go in the four-step order; the next is “{en}” (R-VIL-01)",
-                "step",
-            ),
-            None,
-        )
-    if entries and on < entries[-1].on:
-        return (
-            Violation(
-                "R-VIL-02",
-                f"日期不能早于上一步（{entries[-1].on.isoformat()}）（R-VIL-02）",
-                f"The date cannot precede the previous step ({entries[-1].on.isoformat()}) (R-VIL-02)",
-                "on",
-            ),
-            None,
-        )
+    out_of_order = _four_step_out_of_order(entries, s, on)
+    if out_of_order is not None:
+        return out_of_order, None
     if s == FourStep.assembly_resolution:
-        if tally is None:
-            return (
-                Violation(
-                    "R-VIL-05",
-                    "村民代表会议决议须记录应到、实到人数和表决票数（R-VIL-05）",
-                    "The assembly's resolution records who should attend, who was present and the tally (R-VIL-05)",
-                    "yes",
-                ),
-                None,
-            )
-        impossible = check_assembly_vote(tally.yes, tally.no, tally.abstain, tally.should_attend, tally.present)
-        if impossible:
-            return impossible, None
-        if tally.present < settings.votes.assembly_quorum * tally.should_attend:
-            return (
-                Violation(
-                    "R-VIL-04",
-                    f"村民代表会议须有三分之二以上组成人员参加方可召开：应到 {tally.should_attend} 人，实到 "
-                    f"{tally.present} 人（R-VIL-04）",
-                    f"The assembly sits only with at least two thirds of its members: {tally.should_attend} should "
-                    f"attend, {tally.present} present (R-VIL-04)",
-                    "present",
-                ),
-                None,
-            )
-        return None, assembly_passes(
-            tally.yes, tally.no, tally.abstain, tally.should_attend, tally.present,
-            settings.assembly_majority, settings=settings.votes,
-        )  # fmt: skip
+        return _assembly_verdict(tally, settings)
     if s in DECIDING_STEPS:
         if passed is None:
             return (
@@ -545,6 +486,71 @@ def check_four_step(
             )
         return None, passed
     return None, None
+
+
+def _four_step_out_of_order(entries: Sequence[FourStepEntry], s: FourStep, on: date) -> Violation | None:
+    """A step recorded on a closed item, out of the four-step order or dated before the last one."""
+    status = four_step_status(entries)
+    if status != FourStepStatus.in_progress:
+        zh, en = FOUR_STEP_STATUS_LABELS[status]
+        return Violation(
+            "R-VIL-03",
+            f"该事项已{zh}，不能再记录步骤（R-VIL-03）",
+            f"The item is {en.lower()}; no further steps can be recorded (R-VIL-03)",
+            "step",
+        )
+    expected = FOUR_STEP_ORDER[len(entries)]
+    if s != expected:
+        zh, en = FOUR_STEP_LABELS[expected]
+        return Violation(
+            "R-VIL-01",
+            f"须按“四议两公开”顺序办理，下一步应为“{zh}”（R-VIL-01）",
+            f"Steps go in the four-step order; the next is “{en}” (R-VIL-01)",
+            "step",
+        )
+    if entries and on < entries[-1].on:
+        return Violation(
+            "R-VIL-02",
+            f"日期不能早于上一步（{entries[-1].on.isoformat()}）（R-VIL-02）",
+            f"The date cannot precede the previous step ({entries[-1].on.isoformat()}) (R-VIL-02)",
+            "on",
+        )
+    return None
+
+
+def _assembly_verdict(
+    tally: AssemblyTally | None, settings: LifeSettings
+) -> tuple[Violation | None, bool | None]:
+    """The villagers' assembly resolution: its tally must be recorded, possible and quorate."""
+    if tally is None:
+        return (
+            Violation(
+                "R-VIL-05",
+                "村民代表会议决议须记录应到、实到人数和表决票数（R-VIL-05）",
+                "The assembly's resolution records who should attend, who was present and the tally (R-VIL-05)",
+                "yes",
+            ),
+            None,
+        )
+    impossible = check_assembly_vote(tally.yes, tally.no, tally.abstain, tally.should_attend, tally.present)
+    if impossible:
+        return impossible, None
+    if tally.present < settings.votes.assembly_quorum * tally.should_attend:
+        return (
+            Violation(
+                "R-VIL-04",
+                f"村民代表会议须有三分之二以上组成人员参加方可召开：应到 {tally.should_attend} 人，实到 "
+                f"{tally.present} 人（R-VIL-04）",
+                f"The assembly sits only with at least two thirds of its members: {tally.should_attend} should "
+                f"attend, {tally.present} present (R-VIL-04)",
+                "present",
+            ),
+            None,
+        )
+    return None, assembly_passes(
+        tally.yes, tally.no, tally.abstain, tally.should_attend, tally.present,
+        settings.assembly_majority, settings=settings.votes,
+    )  # fmt: skip
 
 
 def assembly_explanation(tally: AssemblyTally, settings: LifeSettings = DEFAULT_LIFE_SETTINGS) -> tuple[str, str]:

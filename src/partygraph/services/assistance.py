@@ -9,14 +9,15 @@ payments are append-only; a case ends by a review that closes it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, or_, select
 from sqlmodel import col
 
-from partygraph.context import Context
+from partygraph.context import Context, Viewer
 from partygraph.errors import NotAllowedError, NotFoundError, RuleViolationError, violation
 from partygraph.models.account import Role
 from partygraph.models.assistance import (
@@ -247,15 +248,7 @@ def advance(
     """Record the next workflow step with its evidence (R-AID-01, -02, -06, -07, -08)."""
     c = get(ctx, case_id)
     viewer = require_writer(ctx, c.org_path)
-    try:
-        kind = rules.CaseStepKind(step)
-        result = rules.ReviewOutcome(outcome) if outcome else None
-    except ValueError:
-        raise violation("INVALID_INPUT", f"未知的步骤或结论：{step} {outcome or ''}", f"Unknown step or outcome: {step} {outcome or ''}", "step") from None
-    if kind in rules.COMMITTEE_STEPS and viewer.role not in (Role.county, Role.township):
-        raise NotAllowedError("审批须由乡镇党委或县委组织部办理", "Approval is recorded by the township committee or the county department")
-    if kind in rules.COUNTY_STEPS and viewer.role != Role.county:
-        raise NotAllowedError("备案由县委组织部办理", "Filing is recorded by the county organisation department")
+    kind, result = _step_kind(viewer, step, outcome)
     ev = rules.StepEvidence(
         on=on,
         record=clean_text(record_text, "record", "记录", "Record", required=False, max_len=2000),
@@ -273,24 +266,12 @@ def advance(
     before = snapshot(c, CASE_FIELDS)
     previous = c.status
     c.status = rules.status_after(kind, ev).value
-    if kind == rules.CaseStepKind.notice:
-        c.notice_ends_on = ev.notice_ends_on
-    elif kind == rules.CaseStepKind.file:
-        c.filed_on = on
-        c.review_due_on = rules.review_due_on(on, None, settings)
-    elif kind == rules.CaseStepKind.review:
-        c.last_review_on = on
-        c.review_due_on = None if result == rules.ReviewOutcome.closed else rules.review_due_on(c.filed_on or on, on, settings)
-    if c.status in (rules.CaseStatus.closed, rules.CaseStatus.refused):
+    step_dates = _STEP_DATES.get(kind)
+    if step_dates is not None:
+        step_dates(c, ev, settings)
+    closed = c.status in (rules.CaseStatus.closed, rules.CaseStatus.refused)
+    if closed:
         c.closed_on, c.closed_reason = on, ev.reason
-    data: dict[str, Any] = {}
-    for key in ("notice_starts_on", "notice_ends_on"):
-        value = getattr(ev, key)
-        if value is not None:
-            data[key] = value.isoformat()
-    if ev.objections:
-        data["objections"] = ev.objections
-        data["objection_resolution"] = ev.objection_resolution
     ctx.session.add(
         CaseStep(
             case_id=c.id,
@@ -302,13 +283,13 @@ def advance(
             record=ev.record,
             reason=ev.reason,
             outcome=result.value if result else None,
-            data=data,
+            data=_step_data(ev),
             actor_id=viewer.account_id,
             actor_name=viewer.username,
         )
     )
     bump_version(ctx, c, version, LABEL)
-    if c.status in (rules.CaseStatus.closed, rules.CaseStatus.refused):
+    if closed:
         ctx.session.flush()
         member = ctx.session.get(Member, c.member_id)
         if member is not None:
@@ -316,6 +297,56 @@ def advance(
     record(ctx, f"assistance.{kind.value}", "AssistanceCase", c.id, c.org_path, before, snapshot(c, CASE_FIELDS))
     ctx.session.flush()
     return c
+
+
+def _step_kind(viewer: Viewer, step: str, outcome: str | None) -> tuple[rules.CaseStepKind, rules.ReviewOutcome | None]:
+    """The step and the review's outcome, refused when unknown or not the viewer's level to record."""
+    try:
+        kind = rules.CaseStepKind(step)
+        result = rules.ReviewOutcome(outcome) if outcome else None
+    except ValueError:
+        raise violation("INVALID_INPUT", f"未知的步骤或结论：{step} {outcome or ''}", f"Unknown step or outcome: {step} {outcome or ''}", "step") from None
+    if kind in rules.COMMITTEE_STEPS and viewer.role not in (Role.county, Role.township):
+        raise NotAllowedError("审批须由乡镇党委或县委组织部办理", "Approval is recorded by the township committee or the county department")
+    if kind in rules.COUNTY_STEPS and viewer.role != Role.county:
+        raise NotAllowedError("备案由县委组织部办理", "Filing is recorded by the county organisation department")
+    return kind, result
+
+
+def _notice_dates(c: AssistanceCase, ev: rules.StepEvidence, settings: rules.AssistanceSettings) -> None:
+    c.notice_ends_on = ev.notice_ends_on
+
+
+def _file_dates(c: AssistanceCase, ev: rules.StepEvidence, settings: rules.AssistanceSettings) -> None:
+    c.filed_on = ev.on
+    c.review_due_on = rules.review_due_on(ev.on, None, settings)
+
+
+def _review_dates(c: AssistanceCase, ev: rules.StepEvidence, settings: rules.AssistanceSettings) -> None:
+    c.last_review_on = ev.on
+    closing = ev.outcome == rules.ReviewOutcome.closed
+    c.review_due_on = None if closing else rules.review_due_on(c.filed_on or ev.on, ev.on, settings)
+
+
+# The case's dates a step moves: the notice's end, the filing and the next review due.
+_STEP_DATES: dict[rules.CaseStepKind, Callable[[AssistanceCase, rules.StepEvidence, rules.AssistanceSettings], None]] = {
+    rules.CaseStepKind.notice: _notice_dates,
+    rules.CaseStepKind.file: _file_dates,
+    rules.CaseStepKind.review: _review_dates,
+}
+
+
+def _step_data(ev: rules.StepEvidence) -> dict[str, Any]:
+    """The evidence a CaseStep keeps beyond its columns: the notice period and any objections."""
+    data: dict[str, Any] = {}
+    for key in ("notice_starts_on", "notice_ends_on"):
+        value = getattr(ev, key)
+        if value is not None:
+            data[key] = value.isoformat()
+    if ev.objections:
+        data["objections"] = ev.objections
+        data["objection_resolution"] = ev.objection_resolution
+    return data
 
 
 # --- help given ----------------------------------------------------------------------------------
@@ -585,6 +616,17 @@ def _is_agency(org: Organization) -> bool:
     return org.branch_type == BranchType.agency.value
 
 
+class _PairingSides(NamedTuple):
+    """Who helps whom: the agency branch, the helped organisation's path and id, and for a
+    member pairing the helper and the case."""
+
+    agency: Organization
+    helped_path: str
+    village_id: int | None
+    helper_id: int | None = None
+    case: AssistanceCase | None = None
+
+
 def create_pairing(
     ctx: Context,
     *,
@@ -605,51 +647,17 @@ def create_pairing(
     if any(x not in rules.PAIRING_COVERS for x in covers):
         raise violation("INVALID_INPUT", "未知的“三包”内容", "Unknown commitment", "covers")
     check_date(started_on, "startedOn", "结对日期", "Start date", today=ctx.today())
-    helper_id = None
-    c = None
     if k == rules.PairingKind.branches:
-        # Each missing side is named on its own field, so the form marks the right one.
-        if agency_org_id is None:
-            raise violation("R-AID-14", "须选择机关党支部（R-AID-14）", "Choose the agency branch (R-AID-14)", "agencyOrgId")
-        if village_org_id is None:
-            raise violation("R-AID-14", "须选择村（社区）党支部（R-AID-14）", "Choose the village (community) branch (R-AID-14)", "villageOrgId")
-        agency = orgs.get(ctx, agency_org_id)
-        village = orgs.get(ctx, village_org_id)
-        require_writer(ctx, agency.path)
-        require_writer(ctx, village.path)
-        if not _is_agency(agency):
-            raise violation("R-AID-14", "帮扶方须为机关党支部（R-AID-14）", "The helping side must be an agency branch (R-AID-14)", "agencyOrgId")
-        if village.branch_type not in (BranchType.village.value, BranchType.community.value):
-            raise violation("R-AID-14", "受帮扶方须为村或社区党支部（R-AID-14）", "The helped side must be a village or community branch (R-AID-14)", "villageOrgId")
-        helped_path, village_id = village.path, village.id
+        sides = _branch_sides(ctx, agency_org_id, village_org_id)
     else:
-        if case_id is None:
-            raise violation("R-AID-14", "须选择帮扶对象（R-AID-14）", "Choose the member in difficulty (R-AID-14)", "caseId")
-        if helper_member_id is None:
-            raise violation("R-AID-14", "须选择帮扶人（机关党员）（R-AID-14）", "Choose the helper, an agency member (R-AID-14)", "helperMemberId")
-        c = get(ctx, case_id)
-        require_writer(ctx, c.org_path)
-        problem = rules.check_help(rules.CaseStatus(c.status), rules.HelpKind.pairing.value)
-        if problem:
-            raise RuleViolationError(problem)
-        helper = members.get(ctx, helper_member_id)
-        if helper.status not in ACTIVE_STATUSES:
-            raise violation("R-AID-14", "帮扶人须为在册党员（R-AID-14）", "The helper must be a member on the roster (R-AID-14)", "helperMemberId")
-        found = ctx.session.get(Organization, helper.org_id)
-        if found is not None and not _is_agency(found) and found.kind == OrgKind.group and found.parent_id:
-            found = ctx.session.get(Organization, found.parent_id)
-        if found is None or not _is_agency(found):
-            raise violation("R-AID-14", "帮扶人须为机关党支部的党员（R-AID-14）", "The helper must belong to an agency branch (R-AID-14)", "helperMemberId")
-        agency = found
-        if helper.id == c.member_id:
-            raise violation("R-AID-14", "不能自己帮扶自己（R-AID-14）", "A member cannot pair with themselves (R-AID-14)", "helperMemberId")
-        helped_path, village_id, helper_id = c.org_path, c.org_id, helper.id
+        sides = _member_sides(ctx, case_id, helper_member_id)
+    agency, c, helper_id = sides.agency, sides.case, sides.helper_id
     p = Pairing(
         kind=k.value,
-        org_path=helped_path,
+        org_path=sides.helped_path,
         agency_org_id=agency.id,
         agency_org_path=agency.path,
-        village_org_id=village_id,
+        village_org_id=sides.village_id,
         helper_member_id=helper_id,
         case_id=c.id if c else None,
         covers=covers,
@@ -662,8 +670,50 @@ def create_pairing(
         helper_row = ctx.session.get(Member, helper_id)
         entry = _help_entry(ctx, c, rules.HelpKind.pairing, started_on, f"{helper_row.name if helper_row else ''}（{agency.name}）", pairing_id=p.id, note=p.note)
         _audit_help(ctx, c, entry)
-    record(ctx, "pairing.create", "Pairing", p.id, p.org_path, None, {"kind": k.value, "agency": agency.id, "village": village_id, "case": p.case_id, "helper": helper_id, "covers": covers})
+    record(ctx, "pairing.create", "Pairing", p.id, p.org_path, None, {"kind": k.value, "agency": agency.id, "village": sides.village_id, "case": p.case_id, "helper": helper_id, "covers": covers})
     return p
+
+
+def _branch_sides(ctx: Context, agency_org_id: int | None, village_org_id: int | None) -> _PairingSides:
+    """An agency branch paired with a village or community branch (R-AID-14)."""
+    # Each missing side is named on its own field, so the form marks the right one.
+    if agency_org_id is None:
+        raise violation("R-AID-14", "须选择机关党支部（R-AID-14）", "Choose the agency branch (R-AID-14)", "agencyOrgId")
+    if village_org_id is None:
+        raise violation("R-AID-14", "须选择村（社区）党支部（R-AID-14）", "Choose the village (community) branch (R-AID-14)", "villageOrgId")
+    agency = orgs.get(ctx, agency_org_id)
+    village = orgs.get(ctx, village_org_id)
+    require_writer(ctx, agency.path)
+    require_writer(ctx, village.path)
+    if not _is_agency(agency):
+        raise violation("R-AID-14", "帮扶方须为机关党支部（R-AID-14）", "The helping side must be an agency branch (R-AID-14)", "agencyOrgId")
+    if village.branch_type not in (BranchType.village.value, BranchType.community.value):
+        raise violation("R-AID-14", "受帮扶方须为村或社区党支部（R-AID-14）", "The helped side must be a village or community branch (R-AID-14)", "villageOrgId")
+    return _PairingSides(agency, village.path, village.id)
+
+
+def _member_sides(ctx: Context, case_id: int | None, helper_member_id: int | None) -> _PairingSides:
+    """An agency branch's member paired with a member in difficulty, on an open case (R-AID-14)."""
+    if case_id is None:
+        raise violation("R-AID-14", "须选择帮扶对象（R-AID-14）", "Choose the member in difficulty (R-AID-14)", "caseId")
+    if helper_member_id is None:
+        raise violation("R-AID-14", "须选择帮扶人（机关党员）（R-AID-14）", "Choose the helper, an agency member (R-AID-14)", "helperMemberId")
+    c = get(ctx, case_id)
+    require_writer(ctx, c.org_path)
+    problem = rules.check_help(rules.CaseStatus(c.status), rules.HelpKind.pairing.value)
+    if problem:
+        raise RuleViolationError(problem)
+    helper = members.get(ctx, helper_member_id)
+    if helper.status not in ACTIVE_STATUSES:
+        raise violation("R-AID-14", "帮扶人须为在册党员（R-AID-14）", "The helper must be a member on the roster (R-AID-14)", "helperMemberId")
+    found = ctx.session.get(Organization, helper.org_id)
+    if found is not None and not _is_agency(found) and found.kind == OrgKind.group and found.parent_id:
+        found = ctx.session.get(Organization, found.parent_id)
+    if found is None or not _is_agency(found):
+        raise violation("R-AID-14", "帮扶人须为机关党支部的党员（R-AID-14）", "The helper must belong to an agency branch (R-AID-14)", "helperMemberId")
+    if helper.id == c.member_id:
+        raise violation("R-AID-14", "不能自己帮扶自己（R-AID-14）", "A member cannot pair with themselves (R-AID-14)", "helperMemberId")
+    return _PairingSides(found, c.org_path, c.org_id, helper.id, c)
 
 
 def end_pairing(ctx: Context, pairing_id: int, *, ended_on: date, version: int | None) -> Pairing:

@@ -510,6 +510,30 @@ def start_term(
     """Record a new term (届): the current one, if any, ends the day before."""
     org = orgs.get(ctx, org_id)
     viewer = require_writer(ctx, org.path)
+    length = _term_length(ctx, org, starts_on, years)
+    _end_current_terms(ctx, org, starts_on)
+    term = Term(
+        org_id=org.id,
+        org_path=org.path,
+        starts_on=starts_on,
+        years=length,
+        ends_on=rules.term_end(starts_on, length),
+        election_id=election_id,
+        recorded_by=viewer.account_id,
+    )
+    ctx.session.add(term)
+    ctx.session.flush()
+    posts = _add_term_members(ctx, term, members_in or [])
+    ctx.session.flush()
+    record(
+        ctx, "term.start", "Term", term.id, term.org_path, None,
+        {"org_id": org.id, "starts_on": starts_on.isoformat(), "years": length, "ends_on": term.ends_on.isoformat(), "members": posts},
+    )  # fmt: skip
+    return term
+
+
+def _term_length(ctx: Context, org: Organization, starts_on: date, years: int | None) -> int:
+    """The checked length in years of a term the organisation starts (its kind's default when not given)."""
     if org.kind not in rules.TERM_KINDS:
         raise violation(
             "INVALID_INPUT",
@@ -521,6 +545,11 @@ def start_term(
     length = years if years is not None else rules.term_years(org.branch_type, life_settings(ctx))
     if not 1 <= length <= 5:
         raise violation("INVALID_INPUT", "任期须为 1 至 5 年", "A term is 1 to 5 years", "years")
+    return length
+
+
+def _end_current_terms(ctx: Context, org: Organization, starts_on: date) -> None:
+    """The current term ends the day before the new one starts, which must come after it began."""
     current = (
         ctx.session.execute(select(Term).where(col(Term.org_id) == org.id, col(Term.status) == "current"))
         .scalars()
@@ -545,19 +574,12 @@ def start_term(
             {"status": "current"},
             {"status": "ended", "ended_on": t.ended_on.isoformat()},
         )
-    term = Term(
-        org_id=org.id,
-        org_path=org.path,
-        starts_on=starts_on,
-        years=length,
-        ends_on=rules.term_end(starts_on, length),
-        election_id=election_id,
-        recorded_by=viewer.account_id,
-    )
-    ctx.session.add(term)
-    ctx.session.flush()
+
+
+def _add_term_members(ctx: Context, term: Term, members_in: list[TermMemberInput]) -> list[dict[str, Any]]:
+    """The term's committee: a member on file (their name as filed) or a name; the posts as audited."""
     posts = []
-    for i, tm in enumerate(members_in or []):
+    for i, tm in enumerate(members_in):
         field = f"members.{i}"
         try:
             post = PositionKind(tm.post)
@@ -579,12 +601,7 @@ def start_term(
             TermMember(term_id=term.id, org_path=term.org_path, member_id=tm.member_id, name=name, post=post.value)
         )
         posts.append({"member_id": tm.member_id, "name": name, "post": post.value})
-    ctx.session.flush()
-    record(
-        ctx, "term.start", "Term", term.id, term.org_path, None,
-        {"org_id": org.id, "starts_on": starts_on.isoformat(), "years": length, "ends_on": term.ends_on.isoformat(), "members": posts},
-    )  # fmt: skip
-    return term
+    return posts
 
 
 def term_members(ctx: Context, term_ids: list[int]) -> dict[int, list[TermMember]]:

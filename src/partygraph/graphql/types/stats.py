@@ -323,11 +323,9 @@ class StatsType:
         b = stats.breakdown(ctx, self.org, self.period_from, self.period_to)
         # A row with alerts but no other figure (a committee's own missed meetings) must be
         # listed when the alerts are asked for, or the rows would not add up to the parent.
-        also = (
-            alert_breakdown(ctx, self.org).buckets
-            if asks_for(info.selected_fields[0].selections, ("stats", "alerts"))
-            else ()
-        )
+        # every node of the field: an operation may select byChild twice (a fragment's and its own)
+        asked = any(asks_for(f.selections, ("stats", "alerts")) for f in info.selected_fields)
+        also = alert_breakdown(ctx, self.org).buckets if asked else ()
         return child_rows(b, ctx.lang, also)
 
 
