@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from partygraph.admin.core import Page, numbered_page, page
+from partygraph.admin.core import Page, enum_values, numbered_page, page
 from partygraph.admin.field_errors import INVALID_INPUT, FieldError, FieldErrors
 from partygraph.admin.forms import (
     N_,
@@ -48,13 +48,6 @@ SORTS = {
     "org": "ORGANIZATION",
 }  # fmt: skip
 ACTIVE_CHOICES = [("1", N_("启用")), ("0", N_("已停用"))]
-ROLE_CHOICES = [
-    ("county", N_("县委组织部")),
-    ("township", N_("乡镇党委组织委员")),
-    ("village", N_("村党支部书记/组织委员")),
-    ("group", N_("党小组组长")),
-    ("viewer", N_("只读查看")),
-]
 CREATE_FIELDS = ["username", "displayName", "role", "orgId"]
 EDIT_FIELDS = ["displayName", "role", "orgId"]
 PASSWORD_FIELDS = ["oldPassword", "newPassword", "newPassword2"]
@@ -71,7 +64,7 @@ def list_params(p: Page) -> dict[str, Any]:
     q = p.request.query_params
     params: dict[str, Any] = {
         "q": q.get("q", "").strip()[:60],
-        "role": [r for r in q.getlist("role") if r in {v for v, _ in ROLE_CHOICES}],
+        "role": [r for r in q.getlist("role") if r in enum_values("Role")],
         "active": q.get("active") if q.get("active") in ("1", "0") else "",
         "under": q.get("under", "").strip(),
         "sort": q.get("sort") if q.get("sort") in SORTS else "",
@@ -120,7 +113,7 @@ async def account_list(p: Page) -> Response:
         "under": data.get("under"),
         **paging,
         "list_url": lambda **changes: list_url(params, **changes),
-        "roles": ROLE_CHOICES,
+        "roles": p.choices("Role"),
         "actives": ACTIVE_CHOICES,
         "administers": bool(data["assignableRoles"]),
     }
@@ -202,7 +195,7 @@ async def account_new(p: Page) -> Response:
     inp = {
         "username": form.text("username"),
         "displayName": form.text("displayName"),
-        "role": form.choice("role", [v for v, _ in ROLE_CHOICES]),
+        "role": form.choice("role", enum_values("Role")),
         "orgId": form.gid("orgId", "Organization"),
     }
     if form.errors:
@@ -252,7 +245,7 @@ async def account_edit(p: Page) -> Response:
     form = await read_form(p)
     inp: dict[str, Any] = {"id": account["id"], "version": form.integer("version"), "displayName": form.text("displayName")}
     if account["canAdminister"]:
-        inp["role"] = form.choice("role", [v for v, _ in ROLE_CHOICES])
+        inp["role"] = form.choice("role", enum_values("Role"))
         inp["orgId"] = form.gid("orgId", "Organization")
     if form.errors:
         return await _detail(p, account, values=form.values(), errors=form.errors, status_code=422)

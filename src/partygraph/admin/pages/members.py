@@ -17,7 +17,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from partygraph import exports
-from partygraph.admin.core import OperationError, Page, numbered_page, page
+from partygraph.admin.core import OperationError, Page, enum_values, numbered_page, page
 from partygraph.admin.field_errors import FieldErrors
 from partygraph.admin.forms import (  # noqa: F401 - re-exported for pages not yet on admin/forms.py
     ERROR_STATUS,
@@ -34,43 +34,11 @@ from partygraph.admin.forms import (  # noqa: F401 - re-exported for pages not y
     split_errors,
 )
 
-# --- choices (values are the API's enum values; labels are translated by the templates) --------
+# --- choices: the API's enum values, labelled from its enumLabels (Page.choices) -----------------
 
-GENDERS = [("male", N_("男")), ("female", N_("女"))]
-EDUCATIONS = [
-    ("primary", N_("小学及以下")),
-    ("junior_high", N_("初中")),
-    ("senior_high", N_("高中/中专")),
-    ("junior_college", N_("大专")),
-    ("bachelor", N_("本科")),
-    ("postgraduate", N_("研究生")),
-]
-STATUSES = [
-    ("probationary", N_("预备党员")),
-    ("full", N_("正式党员")),
-    ("suspended", N_("停止党籍")),
-    ("transferred_out", N_("已转出")),
-    ("deceased", N_("已去世")),
-    ("left", N_("退党/自行脱党")),
-    ("removed", N_("除名/劝退")),
-    ("expelled", N_("开除党籍")),
-    ("probation_cancelled", N_("取消预备党员资格")),
-]
 ON_ROSTER = ("probationary", "full")
 # A clerk records these by hand; transfers have their own forms.
-STATUS_TARGETS = [s for s in STATUSES if s[0] != "transferred_out"]
-POSITION_KINDS = [
-    ("secretary", N_("书记")),
-    ("deputy_secretary", N_("副书记")),
-    ("committee_member", N_("委员")),
-    ("organisation_officer", N_("组织委员")),
-    ("discipline_officer", N_("纪检委员")),
-    ("publicity_officer", N_("宣传委员")),
-    ("group_leader", N_("党小组组长")),
-    ("village_cadre", N_("村干部")),
-    ("village_director", N_("村委会主任")),
-    ("township_leader", N_("乡镇领导")),
-]
+NOT_BY_HAND = ("transferred_out",)
 SORTS = {
     "name": "NAME_ASC",
     "-name": "NAME_DESC",
@@ -82,10 +50,6 @@ SORTS = {
 FLAGS = {"flowing": "flowing", "lost_contact": "lostContact", "in_difficulty": "inDifficulty"}
 PAGE_SIZE = 20
 CSV_PAGE = 100
-
-
-def _values(choices: list[tuple[str, str]]) -> list[str]:
-    return [v for v, _label in choices]
 
 
 # --- the list -------------------------------------------------------------------------------------
@@ -101,9 +65,9 @@ def list_params(p: Page) -> dict[str, Any]:
 
     params: dict[str, Any] = {
         "q": q.get("q", "").strip()[:60],
-        "status": [s for s in q.getlist("status") if s in _values(STATUSES)],
-        "gender": q.get("gender") if q.get("gender") in _values(GENDERS) else "",
-        "education": [e for e in q.getlist("education") if e in _values(EDUCATIONS)],
+        "status": [s for s in q.getlist("status") if s in enum_values("MemberStatus")],
+        "gender": q.get("gender") if q.get("gender") in enum_values("Gender") else "",
+        "education": [e for e in q.getlist("education") if e in enum_values("Education")],
         "age_min": number("age_min"),
         "age_max": number("age_max"),
         "under": q.get("under", "").strip(),
@@ -179,9 +143,9 @@ async def member_list(p: Page) -> Response:
         "under": data.get("under"),
         **paging,
         "list_url": lambda **changes: list_url(params, **changes),
-        "genders": GENDERS,
-        "educations": EDUCATIONS,
-        "statuses": STATUSES,
+        "genders": p.choices("Gender"),
+        "educations": p.choices("Education"),
+        "statuses": p.choices("MemberStatus"),
     }
     headers = p.request.headers
     if (
@@ -285,7 +249,7 @@ def render_member(
         template,
         status_code=status_code,
         member=member,
-        position_kinds=POSITION_KINDS,
+        position_kinds=p.choices("PositionKind"),
         position_orgs=position_orgs(member),
         on_roster=member["status"] in ON_ROSTER,
         **values,
@@ -311,10 +275,10 @@ def read_member_input(form: Form, *, creating: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "orgId": form.gid("orgId", "Organization"),
         "name": form.text("name"),
-        "gender": form.choice("gender", _values(GENDERS)),
+        "gender": form.choice("gender", enum_values("Gender")),
         "ethnicity": form.text("ethnicity"),
         "birthDate": form.date("birthDate", required=True),
-        "education": form.choice("education", _values(EDUCATIONS)),
+        "education": form.choice("education", enum_values("Education")),
         "joinedOn": form.date("joinedOn", required=True),
         "convertedOn": form.date("convertedOn"),
         "occupation": form.optional("occupation"),
@@ -367,9 +331,9 @@ async def render_member_form(
         errors=field_errors,
         general_errors=general,
         orgs=await org_options(p, "MemberOrgOptions"),
-        genders=GENDERS,
-        educations=EDUCATIONS,
-        roster_statuses=[s for s in STATUSES if s[0] in ON_ROSTER],
+        genders=p.choices("Gender"),
+        educations=p.choices("Education"),
+        roster_statuses=p.choices("MemberStatus", ON_ROSTER),
     )
 
 
@@ -461,7 +425,7 @@ STATUS_FIELDS = ["toStatus", "on", "reason"]
 @page()
 async def member_status(p: Page) -> Response:
     member = await load_member(p)
-    targets = [s for s in STATUS_TARGETS if s[0] != member["status"]]
+    targets = [s for s in p.choices("MemberStatus") if s[0] != member["status"] and s[0] not in NOT_BY_HAND]
     if p.request.method == "GET":
         values = {"on": p.state.clock().isoformat(), "version": member["version"]}
         return render_action(
@@ -474,7 +438,7 @@ async def member_status(p: Page) -> Response:
             targets=targets,
         )
     form = await read_form(p)
-    to_status = form.choice("toStatus", _values(targets))
+    to_status = form.choice("toStatus", [v for v, _label in targets])
     on = form.date("on", required=True)
     version = form.integer("version")
     if form.errors or version is None or to_status is None:
@@ -490,7 +454,7 @@ async def member_status(p: Page) -> Response:
         )
     if to_status not in ON_ROSTER and not form.flag("confirm"):
         # Taking a member off the roster is asked twice: show what will happen first.
-        label = dict(STATUSES)[to_status]
+        label = p.label("MemberStatus", to_status)
         return render_action(
             p,
             "members/status.html",
@@ -532,7 +496,7 @@ async def position_add(p: Page) -> Response:
     variables = {
         "memberId": member["id"],
         "orgId": form.gid("orgId", "Organization"),
-        "kind": form.choice("kind", _values(POSITION_KINDS)),
+        "kind": form.choice("kind", enum_values("PositionKind")),
         "startOn": form.date("startOn", required=True),
         "title": form.optional("title"),
     }
