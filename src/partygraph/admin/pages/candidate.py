@@ -17,21 +17,16 @@ from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
 from partygraph.admin.core import Page, page
+from partygraph.admin.forms import N_, done, error_status, global_id, org_param
 from partygraph.admin.pages.plans import BADGE, SEVERITY
 from partygraph.rules.candidate import EXIT_STEPS, STEP_LABELS, Step
 from partygraph.rules.candidate_steps import EVERY_STEP, Kind, StepField, camel, fields_of
 from partygraph.rules.candidate_steps import STEP_FIELDS as STEP_DATA
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
 
 BOARD_STAGES = [
     ("applicant", N_("入党申请人")),
@@ -74,27 +69,6 @@ ERROR_FIELDS = {
     "shouldAttend": "present",
     "reason": "reason",
 }
-
-
-def _gid(value: str | None, type_name: str) -> str:
-    try:
-        gid = GlobalID.from_id(str(value or ""))
-    except Exception:  # noqa: BLE001 - an undecodable id is simply not found
-        raise HTTPException(404) from None
-    if gid.type_name != type_name:
-        raise HTTPException(404)
-    return str(gid)
-
-
-def _home(p: Page) -> str:
-    assert p.viewer is not None
-    return str(GlobalID("Organization", str(p.viewer.org_id)))
-
-
-def _done(p: Page, url: str) -> Response:
-    if p.request.headers.get("hx-request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, 303)
 
 
 def _text(data: FormData, name: str) -> str:
@@ -147,15 +121,12 @@ def _error(payload: dict[str, Any]) -> dict[str, Any] | None:
     return {"code": payload.get("code"), "message": payload.get("message"), "field": ERROR_FIELDS.get(payload.get("field") or "")}
 
 
-STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
-
-
 # --- the board -----------------------------------------------------------------------------
 
 
 @page()
 async def board(p: Page) -> Response:
-    under = _gid(p.request.query_params.get("under"), "Organization") if p.request.query_params.get("under") else _home(p)
+    under = org_param(p, "under")
     year = p.state.clock().year
     data = await p.run("PipelineBoard", {"under": under, "year": year})
     if not data.get("node"):
@@ -202,14 +173,14 @@ APPLY_FIELDS = ["name", "gender", "birth_date", "education", "applied_on", "ethn
 
 @page()
 async def apply_form(p: Page) -> Response:
-    under = _gid(p.request.query_params.get("under"), "Organization") if p.request.query_params.get("under") else _home(p)
+    under = org_param(p, "under")
     return p.render("candidate/apply.html", under=under, values={"applied_on": p.state.clock().isoformat(), "ethnicity": "汉族"}, errors={}, error=None)
 
 
 @page(write=True)
 async def apply_submit(p: Page) -> Response:
     data = await p.request.form()
-    under = _gid(_text(data, "org_id"), "Organization")
+    under = global_id(_text(data, "org_id"), "Organization")
     errors: dict[str, str] = {}
     applied_on = _date(data, "applied_on", errors, p, required=True)
     birth = _date(data, "birth_date", errors, p, required=True)
@@ -238,15 +209,15 @@ async def apply_submit(p: Page) -> Response:
     )["applyForMembership"]
     err = _error(payload)
     if err:
-        return p.render("candidate/apply.html", under=under, values=values, errors={}, error=err, status_code=STATUS.get(payload["__typename"], 422))
-    return _done(p, f"/admin/candidates/{payload['candidate']['id']}")
+        return p.render("candidate/apply.html", under=under, values=values, errors={}, error=err, status_code=error_status(payload))
+    return done(p, f"/admin/candidates/{payload['candidate']['id']}")
 
 
 # --- the candidate page and its step forms --------------------------------------------------
 
 
 async def _candidate(p: Page) -> dict[str, Any]:
-    cid = _gid(p.request.path_params["id"], "Candidate")
+    cid = global_id(p.request.path_params["id"], "Candidate")
     data = await p.run("PipelineCandidate", {"id": cid})
     c = data.get("node")
     if not c:
@@ -439,8 +410,8 @@ async def record_step(p: Page) -> Response:
     err = _error(payload)
     if err:
         ctx = _form_context(p, c, step, values, err)
-        return p.render("candidate/_step_form.html", status_code=STATUS.get(payload["__typename"], 422), **ctx)
-    return _done(p, f"/admin/candidates/{c['id']}")
+        return p.render("candidate/_step_form.html", status_code=error_status(payload), **ctx)
+    return done(p, f"/admin/candidates/{c['id']}")
 
 
 @page(write=True)
@@ -463,8 +434,8 @@ async def exit_candidate(p: Page) -> Response:
     )["exitCandidate"]
     err = _error(payload)
     if err:
-        return p.render("candidate/_exit_form.html", c=c, exits=_exits(c), values=values, errors={}, error=err, status_code=STATUS.get(payload["__typename"], 422))
-    return _done(p, f"/admin/candidates/{c['id']}")
+        return p.render("candidate/_exit_form.html", c=c, exits=_exits(c), values=values, errors={}, error=err, status_code=error_status(payload))
+    return done(p, f"/admin/candidates/{c['id']}")
 
 
 # --- the vote arithmetic, as the clerk types -------------------------------------------------

@@ -2,8 +2,7 @@
 
 Every page runs a named operation of admin/operations/ on the API's own schema; every
 change goes through a mutation and shows the mutation's error union next to the field.
-Form helpers live in admin/forms.py; the names other pages once imported from here are
-re-exported for the pages not yet moved (dashboard, candidate, imports).
+Form helpers live in admin/forms.py.
 """
 
 from __future__ import annotations
@@ -19,11 +18,9 @@ from starlette.routing import Route
 from partygraph import exports
 from partygraph.admin.core import OperationError, Page, enum_values, numbered_page, page
 from partygraph.admin.field_errors import FieldErrors
-from partygraph.admin.forms import (  # noqa: F401 - re-exported for pages not yet on admin/forms.py
-    ERROR_STATUS,
+from partygraph.admin.forms import (
     N_,
     Form,
-    camel,
     done,
     error_status,
     global_id,
