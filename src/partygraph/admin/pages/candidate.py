@@ -24,16 +24,11 @@ from strawberry.relay import GlobalID
 from partygraph.admin.core import Page, page
 from partygraph.admin.forms import N_, done, error_status, global_id, org_param
 from partygraph.admin.pages.plans import BADGE, SEVERITY
-from partygraph.rules.candidate import EXIT_STEPS, STEP_LABELS, Step
+from partygraph.rules.candidate import EXIT_STEPS, Step
 from partygraph.rules.candidate_steps import EVERY_STEP, Kind, StepField, camel, fields_of
 from partygraph.rules.candidate_steps import STEP_FIELDS as STEP_DATA
 
-BOARD_STAGES = [
-    ("applicant", N_("入党申请人")),
-    ("activist", N_("入党积极分子")),
-    ("target", N_("发展对象")),
-    ("probationary", N_("预备党员")),
-]
+BOARD_STAGES = ("applicant", "activist", "target", "probationary")  # labels: the API's CandidateStage
 EXITS = {
     Step.withdraw.value: ("WITHDRAW", N_("本人撤回入党申请")),
     Step.remove_from_pool.value: ("REMOVE_FROM_POOL", N_("调整出积极分子队伍")),
@@ -131,7 +126,7 @@ async def board(p: Page) -> Response:
     data = await p.run("PipelineBoard", {"under": under, "year": year})
     if not data.get("node"):
         raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内"))
-    columns: dict[str, list[dict[str, Any]]] = {s: [] for s, _ in BOARD_STAGES}
+    columns: dict[str, list[dict[str, Any]]] = {s: [] for s in BOARD_STAGES}
     for c in data["candidates"]["nodes"]:
         c["overdue"] = any(n["overdue"] for n in c["nextSteps"])
         dues = [n["due"] for n in c["nextSteps"] if n["due"]]
@@ -141,7 +136,7 @@ async def board(p: Page) -> Response:
         "candidate/board.html",
         org=data["node"],
         under=under,
-        stages=BOARD_STAGES,
+        stages=p.choices("CandidateStage", BOARD_STAGES),
         columns=columns,
         total=data["candidates"]["totalCount"],
         year=year,
@@ -264,24 +259,24 @@ def _step_fields(step: str | None) -> tuple[StepField, ...]:
     return STEP_DATA.get(Step(step), ()) if step else ()
 
 
-def _step_choices(c: dict[str, Any]) -> list[tuple[str, str]]:
+def _step_choices(p: Page, c: dict[str, Any]) -> list[tuple[str, str]]:
     """The steps the rules list as next, and the replacement of the introducers."""
     seen: list[str] = []
     for n in c["nextSteps"]:
         if n["step"] not in seen:
             seen.append(n["step"])
-    choices = [(s, STEP_LABELS[Step(s)][0]) for s in seen]
+    choices = [(s, p.label("CandidateStepKind", s)) for s in seen]
     if Step.introducers_assigned.value not in seen and _replacing_introducers(c):
         choices.append((Step.introducers_assigned.value, REPLACE_INTRODUCERS))
     return choices
 
 
 def _form_context(p: Page, c: dict[str, Any], step: str | None, values: dict[str, Any], error: dict[str, Any] | None, errors: dict[str, str] | None = None) -> dict[str, Any]:
-    choices = _step_choices(c)
+    choices = _step_choices(p, c)
     if step is None:
         step = choices[0][0] if choices else None
     if step and step not in [s for s, _ in choices]:
-        choices.append((step, STEP_LABELS[Step(step)][0]))
+        choices.append((step, p.label("CandidateStepKind", step)))
     current = _current_introducers(c) if step == Step.introducers_assigned.value else []
     if current and not values:
         # the replacement form starts from the pair in force: untick one, tick another

@@ -49,6 +49,7 @@ TABLES: tuple[Labels, ...] = (
     mm.DECISION_SUBJECT_LABELS,
     mm.ATTENDANCE_LABELS,
     rc.STAGE_LABELS,
+    rc.STEP_LABELS,
     rev.GRADE_LABELS,
     rev.SOURCE_LABELS,
     rev.DECISION_LABELS,
