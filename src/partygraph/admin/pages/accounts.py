@@ -14,14 +14,14 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from partygraph.admin.core import Page, enum_values, numbered_page, page
+from partygraph.admin.core import Page, enum_values, page
 from partygraph.admin.field_errors import INVALID_INPUT, FieldError, FieldErrors
 from partygraph.admin.forms import (
     N_,
@@ -34,11 +34,13 @@ from partygraph.admin.forms import (
     read_form,
     split_errors,
 )
+from partygraph.admin.views import ListView
 from partygraph.context import Context
 from partygraph.jobs import store_for
 from partygraph.services import account as account_service
 
 PAGE_SIZE = 20
+ACCOUNT_LIST = ListView("/admin/accounts", "accounts/list.html", "accounts/_results.html", PAGE_SIZE)
 CSV_PAGE = 100
 MAX_UPLOAD = 2 * 1024 * 1024
 SORTS = {
@@ -74,14 +76,6 @@ def list_params(p: Page) -> dict[str, Any]:
     return params
 
 
-def list_url(params: dict[str, Any], **changes: Any) -> str:
-    merged = {**params, **changes}
-    if merged.get("page") == 1:
-        del merged["page"]
-    query = urlencode({k: v for k, v in merged.items() if v not in (None, "", [])}, doseq=True)
-    return "/admin/accounts" + ("?" + query if query else "")
-
-
 async def run_list(p: Page, params: dict[str, Any], **paging: Any) -> dict[str, Any]:
     f: dict[str, Any] = {}
     if params["q"]:
@@ -101,27 +95,19 @@ async def account_list(p: Page) -> Response:
     params = list_params(p)
     if p.request.query_params.get("format") == "csv":
         return await export_csv(p, params)
-    data, paging = await numbered_page(
-        p.request,
-        lambda offset: run_list(p, params, first=PAGE_SIZE, offset=offset),
+    return await ACCOUNT_LIST.get(
+        p,
+        params,
+        lambda first, offset: run_list(p, params, first=first, offset=offset),
         lambda d: int(d["accounts"]["totalCount"]),
-        PAGE_SIZE,
+        lambda d: {
+            "accounts": d["accounts"],
+            "under": d.get("under"),
+            "roles": p.choices("Role"),
+            "actives": ACTIVE_CHOICES,
+            "administers": bool(d["assignableRoles"]),
+        },
     )
-    values = {
-        "params": params,
-        "accounts": data["accounts"],
-        "under": data.get("under"),
-        **paging,
-        "list_url": lambda **changes: list_url(params, **changes),
-        "roles": p.choices("Role"),
-        "actives": ACTIVE_CHOICES,
-        "administers": bool(data["assignableRoles"]),
-    }
-    if p.request.headers.get("hx-target") == "results" and p.request.headers.get("hx-history-restore-request") != "true":
-        response = p.render("accounts/_results.html", fragment=True, **values)
-        response.headers["HX-Push-Url"] = list_url(params, page=paging["current"])
-        return response
-    return p.render("accounts/list.html", **values)
 
 
 CSV_COLUMNS = [

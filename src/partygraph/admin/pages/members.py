@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from partygraph import exports
-from partygraph.admin.core import OperationError, Page, enum_values, numbered_page, page
+from partygraph.admin.core import OperationError, Page, enum_values, page
 from partygraph.admin.field_errors import FieldErrors
 from partygraph.admin.forms import (
     N_,
@@ -30,6 +30,7 @@ from partygraph.admin.forms import (
     read_form,
     split_errors,
 )
+from partygraph.admin.views import ListView
 
 # --- choices: the API's enum values, labelled from its enumLabels (Page.choices) -----------------
 
@@ -46,6 +47,7 @@ SORTS = {
 }
 FLAGS = {"flowing": "flowing", "lost_contact": "lostContact", "in_difficulty": "inDifficulty"}
 PAGE_SIZE = 20
+MEMBER_LIST = ListView("/admin/members", "members/list.html", "members/_results.html", PAGE_SIZE)
 CSV_PAGE = 100
 
 
@@ -99,14 +101,6 @@ def member_filter(params: dict[str, Any]) -> dict[str, Any]:
     return f
 
 
-def list_url(params: dict[str, Any], **changes: Any) -> str:
-    merged = {**params, **changes}
-    if merged.get("page") == 1:
-        del merged["page"]
-    query = urlencode({k: v for k, v in merged.items() if v not in (None, "", [])}, doseq=True)
-    return "/admin/members" + ("?" + query if query else "")
-
-
 async def run_list(p: Page, params: dict[str, Any], **paging: Any) -> dict[str, Any]:
     variables = {
         "filter": member_filter(params),
@@ -128,32 +122,19 @@ async def member_list(p: Page) -> Response:
     params = list_params(p)
     if p.request.query_params.get("format") == "csv":
         return await export_csv(p, params)
-    data, paging = await numbered_page(
-        p.request,
-        lambda offset: run_list(p, params, first=PAGE_SIZE, offset=offset),
+    return await MEMBER_LIST.get(
+        p,
+        params,
+        lambda first, offset: run_list(p, params, first=first, offset=offset),
         lambda d: int(d["members"]["totalCount"]),
-        PAGE_SIZE,
+        lambda d: {
+            "members": d["members"],
+            "under": d.get("under"),
+            "genders": p.choices("Gender"),
+            "educations": p.choices("Education"),
+            "statuses": p.choices("MemberStatus"),
+        },
     )
-    values = {
-        "params": params,
-        "members": data["members"],
-        "under": data.get("under"),
-        **paging,
-        "list_url": lambda **changes: list_url(params, **changes),
-        "genders": p.choices("Gender"),
-        "educations": p.choices("Education"),
-        "statuses": p.choices("MemberStatus"),
-    }
-    headers = p.request.headers
-    if (
-        headers.get("hx-target") == "results"
-        and headers.get("hx-history-restore-request") != "true"
-    ):
-        response = p.render("members/_results.html", fragment=True, **values)
-        # The address bar keeps the filters, without empty ones.
-        response.headers["HX-Push-Url"] = list_url(params, page=paging["current"])
-        return response
-    return p.render("members/list.html", **values)
 
 
 YES = N_("是")
