@@ -49,7 +49,7 @@ def test_the_scanner_finds_the_known_strings() -> None:
     found = marked_strings()
     assert "党组织工作" in found  # base.html
     assert "用户名或密码错误" in found  # p.t() in admin/routes.py
-    assert "小学及以下" in found  # N_() in admin/pages/members.py
+    assert "请选择一项" in found  # N_() in admin/forms.py
     assert len(found) > 150
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from partygraph.admin.core import Page, numbered_page, page
+from partygraph.admin.core import Page, enum_values, page
 from partygraph.admin.field_errors import INVALID_INPUT, FieldError, FieldErrors
 from partygraph.admin.forms import (
     N_,
@@ -34,11 +34,13 @@ from partygraph.admin.forms import (
     read_form,
     split_errors,
 )
+from partygraph.admin.views import ListView
 from partygraph.context import Context
 from partygraph.jobs import store_for
 from partygraph.services import account as account_service
 
 PAGE_SIZE = 20
+ACCOUNT_LIST = ListView("/admin/accounts", "accounts/list.html", "accounts/_results.html", PAGE_SIZE)
 CSV_PAGE = 100
 MAX_UPLOAD = 2 * 1024 * 1024
 SORTS = {
@@ -48,13 +50,6 @@ SORTS = {
     "org": "ORGANIZATION",
 }  # fmt: skip
 ACTIVE_CHOICES = [("1", N_("启用")), ("0", N_("已停用"))]
-ROLE_CHOICES = [
-    ("county", N_("县委组织部")),
-    ("township", N_("乡镇党委组织委员")),
-    ("village", N_("村党支部书记/组织委员")),
-    ("group", N_("党小组组长")),
-    ("viewer", N_("只读查看")),
-]
 CREATE_FIELDS = ["username", "displayName", "role", "orgId"]
 EDIT_FIELDS = ["displayName", "role", "orgId"]
 PASSWORD_FIELDS = ["oldPassword", "newPassword", "newPassword2"]
@@ -71,7 +66,7 @@ def list_params(p: Page) -> dict[str, Any]:
     q = p.request.query_params
     params: dict[str, Any] = {
         "q": q.get("q", "").strip()[:60],
-        "role": [r for r in q.getlist("role") if r in {v for v, _ in ROLE_CHOICES}],
+        "role": [r for r in q.getlist("role") if r in enum_values("Role")],
         "active": q.get("active") if q.get("active") in ("1", "0") else "",
         "under": q.get("under", "").strip(),
         "sort": q.get("sort") if q.get("sort") in SORTS else "",
@@ -79,14 +74,6 @@ def list_params(p: Page) -> dict[str, Any]:
     if params["under"]:
         params["under"] = global_id(params["under"], "Organization")
     return params
-
-
-def list_url(params: dict[str, Any], **changes: Any) -> str:
-    merged = {**params, **changes}
-    if merged.get("page") == 1:
-        del merged["page"]
-    query = urlencode({k: v for k, v in merged.items() if v not in (None, "", [])}, doseq=True)
-    return "/admin/accounts" + ("?" + query if query else "")
 
 
 async def run_list(p: Page, params: dict[str, Any], **paging: Any) -> dict[str, Any]:
@@ -108,27 +95,19 @@ async def account_list(p: Page) -> Response:
     params = list_params(p)
     if p.request.query_params.get("format") == "csv":
         return await export_csv(p, params)
-    data, paging = await numbered_page(
-        p.request,
-        lambda offset: run_list(p, params, first=PAGE_SIZE, offset=offset),
+    return await ACCOUNT_LIST.get(
+        p,
+        params,
+        lambda first, offset: run_list(p, params, first=first, offset=offset),
         lambda d: int(d["accounts"]["totalCount"]),
-        PAGE_SIZE,
+        lambda d: {
+            "accounts": d["accounts"],
+            "under": d.get("under"),
+            "roles": p.choices("Role"),
+            "actives": ACTIVE_CHOICES,
+            "administers": bool(d["assignableRoles"]),
+        },
     )
-    values = {
-        "params": params,
-        "accounts": data["accounts"],
-        "under": data.get("under"),
-        **paging,
-        "list_url": lambda **changes: list_url(params, **changes),
-        "roles": ROLE_CHOICES,
-        "actives": ACTIVE_CHOICES,
-        "administers": bool(data["assignableRoles"]),
-    }
-    if p.request.headers.get("hx-target") == "results" and p.request.headers.get("hx-history-restore-request") != "true":
-        response = p.render("accounts/_results.html", fragment=True, **values)
-        response.headers["HX-Push-Url"] = list_url(params, page=paging["current"])
-        return response
-    return p.render("accounts/list.html", **values)
 
 
 CSV_COLUMNS = [
@@ -202,7 +181,7 @@ async def account_new(p: Page) -> Response:
     inp = {
         "username": form.text("username"),
         "displayName": form.text("displayName"),
-        "role": form.choice("role", [v for v, _ in ROLE_CHOICES]),
+        "role": form.choice("role", enum_values("Role")),
         "orgId": form.gid("orgId", "Organization"),
     }
     if form.errors:
@@ -252,7 +231,7 @@ async def account_edit(p: Page) -> Response:
     form = await read_form(p)
     inp: dict[str, Any] = {"id": account["id"], "version": form.integer("version"), "displayName": form.text("displayName")}
     if account["canAdminister"]:
-        inp["role"] = form.choice("role", [v for v, _ in ROLE_CHOICES])
+        inp["role"] = form.choice("role", enum_values("Role"))
         inp["orgId"] = form.gid("orgId", "Organization")
     if form.errors:
         return await _detail(p, account, values=form.values(), errors=form.errors, status_code=422)

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from partygraph import exports
 from partygraph.admin import forms
-from partygraph.admin.core import OperationError, Page, page, submit
+from partygraph.admin.core import OperationError, Page, enum_values, page, submit
 from partygraph.admin.field_errors import FieldError, FieldErrors
 from partygraph.admin.forms import N_, done, field_errors, global_id, is_htmx
 from partygraph.rules.assistance import parse_yuan
@@ -29,71 +29,14 @@ from partygraph.rules.assistance import parse_yuan
 PAGE_SIZE = 30
 CSV_PAGE = 100
 
-CAUSES = [
-    ("old_age", N_("年老体弱")),
-    ("lacking_skills_funds", N_("缺技术缺资金")),
-    ("illness", N_("因病")),
-    ("laid_off", N_("下岗失业")),
-    ("disaster", N_("因灾")),
-    ("other", N_("其他")),
-]
-STATUSES = [
-    ("applied", N_("已申请")),
-    ("appraised", N_("支部已评议")),
-    ("noticed", N_("公示中")),
-    ("reported", N_("已上报党委")),
-    ("approved", N_("党委已批准")),
-    ("refused", N_("未批准")),
-    ("helping", N_("已备案·帮扶中")),
-    ("closed", N_("已结案")),
-]
-STANDARDS = [
-    ("rural_low_income", N_("农村家庭人均年收入低于标准")),
-    ("urban_minimum_living", N_("城镇低保家庭")),
-    ("pre_1949_hardship", N_("建国前老党员生活困难")),
-    ("other", N_("其他（须说明）")),
-]
-STEPS = {
-    "appraise": N_("支部民主评议"),
-    "notice": N_("村（社区）公示"),
-    "report": N_("支部上报党委"),
-    "approve": N_("党委批准"),
-    "refuse": N_("党委不予批准"),
-    "file": N_("县委组织部备案"),
-    "review": N_("年度复核"),
-}
-OUTCOMES = [("continued", N_("继续帮扶")), ("adjusted", N_("调整帮扶")), ("closed", N_("脱困结案"))]
-OCCASIONS = [
-    ("difficulty", N_("生活困难必访")),
-    ("illness", N_("生病住院必访")),
-    ("family_dispute", N_("家庭矛盾必访")),
-    ("wedding_funeral", N_("红白喜事必访")),
-    ("festival", N_("节日慰问")),
-    ("other", N_("其他")),
-]
-HELP_KINDS = [("training", N_("技能培训")), ("job", N_("就业安置"))]
-PAIRING_KINDS = {"members": N_("机关党员结对困难党员"), "branches": N_("机关支部联系村支部")}
+# Choices are the API's enum values, labelled from its enumLabels (Page.choices); these name
+# the subsets and orders a form offers.
+CASE_STEPS = ("appraise", "notice", "report", "approve", "refuse", "file", "review")  # not "apply"
+HELP_KINDS = ("training", "job")  # the other kinds have forms of their own
+PAIRING_KINDS = ("members", "branches")
 COVERS = [("technology", N_("包技术")), ("project", N_("包项目")), ("until_out", N_("包脱贫"))]
-INFLOW_KINDS = [
-    ("budget", N_("财政预算")),
-    ("party_fees", N_("留存党费")),
-    ("contribution", N_("党委（单位）捐助")),
-    ("donation", N_("社会捐赠")),
-]
-ENTRY_KINDS = [
-    *INFLOW_KINDS,
-    ("repayment", N_("借款归还")),
-    ("grant", N_("救济金支出")),
-    ("loan", N_("借款发放")),
-    ("visit", N_("慰问金支出")),
-]
-LOAN_STATUSES = [("active", N_("还款中")), ("overdue", N_("已逾期")), ("repaid", N_("已还清"))]
-ALLOWANCE_KINDS = [
-    ("age80", N_("80岁以上老党员生活补贴")),
-    ("retired_cadre", N_("离任村干部生活补贴（任职满30年）")),
-    ("seniority", N_("离任村干部年功奖")),
-    ("survivor", N_("老村干部去世一次性抚恤金")),
-]
+INFLOW_KINDS = ("budget", "party_fees", "contribution", "donation")
+ROLL_KINDS = ("age80", "retired_cadre", "seniority")  # a survivor's payment is one-off, not rolled
 MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -143,9 +86,9 @@ def _case_filter(p: Page) -> tuple[dict[str, Any], dict[str, Any]]:
         "under": q.get("under", ""),
     }
     f: dict[str, Any] = {}
-    if params["status"] in dict(STATUSES):
+    if params["status"] in enum_values("AssistanceCaseStatus"):
         f["status"] = [params["status"]]
-    if params["cause"] in dict(CAUSES):
+    if params["cause"] in enum_values("AssistanceCause"):
         f["cause"] = [params["cause"]]
     if params["overdue"] == "1":
         f["overdueReview"] = True
@@ -211,8 +154,8 @@ async def case_list(p: Page) -> Response:
         cases=data["assistanceCases"],
         params=params,
         query=query,
-        statuses=STATUSES,
-        causes=CAUSES,
+        statuses=p.choices("AssistanceCaseStatus"),
+        causes=p.choices("AssistanceCause"),
     )
 
 
@@ -236,12 +179,12 @@ async def case_new(p: Page) -> Response:
                 )
         data = {
             "memberId": form.gid("memberId", "Member"),
-            "cause": form.choice("cause", CAUSES),
+            "cause": form.choice("cause", enum_values("AssistanceCause")),
             "appliedOn": form.date("appliedOn", required=True),
             "familyMembers": family,
             "yearlyIncomeFen": form.fen("yearlyIncome"),
             "situation": form.optional("situation"),
-            "standard": form.choice("standard", STANDARDS, required=False),
+            "standard": form.choice("standard", enum_values("AssistanceStandard"), required=False),
             "standardNote": form.optional("standardNote"),
             "application": form.optional("application"),
         }
@@ -261,8 +204,8 @@ async def case_new(p: Page) -> Response:
         errors=errors,
         members=options,
         search=search or "",
-        causes=CAUSES,
-        standards=STANDARDS,
+        causes=p.choices("AssistanceCause"),
+        standards=p.choices("AssistanceStandard"),
     )
 
 
@@ -304,10 +247,10 @@ def _render_case(p: Page, case: dict[str, Any], *, form: str | None = None, valu
         "case": case,
         "values": all_values,
         "errors": {form: errors or {}} if form else {},
-        "steps": STEPS,
-        "outcomes": OUTCOMES,
-        "occasions": OCCASIONS,
-        "help_kinds": HELP_KINDS,
+        "steps": dict(p.choices("AssistanceStep", CASE_STEPS)),
+        "outcomes": p.choices("ReviewOutcome"),
+        "occasions": p.choices("VisitOccasion"),
+        "help_kinds": p.choices("HelpKind", HELP_KINDS),
         "covers": COVERS,
     }
     if form and is_htmx(p):
@@ -324,7 +267,7 @@ def _step_input(f: Form, case_id: str) -> dict[str, Any]:
     return {
         "id": case_id,
         "version": f.integer("version") or 0,
-        "step": f.choice("step", list(STEPS)),
+        "step": f.choice("step", list(CASE_STEPS)),
         "on": f.date("on", required=True),
         "record": f.optional("record"),
         "noticeStartsOn": f.date("noticeStartsOn"),
@@ -332,7 +275,7 @@ def _step_input(f: Form, case_id: str) -> dict[str, Any]:
         "objections": f.optional("objections"),
         "objectionResolution": f.optional("objectionResolution"),
         "reason": f.optional("reason"),
-        "outcome": f.choice("outcome", OUTCOMES, required=False),
+        "outcome": f.choice("outcome", enum_values("ReviewOutcome"), required=False),
     }
 
 
@@ -340,7 +283,7 @@ def _visit_input(f: Form, case_id: str) -> dict[str, Any]:
     return {
         "caseId": case_id,
         "on": f.date("on", required=True),
-        "occasion": f.choice("occasion", OCCASIONS),
+        "occasion": f.choice("occasion", enum_values("VisitOccasion")),
         "helper": f.optional("helper") or "",
         "amountFen": f.fen("amount") or 0,
         "goods": f.optional("goods"),
@@ -377,7 +320,7 @@ def _loan_input(f: Form, case_id: str) -> dict[str, Any]:
 def _help_input(f: Form, case_id: str) -> dict[str, Any]:
     return {
         "caseId": case_id,
-        "kind": f.choice("kind", HELP_KINDS),
+        "kind": f.choice("kind", list(HELP_KINDS)),
         "on": f.date("on", required=True),
         "helper": f.optional("helper") or "",
         "note": f.optional("note") or "",
@@ -492,7 +435,7 @@ def _entry_filter(p: Page, fund_id: str) -> tuple[dict[str, str], dict[str, Any]
     f: dict[str, Any] = {"fund": fund_id}
     if params["direction"] in ("inflow", "outflow"):
         f["direction"] = params["direction"]
-    if params["kind"] in dict(ENTRY_KINDS):
+    if params["kind"] in enum_values("FundEntryKind"):
         f["kind"] = [params["kind"]]
     for key, name in (("from", "fromDate"), ("to", "toDate")):
         try:
@@ -553,8 +496,8 @@ async def _fund_page(p: Page, template: str, *, values: dict[str, str] | None = 
         entries=data["fundEntries"],
         params=params,
         query=urlencode({k: v for k, v in params.items() if v}),
-        entry_kinds=ENTRY_KINDS,
-        inflow_kinds=INFLOW_KINDS,
+        entry_kinds=p.choices("FundEntryKind"),
+        inflow_kinds=p.choices("FundEntryKind", INFLOW_KINDS),
         values=values or {"on": p.state.clock().isoformat()},
         errors=errors or {},
     )
@@ -577,7 +520,7 @@ async def fund_inflow(p: Page) -> Response:
     f = await _form(p)
     data = {
         "fundId": fund_id,
-        "kind": f.choice("kind", INFLOW_KINDS),
+        "kind": f.choice("kind", list(INFLOW_KINDS)),
         "amountFen": f.fen("amount", required=True),
         "on": f.date("on", required=True),
         "approver": f.optional("approver") or "",
@@ -596,7 +539,7 @@ async def fund_inflow(p: Page) -> Response:
             fund={"id": fund_id},
             values=f.values(),
             errors=errors,
-            inflow_kinds=INFLOW_KINDS,
+            inflow_kinds=p.choices("FundEntryKind", INFLOW_KINDS),
         )
     return await _fund_page(
         p, "assistance/fund.html", values=f.values(), errors=errors, status=status
@@ -644,7 +587,7 @@ async def _render_pairings(
     context: dict[str, Any] = {
         "values": all_values,
         "errors": {kind: errors or {}} if kind else {},
-        "kinds": PAIRING_KINDS,
+        "kinds": dict(p.choices("PairingKind", PAIRING_KINDS)),
         "covers": COVERS,
         "fields": PAIRING_FORMS,
         "options": (await p.run("PairingOptions")) if p.viewer and p.viewer.can_write else {},
@@ -816,10 +759,10 @@ async def promise_break(p: Page) -> Response:
 @page()
 async def loan_list(p: Page) -> Response:
     status = p.request.query_params.get("status", "")
-    f = {"status": [status]} if status in dict(LOAN_STATUSES) else {}
+    f = {"status": [status]} if status in enum_values("LoanStatus") else {}
     data = await p.run("LoanList", {"filter": f, "first": 100})
     return p.render(
-        "assistance/loans.html", loans=data["loans"], status=status, loan_statuses=LOAN_STATUSES
+        "assistance/loans.html", loans=data["loans"], status=status, loan_statuses=p.choices("LoanStatus")
     )
 
 
@@ -886,7 +829,7 @@ async def _render_allowances(
         values["under"] = orgs[0]["id"]
     preview = None
     if values.get("kind"):
-        if values["kind"] not in dict(ALLOWANCE_KINDS):
+        if values["kind"] not in enum_values("AllowanceKind"):
             errors["kind"] = FieldError("INVALID_INPUT", p.t("请选择一项"))
         if not MONTH_RE.match(values.get("month", "")):
             errors["month"] = FieldError("R-AID-13", p.t("月份格式应为 YYYY-MM"))
@@ -908,13 +851,13 @@ async def _render_allowances(
         preview=preview,
         orgs=orgs,
         runs=options["allowanceRuns"]["nodes"],
-        kinds=ALLOWANCE_KINDS,
+        kinds=p.choices("AllowanceKind"),
         year=year,
         rolls=options["allowanceRolls"],
         villages=[
             o for o in orgs if o["kind"] == "branch" and o["branchType"] in ("village", "community")
         ],
-        roll_kinds=[k for k in ALLOWANCE_KINDS if k[0] != "survivor"],
+        roll_kinds=p.choices("AllowanceKind", ROLL_KINDS),
         roll_values=roll_values or {"year": str(year), "on": p.state.clock().isoformat()},
         roll_errors=roll_errors or {},
     )
@@ -938,7 +881,7 @@ async def allowance_pay(p: Page) -> Response:
     values = {k: f.optional(k) or "" for k in ("under", "kind", "month")}
     data = {
         "orgId": f.gid("under", "Organization"),
-        "kind": f.choice("kind", ALLOWANCE_KINDS),
+        "kind": f.choice("kind", enum_values("AllowanceKind")),
         "month": values["month"],
     }
     if f.optional("confirm") != "1":
@@ -961,7 +904,7 @@ async def roll_declare(p: Page) -> Response:
     data = {
         "orgId": f.gid("orgId", "Organization"),
         "year": f.integer("year"),
-        "kind": f.choice("kind", [k for k in ALLOWANCE_KINDS if k[0] != "survivor"]),
+        "kind": f.choice("kind", list(ROLL_KINDS)),
         "on": f.date("on", required=True),
     }
     if data["year"] is None and "year" not in f.errors:

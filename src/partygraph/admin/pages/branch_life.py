@@ -38,15 +38,20 @@ from partygraph.admin.forms import (
     split_errors,
 )
 
-ATTENDANCE = [("present", "出席"), ("excused", "请假"), ("absent", "缺席")]
-POSTS = [
-    ("secretary", "书记"),
-    ("deputy_secretary", "副书记"),
-    ("organisation_officer", "组织委员"),
-    ("discipline_officer", "纪检委员"),
-    ("publicity_officer", "宣传委员"),
-    ("committee_member", "委员"),
-]
+# The posts an election fills, in ballot order (labels: the API's enumLabels).
+ELECTED_POSTS = (
+    "secretary", "deputy_secretary", "organisation_officer", "discipline_officer", "publicity_officer",
+    "committee_member",
+)  # fmt: skip
+
+
+def attendance_choices(p: Page) -> list[tuple[str, str]]:
+    """Attendance as the forms post it: the API's values in lower case (the handler upper-cases)."""
+    return [(v.lower(), label) for v, label in p.choices("AttendanceStatus")]
+
+
+def post_choices(p: Page) -> list[tuple[str, str]]:
+    return p.choices("PositionKind", ELECTED_POSTS)
 
 
 def _text(data: FormData, name: str) -> str:
@@ -220,7 +225,7 @@ async def meeting_form(p: Page) -> Response:
     return p.render(
         "branch_life/meeting_form.html",
         kinds=p.choices("MeetingKind"),
-        statuses=ATTENDANCE,
+        statuses=attendance_choices(p),
         values=values,
         error=None,
         **(await _roster(p, org)),
@@ -264,7 +269,7 @@ async def meeting_submit(p: Page) -> Response:
         return p.render(
             "branch_life/meeting_form.html",
             kinds=p.choices("MeetingKind"),
-            statuses=ATTENDANCE,
+            statuses=attendance_choices(p),
             values=values,
             error=err,
             status_code=422,
@@ -298,7 +303,7 @@ async def meeting_submit(p: Page) -> Response:
             if idx is not None and idx < len(attendance):
                 err["member"] = attendance[idx]["memberId"]
         return p.render(
-            "branch_life/meeting_form.html", kinds=p.choices("MeetingKind"), statuses=ATTENDANCE, values=values, error=err,
+            "branch_life/meeting_form.html", kinds=p.choices("MeetingKind"), statuses=attendance_choices(p), values=values, error=err,
             status_code=error_status(payload), **ctx,
         )  # fmt: skip
     d = date.fromisoformat(held_on)
@@ -322,7 +327,7 @@ async def election_form(p: Page) -> Response:
         data=data,
         values=values,
         rows=5,
-        posts=POSTS,
+        posts=post_choices(p),
         error=None,
     )
 
@@ -392,7 +397,7 @@ async def election_submit(p: Page) -> Response:
     if err:
         form = await p.run("ElectionForm", {"org": org, "on": p.state.clock().isoformat()})
         return p.render(
-            "branch_life/election_form.html", org=form["node"], data=form, values=values, rows=rows, posts=POSTS, error=err,
+            "branch_life/election_form.html", org=form["node"], data=form, values=values, rows=rows, posts=post_choices(p), error=err,
             status_code=error_status(payload),
         )  # fmt: skip
     return done(p, f"/admin/branch-life/elections/new?org={org}")
@@ -616,7 +621,7 @@ async def _meeting_context(p: Page) -> dict[str, Any]:
         "meeting": meeting,
         "org": roster["org"],
         "rows": rows,
-        "statuses": ATTENDANCE,
+        "statuses": attendance_choices(p),
         "kinds": p.choices("MeetingKind"),
         "people": _people(meeting, rows),
         "edit_fields": EDIT_FIELDS,

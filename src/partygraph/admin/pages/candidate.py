@@ -17,28 +17,18 @@ from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.relay import GlobalID
 
 from partygraph.admin.core import Page, page
+from partygraph.admin.forms import N_, done, error_status, global_id, org_param
 from partygraph.admin.pages.plans import BADGE, SEVERITY
-from partygraph.rules.candidate import EXIT_STEPS, STEP_LABELS, Step
+from partygraph.rules.candidate import EXIT_STEPS, Step
 from partygraph.rules.candidate_steps import EVERY_STEP, Kind, StepField, camel, fields_of
 from partygraph.rules.candidate_steps import STEP_FIELDS as STEP_DATA
 
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
-
-BOARD_STAGES = [
-    ("applicant", N_("入党申请人")),
-    ("activist", N_("入党积极分子")),
-    ("target", N_("发展对象")),
-    ("probationary", N_("预备党员")),
-]
+BOARD_STAGES = ("applicant", "activist", "target", "probationary")  # labels: the API's CandidateStage
 EXITS = {
     Step.withdraw.value: ("WITHDRAW", N_("本人撤回入党申请")),
     Step.remove_from_pool.value: ("REMOVE_FROM_POOL", N_("调整出积极分子队伍")),
@@ -74,27 +64,6 @@ ERROR_FIELDS = {
     "shouldAttend": "present",
     "reason": "reason",
 }
-
-
-def _gid(value: str | None, type_name: str) -> str:
-    try:
-        gid = GlobalID.from_id(str(value or ""))
-    except Exception:  # noqa: BLE001 - an undecodable id is simply not found
-        raise HTTPException(404) from None
-    if gid.type_name != type_name:
-        raise HTTPException(404)
-    return str(gid)
-
-
-def _home(p: Page) -> str:
-    assert p.viewer is not None
-    return str(GlobalID("Organization", str(p.viewer.org_id)))
-
-
-def _done(p: Page, url: str) -> Response:
-    if p.request.headers.get("hx-request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, 303)
 
 
 def _text(data: FormData, name: str) -> str:
@@ -147,20 +116,17 @@ def _error(payload: dict[str, Any]) -> dict[str, Any] | None:
     return {"code": payload.get("code"), "message": payload.get("message"), "field": ERROR_FIELDS.get(payload.get("field") or "")}
 
 
-STATUS = {"RuleViolation": 422, "Conflict": 409, "NotAllowed": 403, "NotFound": 404}
-
-
 # --- the board -----------------------------------------------------------------------------
 
 
 @page()
 async def board(p: Page) -> Response:
-    under = _gid(p.request.query_params.get("under"), "Organization") if p.request.query_params.get("under") else _home(p)
+    under = org_param(p, "under")
     year = p.state.clock().year
     data = await p.run("PipelineBoard", {"under": under, "year": year})
     if not data.get("node"):
         raise HTTPException(404, p.t("未找到该组织，或不在您的管理范围内"))
-    columns: dict[str, list[dict[str, Any]]] = {s: [] for s, _ in BOARD_STAGES}
+    columns: dict[str, list[dict[str, Any]]] = {s: [] for s in BOARD_STAGES}
     for c in data["candidates"]["nodes"]:
         c["overdue"] = any(n["overdue"] for n in c["nextSteps"])
         dues = [n["due"] for n in c["nextSteps"] if n["due"]]
@@ -170,7 +136,7 @@ async def board(p: Page) -> Response:
         "candidate/board.html",
         org=data["node"],
         under=under,
-        stages=BOARD_STAGES,
+        stages=p.choices("CandidateStage", BOARD_STAGES),
         columns=columns,
         total=data["candidates"]["totalCount"],
         year=year,
@@ -202,14 +168,14 @@ APPLY_FIELDS = ["name", "gender", "birth_date", "education", "applied_on", "ethn
 
 @page()
 async def apply_form(p: Page) -> Response:
-    under = _gid(p.request.query_params.get("under"), "Organization") if p.request.query_params.get("under") else _home(p)
+    under = org_param(p, "under")
     return p.render("candidate/apply.html", under=under, values={"applied_on": p.state.clock().isoformat(), "ethnicity": "汉族"}, errors={}, error=None)
 
 
 @page(write=True)
 async def apply_submit(p: Page) -> Response:
     data = await p.request.form()
-    under = _gid(_text(data, "org_id"), "Organization")
+    under = global_id(_text(data, "org_id"), "Organization")
     errors: dict[str, str] = {}
     applied_on = _date(data, "applied_on", errors, p, required=True)
     birth = _date(data, "birth_date", errors, p, required=True)
@@ -238,15 +204,15 @@ async def apply_submit(p: Page) -> Response:
     )["applyForMembership"]
     err = _error(payload)
     if err:
-        return p.render("candidate/apply.html", under=under, values=values, errors={}, error=err, status_code=STATUS.get(payload["__typename"], 422))
-    return _done(p, f"/admin/candidates/{payload['candidate']['id']}")
+        return p.render("candidate/apply.html", under=under, values=values, errors={}, error=err, status_code=error_status(payload))
+    return done(p, f"/admin/candidates/{payload['candidate']['id']}")
 
 
 # --- the candidate page and its step forms --------------------------------------------------
 
 
 async def _candidate(p: Page) -> dict[str, Any]:
-    cid = _gid(p.request.path_params["id"], "Candidate")
+    cid = global_id(p.request.path_params["id"], "Candidate")
     data = await p.run("PipelineCandidate", {"id": cid})
     c = data.get("node")
     if not c:
@@ -293,24 +259,24 @@ def _step_fields(step: str | None) -> tuple[StepField, ...]:
     return STEP_DATA.get(Step(step), ()) if step else ()
 
 
-def _step_choices(c: dict[str, Any]) -> list[tuple[str, str]]:
+def _step_choices(p: Page, c: dict[str, Any]) -> list[tuple[str, str]]:
     """The steps the rules list as next, and the replacement of the introducers."""
     seen: list[str] = []
     for n in c["nextSteps"]:
         if n["step"] not in seen:
             seen.append(n["step"])
-    choices = [(s, STEP_LABELS[Step(s)][0]) for s in seen]
+    choices = [(s, p.label("CandidateStepKind", s)) for s in seen]
     if Step.introducers_assigned.value not in seen and _replacing_introducers(c):
         choices.append((Step.introducers_assigned.value, REPLACE_INTRODUCERS))
     return choices
 
 
 def _form_context(p: Page, c: dict[str, Any], step: str | None, values: dict[str, Any], error: dict[str, Any] | None, errors: dict[str, str] | None = None) -> dict[str, Any]:
-    choices = _step_choices(c)
+    choices = _step_choices(p, c)
     if step is None:
         step = choices[0][0] if choices else None
     if step and step not in [s for s, _ in choices]:
-        choices.append((step, STEP_LABELS[Step(step)][0]))
+        choices.append((step, p.label("CandidateStepKind", step)))
     current = _current_introducers(c) if step == Step.introducers_assigned.value else []
     if current and not values:
         # the replacement form starts from the pair in force: untick one, tick another
@@ -439,8 +405,8 @@ async def record_step(p: Page) -> Response:
     err = _error(payload)
     if err:
         ctx = _form_context(p, c, step, values, err)
-        return p.render("candidate/_step_form.html", status_code=STATUS.get(payload["__typename"], 422), **ctx)
-    return _done(p, f"/admin/candidates/{c['id']}")
+        return p.render("candidate/_step_form.html", status_code=error_status(payload), **ctx)
+    return done(p, f"/admin/candidates/{c['id']}")
 
 
 @page(write=True)
@@ -463,8 +429,8 @@ async def exit_candidate(p: Page) -> Response:
     )["exitCandidate"]
     err = _error(payload)
     if err:
-        return p.render("candidate/_exit_form.html", c=c, exits=_exits(c), values=values, errors={}, error=err, status_code=STATUS.get(payload["__typename"], 422))
-    return _done(p, f"/admin/candidates/{c['id']}")
+        return p.render("candidate/_exit_form.html", c=c, exits=_exits(c), values=values, errors={}, error=err, status_code=error_status(payload))
+    return done(p, f"/admin/candidates/{c['id']}")
 
 
 # --- the vote arithmetic, as the clerk types -------------------------------------------------

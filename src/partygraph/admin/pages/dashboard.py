@@ -16,16 +16,10 @@ from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
-from strawberry.relay import GlobalID
 
 from partygraph.admin.core import OperationError, Page, page
+from partygraph.admin.forms import N_, camel, global_id, home_org
 from partygraph.reports.figures import FIGURE_LIST, Column
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
 
 # --------------------------------------------------------------------------- charts (inline SVG)
 
@@ -133,15 +127,7 @@ def date_param(p: Page, name: str) -> date | None:
 
 def _under(p: Page) -> str:
     raw = p.request.query_params.get("under", "").strip()
-    if not raw:
-        return str(GlobalID("Organization", str(p.signed_in.org_id)))
-    try:
-        gid = GlobalID.from_id(raw)
-    except Exception:  # noqa: BLE001 - an undecodable id is simply not found
-        raise HTTPException(404) from None
-    if gid.type_name != "Organization":
-        raise HTTPException(404)
-    return str(gid)
+    return global_id(raw, "Organization") if raw else home_org(p)
 
 
 async def _stats(
@@ -204,11 +190,6 @@ def charts(s: dict[str, Any], t: Any) -> dict[str, Markup]:
         ),
         "flows": svg_lines(months, series, title=t("逐月发展情况")),
     }
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(x.title() for x in rest)
 
 
 def figure_counts(stats: dict[str, Any]) -> dict[str, dict[str, int]]:

@@ -12,16 +12,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from partygraph.admin.core import Page, page
+from partygraph.admin.core import Page, enum_values, page
 from partygraph.admin.forms import N_, error_status, global_id, is_htmx, read_form
 
-KINDS = [
-    ("warning", N_("警告")),
-    ("serious_warning", N_("严重警告")),
-    ("removal_from_post", N_("撤销党内职务")),
-    ("party_probation", N_("留党察看")),
-    ("expulsion", N_("开除党籍")),
-]
 PROBATION_YEARS = [("1", N_("一年")), ("2", N_("二年"))]
 
 
@@ -56,7 +49,7 @@ async def _card(p: Page, member_id: str, *, status_code: int = 200, **extra: Any
         sanction_page=not is_htmx(p),
         member=member,
         sanction_rows=member["sanctions"],
-        kinds=KINDS,
+        kinds=p.choices("SanctionKind"),
         probation_years=PROBATION_YEARS,
         values=values,
         errors=extra.pop("errors", {}),
@@ -78,7 +71,7 @@ async def sanctions(p: Page) -> Response:
 async def record(p: Page) -> Response:
     member_id = p.request.path_params["id"]
     form = await read_form(p)
-    kind = form.choice("kind", [k for k, _ in KINDS])
+    kind = form.choice("kind", enum_values("SanctionKind"))
     inp = {
         "memberId": global_id(member_id, "Member"),
         "kind": kind,

@@ -17,13 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from partygraph.admin.core import Page, page
+from partygraph.admin.forms import N_
 from partygraph.admin.pages.dashboard import date_param
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the catalog; templates translate it."""
-    return text
-
 
 LEDGERS = {
     "members": N_("党员名册"),

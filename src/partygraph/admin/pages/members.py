@@ -2,28 +2,25 @@
 
 Every page runs a named operation of admin/operations/ on the API's own schema; every
 change goes through a mutation and shows the mutation's error union next to the field.
-Form helpers live in admin/forms.py; the names other pages once imported from here are
-re-exported for the pages not yet moved (dashboard, candidate, imports).
+Form helpers live in admin/forms.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from partygraph import exports
-from partygraph.admin.core import OperationError, Page, numbered_page, page
+from partygraph.admin.core import OperationError, Page, enum_values, page
 from partygraph.admin.field_errors import FieldErrors
-from partygraph.admin.forms import (  # noqa: F401 - re-exported for pages not yet on admin/forms.py
-    ERROR_STATUS,
+from partygraph.admin.forms import (
     N_,
     Form,
-    camel,
     done,
     error_status,
     global_id,
@@ -33,44 +30,13 @@ from partygraph.admin.forms import (  # noqa: F401 - re-exported for pages not y
     read_form,
     split_errors,
 )
+from partygraph.admin.views import ListView
 
-# --- choices (values are the API's enum values; labels are translated by the templates) --------
+# --- choices: the API's enum values, labelled from its enumLabels (Page.choices) -----------------
 
-GENDERS = [("male", N_("男")), ("female", N_("女"))]
-EDUCATIONS = [
-    ("primary", N_("小学及以下")),
-    ("junior_high", N_("初中")),
-    ("senior_high", N_("高中/中专")),
-    ("junior_college", N_("大专")),
-    ("bachelor", N_("本科")),
-    ("postgraduate", N_("研究生")),
-]
-STATUSES = [
-    ("probationary", N_("预备党员")),
-    ("full", N_("正式党员")),
-    ("suspended", N_("停止党籍")),
-    ("transferred_out", N_("已转出")),
-    ("deceased", N_("已去世")),
-    ("left", N_("退党/自行脱党")),
-    ("removed", N_("除名/劝退")),
-    ("expelled", N_("开除党籍")),
-    ("probation_cancelled", N_("取消预备党员资格")),
-]
 ON_ROSTER = ("probationary", "full")
 # A clerk records these by hand; transfers have their own forms.
-STATUS_TARGETS = [s for s in STATUSES if s[0] != "transferred_out"]
-POSITION_KINDS = [
-    ("secretary", N_("书记")),
-    ("deputy_secretary", N_("副书记")),
-    ("committee_member", N_("委员")),
-    ("organisation_officer", N_("组织委员")),
-    ("discipline_officer", N_("纪检委员")),
-    ("publicity_officer", N_("宣传委员")),
-    ("group_leader", N_("党小组组长")),
-    ("village_cadre", N_("村干部")),
-    ("village_director", N_("村委会主任")),
-    ("township_leader", N_("乡镇领导")),
-]
+NOT_BY_HAND = ("transferred_out",)
 SORTS = {
     "name": "NAME_ASC",
     "-name": "NAME_DESC",
@@ -81,11 +47,8 @@ SORTS = {
 }
 FLAGS = {"flowing": "flowing", "lost_contact": "lostContact", "in_difficulty": "inDifficulty"}
 PAGE_SIZE = 20
+MEMBER_LIST = ListView("/admin/members", "members/list.html", "members/_results.html", PAGE_SIZE)
 CSV_PAGE = 100
-
-
-def _values(choices: list[tuple[str, str]]) -> list[str]:
-    return [v for v, _label in choices]
 
 
 # --- the list -------------------------------------------------------------------------------------
@@ -101,9 +64,9 @@ def list_params(p: Page) -> dict[str, Any]:
 
     params: dict[str, Any] = {
         "q": q.get("q", "").strip()[:60],
-        "status": [s for s in q.getlist("status") if s in _values(STATUSES)],
-        "gender": q.get("gender") if q.get("gender") in _values(GENDERS) else "",
-        "education": [e for e in q.getlist("education") if e in _values(EDUCATIONS)],
+        "status": [s for s in q.getlist("status") if s in enum_values("MemberStatus")],
+        "gender": q.get("gender") if q.get("gender") in enum_values("Gender") else "",
+        "education": [e for e in q.getlist("education") if e in enum_values("Education")],
         "age_min": number("age_min"),
         "age_max": number("age_max"),
         "under": q.get("under", "").strip(),
@@ -138,14 +101,6 @@ def member_filter(params: dict[str, Any]) -> dict[str, Any]:
     return f
 
 
-def list_url(params: dict[str, Any], **changes: Any) -> str:
-    merged = {**params, **changes}
-    if merged.get("page") == 1:
-        del merged["page"]
-    query = urlencode({k: v for k, v in merged.items() if v not in (None, "", [])}, doseq=True)
-    return "/admin/members" + ("?" + query if query else "")
-
-
 async def run_list(p: Page, params: dict[str, Any], **paging: Any) -> dict[str, Any]:
     variables = {
         "filter": member_filter(params),
@@ -167,32 +122,19 @@ async def member_list(p: Page) -> Response:
     params = list_params(p)
     if p.request.query_params.get("format") == "csv":
         return await export_csv(p, params)
-    data, paging = await numbered_page(
-        p.request,
-        lambda offset: run_list(p, params, first=PAGE_SIZE, offset=offset),
+    return await MEMBER_LIST.get(
+        p,
+        params,
+        lambda first, offset: run_list(p, params, first=first, offset=offset),
         lambda d: int(d["members"]["totalCount"]),
-        PAGE_SIZE,
+        lambda d: {
+            "members": d["members"],
+            "under": d.get("under"),
+            "genders": p.choices("Gender"),
+            "educations": p.choices("Education"),
+            "statuses": p.choices("MemberStatus"),
+        },
     )
-    values = {
-        "params": params,
-        "members": data["members"],
-        "under": data.get("under"),
-        **paging,
-        "list_url": lambda **changes: list_url(params, **changes),
-        "genders": GENDERS,
-        "educations": EDUCATIONS,
-        "statuses": STATUSES,
-    }
-    headers = p.request.headers
-    if (
-        headers.get("hx-target") == "results"
-        and headers.get("hx-history-restore-request") != "true"
-    ):
-        response = p.render("members/_results.html", fragment=True, **values)
-        # The address bar keeps the filters, without empty ones.
-        response.headers["HX-Push-Url"] = list_url(params, page=paging["current"])
-        return response
-    return p.render("members/list.html", **values)
 
 
 YES = N_("是")
@@ -285,7 +227,7 @@ def render_member(
         template,
         status_code=status_code,
         member=member,
-        position_kinds=POSITION_KINDS,
+        position_kinds=p.choices("PositionKind"),
         position_orgs=position_orgs(member),
         on_roster=member["status"] in ON_ROSTER,
         **values,
@@ -311,10 +253,10 @@ def read_member_input(form: Form, *, creating: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "orgId": form.gid("orgId", "Organization"),
         "name": form.text("name"),
-        "gender": form.choice("gender", _values(GENDERS)),
+        "gender": form.choice("gender", enum_values("Gender")),
         "ethnicity": form.text("ethnicity"),
         "birthDate": form.date("birthDate", required=True),
-        "education": form.choice("education", _values(EDUCATIONS)),
+        "education": form.choice("education", enum_values("Education")),
         "joinedOn": form.date("joinedOn", required=True),
         "convertedOn": form.date("convertedOn"),
         "occupation": form.optional("occupation"),
@@ -367,9 +309,9 @@ async def render_member_form(
         errors=field_errors,
         general_errors=general,
         orgs=await org_options(p, "MemberOrgOptions"),
-        genders=GENDERS,
-        educations=EDUCATIONS,
-        roster_statuses=[s for s in STATUSES if s[0] in ON_ROSTER],
+        genders=p.choices("Gender"),
+        educations=p.choices("Education"),
+        roster_statuses=p.choices("MemberStatus", ON_ROSTER),
     )
 
 
@@ -461,7 +403,7 @@ STATUS_FIELDS = ["toStatus", "on", "reason"]
 @page()
 async def member_status(p: Page) -> Response:
     member = await load_member(p)
-    targets = [s for s in STATUS_TARGETS if s[0] != member["status"]]
+    targets = [s for s in p.choices("MemberStatus") if s[0] != member["status"] and s[0] not in NOT_BY_HAND]
     if p.request.method == "GET":
         values = {"on": p.state.clock().isoformat(), "version": member["version"]}
         return render_action(
@@ -474,7 +416,7 @@ async def member_status(p: Page) -> Response:
             targets=targets,
         )
     form = await read_form(p)
-    to_status = form.choice("toStatus", _values(targets))
+    to_status = form.choice("toStatus", [v for v, _label in targets])
     on = form.date("on", required=True)
     version = form.integer("version")
     if form.errors or version is None or to_status is None:
@@ -490,7 +432,7 @@ async def member_status(p: Page) -> Response:
         )
     if to_status not in ON_ROSTER and not form.flag("confirm"):
         # Taking a member off the roster is asked twice: show what will happen first.
-        label = dict(STATUSES)[to_status]
+        label = p.label("MemberStatus", to_status)
         return render_action(
             p,
             "members/status.html",
@@ -532,7 +474,7 @@ async def position_add(p: Page) -> Response:
     variables = {
         "memberId": member["id"],
         "orgId": form.gid("orgId", "Organization"),
-        "kind": form.choice("kind", _values(POSITION_KINDS)),
+        "kind": form.choice("kind", enum_values("PositionKind")),
         "startOn": form.date("startOn", required=True),
         "title": form.optional("title"),
     }

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from partygraph.admin.core import Page, page
+from partygraph.admin.core import Page, enum_values, page
 from partygraph.admin.field_errors import FieldErrors
 from partygraph.admin.forms import (
     N_,
@@ -26,25 +26,8 @@ from partygraph.admin.forms import (
 )
 from partygraph.admin.views import save
 
-KINDS = [
-    ("committee", N_("基层党委")),
-    ("general_branch", N_("党总支")),
-    ("branch", N_("党支部")),
-    ("group", N_("党小组")),
-]
-BRANCH_TYPES = [
-    ("village", N_("村党支部")),
-    ("community", N_("社区党支部")),
-    ("agency", N_("机关党支部")),
-    ("enterprise", N_("企业党支部")),
-    ("school", N_("学校党支部")),
-    ("hospital", N_("医院党支部")),
-    ("two_new", N_("两新组织党支部")),
-    ("flowing", N_("流动党支部")),
-    ("retired", N_("离退休党支部")),
-    ("left_behind", N_("留守支部")),
-    ("other", N_("其他")),
-]
+# The kinds a county creates (labels: the API's enumLabels, through Page.choices).
+CHILD_KINDS = ("committee", "general_branch", "branch", "group")
 # What is usually created under each kind (the API decides what is allowed).
 DEFAULT_CHILD = {
     "county": "committee",
@@ -86,8 +69,8 @@ async def render(
         values=values,
         errors=field_errors,
         general_errors=general,
-        kinds=KINDS,
-        branch_types=BRANCH_TYPES,
+        kinds=p.choices("OrgKind", CHILD_KINDS),
+        branch_types=p.choices("BranchType"),
         **extra,
     )
 
@@ -113,8 +96,8 @@ def read_org(form: Form) -> dict[str, Any]:
     return {
         "code": form.text("code"),
         "name": form.text("name"),
-        "kind": form.choice("kind", [k for k, _label in KINDS]),
-        "branchType": form.choice("branchType", [b for b, _label in BRANCH_TYPES], required=False),
+        "kind": form.choice("kind", list(CHILD_KINDS)),
+        "branchType": form.choice("branchType", enum_values("BranchType"), required=False),
         "establishedOn": form.date("establishedOn"),
         "population": form.integer("population"),
         "address": form.optional("address"),

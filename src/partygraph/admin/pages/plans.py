@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from partygraph.admin.core import Page, page
+from partygraph.admin.core import Page, enum_values, page
 from partygraph.admin.forms import (
     N_,
     Form,
@@ -29,7 +29,6 @@ from partygraph.admin.forms import (
     read_form,
 )
 
-KINDS = [("yearly", N_("年度计划")), ("three_year", N_("三年规划"))]
 STATUS_FILTERS = [
     ("live", N_("草案和已通过")),
     ("adopted", N_("已通过")),
@@ -103,7 +102,7 @@ async def plan_list(p: Page) -> Response:
     q = p.request.query_params
     under = global_id(q.get("under"), "Organization") if q.get("under") else home_org(p)
     year = _int(q.get("year"), p.state.clock().year)
-    kind = q.get("kind") if q.get("kind") in {k for k, _ in KINDS} else None
+    kind = q.get("kind") if q.get("kind") in enum_values("PlanKind") else None
     status_key = q.get("status") if q.get("status") in {s for s, _ in STATUS_FILTERS} else "live"
     status = None if status_key == "live" else [status_key]
     variables = {
@@ -136,7 +135,7 @@ async def plan_list(p: Page) -> Response:
         year=year,
         kind=kind,
         status_key=status_key,
-        kinds=KINDS,
+        kinds=p.choices("PlanKind"),
         status_filters=STATUS_FILTERS,
         numbers=NUMBER_FIELDS,
         rows=rows,
@@ -186,7 +185,7 @@ def _read(form: Form, *, creating: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if creating:
         out["orgId"] = form.gid("orgId", "Organization")
-        out["kind"] = form.choice("kind", [k for k, _ in KINDS])
+        out["kind"] = form.choice("kind", enum_values("PlanKind"))
     year = form.integer("firstYear")
     if year is None and "firstYear" not in form.errors:
         form.error("firstYear", N_("请填写年度"))
@@ -219,7 +218,7 @@ async def _form(
         fragment=is_htmx(p) and p.request.method == "POST",
         plan=data,
         orgs=orgs,
-        kinds=KINDS,
+        kinds=p.choices("PlanKind"),
         numbers=NUMBER_FIELDS,
         pct_fields=PCT_FIELDS,
         defaults={d["key"]: d for d in defaults},
@@ -235,7 +234,7 @@ async def plan_new(p: Page) -> Response:
         q = p.request.query_params
         values = {
             "orgId": q.get("org", ""),
-            "kind": q.get("kind") if q.get("kind") in {k for k, _ in KINDS} else "yearly",
+            "kind": q.get("kind") if q.get("kind") in enum_values("PlanKind") else "yearly",
             "firstYear": str(_int(q.get("year"), p.state.clock().year)),
         }
         return await _form(p, plan=None, values=values, errors={})

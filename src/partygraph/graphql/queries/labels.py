@@ -15,16 +15,18 @@ from typing import Any
 import strawberry
 
 from partygraph.graphql import enums  # noqa: F401 - registers the model enums in place
+from partygraph.graphql.queries.alerts import AlertArea
 from partygraph.graphql.types import assistance as _assistance  # noqa: F401 - registers its enums
 from partygraph.graphql.types import branch_life as gbl
 from partygraph.graphql.types import candidate as _candidate  # noqa: F401 - registers its enums
 from partygraph.graphql.types import discipline as _discipline  # noqa: F401 - registers its enums
-from partygraph.graphql.types import evaluation as _evaluation  # noqa: F401 - registers its enums
+from partygraph.graphql.types import evaluation as gev
 from partygraph.graphql.types import plan as _plan  # noqa: F401 - registers its enums
 from partygraph.models import account as ma
 from partygraph.models import meeting as mm
 from partygraph.models import member as mb
 from partygraph.models import organization as mo
+from partygraph.reports import alerts as report_alerts
 from partygraph.rules import assistance as ra
 from partygraph.rules import branch_life as rbl
 from partygraph.rules import candidate as rc
@@ -47,6 +49,7 @@ TABLES: tuple[Labels, ...] = (
     mm.DECISION_SUBJECT_LABELS,
     mm.ATTENDANCE_LABELS,
     rc.STAGE_LABELS,
+    rc.STEP_LABELS,
     rev.GRADE_LABELS,
     rev.SOURCE_LABELS,
     rev.DECISION_LABELS,
@@ -55,6 +58,8 @@ TABLES: tuple[Labels, ...] = (
     rev.CHECKPOINT_LABELS,
     rev.CHECKPOINT_RESULT_LABELS,
     rev.FLAG_LABELS,
+    gev.FOLLOW_UP_LABELS,
+    gev.CAREER_LABELS,
     rbl.FOUR_STEP_LABELS,
     rbl.FOUR_STEP_STATUS_LABELS,
     rd.SANCTION_KIND_LABELS,
@@ -72,6 +77,12 @@ TABLES: tuple[Labels, ...] = (
     ra.PAIRING_LABELS,
     ra.ALLOWANCE_LABELS,
     ra.ROLL_STAGE_LABELS,
+)
+
+# Tables keyed by the values (strings) of the enum they label, where that enum is declared
+# apart from the table.
+BY_VALUE: tuple[tuple[type[Enum], Mapping[str, tuple[str, str]]], ...] = (
+    (AlertArea, report_alerts.ALERT_AREA_LABELS),
 )
 
 # Model enums the API exposes through an enum of its own (upper-case names, same values).
@@ -107,8 +118,9 @@ def catalogue() -> dict[str, EnumLabels]:
     """Every labelled enum by its GraphQL name; a table whose enum the API does not expose,
     or that misses a value, is a bug found at the first request."""
     out: dict[str, EnumLabels] = {}
-    for table in TABLES:
-        model = type(next(iter(table)))
+    keyed: list[tuple[type[Enum], Labels]] = [(type(next(iter(t))), t) for t in TABLES]
+    keyed += [(cls, {m: table[m.value] for m in cls if m.value in table}) for cls, table in BY_VALUE]
+    for model, table in keyed:
         api = GRAPHQL_TWINS.get(model, model)
         by_value = {member.value: member.name for member in api}
         missing = [m.name for m in model if m not in table]
