@@ -7,6 +7,7 @@ token, an organisation outside the scope. Every refusal writes nothing.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import io
 import json
@@ -21,7 +22,9 @@ from starlette.datastructures import UploadFile
 from starlette.testclient import TestClient
 from strawberry.relay import GlobalID
 
+from partygraph.jobs import store_for
 from partygraph.models.member import Member
+from tests.admin.test_transfer_lists import _send_many
 from tests.api.test_http import bearer, token_for
 from tests.api.test_import_export import GOOD_A, GOOD_B, roster_csv
 from tests.conftest import login
@@ -135,6 +138,60 @@ def test_an_export_with_a_bad_filter_is_refused(gql, jobs_settings):
     r = gql(START_EXPORT, {"kind": "MEMBERS", "filter": {"status": ["retired-abroad"]}})["r"]
     assert r["__typename"] == "RuleViolation" and r["code"] == "BAD_FILTER" and r["field"] == "status"
     assert not list(jobs_settings.jobs_dir.glob("*.json"))
+
+
+# --------------------------------------------------------------------------- the admin lists' kinds
+# TRANSFERS and ACCESS_LOG: the rows the list shows for the same filter, in the caller's scope.
+def rows(settings: Any, job: dict[str, Any]) -> list[list[str]]:
+    """The exported file's rows, read from the job store."""
+    store = store_for(settings)
+    found = store.find(job["id"])
+    assert found is not None and found.has_data
+    text = store.read_data(found).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def export_csv(gql: Any, kind: str, f: dict[str, Any], user: str = "county", lang: str = "zh") -> dict[str, Any]:
+    return gql(START_EXPORT, {"kind": kind, "filter": f, "format": "CSV"}, user=user, lang=lang)["r"]  # type: ignore[no-any-return]
+
+
+def test_a_transfer_export_holds_the_callers_subtree_only(gql, world, session_factory, jobs_settings, settings, clock):
+    _send_many(session_factory, settings, clock, world, 5, 2)  # 布瓦村 (township) → 渔子溪村 (township2)
+    job = export_csv(gql, "TRANSFERS", {"direction": "OUTGOING", "status": ["pending"]}, user="township")["job"]
+    assert job["status"] == "DONE" and job["exportKind"] == "TRANSFERS" and job["downloadUrl"]
+    got = rows(jobs_settings, job)
+    assert got[0][:4] == ["党员", "转出组织", "转入组织", "转出日期"]  # no preamble: the list as shown
+    assert len(got) == 1 + 3 and {r[6] for r in got[1:]} == {"待接收"}
+    assert {(r[1], r[2]) for r in got[1:]} == {("布瓦村党支部", "渔子溪村党支部")}
+    # the receiving township sees them coming in, and sent none
+    incoming = rows(jobs_settings, export_csv(gql, "TRANSFERS", {"direction": "INCOMING"}, user="township2")["job"])
+    assert len(incoming) == 1 + 5
+    assert rows(jobs_settings, export_csv(gql, "TRANSFERS", {"direction": "OUTGOING"}, user="township2")["job"]) == [incoming[0]]
+    # a read-only account may export; in English the headers and statuses follow
+    ro = export_csv(gql, "TRANSFERS", {"status": ["cancelled"]}, user="viewer", lang="en")
+    assert ro["__typename"] == "JobPayload"
+    got = rows(jobs_settings, ro["job"])
+    assert got[0][0] == "Member" and {r[6] for r in got[1:]} == {"Cancelled"} and len(got) == 1 + 2
+    # a filter value that does not exist: refused, no job
+    bad = export_csv(gql, "TRANSFERS", {"status": ["lost"]}, user="township")
+    assert bad["__typename"] == "RuleViolation" and bad["code"] == "BAD_FILTER" and bad["field"] == "status"
+    # another account's job: not found
+    assert gql(POLL, {"id": job["id"]}, user="township2")["job"] is None
+    assert gql(POLL, {"id": job["id"]}, user="township")["job"]["id"] == job["id"]
+
+
+def test_the_access_log_export_is_the_countys_only(gql, world, jobs_settings):
+    li = world.gid("Member", "li")
+    gql("query($id: ID!) { node(id: $id) { ... on Member { idNumber } } }", {"id": li}, user="county")
+    for user in ("township", "viewer"):
+        refused = export_csv(gql, "ACCESS_LOG", {}, user=user)
+        assert refused["__typename"] == "NotAllowed"
+    assert not list(jobs_settings.jobs_dir.glob("*.json"))
+    job = export_csv(gql, "ACCESS_LOG", {"objectId": li})["job"]
+    got = rows(jobs_settings, job)
+    assert got[0] == ["时间", "账号", "角色", "对象类型", "对象编号", "内容", "途径"]
+    assert got[1:] and {r[3] for r in got[1:]} == {"Member"} and any(r[1] == "county" for r in got[1:])
+    assert gql(POLL, {"id": job["id"]}, user="township")["job"] is None
 
 
 # --------------------------------------------------------------------------- over HTTP

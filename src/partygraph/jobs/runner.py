@@ -40,7 +40,11 @@ EXPORT_LISTS = {
     "cases": "困难党员台账",
     "outcomes": "民主评议结果",
     "fund-ledger": "帮扶基金明细账",
+    "transfers": "组织关系转接",
+    "access-log": "访问日志",
 }
+# Lists exported as the admin page shows them: the header row first, no preamble.
+PLAIN_LISTS = ("transfers", "access-log")
 EXPORT_FORMATS = ("xlsx", "csv")
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -126,6 +130,32 @@ def export_dataset(ctx: Context, kind: str, f: dict[str, Any]) -> Any:
         return exports.outcomes_dataset(ctx, under_id, f.get("year"))
     if kind == "fund-ledger":
         return exports.fund_ledger_dataset(ctx, under_id, _date(f.get("from"), "from"), _date(f.get("to"), "to"))
+    if kind == "transfers":
+        from partygraph.graphql.enums import TransferDirection
+        from partygraph.models.member import TransferStatus
+
+        direction = _choices([f.get("direction") or "all"], TransferDirection, "direction")
+        statuses = _choices(f.get("status"), TransferStatus, "status")
+        return exports.transfers_dataset(
+            ctx,
+            direction[0] if direction else TransferDirection.ALL,
+            [s.value for s in statuses or []],
+            _date(f.get("from"), "from"),
+            _date(f.get("to"), "to"),
+        )
+    if kind == "access-log":
+        from partygraph.graphql.queries.access_log import AccessLogFilter
+
+        return exports.access_log_dataset(
+            ctx,
+            AccessLogFilter(
+                account=f.get("account"),
+                object_type=f.get("objectType"),
+                object_id=f.get("objectId"),
+                from_=_date(f.get("from"), "from"),
+                to=_date(f.get("to"), "to"),
+            ),
+        )
     raise BadFilterError(f"没有名为 {kind} 的导出", f"No export named {kind}", "kind")
 
 
@@ -176,7 +206,10 @@ def _export(ctx: Context, store: JobStore, job: Job) -> None:
     from partygraph import exports
 
     ds = export_dataset(ctx, job.params["list"], job.params.get("filter") or {})
-    ds.header_lines = exports.header_lines(ctx.viewer.display_name if ctx.viewer else "", None, datetime.now())
+    if job.params["list"] not in PLAIN_LISTS:
+        ds.header_lines = exports.header_lines(
+            ctx.viewer.display_name if ctx.viewer else "", None, datetime.now()
+        )
     progress = store.progress(job)
     progress("export", 0, ds.total)
     if job.params.get("format") == "csv":

@@ -47,7 +47,7 @@ class ExportFilter:
     under: relay.GlobalID | None = strawberry.field(default=None, description="Only this organisation's subtree.")
     search: str | None = None
     status: list[str] | None = strawberry.field(
-        default=None, description="MemberStatus values (members) or case statuses (cases)."
+        default=None, description="MemberStatus values (members), case statuses (cases) or TransferStatus values (transfers)."
     )
     gender: enums.Gender | None = None
     education: list[enums.Education] | None = None
@@ -59,14 +59,21 @@ class ExportFilter:
     stage: list[str] | None = strawberry.field(default=None, description="Candidate stages.")
     cause: list[str] | None = strawberry.field(default=None, description="Hardship causes (cases).")
     year: int | None = strawberry.field(default=None, description="The evaluation year (outcomes).")
-    from_: date | None = strawberry.field(default=None, name="from", description="Fund ledger: from this day.")
-    to: date | None = strawberry.field(default=None, description="Fund ledger: up to this day.")
+    from_: date | None = strawberry.field(
+        default=None, name="from", description="From this day: fund entries, transfers sent, access log reads."
+    )
+    to: date | None = strawberry.field(default=None, description="Up to this day, inclusive (as `from`).")
+    direction: enums.TransferDirection | None = strawberry.field(default=None, description="Transfers (ALL if null).")
+    account: str | None = strawberry.field(default=None, description="Access log: the username that read.")
+    object_type: str | None = strawberry.field(default=None, description="Access log: Member or Candidate.")
+    object_id: str | None = strawberry.field(default=None, description="Access log: a global id or a row id.")
 
 
 FILTER_FIELDS = {  # attribute → the JSON key the runner reads (the API's name)
     "under": "under", "search": "search", "status": "status", "gender": "gender", "education": "education",
     "age_min": "ageMin", "age_max": "ageMax", "flowing": "flowing", "lost_contact": "lostContact",
     "in_difficulty": "inDifficulty", "stage": "stage", "cause": "cause", "year": "year", "from_": "from", "to": "to",
+    "direction": "direction", "account": "account", "object_type": "objectType", "object_id": "objectId",
 }  # fmt: skip
 
 

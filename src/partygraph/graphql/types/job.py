@@ -30,6 +30,8 @@ class ExportKind(Enum):
     CASES = "cases"
     OUTCOMES = "outcomes"  # 民主评议结果
     FUND_LEDGER = "fund-ledger"  # 帮扶基金明细账
+    TRANSFERS = "transfers"  # 组织关系转接, as transfers(...) lists them
+    ACCESS_LOG = "access-log"  # 访问日志 (county accounts only)
 
 
 @strawberry.enum
