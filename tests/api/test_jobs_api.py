@@ -194,6 +194,52 @@ def test_the_access_log_export_is_the_countys_only(gql, world, jobs_settings):
     assert gql(POLL, {"id": job["id"]}, user="township")["job"] is None
 
 
+# --------------------------------------------------------------------------- accounts
+
+CREATED = "createdAccounts { row username roleLabel password }"
+
+
+def accounts_sheet(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["组织代码", "用户名", "姓名", "角色"], *rows])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def test_an_accounts_import_gives_its_passwords_once(gql, world, session_factory, jobs_settings):
+    from partygraph.services import account as accounts
+
+    start = START_IMPORT.replace("downloadUrl", f"downloadUrl {CREATED}")
+    poll = POLL.replace("downloadUrl", f"downloadUrl {CREATED}")
+    data = accounts_sheet([["V1", "buwa1", "布瓦村书记", "村"], ["G1", "g1lead", "组长", "党小组"]])
+    check = gql(start, {"kind": "ACCOUNTS", "commit": False, "file": upload(data, "a.csv")}, user="township")["r"]["job"]
+    assert check["importKind"] == "ACCOUNTS" and check["report"]["good"] == 2 and check["createdAccounts"] is None
+    # another account cannot commit that check
+    other = gql(start, {"kind": "ACCOUNTS", "commit": True, "checkedJob": check["id"]}, user="township2")["r"]
+    assert other["__typename"] == "NotFound"
+    done = gql(start, {"kind": "ACCOUNTS", "commit": True, "checkedJob": check["id"]}, user="township")["r"]["job"]
+    assert done["report"]["committed"] and done["report"]["created"] == 2
+    given = {c["username"]: c["password"] for c in done["createdAccounts"]}
+    assert set(given) == {"buwa1", "g1lead"}
+    with session_factory() as s:
+        assert all(accounts.authenticate(s, u, pw) is not None for u, pw in given.items())
+    # shown once: erased from the job store, null in every later answer
+    assert gql(poll, {"id": done["id"]}, user="township")["job"]["createdAccounts"] is None
+    for path in jobs_settings.jobs_dir.glob("*.json"):
+        assert path.stat().st_mode & 0o077 == 0
+        assert not any(pw in path.read_text(encoding="utf-8") for pw in given.values())
+    # the check is spent
+    again = gql(start, {"kind": "ACCOUNTS", "commit": True, "checkedJob": check["id"]}, user="township")["r"]
+    assert again["__typename"] == "RuleViolation" and again["code"] == "IMPORT_NOT_CHECKED"
+
+
+def test_an_accounts_import_is_for_account_administrators_only(gql, world, jobs_settings):
+    data = accounts_sheet([["V1", "buwa2", "布瓦村书记", "村"]])
+    for user in ("viewer", "group"):  # read-only; administers no account
+        r = gql(START_IMPORT, {"kind": "ACCOUNTS", "commit": False, "file": upload(data, "a.csv")}, user=user)["r"]
+        assert r["__typename"] in ("NotAllowed", "RuleViolation") and r["messageZh"] and r["messageEn"], (user, r)
+    assert not list(jobs_settings.jobs_dir.glob("*.json"))
+
+
 # --------------------------------------------------------------------------- over HTTP
 
 

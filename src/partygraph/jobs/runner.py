@@ -9,6 +9,18 @@ switched off meanwhile stops its jobs), never as whoever runs it.
 
 Its result goes to the store: an import's report (as a dict), an export's file, or the reason
 it failed in the job's language.
+
+One-time passwords (an accounts import's commit, `SECRET` in its result): the job's file holds
+them from the end of the import until its owner is first shown the finished job (the
+mutation's answer when it ran in the request, else the first `job(id)` poll that finds it
+done: `JobType.shown`), which erases them from the file. Why there and not nowhere: the
+import may run in another thread or worker process than the request that shows its result,
+and the store is the only thing they share; why not longer: a password nobody will be shown
+again is only a risk. Meanwhile the file is as private as the uploads beside it (mode 0600 in
+a 0700 directory, readable by the server's user only), it expires with the job, and the
+passwords never enter the report, the audit trail or a log. The committed check job is spent
+at the same moment (a second commit finds nothing), as the file is about to hand out
+passwords and a retry would only collide with the accounts just made.
 """
 
 from __future__ import annotations
@@ -50,6 +62,9 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
+
+
+SECRET = "new_accounts"  # an accounts import's new accounts with their passwords (beside the report's keys)
 
 
 class BadFilterError(DomainError):
@@ -184,9 +199,27 @@ def _as_owner(ctx: Context, job: Job) -> Context:
     return dataclasses.replace(ctx, viewer=viewer, lang=job.params.get("lang", ctx.lang), loaders={})
 
 
+def _import_accounts(ctx: Context, store: JobStore, job: Job) -> dict[str, Any]:
+    from partygraph.imports import ImportRefusedError
+    from partygraph.imports.account import import_accounts, summary
+
+    commit = job.kind == "import-commit"
+    try:
+        report, created = import_accounts(ctx, store.read_data(job), job.filename, commit=commit)
+    except ImportRefusedError as refused:  # a row went bad since the check: nothing written
+        return refused.report.to_dict()
+    if commit:
+        spent = store.find(job.params.get("checkedJob", ""))
+        if spent is not None and spent.owner == job.owner:
+            store.fail(spent, "committed")
+    return {**report.to_dict(), **({SECRET: summary(created)} if commit else {})}
+
+
 def _import(ctx: Context, store: JobStore, job: Job) -> dict[str, Any]:
     from partygraph import imports
 
+    if job.params["ledger"] == "accounts":
+        return _import_accounts(ctx, store, job)
     try:
         report = imports.run(
             job.params["ledger"],

@@ -88,6 +88,17 @@ def _started(p: Page, result: dict[str, Any]) -> dict[str, Any]:
     raise HTTPException(status, result["message"])
 
 
+async def finished(p: Page, job: dict[str, Any]) -> dict[str, Any]:
+    """The job a start operation answered, polled until it is done or failed (or EXPORT_WAIT
+    seconds have passed): for a page that answers with the job's result."""
+    waited = 0.0
+    while job["status"] in ACTIVE and waited < EXPORT_WAIT:
+        await asyncio.sleep(EXPORT_POLL)
+        waited += EXPORT_POLL
+        job = await _job(p, job["id"])
+    return job
+
+
 @page()
 async def job_status(p: Page) -> Response:
     return _render_job(p, await _job(p, p.request.path_params["id"]))
@@ -202,12 +213,7 @@ async def _start_export(p: Page, kind: str, fmt: str, f: dict[str, Any] | None =
 async def download_export(p: Page, kind: str, fmt: str, f: dict[str, Any] | None = None) -> Response:
     """The export job of list `kind` with the API's ExportFilter `f` (None: read from the query
     string), waited for here, then a redirect to its file: every page's download link."""
-    job = await _start_export(p, kind, fmt, f)
-    waited = 0.0
-    while job["status"] in ACTIVE and waited < EXPORT_WAIT:
-        await asyncio.sleep(EXPORT_POLL)
-        waited += EXPORT_POLL
-        job = await _job(p, job["id"])
+    job = await finished(p, await _start_export(p, kind, fmt, f))
     if not job["downloadUrl"]:
         raise HTTPException(500, job["error"])  # failed, or still running after EXPORT_WAIT
     return RedirectResponse(job["downloadUrl"], 303)

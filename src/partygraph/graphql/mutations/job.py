@@ -182,8 +182,9 @@ def _launch(ctx: Context, job: Job) -> JobType:
         ctx.start_job(job.id)
         return shown
     run_job(job.id, ctx)
-    done = store_for(ctx.settings).get(job.id, job.owner)
-    return JobType.of(done, ctx.lang) if done is not None else shown
+    store = store_for(ctx.settings)
+    done = store.get(job.id, job.owner)
+    return JobType.shown(done, ctx.lang, store) if done is not None else shown
 
 
 def start_import(
@@ -196,13 +197,17 @@ def start_import(
 ) -> JobPayload:
     if ctx.viewer is None or not ctx.viewer.can_write:
         raise NotAllowedError("当前账号为只读，不能导入", "This account is read-only: it cannot import")
+    if kind == ImportKind.ACCOUNTS:
+        from partygraph.services.account import require_admin
+
+        require_admin(ctx)  # the accounts page's rule: an account that administers accounts
     params: dict[str, Any] = {**_common_params(ctx), **_limit(ctx, under), "ledger": kind.value}
     store = store_for(ctx.settings)
     if checked_job is not None:
         previous = _checked_job(ctx, checked_job, kind)
         if not commit:
             raise violation("IMPORT_ALREADY_CHECKED", "该文件已检查，请确认导入", "That file is checked: commit it", "commit")
-        params = {**previous.params, **params, **({} if under else _limit_of(previous))}
+        params = {**previous.params, **params, **({} if under else _limit_of(previous)), "checkedJob": previous.id}
         name, data = previous.filename, store.read_data(previous)
     elif upload is not None and upload.name:
         _check_file(upload)
