@@ -180,6 +180,20 @@ def test_a_transfer_export_holds_the_callers_subtree_only(gql, world, session_fa
     assert gql(POLL, {"id": job["id"]}, user="township")["job"]["id"] == job["id"]
 
 
+def test_the_member_list_export_is_the_lists_rows_in_its_order(gql, world, jobs_settings):
+    listed = "query($o: MemberOrder) { members(first: 100, orderBy: $o) { nodes { name } } }"
+    for user in ("township", "township2", "viewer"):  # the viewer is read-only: it may export
+        shown = [m["name"] for m in gql(listed, {"o": "BIRTH_DESC"}, user=user)["members"]["nodes"]]
+        job = export_csv(gql, "MEMBER_LIST", {"orderBy": "BIRTH_DESC"}, user=user)["job"]
+        got = rows(jobs_settings, job)
+        assert got[0][:5] == ["姓名", "性别", "民族", "出生日期", "年龄"] and [r[0] for r in got[1:]] == shown
+    township = {r[0] for r in rows(jobs_settings, export_csv(gql, "MEMBER_LIST", {}, user="township")["job"])[1:]}
+    township2 = {r[0] for r in rows(jobs_settings, export_csv(gql, "MEMBER_LIST", {}, user="township2")["job"])[1:]}
+    assert township and township2 and not township & township2  # each its own subtree
+    masked = rows(jobs_settings, export_csv(gql, "MEMBER_LIST", {"search": "李四"}, user="township")["job"])
+    assert masked[1][masked[0].index("身份证号码")].count("*") == 16
+
+
 def test_the_access_log_export_is_the_countys_only(gql, world, jobs_settings):
     li = world.gid("Member", "li")
     gql("query($id: ID!) { node(id: $id) { ... on Member { idNumber } } }", {"id": li}, user="county")

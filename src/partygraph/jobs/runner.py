@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 IMPORT_LEDGERS = {"members": "党员名册", "candidates": "发展党员台账", "cases": "困难党员台账"}
 EXPORT_LISTS = {
     "members": "党员名册",
+    "member-list": "党员名册",
     "candidates": "发展党员台账",
     "cases": "困难党员台账",
     "outcomes": "民主评议结果",
@@ -56,7 +57,7 @@ EXPORT_LISTS = {
     "access-log": "访问日志",
 }
 # Lists exported as the admin page shows them: the header row first, no preamble.
-PLAIN_LISTS = ("transfers", "access-log")
+PLAIN_LISTS = ("member-list", "transfers", "access-log")
 EXPORT_FORMATS = ("xlsx", "csv")
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -107,12 +108,19 @@ def export_dataset(ctx: Context, kind: str, f: dict[str, Any]) -> Any:
 
     under_id = _under_id(f.get("under"))
     under = GlobalID("Organization", str(under_id)) if under_id is not None else None
-    if kind == "members":
+    if kind in ("members", "member-list"):
+        from partygraph.graphql.enums import MemberOrder
         from partygraph.graphql.filters import MemberFilter
         from partygraph.models.member import Education, Gender, MemberStatus
 
         gender = _choices([f["gender"]] if f.get("gender") else None, Gender, "gender")
-        return exports.members_dataset(
+        order = _choices([f["orderBy"]] if f.get("orderBy") else None, MemberOrder, "orderBy")
+        build = (
+            exports.members_dataset
+            if kind == "members"
+            else lambda ctx, mf: exports.member_list_dataset(ctx, mf, order[0] if order else None)
+        )
+        return build(
             ctx,
             MemberFilter(
                 search=f.get("search"),

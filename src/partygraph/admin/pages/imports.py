@@ -173,7 +173,7 @@ async def import_commit(p: Page) -> Response:
 
 # The filters each list takes from the page's query string (the API's ExportFilter).
 EXPORT_KINDS = {
-    "members": "MEMBERS", "candidates": "CANDIDATES", "cases": "CASES", "outcomes": "OUTCOMES", "fund-ledger": "FUND_LEDGER",
+    "members": "MEMBERS", "member-list": "MEMBER_LIST", "candidates": "CANDIDATES", "cases": "CASES", "outcomes": "OUTCOMES", "fund-ledger": "FUND_LEDGER",
     "transfers": "TRANSFERS", "access-log": "ACCESS_LOG",
 }  # fmt: skip
 

@@ -63,6 +63,7 @@ class ExportFilter:
         default=None, name="from", description="From this day: fund entries, transfers sent, access log reads."
     )
     to: date | None = strawberry.field(default=None, description="Up to this day, inclusive (as `from`).")
+    order_by: enums.MemberOrder | None = strawberry.field(default=None, description="The member list's order.")
     direction: enums.TransferDirection | None = strawberry.field(default=None, description="Transfers (ALL if null).")
     account: str | None = strawberry.field(default=None, description="Access log: the username that read.")
     object_type: str | None = strawberry.field(default=None, description="Access log: Member or Candidate.")
@@ -73,7 +74,7 @@ FILTER_FIELDS = {  # attribute → the JSON key the runner reads (the API's name
     "under": "under", "search": "search", "status": "status", "gender": "gender", "education": "education",
     "age_min": "ageMin", "age_max": "ageMax", "flowing": "flowing", "lost_contact": "lostContact",
     "in_difficulty": "inDifficulty", "stage": "stage", "cause": "cause", "year": "year", "from_": "from", "to": "to",
-    "direction": "direction", "account": "account", "object_type": "objectType", "object_id": "objectId",
+    "order_by": "orderBy", "direction": "direction", "account": "account", "object_type": "objectType", "object_id": "objectId",
 }  # fmt: skip
 
 

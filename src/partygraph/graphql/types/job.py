@@ -27,7 +27,8 @@ class ImportKind(Enum):
 
 @strawberry.enum(description="The lists that can be exported as a spreadsheet.")
 class ExportKind(Enum):
-    MEMBERS = "members"
+    MEMBERS = "members"  # 党员名册 as a ledger (its columns read back by the import)
+    MEMBER_LIST = "member-list"  # the member list as members(filter, orderBy) shows it
     CANDIDATES = "candidates"
     CASES = "cases"
     OUTCOMES = "outcomes"  # 民主评议结果
