@@ -7,6 +7,7 @@ token, an organisation outside the scope. Every refusal writes nothing.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import io
 import json
@@ -21,7 +22,9 @@ from starlette.datastructures import UploadFile
 from starlette.testclient import TestClient
 from strawberry.relay import GlobalID
 
+from partygraph.jobs import store_for
 from partygraph.models.member import Member
+from tests.admin.test_transfer_lists import _send_many
 from tests.api.test_http import bearer, token_for
 from tests.api.test_import_export import GOOD_A, GOOD_B, roster_csv
 from tests.conftest import login
@@ -134,6 +137,120 @@ def test_scope_read_only_and_another_accounts_job(gql, world, session_factory, j
 def test_an_export_with_a_bad_filter_is_refused(gql, jobs_settings):
     r = gql(START_EXPORT, {"kind": "MEMBERS", "filter": {"status": ["retired-abroad"]}})["r"]
     assert r["__typename"] == "RuleViolation" and r["code"] == "BAD_FILTER" and r["field"] == "status"
+    assert not list(jobs_settings.jobs_dir.glob("*.json"))
+
+
+# --------------------------------------------------------------------------- the admin lists' kinds
+# TRANSFERS and ACCESS_LOG: the rows the list shows for the same filter, in the caller's scope.
+def rows(settings: Any, job: dict[str, Any]) -> list[list[str]]:
+    """The exported file's rows, read from the job store."""
+    store = store_for(settings)
+    found = store.find(job["id"])
+    assert found is not None and found.has_data
+    text = store.read_data(found).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def export_csv(gql: Any, kind: str, f: dict[str, Any], user: str = "county", lang: str = "zh") -> dict[str, Any]:
+    return gql(START_EXPORT, {"kind": kind, "filter": f, "format": "CSV"}, user=user, lang=lang)["r"]  # type: ignore[no-any-return]
+
+
+def test_a_transfer_export_holds_the_callers_subtree_only(gql, world, session_factory, jobs_settings, settings, clock):
+    _send_many(session_factory, settings, clock, world, 5, 2)  # 布瓦村 (township) → 渔子溪村 (township2)
+    job = export_csv(gql, "TRANSFERS", {"direction": "OUTGOING", "status": ["pending"]}, user="township")["job"]
+    assert job["status"] == "DONE" and job["exportKind"] == "TRANSFERS" and job["downloadUrl"]
+    got = rows(jobs_settings, job)
+    assert got[0][:4] == ["党员", "转出组织", "转入组织", "转出日期"]  # no preamble: the list as shown
+    assert len(got) == 1 + 3 and {r[6] for r in got[1:]} == {"待接收"}
+    assert {(r[1], r[2]) for r in got[1:]} == {("布瓦村党支部", "渔子溪村党支部")}
+    # the receiving township sees them coming in, and sent none
+    incoming = rows(jobs_settings, export_csv(gql, "TRANSFERS", {"direction": "INCOMING"}, user="township2")["job"])
+    assert len(incoming) == 1 + 5
+    assert rows(jobs_settings, export_csv(gql, "TRANSFERS", {"direction": "OUTGOING"}, user="township2")["job"]) == [incoming[0]]
+    # a read-only account may export; in English the headers and statuses follow
+    ro = export_csv(gql, "TRANSFERS", {"status": ["cancelled"]}, user="viewer", lang="en")
+    assert ro["__typename"] == "JobPayload"
+    got = rows(jobs_settings, ro["job"])
+    assert got[0][0] == "Member" and {r[6] for r in got[1:]} == {"Cancelled"} and len(got) == 1 + 2
+    # a filter value that does not exist: refused, no job
+    bad = export_csv(gql, "TRANSFERS", {"status": ["lost"]}, user="township")
+    assert bad["__typename"] == "RuleViolation" and bad["code"] == "BAD_FILTER" and bad["field"] == "status"
+    # another account's job: not found
+    assert gql(POLL, {"id": job["id"]}, user="township2")["job"] is None
+    assert gql(POLL, {"id": job["id"]}, user="township")["job"]["id"] == job["id"]
+
+
+def test_the_member_list_export_is_the_lists_rows_in_its_order(gql, world, jobs_settings):
+    listed = "query($o: MemberOrder) { members(first: 100, orderBy: $o) { nodes { name } } }"
+    for user in ("township", "township2", "viewer"):  # the viewer is read-only: it may export
+        shown = [m["name"] for m in gql(listed, {"o": "BIRTH_DESC"}, user=user)["members"]["nodes"]]
+        job = export_csv(gql, "MEMBER_LIST", {"orderBy": "BIRTH_DESC"}, user=user)["job"]
+        got = rows(jobs_settings, job)
+        assert got[0][:5] == ["姓名", "性别", "民族", "出生日期", "年龄"] and [r[0] for r in got[1:]] == shown
+    township = {r[0] for r in rows(jobs_settings, export_csv(gql, "MEMBER_LIST", {}, user="township")["job"])[1:]}
+    township2 = {r[0] for r in rows(jobs_settings, export_csv(gql, "MEMBER_LIST", {}, user="township2")["job"])[1:]}
+    assert township and township2 and not township & township2  # each its own subtree
+    masked = rows(jobs_settings, export_csv(gql, "MEMBER_LIST", {"search": "李四"}, user="township")["job"])
+    assert masked[1][masked[0].index("身份证号码")].count("*") == 16
+
+
+def test_the_access_log_export_is_the_countys_only(gql, world, jobs_settings):
+    li = world.gid("Member", "li")
+    gql("query($id: ID!) { node(id: $id) { ... on Member { idNumber } } }", {"id": li}, user="county")
+    for user in ("township", "viewer"):
+        refused = export_csv(gql, "ACCESS_LOG", {}, user=user)
+        assert refused["__typename"] == "NotAllowed"
+    assert not list(jobs_settings.jobs_dir.glob("*.json"))
+    job = export_csv(gql, "ACCESS_LOG", {"objectId": li})["job"]
+    got = rows(jobs_settings, job)
+    assert got[0] == ["时间", "账号", "角色", "对象类型", "对象编号", "内容", "途径"]
+    assert got[1:] and {r[3] for r in got[1:]} == {"Member"} and any(r[1] == "county" for r in got[1:])
+    assert gql(POLL, {"id": job["id"]}, user="township")["job"] is None
+
+
+# --------------------------------------------------------------------------- accounts
+
+CREATED = "createdAccounts { row username roleLabel password }"
+
+
+def accounts_sheet(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["组织代码", "用户名", "姓名", "角色"], *rows])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def test_an_accounts_import_gives_its_passwords_once(gql, world, session_factory, jobs_settings):
+    from partygraph.services import account as accounts
+
+    start = START_IMPORT.replace("downloadUrl", f"downloadUrl {CREATED}")
+    poll = POLL.replace("downloadUrl", f"downloadUrl {CREATED}")
+    data = accounts_sheet([["V1", "buwa1", "布瓦村书记", "村"], ["G1", "g1lead", "组长", "党小组"]])
+    check = gql(start, {"kind": "ACCOUNTS", "commit": False, "file": upload(data, "a.csv")}, user="township")["r"]["job"]
+    assert check["importKind"] == "ACCOUNTS" and check["report"]["good"] == 2 and check["createdAccounts"] is None
+    # another account cannot commit that check
+    other = gql(start, {"kind": "ACCOUNTS", "commit": True, "checkedJob": check["id"]}, user="township2")["r"]
+    assert other["__typename"] == "NotFound"
+    done = gql(start, {"kind": "ACCOUNTS", "commit": True, "checkedJob": check["id"]}, user="township")["r"]["job"]
+    assert done["report"]["committed"] and done["report"]["created"] == 2
+    given = {c["username"]: c["password"] for c in done["createdAccounts"]}
+    assert set(given) == {"buwa1", "g1lead"}
+    with session_factory() as s:
+        assert all(accounts.authenticate(s, u, pw) is not None for u, pw in given.items())
+    # shown once: erased from the job store, null in every later answer
+    assert gql(poll, {"id": done["id"]}, user="township")["job"]["createdAccounts"] is None
+    for path in jobs_settings.jobs_dir.glob("*.json"):
+        assert path.stat().st_mode & 0o077 == 0
+        assert not any(pw in path.read_text(encoding="utf-8") for pw in given.values())
+    # the check is spent
+    again = gql(start, {"kind": "ACCOUNTS", "commit": True, "checkedJob": check["id"]}, user="township")["r"]
+    assert again["__typename"] == "RuleViolation" and again["code"] == "IMPORT_NOT_CHECKED"
+
+
+def test_an_accounts_import_is_for_account_administrators_only(gql, world, jobs_settings):
+    data = accounts_sheet([["V1", "buwa2", "布瓦村书记", "村"]])
+    for user in ("viewer", "group"):  # read-only; administers no account
+        r = gql(START_IMPORT, {"kind": "ACCOUNTS", "commit": False, "file": upload(data, "a.csv")}, user=user)["r"]
+        assert r["__typename"] in ("NotAllowed", "RuleViolation") and r["messageZh"] and r["messageEn"], (user, r)
     assert not list(jobs_settings.jobs_dir.glob("*.json"))
 
 

@@ -461,6 +461,144 @@ def fund_ledger_dataset(ctx: Context, under_id: int | None = None, start: date |
     return Dataset("帮扶基金明细账", headers, rows())
 
 
+# --------------------------------------------------------------------------- the admin's lists
+# Titled and headed in the viewer's language (these files are read by people, not imported).
+
+
+def _in_lang(pair: tuple[str, str], ctx: Context) -> str:
+    return pair[0] if ctx.lang == "zh" else pair[1]
+
+
+def _label(pairs: dict, key: Any, ctx: Context) -> str:
+    pair = pairs.get(key)
+    return _in_lang(pair, ctx) if pair else ("" if key is None else str(key))
+
+
+def _translated(ctx: Context, title: str, headers: list[str], rows: Iterable[list[Any]], total: int = 0) -> Dataset:
+    from partygraph.i18n import translate
+
+    return Dataset(translate(title, ctx.lang), [translate(h, ctx.lang) for h in headers], rows, total)
+
+
+MEMBER_LIST_HEADERS = [
+    "姓名", "性别", "民族", "出生日期", "年龄", "学历", "职业", "党籍状态", "入党日期", "转正日期", "所在组织", "联系电话",
+    "身份证号码", "流动党员", "失去联系", "困难党员",
+]  # fmt: skip
+
+
+def member_list_dataset(ctx: Context, member_filter: Any = None, order: Any = None) -> Dataset:
+    """The member list as `members(filter, orderBy)` orders it, with the list's columns."""
+    from sqlalchemy import func
+
+    from partygraph.graphql.filters import member_conditions, member_sort
+    from partygraph.i18n import translate
+    from partygraph.rules.base import age_on
+
+    conds = [visible(Member, ctx.viewer), *member_conditions(ctx, member_filter)]
+    total = ctx.session.execute(select(func.count()).select_from(Member).where(*conds)).scalar_one()
+    stmt = (
+        select(Member, col(Organization.name))
+        .join(Organization, col(Organization.id) == Member.org_id)
+        .where(*conds)
+        .order_by(*member_sort(order).order_by())
+        .execution_options(yield_per=500)
+    )
+    today, yes = ctx.today(), translate(YES, ctx.lang)
+
+    def flag(value: Any) -> str:
+        return yes if value else ""
+
+    def rows() -> Iterator[list[Any]]:
+        full_ids = ctx.sees_id_numbers()
+        for m, org_name in ctx.session.execute(stmt):
+            if m.id_number and full_ids:
+                access_log.record(ctx, "Member", m.id, FieldGroup.id_number)
+            if m.phone:
+                access_log.record(ctx, "Member", m.id, FieldGroup.phone)
+            yield [
+                m.name, _label(GENDER_LABELS, m.gender, ctx), m.ethnicity, m.birth_date, age_on(m.birth_date, today),
+                _label(EDUCATION_LABELS, m.education, ctx), m.occupation or "", _label(MEMBER_STATUS_LABELS, m.status, ctx),
+                m.joined_on, m.converted_on or "", org_name, m.phone or "", _mask(m.id_number, ctx), flag(m.flowing),
+                flag(m.lost_contact), flag(m.in_difficulty),
+            ]  # fmt: skip
+        access_log.flush(ctx, "export:members")
+
+    return _translated(ctx, "党员名册", MEMBER_LIST_HEADERS, rows(), total)
+
+
+TRANSFER_HEADERS = ["党员", "转出组织", "转入组织", "转出日期", "介绍信编号", "原因", "状态", "办结日期", "办理意见"]
+TRANSFER_STATUS_LABELS = {
+    "pending": ("待接收", "Waiting"), "accepted": ("已接收", "Accepted"), "refused": ("已退回", "Refused"),
+    "cancelled": ("已撤回", "Cancelled"), "external": ("已转出系统外", "Sent outside"),
+}  # fmt: skip
+
+
+def transfers_dataset(
+    ctx: Context, direction: Any, status: list[str] | None = None, sent_from: date | None = None, sent_to: date | None = None
+) -> Dataset:
+    """Every transfer `transfers(direction, status, sentFrom, sentTo)` lists, newest first."""
+    from sqlalchemy.orm import aliased
+
+    from partygraph.graphql.queries.core import transfer_select
+    from partygraph.models.member import Transfer
+
+    to_org = aliased(Organization)
+    stmt = (
+        transfer_select(ctx, direction, status, sent_from, sent_to)
+        .add_columns(col(Member.name), col(Organization.name), col(to_org.name))
+        .join(Member, col(Member.id) == Transfer.member_id)
+        .join(Organization, col(Organization.id) == Transfer.from_org_id)
+        .outerjoin(to_org, col(to_org.id) == Transfer.to_org_id)
+        .order_by(col(Transfer.id).desc())
+        .execution_options(yield_per=500)
+    )
+
+    def rows() -> Iterator[list[Any]]:
+        for t, member, from_org, to_name in ctx.session.execute(stmt):
+            yield [
+                member, from_org, to_name if t.to_org_id is not None else t.external_org_name or "", t.sent_on,
+                t.letter_number or "", t.reason or "", _label(TRANSFER_STATUS_LABELS, t.status, ctx),
+                t.decided_on or "", t.decision_note or "",
+            ]  # fmt: skip
+
+    return _translated(ctx, "组织关系转接", TRANSFER_HEADERS, rows())
+
+
+ACCESS_LOG_HEADERS = ["时间", "账号", "角色", "对象类型", "对象编号", "内容", "途径"]
+
+
+def access_log_dataset(ctx: Context, log_filter: Any = None) -> Dataset:
+    """The access log `accessLog(filter)` lists, newest first: county accounts only."""
+    from partygraph.errors import NotAllowedError
+    from partygraph.graphql.queries.access_log import conditions
+    from partygraph.models.access_log import FIELD_GROUP_LABELS, AccessLog
+    from partygraph.models.account import Role
+
+    if ctx.viewer is None or ctx.viewer.role != Role.county:
+        raise NotAllowedError("只有县级账号可以查看访问日志", "Only county accounts may read the access log")
+    stmt = (
+        select(AccessLog)
+        .where(*conditions(log_filter))
+        .order_by(col(AccessLog.id).desc())
+        .execution_options(yield_per=500)
+    )
+
+    def group(value: str) -> str:
+        try:
+            return _in_lang(FIELD_GROUP_LABELS[FieldGroup(value)], ctx)
+        except ValueError:
+            return value
+
+    def rows() -> Iterator[list[Any]]:
+        for (e,) in ctx.session.execute(stmt):
+            yield [
+                e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username, e.role, e.object_type, e.object_id,
+                group(e.field_group), e.path,
+            ]  # fmt: skip
+
+    return _translated(ctx, "访问日志", ACCESS_LOG_HEADERS, rows())
+
+
 # --------------------------------------------------------------------------- writers
 
 

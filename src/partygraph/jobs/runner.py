@@ -9,6 +9,18 @@ switched off meanwhile stops its jobs), never as whoever runs it.
 
 Its result goes to the store: an import's report (as a dict), an export's file, or the reason
 it failed in the job's language.
+
+One-time passwords (an accounts import's commit, `SECRET` in its result): the job's file holds
+them from the end of the import until its owner is first shown the finished job (the
+mutation's answer when it ran in the request, else the first `job(id)` poll that finds it
+done: `JobType.shown`), which erases them from the file. Why there and not nowhere: the
+import may run in another thread or worker process than the request that shows its result,
+and the store is the only thing they share; why not longer: a password nobody will be shown
+again is only a risk. Meanwhile the file is as private as the uploads beside it (mode 0600 in
+a 0700 directory, readable by the server's user only), it expires with the job, and the
+passwords never enter the report, the audit trail or a log. The committed check job is spent
+at the same moment (a second commit finds nothing), as the file is about to hand out
+passwords and a retry would only collide with the accounts just made.
 """
 
 from __future__ import annotations
@@ -36,16 +48,24 @@ log = logging.getLogger(__name__)
 IMPORT_LEDGERS = {"members": "党员名册", "candidates": "发展党员台账", "cases": "困难党员台账"}
 EXPORT_LISTS = {
     "members": "党员名册",
+    "member-list": "党员名册",
     "candidates": "发展党员台账",
     "cases": "困难党员台账",
     "outcomes": "民主评议结果",
     "fund-ledger": "帮扶基金明细账",
+    "transfers": "组织关系转接",
+    "access-log": "访问日志",
 }
+# Lists exported as the admin page shows them: the header row first, no preamble.
+PLAIN_LISTS = ("member-list", "transfers", "access-log")
 EXPORT_FORMATS = ("xlsx", "csv")
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
+
+
+SECRET = "new_accounts"  # an accounts import's new accounts with their passwords (beside the report's keys)
 
 
 class BadFilterError(DomainError):
@@ -88,12 +108,19 @@ def export_dataset(ctx: Context, kind: str, f: dict[str, Any]) -> Any:
 
     under_id = _under_id(f.get("under"))
     under = GlobalID("Organization", str(under_id)) if under_id is not None else None
-    if kind == "members":
+    if kind in ("members", "member-list"):
+        from partygraph.graphql.enums import MemberOrder
         from partygraph.graphql.filters import MemberFilter
         from partygraph.models.member import Education, Gender, MemberStatus
 
         gender = _choices([f["gender"]] if f.get("gender") else None, Gender, "gender")
-        return exports.members_dataset(
+        order = _choices([f["orderBy"]] if f.get("orderBy") else None, MemberOrder, "orderBy")
+        build = (
+            exports.members_dataset
+            if kind == "members"
+            else lambda ctx, mf: exports.member_list_dataset(ctx, mf, order[0] if order else None)
+        )
+        return build(
             ctx,
             MemberFilter(
                 search=f.get("search"),
@@ -126,6 +153,32 @@ def export_dataset(ctx: Context, kind: str, f: dict[str, Any]) -> Any:
         return exports.outcomes_dataset(ctx, under_id, f.get("year"))
     if kind == "fund-ledger":
         return exports.fund_ledger_dataset(ctx, under_id, _date(f.get("from"), "from"), _date(f.get("to"), "to"))
+    if kind == "transfers":
+        from partygraph.graphql.enums import TransferDirection
+        from partygraph.models.member import TransferStatus
+
+        direction = _choices([f.get("direction") or "all"], TransferDirection, "direction")
+        statuses = _choices(f.get("status"), TransferStatus, "status")
+        return exports.transfers_dataset(
+            ctx,
+            direction[0] if direction else TransferDirection.ALL,
+            [s.value for s in statuses or []],
+            _date(f.get("from"), "from"),
+            _date(f.get("to"), "to"),
+        )
+    if kind == "access-log":
+        from partygraph.graphql.queries.access_log import AccessLogFilter
+
+        return exports.access_log_dataset(
+            ctx,
+            AccessLogFilter(
+                account=f.get("account"),
+                object_type=f.get("objectType"),
+                object_id=f.get("objectId"),
+                from_=_date(f.get("from"), "from"),
+                to=_date(f.get("to"), "to"),
+            ),
+        )
     raise BadFilterError(f"没有名为 {kind} 的导出", f"No export named {kind}", "kind")
 
 
@@ -154,9 +207,27 @@ def _as_owner(ctx: Context, job: Job) -> Context:
     return dataclasses.replace(ctx, viewer=viewer, lang=job.params.get("lang", ctx.lang), loaders={})
 
 
+def _import_accounts(ctx: Context, store: JobStore, job: Job) -> dict[str, Any]:
+    from partygraph.imports import ImportRefusedError
+    from partygraph.imports.account import import_accounts, summary
+
+    commit = job.kind == "import-commit"
+    try:
+        report, created = import_accounts(ctx, store.read_data(job), job.filename, commit=commit)
+    except ImportRefusedError as refused:  # a row went bad since the check: nothing written
+        return refused.report.to_dict()
+    if commit:
+        spent = store.find(job.params.get("checkedJob", ""))
+        if spent is not None and spent.owner == job.owner:
+            store.fail(spent, "committed")
+    return {**report.to_dict(), **({SECRET: summary(created)} if commit else {})}
+
+
 def _import(ctx: Context, store: JobStore, job: Job) -> dict[str, Any]:
     from partygraph import imports
 
+    if job.params["ledger"] == "accounts":
+        return _import_accounts(ctx, store, job)
     try:
         report = imports.run(
             job.params["ledger"],
@@ -176,7 +247,10 @@ def _export(ctx: Context, store: JobStore, job: Job) -> None:
     from partygraph import exports
 
     ds = export_dataset(ctx, job.params["list"], job.params.get("filter") or {})
-    ds.header_lines = exports.header_lines(ctx.viewer.display_name if ctx.viewer else "", None, datetime.now())
+    if job.params["list"] not in PLAIN_LISTS:
+        ds.header_lines = exports.header_lines(
+            ctx.viewer.display_name if ctx.viewer else "", None, datetime.now()
+        )
     progress = store.progress(job)
     progress("export", 0, ds.total)
     if job.params.get("format") == "csv":

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
-from partygraph import exports
 from partygraph.admin.core import Page, page
 
 PAGE = 50
@@ -55,36 +52,11 @@ def _county_only(p: Page) -> None:
         raise HTTPException(403, p.t("只有县级账号可以查看访问日志"))
 
 
-CSV_COLUMNS = ("时间", "账号", "角色", "对象类型", "对象编号", "内容", "途径")
-
-
-def _csv_row(e: dict[str, Any]) -> list[Any]:
-    return [e["at"][:19].replace("T", " "), e["username"], e["role"], e["objectType"], e["objectId"], e["fieldGroupLabel"], e["path"]]
-
-
 async def export_csv(p: Page, params: dict[str, str]) -> Response:
-    first = await p.run("AccessLog", {"filter": variables(params), "first": CSV_PAGE})
+    """What the filter selects, as the API's export job."""
+    from partygraph.admin.pages.imports import download_export
 
-    async def lines() -> AsyncIterator[str]:
-        # The handler's session closes when it returns: the stream reads with its own.
-        with p.state.session_factory() as session:
-            p.session = session
-            yield "\ufeff" + exports.csv_line([p.t(c) for c in CSV_COLUMNS])
-            data = first
-            while True:
-                for e in data["accessLog"]["nodes"]:
-                    yield exports.csv_line(_csv_row(e))
-                info = data["accessLog"]["pageInfo"]
-                if not info["hasNextPage"]:
-                    break
-                data = await p.run("AccessLog", {"filter": variables(params), "first": CSV_PAGE, "after": info["endCursor"]})
-
-    name = p.t("访问日志") + f"-{p.state.clock().isoformat()}.csv"
-    return StreamingResponse(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename=\"access-log.csv\"; filename*=UTF-8''{quote(name)}"},
-    )
+    return await download_export(p, "access-log", "csv", variables(params))
 
 
 @page()

@@ -16,7 +16,6 @@ import io
 from typing import Any
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -35,8 +34,6 @@ from partygraph.admin.forms import (
     split_errors,
 )
 from partygraph.admin.views import ListView
-from partygraph.context import Context
-from partygraph.jobs import store_for
 from partygraph.services import account as account_service
 
 PAGE_SIZE = 20
@@ -368,80 +365,63 @@ def _import_page(p: Page, **values: Any) -> Response:
     return p.render("accounts/import.html", status_code=status, help=IMPORT_HELP, **values)
 
 
-def _context(p: Page, session: Any) -> Context:
-    return Context(session=session, settings=p.state.settings, viewer=p.viewer, clock=p.state.clock, lang=p.lang)
-
-
 @page()
 async def import_form(p: Page) -> Response:
     _require_admin_page(p)
     return _import_page(p)
 
 
+def _refused(p: Page, result: dict[str, Any]) -> Response:
+    if result["__typename"] in ("NotFound", "NotAllowed"):
+        raise HTTPException(404 if result["__typename"] == "NotFound" else 403, result["message"])
+    return _import_page(p, error=result["message"], status_code=422)
+
+
 @page(write=True)
 async def import_upload(p: Page) -> Response:
-    """The dry run. The file waits in the job store (the upload's owner only) for the commit."""
-    from partygraph.imports import FileFormatError
-    from partygraph.imports.account import dry_run
+    """The check (startImport kind ACCOUNTS), waited for here; the file waits in the API's job
+    store (the upload's owner only) for the commit."""
+    from partygraph.admin.pages.imports import finished
 
     _require_admin_page(p)
     form = await p.request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return _import_page(p, error=p.t("请选择要导入的文件"), status_code=422)
-    try:
-        data = await upload.read(MAX_UPLOAD + 1)
-    finally:
-        await form.close()  # the spooled upload: its bytes are all we keep
-    if len(data) > MAX_UPLOAD:
+    if (upload.size or 0) > MAX_UPLOAD:
         return _import_page(p, error=p.t("文件太大（最大 2 MB）"), status_code=413)
-    name = upload.filename
-    if not name.lower().endswith((".xlsx", ".csv")):
-        return _import_page(p, error=p.t("只支持 .xlsx 或 .csv 文件"), status_code=422)
-
-    def check() -> Any:
-        with p.state.session_factory() as session:
-            return dry_run(_context(p, session), data, name)[0]
-
-    try:
-        report = await run_in_threadpool(check)
-    except FileFormatError as exc:
-        return _import_page(p, error=str(exc), status_code=422)
-    job = store_for(p.state.settings).create(owner=p.signed_in.account_id, kind="import-check", data=data, filename=name,
-                                             params={"ledger": "accounts"})  # fmt: skip
-    store_for(p.state.settings).finish(job, None)
-    return _import_page(p, report=report, job_id=job.id, filename=name)
+    result = (await p.run("StartImport", {"kind": "ACCOUNTS", "commit": False, "file": upload}))["startImport"]
+    if result["__typename"] != "JobPayload":
+        return _refused(p, result)
+    job = await finished(p, result["job"])
+    if job["status"] != "DONE":
+        return _import_page(p, error=job["error"] or p.t("检查未完成，请重新上传"), status_code=422)
+    return _import_page(p, report=job["report"], job_id=job["id"], filename=job["filename"])
 
 
 @page(write=True)
 async def import_commit(p: Page) -> Response:
-    from partygraph.imports import FileFormatError, ImportRefusedError
-    from partygraph.imports.account import import_accounts
+    """The commit of a clean check: every account or none; the one-time passwords are shown
+    here once (the API erases them from its job store as it hands them out)."""
+    from partygraph.admin.pages.imports import finished
 
     _require_admin_page(p)
-    store = store_for(p.state.settings)
-    job = store.get(p.request.path_params["job"], p.signed_in.account_id)
-    if job is None or job.params.get("ledger") != "accounts" or job.status != "done" or not job.has_data:
-        raise HTTPException(404)
-    data = store.read_data(job)
-
-    def commit() -> Any:
-        # Hashing each password costs tens of milliseconds: off the event loop.
-        with p.state.session_factory() as session:
-            return import_accounts(_context(p, session), data, job.filename, commit=True)
-
-    try:
-        report, created = await run_in_threadpool(commit)
-    except ImportRefusedError as refused:
-        return _import_page(p, report=refused.report, job_id=job.id, filename=job.filename, status_code=422)
-    except FileFormatError as exc:
-        return _import_page(p, error=str(exc), status_code=422)
-    store.fail(job, "committed")  # the upload is spent: a second commit finds nothing to do
-    store.purge()
+    variables = {"kind": "ACCOUNTS", "commit": True, "checkedJob": p.request.path_params["job"]}
+    result = (await p.run("StartImport", variables))["startImport"]
+    if result["__typename"] != "JobPayload":
+        if result["__typename"] == "NotFound" or result["code"] in ("IMPORT_NOT_CHECKED", "IMPORT_KIND_MISMATCH"):
+            raise HTTPException(404)  # not this account's check, or already spent
+        return _refused(p, result)
+    job = await finished(p, result["job"])
+    report, created = job["report"], job["createdAccounts"]
+    if job["status"] != "DONE" or report is None:
+        return _import_page(p, error=job["error"] or p.t("导入未完成"), status_code=422)
+    if not report["committed"]:  # a row went bad since the check: nothing written
+        return _import_page(p, report=report, filename=job["filename"], status_code=422)
     header = [p.t("组织代码"), p.t("所属组织"), p.t("用户名"), p.t("姓名"), p.t("角色"), p.t("一次性密码")]
-    rows = [header] + [[c.org_code, c.org_name, c.username, c.display_name, c.role_label, c.password] for c in created]
+    rows = [header] + [[c["orgCode"], c["orgName"], c["username"], c["displayName"], c["roleLabel"], c["password"]] for c in created or []]
     download = "data:text/csv;charset=utf-8," + quote("\ufeff" + _csv(rows))
-    return _import_page(p, report=report, created=created, download=download, filename=job.filename)
+    return _import_page(p, report=report, created=created or [], download=download, filename=job["filename"])
 
 
 routes = [

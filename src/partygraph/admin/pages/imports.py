@@ -83,6 +83,17 @@ def _started(p: Page, result: dict[str, Any]) -> dict[str, Any]:
     raise HTTPException(status, result["message"])
 
 
+async def finished(p: Page, job: dict[str, Any]) -> dict[str, Any]:
+    """The job a start operation answered, polled until it is done or failed (or EXPORT_WAIT
+    seconds have passed): for a page that answers with the job's result."""
+    waited = 0.0
+    while job["status"] in ACTIVE and waited < EXPORT_WAIT:
+        await asyncio.sleep(EXPORT_POLL)
+        waited += EXPORT_POLL
+        job = await _job(p, job["id"])
+    return job
+
+
 @page()
 async def job_status(p: Page) -> Response:
     return _render_job(p, await _job(p, p.request.path_params["id"]))
@@ -156,7 +167,10 @@ async def import_commit(p: Page) -> Response:
 # --------------------------------------------------------------------------- exports
 
 # The filters each list takes from the page's query string (the API's ExportFilter).
-EXPORT_KINDS = {"members": "MEMBERS", "candidates": "CANDIDATES", "cases": "CASES", "outcomes": "OUTCOMES", "fund-ledger": "FUND_LEDGER"}
+EXPORT_KINDS = {
+    "members": "MEMBERS", "member-list": "MEMBER_LIST", "candidates": "CANDIDATES", "cases": "CASES", "outcomes": "OUTCOMES", "fund-ledger": "FUND_LEDGER",
+    "transfers": "TRANSFERS", "access-log": "ACCESS_LOG",
+}  # fmt: skip
 
 
 def _export_filter(p: Page, kind: str) -> dict[str, Any]:
@@ -178,10 +192,11 @@ def _export_filter(p: Page, kind: str) -> dict[str, Any]:
     return {k: v for k, v in f.items() if v is not None}
 
 
-async def _start_export(p: Page, kind: str, fmt: str) -> dict[str, Any]:
+async def _start_export(p: Page, kind: str, fmt: str, f: dict[str, Any] | None = None) -> dict[str, Any]:
     if kind not in EXPORT_KINDS:
         raise HTTPException(404)
-    variables = {"kind": EXPORT_KINDS[kind], "filter": _export_filter(p, kind), "format": fmt.upper()}
+    f = _export_filter(p, kind) if f is None else f
+    variables = {"kind": EXPORT_KINDS[kind], "filter": f, "format": fmt.upper()}
     try:
         return _started(p, (await p.run("StartExport", variables))["startExport"])
     except HTTPException as exc:
@@ -190,22 +205,22 @@ async def _start_export(p: Page, kind: str, fmt: str) -> dict[str, Any]:
         raise
 
 
-@page()
-async def export_list(p: Page) -> Response:
-    """/admin/export/{list}.{xlsx|csv}?…the list's filters…: the export job, waited for here,
-    then its file."""
-    fmt = p.request.path_params["fmt"]
-    if fmt not in ("xlsx", "csv"):
-        raise HTTPException(404)
-    job = await _start_export(p, p.request.path_params["list"], fmt)
-    waited = 0.0
-    while job["status"] in ACTIVE and waited < EXPORT_WAIT:
-        await asyncio.sleep(EXPORT_POLL)
-        waited += EXPORT_POLL
-        job = await _job(p, job["id"])
+async def download_export(p: Page, kind: str, fmt: str, f: dict[str, Any] | None = None) -> Response:
+    """The export job of list `kind` with the API's ExportFilter `f` (None: read from the query
+    string), waited for here, then a redirect to its file: every page's download link."""
+    job = await finished(p, await _start_export(p, kind, fmt, f))
     if not job["downloadUrl"]:
         raise HTTPException(500, job["error"])  # failed, or still running after EXPORT_WAIT
     return RedirectResponse(job["downloadUrl"], 303)
+
+
+@page()
+async def export_list(p: Page) -> Response:
+    """/admin/export/{list}.{xlsx|csv}?…the list's filters…"""
+    fmt = p.request.path_params["fmt"]
+    if fmt not in ("xlsx", "csv"):
+        raise HTTPException(404)
+    return await download_export(p, p.request.path_params["list"], fmt)
 
 
 @page(write=False)

@@ -12,18 +12,16 @@ CSV / .xlsx export carry the same state.
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from datetime import date
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
-from partygraph import exports
 from partygraph.admin.core import OperationError, Page, page
 from partygraph.admin.field_errors import FieldErrors
 from partygraph.admin.forms import (
@@ -47,17 +45,6 @@ STATUSES = [
 ]
 CURSOR = re.compile(r"^[A-Za-z0-9_=-]{1,200}$")
 TRAIL_MAX = 200  # pages deep: far beyond a county's transfers at 20 a page
-EXPORT_COLUMNS = [
-    (N_("党员"), "memberName"),
-    (N_("转出组织"), "fromOrgName"),
-    (N_("转入组织"), "toOrgName"),
-    (N_("转出日期"), "sentOn"),
-    (N_("介绍信编号"), "letterNumber"),
-    (N_("原因"), "reason"),
-    (N_("状态"), "statusLabel"),
-    (N_("办结日期"), "decidedOn"),
-    (N_("办理意见"), "decisionNote"),
-]
 
 
 # --- the list's state ------------------------------------------------------------------------
@@ -208,46 +195,16 @@ async def transfer_list(p: Page) -> Response:
 
 
 async def export(p: Page, state: dict[str, Any], fmt: str) -> Response:
-    """Every transfer matching the filters (not just the page shown), through the API."""
-    direction = {"incoming": "INCOMING", "outgoing": "OUTGOING"}.get(state["direction"], "ALL")
-    rows: list[list[Any]] = []
-    after = None
-    while True:
-        conn = (
-            await p.run(
-                "TransferExport",
-                {
-                    "direction": direction,
-                    "status": state["status"] or None,
-                    "sentFrom": state["sent_from"] or None,
-                    "sentTo": state["sent_to"] or None,
-                    "after": after,
-                },
-            )
-        )["transfers"]
-        rows.extend([t[key] or "" for _title, key in EXPORT_COLUMNS] for t in conn["nodes"])
-        if not conn["pageInfo"]["hasNextPage"]:
-            break
-        after = conn["pageInfo"]["endCursor"]
-    title = p.t("组织关系转接")
-    ds = exports.Dataset(
-        title=title, headers=[p.t(h) for h, _key in EXPORT_COLUMNS], rows=rows, total=len(rows)
-    )
-    name = f"{title}-{p.state.clock().isoformat()}.{fmt}"
-    disposition = f"attachment; filename=\"transfers.{fmt}\"; filename*=UTF-8''{quote(name)}"
-    if fmt == "csv":
-        return StreamingResponse(
-            exports.csv_lines(ds),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": disposition},
-        )
-    buf = io.BytesIO()
-    exports.write_xlsx(buf, ds)
-    return Response(
-        buf.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": disposition},
-    )
+    """Every transfer matching the filters (not just the page shown): the API's export job."""
+    from partygraph.admin.pages.imports import download_export
+
+    f = {
+        "direction": state["direction"].upper() or None,
+        "status": state["status"] or None,
+        "from": state["sent_from"] or None,
+        "to": state["sent_to"] or None,
+    }
+    return await download_export(p, "transfers", fmt, {k: v for k, v in f.items() if v is not None})
 
 
 # --- decisions -------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ class ExportFilter:
     under: relay.GlobalID | None = strawberry.field(default=None, description="Only this organisation's subtree.")
     search: str | None = None
     status: list[str] | None = strawberry.field(
-        default=None, description="MemberStatus values (members) or case statuses (cases)."
+        default=None, description="MemberStatus values (members), case statuses (cases) or TransferStatus values (transfers)."
     )
     gender: enums.Gender | None = None
     education: list[enums.Education] | None = None
@@ -59,14 +59,22 @@ class ExportFilter:
     stage: list[str] | None = strawberry.field(default=None, description="Candidate stages.")
     cause: list[str] | None = strawberry.field(default=None, description="Hardship causes (cases).")
     year: int | None = strawberry.field(default=None, description="The evaluation year (outcomes).")
-    from_: date | None = strawberry.field(default=None, name="from", description="Fund ledger: from this day.")
-    to: date | None = strawberry.field(default=None, description="Fund ledger: up to this day.")
+    from_: date | None = strawberry.field(
+        default=None, name="from", description="From this day: fund entries, transfers sent, access log reads."
+    )
+    to: date | None = strawberry.field(default=None, description="Up to this day, inclusive (as `from`).")
+    order_by: enums.MemberOrder | None = strawberry.field(default=None, description="The member list's order.")
+    direction: enums.TransferDirection | None = strawberry.field(default=None, description="Transfers (ALL if null).")
+    account: str | None = strawberry.field(default=None, description="Access log: the username that read.")
+    object_type: str | None = strawberry.field(default=None, description="Access log: Member or Candidate.")
+    object_id: str | None = strawberry.field(default=None, description="Access log: a global id or a row id.")
 
 
 FILTER_FIELDS = {  # attribute → the JSON key the runner reads (the API's name)
     "under": "under", "search": "search", "status": "status", "gender": "gender", "education": "education",
     "age_min": "ageMin", "age_max": "ageMax", "flowing": "flowing", "lost_contact": "lostContact",
     "in_difficulty": "inDifficulty", "stage": "stage", "cause": "cause", "year": "year", "from_": "from", "to": "to",
+    "order_by": "orderBy", "direction": "direction", "account": "account", "object_type": "objectType", "object_id": "objectId",
 }  # fmt: skip
 
 
@@ -175,8 +183,9 @@ def _launch(ctx: Context, job: Job) -> JobType:
         ctx.start_job(job.id)
         return shown
     run_job(job.id, ctx)
-    done = store_for(ctx.settings).get(job.id, job.owner)
-    return JobType.of(done, ctx.lang) if done is not None else shown
+    store = store_for(ctx.settings)
+    done = store.get(job.id, job.owner)
+    return JobType.shown(done, ctx.lang, store) if done is not None else shown
 
 
 def start_import(
@@ -189,13 +198,17 @@ def start_import(
 ) -> JobPayload:
     if ctx.viewer is None or not ctx.viewer.can_write:
         raise NotAllowedError("当前账号为只读，不能导入", "This account is read-only: it cannot import")
+    if kind == ImportKind.ACCOUNTS:
+        from partygraph.services.account import require_admin
+
+        require_admin(ctx)  # the accounts page's rule: an account that administers accounts
     params: dict[str, Any] = {**_common_params(ctx), **_limit(ctx, under), "ledger": kind.value}
     store = store_for(ctx.settings)
     if checked_job is not None:
         previous = _checked_job(ctx, checked_job, kind)
         if not commit:
             raise violation("IMPORT_ALREADY_CHECKED", "该文件已检查，请确认导入", "That file is checked: commit it", "commit")
-        params = {**previous.params, **params, **({} if under else _limit_of(previous))}
+        params = {**previous.params, **params, **({} if under else _limit_of(previous)), "checkedJob": previous.id}
         name, data = previous.filename, store.read_data(previous)
     elif upload is not None and upload.name:
         _check_file(upload)

@@ -6,10 +6,12 @@ from datetime import date
 from typing import Annotated
 
 import strawberry
+from sqlalchemy import Select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
+from partygraph.context import Context
 from partygraph.graphql import enums, loaders
 from partygraph.graphql.filters import (
     MemberFilter,
@@ -30,6 +32,33 @@ from partygraph.models.account import Role as RoleModel
 from partygraph.models.member import Member, Transfer
 from partygraph.models.organization import Organization
 from partygraph.scope import scoped_select, within
+
+TRANSFERS_NEWEST_FIRST = SortKey((col(Transfer.id),), descending=True, parse=(int,))
+
+
+def transfer_select(
+    ctx: Context,
+    direction: enums.TransferDirection,
+    status: list[str] | None = None,
+    sent_from: date | None = None,
+    sent_to: date | None = None,
+) -> Select:
+    """The transfers of `transfers(...)` (and of its export), in ctx's scope."""
+    stmt = scoped_select(ctx, Transfer)
+    # One direction keeps the transfers whose receiving (or sending) end is in scope: the
+    # declared scope is either end, so the direction names the column itself.
+    if direction == enums.TransferDirection.INCOMING:
+        stmt = stmt.where(within(col(Transfer.to_org_path), ctx.viewer))
+    elif direction == enums.TransferDirection.OUTGOING:
+        stmt = stmt.where(within(col(Transfer.from_org_path), ctx.viewer))
+    if status:
+        stmt = stmt.where(col(Transfer.status).in_(status))
+    # A range that ends before it starts matches nothing, like any other narrowing filter.
+    if sent_from is not None:
+        stmt = stmt.where(col(Transfer.sent_on) >= sent_from)
+    if sent_to is not None:
+        stmt = stmt.where(col(Transfer.sent_on) <= sent_to)
+    return stmt
 
 
 @strawberry.type(description="The signed-in account.")
@@ -124,20 +153,5 @@ class CoreQuery:
             date | None, strawberry.argument(description="Sent on or before this day.")
         ] = None,
     ) -> Connection[TransferType]:
-        ctx = ctx_of(info)
-        stmt = scoped_select(ctx, Transfer)
-        # One direction keeps the transfers whose receiving (or sending) end is in scope: the
-        # declared scope is either end, so the direction names the column itself.
-        if direction == enums.TransferDirection.INCOMING:
-            stmt = stmt.where(within(col(Transfer.to_org_path), ctx.viewer))
-        elif direction == enums.TransferDirection.OUTGOING:
-            stmt = stmt.where(within(col(Transfer.from_org_path), ctx.viewer))
-        if status:
-            stmt = stmt.where(col(Transfer.status).in_([s.value for s in status]))
-        # A range that ends before it starts matches nothing, like any other narrowing filter.
-        if sent_from is not None:
-            stmt = stmt.where(col(Transfer.sent_on) >= sent_from)
-        if sent_to is not None:
-            stmt = stmt.where(col(Transfer.sent_on) <= sent_to)
-        sort = SortKey((col(Transfer.id),), descending=True, parse=(int,))
-        return paginate(info, stmt, sort, lambda t: (t.id,), first=first, after=after)
+        stmt = transfer_select(ctx_of(info), direction, [s.value for s in status or []], sent_from, sent_to)
+        return paginate(info, stmt, TRANSFERS_NEWEST_FIRST, lambda t: (t.id,), first=first, after=after)

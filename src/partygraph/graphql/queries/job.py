@@ -17,5 +17,6 @@ class JobQuery:
         ctx: Context = info.context
         if ctx.viewer is None:
             return None
-        job = store_for(ctx.settings).get(id, ctx.viewer.account_id)
-        return JobType.of(job, ctx.lang) if job is not None else None
+        store = store_for(ctx.settings)
+        job = store.get(id, ctx.viewer.account_id)
+        return JobType.shown(job, ctx.lang, store) if job is not None else None

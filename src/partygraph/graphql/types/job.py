@@ -13,7 +13,8 @@ from typing import Any
 
 import strawberry
 
-from partygraph.jobs import Job
+from partygraph.jobs import Job, JobStore
+from partygraph.jobs.runner import SECRET
 
 
 @strawberry.enum(description="The ledgers a spreadsheet can be imported into.")
@@ -21,15 +22,19 @@ class ImportKind(Enum):
     MEMBERS = "members"  # 党员名册
     CANDIDATES = "candidates"  # 发展党员台账
     CASES = "cases"  # 困难党员台账 (assistance cases)
+    ACCOUNTS = "accounts"  # 账号 (account administrators only): a commit gives one-time passwords, once
 
 
 @strawberry.enum(description="The lists that can be exported as a spreadsheet.")
 class ExportKind(Enum):
-    MEMBERS = "members"
+    MEMBERS = "members"  # 党员名册 as a ledger (its columns read back by the import)
+    MEMBER_LIST = "member-list"  # the member list as members(filter, orderBy) shows it
     CANDIDATES = "candidates"
     CASES = "cases"
     OUTCOMES = "outcomes"  # 民主评议结果
     FUND_LEDGER = "fund-ledger"  # 帮扶基金明细账
+    TRANSFERS = "transfers"  # 组织关系转接, as transfers(...) lists them
+    ACCESS_LOG = "access-log"  # 访问日志 (county accounts only)
 
 
 @strawberry.enum
@@ -113,6 +118,21 @@ def _report(data: dict[str, Any], lang: str) -> ImportReport:
     )
 
 
+@strawberry.type(description="An account an accounts import created, with its one-time password.")
+class CreatedAccount:
+    row: int
+    org_code: str
+    org_name: str
+    username: str
+    display_name: str
+    role_label: str
+    password: str = strawberry.field(description="To hand to its holder, who must change it at the first sign-in.")
+
+
+def _created(data: list[dict[str, Any]] | None) -> list[CreatedAccount] | None:
+    return None if data is None else [CreatedAccount(**c) for c in data]
+
+
 def download_url(job_id: str) -> str:
     return f"/jobs/{job_id}/download"
 
@@ -136,6 +156,10 @@ class JobType:
     created_at: datetime
     updated_at: datetime
     download_url: str | None = strawberry.field(description="GET it with the same credentials, once an export is done.")
+    created_accounts: list[CreatedAccount] | None = strawberry.field(
+        description="An accounts import's new accounts with their one-time passwords: in the first answer "
+        "that shows the finished job only (they are then erased from the server), null in every later one."
+    )
 
     @classmethod
     def of(cls, job: Job, lang: str) -> JobType:
@@ -158,7 +182,17 @@ class JobType:
             created_at=datetime.fromtimestamp(job.created, UTC),
             updated_at=datetime.fromtimestamp(job.updated, UTC),
             download_url=download_url(job.id) if finished_export else None,
+            created_accounts=_created((job.result or {}).get(SECRET)) if job.kind != "export" else None,
         )
+
+    @classmethod
+    def shown(cls, job: Job, lang: str, store: JobStore) -> JobType:
+        """The job as its owner sees it now; one-time passwords in it are handed out here and
+        erased from the job's file (jobs/runner.py says why)."""
+        answer = cls.of(job, lang)
+        if job.result and job.result.pop(SECRET, None) is not None:
+            store.save(job)
+        return answer
 
 
 IMPORT_VALUES = {k.value for k in ImportKind}
