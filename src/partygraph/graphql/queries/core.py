@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 import strawberry
+from sqlalchemy import ColumnElement
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
@@ -14,14 +15,14 @@ from partygraph.graphql import enums, loaders
 from partygraph.graphql.filters import (
     MemberFilter,
     OrgFilter,
-    apply_members,
-    member_key,
+    member_conditions,
     member_sort,
     org_conditions,
     org_sort,
 )
+from partygraph.graphql.lists import scoped_page
 from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.pagination import Connection, SortKey, paginate, wants_in_nodes
+from partygraph.graphql.pagination import Connection, SortKey, wants_in_nodes
 from partygraph.graphql.types.common import ctx_of, label, maybe_resolves_as
 from partygraph.graphql.types.member import MemberType, TransferType
 from partygraph.graphql.types.organization import OrganizationType
@@ -84,10 +85,8 @@ class CoreQuery:
         offset: int | None = None,
         order_by: enums.OrgOrder | None = None,
     ) -> Connection[OrganizationType]:
-        ctx = ctx_of(info)
-        stmt = scoped_select(ctx, Organization, *org_conditions(ctx, filter))
-        sort, key = org_sort(order_by)
-        return paginate(info, stmt, sort, key, first=first, after=after, offset=offset)
+        conds = org_conditions(ctx_of(info), filter)
+        return scoped_page(info, Organization, conds, org_sort(order_by), first=first, after=after, offset=offset)
 
     @strawberry.field(description="Members in your scope: search by name, pinyin or initials; filter; sort.")
     def members(
@@ -100,8 +99,8 @@ class CoreQuery:
         order_by: enums.MemberOrder | None = None,
     ) -> Connection[MemberType]:
         ctx = ctx_of(info)
-        stmt = apply_members(ctx, scoped_select(ctx, Member), filter)
-        page = paginate(info, stmt, member_sort(order_by), member_key(order_by), first=first, after=after, offset=offset)
+        conds = member_conditions(ctx, filter)
+        page = scoped_page(info, Member, conds, member_sort(order_by), first=first, after=after, offset=offset)
         if wants_in_nodes(info, "organization"):
             loaders.prime_orgs(ctx, [e.node.org_id for e in page.edges])
         return page
@@ -124,20 +123,20 @@ class CoreQuery:
             date | None, strawberry.argument(description="Sent on or before this day.")
         ] = None,
     ) -> Connection[TransferType]:
-        ctx = ctx_of(info)
-        stmt = scoped_select(ctx, Transfer)
+        viewer = ctx_of(info).viewer
+        conds: list[ColumnElement[bool]] = []
         # One direction keeps the transfers whose receiving (or sending) end is in scope: the
         # declared scope is either end, so the direction names the column itself.
         if direction == enums.TransferDirection.INCOMING:
-            stmt = stmt.where(within(col(Transfer.to_org_path), ctx.viewer))
+            conds.append(within(col(Transfer.to_org_path), viewer))
         elif direction == enums.TransferDirection.OUTGOING:
-            stmt = stmt.where(within(col(Transfer.from_org_path), ctx.viewer))
+            conds.append(within(col(Transfer.from_org_path), viewer))
         if status:
-            stmt = stmt.where(col(Transfer.status).in_([s.value for s in status]))
+            conds.append(col(Transfer.status).in_([s.value for s in status]))
         # A range that ends before it starts matches nothing, like any other narrowing filter.
         if sent_from is not None:
-            stmt = stmt.where(col(Transfer.sent_on) >= sent_from)
+            conds.append(col(Transfer.sent_on) >= sent_from)
         if sent_to is not None:
-            stmt = stmt.where(col(Transfer.sent_on) <= sent_to)
-        sort = SortKey((col(Transfer.id),), descending=True, parse=(int,))
-        return paginate(info, stmt, sort, lambda t: (t.id,), first=first, after=after)
+            conds.append(col(Transfer.sent_on) <= sent_to)
+        sort = SortKey((col(Transfer.id),), descending=True)
+        return scoped_page(info, Transfer, conds, sort, first=first, after=after)
