@@ -7,6 +7,10 @@ resolvers never name a path column to filter by, so a new one cannot forget or m
 it. Out-of-scope rows are simply absent, so an id from another township answers
 "not found", never "forbidden". `within` stays for the few reads scoped by a column
 other than the table's own (each says why beside the call).
+
+`in_subtree(Model, path)` applies the same declaration to any subtree: a root list's `under`
+narrows by it (graphql.lists.under_conditions), and an `under` the viewer cannot see matches nothing,
+so the list answers empty rather than an error, like any out-of-scope row.
 """
 
 from __future__ import annotations
@@ -123,6 +127,19 @@ def visible(model: type[Any], viewer: Viewer | None) -> ColumnElement[bool]:
         parent = spec.parent
         return getattr(model, spec.fk).in_(select(parent.id).where(visible(parent, viewer)))
     return spec(viewer)
+
+
+def in_subtree(model: type[Any], path: str) -> ColumnElement[bool]:
+    """The rows of `model` placed in the subtree rooted at `path`, by the columns its scope
+    declares (a row with two places is in it by either); KeyError for a table whose scope
+    is a rule of its own (Account: narrow by its organisation instead)."""
+    spec = scope_of(model)
+    if isinstance(spec, Paths):
+        return or_(*(path_range(getattr(model, c), path) for c in spec.columns))
+    if isinstance(spec, Through):
+        parent = spec.parent
+        return getattr(model, spec.fk).in_(select(parent.id).where(in_subtree(parent, path)))
+    raise KeyError(f"{model.__name__} is scoped by a rule of its own: narrow it by a table it refers to")
 
 
 def scoped_select(ctx: Context, model: type[Any], *conditions: Any) -> Select:

@@ -519,7 +519,7 @@ def test_query_errors_carry_code_and_both_messages(gql, world):
     for q, variables, code, field in (
         (LIST_QUERIES["members"], {"first": 101}, "PAGE_SIZE", "first"),
         (LIST_QUERIES["organizations"], {"first": 5, "after": "!!!"}, "INVALID_CURSOR", "after"),
-        ("query($u: ID) { members(filter: {under: $u}) { nodes { name } } }", {"u": world.gid("Organization", "V3")}, "NOT_FOUND", None),
+        ("query($u: ID) { members(filter: {under: $u}) { nodes { name } } }", {"u": world.gid("Member", "zhang")}, "INVALID_ID", "filter.under"),
     ):
         result = gql.run(q, variables, user="township")
         ext = result.errors[0].extensions or {}

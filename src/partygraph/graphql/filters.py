@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
 from sqlmodel import col
 from strawberry import relay
 
 from partygraph.context import Context
 from partygraph.errors import violation
 from partygraph.graphql import enums
-from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.pagination import KeyOf, SortKey
+from partygraph.graphql.lists import under_conditions
+from partygraph.graphql.pagination import SortKey
 from partygraph.models.member import ACTIVE_STATUSES, Member
 from partygraph.models.organization import Organization
-from partygraph.scope import path_range
-from partygraph.services import organization as org_service
 
 
 @strawberry.input(description="Member list filters; every field narrows the list.")
@@ -95,9 +92,7 @@ def name_search(ctx: Context, model: Any, text: str) -> ColumnElement[bool]:
 def member_conditions(ctx: Context, f: MemberFilter | None) -> list[ColumnElement[bool]]:
     f = f or MemberFilter()
     conds: list[ColumnElement[bool]] = []
-    if f.under is not None:
-        org = org_service.get(ctx, db_id(f.under, "Organization", "filter.under"))
-        conds.append(path_range(col(Member.org_path), org.path))
+    conds += under_conditions(ctx, Member, f.under, "filter.under")
     statuses = [s.value for s in f.status] if f.status else [s.value for s in ACTIVE_STATUSES]
     conds.append(col(Member.status).in_(statuses))
     if f.search and f.search.strip():
@@ -123,18 +118,8 @@ def member_conditions(ctx: Context, f: MemberFilter | None) -> list[ColumnElemen
 
 def member_sort(order: enums.MemberOrder | None) -> SortKey:
     order = order or enums.MemberOrder.NAME_ASC
-    sorts: dict[str, tuple[SQLColumnExpression[Any], Callable[[str], Any]]] = {
-        "name": (col(Member.name), str),
-        "joined": (col(Member.joined_on), date.fromisoformat),
-        "birth": (col(Member.birth_date), date.fromisoformat),
-    }
-    column, parse = sorts[order.value.split("_")[0]]
-    return SortKey((column, col(Member.id)), descending=order.value.endswith("desc"), parse=(parse, int))
-
-
-def member_key(order: enums.MemberOrder | None) -> KeyOf:
-    attr = {"name": "name", "joined": "joined_on", "birth": "birth_date"}[(order or enums.MemberOrder.NAME_ASC).value.split("_")[0]]
-    return lambda m: (getattr(m, attr), m.id)
+    column = {"name": col(Member.name), "joined": col(Member.joined_on), "birth": col(Member.birth_date)}[order.value.split("_")[0]]
+    return SortKey((column, col(Member.id)), descending=order.value.endswith("desc"))
 
 
 def apply_members(ctx: Context, stmt: Select, f: MemberFilter | None) -> Select:
@@ -153,9 +138,7 @@ class OrgFilter:
 def org_conditions(ctx: Context, f: OrgFilter | None) -> list[ColumnElement[bool]]:
     f = f or OrgFilter()
     conds: list[ColumnElement[bool]] = []
-    if f.under is not None:
-        org = org_service.get(ctx, db_id(f.under, "Organization", "filter.under"))
-        conds.append(path_range(col(Organization.path), org.path))
+    conds += under_conditions(ctx, Organization, f.under, "filter.under")
     if f.kind:
         conds.append(col(Organization.kind).in_([k.value for k in f.kind]))
     if f.branch_type:
@@ -168,10 +151,8 @@ def org_conditions(ctx: Context, f: OrgFilter | None) -> list[ColumnElement[bool
     return conds
 
 
-def org_sort(order: enums.OrgOrder | None) -> tuple[SortKey, KeyOf]:
-    order = order or enums.OrgOrder.TREE
-    if order == enums.OrgOrder.NAME:
-        return SortKey((col(Organization.name), col(Organization.id)), parse=(str, int)), lambda o: (o.name, o.id)
-    if order == enums.OrgOrder.CODE:
-        return SortKey((col(Organization.code), col(Organization.id)), parse=(str, int)), lambda o: (o.code, o.id)
-    return SortKey((col(Organization.path), col(Organization.id)), parse=(str, int)), lambda o: (o.path, o.id)
+def org_sort(order: enums.OrgOrder | None) -> SortKey:
+    column = {enums.OrgOrder.NAME: Organization.name, enums.OrgOrder.CODE: Organization.code}.get(
+        order or enums.OrgOrder.TREE, Organization.path
+    )
+    return SortKey((col(column), col(Organization.id)))

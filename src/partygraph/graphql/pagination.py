@@ -1,4 +1,9 @@
-"""Cursor connections with totalCount, paged by keyset (sort key + id), never by offset alone."""
+"""Cursor connections with totalCount, paged by keyset (sort key + id), never by offset alone.
+
+A row's cursor is its values of the sort key's columns, read off the row itself: a list
+names its order once (`SortKey`) and the cursor, its parsing and the keyset condition follow.
+Root lists page through `graphql.lists.scoped_page`, which adds the viewer's scope.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -61,30 +66,43 @@ def page_size(ctx: Context, first: int | None) -> int:
     return first
 
 
-# A row's values of the sort columns, in order: the cursor of the row.
-KeyOf = Callable[[Any], Sequence[Any]]
+def _parser(column: SQLColumnExpression[Any]) -> Callable[[Any], Any]:
+    """How a cursor value (JSON: a string or a number) becomes the column's Python value."""
+    try:
+        kind = column.type.python_type  # type: ignore[attr-defined]
+    except NotImplementedError:
+        return str
+    if issubclass(kind, datetime):
+        return datetime.fromisoformat
+    if issubclass(kind, date):
+        return date.fromisoformat
+    if issubclass(kind, int):
+        return int
+    return str
 
 
 @dataclass(frozen=True)
 class SortKey:
-    """Columns the list is ordered by; the last is the unique tie-breaker (id)."""
+    """Columns the list is ordered by (mapped attributes of the listed model); the last is the
+    unique tie-breaker (id). A cursor holds a row's values of them, parsed back by type."""
 
     columns: tuple[SQLColumnExpression[Any], ...]
     descending: bool = False
-    parse: tuple[Callable[[Any], Any], ...] = ()
 
     def order_by(self) -> list[ColumnElement]:
         return [c.desc() if self.descending else c.asc() for c in self.columns]
+
+    def cursor_of(self, row: Any) -> str:
+        return encode_cursor([getattr(row, c.key) for c in self.columns])  # type: ignore[attr-defined]
 
     def after(self, cursor: str) -> ColumnElement[bool]:
         values = decode_cursor(cursor)
         if len(values) != len(self.columns):
             raise violation("INVALID_CURSOR", "分页游标无效", "Invalid cursor", "after")
-        if self.parse:
-            try:
-                values = [p(v) for p, v in zip(self.parse, values, strict=True)]
-            except (TypeError, ValueError):
-                raise violation("INVALID_CURSOR", "分页游标无效", "Invalid cursor", "after") from None
+        try:
+            values = [_parser(c)(v) for c, v in zip(self.columns, values, strict=True)]
+        except (TypeError, ValueError):
+            raise violation("INVALID_CURSOR", "分页游标无效", "Invalid cursor", "after") from None
         key = tuple_(*self.columns)
         return key < tuple_(*values) if self.descending else key > tuple_(*values)
 
@@ -112,7 +130,6 @@ def paginate(
     info: Info,
     stmt: Select,
     sort: SortKey,
-    key_of: KeyOf,
     *,
     first: int | None,
     after: str | None,
@@ -136,7 +153,7 @@ def paginate(
     rows = list(ctx.session.execute(page.limit(limit + 1)).scalars())
     has_next = len(rows) > limit
     rows = rows[:limit]
-    edges = [Edge(cursor=encode_cursor(key_of(r)), node=r) for r in rows]
+    edges = [Edge(cursor=sort.cursor_of(r), node=r) for r in rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -107,7 +107,14 @@ def export_dataset(ctx: Context, kind: str, f: dict[str, Any]) -> Any:
     from partygraph import exports
 
     under_id = _under_id(f.get("under"))
-    under = GlobalID("Organization", str(under_id)) if under_id is not None else None
+    under = None
+    if under_id is not None:
+        from partygraph.services import organization
+
+        # Outside the scope: not found (a root list reads such an `under` as empty). The row
+        # stays referenced, so the filter's own lookup finds it in the session.
+        org = organization.get(ctx, under_id)
+        under = GlobalID("Organization", str(org.id))
     if kind in ("members", "member-list"):
         from partygraph.graphql.enums import MemberOrder
         from partygraph.graphql.filters import MemberFilter

@@ -4,22 +4,20 @@ and the roles you may give (see services.account for who administers whom)."""
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, false, func, or_
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.graphql import enums, loaders
-from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.pagination import Connection, SortKey, paginate, wants_in_nodes
+from partygraph.graphql.lists import scoped_page, under_conditions
+from partygraph.graphql.pagination import Connection, SortKey, wants_in_nodes
 from partygraph.graphql.types.account import AccountType, RoleOption
 from partygraph.graphql.types.common import ctx_of, label, maybe_resolves_as
 from partygraph.models.account import ROLE_LABELS, Account, Role
 from partygraph.models.organization import Organization
-from partygraph.scope import path_range, scoped_select
 from partygraph.services import account as service
 
 
@@ -58,10 +56,9 @@ def _conditions(info: Info, f: AccountFilter | None) -> list[ColumnElement[bool]
         needle = f"%{f.search.strip().lower()[:60]}%"
         conds.append(or_(func.lower(col(Account.username)).like(needle), func.lower(col(Account.display_name)).like(needle)))
     if f.under is not None:
-        org = ctx.session.get(Organization, db_id(f.under, "Organization", "under"))
-        if org is None or not viewer.sees(org.path):
-            return [false()]  # out of scope: nothing, exactly as for an unknown id
-        conds.append(path_range(col(Organization.path), org.path))
+        # An account's scope is a rule of its own (scope._own_account): `under` is its home's.
+        homes = select(col(Organization.id)).where(*under_conditions(ctx, Organization, f.under))
+        conds.append(col(Account.org_id).in_(homes))
     if f.role:
         conds.append(col(Account.role).in_([r.value for r in f.role]))
     if f.active is not None:
@@ -69,17 +66,17 @@ def _conditions(info: Info, f: AccountFilter | None) -> list[ColumnElement[bool]
     return conds
 
 
-def _sort(order: AccountOrder | None) -> tuple[SortKey, Any]:
+def _sort(order: AccountOrder | None) -> SortKey:
     o = order or AccountOrder.USERNAME_ASC
     desc = o.value.endswith("_desc")
     if o in (AccountOrder.NAME_ASC, AccountOrder.NAME_DESC):
-        return SortKey((col(Account.display_name), col(Account.id)), descending=desc, parse=(str, int)), lambda a: (a.display_name, a.id)
+        return SortKey((col(Account.display_name), col(Account.id)), descending=desc)
     if o in (AccountOrder.CREATED_ASC, AccountOrder.CREATED_DESC):
         # The id follows the creation order and is unique: a keyset of one column.
-        return SortKey((col(Account.id),), descending=desc, parse=(int,)), lambda a: (a.id,)
+        return SortKey((col(Account.id),), descending=desc)
     if o is AccountOrder.ORGANIZATION:
-        return SortKey((col(Account.org_id), col(Account.username), col(Account.id)), parse=(int, str, int)), lambda a: (a.org_id, a.username, a.id)
-    return SortKey((col(Account.username), col(Account.id)), descending=desc, parse=(str, int)), lambda a: (a.username, a.id)
+        return SortKey((col(Account.org_id), col(Account.username), col(Account.id)))
+    return SortKey((col(Account.username), col(Account.id)), descending=desc)
 
 
 @strawberry.type
@@ -97,9 +94,7 @@ class AccountQuery:
         order_by: AccountOrder | None = None,
     ) -> Connection[AccountType]:
         ctx = ctx_of(info)
-        stmt = scoped_select(ctx, Account).join(Organization, col(Organization.id) == Account.org_id).where(*_conditions(info, filter))
-        sort, key = _sort(order_by)
-        page = paginate(info, stmt, sort, key, first=first, after=after, offset=offset)
+        page = scoped_page(info, Account, _conditions(info, filter), _sort(order_by), first=first, after=after, offset=offset)
         if wants_in_nodes(info, "organization") or wants_in_nodes(info, "canAdminister"):
             loaders.prime_orgs(ctx, [e.node.org_id for e in page.edges])
         return page

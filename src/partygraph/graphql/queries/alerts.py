@@ -17,17 +17,14 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.errors import NotFoundError
-from partygraph.graphql.mutations.inputs import db_id
+from partygraph.graphql.lists import under_org
 from partygraph.graphql.queries.assistance import AssistanceQuery
 from partygraph.graphql.queries.branch_life import BranchLifeQuery
 from partygraph.graphql.queries.candidate import CandidateQuery
 from partygraph.graphql.queries.evaluation import EvaluationQuery
 from partygraph.graphql.types.common import AlertInterface, ctx_of
-from partygraph.models.organization import Organization
 from partygraph.reports import alerts as report_alerts
 from partygraph.rules import catalogue
-from partygraph.services import organization as org_service
 
 
 @strawberry.enum(name="AlertArea", description="Where an alert comes from.")
@@ -77,10 +74,9 @@ def _ref(area: AlertArea, a: Any) -> report_alerts.AlertRef:
 def _found(info: Info, under: relay.GlobalID, directly_under: bool) -> list[tuple[AlertArea, Any]]:
     """(area, alert) for the subtree, computed once per request however many fields ask."""
     ctx = ctx_of(info)
-    try:
-        org: Organization = org_service.get(ctx, db_id(under, "Organization", "under"))
-    except NotFoundError:
-        return []  # out of scope: nothing, exactly as for an unknown id
+    org = under_org(ctx, under)
+    if org is None:
+        return []
 
     def produce() -> list[tuple[AlertArea, Any]]:
         found = [

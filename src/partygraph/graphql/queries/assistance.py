@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from sqlalchemy import ColumnElement, SQLColumnExpression, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.graphql.filters import _escape_like, search_text
+from partygraph.graphql.lists import scoped_page, under_conditions, under_org
 from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.pagination import Connection, SortKey
 from partygraph.graphql.types.assistance import (
     AllowanceEligible,
     AllowanceKind,
@@ -39,16 +40,8 @@ from partygraph.graphql.types.member import MemberType
 from partygraph.models import assistance as m
 from partygraph.models.member import Member
 from partygraph.rules import assistance as rules
-from partygraph.scope import path_range, scoped_select
+from partygraph.scope import scoped_select
 from partygraph.services import assistance as service
-from partygraph.services import organization as org_service
-
-
-def _under(info: Info, under: relay.GlobalID | None, column: SQLColumnExpression[str | None]) -> list[ColumnElement[bool]]:
-    if under is None:
-        return []
-    org = org_service.get(ctx_of(info), db_id(under, "Organization", "under"))
-    return [path_range(column, org.path)]
 
 
 @strawberry.input(description="Ledger filters; every field narrows the list.")
@@ -63,7 +56,7 @@ class AssistanceCaseFilter:
 def case_conditions(info: Info, f: AssistanceCaseFilter | None) -> list[ColumnElement[bool]]:
     f = f or AssistanceCaseFilter()
     C = m.AssistanceCase
-    conds = _under(info, f.under, col(C.org_path))
+    conds = under_conditions(ctx_of(info), C, f.under)
     if f.cause:
         conds.append(col(C.cause).in_([c.value for c in f.cause]))
     if f.status:
@@ -101,7 +94,7 @@ class LoanFilter:
 def entry_conditions(info: Info, f: FundEntryFilter | None) -> list[ColumnElement[bool]]:
     f = f or FundEntryFilter()
     E = m.FundEntry
-    conds = _under(info, f.under, col(E.org_path))
+    conds = under_conditions(ctx_of(info), E, f.under)
     if f.fund is not None:
         conds.append(col(E.fund_id) == db_id(f.fund, "Fund", "fund"))
     if f.direction is not None:
@@ -120,7 +113,7 @@ def entry_conditions(info: Info, f: FundEntryFilter | None) -> list[ColumnElemen
 def loan_conditions(info: Info, f: LoanFilter | None) -> list[ColumnElement[bool]]:
     f = f or LoanFilter()
     L = m.Loan
-    conds = _under(info, f.under, col(L.org_path))
+    conds = under_conditions(ctx_of(info), L, f.under)
     if f.fund is not None:
         conds.append(col(L.fund_id) == db_id(f.fund, "Fund", "fund"))
     if f.status:
@@ -149,16 +142,14 @@ class AssistanceQuery:
         after: str | None = None,
         offset: int | None = None,
     ) -> Connection[AssistanceCaseType]:
-        ctx = ctx_of(info)
         C = m.AssistanceCase
-        stmt = scoped_select(ctx, C, *case_conditions(info, filter))
-        sort = SortKey((col(C.applied_on), col(C.id)), descending=True, parse=(date.fromisoformat, int))
-        return paginate(info, stmt, sort, lambda c: (c.applied_on, c.id), first=first, after=after, offset=offset)
+        sort = SortKey((col(C.applied_on), col(C.id)), descending=True)
+        return scoped_page(info, C, case_conditions(info, filter), sort, first=first, after=after, offset=offset)
 
     @strawberry.field(description="Help funds in your scope (optionally in one subtree).")
     def funds(self, info: Info, under: relay.GlobalID | None = None) -> list[FundType]:
         ctx = ctx_of(info)
-        stmt = scoped_select(ctx, m.Fund, *_under(info, under, col(m.Fund.org_path)))
+        stmt = scoped_select(ctx, m.Fund, *under_conditions(ctx, m.Fund, under))
         return rows_as(FundType, ctx.session.execute(stmt.order_by(col(m.Fund.org_path))).scalars())
 
     @strawberry.field(description="Lines of the funds' books, newest first.")
@@ -170,11 +161,8 @@ class AssistanceQuery:
         after: str | None = None,
         offset: int | None = None,
     ) -> Connection[FundEntryType]:
-        ctx = ctx_of(info)
-        E = m.FundEntry
-        stmt = scoped_select(ctx, E, *entry_conditions(info, filter))
-        sort = SortKey((col(E.id),), descending=True, parse=(int,))
-        return paginate(info, stmt, sort, lambda e: (e.id,), first=first, after=after, offset=offset)
+        sort = SortKey((col(m.FundEntry.id),), descending=True)
+        return scoped_page(info, m.FundEntry, entry_conditions(info, filter), sort, first=first, after=after, offset=offset)
 
     @strawberry.field(description="Loans from the funds; `status: [overdue]` uses today's date.")
     def loans(
@@ -185,11 +173,8 @@ class AssistanceQuery:
         after: str | None = None,
         offset: int | None = None,
     ) -> Connection[LoanType]:
-        ctx = ctx_of(info)
-        L = m.Loan
-        stmt = scoped_select(ctx, L, *loan_conditions(info, filter))
-        sort = SortKey((col(L.lent_on), col(L.id)), descending=True, parse=(date.fromisoformat, int))
-        return paginate(info, stmt, sort, lambda lo: (lo.lent_on, lo.id), first=first, after=after, offset=offset)
+        sort = SortKey((col(m.Loan.lent_on), col(m.Loan.id)), descending=True)
+        return scoped_page(info, m.Loan, loan_conditions(info, filter), sort, first=first, after=after, offset=offset)
 
     @strawberry.field(description="Pairings that touch your scope (either side).")
     def pairings(
@@ -200,22 +185,20 @@ class AssistanceQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PairingType]:
-        ctx = ctx_of(info)
         P = m.Pairing
-        stmt = scoped_select(ctx, P)
-        if under is not None:
-            org = org_service.get(ctx, db_id(under, "Organization", "under"))
-            stmt = stmt.where(or_(path_range(col(P.org_path), org.path), path_range(col(P.agency_org_path), org.path)))
+        # Either side: the branch of the person helped, or the agency (scope.SCOPED_BY).
+        conds = under_conditions(ctx_of(info), P, under)
         if active_only:
-            stmt = stmt.where(col(P.ended_on).is_(None))
-        sort = SortKey((col(P.id),), descending=True, parse=(int,))
-        return paginate(info, stmt, sort, lambda p: (p.id,), first=first, after=after)
+            conds.append(col(P.ended_on).is_(None))
+        return scoped_page(info, P, conds, SortKey((col(P.id),), descending=True), first=first, after=after)
 
     @strawberry.field(description="Who is owed an allowance for a month in a subtree (R-AID-05): the preview before paying.")
     def allowance_eligibility(self, info: Info, under: relay.GlobalID, kind: AllowanceKind, month: str) -> AllowancePreview:
         ctx = ctx_of(info)
-        # A domain error (not found, a bad month) reaches the client with its code and messages.
-        rows = service.eligibility(ctx, org_id=db_id(under, "Organization", "under"), kind=kind.value, month=month)
+        # An organisation out of scope owes nobody here (lists.under_conditions); a bad month
+        # reaches the client as a domain error with its code and messages.
+        org = under_org(ctx, under)
+        rows = [] if org is None else service.eligibility(ctx, org_id=org.id, kind=kind.value, month=month)
         eligible = [
             AllowanceEligible(
                 member=resolves_as(MemberType, r.member),
@@ -247,15 +230,13 @@ class AssistanceQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AllowanceRunType]:
-        ctx = ctx_of(info)
         R = m.AllowanceRun
-        stmt = scoped_select(ctx, R, *_under(info, under, col(R.org_path)))
+        conds = under_conditions(ctx_of(info), R, under)
         if kind is not None:
-            stmt = stmt.where(col(R.kind) == kind.value)
+            conds.append(col(R.kind) == kind.value)
         if month:
-            stmt = stmt.where(col(R.month) == month.strip())
-        sort = SortKey((col(R.id),), descending=True, parse=(int,))
-        return paginate(info, stmt, sort, lambda r: (r.id,), first=first, after=after)
+            conds.append(col(R.month) == month.strip())
+        return scoped_page(info, R, conds, SortKey((col(R.id),), descending=True), first=first, after=after)
 
     @strawberry.field(description="Yearly allowance lists (declared → verified → confirmed → posted), by branch.")
     def allowance_rolls(
@@ -268,7 +249,7 @@ class AssistanceQuery:
     ) -> list[AllowanceRollType]:
         ctx = ctx_of(info)
         R = m.AllowanceRoll
-        stmt = scoped_select(ctx, R, *_under(info, under, col(R.org_path)))
+        stmt = scoped_select(ctx, R, *under_conditions(ctx, R, under))
         if year is not None:
             stmt = stmt.where(col(R.year) == year)
         if kind is not None:
@@ -280,10 +261,9 @@ class AssistanceQuery:
     @strawberry.field(description="Overdue yearly reviews (R-AID-02), overdue loans (R-AID-03) and promises past due (R-AID-16) in a subtree.")
     def assistance_alerts(self, info: Info, under: relay.GlobalID) -> list[AssistanceAlert]:
         ctx = ctx_of(info)
-        rows = service.alerts(ctx, org_id=db_id(under, "Organization", "under"))
+        org = under_org(ctx, under)
+        rows = [] if org is None else service.alerts(ctx, org_id=org.id)
         zh = ctx.lang == "zh"
-        if not rows:
-            return []
         return [
             AssistanceAlert(
                 code=a.alert.code,

@@ -5,16 +5,18 @@ the branch-life alerts."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import func, select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.errors import NotFoundError
+from partygraph.graphql.lists import scoped_page, under_conditions, under_org
 from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.pagination import Connection, SortKey
 from partygraph.graphql.types.branch_life import (
     BranchCalendar,
     BranchLifeAlert,
@@ -41,24 +43,10 @@ from partygraph.rules.votes import (
     min_candidates,
     smallest_more_than,
 )
-from partygraph.scope import path_range, scoped_select
+from partygraph.scope import scoped_select
 from partygraph.services import branch_life as service
 from partygraph.services import meeting as meetings
-from partygraph.services import organization as org_service
 from partygraph.services.base import require_viewer
-
-
-def _under(info: Info, under: relay.GlobalID | None, column) -> list[ColumnElement[bool]]:
-    """A subtree to narrow a scoped list to; an out-of-scope `under` matches nothing."""
-    ctx = ctx_of(info)
-    conds: list[ColumnElement[bool]] = []
-    if under is not None:
-        try:
-            org = org_service.get(ctx, db_id(under, "Organization", "under"))
-        except NotFoundError:
-            return [false()]
-        conds.append(path_range(column, org.path))
-    return conds
 
 
 @strawberry.input(description="Meeting list filters; every field narrows the list.")
@@ -71,21 +59,18 @@ class MeetingFilter:
     held_to: date | None = strawberry.field(default=None, description="On or before this date.")
 
 
-def _meeting_stmt(info: Info, f: MeetingFilter | None):
+def _meetings(info: Info, f: MeetingFilter | None, first: int | None, after: str | None) -> Connection[Any]:
+    """Meetings newest first: `meetings` and `meetingRecords` page the same list."""
     f = f or MeetingFilter()
-    conds = _under(info, f.under, col(mm.Meeting.org_path))
+    conds = under_conditions(ctx_of(info), mm.Meeting, f.under)
     if f.kind:
         conds.append(col(mm.Meeting.kind).in_([k.value for k in f.kind]))
     if f.held_from:
         conds.append(col(mm.Meeting.held_on) >= f.held_from)
     if f.held_to:
         conds.append(col(mm.Meeting.held_on) <= f.held_to)
-    return scoped_select(ctx_of(info), mm.Meeting, *conds)
-
-
-MEETING_SORT = SortKey(
-    (col(mm.Meeting.held_on), col(mm.Meeting.id)), descending=True, parse=(date.fromisoformat, int)
-)
+    sort = SortKey((col(mm.Meeting.held_on), col(mm.Meeting.id)), descending=True)
+    return scoped_page(info, mm.Meeting, conds, sort, first=first, after=after)
 
 
 @strawberry.type
@@ -100,14 +85,7 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[MeetingType]:
-        return paginate(
-            info,
-            _meeting_stmt(info, filter),
-            MEETING_SORT,
-            lambda m: (m.held_on, m.id),
-            first=first,
-            after=after,
-        )
+        return _meetings(info, filter, first, after)
 
     @strawberry.field(description="Meetings with their attendance; newest first.")
     def meeting_records(
@@ -117,14 +95,7 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[MeetingRecord]:
-        conn = paginate(
-            info,
-            _meeting_stmt(info, filter),
-            MEETING_SORT,
-            lambda m: (m.held_on, m.id),
-            first=first,
-            after=after,
-        )
+        conn = _meetings(info, filter, first, after)
         for e in conn.edges:
             e.node = MeetingRecord(meeting=e.node, meeting_id=e.node.id)
         return conn
@@ -175,18 +146,11 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[TermType]:
-        conds = _under(info, under, col(mm.Term.org_path))
+        conds = under_conditions(ctx_of(info), mm.Term, under)
         if not include_ended:
             conds.append(col(mm.Term.status) == "current")
-        sort = SortKey((col(mm.Term.ends_on), col(mm.Term.id)), parse=(date.fromisoformat, int))
-        return paginate(
-            info,
-            scoped_select(ctx_of(info), mm.Term, *conds),
-            sort,
-            lambda t: (t.ends_on, t.id),
-            first=first,
-            after=after,
-        )
+        sort = SortKey((col(mm.Term.ends_on), col(mm.Term.id)))
+        return scoped_page(info, mm.Term, conds, sort, first=first, after=after)
 
     @strawberry.field(description="Elections in a subtree, newest first.")
     def elections(
@@ -196,18 +160,9 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ElectionType]:
-        conds = _under(info, under, col(mm.Election.org_path))
-        sort = SortKey(
-            (col(mm.Election.held_on), col(mm.Election.id)), descending=True, parse=(date.fromisoformat, int)
-        )
-        return paginate(
-            info,
-            scoped_select(ctx_of(info), mm.Election, *conds),
-            sort,
-            lambda e: (e.held_on, e.id),
-            first=first,
-            after=after,
-        )
+        conds = under_conditions(ctx_of(info), mm.Election, under)
+        sort = SortKey((col(mm.Election.held_on), col(mm.Election.id)), descending=True)
+        return scoped_page(info, mm.Election, conds, sort, first=first, after=after)
 
     @strawberry.field(description="Four-step (四议两公开) items in a subtree, newest first.")
     def four_step_items(
@@ -218,18 +173,11 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[FourStepItemType]:
-        conds = _under(info, under, col(mm.FourStepItem.org_path))
+        conds = under_conditions(ctx_of(info), mm.FourStepItem, under)
         if status:
             conds.append(col(mm.FourStepItem.status).in_([s.value for s in status]))
-        sort = SortKey((col(mm.FourStepItem.id),), descending=True, parse=(int,))
-        return paginate(
-            info,
-            scoped_select(ctx_of(info), mm.FourStepItem, *conds),
-            sort,
-            lambda i: (i.id,),
-            first=first,
-            after=after,
-        )
+        sort = SortKey((col(mm.FourStepItem.id),), descending=True)
+        return scoped_page(info, mm.FourStepItem, conds, sort, first=first, after=after)
 
     @strawberry.field(
         description="Flowing members whose home branch, or whose branch of life away, is in the subtree "
@@ -240,23 +188,9 @@ class BranchLifeQuery:
     ) -> list[FlowingMemberType]:
         ctx = ctx_of(info)
         require_viewer(ctx)  # signed out: refused, not an empty list
-        conds: list[ColumnElement[bool]] = [
-            col(mm.FlowingProfile.left_on).is_(None),
-            col(Member.flowing).is_(True),
-        ]
-        if under is not None:
-            try:
-                org = org_service.get(ctx, db_id(under, "Organization", "under"))
-            except NotFoundError:
-                return []
-            from sqlalchemy import or_
-
-            conds.append(
-                or_(
-                    path_range(col(mm.FlowingProfile.member_org_path), org.path),
-                    path_range(col(mm.FlowingProfile.life_org_path), org.path),
-                )
-            )
+        # Home or life away (scope.SCOPED_BY): a branch sees who takes part in its life.
+        conds = under_conditions(ctx, mm.FlowingProfile, under)
+        conds += [col(mm.FlowingProfile.left_on).is_(None), col(Member.flowing).is_(True)]
         rows = ctx.session.execute(
             scoped_select(ctx, mm.FlowingProfile)
             .add_columns(Member)
@@ -304,14 +238,11 @@ class BranchLifeQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[LostContactType]:
-        conds = _under(info, under, col(mm.LostContactRecord.member_org_path))
+        R = mm.LostContactRecord
+        conds = under_conditions(ctx_of(info), R, under)
         if not include_found:
-            conds.append(col(mm.LostContactRecord.found_on).is_(None))
-        sort = SortKey(
-            (col(mm.LostContactRecord.lost_on), col(mm.LostContactRecord.id)), parse=(date.fromisoformat, int)
-        )
-        stmt = scoped_select(ctx_of(info), mm.LostContactRecord, *conds)
-        return paginate(info, stmt, sort, lambda r: (r.lost_on, r.id), first=first, after=after)
+            conds.append(col(R.found_on).is_(None))
+        return scoped_page(info, R, conds, SortKey((col(R.lost_on), col(R.id))), first=first, after=after)
 
     @strawberry.field(
         description="A member's R-MEM-01 recordings (no dues, no assigned work since), newest first: the first counts."
@@ -329,10 +260,10 @@ class BranchLifeQuery:
     )
     def branch_life_alerts(self, info: Info, under: relay.GlobalID) -> list[BranchLifeAlert]:
         ctx = ctx_of(info)
-        try:
-            found = service.branch_life_alerts(ctx, db_id(under, "Organization", "under"))
-        except NotFoundError:
+        org = under_org(ctx, under)
+        if org is None:
             return []
+        found = service.branch_life_alerts(ctx, org.id)
         far = date.max
         found.sort(key=lambda s: (s.alert.due_on or far, s.alert.code, s.org_id, s.member_id or 0))
         return [BranchLifeAlert.of(s.alert, s.org_id, s.member_id) for s in found]

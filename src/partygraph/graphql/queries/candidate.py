@@ -5,21 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
 from partygraph.context import Context
-from partygraph.errors import NotFoundError
 from partygraph.graphql.filters import name_search
+from partygraph.graphql.lists import scoped_page, under_conditions, under_org
 from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.pagination import Connection, SortKey
 from partygraph.graphql.types.candidate import AlertType, CandidateType, Recommendation, Stage
 from partygraph.graphql.types.common import ctx_of
 from partygraph.models.candidate import Candidate
 from partygraph.rules.votes import VoteTally, explain_vote, general_meeting_outcome
-from partygraph.scope import path_range, scoped_select
 from partygraph.services import candidate as service
 from partygraph.services import meeting as meetings
 from partygraph.services import organization as org_service
@@ -54,13 +53,7 @@ def candidate_conditions_in(ctx: Context, f: CandidateFilter | None) -> list[Col
     """`candidate_conditions` outside a resolver (the ledger export). The filter only: the
     caller reads through `scope.scoped_select` or `scope.visible`."""
     f = f or CandidateFilter()
-    conds: list[ColumnElement[bool]] = []
-    if f.under is not None:
-        try:
-            org = org_service.get(ctx, db_id(f.under, "Organization", "under"))
-        except NotFoundError:
-            return [false()]  # out of scope: nothing, exactly as for an unknown id
-        conds.append(path_range(col(Candidate.org_path), org.path))
+    conds: list[ColumnElement[bool]] = under_conditions(ctx, Candidate, f.under)
     if f.stage:
         conds.append(col(Candidate.stage).in_([s.value for s in f.stage]))
     if f.recommendation:
@@ -87,9 +80,8 @@ class CandidateQuery:
         after: str | None = None,
         offset: int | None = None,
     ) -> Connection[CandidateType]:
-        stmt = scoped_select(ctx_of(info), Candidate, *candidate_conditions(info, filter))
-        sort = SortKey((col(Candidate.applied_on), col(Candidate.id)), parse=(date.fromisoformat, int))
-        return paginate(info, stmt, sort, lambda c: (c.applied_on, c.id), first=first, after=after, offset=offset)
+        sort = SortKey((col(Candidate.applied_on), col(Candidate.id)))
+        return scoped_page(info, Candidate, candidate_conditions(info, filter), sort, first=first, after=after, offset=offset)
 
     @strawberry.field(
         description="Alerts for a subtree: every open file's alerts (talk overdue, stalled, approvals "
@@ -97,10 +89,10 @@ class CandidateQuery:
     )
     def alerts(self, info: Info, under: relay.GlobalID) -> list[AlertType]:
         ctx = ctx_of(info)
-        try:
-            found = service.subtree_alerts(ctx, db_id(under, "Organization", "under"))
-        except NotFoundError:
-            return []  # out of scope: nothing, exactly as for an unknown id
+        org = under_org(ctx, under)
+        if org is None:
+            return []
+        found = service.subtree_alerts(ctx, org.id)
         far = date.max
         found.sort(key=lambda s: (s.alert.due_on or far, s.alert.code, s.org_id, s.candidate_id or 0))
         return [AlertType.of(s.alert, s.org_id, s.candidate_id) for s in found]

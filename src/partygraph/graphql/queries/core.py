@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
@@ -16,14 +16,14 @@ from partygraph.graphql import enums, loaders
 from partygraph.graphql.filters import (
     MemberFilter,
     OrgFilter,
-    apply_members,
-    member_key,
+    member_conditions,
     member_sort,
     org_conditions,
     org_sort,
 )
+from partygraph.graphql.lists import scoped_page
 from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.pagination import Connection, SortKey, paginate, wants_in_nodes
+from partygraph.graphql.pagination import Connection, SortKey, wants_in_nodes
 from partygraph.graphql.types.common import ctx_of, label, maybe_resolves_as
 from partygraph.graphql.types.member import MemberType, TransferType
 from partygraph.graphql.types.organization import OrganizationType
@@ -33,7 +33,32 @@ from partygraph.models.member import Member, Transfer
 from partygraph.models.organization import Organization
 from partygraph.scope import scoped_select, within
 
-TRANSFERS_NEWEST_FIRST = SortKey((col(Transfer.id),), descending=True, parse=(int,))
+TRANSFERS_NEWEST_FIRST = SortKey((col(Transfer.id),), descending=True)
+
+
+def transfer_conditions(
+    ctx: Context,
+    direction: enums.TransferDirection,
+    status: list[str] | None = None,
+    sent_from: date | None = None,
+    sent_to: date | None = None,
+) -> list[ColumnElement[bool]]:
+    """The filters of `transfers(...)` (and of its export), on top of the viewer's scope."""
+    conds: list[ColumnElement[bool]] = []
+    # One direction keeps the transfers whose receiving (or sending) end is in scope: the
+    # declared scope is either end, so the direction names the column itself.
+    if direction == enums.TransferDirection.INCOMING:
+        conds.append(within(col(Transfer.to_org_path), ctx.viewer))
+    elif direction == enums.TransferDirection.OUTGOING:
+        conds.append(within(col(Transfer.from_org_path), ctx.viewer))
+    if status:
+        conds.append(col(Transfer.status).in_(status))
+    # A range that ends before it starts matches nothing, like any other narrowing filter.
+    if sent_from is not None:
+        conds.append(col(Transfer.sent_on) >= sent_from)
+    if sent_to is not None:
+        conds.append(col(Transfer.sent_on) <= sent_to)
+    return conds
 
 
 def transfer_select(
@@ -44,21 +69,7 @@ def transfer_select(
     sent_to: date | None = None,
 ) -> Select:
     """The transfers of `transfers(...)` (and of its export), in ctx's scope."""
-    stmt = scoped_select(ctx, Transfer)
-    # One direction keeps the transfers whose receiving (or sending) end is in scope: the
-    # declared scope is either end, so the direction names the column itself.
-    if direction == enums.TransferDirection.INCOMING:
-        stmt = stmt.where(within(col(Transfer.to_org_path), ctx.viewer))
-    elif direction == enums.TransferDirection.OUTGOING:
-        stmt = stmt.where(within(col(Transfer.from_org_path), ctx.viewer))
-    if status:
-        stmt = stmt.where(col(Transfer.status).in_(status))
-    # A range that ends before it starts matches nothing, like any other narrowing filter.
-    if sent_from is not None:
-        stmt = stmt.where(col(Transfer.sent_on) >= sent_from)
-    if sent_to is not None:
-        stmt = stmt.where(col(Transfer.sent_on) <= sent_to)
-    return stmt
+    return scoped_select(ctx, Transfer, *transfer_conditions(ctx, direction, status, sent_from, sent_to))
 
 
 @strawberry.type(description="The signed-in account.")
@@ -113,10 +124,8 @@ class CoreQuery:
         offset: int | None = None,
         order_by: enums.OrgOrder | None = None,
     ) -> Connection[OrganizationType]:
-        ctx = ctx_of(info)
-        stmt = scoped_select(ctx, Organization, *org_conditions(ctx, filter))
-        sort, key = org_sort(order_by)
-        return paginate(info, stmt, sort, key, first=first, after=after, offset=offset)
+        conds = org_conditions(ctx_of(info), filter)
+        return scoped_page(info, Organization, conds, org_sort(order_by), first=first, after=after, offset=offset)
 
     @strawberry.field(description="Members in your scope: search by name, pinyin or initials; filter; sort.")
     def members(
@@ -129,8 +138,8 @@ class CoreQuery:
         order_by: enums.MemberOrder | None = None,
     ) -> Connection[MemberType]:
         ctx = ctx_of(info)
-        stmt = apply_members(ctx, scoped_select(ctx, Member), filter)
-        page = paginate(info, stmt, member_sort(order_by), member_key(order_by), first=first, after=after, offset=offset)
+        conds = member_conditions(ctx, filter)
+        page = scoped_page(info, Member, conds, member_sort(order_by), first=first, after=after, offset=offset)
         if wants_in_nodes(info, "organization"):
             loaders.prime_orgs(ctx, [e.node.org_id for e in page.edges])
         return page
@@ -153,5 +162,6 @@ class CoreQuery:
             date | None, strawberry.argument(description="Sent on or before this day.")
         ] = None,
     ) -> Connection[TransferType]:
-        stmt = transfer_select(ctx_of(info), direction, [s.value for s in status or []], sent_from, sent_to)
-        return paginate(info, stmt, TRANSFERS_NEWEST_FIRST, lambda t: (t.id,), first=first, after=after)
+        ctx = ctx_of(info)
+        conds = transfer_conditions(ctx, direction, [s.value for s in status or []], sent_from, sent_to)
+        return scoped_page(info, Transfer, conds, TRANSFERS_NEWEST_FIRST, first=first, after=after)

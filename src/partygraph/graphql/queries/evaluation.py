@@ -13,8 +13,9 @@ from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
+from partygraph.graphql.lists import scoped_page, under_conditions, under_org
 from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.pagination import Connection, KeyOf, SortKey, paginate
+from partygraph.graphql.pagination import Connection, SortKey
 from partygraph.graphql.types.common import ctx_of
 from partygraph.graphql.types.evaluation import (
     AppointmentStatus,
@@ -40,9 +41,7 @@ from partygraph.graphql.types.evaluation import (
 )
 from partygraph.models import evaluation as m
 from partygraph.models.evaluation import Flag
-from partygraph.scope import path_range, scoped_select
 from partygraph.services import evaluation as service
-from partygraph.services import organization as org_service
 
 
 @strawberry.input(description="Narrow an evaluation list: a subtree and/or a year.")
@@ -52,20 +51,23 @@ class EvaluationFilter:
 
 
 def _base(info: Info, model: Any, f: EvaluationFilter | None, year_col: SQLColumnExpression[int | None] | None) -> list[ColumnElement[bool]]:
-    """`model`: a table model with an `org_path` column."""
-    ctx = ctx_of(info)
-    conds: list[ColumnElement[bool]] = []
-    if f is not None and f.under is not None:
-        org = org_service.get(ctx, db_id(f.under, "Organization", "under"))
-        conds.append(path_range(col(model.org_path), org.path))
+    """The filter's subtree, and its year on `year_col` (None: the list reads the year itself)."""
+    conds = under_conditions(ctx_of(info), model, f.under if f is not None else None)
     if f is not None and f.year is not None and year_col is not None:
         conds.append(year_col == f.year)
     return conds
 
 
-def _newest(model: Any) -> tuple[SortKey, KeyOf]:
+def _newest(model: Any) -> SortKey:
     """Newest year first, then by id (descending keyset). `model`: a table model with a `year`."""
-    return SortKey((col(model.year), col(model.id)), descending=True, parse=(int, int)), lambda x: (x.year, x.id)
+    return SortKey((col(model.year), col(model.id)), descending=True)
+
+
+def _in_year(column: SQLColumnExpression[date], f: EvaluationFilter | None) -> list[ColumnElement[bool]]:
+    """A date column within the filter's year."""
+    if f is None or f.year is None:
+        return []
+    return [column >= date(f.year, 1, 1), column <= date(f.year, 12, 31)]
 
 
 @strawberry.type
@@ -80,11 +82,10 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[EvaluationRoundType]:
         R = m.EvaluationRound
-        stmt = scoped_select(ctx_of(info), R, *_base(info, R, filter, col(R.year)))
+        conds = _base(info, R, filter, col(R.year))
         if status is not None:
-            stmt = stmt.where(col(R.status) == status.value)
-        sort, key = _newest(R)
-        return paginate(info, stmt, sort, key, first=first, after=after)
+            conds.append(col(R.status) == status.value)
+        return scoped_page(info, R, conds, _newest(R), first=first, after=after)
 
     @strawberry.field(description="Outcomes (final grades) in your scope, newest year first.")
     def evaluation_outcomes(
@@ -96,11 +97,10 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[OutcomeType]:
         O = m.Outcome  # noqa: E741
-        stmt = scoped_select(ctx_of(info), O, *_base(info, O, filter, col(O.year)))
+        conds = _base(info, O, filter, col(O.year))
         if grade:
-            stmt = stmt.where(col(O.grade).in_([g.value for g in grade]))
-        sort, key = _newest(O)
-        return paginate(info, stmt, sort, key, first=first, after=after)
+            conds.append(col(O.grade).in_([g.value for g in grade]))
+        return scoped_page(info, O, conds, _newest(O), first=first, after=after)
 
     @strawberry.field(description="Flags for a person to act on (R-EVAL-04, R-CAD-02, R-ASSESS-01); open ones by default.")
     def evaluation_flags(
@@ -112,15 +112,14 @@ class EvaluationQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[FlagType]:
-        stmt = scoped_select(ctx_of(info), Flag, *_base(info, Flag, filter, col(Flag.year)))
+        conds = _base(info, Flag, filter, col(Flag.year))
         if kind:
-            stmt = stmt.where(col(Flag.kind).in_([k.value for k in kind]))
+            conds.append(col(Flag.kind).in_([k.value for k in kind]))
         if open is True:
-            stmt = stmt.where(col(Flag.resolved_on).is_(None))
+            conds.append(col(Flag.resolved_on).is_(None))
         elif open is False:
-            stmt = stmt.where(col(Flag.resolved_on).is_not(None))
-        sort = SortKey((col(Flag.id),), descending=True, parse=(int,))
-        return paginate(info, stmt, sort, lambda x: (x.id,), first=first, after=after)
+            conds.append(col(Flag.resolved_on).is_not(None))
+        return scoped_page(info, Flag, conds, SortKey((col(Flag.id),), descending=True), first=first, after=after)
 
     @strawberry.field(description="Follow-up tasks (warning talks, corrections, cadre warnings); `year` is the year created.")
     def evaluation_follow_ups(
@@ -134,19 +133,16 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[FollowUpType]:
         F = m.FollowUp
-        stmt = scoped_select(ctx_of(info), F, *_base(info, F, filter, None))
-        if filter is not None and filter.year is not None:
-            stmt = stmt.where(col(F.created_on) >= date(filter.year, 1, 1), col(F.created_on) <= date(filter.year, 12, 31))
+        conds = _base(info, F, filter, None) + _in_year(col(F.created_on), filter)
         if kind:
-            stmt = stmt.where(col(F.kind).in_([k.value for k in kind]))
+            conds.append(col(F.kind).in_([k.value for k in kind]))
         if open is True or overdue:
-            stmt = stmt.where(col(F.done_on).is_(None))
+            conds.append(col(F.done_on).is_(None))
         elif open is False:
-            stmt = stmt.where(col(F.done_on).is_not(None))
+            conds.append(col(F.done_on).is_not(None))
         if overdue:
-            stmt = stmt.where(col(F.due_on) < ctx_of(info).today())
-        sort = SortKey((col(F.due_on), col(F.id)), parse=(date.fromisoformat, int))
-        return paginate(info, stmt, sort, lambda x: (x.due_on, x.id), first=first, after=after)
+            conds.append(col(F.due_on) < ctx_of(info).today())
+        return scoped_page(info, F, conds, SortKey((col(F.due_on), col(F.id))), first=first, after=after)
 
     @strawberry.field(description="Cadre appointments in your scope; `year` is the year appointed.")
     def cadre_appointments(
@@ -158,29 +154,25 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[CadreAppointmentType]:
         A = m.CadreAppointment
-        stmt = scoped_select(ctx_of(info), A, *_base(info, A, filter, None))
-        if filter is not None and filter.year is not None:
-            stmt = stmt.where(col(A.appointed_on) >= date(filter.year, 1, 1), col(A.appointed_on) <= date(filter.year, 12, 31))
+        conds = _base(info, A, filter, None) + _in_year(col(A.appointed_on), filter)
         if status:
-            stmt = stmt.where(col(A.status).in_([s.value for s in status]))
-        sort = SortKey((col(A.appointed_on), col(A.id)), descending=True, parse=(date.fromisoformat, int))
-        return paginate(info, stmt, sort, lambda x: (x.appointed_on, x.id), first=first, after=after)
+            conds.append(col(A.status).in_([s.value for s in status]))
+        sort = SortKey((col(A.appointed_on), col(A.id)), descending=True)
+        return scoped_page(info, A, conds, sort, first=first, after=after)
 
     @strawberry.field(description="Yearly cadre assessments in your scope.")
     def cadre_assessments(
         self, info: Info, filter: EvaluationFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[CadreAssessmentType]:
         A = m.CadreAssessment
-        sort, key = _newest(A)
-        return paginate(info, scoped_select(ctx_of(info), A, *_base(info, A, filter, col(A.year))), sort, key, first=first, after=after)
+        return scoped_page(info, A, _base(info, A, filter, col(A.year)), _newest(A), first=first, after=after)
 
     @strawberry.field(description="Yearly organisation assessments (述职评议, five goods, rank) in your scope.")
     def org_assessments(
         self, info: Info, filter: EvaluationFilter | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[OrgAssessmentType]:
         A = m.OrgAssessment
-        sort, key = _newest(A)
-        return paginate(info, scoped_select(ctx_of(info), A, *_base(info, A, filter, col(A.year))), sort, key, first=first, after=after)
+        return scoped_page(info, A, _base(info, A, filter, col(A.year)), _newest(A), first=first, after=after)
 
     @strawberry.field(description="Model sites (示范点) in your scope.")
     def model_sites(
@@ -192,11 +184,10 @@ class EvaluationQuery:
         after: str | None = None,
     ) -> Connection[ModelSiteType]:
         S = m.ModelSite
-        stmt = scoped_select(ctx_of(info), S, *_base(info, S, filter, col(S.year)))
+        conds = _base(info, S, filter, col(S.year))
         if status is not None:
-            stmt = stmt.where(col(S.status) == status.value)
-        sort, key = _newest(S)
-        return paginate(info, stmt, sort, key, first=first, after=after)
+            conds.append(col(S.status) == status.value)
+        return scoped_page(info, S, conds, _newest(S), first=first, after=after)
 
     @strawberry.field(description="A member's democratic-evaluation history, newest year first (empty when out of scope).")
     def member_evaluations(self, info: Info, member_id: relay.GlobalID) -> list[EvaluationSubjectType]:
@@ -209,5 +200,5 @@ class EvaluationQuery:
     @strawberry.field(description="Evaluation alerts under an organisation: open rounds past their year, overdue checkpoints and tasks, open flags.")
     def evaluation_alerts(self, info: Info, under: relay.GlobalID) -> list[EvaluationAlert]:
         ctx = ctx_of(info)
-        org = org_service.get(ctx, db_id(under, "Organization", "under"))
-        return [alert_of(a, ctx.lang) for a in service.alerts(ctx, org.path)]
+        org = under_org(ctx, under)
+        return [] if org is None else [alert_of(a, ctx.lang) for a in service.alerts(ctx, org.path)]

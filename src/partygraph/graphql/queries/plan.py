@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement
 from sqlmodel import col
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.errors import NotFoundError
-from partygraph.graphql.mutations.inputs import db_id
-from partygraph.graphql.pagination import Connection, SortKey, paginate
+from partygraph.graphql.lists import scoped_page, under_conditions
+from partygraph.graphql.pagination import Connection, SortKey
 from partygraph.graphql.types.common import ctx_of
 from partygraph.graphql.types.plan import (
     DevelopmentPlanType,
@@ -21,8 +20,6 @@ from partygraph.graphql.types.plan import (
 )
 from partygraph.models.plan import DevelopmentPlan
 from partygraph.rules.plan import LIVE_STATUSES
-from partygraph.scope import path_range, scoped_select
-from partygraph.services import organization as org_service
 
 
 def plan_conditions(
@@ -32,14 +29,7 @@ def plan_conditions(
     kind: PlanKind | None,
     status: list[PlanStatus] | None,
 ) -> list[ColumnElement[bool]]:
-    ctx = ctx_of(info)
-    conds: list[ColumnElement[bool]] = []
-    if under is not None:
-        try:
-            org = org_service.get(ctx, db_id(under, "Organization", "under"))
-        except NotFoundError:
-            return [false()]  # out of scope: nothing, exactly as for an unknown id
-        conds.append(path_range(col(DevelopmentPlan.org_path), org.path))
+    conds = under_conditions(ctx_of(info), DevelopmentPlan, under)
     if year is not None:
         conds += [col(DevelopmentPlan.first_year) <= year, col(DevelopmentPlan.last_year) >= year]
     if kind is not None:
@@ -47,6 +37,10 @@ def plan_conditions(
     statuses = [s.value for s in status] if status else [s.value for s in LIVE_STATUSES]
     conds.append(col(DevelopmentPlan.status).in_(statuses))
     return conds
+
+
+# Tree order: a parent's plans before its children's.
+PLAN_ORDER = SortKey((col(DevelopmentPlan.org_path), col(DevelopmentPlan.first_year), col(DevelopmentPlan.id)))
 
 
 @strawberry.type
@@ -65,14 +59,8 @@ class PlanQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[DevelopmentPlanType]:
-        stmt = scoped_select(ctx_of(info), DevelopmentPlan, *plan_conditions(info, under, year, kind, status))
-        sort = SortKey(
-            (col(DevelopmentPlan.org_path), col(DevelopmentPlan.first_year), col(DevelopmentPlan.id)),
-            parse=(str, int, int),
-        )
-        return paginate(
-            info, stmt, sort, lambda p: (p.org_path, p.first_year, p.id), first=first, after=after
-        )
+        conds = plan_conditions(info, under, year, kind, status)
+        return scoped_page(info, DevelopmentPlan, conds, PLAN_ORDER, first=first, after=after)
 
     @strawberry.field(
         description="The deployment's structure targets: what a plan's empty percentage stands for."

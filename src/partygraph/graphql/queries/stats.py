@@ -9,12 +9,11 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from partygraph.errors import NotFoundError, violation
-from partygraph.graphql.mutations.inputs import db_id
+from partygraph.errors import violation
+from partygraph.graphql.lists import under_org
 from partygraph.graphql.types.common import ctx_of
 from partygraph.graphql.types.stats import StatsType, of_breakdown
 from partygraph.reports import stats
-from partygraph.services import organization as org_service
 
 
 def resolve_period(today: date, start: date | None, end: date | None) -> tuple[date, date]:
@@ -39,9 +38,8 @@ class StatsQuery:
         to: date | None = None,
     ) -> StatsType | None:
         ctx = ctx_of(info)
-        try:
-            org = org_service.get(ctx, db_id(under, "Organization", "under"))
-        except NotFoundError:
+        org = under_org(ctx, under)
+        if org is None:
             return None
         start, end = resolve_period(ctx.today(), from_, to)
         return of_breakdown(stats.breakdown(ctx, org, start, end))

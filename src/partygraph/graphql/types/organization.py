@@ -16,7 +16,6 @@ from partygraph.graphql.filters import (
     MemberFilter,
     OrgFilter,
     apply_members,
-    member_key,
     member_sort,
     org_conditions,
     org_sort,
@@ -24,7 +23,6 @@ from partygraph.graphql.filters import (
 from partygraph.graphql.pagination import (
     Connection,
     Edge,
-    encode_cursor,
     page_size,
     paginate,
     wants_in_nodes,
@@ -139,8 +137,7 @@ class OrganizationType(Node, model=m.Organization):
             col(m.Organization.id) != self.id,
             *org_conditions(ctx, filter),
         )
-        sort, key = org_sort(None)
-        return paginate(info, stmt, sort, key, first=first, after=after, offset=offset)
+        return paginate(info, stmt, org_sort(None), first=first, after=after, offset=offset)
 
     @strawberry.field(description="Members of the whole subtree (groups included).")
     async def members(
@@ -156,7 +153,7 @@ class OrganizationType(Node, model=m.Organization):
         sort = member_sort(order_by)
         if after or offset:
             stmt = apply_members(ctx, scoped_select(ctx, Member, path_range(col(Member.org_path), self.path)), filter)
-            return paginate(info, stmt, sort, member_key(order_by), first=first, after=after, offset=offset)
+            return paginate(info, stmt, sort, first=first, after=after, offset=offset)
         limit = page_size(ctx, first)
         with_orgs, with_posts = wants_in_nodes(info, "organization"), wants_in_nodes(info, "positions")
 
@@ -172,8 +169,7 @@ class OrganizationType(Node, model=m.Organization):
         rows, total = await loader.load((self.id, limit + 1))
         has_next = len(rows) > limit
         rows = rows[:limit]
-        key = member_key(order_by)
-        edges = [Edge(cursor=encode_cursor(key(r)), node=r) for r in rows]
+        edges = [Edge(cursor=sort.cursor_of(r), node=r) for r in rows]
         return Connection(
             edges=edges,
             page_info=PageInfo(
