@@ -117,3 +117,9 @@ def test_the_jobs_directory_is_a_setting(tmp_path: Path):
     settings = Settings.from_env({"PARTYGRAPH_JOBS_DIR": str(tmp_path / "shared")})
     assert store_for(settings).dir == tmp_path / "shared" and (tmp_path / "shared").is_dir()
     assert Settings().jobs_dir.name == "partygraph-jobs"
+
+
+def test_every_export_list_has_its_dataset_and_only_those() -> None:
+    from partygraph.jobs.runner import DATASETS, EXPORT_LISTS
+
+    assert DATASETS.keys() == EXPORT_LISTS.keys()

@@ -101,11 +101,107 @@ def _date(value: str | None, field: str) -> date | None:
         raise BadFilterError(f"筛选条件 {field} 不是有效日期", f"The filter's {field} is not a date", field) from None
 
 
+def _members(ctx: Context, kind: str, f: dict[str, Any], under: GlobalID | None, under_id: int | None) -> Any:
+    from partygraph import exports
+    from partygraph.graphql.enums import MemberOrder
+    from partygraph.graphql.filters import MemberFilter
+    from partygraph.models.member import Education, Gender, MemberStatus
+
+    gender = _choices([f["gender"]] if f.get("gender") else None, Gender, "gender")
+    mf = MemberFilter(
+        search=f.get("search"),
+        under=under,
+        status=_choices(f.get("status"), MemberStatus, "status"),
+        gender=gender[0] if gender else None,
+        education=_choices(f.get("education"), Education, "education"),
+        age_min=f.get("ageMin"),
+        age_max=f.get("ageMax"),
+        flowing=f.get("flowing"),
+        lost_contact=f.get("lostContact"),
+        in_difficulty=f.get("inDifficulty"),
+    )
+    if kind == "members":  # the re-importable roster
+        return exports.members_dataset(ctx, mf)
+    order = _choices([f["orderBy"]] if f.get("orderBy") else None, MemberOrder, "orderBy")
+    return exports.member_list_dataset(ctx, mf, order[0] if order else None)
+
+
+def _candidates(ctx: Context, kind: str, f: dict[str, Any], under: GlobalID | None, under_id: int | None) -> Any:
+    from partygraph import exports
+    from partygraph.graphql.queries.candidate import CandidateFilter
+    from partygraph.rules.candidate import Stage
+
+    cf = CandidateFilter(under=under, stage=_choices(f.get("stage"), Stage, "stage"), search=f.get("search") or None)
+    return exports.candidates_dataset(ctx, cf)
+
+
+def _cases(ctx: Context, kind: str, f: dict[str, Any], under: GlobalID | None, under_id: int | None) -> Any:
+    from partygraph import exports
+
+    return exports.cases_dataset(ctx, under_id, status=f.get("status") or None, cause=f.get("cause") or None)
+
+
+def _outcomes(ctx: Context, kind: str, f: dict[str, Any], under: GlobalID | None, under_id: int | None) -> Any:
+    from partygraph import exports
+
+    return exports.outcomes_dataset(ctx, under_id, f.get("year"))
+
+
+def _fund_ledger(ctx: Context, kind: str, f: dict[str, Any], under: GlobalID | None, under_id: int | None) -> Any:
+    from partygraph import exports
+
+    return exports.fund_ledger_dataset(ctx, under_id, _date(f.get("from"), "from"), _date(f.get("to"), "to"))
+
+
+def _transfers(ctx: Context, kind: str, f: dict[str, Any], under: GlobalID | None, under_id: int | None) -> Any:
+    from partygraph import exports
+    from partygraph.graphql.enums import TransferDirection
+    from partygraph.models.member import TransferStatus
+
+    direction = _choices([f.get("direction") or "all"], TransferDirection, "direction")
+    statuses = _choices(f.get("status"), TransferStatus, "status")
+    return exports.transfers_dataset(
+        ctx,
+        direction[0] if direction else TransferDirection.ALL,
+        [s.value for s in statuses or []],
+        _date(f.get("from"), "from"),
+        _date(f.get("to"), "to"),
+    )
+
+
+def _access_log(ctx: Context, kind: str, f: dict[str, Any], under: GlobalID | None, under_id: int | None) -> Any:
+    from partygraph import exports
+    from partygraph.graphql.queries.access_log import AccessLogFilter
+
+    alf = AccessLogFilter(
+        account=f.get("account"),
+        object_type=f.get("objectType"),
+        object_id=f.get("objectId"),
+        from_=_date(f.get("from"), "from"),
+        to=_date(f.get("to"), "to"),
+    )
+    return exports.access_log_dataset(ctx, alf)
+
+
+# Each export list's dataset from its filter (JSON, the API's field names).
+DATASETS: dict[str, Callable[[Context, str, dict[str, Any], GlobalID | None, int | None], Any]] = {
+    "members": _members,
+    "member-list": _members,
+    "candidates": _candidates,
+    "cases": _cases,
+    "outcomes": _outcomes,
+    "fund-ledger": _fund_ledger,
+    "transfers": _transfers,
+    "access-log": _access_log,
+}
+
+
 def export_dataset(ctx: Context, kind: str, f: dict[str, Any]) -> Any:
     """The dataset of list `kind` for filter `f` (JSON, the API's field names), in ctx's scope:
     an `under` outside it is not found."""
-    from partygraph import exports
-
+    build = DATASETS.get(kind)
+    if build is None:
+        raise BadFilterError(f"没有名为 {kind} 的导出", f"No export named {kind}", "kind")
     under_id = _under_id(f.get("under"))
     under = None
     if under_id is not None:
@@ -115,78 +211,7 @@ def export_dataset(ctx: Context, kind: str, f: dict[str, Any]) -> Any:
         # stays referenced, so the filter's own lookup finds it in the session.
         org = organization.get(ctx, under_id)
         under = GlobalID("Organization", str(org.id))
-    if kind in ("members", "member-list"):
-        from partygraph.graphql.enums import MemberOrder
-        from partygraph.graphql.filters import MemberFilter
-        from partygraph.models.member import Education, Gender, MemberStatus
-
-        gender = _choices([f["gender"]] if f.get("gender") else None, Gender, "gender")
-        order = _choices([f["orderBy"]] if f.get("orderBy") else None, MemberOrder, "orderBy")
-        build = (
-            exports.members_dataset
-            if kind == "members"
-            else lambda ctx, mf: exports.member_list_dataset(ctx, mf, order[0] if order else None)
-        )
-        return build(
-            ctx,
-            MemberFilter(
-                search=f.get("search"),
-                under=under,
-                status=_choices(f.get("status"), MemberStatus, "status"),
-                gender=gender[0] if gender else None,
-                education=_choices(f.get("education"), Education, "education"),
-                age_min=f.get("ageMin"),
-                age_max=f.get("ageMax"),
-                flowing=f.get("flowing"),
-                lost_contact=f.get("lostContact"),
-                in_difficulty=f.get("inDifficulty"),
-            ),
-        )
-    if kind == "candidates":
-        from partygraph.graphql.queries.candidate import CandidateFilter
-        from partygraph.rules.candidate import Stage
-
-        return exports.candidates_dataset(
-            ctx,
-            CandidateFilter(
-                under=under,
-                stage=_choices(f.get("stage"), Stage, "stage"),
-                search=f.get("search") or None,
-            ),
-        )
-    if kind == "cases":
-        return exports.cases_dataset(ctx, under_id, status=f.get("status") or None, cause=f.get("cause") or None)
-    if kind == "outcomes":
-        return exports.outcomes_dataset(ctx, under_id, f.get("year"))
-    if kind == "fund-ledger":
-        return exports.fund_ledger_dataset(ctx, under_id, _date(f.get("from"), "from"), _date(f.get("to"), "to"))
-    if kind == "transfers":
-        from partygraph.graphql.enums import TransferDirection
-        from partygraph.models.member import TransferStatus
-
-        direction = _choices([f.get("direction") or "all"], TransferDirection, "direction")
-        statuses = _choices(f.get("status"), TransferStatus, "status")
-        return exports.transfers_dataset(
-            ctx,
-            direction[0] if direction else TransferDirection.ALL,
-            [s.value for s in statuses or []],
-            _date(f.get("from"), "from"),
-            _date(f.get("to"), "to"),
-        )
-    if kind == "access-log":
-        from partygraph.graphql.queries.access_log import AccessLogFilter
-
-        return exports.access_log_dataset(
-            ctx,
-            AccessLogFilter(
-                account=f.get("account"),
-                object_type=f.get("objectType"),
-                object_id=f.get("objectId"),
-                from_=_date(f.get("from"), "from"),
-                to=_date(f.get("to"), "to"),
-            ),
-        )
-    raise BadFilterError(f"没有名为 {kind} 的导出", f"No export named {kind}", "kind")
+    return build(ctx, kind, f, under, under_id)
 
 
 def export_filename(kind: str, fmt: str, lang: str, today: date) -> str:
