@@ -133,12 +133,18 @@ def test_an_unexpected_error_is_logged_with_an_id_and_the_client_gets_only_the_i
 
 
 def test_domain_errors_of_queries_keep_their_code_and_messages(gql: Any, world: Any) -> None:
-    """allowanceEligibility outside the scope: the domain error, not "NOT_FOUND: …" in a bare message."""
-    result = gql.run('query($u: ID!) { allowanceEligibility(under: $u, kind: age80, month: "2026-10") { payableCount } }',
-                     {"u": world.gid("Organization", "T1")}, user="township2")
+    """allowanceEligibility for a month that is no month: the domain error with its code and both
+    messages, not "CODE: …" in a bare message. (An organisation outside the scope is no error:
+    it narrows the preview to nobody, like every list's `under`.)"""
+    result = gql.run('query($u: ID!) { allowanceEligibility(under: $u, kind: age80, month: "2026-13") { payableCount } }',
+                     {"u": world.gid("Organization", "T1")}, user="township")
     (error,) = result.errors
-    assert error.extensions["code"] == "NOT_FOUND" and error.extensions["messageZh"] and error.extensions["messageEn"]
-    assert not error.message.startswith("NOT_FOUND:")
+    code = error.extensions["code"]
+    assert code not in ("INTERNAL", "NOT_FOUND") and error.extensions["messageZh"] and error.extensions["messageEn"]
+    assert not error.message.startswith(f"{code}:")
+    outside = gql.run('query($u: ID!) { allowanceEligibility(under: $u, kind: age80, month: "2026-10") { payableCount } }',
+                      {"u": world.gid("Organization", "T1")}, user="township2")
+    assert not outside.errors and outside.data["allowanceEligibility"]["payableCount"] == 0
 
 
 # --- malformed requests ---------------------------------------------------------------------------

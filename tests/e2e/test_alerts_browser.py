@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_browser import mark_document, sign_in, still_same_document
+from tests.e2e.test_browser import mark_document, settled, sign_in, still_same_document
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,6 +50,7 @@ def test_filters_swap_the_list_in_place(page: Any, gql: Any, world: Any) -> None
     assert everything > 50 and page.locator("#alert-table tbody tr").count() == 50
     mark_document(page)
     # the area: only branch-life rows, and the rule choices shrink to that area's
+    settled(page)
     page.select_option("select[name=area]", "branch_life")
     page.wait_for_url(re.compile(r"/admin/alerts\?.*area=branch_life"), timeout=SWAP)
     expect(page.locator("select[name=kind] optgroup")).to_have_count(1, timeout=SWAP)
@@ -61,6 +62,7 @@ def test_filters_swap_the_list_in_place(page: Any, gql: Any, world: Any) -> None
     assert 0 < life < everything
     # a rule code of that area
     code = page.locator("select[name=kind] option").nth(1).get_attribute("value")
+    settled(page)
     page.select_option("select[name=kind]", code)
     page.wait_for_url(re.compile(rf"kind={code}"), timeout=SWAP)
     codes = page.locator("#alert-table tbody tr").evaluate_all(
@@ -68,20 +70,27 @@ def test_filters_swap_the_list_in_place(page: Any, gql: Any, world: Any) -> None
     )
     assert set(codes) == {code} and _count(page) == len(codes)
     # another area and no kind: the pipeline's talk overdue, linked to the candidate
+    settled(page)
     page.select_option("select[name=kind]", "")
     expect(page.locator("#result-count")).to_contain_text(str(life), timeout=SWAP)
+    settled(page)
     page.select_option("select[name=area]", "pipeline")
     page.wait_for_url(re.compile(r"area=pipeline"), timeout=SWAP)
     row = page.locator('#alert-table tr[data-code="R-DEV-02"]')
     expect(row).to_have_count(1, timeout=SWAP)
     expect(row.locator("a.record")).to_have_text("杨晓明")
     # the organisation: one village's subtree
+    settled(page)
     page.select_option("select[name=under]", world.gid("Organization", "V1"))
     expect(page.locator("h1")).to_contain_text("布瓦村党支部", timeout=SWAP)
     expect(page.locator("select[name=area]")).to_have_value("pipeline")
     assert still_same_document(page)
     # sorting and paging swap too
+    settled(page)
     page.select_option("select[name=under]", world.gid("Organization", "T1"))
+    # one change at a time, as a clerk makes them: the township's page first
+    expect(page.locator("h1")).to_contain_text("威州镇党委", timeout=SWAP)
+    settled(page)
     page.select_option("select[name=area]", "")
     expect(page.locator("#result-count")).to_contain_text(str(everything), timeout=SWAP)
     first = page.locator("#alert-table tbody tr td:nth-child(2)").first.inner_text()

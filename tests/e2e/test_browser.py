@@ -35,6 +35,12 @@ def still_same_document(page: Any) -> bool:
     return page.evaluate("window.__sameDocument === true")
 
 
+def settled(page: Any) -> None:
+    """Wait until htmx has finished its swaps: it wires the new content's triggers when it
+    settles (20 ms after the swap), so a change made before then would be lost."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def test_tree_to_member_search_and_edit(page: Any) -> None:
     from playwright.sync_api import expect
 

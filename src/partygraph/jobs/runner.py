@@ -82,9 +82,12 @@ def _under_id(value: str | None) -> int | None:
         gid = GlobalID.from_id(value)
     except Exception:  # noqa: BLE001 - any malformed id names no organisation
         raise NotFoundError("组织", value, "under", "Organization") from None
-    if gid.type_name != "Organization" or not gid.node_id.isdigit():
+    from partygraph.graphql.errors import row_id
+
+    ident = row_id(gid.node_id) if gid.type_name == "Organization" else None
+    if ident is None:  # not an organisation's id, or a number no row can have
         raise NotFoundError("组织", value, "under", "Organization")
-    return int(gid.node_id)
+    return ident
 
 
 def _choices(values: list[str] | None, kind: Callable[[str], Any], field: str) -> list[Any] | None:
