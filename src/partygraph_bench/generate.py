@@ -46,6 +46,8 @@ from sqlalchemy import Connection, Engine, text
 from stdnum.cn import ric
 
 from partygraph.demo import TIBETAN_FEMALE, TIBETAN_FIRST, TIBETAN_MALE  # one list for both
+from partygraph.demo.members import AGE_BANDS as DEMO_AGE_BANDS
+from partygraph.demo.members import EDUCATION_WEIGHTS as DEMO_EDUCATION_WEIGHTS
 from partygraph.demo.members import PHONE_PREFIXES as DEMO_PHONE_PREFIXES
 from partygraph.models.member import (
     COMMITTEE_KINDS,
@@ -362,32 +364,9 @@ MALE_SHARE: dict[BranchType, float] = {
     BranchType.school: 0.42, BranchType.hospital: 0.38, BranchType.enterprise: 0.70,
     BranchType.two_new: 0.60, BranchType.flowing: 0.80, BranchType.retired: 0.72,
 }  # fmt: skip
-AGE_BANDS: dict[BranchType, list[tuple[int, int, int]]] = {
-    BranchType.village: [(20, 35, 17), (36, 50, 26), (51, 60, 22), (61, 75, 24), (76, 92, 11)],
-    BranchType.community: [(23, 35, 20), (36, 50, 25), (51, 60, 20), (61, 80, 35)],
-    BranchType.agency: [(23, 30, 20), (31, 40, 32), (41, 50, 28), (51, 59, 20)],
-    BranchType.school: [(23, 30, 22), (31, 40, 32), (41, 50, 28), (51, 59, 18)],
-    BranchType.hospital: [(23, 30, 22), (31, 40, 32), (41, 50, 28), (51, 59, 18)],
-    BranchType.enterprise: [(22, 30, 25), (31, 45, 45), (46, 58, 30)],
-    BranchType.two_new: [(22, 30, 40), (31, 45, 50), (46, 55, 10)],
-    BranchType.flowing: [(20, 30, 35), (31, 45, 50), (46, 55, 15)],
-    BranchType.retired: [(60, 70, 35), (71, 80, 40), (81, 92, 25)],
-}
-E = Education
-EDUCATION: dict[str, list[tuple[Education, int]]] = {
-    "village_old": [(E.primary, 62), (E.junior_high, 30), (E.senior_high, 8)],
-    "village_young": [(E.junior_high, 30), (E.senior_high, 30), (E.junior_college, 25), (E.bachelor, 15)],
-    "village": [(E.primary, 28), (E.junior_high, 47), (E.senior_high, 18), (E.junior_college, 6), (E.bachelor, 1)],
-    "community_old": [(E.primary, 25), (E.junior_high, 40), (E.senior_high, 30), (E.junior_college, 5)],
-    "community": [(E.junior_high, 20), (E.senior_high, 35), (E.junior_college, 25), (E.bachelor, 20)],
-    "agency": [(E.senior_high, 4), (E.junior_college, 28), (E.bachelor, 58), (E.postgraduate, 10)],
-    "school": [(E.junior_college, 20), (E.bachelor, 70), (E.postgraduate, 10)],
-    "hospital": [(E.senior_high, 5), (E.junior_college, 30), (E.bachelor, 55), (E.postgraduate, 10)],
-    "enterprise": [(E.junior_high, 8), (E.senior_high, 25), (E.junior_college, 35), (E.bachelor, 30), (E.postgraduate, 2)],
-    "two_new": [(E.senior_high, 30), (E.junior_college, 40), (E.bachelor, 30)],
-    "flowing": [(E.primary, 5), (E.junior_high, 45), (E.senior_high, 35), (E.junior_college, 15)],
-    "retired": [(E.primary, 10), (E.junior_high, 20), (E.senior_high, 30), (E.junior_college, 25), (E.bachelor, 15)],
-}  # fmt: skip
+# One set of spreads for both: the bench draws from the demo county's tables.
+AGE_BANDS: dict[BranchType, list[tuple[int, int, int]]] = {t: DEMO_AGE_BANDS[t] for t in BranchType if t in DEMO_AGE_BANDS}
+EDUCATION: dict[str, list[tuple[Education, int]]] = dict(DEMO_EDUCATION_WEIGHTS)
 OCCUPATIONS: dict[BranchType, list[str]] = {
     BranchType.village: ["农民", "农民", "农民", "农民", "外出务工", "个体工商户", "村干部"],
     BranchType.community: ["社区工作者", "个体工商户", "离退休人员", "企业职工", "自由职业者"],

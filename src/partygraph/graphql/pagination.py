@@ -70,7 +70,7 @@ def _parser(column: SQLColumnExpression[Any]) -> Callable[[Any], Any]:
     """How a cursor value (JSON: a string or a number) becomes the column's Python value."""
     try:
         kind = column.type.python_type  # type: ignore[attr-defined]
-    except NotImplementedError:
+    except NotImplementedError:  # SQLAlchemy types without a Python type: compare as text
         return str
     if issubclass(kind, datetime):
         return datetime.fromisoformat
